@@ -68,22 +68,23 @@ func isLowerHex(s string) bool {
 // its digest is reported as ECORRUPT and never served.
 type BlobStore interface {
 	// Stage writes r to a place invisible to readers while hashing it. The
-	// blob becomes visible only when the returned StagedBlob is committed, so
-	// a caller can refuse the whole input after reading it and leave no trace.
+	// blob becomes visible only when it is committed, so a caller can refuse
+	// the whole input after reading it and leave no trace.
 	Stage(ctx context.Context, r io.Reader) (StagedBlob, error)
+	// Commit makes staged blobs visible under their digests. Each blob
+	// appears atomically and durably or not at all. It returns how many of
+	// them the store did not hold before.
+	Commit(ctx context.Context, staged ...StagedBlob) (added int, err error)
 	// Open returns the blob's content after checking it against its digest.
 	Open(ctx context.Context, d Digest) (io.ReadCloser, error)
 	// Stat returns the size of a stored blob, or an ENOTFOUND error.
 	Stat(ctx context.Context, d Digest) (int64, error)
 }
 
-// StagedBlob is content written but not yet visible in a BlobStore.
+// StagedBlob is content written to a BlobStore but not yet visible in it.
 type StagedBlob interface {
 	Digest() Digest
 	Size() int64
-	// Commit makes the blob visible under its digest, atomically. It reports
-	// whether the store did not hold that content before.
-	Commit(ctx context.Context) (added bool, err error)
 	// Discard removes the staged content. It is safe after Commit.
 	Discard() error
 }

@@ -1,0 +1,315 @@
+// Package evidence stores the centre's evidence as content-addressed blobs:
+// each blob is named by the SHA-256 of its bytes, written once, never
+// overwritten, and checked against its name whenever it is read.
+//
+// FS keeps blobs in a local directory; other backends (S3-compatible object
+// storage) implement the same glassbox.BlobStore interface.
+package evidence
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"glassbox.dev"
+)
+
+// FS is a BlobStore in a local directory:
+//
+//	ROOT/sha256/ab/abcdef…   a blob, read-only, named by its digest
+//	ROOT/tmp/XXXXXXXX/       staging area of one process, locked while it lives
+//
+// Staged blobs are written under tmp/ and renamed into place, so a reader
+// never sees a partly written blob, whatever happens to the writer.
+type FS struct {
+	root string
+
+	mu      sync.Mutex // guards staging and lock
+	staging string     // this process's staging directory, made on first use
+	lock    *os.File   // held (flock) while staging exists, so others leave it alone
+}
+
+// OpenFS opens the blob store in dir, creating it if needed, and removes
+// staging areas left behind by processes that died.
+func OpenFS(dir string) (*FS, error) {
+	for _, d := range []string{dir, filepath.Join(dir, "sha256"), filepath.Join(dir, "tmp")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: create %s: %w", d, err)
+		}
+	}
+	s := &FS{root: dir}
+	if err := s.removeStale(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// removeStale deletes the staging directories whose owner no longer holds
+// their lock: what a killed or crashed submit left behind.
+func (s *FS) removeStale() error {
+	tmp := filepath.Join(s.root, "tmp")
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "evidence: read %s: %w", tmp, err)
+	}
+	for _, e := range entries {
+		dir := filepath.Join(tmp, e.Name())
+		f, err := os.Open(filepath.Join(dir, "lock"))
+		if err != nil {
+			// No lock file: a directory whose creation was interrupted.
+			if errors.Is(err, fs.ErrNotExist) {
+				os.RemoveAll(dir)
+			}
+			continue
+		}
+		if tryLock(f) {
+			slog.Info("removing staging area left by an interrupted process", "dir", dir)
+			os.RemoveAll(dir)
+		}
+		f.Close()
+	}
+	return nil
+}
+
+// Close releases the store's staging area, discarding anything staged and
+// not committed.
+func (s *FS) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.staging == "" {
+		return nil
+	}
+	err := os.RemoveAll(s.staging)
+	s.lock.Close()
+	s.staging, s.lock = "", nil
+	return err
+}
+
+// TempDir returns this process's private staging directory inside the
+// store, where callers may put other temporary files (a git clone) that must
+// not outlive an interrupted process nor leave the data directory.
+func (s *FS) TempDir() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.staging != "" {
+		return s.staging, nil
+	}
+	dir, err := os.MkdirTemp(filepath.Join(s.root, "tmp"), "")
+	if err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "evidence: create staging area: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil && !tryLock(lock) {
+		lock.Close()
+		err = errors.New("cannot lock a new staging area")
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "evidence: lock staging area: %w", err)
+	}
+	s.staging, s.lock = dir, lock
+	return dir, nil
+}
+
+func (s *FS) path(d glassbox.Digest) string {
+	h := d.Hex()
+	return filepath.Join(s.root, "sha256", h[:2], h)
+}
+
+// staged is a blob written to the staging area.
+type staged struct {
+	tmp    string
+	digest glassbox.Digest
+	size   int64
+}
+
+func (b *staged) Digest() glassbox.Digest { return b.digest }
+func (b *staged) Size() int64             { return b.size }
+func (b *staged) Discard() error {
+	if err := os.Remove(b.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// copyBufs recycles the copy buffers of Stage: ingesting a release stages
+// thousands of files.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
+// Stage implements glassbox.BlobStore. The content is not yet synced to
+// disk; Commit does that for a whole batch at once.
+func (s *FS) Stage(ctx context.Context, r io.Reader) (glassbox.StagedBlob, error) {
+	dir, err := s.TempDir()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, "blob-")
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: stage: %w", err)
+	}
+	h := sha256.New()
+	buf := copyBufs.Get().(*[]byte)
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, r}, *buf)
+	copyBufs.Put(buf)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: stage: %w", cerr)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return nil, err // the reader's error says what was wrong with the input
+	}
+	return &staged{tmp: f.Name(), digest: digestOf(h), size: n}, nil
+}
+
+func digestOf(h hash.Hash) glassbox.Digest {
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return glassbox.NewDigest(sum)
+}
+
+// Commit implements glassbox.BlobStore: it makes the staged content durable,
+// then renames each blob into place. A blob already stored is kept and the
+// staged copy discarded.
+func (s *FS) Commit(ctx context.Context, blobs ...glassbox.StagedBlob) (int, error) {
+	var todo []*staged
+	for _, b := range blobs {
+		sb, ok := b.(*staged)
+		if !ok {
+			return 0, glassbox.Errorf(glassbox.EINTERNAL, "evidence: commit: %T was not staged by this store", b)
+		}
+		if _, err := os.Stat(sb.tmp); err != nil {
+			return 0, glassbox.Errorf(glassbox.EINTERNAL, "evidence: commit %s: staged content is gone: %w", sb.digest, err)
+		}
+		if fi, err := os.Stat(s.path(sb.digest)); err == nil && fi.Size() == sb.size {
+			sb.Discard()
+			continue
+		}
+		todo = append(todo, sb)
+	}
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	if err := syncFiles(s.root, todo); err != nil {
+		return 0, glassbox.Errorf(glassbox.EINTERNAL, "evidence: sync staged blobs: %w", err)
+	}
+	dirs := map[string]bool{}
+	added := 0
+	for _, b := range todo {
+		if err := ctx.Err(); err != nil {
+			return added, err
+		}
+		dst := s.path(b.digest)
+		dir := filepath.Dir(dst)
+		if !dirs[dir] {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return added, glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
+			}
+			dirs[dir] = true
+		}
+		if err := os.Chmod(b.tmp, 0o444); err != nil {
+			return added, glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
+		}
+		// A concurrent writer may have stored the same blob meanwhile; the
+		// rename replaces it with identical bytes, atomically.
+		if err := os.Rename(b.tmp, dst); err != nil {
+			return added, glassbox.Errorf(glassbox.EINTERNAL, "evidence: store %s: %w", b.digest, err)
+		}
+		added++
+	}
+	dirs[filepath.Join(s.root, "sha256")] = true
+	for dir := range dirs {
+		if err := syncDir(dir); err != nil {
+			return added, glassbox.Errorf(glassbox.EINTERNAL, "evidence: sync %s: %w", dir, err)
+		}
+	}
+	return added, nil
+}
+
+// Open implements glassbox.BlobStore. It reads the whole blob once to check
+// its digest before returning it, so corrupt evidence is never served.
+func (s *FS) Open(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(s.path(d))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, glassbox.Errorf(glassbox.ENOTFOUND, "blob %s is not in the evidence store", d)
+	} else if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: open %s: %w", d, err)
+	}
+	h := sha256.New()
+	buf := copyBufs.Get().(*[]byte)
+	_, err = io.CopyBuffer(h, ctxReader{ctx, f}, *buf)
+	copyBufs.Put(buf)
+	if err != nil {
+		f.Close()
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: read %s: %w", d, err)
+	}
+	if got := digestOf(h); got != d {
+		f.Close()
+		slog.Error("corrupt blob in the evidence store", "digest", d, "hashes_to", got, "path", s.path(d))
+		return nil, glassbox.Errorf(glassbox.ECORRUPT, "blob %s is corrupt: its content now hashes to %s; restore %s from a backup", d, got, s.path(d))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
+	}
+	return f, nil
+}
+
+// Stat implements glassbox.BlobStore.
+func (s *FS) Stat(ctx context.Context, d glassbox.Digest) (int64, error) {
+	if err := d.Validate(); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(s.path(d))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, glassbox.Errorf(glassbox.ENOTFOUND, "blob %s is not in the evidence store", d)
+	} else if err != nil {
+		return 0, glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
+	}
+	return fi.Size(), nil
+}
+
+// Digests lists every stored blob; it is meant for checks and tests, not
+// for serving.
+func (s *FS) Digests() ([]glassbox.Digest, error) {
+	var out []glassbox.Digest
+	err := filepath.WalkDir(filepath.Join(s.root, "sha256"), func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.Type().IsRegular() {
+			if _, err := hex.DecodeString(e.Name()); err == nil {
+				out = append(out, glassbox.Digest(glassbox.DigestPrefix+e.Name()))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("evidence: list: %w", err)
+	}
+	return out, nil
+}
+
+// ctxReader stops a long copy when its context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}

@@ -1,0 +1,164 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"glassbox.dev"
+)
+
+func openTestFS(t *testing.T) *FS {
+	t.Helper()
+	s, err := OpenFS(filepath.Join(t.TempDir(), "evidence"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func put(t *testing.T, s *FS, content string) (glassbox.Digest, int) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := s.Stage(ctx, strings.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Commit(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Digest(), n
+}
+
+func read(t *testing.T, s *FS, d glassbox.Digest) (string, error) {
+	t.Helper()
+	rc, err := s.Open(context.Background(), d)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	return string(b), err
+}
+
+func TestStoreIsContentAddressed(t *testing.T) {
+	s := openTestFS(t)
+	d, added := put(t, s, "hello\n")
+	if want := glassbox.DigestOf([]byte("hello\n")); d != want || added != 1 {
+		t.Fatalf("put = %s, %d; want %s, 1", d, added, want)
+	}
+	if _, added := put(t, s, "hello\n"); added != 0 {
+		t.Errorf("storing the same content again added %d blobs; want 0", added)
+	}
+	got, err := read(t, s, d)
+	if err != nil || got != "hello\n" {
+		t.Errorf("Open = %q, %v", got, err)
+	}
+	if n, err := s.Stat(context.Background(), d); err != nil || n != 6 {
+		t.Errorf("Stat = %d, %v; want 6", n, err)
+	}
+	ds, _ := s.Digests()
+	if len(ds) != 1 {
+		t.Errorf("store holds %d blobs; want 1", len(ds))
+	}
+}
+
+func TestStagedBlobsAreInvisibleUntilCommitted(t *testing.T) {
+	s := openTestFS(t)
+	ctx := context.Background()
+	b, err := s.Stage(ctx, strings.NewReader("draft"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Open(ctx, b.Digest()); glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+		t.Fatalf("Open of a staged blob = %v; want ENOTFOUND", err)
+	}
+	if err := b.Discard(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(ctx, b); err == nil {
+		t.Fatal("Commit of a discarded blob succeeded")
+	}
+	if ds, _ := s.Digests(); len(ds) != 0 {
+		t.Errorf("store holds %v after a discard", ds)
+	}
+}
+
+func TestCommitManyBlobs(t *testing.T) {
+	s := openTestFS(t)
+	ctx := context.Background()
+	var blobs []glassbox.StagedBlob
+	for i := range 50 {
+		b, err := s.Stage(ctx, bytes.NewReader(bytes.Repeat([]byte{byte(i)}, i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs = append(blobs, b)
+	}
+	if n, err := s.Commit(ctx, blobs...); err != nil || n != 50 {
+		t.Fatalf("Commit = %d, %v; want 50", n, err)
+	}
+	for _, b := range blobs {
+		if _, err := read(t, s, b.Digest()); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestCorruptBlobIsNeverServed(t *testing.T) {
+	s := openTestFS(t)
+	d, _ := put(t, s, "the original evidence")
+	p := s.path(d)
+	os.Chmod(p, 0o644)
+	if err := os.WriteFile(p, []byte("the altered evidence!"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := read(t, s, d)
+	if glassbox.ErrorCode(err) != glassbox.ECORRUPT || !strings.Contains(err.Error(), string(d)) {
+		t.Fatalf("Open of a corrupt blob = %v; want an ECORRUPT error naming it", err)
+	}
+}
+
+func TestOpenRejectsMalformedDigests(t *testing.T) {
+	s := openTestFS(t)
+	for _, d := range []string{"", "sha256:../../etc/passwd", "md5:abc", "sha256:" + strings.Repeat("A", 64)} {
+		if _, err := s.Open(context.Background(), glassbox.Digest(d)); glassbox.ErrorCode(err) != glassbox.EINVALID {
+			t.Errorf("Open(%q) = %v; want EINVALID", d, err)
+		}
+	}
+}
+
+func TestStaleStagingAreasAreRemoved(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "evidence")
+	s, err := OpenFS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stage(context.Background(), strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	// A second store on the same directory must leave a live staging area alone.
+	other, err := OpenFS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.staging); err != nil {
+		t.Fatalf("a live staging area was removed: %v", err)
+	}
+	// Simulate a process that died: its lock is released but its files stay.
+	live := s.staging
+	s.lock.Close()
+	other.Close()
+	if _, err := OpenFS(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(live); !os.IsNotExist(err) {
+		t.Errorf("stale staging area %s survived: %v", live, err)
+	}
+}

@@ -1,0 +1,15 @@
+//go:build unix && !linux
+
+package evidence
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+func syncFiles(root string, blobs []*staged) error { return fsyncEach(blobs) }
+
+func tryLock(f *os.File) bool {
+	return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil
+}
