@@ -1,0 +1,63 @@
+package ingest
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// vcsDirs are version-control metadata, not source: a checkout's history is
+// recorded by submitting with --git instead.
+var vcsDirs = map[string]bool{".git": true, ".hg": true, ".svn": true}
+
+// readDir feeds a directory tree into t without following any symbolic link
+// in it, and returns the paths it skipped as version-control metadata.
+func readDir(t *tree, root string) (skipped []string, err error) {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return t.refuse("cannot be read: %v", err)
+		}
+		if p == root {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return t.refuse("cannot be read: %v", err)
+		}
+		rel = filepath.ToSlash(rel)
+		if vcsDirs[d.Name()] {
+			skipped = append(skipped, rel)
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch typ := d.Type(); {
+		case typ.IsDir():
+			return t.add(entry{name: rel, kind: kindDir})
+		case typ&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return t.refuse("symbolic link %q cannot be read: %v", rel, err)
+			}
+			return t.add(entry{name: rel, kind: kindSymlink, link: filepath.ToSlash(target)})
+		case typ.IsRegular():
+			// O_NOFOLLOW: if the file was swapped for a link since the
+			// walk saw it, refuse rather than read what it points to.
+			f, fi, err := openRegular(p, syscall.O_NOFOLLOW)
+			if err != nil {
+				return t.refuse("file %q: %v", rel, err)
+			}
+			defer f.Close()
+			return t.add(entry{name: rel, kind: kindFile, body: f, size: fi.Size(), exec: fi.Mode()&0o111 != 0})
+		case typ&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+			return t.refuse("%q is a device file; releases may hold only files, directories and links", rel)
+		case typ&fs.ModeNamedPipe != 0:
+			return t.refuse("%q is a FIFO; releases may hold only files, directories and links", rel)
+		default:
+			return t.refuse("%q is a %v, not a file, directory or link", rel, typ)
+		}
+	})
+	return skipped, err
+}
