@@ -164,4 +164,3 @@ func readGit(ctx context.Context, t *tree, repo, ref, tmp string) (string, error
 	}
 	return commit, nil
 }
-

@@ -305,4 +305,3 @@ func checkSBOM(data []byte) error {
 	_, err := sbomFormat(data)
 	return err
 }
-
