@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"glassbox.dev/internal/bench"
+)
+
+func benchCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure glassbox next to the tools it stands in for, on this machine",
+	}
+	cmd.AddCommand(benchIngestCommand(g))
+	return cmd
+}
+
+func benchIngestCommand(g *globals) *cobra.Command {
+	o := bench.IngestOptions{TotalSize: 1 << 30, SmallFiles: 20000, Runs: 3}
+	var asJSON, keep bool
+	cmd := &cobra.Command{
+		Use:   "ingest [--dir DIR] [--size BYTES] [--small-files N]",
+		Short: "Time the ingestion of a release next to tar -x and sha256sum of the same data",
+		Long: `Makes a release of --size bytes (half in --small-files small files, half in one
+large file, incompressible), then times, with warm caches and the median of
+--runs runs: tar -x of it, tar -x followed by sync, sha256sum of every file,
+and glassbox's ingestion of the tar and of the directory into a fresh data
+directory. The ratio printed last is glassbox's tar ingestion over tar -x and
+sha256sum together.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Dir == "" {
+				o.Dir = filepath.Join(g.data, "bench")
+			}
+			if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+				return err
+			}
+			if !keep {
+				defer os.RemoveAll(o.Dir)
+			}
+			if !asJSON {
+				o.Log = g.stdout
+				fmt.Fprintf(g.stdout, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+			}
+			rep, err := bench.Ingest(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(g, rep)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Dir, "dir", "", "work `directory` (default DATA/bench); it must be on the disk to measure")
+	f.Int64Var(&o.TotalSize, "size", o.TotalSize, "`bytes` of content in the release")
+	f.IntVar(&o.SmallFiles, "small-files", o.SmallFiles, "`number` of small files")
+	f.IntVar(&o.Runs, "runs", o.Runs, "measured `runs` of each contender (after one warm-up run)")
+	f.BoolVar(&keep, "keep", false, "keep the generated release for another run")
+	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildGlassbox compiles the command once for tests that need a separate
+// process.
+func buildGlassbox(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "glassbox")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestKilledSubmitLeavesNoTrace kills a submit with SIGKILL while it is
+// storing a large artefact, then checks that no release and no partly
+// written blob is visible, and that the next submit of the same release
+// completes and cleans up after the dead one.
+func TestKilledSubmitLeavesNoTrace(t *testing.T) {
+	bin := buildGlassbox(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	src := filepath.Join(dir, "src")
+	writeFile(t, filepath.Join(src, "main.c"), []byte("int main(void) { return 0; }\n"))
+	large := filepath.Join(dir, "firmware.img")
+	f, err := os.Create(large)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.NewChaCha8([32]byte{1})
+	if _, err := io.CopyN(f, rng, 768<<20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	args := []string{"--data", data, "submit", "--product", "fw", "--version", "1", "--source", src, "--artifact", large}
+
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the artefact is being staged, then kill the process.
+	deadline := time.Now().Add(60 * time.Second)
+	killed := false
+	for time.Now().Before(deadline) && !killed {
+		filepath.WalkDir(filepath.Join(data, "evidence", "tmp"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && strings.HasPrefix(d.Name(), "blob-") {
+				if fi, err := d.Info(); err == nil && fi.Size() > 64<<20 {
+					cmd.Process.Signal(syscall.SIGKILL)
+					killed = true
+					return filepath.SkipAll
+				}
+			}
+			return nil
+		})
+		time.Sleep(2 * time.Millisecond)
+	}
+	err = cmd.Wait()
+	if !killed {
+		t.Fatalf("the submit finished (%v) before it could be killed mid-way", err)
+	}
+
+	// No release is visible.
+	var rows []any
+	if err := json.Unmarshal([]byte(mustRun(t, "--data", data, "releases", "--json")), &rows); err != nil || len(rows) != 0 {
+		t.Fatalf("after the kill, releases = %v (%v); want none", rows, err)
+	}
+	// Every visible blob is whole: its content hashes to its name.
+	blobs := 0
+	filepath.WalkDir(filepath.Join(data, "evidence", "sha256"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			b, _ := os.ReadFile(p)
+			if sha256Hex(b) != d.Name() {
+				t.Errorf("blob %s is partly written", p)
+			}
+			blobs++
+		}
+		return nil
+	})
+	if blobs != 0 {
+		t.Errorf("%d blobs are visible after a submit killed before its commit", blobs)
+	}
+
+	// The next submit completes and removes what the dead one staged.
+	id := strings.TrimSpace(mustRun(t, args...))
+	if got := mustRun(t, "--data", data, "show", id); !strings.Contains(got, "firmware.img") {
+		t.Errorf("show after the retried submit:\n%s", got)
+	}
+	left, _ := os.ReadDir(filepath.Join(data, "evidence", "tmp"))
+	if len(left) != 0 {
+		t.Errorf("staging areas left after the retry: %v", left)
+	}
+	rc, err := exec.CommandContext(context.Background(), bin, "--data", data, "cat", id, "artifacts/firmware.img").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(large)
+	if sha256Hex(rc) != sha256Hex(want) {
+		t.Error("the stored artefact differs from the submitted one")
+	}
+}

@@ -1,0 +1,161 @@
+// Command glassbox is an open-source software transparency centre: it takes
+// in vendors' releases, keeps them as content-addressed evidence, and (in the
+// stages that follow) rebuilds, analyses, evaluates, attests and verifies them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"glassbox.dev"
+	"glassbox.dev/evidence"
+	"glassbox.dev/postgres"
+	"glassbox.dev/sqlite"
+)
+
+// Exit codes a CI job can act on.
+const (
+	exitOK      = 0
+	exitRefused = 1 // the input was refused, conflicts with what is recorded, or names nothing
+	exitError   = 2 // a usage error, or a failure of glassbox itself
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError marks a command line that glassbox cannot make sense of.
+type usageError struct{ error }
+
+// globals are the flags every command shares.
+type globals struct {
+	data     string
+	db       string
+	logLevel string
+	stdout   io.Writer
+	stderr   io.Writer
+}
+
+// run executes one glassbox command line and returns its exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "glassbox",
+		Short: "An open-source software transparency centre",
+		Long: `glassbox keeps vendors' releases as content-addressed evidence so that the
+binaries they ship can be rebuilt, analysed, judged against common security
+standards and verified by anyone.
+
+Exit codes: 0 success; 1 the input was refused (hostile, malformed, over a
+limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+				return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+			return nil
+		},
+	}
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.data, "data", envOr("GLASSBOX_DATA", "glassbox-data"), "data `directory` holding the evidence store, the SQLite database and the log (env GLASSBOX_DATA)")
+	pf.StringVar(&g.db, "db", os.Getenv("GLASSBOX_DB"), "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
+	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
+
+	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g), benchCommand(g))
+
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "glassbox: %v\n", err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue) || isCobraUsage(err):
+		fmt.Fprintln(stderr, "Run 'glassbox --help' for usage.")
+		return exitError
+	case ctx.Err() != nil:
+		return exitError
+	}
+	switch glassbox.ErrorCode(err) {
+	case glassbox.EINVALID, glassbox.ECONFLICT, glassbox.ENOTFOUND:
+		return exitRefused
+	}
+	return exitError
+}
+
+// isCobraUsage recognises cobra's own errors for unknown commands.
+func isCobraUsage(err error) bool {
+	return strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag")
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// args wraps a cobra argument check so that its failure is a usage error.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := check(cmd, a); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// centre is an opened data directory: the evidence store and the metadata.
+type centre struct {
+	blobs    *evidence.FS
+	releases glassbox.ReleaseStore
+}
+
+func (g *globals) open(ctx context.Context) (*centre, error) {
+	if err := os.MkdirAll(g.data, 0o750); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "create data directory %s: %w", g.data, err)
+	}
+	blobs, err := evidence.OpenFS(filepath.Join(g.data, "evidence"))
+	if err != nil {
+		return nil, err
+	}
+	var releases glassbox.ReleaseStore
+	switch {
+	case g.db == "":
+		releases, err = sqlite.Open(ctx, filepath.Join(g.data, "glassbox.db"))
+	case strings.HasPrefix(g.db, "postgres://"), strings.HasPrefix(g.db, "postgresql://"):
+		releases, err = postgres.Open(ctx, g.db)
+	default:
+		err = usageError{fmt.Errorf("--db %q: want a postgres:// URL, or nothing for SQLite in the data directory", g.db)}
+	}
+	if err != nil {
+		blobs.Close()
+		return nil, err
+	}
+	return &centre{blobs: blobs, releases: releases}, nil
+}
+
+func (c *centre) Close() error {
+	return errors.Join(c.releases.Close(), c.blobs.Close())
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"glassbox.dev"
+	"glassbox.dev/ingest"
+)
+
+func submitCommand(g *globals) *cobra.Command {
+	var req ingest.Request
+	var source string
+	var asJSON bool
+	limits := ingest.DefaultLimits()
+	cmd := &cobra.Command{
+		Use:   "submit --product NAME --version V (--source PATH | --git REPO --ref REF) [--recipe FILE] [--artifact FILE]... [--sbom FILE]",
+		Short: "Submit a release: its source, build recipe, shipped artefacts and SBOM",
+		Long: `Submit stores a release as evidence and prints its id, the SHA-256 of its
+manifest in canonical JSON. The same content always gets the same id, and
+submitting it again stores nothing new. A version's content can never change.
+
+The source is a directory, a .tar, .tar.gz, .tgz, .tar.xz, .tar.bz2 or .zip
+archive, or a git repository and a ref (tag, branch or commit; the resolved
+commit is recorded). Everything is checked before anything is stored: paths
+that escape the tree, links pointing outside it, device files, duplicate or
+colliding names, non-UTF-8 names, bombs and corrupt archives are refused and
+leave no trace.`,
+		Example: `  glassbox submit --product hello --version 1.0.0 --source ./hello-1.0.0.tar.gz \
+      --recipe glassbox.yaml --artifact dist/hello --sbom dist/hello.cdx.json
+  glassbox submit --product hello --version 1.0.0 --git https://example.org/hello.git --ref v1.0.0`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if req.Product == "" || req.Version == "" {
+				return usageError{fmt.Errorf("--product and --version are required")}
+			}
+			switch {
+			case source != "" && req.GitRepo != "":
+				return usageError{fmt.Errorf("give either --source or --git, not both")}
+			case source == "" && req.GitRepo == "":
+				return usageError{fmt.Errorf("give the source: --source PATH or --git REPO --ref REF")}
+			case req.GitRepo != "" && req.GitRef == "":
+				return usageError{fmt.Errorf("--git needs --ref (a tag, branch or commit)")}
+			case req.GitRepo == "" && req.GitRef != "":
+				return usageError{fmt.Errorf("--ref needs --git")}
+			}
+			if source != "" {
+				if isDir(source) {
+					req.SourceDir = source
+				} else {
+					req.SourceArchive = source
+				}
+			}
+			req.Limits = limits
+			ctx := cmd.Context()
+			c, err := g.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			in := &ingest.Ingester{Blobs: c.blobs, Releases: c.releases, Progress: &ingest.Progress{}}
+			stop := showProgress(g.stderr, "submit", in.Progress)
+			res, err := in.Submit(ctx, req)
+			stop()
+			if err != nil {
+				return err
+			}
+			for _, p := range res.Skipped {
+				fmt.Fprintf(g.stderr, "glassbox: skipped %s (version-control metadata; submit with --git to record the commit)\n", p)
+			}
+			rel := res.Release
+			if res.Created {
+				fmt.Fprintf(g.stderr, "glassbox: stored %s as release %s (%d new blobs)\n", rel.Manifest.String(), rel.ID, res.BlobsAdded)
+			} else {
+				fmt.Fprintf(g.stderr, "glassbox: %s is already stored as release %s; nothing new stored\n", rel.Manifest.String(), rel.ID)
+			}
+			if asJSON {
+				return writeJSON(g, rel.Manifest)
+			}
+			fmt.Fprintln(g.stdout, rel.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Product, "product", "", "product `name`")
+	f.StringVar(&req.Version, "version", "", "release `version`")
+	f.StringVar(&source, "source", "", "source `directory or archive` (.tar, .tar.gz, .tgz, .tar.xz, .tar.bz2, .zip)")
+	f.StringVar(&req.GitRepo, "git", "", "source git `repository` (a local path or a URL git can clone)")
+	f.StringVar(&req.GitRef, "ref", "", "tag, branch or commit in the --git repository")
+	f.StringVar(&req.Recipe, "recipe", "", "build recipe `file`")
+	f.StringArrayVar(&req.Artifacts, "artifact", nil, "shipped artefact `file` (repeat for each)")
+	f.StringVar(&req.SBOM, "sbom", "", "SBOM `file` (CycloneDX or SPDX JSON)")
+	f.Int64Var(&limits.MaxTotalSize, "max-size", limits.MaxTotalSize, "refuse a release holding more than this many `bytes` after decompression")
+	f.IntVar(&limits.MaxEntries, "max-entries", limits.MaxEntries, "refuse a source tree with more than this many `entries`")
+	f.Float64Var(&limits.MaxRatio, "max-ratio", limits.MaxRatio, "refuse an archive that expands more than this `ratio` (judged past 64 MiB)")
+	f.BoolVar(&asJSON, "json", false, "print the release manifest as JSON instead of the id")
+	return cmd
+}
+
+func writeJSON(g *globals, v any) error {
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// describeRoles counts the files of a manifest by what they are.
+func describeRoles(m *glassbox.Manifest) string {
+	parts := []string{fmt.Sprintf("%d source files", len(m.Source.Files))}
+	if m.Recipe != nil {
+		parts = append(parts, "a recipe")
+	}
+	parts = append(parts, fmt.Sprintf("%d artefacts", len(m.Artifacts)))
+	if m.SBOM != nil {
+		parts = append(parts, "an SBOM")
+	}
+	return strings.Join(parts, ", ")
+}
