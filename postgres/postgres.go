@@ -1,0 +1,59 @@
+// Package postgres keeps the release metadata in a PostgreSQL database, for
+// a centre whose processes run on several machines, through pgx's database/sql driver.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"glassbox.dev"
+	"glassbox.dev/internal/sqlstore"
+)
+
+// migrationLock is the key of the advisory lock that migrations hold. The
+// lock covers the whole database, not one schema, so migrations of
+// different schemas in one database (as tests make) wait for each other,
+// which costs nothing that matters.
+const migrationLock int64 = 0x676c617373626f78 // "glassbox"
+
+// uniqueViolation is the SQLSTATE of a UNIQUE or PRIMARY KEY violation.
+const uniqueViolation = "23505"
+
+var dialect = sqlstore.Dialect{
+	Name:           "postgres",
+	NumberedParams: true,
+	LockMigrations: func(ctx context.Context, tx *sql.Tx) error {
+		// Held until the transaction ends, so it cannot leak.
+		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock)
+		return err
+	},
+	IsUniqueViolation: func(err error) bool {
+		var e *pgconn.PgError
+		return errors.As(err, &e) && e.Code == uniqueViolation
+	},
+}
+
+// Open opens the release store in the PostgreSQL database that url names
+// (postgres://user@host:port/database?sslmode=…), creating its tables if
+// needed. Parameters that pgx does not know, such as search_path, are set
+// on every connection, so a schema can be chosen with ?search_path=name.
+func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		// pgx leaves any password out of its message.
+		return nil, glassbox.Errorf(glassbox.EINVALID, "postgres: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	// The URL itself may hold a password: name the server by host and
+	// database only.
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "postgres: connect to database %q on %s:%d: %w", cfg.Database, cfg.Host, cfg.Port, err)
+	}
+	return sqlstore.New(ctx, db, dialect)
+}
