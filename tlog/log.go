@@ -1,0 +1,301 @@
+// Package tlog is the centre's public, append-only transparency log: a C2SP
+// tlog-tiles log kept by Tessera's POSIX driver in the data directory, with
+// C2SP signed-note checkpoints, C2SP tlog-proof receipts and tile serving.
+//
+// The log is generic: it appends opaque leaves (at most 64 KiB) and proves
+// their inclusion. What a leaf means is the attest package's business.
+package tlog
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/tessera"
+	"github.com/transparency-dev/tessera/client"
+	"github.com/transparency-dev/tessera/storage/posix"
+	"golang.org/x/mod/sumdb/note"
+
+	"glassbox.dev"
+)
+
+// MaxLeafSize is the largest leaf the log accepts. C2SP allows 64 KiB, but a
+// receipt carries the leaf base64-encoded on one line of its tlog-proof, and
+// common tlog-proof parsers read lines of at most 64 KiB: 48 KiB of leaf
+// keeps every receipt readable by them.
+const MaxLeafSize = 48 << 10
+
+// Options tune a Log. The zero value gives the defaults.
+type Options struct {
+	// CheckpointInterval is how often a new checkpoint is published while
+	// there are new entries (default 500 ms; C2SP allows no faster than
+	// Tessera's 100 ms minimum).
+	CheckpointInterval time.Duration
+	// BatchMaxAge is how long an entry may wait for others to share its
+	// write (default 100 ms).
+	BatchMaxAge time.Duration
+	// BatchMaxSize is how many entries one write may hold (default 512).
+	BatchMaxSize uint
+}
+
+// Log is an open transparency log.
+type Log struct {
+	dir      string
+	origin   string
+	verifier note.Verifier
+
+	appender *tessera.Appender
+	shutdown func(context.Context) error
+	reader   tessera.LogReader
+	awaiter  *tessera.PublicationAwaiter
+	cancel   context.CancelFunc
+
+	mu     sync.Mutex // guards proofs
+	proofs *proofCache
+}
+
+// Open opens (or creates) the log in dir, signing checkpoints with signer.
+// The signer's name is the log's origin. verifier must be its verifier key:
+// checkpoints read back are checked before they are trusted.
+func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Verifier, o Options) (*Log, error) {
+	if signer.Name() != verifier.Name() || signer.KeyHash() != verifier.KeyHash() {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the log's signing key %q and verifier key %q are not a pair", signer.Name(), verifier.Name())
+	}
+	if o.CheckpointInterval == 0 {
+		o.CheckpointInterval = 500 * time.Millisecond
+	}
+	if o.BatchMaxAge == 0 {
+		o.BatchMaxAge = 100 * time.Millisecond
+	}
+	if o.BatchMaxSize == 0 {
+		o.BatchMaxSize = 512
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: create %s: %w", dir, err)
+	}
+	if err := checkOrigin(dir, signer.Name()); err != nil {
+		return nil, err
+	}
+	driver, err := posix.New(ctx, posix.Config{Path: dir})
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: open %s: %w", dir, err)
+	}
+	// Tessera's goroutines live until Close, not until the caller's
+	// context ends.
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	opts := tessera.NewAppendOptions().
+		WithCheckpointSigner(signer).
+		WithCheckpointInterval(o.CheckpointInterval).
+		WithBatching(o.BatchMaxSize, o.BatchMaxAge).
+		WithShutdownTimeout(30 * time.Second)
+	appender, shutdown, reader, err := tessera.NewAppender(lctx, driver, opts)
+	if err != nil {
+		cancel()
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: start the appender on %s: %w", dir, err)
+	}
+	l := &Log{
+		dir: dir, origin: signer.Name(), verifier: verifier,
+		appender: appender, shutdown: shutdown, reader: reader, cancel: cancel,
+		proofs: newProofCache(),
+	}
+	l.awaiter = tessera.NewPublicationAwaiter(lctx, l.readCheckpoint, 20*time.Millisecond)
+	return l, nil
+}
+
+// checkOrigin records the log's origin on first use and refuses to reopen
+// it under another: a log has one identity for life.
+func checkOrigin(dir, origin string) error {
+	p := filepath.Join(dir, ".origin")
+	b, err := os.ReadFile(p)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			return glassbox.Errorf(glassbox.EINVALID, "tlog: %s holds files but no .origin; it is not a glassbox log", dir)
+		}
+		return os.WriteFile(p, []byte(origin+"\n"), 0o644)
+	case err != nil:
+		return glassbox.Errorf(glassbox.EINTERNAL, "tlog: %w", err)
+	case string(b) != origin+"\n":
+		return glassbox.Errorf(glassbox.EINVALID, "tlog: the log in %s has origin %q, not %q; use the key it was created with", dir, trimNL(b), origin)
+	}
+	return nil
+}
+
+func trimNL(b []byte) string {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		return string(b[:n-1])
+	}
+	return string(b)
+}
+
+// Origin returns the log's origin line.
+func (l *Log) Origin() string { return l.origin }
+
+// Dir returns the directory the log's tiles and checkpoint are kept in.
+func (l *Log) Dir() string { return l.dir }
+
+// Verifier returns the verifier of the log's checkpoints.
+func (l *Log) Verifier() note.Verifier { return l.verifier }
+
+// Reader gives read access to the log's checkpoint, tiles and entries.
+func (l *Log) Reader() tessera.LogReader { return l.reader }
+
+// Close publishes what is pending and stops the log.
+func (l *Log) Close(ctx context.Context) error {
+	err := l.shutdown(ctx)
+	l.cancel()
+	return err
+}
+
+func (l *Log) readCheckpoint(ctx context.Context) ([]byte, error) {
+	return l.reader.ReadCheckpoint(ctx)
+}
+
+// Add sequences a leaf and returns a function that waits for its index.
+func (l *Log) Add(ctx context.Context, leaf []byte) (func() (uint64, error), error) {
+	if len(leaf) == 0 || len(leaf) > MaxLeafSize {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "a log leaf must hold 1 to %d bytes, not %d", MaxLeafSize, len(leaf))
+	}
+	future := l.appender.Add(ctx, tessera.NewEntry(leaf))
+	return func() (uint64, error) {
+		idx, err := future()
+		if err != nil {
+			return 0, glassbox.Errorf(glassbox.EINTERNAL, "tlog: append: %w", err)
+		}
+		return idx.Index, nil
+	}, nil
+}
+
+// Inclusion is a leaf's place in the log, proved against a signed
+// checkpoint.
+type Inclusion struct {
+	Index      uint64
+	Checkpoint []byte   // the signed note
+	Size       uint64   // the checkpoint's tree size
+	Proof      [][]byte // RFC 6962 inclusion proof for Index in a tree of Size
+}
+
+// Append adds a leaf, waits until a published checkpoint commits to it, and
+// returns its index, that checkpoint and the inclusion proof.
+func (l *Log) Append(ctx context.Context, leaf []byte) (*Inclusion, error) {
+	if len(leaf) == 0 || len(leaf) > MaxLeafSize {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "a log leaf must hold 1 to %d bytes, not %d", MaxLeafSize, len(leaf))
+	}
+	idx, cp, err := l.awaiter.Await(ctx, l.appender.Add(ctx, tessera.NewEntry(leaf)))
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: append: %w", err)
+	}
+	return l.Prove(ctx, idx.Index, cp)
+}
+
+// Prove returns the inclusion proof of the leaf at index against the signed
+// checkpoint cp (the latest one if cp is nil).
+func (l *Log) Prove(ctx context.Context, index uint64, cp []byte) (*Inclusion, error) {
+	if cp == nil {
+		var err error
+		if cp, err = l.reader.ReadCheckpoint(ctx); err != nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: read checkpoint: %w", err)
+		}
+	}
+	c, _, _, err := log.ParseCheckpoint(cp, l.origin, l.verifier)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: the log's own checkpoint does not verify: %w", err)
+	}
+	if index >= c.Size {
+		return nil, glassbox.Errorf(glassbox.ENOTFOUND, "entry %d is not in the log's checkpoint of size %d", index, c.Size)
+	}
+	pb, err := l.proofBuilder(ctx, c.Size)
+	if err != nil {
+		return nil, err
+	}
+	hashes, err := pb.InclusionProof(ctx, index)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: inclusion proof for %d in %d: %w", index, c.Size, err)
+	}
+	return &Inclusion{Index: index, Checkpoint: cp, Size: c.Size, Proof: hashes}, nil
+}
+
+// ConsistencyProof proves that the tree of size smaller is a prefix of the
+// tree of size larger.
+func (l *Log) ConsistencyProof(ctx context.Context, smaller, larger uint64) ([][]byte, error) {
+	pb, err := l.proofBuilder(ctx, larger)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pb.ConsistencyProof(ctx, smaller, larger)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: consistency proof %d→%d: %w", smaller, larger, err)
+	}
+	return p, nil
+}
+
+func (l *Log) proofBuilder(ctx context.Context, size uint64) (*client.ProofBuilder, error) {
+	l.mu.Lock()
+	pb := l.proofs.get(size)
+	l.mu.Unlock()
+	if pb != nil {
+		return pb, nil
+	}
+	pb, err := client.NewProofBuilder(ctx, size, l.reader.ReadTile)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: proofs for size %d: %w", size, err)
+	}
+	l.mu.Lock()
+	l.proofs.put(size, pb)
+	l.mu.Unlock()
+	return pb, nil
+}
+
+// proofCache keeps the proof builders of the latest few tree sizes: every
+// append waiting on one checkpoint proves against the same tree, and a
+// builder caches the tiles it has read.
+type proofCache struct {
+	sizes    []uint64
+	builders map[uint64]*client.ProofBuilder
+}
+
+func newProofCache() *proofCache {
+	return &proofCache{builders: map[uint64]*client.ProofBuilder{}}
+}
+
+func (c *proofCache) get(size uint64) *client.ProofBuilder { return c.builders[size] }
+
+func (c *proofCache) put(size uint64, pb *client.ProofBuilder) {
+	if _, ok := c.builders[size]; ok {
+		return
+	}
+	c.sizes = append(c.sizes, size)
+	c.builders[size] = pb
+	if len(c.sizes) > 4 {
+		delete(c.builders, c.sizes[0])
+		c.sizes = c.sizes[1:]
+	}
+}
+
+// Entries calls fn with every leaf from index start up to the log's
+// integrated size, in order, and returns the index after the last.
+func (l *Log) Entries(ctx context.Context, start uint64, fn func(index uint64, leaf []byte) error) (uint64, error) {
+	size, err := l.reader.IntegratedSize(ctx)
+	if err != nil {
+		return start, glassbox.Errorf(glassbox.EINTERNAL, "tlog: %w", err)
+	}
+	next := start
+	for next < size {
+		bundle, err := client.GetEntryBundle(ctx, l.reader.ReadEntryBundle, next/256, size)
+		if err != nil {
+			return next, glassbox.Errorf(glassbox.EINTERNAL, "tlog: read entries at %d: %w", next, err)
+		}
+		for i := next % 256; i < uint64(len(bundle.Entries)) && next < size; i++ {
+			if err := fn(next, bundle.Entries[i]); err != nil {
+				return next, err
+			}
+			next++
+		}
+	}
+	return next, nil
+}
+
