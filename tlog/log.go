@@ -298,4 +298,3 @@ func (l *Log) Entries(ctx context.Context, start uint64, fn func(index uint64, l
 	}
 	return next, nil
 }
-
