@@ -54,7 +54,7 @@ type Log struct {
 	awaiter  *tessera.PublicationAwaiter
 	cancel   context.CancelFunc
 
-	mu     sync.Mutex // guards proofs
+	mu     sync.Mutex // guards proofs (the cache, not the builders in it)
 	proofs *proofCache
 }
 
@@ -208,11 +208,11 @@ func (l *Log) Prove(ctx context.Context, index uint64, cp []byte) (*Inclusion, e
 	if index >= c.Size {
 		return nil, glassbox.Errorf(glassbox.ENOTFOUND, "entry %d is not in the log's checkpoint of size %d", index, c.Size)
 	}
-	pb, err := l.proofBuilder(ctx, c.Size)
-	if err != nil {
-		return nil, err
-	}
-	hashes, err := pb.InclusionProof(ctx, index)
+	var hashes [][]byte
+	err = l.withProofs(c.Size, func(pb *client.ProofBuilder) (err error) {
+		hashes, err = pb.InclusionProof(ctx, index)
+		return err
+	})
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: inclusion proof for %d in %d: %w", index, c.Size, err)
 	}
@@ -222,32 +222,40 @@ func (l *Log) Prove(ctx context.Context, index uint64, cp []byte) (*Inclusion, e
 // ConsistencyProof proves that the tree of size smaller is a prefix of the
 // tree of size larger.
 func (l *Log) ConsistencyProof(ctx context.Context, smaller, larger uint64) ([][]byte, error) {
-	pb, err := l.proofBuilder(ctx, larger)
-	if err != nil {
-		return nil, err
-	}
-	p, err := pb.ConsistencyProof(ctx, smaller, larger)
+	var p [][]byte
+	err := l.withProofs(larger, func(pb *client.ProofBuilder) (err error) {
+		p, err = pb.ConsistencyProof(ctx, smaller, larger)
+		return err
+	})
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: consistency proof %d→%d: %w", smaller, larger, err)
 	}
 	return p, nil
 }
 
-func (l *Log) proofBuilder(ctx context.Context, size uint64) (*client.ProofBuilder, error) {
+// withProofs runs fn with the proof builder for a tree size. Builders are
+// not safe for concurrent use, so each is used under its own lock.
+func (l *Log) withProofs(size uint64, fn func(*client.ProofBuilder) error) error {
 	l.mu.Lock()
-	pb := l.proofs.get(size)
-	l.mu.Unlock()
-	if pb != nil {
-		return pb, nil
+	b := l.proofs.get(size)
+	if b == nil {
+		pb, err := client.NewProofBuilder(context.Background(), size, l.reader.ReadTile)
+		if err != nil {
+			l.mu.Unlock()
+			return glassbox.Errorf(glassbox.EINTERNAL, "tlog: proofs for size %d: %w", size, err)
+		}
+		b = &lockedBuilder{pb: pb}
+		l.proofs.put(size, b)
 	}
-	pb, err := client.NewProofBuilder(ctx, size, l.reader.ReadTile)
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: proofs for size %d: %w", size, err)
-	}
-	l.mu.Lock()
-	l.proofs.put(size, pb)
 	l.mu.Unlock()
-	return pb, nil
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return fn(b.pb)
+}
+
+type lockedBuilder struct {
+	mu sync.Mutex
+	pb *client.ProofBuilder
 }
 
 // proofCache keeps the proof builders of the latest few tree sizes: every
@@ -255,21 +263,18 @@ func (l *Log) proofBuilder(ctx context.Context, size uint64) (*client.ProofBuild
 // builder caches the tiles it has read.
 type proofCache struct {
 	sizes    []uint64
-	builders map[uint64]*client.ProofBuilder
+	builders map[uint64]*lockedBuilder
 }
 
 func newProofCache() *proofCache {
-	return &proofCache{builders: map[uint64]*client.ProofBuilder{}}
+	return &proofCache{builders: map[uint64]*lockedBuilder{}}
 }
 
-func (c *proofCache) get(size uint64) *client.ProofBuilder { return c.builders[size] }
+func (c *proofCache) get(size uint64) *lockedBuilder { return c.builders[size] }
 
-func (c *proofCache) put(size uint64, pb *client.ProofBuilder) {
-	if _, ok := c.builders[size]; ok {
-		return
-	}
+func (c *proofCache) put(size uint64, b *lockedBuilder) {
 	c.sizes = append(c.sizes, size)
-	c.builders[size] = pb
+	c.builders[size] = b
 	if len(c.sizes) > 4 {
 		delete(c.builders, c.sizes[0])
 		c.sizes = c.sizes[1:]
