@@ -184,3 +184,39 @@ rules:
 		t.Fatal(err)
 	}
 }
+
+// The examples in README.md are policies this package accepts.
+func TestREADMEExamples(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(readme), "```yaml\n")[1:]
+	if len(blocks) < 4 {
+		t.Fatalf("found %d YAML examples in README.md", len(blocks))
+	}
+	for i, b := range blocks {
+		b, _, _ = strings.Cut(b, "```")
+		var policies []string
+		switch {
+		case strings.Contains(b, "rules:"):
+			policies = []string{b}
+		case strings.HasPrefix(b, "  - name:"):
+			policies = []string{"rules:\n" + b}
+		default:
+			for _, line := range strings.Split(b, "\n") {
+				if strings.HasPrefix(line, "match: ") {
+					policies = append(policies, "rules:\n  - name: example\n    "+line+"\n")
+				}
+			}
+		}
+		if len(policies) == 0 {
+			t.Errorf("example %d: no policy found in\n%s", i+1, b)
+		}
+		for _, p := range policies {
+			if _, err := Parse("README.md", []byte(p)); err != nil {
+				t.Errorf("example %d: %v\n%s", i+1, err, p)
+			}
+		}
+	}
+}
