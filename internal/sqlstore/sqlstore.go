@@ -188,29 +188,53 @@ func fileRows(m *glassbox.Manifest) []fileRow {
 	return rows
 }
 
-// filesPerInsert is how many rows one INSERT writes. A source tree can have
-// tens of thousands of files, and one statement per file would mean as many
-// round trips to a PostgreSQL server; 6 parameters per row keep a batch far
-// below the parameter limits of SQLite (32766) and PostgreSQL (65535).
-const filesPerInsert = 500
-
 func (s *Store) insertFiles(ctx context.Context, tx *sql.Tx, id glassbox.Digest, rows []fileRow) error {
-	for len(rows) > 0 {
-		n := min(len(rows), filesPerInsert)
+	return s.insertRows(`INSERT INTO release_files (release_id, role, path, size, mode, digest) VALUES`, "", 6, len(rows),
+		func(args []any, i int) []any {
+			r := rows[i]
+			return append(args, string(id), r.role, r.f.Path, r.f.Size, r.f.Mode, string(r.f.Digest))
+		},
+		func(query string, args []any) error {
+			_, err := tx.ExecContext(ctx, query, args...)
+			return err
+		})
+}
+
+// rowsPerInsert is how many rows one INSERT writes. A source tree can have
+// tens of thousands of files, and the log indexer records thousands of
+// attestations at once; one statement per row would mean as many round
+// trips to a PostgreSQL server. At up to 6 parameters per row a statement
+// stays far below the parameter limits of SQLite (32766) and PostgreSQL
+// (65535).
+const rowsPerInsert = 500
+
+// insertRows writes n rows of width values each, in statements of at most
+// rowsPerInsert rows: head is the INSERT up to VALUES, tail what follows the
+// rows (an ON CONFLICT or RETURNING clause, or nothing), row appends the
+// values of row i to args, and run executes each statement, rewritten for
+// the dialect.
+func (s *Store) insertRows(head, tail string, width, n int, row func(args []any, i int) []any, run func(query string, args []any) error) error {
+	placeholders := "(" + strings.Repeat("?, ", width-1) + "?)"
+	for lo := 0; lo < n; lo += rowsPerInsert {
+		hi := min(n, lo+rowsPerInsert)
 		var b strings.Builder
-		b.WriteString(`INSERT INTO release_files (release_id, role, path, size, mode, digest) VALUES `)
-		args := make([]any, 0, 6*n)
-		for i, r := range rows[:n] {
-			if i > 0 {
+		b.WriteString(head)
+		b.WriteString(" ")
+		args := make([]any, 0, width*(hi-lo))
+		for i := lo; i < hi; i++ {
+			if i > lo {
 				b.WriteString(", ")
 			}
-			b.WriteString("(?, ?, ?, ?, ?, ?)")
-			args = append(args, string(id), r.role, r.f.Path, r.f.Size, r.f.Mode, string(r.f.Digest))
+			b.WriteString(placeholders)
+			args = row(args, i)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+		if tail != "" {
+			b.WriteString(" ")
+			b.WriteString(tail)
+		}
+		if err := run(s.q(b.String()), args); err != nil {
 			return err
 		}
-		rows = rows[n:]
 	}
 	return nil
 }
