@@ -1,5 +1,6 @@
-// Package sqlstore is the release metadata store over database/sql: the one
-// implementation of glassbox.ReleaseStore, which the sqlite and postgres packages share.
+// Package sqlstore is the metadata store over database/sql: the one
+// implementation of glassbox.ReleaseStore and glassbox.AttestationStore,
+// which the sqlite and postgres packages share.
 package sqlstore
 
 import (
@@ -36,7 +37,8 @@ type Dialect struct {
 	IsUniqueViolation func(err error) bool
 }
 
-// Store is a glassbox.ReleaseStore in a SQL database.
+// Store is a glassbox.ReleaseStore, and the glassbox.AttestationStore that
+// indexes the transparency log, in a SQL database.
 type Store struct {
 	db      *sql.DB
 	d       Dialect
@@ -99,7 +101,7 @@ func (s *Store) CreateRelease(ctx context.Context, r *glassbox.Release) (bool, e
 		at = time.Now()
 	}
 	at = at.UTC() // also drops the monotonic clock reading, which is not a time
-	nanos, err := unixNanos(at)
+	nanos, err := unixNanos("submission time", at)
 	if err != nil {
 		return false, err
 	}
@@ -396,9 +398,11 @@ var (
 	maxTime = time.Unix(0, math.MaxInt64)
 )
 
-func unixNanos(t time.Time) (int64, error) {
+// unixNanos returns t in Unix nanoseconds, or an EINVALID error that calls
+// it what.
+func unixNanos(what string, t time.Time) (int64, error) {
 	if t.Before(minTime) || t.After(maxTime) {
-		return 0, glassbox.Errorf(glassbox.EINVALID, "submission time %s is outside the years 1678 to 2262 that the store can record", t.Format(time.RFC3339))
+		return 0, glassbox.Errorf(glassbox.EINVALID, "%s %s is outside the years 1678 to 2262 that the store can record", what, t.Format(time.RFC3339))
 	}
 	return t.UnixNano(), nil
 }
