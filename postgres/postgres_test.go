@@ -94,6 +94,17 @@ func TestStoreBeneath(t *testing.T) {
 				}
 			}
 		},
+		FailSubjectInserts: func(t *testing.T, db *sql.DB) {
+			for _, stmt := range []string{
+				`CREATE FUNCTION fail_subject() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`,
+				`CREATE TRIGGER fail_subject BEFORE INSERT ON attestation_subjects FOR EACH ROW
+					WHEN (NEW.subject_digest = '` + string(storetest.FailSubject) + `') EXECUTE FUNCTION fail_subject()`,
+			} {
+				if _, err := db.ExecContext(t.Context(), stmt); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
 		LockWrites: func(t *testing.T, tx *sql.Tx) {
 			// EXCLUSIVE waits out and holds off INSERT, UPDATE and DELETE,
 			// not SELECT.

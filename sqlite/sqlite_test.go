@@ -51,6 +51,13 @@ func TestStoreBeneath(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
+		FailSubjectInserts: func(t *testing.T, db *sql.DB) {
+			_, err := db.ExecContext(t.Context(), `CREATE TRIGGER fail_subject BEFORE INSERT ON attestation_subjects
+				WHEN NEW.subject_digest = '`+string(storetest.FailSubject)+`' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
+			if err != nil {
+				t.Fatal(err)
+			}
+		},
 		LockWrites: func(t *testing.T, tx *sql.Tx) {
 			// The transaction began IMMEDIATE, as all do on this
 			// connection, so it already holds the write lock; a write

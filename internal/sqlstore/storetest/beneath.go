@@ -17,6 +17,11 @@ import (
 // database refuses once Database.FailFileInserts has run.
 const FailPath = "zz/fail-here"
 
+// FailSubject is the subject whose attestation_subjects rows the database
+// refuses once Database.FailSubjectInserts has run: the digest of
+// "fail here".
+const FailSubject glassbox.Digest = "sha256:e0c4646ffabc7dfe246e92fa8e14c2a4cd415919b7bc2b85943eda5c58ecf49f"
+
 // Database is a database under test, for the tests that look beneath the
 // ReleaseStore interface: at the rows the store writes, and at what it does
 // when the database fails or someone else holds it.
@@ -33,6 +38,11 @@ type Database struct {
 	// LockWrites makes tx hold off every other writer of releases until it
 	// ends, while readers go on.
 	LockWrites func(t *testing.T, tx *sql.Tx)
+	// FailSubjectInserts makes the database refuse to insert an
+	// attestation_subjects row whose subject_digest is FailSubject, as a
+	// full disk or a lost connection would fail the recording of a batch
+	// of attestations halfway through.
+	FailSubjectInserts func(t *testing.T, db *sql.DB)
 }
 
 // Must turns a Database's Open into the open that Run takes.
@@ -55,6 +65,8 @@ func RunSQL(t *testing.T, d Database) {
 	t.Run("RepeatSubmitTakesNoWriteLock", func(t *testing.T) { testNoWriteLock(t, open, d) })
 	t.Run("TamperedManifest", func(t *testing.T) { testTampered(t, open, d) })
 	t.Run("NewerSchema", func(t *testing.T) { testNewerSchema(t, open, d) })
+	t.Run("AttestationRows", func(t *testing.T) { testAttestationRows(t, open, d) })
+	t.Run("AttestationsAllOrNothing", func(t *testing.T) { testAttestationsAllOrNothing(t, open, d) })
 }
 
 type fileRow struct {
@@ -238,5 +250,112 @@ func testNewerSchema(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore
 	}
 	if !strings.Contains(err.Error(), "9999") || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("opening a database with schema version 9999: %v; want an error that says it is newer", err)
+	}
+}
+
+// attestationCounts is how many rows each table of the log's index has,
+// and the watermark as stored (-1 for no row).
+type attestationCounts struct {
+	Attestations, Subjects, LogState int
+	Next                             int64
+}
+
+func countAttestations(t *testing.T, db *sql.DB) attestationCounts {
+	t.Helper()
+	c := attestationCounts{
+		Attestations: countRows(t, db, "attestations"),
+		Subjects:     countRows(t, db, "attestation_subjects"),
+		LogState:     countRows(t, db, "log_state"),
+		Next:         -1,
+	}
+	if c.LogState > 0 {
+		if err := db.QueryRowContext(ctx(t), `SELECT next_index FROM log_state`).Scan(&c.Next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// An attestation has one row, and one row per subject, however often it is
+// recorded; the watermark is one row. A refused batch writes no row.
+func testAttestationRows(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore, d Database) {
+	s := attestationStore(t, open(t))
+	db := d.SQL(t)
+	if got, want := countAttestations(t, db), (attestationCounts{Next: -1}); got != want {
+		t.Fatalf("a new database has %+v; want %+v", got, want)
+	}
+	router, arm := subject("router"), subject("router-arm64")
+	mustRecord(t, s, []*glassbox.Attestation{
+		newAttestation("a", 0, router, arm, router),
+		newAttestation("b", 1, arm),
+		newAttestation("a", 2, router), // the log holds a twice
+	}, 3)
+	want := attestationCounts{Attestations: 2, Subjects: 3, LogState: 1, Next: 3}
+	if got := countAttestations(t, db); got != want {
+		t.Errorf("after recording a batch: %+v; want %+v", got, want)
+	}
+	mustRecord(t, s, []*glassbox.Attestation{newAttestation("b", 3, arm, router)}, 4)
+	want.Next = 4
+	if got := countAttestations(t, db); got != want {
+		t.Errorf("after recording an envelope again: %+v; want %+v", got, want)
+	}
+
+	bad := newAttestation("c", 5, router)
+	bad.KeyID = ""
+	err := s.RecordAttestations(ctx(t), []*glassbox.Attestation{newAttestation("d", 4, router), bad}, 6)
+	if glassbox.ErrorCode(err) != glassbox.EINVALID {
+		t.Fatalf("RecordAttestations of an invalid batch = %v; want an %s error", err, glassbox.EINVALID)
+	}
+	if got := countAttestations(t, db); got != want {
+		t.Errorf("after a refused batch: %+v; want %+v, as before", got, want)
+	}
+}
+
+// A batch is recorded whole or not at all: when the database fails after
+// the attestations and some batches of subject rows were written, none of
+// them remain and the watermark stays, so that the indexer reads the same
+// entries again; and the store goes on working.
+func testAttestationsAllOrNothing(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore, d Database) {
+	if glassbox.DigestOf([]byte("fail here")) != FailSubject {
+		t.Fatalf("FailSubject is not the digest of %q", "fail here")
+	}
+	s := attestationStore(t, open(t))
+	db := d.SQL(t)
+	mustRecord(t, s, []*glassbox.Attestation{newAttestation("before", 0, subject("router"))}, 1)
+	before := countAttestations(t, db)
+	d.FailSubjectInserts(t, db)
+
+	const n = 1234
+	shared := subject("shared")
+	atts := manyAttestations(n, shared)
+	for _, a := range atts {
+		a.LogIndex++ // after "before"
+	}
+	// The subjects are written in the order of the envelopes: make the
+	// last of them fail.
+	last := slices.MaxFunc(atts, func(a, b *glassbox.Attestation) int {
+		return strings.Compare(string(a.EnvelopeDigest), string(b.EnvelopeDigest))
+	})
+	last.Subjects = append(last.Subjects, FailSubject)
+	err := s.RecordAttestations(ctx(t), atts, n+1)
+	if glassbox.ErrorCode(err) != glassbox.EINTERNAL {
+		t.Fatalf("RecordAttestations with a failing subject insert = %v; want an %s error", err, glassbox.EINTERNAL)
+	}
+	if got := countAttestations(t, db); got != before {
+		t.Errorf("after a failed batch: %+v; want %+v, as before", got, before)
+	}
+	wantWatermark(t, s, 1)
+	wantFound(t, s, shared)
+	for _, a := range atts {
+		if !a.LoggedAt.IsZero() {
+			t.Fatalf("a failed RecordAttestations set LoggedAt of %s to %v", a.EnvelopeDigest, a.LoggedAt)
+		}
+	}
+
+	last.Subjects = last.Subjects[:len(last.Subjects)-1]
+	mustRecord(t, s, atts, n+1)
+	wantWatermark(t, s, n+1)
+	if got, err := s.FindAttestations(ctx(t), shared); err != nil || len(got) != n {
+		t.Errorf("FindAttestations after recording the batch again found %d, %v; want %d", len(got), err, n)
 	}
 }

@@ -1,5 +1,6 @@
-// Package storetest is the specification of glassbox.ReleaseStore written as
-// a test suite, which every database the store runs on passes for real.
+// Package storetest is the specification of glassbox.ReleaseStore and
+// glassbox.AttestationStore written as a test suite, which every database
+// the store runs on passes for real.
 package storetest
 
 import (
@@ -15,7 +16,8 @@ import (
 	"glassbox.dev"
 )
 
-// Run runs the suite against the stores that open returns.
+// Run runs the suite against the stores that open returns, which must be
+// glassbox.AttestationStores as well.
 //
 // open must return a store on an empty database of its own for each test
 // (each distinct t), and another store on that same database when it is
@@ -37,6 +39,17 @@ func Run(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore) {
 	t.Run("SubmittedAt", func(t *testing.T) { testSubmittedAt(t, open) })
 	t.Run("Migrations", func(t *testing.T) { testMigrations(t, open) })
 	t.Run("Close", func(t *testing.T) { testClose(t, open) })
+
+	// The stores are also glassbox.AttestationStores: attestation.go.
+	t.Run("RecordAttestationsThenFind", func(t *testing.T) { testRecordThenFind(t, open) })
+	t.Run("FirstLogIndexWins", func(t *testing.T) { testFirstIndexWins(t, open) })
+	t.Run("WatermarkNeverMovesBack", func(t *testing.T) { testWatermarkNeverBackwards(t, open) })
+	t.Run("RecordRefusesInvalidAttestations", func(t *testing.T) { testRecordRefusesInvalid(t, open) })
+	t.Run("FindAttestations", func(t *testing.T) { testFindAttestations(t, open) })
+	t.Run("FindAttestationNotFound", func(t *testing.T) { testFindAttestationNotFound(t, open) })
+	t.Run("ManyAttestationsInOneCall", func(t *testing.T) { testManyAttestations(t, open) })
+	t.Run("ConcurrentRecords", func(t *testing.T) { testConcurrentRecords(t, open) })
+	t.Run("AttestationsAfterClose", func(t *testing.T) { testAttestationsAfterClose(t, open) })
 }
 
 // PerTest returns a function that calls create the first time it is called
