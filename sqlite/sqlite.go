@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -63,10 +64,26 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	// journal_mode=WAL can fail without an error, leaving the old mode, on
 	// file systems without the shared memory WAL needs. Readers would then
 	// block behind every writer, so say so now.
+	//
+	// Switching a new database to WAL takes an exclusive lock that SQLite
+	// does not wait for: two processes opening it at once can get
+	// SQLITE_BUSY from the connection's first statement. Retry that briefly.
 	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		db.Close()
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sqlite: open %s: %w", path, err)
+	for attempt := 0; ; attempt++ {
+		err = db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+		if err == nil {
+			break
+		}
+		if attempt >= 100 || !strings.Contains(err.Error(), "SQLITE_BUSY") && !strings.Contains(err.Error(), "database is locked") {
+			db.Close()
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "sqlite: open %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(5+attempt) * time.Millisecond):
+		}
 	}
 	if mode != "wal" {
 		db.Close()
