@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,7 @@ func benchCommand(g *globals) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure glassbox next to the tools it stands in for, on this machine",
 	}
-	cmd.AddCommand(benchIngestCommand(g))
+	cmd.AddCommand(benchIngestCommand(g), benchLogCommand(g))
 	return cmd
 }
 
@@ -63,6 +64,49 @@ sha256sum together.`,
 	f.IntVar(&o.SmallFiles, "small-files", o.SmallFiles, "`number` of small files")
 	f.IntVar(&o.Runs, "runs", o.Runs, "measured `runs` of each contender (after one warm-up run)")
 	f.BoolVar(&keep, "keep", false, "keep the generated release for another run")
+	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func benchLogCommand(g *globals) *cobra.Command {
+	o := bench.LogOptions{Writers: 256, Duration: 10 * time.Second}
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "log [--writers N] [--duration D]",
+		Short: "Time sustained attestations end to end next to raw Tessera appends, and receipt verification",
+		Long: `Runs, one after the other in the same process and on the same disk, --writers
+concurrent writers for --duration against: raw Tessera POSIX (512-byte
+entries, sequenced), then glassbox's whole attestation path (sign, store the
+envelope, append, wait for a checkpoint, prove inclusion, build the receipt).
+Reports entries per second, the ratio, the p50 and p99 time from submit to
+receipt, and the time to verify one receipt.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Dir == "" {
+				o.Dir = filepath.Join(g.data, "bench-log")
+			}
+			if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+				return err
+			}
+			defer os.RemoveAll(o.Dir)
+			if !asJSON {
+				o.Log = g.stdout
+				fmt.Fprintf(g.stdout, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+			}
+			rep, err := bench.Log(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(g, rep)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Dir, "dir", "", "work `directory` (default DATA/bench-log)")
+	f.IntVar(&o.Writers, "writers", o.Writers, "concurrent `writers`")
+	f.DurationVar(&o.Duration, "duration", o.Duration, "how long each contender runs")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
 }

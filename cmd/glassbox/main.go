@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"glassbox.dev"
 	"glassbox.dev/evidence"
@@ -39,6 +40,20 @@ func main() {
 
 // usageError marks a command line that glassbox cannot make sense of.
 type usageError struct{ error }
+
+// codedError carries an exit code chosen by the command itself (verify's
+// 1 for deny and 2 for malformed input). A nil err prints nothing.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e codedError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
 
 // globals are the flags every command shares.
 type globals struct {
@@ -69,6 +84,8 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 				return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+			// Tessera logs through klog; send it where everything else goes.
+			klog.SetSlogLogger(slog.Default())
 			return nil
 		},
 	}
@@ -82,11 +99,19 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	pf.StringVar(&g.db, "db", os.Getenv("GLASSBOX_DB"), "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
 
-	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g), benchCommand(g))
+	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g),
+		keysCommand(g), attestCommand(g), serveCommand(g), verifyCommand(g), benchCommand(g))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	var ee codedError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "glassbox: %v\n", ee.err)
+		}
+		return ee.code
 	}
 	fmt.Fprintf(stderr, "glassbox: %v\n", err)
 	var ue usageError
@@ -129,7 +154,14 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 // centre is an opened data directory: the evidence store and the metadata.
 type centre struct {
 	blobs    *evidence.FS
-	releases glassbox.ReleaseStore
+	releases metadata
+}
+
+// metadata is what the SQL stores implement: releases, and the index of
+// the transparency log.
+type metadata interface {
+	glassbox.ReleaseStore
+	glassbox.AttestationStore
 }
 
 func (g *globals) open(ctx context.Context) (*centre, error) {
@@ -140,7 +172,7 @@ func (g *globals) open(ctx context.Context) (*centre, error) {
 	if err != nil {
 		return nil, err
 	}
-	var releases glassbox.ReleaseStore
+	var releases metadata
 	switch {
 	case g.db == "":
 		releases, err = sqlite.Open(ctx, filepath.Join(g.data, "glassbox.db"))

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/verify"
+	"glassbox.dev/verify/policy"
+)
+
+func verifyCommand(g *globals) *cobra.Command {
+	var receiptPath, keyPath, logKey, policyPath, logURL, statePath string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "verify ARTIFACT (--receipt FILE | --log URL) --key PUBKEY [--log-key VKEY] [--policy FILE] [--state FILE]",
+		Short: "Check, offline, that an artefact is what the centre attested, and that policy allows it",
+		Long: `Verify hashes ARTIFACT and checks, with no network access when given a receipt:
+the checkpoint's signature (the log's key, --log-key), the inclusion proof of
+the log entry, that the entry names this envelope, the envelope's signature
+(the centre's key, --key), that the artefact is a subject of the statement,
+and, with --policy, that the policy allows it.
+
+With --log URL instead of a receipt it fetches every attestation about the
+artefact and its proofs from a served log. With --state FILE it remembers the
+largest checkpoint seen and demands a consistency proof to every newer one
+(fetched from --log): a log that shows two histories is denied as a split view.
+
+--log-key defaults to log.vkey beside the --key file.
+
+Exit codes: 0 allowed; 1 denied (every reason is printed); 2 malformed input
+(receipt, policy, keys) or another error.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			return runVerify(cmd, g, a[0], receiptPath, keyPath, logKey, policyPath, logURL, statePath, asJSON)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&receiptPath, "receipt", "", "receipt `file` (default ARTIFACT.receipt if it exists)")
+	f.StringVar(&keyPath, "key", "", "the centre's attestation public key (PEM `file`)")
+	f.StringVar(&logKey, "log-key", "", "the log's verifier key (C2SP vkey, or a `file` holding it)")
+	f.StringVar(&policyPath, "policy", "", "policy `file` (YAML with CEL rules)")
+	f.StringVar(&logURL, "log", "", "a served log's `URL`, to fetch attestations or consistency proofs")
+	f.StringVar(&statePath, "state", "", "`file` remembering the largest checkpoint seen")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func runVerify(cmd *cobra.Command, g *globals, artifact, receiptPath, keyPath, logKey, policyPath, logURL, statePath string, asJSON bool) error {
+	bad := func(err error) error { return codedError{code: exitError, err: err} }
+	if keyPath == "" {
+		return usageError{fmt.Errorf("--key is required: the centre's attestation public key")}
+	}
+	if receiptPath == "" && logURL == "" {
+		if _, err := os.Stat(artifact + ".receipt"); err == nil {
+			receiptPath = artifact + ".receipt"
+		} else {
+			return usageError{fmt.Errorf("give --receipt FILE or --log URL")}
+		}
+	}
+	if logKey == "" {
+		logKey = filepath.Join(filepath.Dir(keyPath), "log.vkey")
+	}
+	var o verify.Options
+	var err error
+	if o.Key, err = attest.LoadPublicKey(keyPath); err != nil {
+		return bad(err)
+	}
+	if o.LogVerifier, err = attest.LoadLogVerifier(logKey); err != nil {
+		return bad(err)
+	}
+	if policyPath != "" {
+		if o.Policy, err = policy.Load(policyPath); err != nil {
+			return bad(err)
+		}
+	}
+	if logURL != "" {
+		if o.Log, err = verify.NewRemote(logURL, nil); err != nil {
+			return bad(err)
+		}
+	}
+	if statePath != "" {
+		if o.State, err = verify.LoadState(statePath, o.LogVerifier); err != nil {
+			return bad(err)
+		}
+	}
+	digest, err := hashFile(artifact)
+	if err != nil {
+		return bad(err)
+	}
+	ctx := cmd.Context()
+	var res *verify.Result
+	if receiptPath != "" {
+		receipt, rerr := os.ReadFile(receiptPath)
+		if rerr != nil {
+			return bad(glassbox.Errorf(glassbox.EINVALID, "receipt %s: %w", receiptPath, rerr))
+		}
+		res, err = verify.Receipt(ctx, digest, receipt, o)
+		if err != nil {
+			err = fmt.Errorf("receipt %s: %w", receiptPath, err)
+		}
+	} else {
+		res, err = verify.FromLog(ctx, digest, o)
+	}
+	if err != nil {
+		return bad(err)
+	}
+	if asJSON {
+		if err := writeJSON(g, res); err != nil {
+			return err
+		}
+	} else {
+		printResult(g, artifact, res)
+	}
+	if !res.Allowed {
+		return codedError{code: exitRefused}
+	}
+	return nil
+}
+
+func printResult(g *globals, artifact string, res *verify.Result) {
+	verdict := "ALLOWED"
+	if !res.Allowed {
+		verdict = "DENIED"
+	}
+	fmt.Fprintf(g.stdout, "%s %s (%s)\n", verdict, artifact, res.Artifact)
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	if res.Checkpoint != nil {
+		fmt.Fprintf(tw, "  log\t%s, checkpoint of size %d\n", res.Checkpoint.Origin, res.Checkpoint.Size)
+	}
+	for _, a := range res.Attestations {
+		fmt.Fprintf(tw, "  attestation\t#%d %s\n", a.LogIndex, a.PredicateType)
+	}
+	tw.Flush()
+	for _, r := range res.Reasons {
+		fmt.Fprintf(g.stdout, "  denied: %s\n", strings.TrimSpace(r))
+	}
+}

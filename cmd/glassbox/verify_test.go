@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"glassbox.dev/server"
+	"glassbox.dev/tlog"
+)
+
+const vsaPassed = `{"verifier":{"id":"https://glassbox.example/centre"},"timeVerified":"2026-11-20T10:00:00Z","resourceUri":"https://glassbox.example/releases/router@2.1.0","policy":{"uri":"https://glassbox.dev/standards/cra-annex-i"},"verificationResult":"PASSED","verifiedLevels":["SLSA_BUILD_LEVEL_3"]}`
+
+const policyPassed = `name: deploy
+rules:
+  - name: passed-cra
+    applies: 'att.predicateType == "https://slsa.dev/verification_summary/v1"'
+    match: 'att.predicate.verificationResult == "PASSED" && att.predicate.policy.uri.startsWith("https://glassbox.dev/standards/cra-annex-i")'
+`
+
+// attestFixture is a data directory with keys, an artefact and its receipt.
+type attestFixture struct {
+	dir, data, artifact, receipt, pub, vkey string
+}
+
+func newAttestFixture(t *testing.T, origin, predicate string) *attestFixture {
+	t.Helper()
+	f := &attestFixture{dir: t.TempDir()}
+	f.data = filepath.Join(f.dir, "data")
+	mustRun(t, "--data", f.data, "keys", "generate", "--origin", origin)
+	f.artifact = writeFile(t, filepath.Join(f.dir, "router.img"), []byte("\x7fELF router firmware 2.1.0"))
+	pred := writeFile(t, filepath.Join(f.dir, "vsa.json"), []byte(predicate))
+	f.receipt = strings.TrimSpace(mustRun(t, "--data", f.data, "attest", f.artifact, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred))
+	f.pub = filepath.Join(f.data, "keys", "attestation.pub")
+	f.vkey = filepath.Join(f.data, "keys", "log.vkey")
+	return f
+}
+
+func (f *attestFixture) verify(t *testing.T, extra ...string) (int, string, string) {
+	t.Helper()
+	return glassboxRun(t, append([]string{"verify", f.artifact, "--receipt", f.receipt, "--key", f.pub, "--log-key", f.vkey}, extra...)...)
+}
+
+// editReceipt rewrites a copy of the fixture's receipt.
+func editReceipt(t *testing.T, f *attestFixture, edit func(r *tlog.Receipt)) string {
+	t.Helper()
+	b, err := os.ReadFile(f.receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := tlog.ParseReceipt(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(r)
+	out, _ := r.Marshal()
+	return writeFile(t, filepath.Join(t.TempDir(), "edited.receipt"), out)
+}
+
+func TestVerifyAcceptsAndRejects(t *testing.T) {
+	f := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	if got, err := os.ReadFile(f.receipt); err != nil || !strings.Contains(string(got), "c2sp.org/tlog-proof@v1") {
+		t.Fatalf("receipt %s: %v", f.receipt, err)
+	}
+	policyFile := writeFile(t, filepath.Join(f.dir, "policy.yaml"), []byte(policyPassed))
+	if code, out, errOut := f.verify(t, "--policy", policyFile); code != exitOK || !strings.Contains(out, "ALLOWED") {
+		t.Fatalf("verify of a good receipt: exit %d\n%s%s", code, out, errOut)
+	}
+	var res struct{ Allowed bool }
+	if code, out, _ := f.verify(t, "--json"); code != exitOK || json.Unmarshal([]byte(out), &res) != nil || !res.Allowed {
+		t.Errorf("verify --json: exit %d: %s", code, out)
+	}
+
+	other := newAttestFixture(t, "other.example.org/log", vsaPassed)
+	failedVSA := newAttestFixture(t, "transparency.example.org/glassbox/log", strings.Replace(vsaPassed, "PASSED", "FAILED", 1))
+
+	denials := []struct {
+		name string
+		args func(t *testing.T) []string
+		want string
+	}{
+		{"modified artefact", func(t *testing.T) []string {
+			mod := writeFile(t, filepath.Join(t.TempDir(), "router.img"), []byte("\x7fELF router firmware 2.1.0 + backdoor"))
+			return []string{"verify", mod, "--receipt", f.receipt, "--key", f.pub, "--log-key", f.vkey}
+		}, "is not a subject"},
+		{"modified envelope", func(t *testing.T) []string {
+			r := editReceipt(t, f, func(r *tlog.Receipt) {
+				var env map[string]any
+				json.Unmarshal(r.Envelope, &env)
+				payload, _ := base64.StdEncoding.DecodeString(env["payload"].(string))
+				env["payload"] = base64.StdEncoding.EncodeToString([]byte(strings.Replace(string(payload), "PASSED", "FAILED", 1)))
+				r.Envelope, _ = json.Marshal(env)
+			})
+			return []string{"verify", f.artifact, "--receipt", r, "--key", f.pub, "--log-key", f.vkey}
+		}, "the envelope has been modified"},
+		{"signature by another key", func(t *testing.T) []string {
+			return []string{"verify", f.artifact, "--receipt", f.receipt, "--key", other.pub, "--log-key", f.vkey}
+		}, "not signed by key"},
+		{"proof for another index", func(t *testing.T) []string {
+			r := editReceipt(t, f, func(r *tlog.Receipt) {
+				r.TLogProof = strings.Replace(r.TLogProof, "\nindex 0\n", "\nindex 1\n", 1)
+			})
+			return []string{"verify", f.artifact, "--receipt", r, "--key", f.pub, "--log-key", f.vkey}
+		}, "does not prove the leaf at index 1"},
+		{"checkpoint by another log key", func(t *testing.T) []string {
+			return []string{"verify", f.artifact, "--receipt", f.receipt, "--key", f.pub, "--log-key", other.vkey}
+		}, "not signed by the log key"},
+		{"policy not met", func(t *testing.T) []string {
+			return []string{"verify", failedVSA.artifact, "--receipt", failedVSA.receipt, "--key", failedVSA.pub, "--log-key", failedVSA.vkey, "--policy", policyFile}
+		}, `passed-cra`},
+	}
+	for _, d := range denials {
+		t.Run(d.name, func(t *testing.T) {
+			code, out, errOut := glassboxRun(t, d.args(t)...)
+			if code != exitRefused || !strings.Contains(out, "DENIED") || !strings.Contains(out, d.want) {
+				t.Errorf("exit %d (want %d), output does not say %q:\n%s%s", code, exitRefused, d.want, out, errOut)
+			}
+		})
+	}
+
+	malformed := []struct {
+		name string
+		args func(t *testing.T) []string
+		want string
+	}{
+		{"receipt that is not JSON", func(t *testing.T) []string {
+			r := writeFile(t, filepath.Join(t.TempDir(), "r"), []byte("not a receipt"))
+			return []string{"verify", f.artifact, "--receipt", r, "--key", f.pub, "--log-key", f.vkey}
+		}, "not valid receipt JSON"},
+		{"receipt with a broken proof", func(t *testing.T) []string {
+			r := editReceipt(t, f, func(r *tlog.Receipt) { r.TLogProof = "c2sp.org/tlog-proof@v1\nindex x\n" })
+			return []string{"verify", f.artifact, "--receipt", r, "--key", f.pub, "--log-key", f.vkey}
+		}, "tlog-proof"},
+		{"policy with a CEL error", func(t *testing.T) []string {
+			p := writeFile(t, filepath.Join(t.TempDir(), "p.yaml"), []byte("rules:\n  - name: broken\n    match: 'att.predicate.verificationResult =='\n"))
+			return []string{"verify", f.artifact, "--receipt", f.receipt, "--key", f.pub, "--log-key", f.vkey, "--policy", p}
+		}, "broken"},
+		{"policy that is not YAML", func(t *testing.T) []string {
+			p := writeFile(t, filepath.Join(t.TempDir(), "p.yaml"), []byte("rules: [\n"))
+			return []string{"verify", f.artifact, "--receipt", f.receipt, "--key", f.pub, "--log-key", f.vkey, "--policy", p}
+		}, "p.yaml"},
+		{"key that is not a public key", func(t *testing.T) []string {
+			return []string{"verify", f.artifact, "--receipt", f.receipt, "--key", f.receipt, "--log-key", f.vkey}
+		}, "PEM"},
+	}
+	for _, m := range malformed {
+		t.Run(m.name, func(t *testing.T) {
+			code, out, errOut := glassboxRun(t, m.args(t)...)
+			if code != exitError || !strings.Contains(errOut, m.want) {
+				t.Errorf("exit %d (want %d), stderr does not say %q:\nstdout: %s\nstderr: %s", code, exitError, m.want, out, errOut)
+			}
+		})
+	}
+}
+
+// TestVerifyDetectsSplitView makes two logs with the same origin and key
+// that disagree about their first entry, and shows a verifier that has seen
+// one of them the other.
+func TestVerifyDetectsSplitView(t *testing.T) {
+	a := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	// A fork: the same keys, another history.
+	fork := t.TempDir()
+	forkData := filepath.Join(fork, "data")
+	os.MkdirAll(filepath.Join(forkData, "keys"), 0o700)
+	for _, k := range []string{"attestation.key", "attestation.pub", "log.key", "log.vkey"} {
+		b, _ := os.ReadFile(filepath.Join(a.data, "keys", k))
+		writeFile(t, filepath.Join(forkData, "keys", k), b)
+	}
+	art := writeFile(t, filepath.Join(fork, "router.img"), []byte("\x7fELF router firmware 2.1.0"))
+	pred := writeFile(t, filepath.Join(fork, "vsa.json"), []byte(strings.Replace(vsaPassed, "2026-11-20", "2026-11-21", 1)))
+	forkReceipt := strings.TrimSpace(mustRun(t, "--data", forkData, "attest", art, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred))
+
+	state := filepath.Join(t.TempDir(), "state")
+	if code, out, errOut := a.verify(t, "--state", state); code != exitOK {
+		t.Fatalf("first verify: exit %d: %s%s", code, out, errOut)
+	}
+	code, out, errOut := glassboxRun(t, "verify", art, "--receipt", forkReceipt, "--key", a.pub, "--log-key", a.vkey, "--state", state)
+	if code != exitRefused || !strings.Contains(out, "split view") {
+		t.Fatalf("a forked log's receipt: exit %d (want %d), no split view reported:\n%s%s", code, exitRefused, out, errOut)
+	}
+}
+
+// TestVerifyFromServedLog serves a log and verifies with --log instead of
+// a receipt, and with --state across the log's growth.
+func TestVerifyFromServedLog(t *testing.T) {
+	f := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	g := &globals{data: f.data}
+	ctx := context.Background()
+	c, err := g.openLog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	srv := httptest.NewServer(server.New(c.notary, c.log, "tok").Handler())
+	defer srv.Close()
+
+	state := filepath.Join(t.TempDir(), "state")
+	args := []string{"verify", f.artifact, "--log", srv.URL, "--key", f.pub, "--log-key", f.vkey, "--state", state}
+	if code, out, errOut := glassboxRun(t, args...); code != exitOK || !strings.Contains(out, "#0") {
+		t.Fatalf("verify --log: exit %d\n%s%s", code, out, errOut)
+	}
+	// The log grows through the write endpoint; the state demands and gets
+	// a consistency proof.
+	pred := writeFile(t, filepath.Join(f.dir, "vsa2.json"), []byte(strings.Replace(vsaPassed, "2026-11-20", "2026-11-22", 1)))
+	second := filepath.Join(f.dir, "second.receipt")
+	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred,
+		"--server", srv.URL, "--token", "tok", "--receipt", second); code != exitOK {
+		t.Fatalf("attest --server: exit %d: %s%s", code, out, errOut)
+	}
+	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred,
+		"--server", srv.URL, "--token", "wrong", "--receipt", second); code != exitRefused || !strings.Contains(errOut, "token") {
+		t.Errorf("attest with a wrong token: exit %d: %s%s", code, out, errOut)
+	}
+	if code, out, errOut := glassboxRun(t, args...); code != exitOK || !strings.Contains(out, "#1") {
+		t.Fatalf("verify --log after growth: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := glassboxRun(t, "verify", f.artifact, "--receipt", f.receipt, "--log", srv.URL, "--key", f.pub, "--log-key", f.vkey, "--state", state); code != exitOK {
+		t.Fatalf("verify of an older receipt against the remembered state: exit %d\n%s%s", code, out, errOut)
+	}
+	// Offline, an older receipt cannot be proved consistent with the state.
+	if code, out, _ := glassboxRun(t, "verify", f.artifact, "--receipt", f.receipt, "--key", f.pub, "--log-key", f.vkey, "--state", state); code != exitRefused || !strings.Contains(out, "--log") {
+		t.Errorf("offline verify of an older receipt with a newer state: exit %d\n%s", code, out)
+	}
+}

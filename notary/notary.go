@@ -1,0 +1,290 @@
+// Package notary is the centre's attestation service: it signs in-toto
+// statements about artefacts, keeps the envelopes as evidence, appends them
+// to the transparency log and hands back receipts.
+//
+// It also indexes the log by subject. The log is the source of truth: the
+// index is rebuilt from it on start, which also makes appends idempotent
+// across crashes.
+package notary
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/tlog"
+)
+
+// Notary signs, logs and indexes attestations.
+type Notary struct {
+	signer *attest.Signer
+	log    *tlog.Log
+	blobs  glassbox.BlobStore
+	index  glassbox.AttestationStore
+
+	mu       sync.Mutex                // guards inflight and recent
+	inflight map[glassbox.Digest]*call // appends under way, by envelope digest
+	recent   map[glassbox.Digest]uint64
+
+	indexMu sync.Mutex // serialises indexing passes
+	wake    chan struct{}
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// call is one append that concurrent callers with the same envelope share.
+type call struct {
+	done  chan struct{}
+	index uint64
+	err   error
+}
+
+// New starts a notary. Before it returns, the index has caught up with the
+// log, so that an envelope logged before a crash is found, not logged again.
+func New(ctx context.Context, signer *attest.Signer, log *tlog.Log, blobs glassbox.BlobStore, index glassbox.AttestationStore) (*Notary, error) {
+	n := &Notary{
+		signer: signer, log: log, blobs: blobs, index: index,
+		inflight: map[glassbox.Digest]*call{},
+		recent:   map[glassbox.Digest]uint64{},
+		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	if err := n.IndexLog(ctx); err != nil {
+		return nil, err
+	}
+	ictx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	n.stop = cancel
+	go n.indexLoop(ictx)
+	return n, nil
+}
+
+// Close stops the indexer after a last pass.
+func (n *Notary) Close(ctx context.Context) error {
+	n.stop()
+	<-n.done
+	return n.IndexLog(ctx)
+}
+
+// Request is what a caller asks the centre to attest.
+type Request struct {
+	Subjects      []attest.Subject
+	PredicateType string
+	Predicate     json.RawMessage
+}
+
+// Attest signs a statement, logs it and returns its receipt. The same
+// statement attested twice is the same envelope (Ed25519 signatures are
+// deterministic) and gets the same log index.
+func (n *Notary) Attest(ctx context.Context, req Request) (*tlog.Receipt, error) {
+	payload, err := attest.NewStatement(req.Subjects, req.PredicateType, req.Predicate)
+	if err != nil {
+		return nil, err
+	}
+	envelope, err := n.signer.Sign(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := attest.Leaf{
+		Envelope:      glassbox.DigestOf(envelope),
+		KeyID:         n.signer.KeyID(),
+		PredicateType: req.PredicateType,
+		Subjects:      digests(req.Subjects),
+	}.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return n.logEnvelope(ctx, envelope, leaf)
+}
+
+func digests(subjects []attest.Subject) []glassbox.Digest {
+	out := make([]glassbox.Digest, len(subjects))
+	for i, s := range subjects {
+		out[i] = s.Digest
+	}
+	return out
+}
+
+// logEnvelope stores and appends an envelope once, however many callers
+// ask at the same time or later, and proves its inclusion.
+func (n *Notary) logEnvelope(ctx context.Context, envelope, leaf []byte) (*tlog.Receipt, error) {
+	d := glassbox.DigestOf(envelope)
+	n.mu.Lock()
+	if idx, ok := n.recent[d]; ok {
+		n.mu.Unlock()
+		return n.receipt(ctx, envelope, leaf, idx, nil)
+	}
+	if c, ok := n.inflight[d]; ok {
+		n.mu.Unlock()
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if c.err != nil {
+			return nil, c.err
+		}
+		return n.receipt(ctx, envelope, leaf, c.index, nil)
+	}
+	c := &call{done: make(chan struct{})}
+	n.inflight[d] = c
+	n.mu.Unlock()
+
+	inc, err := n.appendOnce(ctx, d, envelope, leaf)
+	n.mu.Lock()
+	delete(n.inflight, d)
+	if err == nil {
+		n.recent[d] = inc.Index
+		c.index = inc.Index
+	}
+	c.err = err
+	n.mu.Unlock()
+	close(c.done)
+	if err != nil {
+		return nil, err
+	}
+	n.kick()
+	return tlog.NewReceipt(envelope, leaf, inc)
+}
+
+func (n *Notary) appendOnce(ctx context.Context, d glassbox.Digest, envelope, leaf []byte) (*tlog.Inclusion, error) {
+	if a, err := n.index.FindAttestation(ctx, d); err == nil {
+		return n.log.Prove(ctx, a.LogIndex, nil)
+	} else if glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+		return nil, err
+	}
+	// The envelope is evidence before it is logged: a leaf must never name
+	// an envelope the centre cannot produce.
+	staged, err := n.blobs.Stage(ctx, bytes.NewReader(envelope))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := n.blobs.Commit(ctx, staged); err != nil {
+		staged.Discard()
+		return nil, err
+	}
+	return n.log.Append(ctx, leaf)
+}
+
+func (n *Notary) receipt(ctx context.Context, envelope, leaf []byte, idx uint64, cp []byte) (*tlog.Receipt, error) {
+	inc, err := n.log.Prove(ctx, idx, cp)
+	if err != nil {
+		return nil, err
+	}
+	return tlog.NewReceipt(envelope, leaf, inc)
+}
+
+func (n *Notary) kick() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (n *Notary) indexLoop(ctx context.Context) {
+	defer close(n.done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.wake:
+		case <-tick.C:
+		}
+		if err := n.IndexLog(ctx); err != nil && ctx.Err() == nil {
+			slog.Error("indexing the transparency log", "err", err)
+		}
+	}
+}
+
+// IndexLog records every log entry past the index's watermark.
+func (n *Notary) IndexLog(ctx context.Context) error {
+	n.indexMu.Lock()
+	defer n.indexMu.Unlock()
+	start, err := n.index.LogWatermark(ctx)
+	if err != nil {
+		return err
+	}
+	var batch []*glassbox.Attestation
+	flush := func(next uint64) error {
+		if next == start && len(batch) == 0 {
+			return nil
+		}
+		if err := n.index.RecordAttestations(ctx, batch, next); err != nil {
+			return err
+		}
+		n.mu.Lock()
+		for _, a := range batch {
+			delete(n.recent, a.EnvelopeDigest)
+		}
+		n.mu.Unlock()
+		batch, start = batch[:0], next
+		return nil
+	}
+	next, err := n.log.Entries(ctx, start, func(index uint64, leaf []byte) error {
+		l, err := attest.ParseLeaf(leaf)
+		if err != nil {
+			// A leaf the centre cannot read is not an attestation; it is
+			// reported and skipped, never fatal to the index.
+			slog.Warn("transparency log entry is not an attestation leaf", "index", index, "err", err)
+		} else {
+			batch = append(batch, &glassbox.Attestation{
+				EnvelopeDigest: l.Envelope, PredicateType: l.PredicateType, KeyID: l.KeyID,
+				Subjects: l.Subjects, LogIndex: index,
+			})
+		}
+		if len(batch) >= 1000 {
+			return flush(index + 1)
+		}
+		return nil
+	})
+	if ferr := flush(next); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// Envelope returns a stored envelope.
+func (n *Notary) Envelope(ctx context.Context, d glassbox.Digest) ([]byte, error) {
+	rc, err := n.blobs.Open(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(rc); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "read envelope %s: %w", d, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Logged is an attestation with its envelope.
+type Logged struct {
+	glassbox.Attestation
+	Envelope []byte `json:"envelope"`
+}
+
+// About returns every logged attestation about a subject, with envelopes.
+func (n *Notary) About(ctx context.Context, subject glassbox.Digest) ([]Logged, error) {
+	if err := n.IndexLog(ctx); err != nil {
+		return nil, err
+	}
+	atts, err := n.index.FindAttestations(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Logged, 0, len(atts))
+	for _, a := range atts {
+		env, err := n.Envelope(ctx, a.EnvelopeDigest)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Logged{Attestation: *a, Envelope: env})
+	}
+	return out, nil
+}

@@ -1,0 +1,228 @@
+// Package server is the centre's HTTP face: the transparency log served
+// read-only as C2SP tlog-tiles, the attestations logged about an artefact,
+// an authenticated endpoint to attest, and Prometheus metrics.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/notary"
+	"glassbox.dev/tlog"
+)
+
+// MaxRequestBody bounds an attestation request.
+const MaxRequestBody = 4 << 20
+
+// Server routes the centre's HTTP API.
+type Server struct {
+	notary *notary.Notary
+	log    *tlog.Log
+	token  [sha256.Size]byte // SHA-256 of the write token; zero: writes disabled
+	writes bool
+
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	attests  *prometheus.CounterVec
+	latency  prometheus.Histogram
+}
+
+// New returns a server. An empty token disables the write endpoint.
+func New(n *notary.Notary, l *tlog.Log, token string) *Server {
+	s := &Server{notary: n, log: l, registry: prometheus.NewRegistry()}
+	if token != "" {
+		s.token, s.writes = sha256.Sum256([]byte(token)), true
+	}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "glassbox_http_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"route", "code"})
+	s.attests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "glassbox_attestations_total", Help: "Attestation requests by result (logged, refused, failed).",
+	}, []string{"result"})
+	s.latency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "glassbox_attest_seconds",
+		Help:    "Time from an attestation request to its receipt: signing, storing, logging, proving.",
+		Buckets: []float64{.01, .05, .1, .25, .5, .75, 1, 1.5, 2, 3, 5, 10},
+	})
+	s.registry.MustRegister(s.requests, s.attests, s.latency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "glassbox_log_size", Help: "Entries integrated into the transparency log."},
+			func() float64 {
+				n, err := l.Reader().IntegratedSize(context.Background())
+				if err != nil {
+					return -1
+				}
+				return float64(n)
+			}))
+	return s
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	tiles := s.log.Handler()
+	mux.Handle("GET /checkpoint", s.count("checkpoint", tiles))
+	mux.Handle("GET /tile/", s.count("tile", tiles))
+	mux.Handle("GET /attestations/{digest}", s.count("attestations_get", http.HandlerFunc(s.getAttestations)))
+	mux.Handle("POST /attestations", s.count("attestations_post", http.HandlerFunc(s.postAttestation)))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	return mux
+}
+
+// statusWriter remembers the status code for the request counter.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) count(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		s.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+	})
+}
+
+// writeError answers with the error's message and the status its code maps to.
+func writeError(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	switch glassbox.ErrorCode(err) {
+	case glassbox.EINVALID:
+		code = http.StatusBadRequest
+	case glassbox.ENOTFOUND:
+		code = http.StatusNotFound
+	case glassbox.ECONFLICT:
+		code = http.StatusConflict
+	}
+	if code == http.StatusInternalServerError {
+		slog.Error("request failed", "err", err)
+	}
+	writeJSON(w, code, map[string]string{"error": err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func (s *Server) getAttestations(w http.ResponseWriter, r *http.Request) {
+	d, err := glassbox.ParseDigest(r.PathValue("digest"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	list, err := s.notary.About(r.Context(), d)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	writeJSON(w, http.StatusOK, map[string]any{"subject": d, "attestations": list})
+}
+
+// AttestRequest is the body of POST /attestations.
+type AttestRequest struct {
+	Subjects      []attest.Subject `json:"subjects"`
+	PredicateType string           `json:"predicateType"`
+	Predicate     json.RawMessage  `json:"predicate"`
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || !s.writes {
+		return false
+	}
+	sum := sha256.Sum256([]byte(tok))
+	return subtle.ConstantTimeCompare(sum[:], s.token[:]) == 1
+}
+
+func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request) {
+	if !s.writes {
+		s.attests.WithLabelValues("refused").Inc()
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "this centre accepts no attestations over HTTP: it was started without --token"})
+		return
+	}
+	if !s.authorized(r) {
+		s.attests.WithLabelValues("refused").Inc()
+		w.Header().Set("WWW-Authenticate", `Bearer realm="glassbox"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "a valid token is required: send Authorization: Bearer TOKEN"})
+		return
+	}
+	start := time.Now()
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	dec.DisallowUnknownFields()
+	var req AttestRequest
+	if err := dec.Decode(&req); err != nil {
+		s.attests.WithLabelValues("refused").Inc()
+		writeError(w, glassbox.Errorf(glassbox.EINVALID, "the request is not an attestation request: %v", err))
+		return
+	}
+	receipt, err := s.notary.Attest(r.Context(), notary.Request{Subjects: req.Subjects, PredicateType: req.PredicateType, Predicate: req.Predicate})
+	if err != nil {
+		if glassbox.ErrorCode(err) == glassbox.EINVALID {
+			s.attests.WithLabelValues("refused").Inc()
+		} else {
+			s.attests.WithLabelValues("failed").Inc()
+		}
+		writeError(w, err)
+		return
+	}
+	s.attests.WithLabelValues("logged").Inc()
+	s.latency.Observe(time.Since(start).Seconds())
+	writeJSON(w, http.StatusOK, receipt)
+}
+
+// ListenAndServe serves h on addr until ctx is cancelled, then stops
+// accepting connections and waits up to grace for requests in flight.
+// ready, if not nil, receives the address actually listened on.
+func ListenAndServe(ctx context.Context, addr string, h http.Handler, grace time.Duration, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINVALID, "listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
