@@ -65,6 +65,21 @@ type Leaf struct {
 	Subjects      []glassbox.Digest // the statement's subjects; Marshal sorts them and drops repeats
 }
 
+// LeafFor returns the leaf that records envelope, whose statement v is (as
+// VerifyEnvelope returned it).
+func LeafFor(envelope []byte, v *Verified) Leaf {
+	subjects := make([]glassbox.Digest, len(v.Subjects))
+	for i, s := range v.Subjects {
+		subjects[i] = s.Digest
+	}
+	return Leaf{
+		Envelope:      glassbox.DigestOf(envelope),
+		KeyID:         v.KeyID,
+		PredicateType: v.PredicateType,
+		Subjects:      sortedDigests(subjects),
+	}
+}
+
 // MaxSubjects returns how many subjects fit in one leaf with this predicate
 // type: a statement about more artefacts cannot be logged.
 func MaxSubjects(predicateType string) int {
