@@ -36,6 +36,10 @@ type FS struct {
 	mu      sync.Mutex // guards staging and lock
 	staging string     // this process's staging directory, made on first use
 	lock    *os.File   // held (flock) while staging exists, so others leave it alone
+
+	group   sync.Mutex // guards queue and leading: the group commit
+	queue   []*commitRequest
+	leading bool // a goroutine is committing batches from queue
 }
 
 // OpenFS opens the blob store in dir, creating it if needed, and removes
@@ -179,6 +183,10 @@ func digestOf(h hash.Hash) glassbox.Digest {
 // Commit implements glassbox.BlobStore: it makes the staged content durable,
 // then renames each blob into place. A blob already stored is kept and the
 // staged copy discarded.
+//
+// Concurrent commits are grouped: while one batch is being synced, others
+// queue, and the next sync covers them all. Many small commits (one
+// envelope per attestation) then cost a few syncs a second, not two each.
 func (s *FS) Commit(ctx context.Context, blobs ...glassbox.StagedBlob) (int, error) {
 	var todo []*staged
 	for _, b := range blobs {
@@ -198,40 +206,87 @@ func (s *FS) Commit(ctx context.Context, blobs ...glassbox.StagedBlob) (int, err
 	if len(todo) == 0 {
 		return 0, nil
 	}
-	if err := syncFiles(s.root, todo); err != nil {
-		return 0, glassbox.Errorf(glassbox.EINTERNAL, "evidence: sync staged blobs: %w", err)
+	req := &commitRequest{blobs: todo, done: make(chan struct{})}
+	s.group.Lock()
+	s.queue = append(s.queue, req)
+	if s.leading {
+		s.group.Unlock()
+		<-req.done
+		return req.added, req.err
 	}
-	dirs := map[string]bool{}
-	added := 0
-	for _, b := range todo {
-		if err := ctx.Err(); err != nil {
-			return added, err
+	s.leading = true
+	for len(s.queue) > 0 {
+		batch := s.queue
+		s.queue = nil
+		s.group.Unlock()
+		s.commitBatch(batch)
+		s.group.Lock()
+	}
+	s.leading = false
+	s.group.Unlock()
+	return req.added, req.err
+}
+
+// commitRequest is one caller's blobs in a group commit.
+type commitRequest struct {
+	blobs []*staged
+	added int
+	err   error
+	done  chan struct{}
+}
+
+// commitBatch syncs, renames and syncs again the blobs of several
+// requests, and tells each request how it went. It is not cancelled by any
+// one caller's context: others wait on the same sync.
+func (s *FS) commitBatch(reqs []*commitRequest) {
+	defer func() {
+		for _, r := range reqs {
+			close(r.done)
 		}
-		dst := s.path(b.digest)
-		dir := filepath.Dir(dst)
-		if !dirs[dir] {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return added, glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
+	}()
+	var all []*staged
+	for _, r := range reqs {
+		all = append(all, r.blobs...)
+	}
+	fail := func(err error) {
+		for _, r := range reqs {
+			if r.err == nil {
+				r.err = err
 			}
-			dirs[dir] = true
-		}
-		if err := os.Chmod(b.tmp, 0o444); err != nil {
-			return added, glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
-		}
-		// A concurrent writer may have stored the same blob meanwhile; the
-		// rename replaces it with identical bytes, atomically.
-		if err := os.Rename(b.tmp, dst); err != nil {
-			return added, glassbox.Errorf(glassbox.EINTERNAL, "evidence: store %s: %w", b.digest, err)
-		}
-		added++
-	}
-	dirs[filepath.Join(s.root, "sha256")] = true
-	for dir := range dirs {
-		if err := syncDir(dir); err != nil {
-			return added, glassbox.Errorf(glassbox.EINTERNAL, "evidence: sync %s: %w", dir, err)
 		}
 	}
-	return added, nil
+	if err := syncFiles(s.root, all); err != nil {
+		fail(glassbox.Errorf(glassbox.EINTERNAL, "evidence: sync staged blobs: %w", err))
+		return
+	}
+	dirs := map[string]bool{filepath.Join(s.root, "sha256"): true}
+	for _, r := range reqs {
+		for _, b := range r.blobs {
+			dst := s.path(b.digest)
+			dir := filepath.Dir(dst)
+			if !dirs[dir] {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					r.err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
+					break
+				}
+				dirs[dir] = true
+			}
+			if err := os.Chmod(b.tmp, 0o444); err != nil {
+				r.err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
+				break
+			}
+			// A concurrent writer may have stored the same blob meanwhile;
+			// the rename replaces it with identical bytes, atomically.
+			if err := os.Rename(b.tmp, dst); err != nil {
+				r.err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: store %s: %w", b.digest, err)
+				break
+			}
+			r.added++
+		}
+	}
+	if err := syncDirs(s.root, dirs, len(all)); err != nil {
+		fail(glassbox.Errorf(glassbox.EINTERNAL, "evidence: sync directories: %w", err))
+	}
 }
 
 // Open implements glassbox.BlobStore. It reads the whole blob once to check

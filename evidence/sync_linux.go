@@ -24,3 +24,17 @@ func syncFiles(root string, blobs []*staged) error {
 func tryLock(f *os.File) bool {
 	return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil
 }
+
+// syncDirs makes renames into dirs durable: one syncfs past a handful of
+// blobs, else an fsync per directory.
+func syncDirs(root string, dirs map[string]bool, blobs int) error {
+	if blobs < 8 {
+		return syncEachDir(dirs)
+	}
+	d, err := os.Open(root)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return unix.Syncfs(int(d.Fd()))
+}

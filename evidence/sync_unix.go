@@ -13,3 +13,5 @@ func syncFiles(root string, blobs []*staged) error { return fsyncEach(blobs) }
 func tryLock(f *os.File) bool {
 	return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil
 }
+
+func syncDirs(root string, dirs map[string]bool, blobs int) error { return syncEachDir(dirs) }

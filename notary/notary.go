@@ -187,6 +187,9 @@ func (n *Notary) kick() {
 
 func (n *Notary) indexLoop(ctx context.Context) {
 	defer close(n.done)
+	// Indexing is batched: a pass at most every 250 ms under load, so that
+	// appends do not pay for an index write each. Readers (About) index on
+	// demand and see everything regardless.
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -195,6 +198,11 @@ func (n *Notary) indexLoop(ctx context.Context) {
 			return
 		case <-n.wake:
 		case <-tick.C:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(250 * time.Millisecond):
 		}
 		if err := n.IndexLog(ctx); err != nil && ctx.Err() == nil {
 			slog.Error("indexing the transparency log", "err", err)

@@ -29,17 +29,25 @@ import (
 // keeps every receipt readable by them.
 const MaxLeafSize = 48 << 10
 
-// Options tune a Log. The zero value gives the defaults.
+// Options tune a Log. Zero fields take the values of DefaultOptions.
 type Options struct {
 	// CheckpointInterval is how often a new checkpoint is published while
-	// there are new entries (default 500 ms; C2SP allows no faster than
-	// Tessera's 100 ms minimum).
+	// there are new entries. A receipt waits for the next checkpoint, so
+	// this bounds the time from submit to receipt (Tessera's minimum is
+	// 100 ms).
 	CheckpointInterval time.Duration
 	// BatchMaxAge is how long an entry may wait for others to share its
-	// write (default 100 ms).
+	// write.
 	BatchMaxAge time.Duration
-	// BatchMaxSize is how many entries one write may hold (default 512).
+	// BatchMaxSize is how many entries one write may hold; a full batch is
+	// written at once.
 	BatchMaxSize uint
+}
+
+// DefaultOptions favour a short time from submit to receipt: a checkpoint
+// every 100 ms, batches written when 256 entries are waiting or after 50 ms.
+func DefaultOptions() Options {
+	return Options{CheckpointInterval: 100 * time.Millisecond, BatchMaxAge: 50 * time.Millisecond, BatchMaxSize: 256}
 }
 
 // Log is an open transparency log.
@@ -65,14 +73,15 @@ func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Ver
 	if signer.Name() != verifier.Name() || signer.KeyHash() != verifier.KeyHash() {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "the log's signing key %q and verifier key %q are not a pair", signer.Name(), verifier.Name())
 	}
+	def := DefaultOptions()
 	if o.CheckpointInterval == 0 {
-		o.CheckpointInterval = 500 * time.Millisecond
+		o.CheckpointInterval = def.CheckpointInterval
 	}
 	if o.BatchMaxAge == 0 {
-		o.BatchMaxAge = 100 * time.Millisecond
+		o.BatchMaxAge = def.BatchMaxAge
 	}
 	if o.BatchMaxSize == 0 {
-		o.BatchMaxSize = 512
+		o.BatchMaxSize = def.BatchMaxSize
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: create %s: %w", dir, err)
@@ -102,7 +111,7 @@ func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Ver
 		appender: appender, shutdown: shutdown, reader: reader, cancel: cancel,
 		proofs: newProofCache(),
 	}
-	l.awaiter = tessera.NewPublicationAwaiter(lctx, l.readCheckpoint, 20*time.Millisecond)
+	l.awaiter = tessera.NewPublicationAwaiter(lctx, l.readCheckpoint, 10*time.Millisecond)
 	return l, nil
 }
 
