@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/formats/proof"
 	"golang.org/x/mod/sumdb/note"
 	sumtlog "golang.org/x/mod/sumdb/tlog"
 )
@@ -128,13 +129,26 @@ func TestIndependentVerifier(t *testing.T) {
 			t.FailNow()
 		}
 		for i, inc := range incs {
-			tree := checkpointTree(t, inc.Checkpoint, v)
+			// The receipt as a submitter gets it, read back with the
+			// formats package's tlog-proof parser.
+			r, err := NewReceipt([]byte("{}"), leaves[i], inc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tp proof.TLogProof
+			if err := tp.Unmarshal([]byte(r.TLogProof)); err != nil {
+				t.Fatalf("receipt %d: formats cannot parse its tlog-proof: %v", i, err)
+			}
+			tree := checkpointTree(t, tp.Checkpoint, v)
 			var p sumtlog.RecordProof
-			for _, h := range inc.Proof {
+			for _, h := range tp.Hashes {
 				p = append(p, sumtlog.Hash(h))
 			}
-			if err := sumtlog.CheckRecord(p, tree.N, tree.Hash, int64(inc.Index), recordHash(leaves[i])); err != nil {
-				t.Fatalf("leaf %d at %d: inclusion proof does not check: %v", i, inc.Index, err)
+			if err := sumtlog.CheckRecord(p, tree.N, tree.Hash, int64(tp.Index), recordHash(tp.ExtraData)); err != nil {
+				t.Fatalf("receipt for leaf %d at %d: inclusion proof does not check: %v", i, tp.Index, err)
+			}
+			if string(tp.ExtraData) != string(leaves[i]) {
+				t.Fatalf("receipt %d carries another leaf", i)
 			}
 		}
 		// The served tiles agree with the latest checkpoint and prove the
