@@ -60,8 +60,19 @@ type Manifest struct {
 type Source struct {
 	Kind    string `json:"kind"`              // SourceDirectory, SourceArchive or SourceGit
 	Commit  string `json:"commit,omitempty"`  // the resolved git commit, for SourceGit
-	Archive *File  `json:"archive,omitempty"` // the archive exactly as submitted, for SourceArchive
-	Files   []File `json:"files"`             // the tree, sorted by path
+	Archive *File      `json:"archive,omitempty"` // the archive exactly as submitted, for SourceArchive
+	Files   []File     `json:"files"`             // the tree, sorted by path
+	Git     *GitOrigin `json:"git,omitempty"`     // the commit a directory or archive claims to come from
+}
+
+// GitOrigin is the git commit that a directory or archive source claims to
+// be made from, with that commit's tree, so that the two can be compared:
+// the xz-utils backdoor of 2024 hid in a release archive that differed from
+// its tag.
+type GitOrigin struct {
+	Ref    string `json:"ref"`    // the tag, branch or commit the vendor named
+	Commit string `json:"commit"` // what it resolved to
+	Files  []File `json:"files"`  // the commit's tree, sorted by path
 }
 
 // File is one file of a release: its path relative to the root of its part
@@ -205,6 +216,17 @@ func (m *Manifest) Validate() error {
 	if err := validateFiles("source", m.Source.Files); err != nil {
 		return err
 	}
+	if g := m.Source.Git; g != nil {
+		if m.Source.Kind == SourceGit {
+			return Errorf(EINVALID, "a git source cannot also claim a git origin")
+		}
+		if len(g.Commit) != 40 && len(g.Commit) != 64 || !isLowerHex(g.Commit) || g.Ref == "" {
+			return Errorf(EINVALID, "the claimed git origin needs a ref and a commit id (40 or 64 lower-case hex digits)")
+		}
+		if err := validateFiles("git origin", g.Files); err != nil {
+			return err
+		}
+	}
 	if err := validateFiles("artifacts", m.Artifacts); err != nil {
 		return err
 	}
@@ -249,6 +271,11 @@ func (m *Manifest) Blobs() []Digest {
 	add(m.Source.Archive)
 	for i := range m.Source.Files {
 		add(&m.Source.Files[i])
+	}
+	if m.Source.Git != nil {
+		for i := range m.Source.Git.Files {
+			add(&m.Source.Git.Files[i])
+		}
 	}
 	add(m.Recipe)
 	for i := range m.Artifacts {

@@ -185,16 +185,12 @@ func (s *submission) versionIsFree(rel *glassbox.Release) error {
 }
 
 func (s *submission) source(req Request) (glassbox.Source, []string, error) {
-	n := 0
-	for _, v := range []string{req.SourceDir, req.SourceArchive, req.GitRepo} {
-		if v != "" {
-			n++
-		}
-	}
-	if n != 1 {
-		return glassbox.Source{}, nil, glassbox.Errorf(glassbox.EINVALID, "give exactly one source: a directory, an archive, or a git repository and ref")
-	}
-	if (req.GitRepo != "") != (req.GitRef != "") {
+	switch {
+	case req.SourceDir == "" && req.SourceArchive == "" && req.GitRepo == "":
+		return glassbox.Source{}, nil, glassbox.Errorf(glassbox.EINVALID, "give a source: a directory, an archive, or a git repository and ref")
+	case req.SourceDir != "" && req.SourceArchive != "":
+		return glassbox.Source{}, nil, glassbox.Errorf(glassbox.EINVALID, "give one source tree: a directory or an archive, not both")
+	case (req.GitRepo != "") != (req.GitRef != ""):
 		return glassbox.Source{}, nil, glassbox.Errorf(glassbox.EINVALID, "a git source needs both a repository and a ref (tag, branch or commit)")
 	}
 	stage := func(r io.Reader) (glassbox.StagedBlob, error) { return s.in.Blobs.Stage(s.ctx, r) }
@@ -230,26 +226,52 @@ func (s *submission) source(req Request) (glassbox.Source, []string, error) {
 		t = newTree(s.ctx, "source archive "+filepath.Base(req.SourceArchive), s.budget, stage, s.in.Progress)
 		err = readArchive(t, f, fi.Size())
 	default:
-		tmp, terr := s.in.Blobs.TempDir()
-		if terr != nil {
-			return src, nil, terr
-		}
-		t = newTree(s.ctx, fmt.Sprintf("git source %s at %s", req.GitRepo, req.GitRef), s.budget, stage, s.in.Progress)
 		src.Kind = glassbox.SourceGit
-		src.Commit, err = readGit(s.ctx, t, req.GitRepo, req.GitRef, tmp)
-		os.RemoveAll(filepath.Join(tmp, "clone.git"))
+		src.Commit, src.Files, err = s.gitTree(req)
+		if err != nil {
+			return src, nil, err
+		}
 	}
-	s.staged = append(s.staged, t.staged...)
-	if err != nil {
-		return src, nil, err
-	}
-	if src.Files, err = t.files(); err != nil {
-		return src, nil, err
+	if t != nil {
+		s.staged = append(s.staged, t.staged...)
+		if err != nil {
+			return src, nil, err
+		}
+		if src.Files, err = t.files(); err != nil {
+			return src, nil, err
+		}
+		if req.GitRepo != "" {
+			// A directory or archive that names a git ref claims to be made
+			// from it; record that commit's tree to check the claim.
+			g := &glassbox.GitOrigin{Ref: req.GitRef}
+			if g.Commit, g.Files, err = s.gitTree(req); err != nil {
+				return src, nil, err
+			}
+			src.Git = g
+		}
 	}
 	if len(src.Files) == 0 {
 		return src, nil, glassbox.Errorf(glassbox.EINVALID, "the source holds no files")
 	}
 	return src, skipped, nil
+}
+
+// gitTree reads the tree of the commit req's git ref resolves to.
+func (s *submission) gitTree(req Request) (string, []glassbox.File, error) {
+	tmp, err := s.in.Blobs.TempDir()
+	if err != nil {
+		return "", nil, err
+	}
+	stage := func(r io.Reader) (glassbox.StagedBlob, error) { return s.in.Blobs.Stage(s.ctx, r) }
+	t := newTree(s.ctx, fmt.Sprintf("git source %s at %s", req.GitRepo, req.GitRef), s.budget, stage, s.in.Progress)
+	commit, err := readGit(s.ctx, t, req.GitRepo, req.GitRef, tmp)
+	os.RemoveAll(filepath.Join(tmp, "clone.git"))
+	s.staged = append(s.staged, t.staged...)
+	if err != nil {
+		return "", nil, err
+	}
+	files, err := t.files()
+	return commit, files, err
 }
 
 // file stages one submitted file (recipe, artefact, SBOM, source archive),

@@ -25,7 +25,9 @@ submitting it again stores nothing new. A version's content can never change.
 
 The source is a directory, a .tar, .tar.gz, .tgz, .tar.xz, .tar.bz2 or .zip
 archive, or a git repository and a ref (tag, branch or commit; the resolved
-commit is recorded). Everything is checked before anything is stored: paths
+commit is recorded). Given both --source and --git/--ref, the directory or
+archive is the source and the git commit is the origin it claims: both trees
+are recorded, and 'glassbox provenance' compares them. Everything is checked before anything is stored: paths
 that escape the tree, links pointing outside it, device files, duplicate or
 colliding names, non-UTF-8 names, bombs and corrupt archives are refused and
 leave no trace.`,
@@ -38,8 +40,6 @@ leave no trace.`,
 				return usageError{fmt.Errorf("--product and --version are required")}
 			}
 			switch {
-			case source != "" && req.GitRepo != "":
-				return usageError{fmt.Errorf("give either --source or --git, not both")}
 			case source == "" && req.GitRepo == "":
 				return usageError{fmt.Errorf("give the source: --source PATH or --git REPO --ref REF")}
 			case req.GitRepo != "" && req.GitRef == "":

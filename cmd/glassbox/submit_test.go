@@ -222,7 +222,6 @@ func TestUsageErrors(t *testing.T) {
 		{"submit"},
 		{"submit", "--product", "p", "--version", "1"},
 		{"submit", "--product", "p", "--version", "1", "--git", "x"},
-		{"submit", "--product", "p", "--version", "1", "--source", "a", "--git", "b", "--ref", "c"},
 		{"submit", "--no-such-flag"},
 		{"show"},
 		{"cat", "x"},
