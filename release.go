@@ -58,8 +58,8 @@ type Manifest struct {
 
 // Source is the source tree of a release and where it came from.
 type Source struct {
-	Kind    string `json:"kind"`              // SourceDirectory, SourceArchive or SourceGit
-	Commit  string `json:"commit,omitempty"`  // the resolved git commit, for SourceGit
+	Kind    string     `json:"kind"`              // SourceDirectory, SourceArchive or SourceGit
+	Commit  string     `json:"commit,omitempty"`  // the resolved git commit, for SourceGit
 	Archive *File      `json:"archive,omitempty"` // the archive exactly as submitted, for SourceArchive
 	Files   []File     `json:"files"`             // the tree, sorted by path
 	Git     *GitOrigin `json:"git,omitempty"`     // the commit a directory or archive claims to come from
