@@ -216,4 +216,3 @@ func (n *normaliser) members(h io.Writer, kind string, ms []member) {
 		fmt.Fprintf(h, "%s %x\n", m.line, m.sum)
 	}
 }
-
