@@ -1,10 +1,14 @@
 package rebuild
 
 import (
+	"os"
+	"slices"
+
 	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"glassbox.dev"
 	"testing"
 	"time"
 )
@@ -93,5 +97,46 @@ func TestStabilisers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCompare(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	base := tarOf(t, tm{"a", "1", 100, 0}, tm{"b", "2", 100, 0})
+	shipped := write("shipped.tar", base)
+	d := glassbox.DigestOf(base)
+	same := write("same.tar", base)
+	later := write("later.tar", tarOf(t, tm{"b", "2", 500, 0}, tm{"a", "1", 500, 0}))
+	changed := write("changed.tar", tarOf(t, tm{"a", "1", 100, 0}, tm{"b", "X", 100, 0}))
+	explain := func(a, b string) ([]string, error) { return []string{"b: content differs"}, nil }
+	for _, tt := range []struct {
+		name     string
+		rebuilt  string
+		declared []Stabiliser
+		verdict  Verdict
+		needed   []Stabiliser
+	}{
+		{"bit for bit", same, nil, Equivalent, nil},
+		{"later build, undeclared", later, nil, Different, nil},
+		{"later build, declared", later, Stabilisers, EquivalentAfter, []Stabiliser{StabiliseOrder, StabiliseTimestamps}},
+		{"changed content", changed, Stabilisers, Different, nil},
+	} {
+		r, err := Compare("x.tar", d, shipped, tt.rebuilt, tt.declared, explain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict != tt.verdict || !slices.Equal(r.Stabilisers, tt.needed) {
+			t.Errorf("%s: verdict %s after %v; want %s after %v", tt.name, r.Verdict, r.Stabilisers, tt.verdict, tt.needed)
+		}
+		if r.Verdict == Different && len(r.Differences) == 0 {
+			t.Errorf("%s: different without an explanation", tt.name)
+		}
 	}
 }
