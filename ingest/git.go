@@ -117,7 +117,13 @@ func readGit(ctx context.Context, t *tree, repo, ref, tmp string) (string, error
 	if err := cmd.Start(); err != nil {
 		return "", glassbox.Errorf(glassbox.EINTERNAL, "start git cat-file: %w", err)
 	}
-	defer cmd.Wait()
+	// Kill cat-file before waiting for it: if the tree refuses an entry
+	// early, cat-file is blocked writing objects no one will read, and
+	// waiting first would wait forever.
+	defer func() {
+		cancel()
+		cmd.Wait()
+	}()
 	go func() {
 		w := bufio.NewWriter(stdin)
 		for _, o := range objects {

@@ -170,6 +170,17 @@ var hostileCases = []hostileCase{
 		})
 		return []string{"--git", repo, "--ref", "v1"}
 	}},
+	{name: "git refusal before large objects", want: "differ only by case", make: func(t *testing.T, dir string) []string {
+		// git cat-file is left blocked writing the objects after the
+		// refused entry; glassbox must stop it, not wait for it.
+		repo := filepath.Join(dir, "repo")
+		gitRepo(t, repo, func(d string) {
+			writeFile(t, filepath.Join(d, "README"), []byte("a"))
+			writeFile(t, filepath.Join(d, "readme"), []byte("b"))
+			writeFile(t, filepath.Join(d, "zzz.bin"), make([]byte, 4<<20))
+		})
+		return []string{"--git", repo, "--ref", "v1"}
+	}},
 	{name: "git ref that is an option", want: "is not a tag, branch or commit", make: func(t *testing.T, dir string) []string {
 		repo := filepath.Join(dir, "repo")
 		gitRepo(t, repo, func(d string) { writeFile(t, filepath.Join(d, "ok.c"), []byte("x")) })
