@@ -75,8 +75,13 @@ func readTar(t *tree, r io.Reader, format string) error {
 	if err != nil {
 		return t.refuse("is not a valid %s archive: %v", format, err)
 	}
-	guard := &ratioGuard{r: dec, limit: t.budget.limits.MaxRatio, max: streamLimit(t.budget.limits), consumed: func() int64 { return compressed.n }}
-	err = readTarEntries(t, tar.NewReader(guard))
+	consumed := func() int64 { return compressed.n }
+	guard := &ratioGuard{r: dec, limit: t.budget.limits.MaxRatio, max: streamLimit(t.budget.limits), consumed: consumed}
+	// Sparse files (GNU or PAX) expand inside the tar reader, beneath no
+	// decompressor: a few header bytes can declare gigabytes of holes. So
+	// the content of the entries is judged against the input too.
+	content := &ratioGuard{limit: t.budget.limits.MaxRatio, max: streamLimit(t.budget.limits), consumed: consumed}
+	err = readTarEntries(t, tar.NewReader(guard), content)
 	if err == nil {
 		// Read to the end so that gzip and xz check their checksums, and a
 		// truncated stream is noticed even after the tar trailer.
@@ -88,10 +93,13 @@ func readTar(t *tree, r io.Reader, format string) error {
 	if guard.err != nil {
 		return t.refuse("%v", guard.err)
 	}
+	if content.err != nil {
+		return t.refuse("%v", content.err)
+	}
 	return err
 }
 
-func readTarEntries(t *tree, tr *tar.Reader) error {
+func readTarEntries(t *tree, tr *tar.Reader, content *ratioGuard) error {
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -103,7 +111,8 @@ func readTarEntries(t *tree, tr *tar.Reader) error {
 		e := entry{name: hdr.Name, size: -1}
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeGNUSparse:
-			e.kind, e.body, e.size, e.exec = kindFile, tr, hdr.Size, hdr.Mode&0o111 != 0
+			content.r = tr
+			e.kind, e.body, e.size, e.exec = kindFile, content, hdr.Size, hdr.Mode&0o111 != 0
 		case tar.TypeDir:
 			e.kind = kindDir
 		case tar.TypeSymlink:

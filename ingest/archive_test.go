@@ -6,9 +6,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ulikunitz/xz"
@@ -259,4 +262,45 @@ func FuzzReadArchive(f *testing.F) {
 			seen[k] = true
 		}
 	})
+}
+
+// TestSparseTarBomb reads tar files holding one sparse file of 100 MiB of
+// holes (made by GNU tar --sparse, in its GNU and PAX formats). The tar
+// reader expands the holes itself, beneath any decompressor, so a few
+// kilobytes of plain tar would otherwise store gigabytes past the
+// compression-ratio limit.
+func TestSparseTarBomb(t *testing.T) {
+	store := testStore(t)
+	zeros := sha256.New()
+	zeros.Write(make([]byte, 100<<20))
+	zeros.Write([]byte("end"))
+	wantDigest := glassbox.NewDigest([32]byte(zeros.Sum(nil)))
+	for _, name := range []string{"gnu.tar.gz", "pax.tar.gz"} {
+		t.Run(name, func(t *testing.T) {
+			compressed, err := os.ReadFile(filepath.Join("testdata", "sparse", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(compressed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = readTree(t, store, raw, DefaultLimits())
+			if err == nil || !strings.Contains(err.Error(), "compression bomb") {
+				t.Fatalf("a %d-byte tar expanding to 100 MiB: err = %v, want a compression bomb refusal", len(raw), err)
+			}
+			// With the ratio limit raised, the sparse file is read faithfully.
+			files, err := readTree(t, store, raw, Limits{MaxTotalSize: 1 << 30, MaxEntries: 10, MaxRatio: 1e9})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(files) != 1 || files[0].Path != "s/holes.img" || files[0].Size != 100<<20+3 || files[0].Digest != wantDigest {
+				t.Errorf("read as %+v", files)
+			}
+		})
+	}
 }
