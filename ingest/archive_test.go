@@ -7,12 +7,14 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ulikunitz/xz"
 
@@ -302,5 +304,49 @@ func TestSparseTarBomb(t *testing.T) {
 				t.Errorf("read as %+v", files)
 			}
 		})
+	}
+}
+
+// TestLongAndDeepNames checks the bounds that keep checking a tree linear in
+// its size: names and link targets no longer than PATH_MAX, directories
+// implied by names counted as entries, and link resolution that does not
+// rescan a deep path at every step.
+func TestLongAndDeepNames(t *testing.T) {
+	store := testStore(t)
+	deep := strings.Repeat("a/", 2000) // 4000 bytes, 2000 directories
+	limits := Limits{MaxTotalSize: 1 << 30, MaxEntries: 100_000, MaxRatio: 200}
+
+	_, err := readTree(t, store, tarBytes(t, tarMember{name: strings.Repeat("a/", 3000) + "x", body: "x"}), limits)
+	if err == nil || !strings.Contains(err.Error(), "longer than 4096 bytes") {
+		t.Errorf("a 6000-byte name: err = %v", err)
+	}
+	_, err = readTree(t, store, tarBytes(t, tarMember{name: "x", body: "x"}, tarMember{name: "l", typ: tar.TypeSymlink, link: strings.Repeat("a/", 3000) + "x"}), limits)
+	if err == nil || !strings.Contains(err.Error(), "target longer than 4096 bytes") {
+		t.Errorf("a 6000-byte link target: err = %v", err)
+	}
+
+	// 100 names of 2000 directories each imply 200,000 directories.
+	var ms []tarMember
+	for i := range 100 {
+		ms = append(ms, tarMember{name: fmt.Sprintf("d%03d/%sx", i, deep), body: "x"})
+	}
+	_, err = readTree(t, store, tarBytes(t, ms...), limits)
+	if err == nil || !strings.Contains(err.Error(), "more than 100000 entries") {
+		t.Errorf("200,000 implied directories: err = %v", err)
+	}
+
+	// Thousands of links each resolving through 2000 directories.
+	ms = []tarMember{{name: deep + "x", body: "x"}}
+	for i := range 5000 {
+		ms = append(ms, tarMember{name: fmt.Sprintf("l%04d", i), typ: tar.TypeSymlink, link: deep + "x"})
+	}
+	ms = append(ms, tarMember{name: "up", typ: tar.TypeSymlink, link: deep[:1800] + strings.Repeat("../", 700) + "x"})
+	start := time.Now()
+	files, err := readTree(t, store, tarBytes(t, ms...), limits)
+	if err != nil || len(files) != 5002 {
+		t.Errorf("links into a deep tree: %d files, err = %v", len(files), err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("checking 5000 links in a deep tree took %v", d)
 	}
 }

@@ -35,12 +35,19 @@ type entry struct {
 
 // node is an accepted item of the tree.
 type node struct {
-	kind kind
-	file glassbox.File
+	kind     kind
+	file     glassbox.File
+	children map[string]*node // of a directory, by name
 }
 
 // maxSymlinkHops bounds symlink chains as Linux does (ELOOP after 40).
 const maxSymlinkHops = 40
+
+// maxPathLen bounds entry names and symbolic link targets as Linux does
+// (PATH_MAX). Checking a path costs time in its length for each of its
+// directories; a name of a megabyte (a PAX record allows one) would take
+// hours and gigabytes to check.
+const maxPathLen = 4096
 
 // tree accepts entries one by one, refusing anything that could escape the
 // root, collide with another name, or exceed the limits, and stages the
@@ -53,6 +60,7 @@ type tree struct {
 	stage    func(io.Reader) (glassbox.StagedBlob, error)
 	progress *Progress
 
+	root     *node             // the root directory
 	nodes    map[string]*node  // by exact path; directories included
 	explicit map[string]bool   // paths that appeared as entries themselves
 	folded   map[string]string // case-folded NFC path → the path that has it
@@ -63,6 +71,7 @@ type tree struct {
 func newTree(ctx context.Context, what string, b *budget, stage func(io.Reader) (glassbox.StagedBlob, error), p *Progress) *tree {
 	return &tree{
 		ctx: ctx, what: what, budget: b, stage: stage, progress: p,
+		root:     &node{kind: kindDir, children: map[string]*node{}},
 		nodes:    map[string]*node{},
 		explicit: map[string]bool{},
 		folded:   map[string]string{},
@@ -93,6 +102,9 @@ func (t *tree) cleanName(name string, isDir bool) (string, bool, error) {
 	if n == "" || n == "." {
 		return "", false, nil // the root itself
 	}
+	if len(n) > maxPathLen {
+		return "", false, t.refuse("entry %.64q… has a name longer than %d bytes", name, maxPathLen)
+	}
 	if escapes(n) {
 		return "", false, t.refuse("entry %q escapes the extraction root", name)
 	}
@@ -121,9 +133,8 @@ func (t *tree) add(e entry) error {
 	if err := t.ctx.Err(); err != nil {
 		return err
 	}
-	t.entries++
-	if t.entries > t.budget.limits.MaxEntries {
-		return t.refuse("more than %d entries (a bomb?); raise --max-entries if this is a real release", t.budget.limits.MaxEntries)
+	if err := t.count(); err != nil {
+		return err
 	}
 	p, ok, err := t.cleanName(e.name, e.kind == kindDir)
 	if err != nil || !ok {
@@ -133,7 +144,9 @@ func (t *tree) add(e entry) error {
 		return t.refuse("entry %q appears twice", p)
 	}
 	t.explicit[p] = true
-	if err := t.makeParents(p); err != nil {
+	fk := foldKey(p)
+	parent, err := t.makeParents(p, fk)
+	if err != nil {
 		return err
 	}
 	if n, ok := t.nodes[p]; ok {
@@ -142,29 +155,32 @@ func (t *tree) add(e entry) error {
 		}
 		return t.refuse("entry %q is both a directory and a file", p)
 	}
-	if err := t.claim(p); err != nil {
+	if err := t.claim(p, fk); err != nil {
 		return err
 	}
 	switch e.kind {
 	case kindDir:
-		t.nodes[p] = &node{kind: kindDir}
+		t.put(parent, p, &node{kind: kindDir, children: map[string]*node{}})
 	case kindFile:
 		f, err := t.stageFile(p, e)
 		if err != nil {
 			return err
 		}
-		t.nodes[p] = &node{kind: kindFile, file: f}
+		t.put(parent, p, &node{kind: kindFile, file: f})
 	case kindSymlink:
 		if e.link == "" {
 			return t.refuse("symbolic link %q has an empty target", p)
 		}
+		if len(e.link) > maxPathLen {
+			return t.refuse("symbolic link %q has a target longer than %d bytes", p, maxPathLen)
+		}
 		if err := t.budget.take(int64(len(e.link))); err != nil {
 			return t.refuse("%v", err)
 		}
-		t.nodes[p] = &node{kind: kindSymlink, file: glassbox.File{
+		t.put(parent, p, &node{kind: kindSymlink, file: glassbox.File{
 			Path: p, Size: int64(len(e.link)), Mode: glassbox.ModeSymlink,
 			Digest: glassbox.DigestOf([]byte(e.link)), Target: e.link,
-		}}
+		}})
 	case kindHardlink:
 		target, ok, err := t.cleanName(e.link, false)
 		if err != nil {
@@ -176,39 +192,77 @@ func (t *tree) add(e entry) error {
 		}
 		f := n.file
 		f.Path = p
-		t.nodes[p] = &node{kind: kindFile, file: f}
+		t.put(parent, p, &node{kind: kindFile, file: f})
+	}
+	return nil
+}
+
+// put records n at p, in the directory parent.
+func (t *tree) put(parent *node, p string, n *node) {
+	t.nodes[p] = n
+	parent.children[p[strings.LastIndexByte(p, '/')+1:]] = n
+}
+
+// count charges one entry of the tree, named or implied, to the limit.
+func (t *tree) count() error {
+	t.entries++
+	if t.entries > t.budget.limits.MaxEntries {
+		return t.refuse("more than %d entries (a bomb?); raise --max-entries if this is a real release", t.budget.limits.MaxEntries)
 	}
 	return nil
 }
 
 // makeParents records the directories above p, refusing a path that runs
 // through a file or a symbolic link: "link/x" would be written wherever
-// "link" points.
-func (t *tree) makeParents(p string) error {
+// "link" points. Directories it implies count as entries: a few long names
+// must not make millions of them.
+//
+// It returns the directory p is in. fk is foldKey(p): the key of each
+// directory is a prefix of it, as folding and normalising never cross a "/".
+func (t *tree) makeParents(p, fk string) (*node, error) {
+	// Every directory of the tree had its own parents checked when it was
+	// made, so a known parent directory settles the whole path.
+	if i := strings.LastIndexByte(p, '/'); i < 0 {
+		return t.root, nil
+	} else if n, ok := t.nodes[p[:i]]; ok && n.kind == kindDir {
+		return n, nil
+	}
+	parent, j := t.root, 0
 	for i := 0; i < len(p); i++ {
 		if p[i] != '/' {
 			continue
 		}
 		dir := p[:i]
+		var dirKey string
+		if k := strings.IndexByte(fk[j:], '/'); k >= 0 {
+			dirKey = fk[:j+k]
+			j += k + 1
+		} else {
+			dirKey = foldKey(dir) // not expected, but never wrong
+		}
 		n, ok := t.nodes[dir]
 		switch {
 		case !ok:
-			if err := t.claim(dir); err != nil {
-				return err
+			if err := t.count(); err != nil {
+				return nil, err
 			}
-			t.nodes[dir] = &node{kind: kindDir}
+			if err := t.claim(dir, dirKey); err != nil {
+				return nil, err
+			}
+			n = &node{kind: kindDir, children: map[string]*node{}}
+			t.put(parent, dir, n)
 		case n.kind == kindSymlink:
-			return t.refuse("entry %q lies beneath the symbolic link %q", p, dir)
+			return nil, t.refuse("entry %q lies beneath the symbolic link %q", p, dir)
 		case n.kind != kindDir:
-			return t.refuse("entry %q lies beneath %q, which is a file", p, dir)
+			return nil, t.refuse("entry %q lies beneath %q, which is a file", p, dir)
 		}
+		parent = n
 	}
-	return nil
+	return parent, nil
 }
 
-// claim reserves p's case-folded, normalised name.
-func (t *tree) claim(p string) error {
-	k := foldKey(p)
+// claim reserves p's case-folded, normalised name, k = foldKey(p).
+func (t *tree) claim(p, k string) error {
 	if other, ok := t.folded[k]; ok && other != p {
 		return t.refuse("entries %q and %q differ only by case or Unicode normalisation and would collide on macOS and Windows", other, p)
 	}
@@ -274,8 +328,11 @@ func (t *tree) checkLink(p string) error {
 		return t.refuse("symbolic link %q points to %q, outside the tree", p, target)
 	}
 	hops := 0
-	var walk func(dir []string, target string) ([]string, error)
-	walk = func(dir []string, target string) ([]string, error) {
+	// dir holds the directories from the root down to the one being
+	// resolved in, nil where the tree has no such directory. Each step is a
+	// lookup in one directory, whatever the depth.
+	var walk func(dir []*node, target string) ([]*node, error)
+	walk = func(dir []*node, target string) ([]*node, error) {
 		for _, elem := range strings.Split(target, "/") {
 			switch elem {
 			case "", ".":
@@ -287,17 +344,23 @@ func (t *tree) checkLink(p string) error {
 				dir = dir[:len(dir)-1]
 				continue
 			}
-			cur := path.Join(append(append([]string{}, dir...), elem)...)
-			n := t.nodes[cur]
+			cur := t.root
+			if len(dir) > 0 {
+				cur = dir[len(dir)-1]
+			}
+			var n *node
+			if cur != nil {
+				n = cur.children[elem]
+			}
 			if n == nil || n.kind != kindSymlink {
-				dir = append(dir, elem)
+				dir = append(dir, n)
 				continue
 			}
 			if hops++; hops > maxSymlinkHops {
 				return nil, t.refuse("symbolic link %q is part of a loop or a chain of more than %d links", p, maxSymlinkHops)
 			}
 			if strings.HasPrefix(n.file.Target, "/") {
-				return nil, t.refuse("symbolic link %q resolves through %q to an absolute path", p, cur)
+				return nil, t.refuse("symbolic link %q resolves through %q to an absolute path", p, n.file.Path)
 			}
 			var err error
 			if dir, err = walk(dir, n.file.Target); err != nil {
@@ -306,9 +369,13 @@ func (t *tree) checkLink(p string) error {
 		}
 		return dir, nil
 	}
-	parent := strings.Split(path.Dir(p), "/")
-	if path.Dir(p) == "." {
-		parent = nil
+	var parent []*node
+	if d := path.Dir(p); d != "." {
+		cur := t.root
+		for _, elem := range strings.Split(d, "/") {
+			cur = cur.children[elem]
+			parent = append(parent, cur)
+		}
 	}
 	_, err := walk(parent, target)
 	return err
