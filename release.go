@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -133,7 +134,7 @@ func ValidatePath(p string) error {
 		switch {
 		case r == '\\':
 			return Errorf(EINVALID, "path %q contains a backslash, which Windows reads as a separator", p)
-		case r < 0x20 || r == 0x7f:
+		case unicode.IsControl(r): // C0, DEL and C1: U+009B is a terminal's CSI
 			return Errorf(EINVALID, "path %q contains a control character", p)
 		}
 	}
@@ -164,6 +165,24 @@ func splitPath(p string) []string {
 	return elems
 }
 
+// ValidateLinkTarget checks the text of a symbolic link: valid UTF-8 (JSON
+// cannot carry anything else unchanged) without control characters.
+// Whether it stays inside its tree is for the tree to judge.
+func ValidateLinkTarget(target string) error {
+	switch {
+	case target == "":
+		return Errorf(EINVALID, "empty link target")
+	case !utf8.ValidString(target):
+		return Errorf(EINVALID, "link target %q is not valid UTF-8", target)
+	}
+	for _, r := range target {
+		if unicode.IsControl(r) {
+			return Errorf(EINVALID, "link target %q contains a control character", target)
+		}
+	}
+	return nil
+}
+
 // Validate checks f as an entry of a manifest.
 func (f *File) Validate() error {
 	if err := ValidatePath(f.Path); err != nil {
@@ -181,7 +200,10 @@ func (f *File) Validate() error {
 			return Errorf(EINVALID, "file %q is not a symbolic link but has a target", f.Path)
 		}
 	case ModeSymlink:
-		if f.Target == "" || int64(len(f.Target)) != f.Size || DigestOf([]byte(f.Target)) != f.Digest {
+		if err := ValidateLinkTarget(f.Target); err != nil {
+			return Errorf(EINVALID, "symbolic link %q: %w", f.Path, err)
+		}
+		if int64(len(f.Target)) != f.Size || DigestOf([]byte(f.Target)) != f.Digest {
 			return Errorf(EINVALID, "symbolic link %q: size and digest must describe its target", f.Path)
 		}
 	default:

@@ -174,6 +174,9 @@ func (t *tree) add(e entry) error {
 		if len(e.link) > maxPathLen {
 			return t.refuse("symbolic link %q has a target longer than %d bytes", p, maxPathLen)
 		}
+		if err := glassbox.ValidateLinkTarget(e.link); err != nil {
+			return t.refuse("symbolic link %q: %v", p, err)
+		}
 		if err := t.budget.take(int64(len(e.link))); err != nil {
 			return t.refuse("%v", err)
 		}

@@ -83,6 +83,11 @@ var hostileCases = []hostileCase{
 	tarCase("tar non-UTF-8 name", "not valid UTF-8", ok, tarEntry{name: "caf\xe9.txt", body: "latin-1"}),
 	tarCase("tar control character", "control character", ok, tarEntry{name: "a\nb", body: "x"}),
 	zipCase("zip non-UTF-8 name", "not valid UTF-8", zipEntry{name: "\x82\xa0.txt", body: "cp437"}),
+	tarCase("tar C1 control character", "control character", ok, tarEntry{name: "a\u009b31mred", body: "x"}),
+	// JSON would carry a non-UTF-8 target as U+FFFD, making a manifest
+	// whose link target no longer matches its own size and digest.
+	tarCase("tar symlink with a non-UTF-8 target", "not valid UTF-8", ok, tarEntry{name: "l", typ: tar.TypeSymlink, linkname: "ok\xff.c"}),
+	tarCase("tar symlink with a control character", "control character", ok, tarEntry{name: "l", typ: tar.TypeSymlink, linkname: "ok\n.c"}),
 
 	// Bombs.
 	{name: "size limit", want: "size limit", make: func(t *testing.T, dir string) []string {
