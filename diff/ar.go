@@ -16,13 +16,7 @@ const arMagic = "!<arch>\n"
 // and data tarballs are compared through the same recursion.
 func (c *comparer) compareAr(path []string, a, b []byte, depth int) error {
 	ma, errA := c.arMembers(a)
-	if c.fatal(errA) {
-		return errA
-	}
 	mb, errB := c.arMembers(b)
-	if c.fatal(errB) {
-		return errB
-	}
 	if errA != nil || errB != nil {
 		c.add(path, KindData, "ar archive unreadable (%v / %v); %s", errOrOK(errA), errOrOK(errB), describeBytes(a, b))
 		return nil
@@ -84,9 +78,11 @@ func (c *comparer) arMembers(b []byte) ([]member, error) {
 		if len(ms) >= c.opts.MaxMembers {
 			return nil, fmt.Errorf("more than %d members", c.opts.MaxMembers)
 		}
-		m := member{name: uniqueName(seen, name), size: int64(len(data)), sum: sha256.Sum256(data)}
+		m := member{name: uniqueName(seen, name), size: int64(len(data))}
 		if m.size <= c.opts.MaxMemberSize {
 			m.data = data
+		} else {
+			m.sum = sha256.Sum256(data)
 		}
 		m.attrs = []attr{
 			{KindTimestamp, "mtime", field(16, 28)},

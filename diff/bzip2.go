@@ -8,11 +8,18 @@ import (
 // compareBzip2 compares the payloads of two bzip2 streams (whose headers
 // carry nothing but the block size).
 func (c *comparer) compareBzip2(path []string, a, b []byte, depth int) error {
-	pa, _, _, errA := c.readLimited(bzip2.NewReader(bytes.NewReader(a)), c.opts.MaxMemberSize)
+	var pa, pb []byte
+	var errA, errB error
+	both(func(i int) {
+		if i == 0 {
+			pa, _, _, errA = c.readLimited(bzip2.NewReader(bytes.NewReader(a)), int64(len(a))*4)
+		} else {
+			pb, _, _, errB = c.readLimited(bzip2.NewReader(bytes.NewReader(b)), int64(len(b))*4)
+		}
+	})
 	if c.fatal(errA) {
 		return errA
 	}
-	pb, _, _, errB := c.readLimited(bzip2.NewReader(bytes.NewReader(b)), c.opts.MaxMemberSize)
 	if c.fatal(errB) {
 		return errB
 	}

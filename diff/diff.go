@@ -16,7 +16,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"glassbox.dev"
 )
@@ -154,38 +157,48 @@ func (o *Options) defaults() {
 func Compare(ctx context.Context, a, b Input, opts Options) (*Result, error) {
 	opts.defaults()
 	res := &Result{ASize: a.Size, BSize: b.Size}
-	da, err := digestOf(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	db, err := digestOf(ctx, b)
-	if err != nil {
-		return nil, err
-	}
-	res.ADigest, res.BDigest = da, db
-	if da == db && a.Size == b.Size {
-		res.Equal = true
-		return res, nil
-	}
-	c := &comparer{ctx: ctx, opts: opts, res: res, budget: opts.MaxTotalBytes}
+	c := &comparer{ctx: ctx, opts: opts, res: res}
+	c.budget.Store(opts.MaxTotalBytes)
 	root := a.Name
 	if b.Name != a.Name {
 		root = a.Name + " ↔ " + b.Name
 	}
 	path := []string{root}
-	if a.Size > opts.MaxMemberSize || b.Size > opts.MaxMemberSize {
+	// Inputs small enough to inspect are read once and hashed in memory;
+	// larger ones are hashed and compared as streams. The two sides are
+	// read at once.
+	inspect := a.Size <= opts.MaxMemberSize && b.Size <= opts.MaxMemberSize
+	var ab, bb []byte
+	var errA, errB error
+	both(func(i int) {
+		in, data, digest, err := a, &ab, &res.ADigest, &errA
+		if i == 1 {
+			in, data, digest, err = b, &bb, &res.BDigest, &errB
+		}
+		if inspect {
+			if *data, *err = readAll(in); *err == nil {
+				sum := sha256.Sum256(*data)
+				*digest = "sha256:" + hex.EncodeToString(sum[:])
+			}
+			return
+		}
+		*digest, *err = digestOf(ctx, in)
+	})
+	if errA != nil {
+		return nil, errA
+	}
+	if errB != nil {
+		return nil, errB
+	}
+	if res.ADigest == res.BDigest && a.Size == b.Size {
+		res.Equal = true
+		return res, nil
+	}
+	if !inspect {
 		if err := c.compareLarge(path, a, b); err != nil {
 			return nil, err
 		}
 		return res, nil
-	}
-	ab, err := readAll(a)
-	if err != nil {
-		return nil, err
-	}
-	bb, err := readAll(b)
-	if err != nil {
-		return nil, err
 	}
 	if err := c.compare(path, ab, bb, 0); err != nil {
 		return nil, err
@@ -217,6 +230,9 @@ func digestOf(ctx context.Context, in Input) (string, error) {
 }
 
 func readAll(in Input) ([]byte, error) {
+	if in.Size < 0 {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "%s: negative size %d", in.Name, in.Size)
+	}
 	b := make([]byte, in.Size)
 	if _, err := in.R.ReadAt(b, 0); err != nil && err != io.EOF {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "read %s: %w", in.Name, err)
@@ -230,7 +246,7 @@ type comparer struct {
 	ctx    context.Context
 	opts   Options
 	res    *Result
-	budget int64 // bytes still allowed to be decompressed or copied
+	budget atomic.Int64 // bytes still allowed to be decompressed or copied; both sides charge it at once
 }
 
 // add records a difference unless the limit is reached.
@@ -260,35 +276,56 @@ func (c *comparer) full() bool {
 
 // charge takes n bytes from the budget, failing once it is spent.
 func (c *comparer) charge(n int64) error {
-	c.budget -= n
-	if c.budget < 0 {
+	if c.budget.Add(-n) < 0 {
 		return glassbox.Errorf(glassbox.EINVALID, "more than %d bytes decompressed or extracted in total; refusing the comparison (a decompression bomb, or raise the total limit)", c.opts.MaxTotalBytes)
 	}
 	return nil
 }
 
-// readLimited reads r to its end into memory, charging the budget. When r
-// holds more than limit bytes it returns the digest and length of the whole
-// stream instead, and nil data: the member is compared but not inspected.
-func (c *comparer) readLimited(r io.Reader, limit int64) (data []byte, sum [32]byte, n int64, err error) {
-	var buf bytes.Buffer
+// readLimited reads r to its end into memory, charging the budget; hint,
+// when positive, is the expected size, so the buffer is allocated once.
+// When r holds more than MaxMemberSize bytes it returns nil data and the
+// digest and length of the whole stream instead: the member is compared
+// but not inspected. sum is set only then; in-memory data is compared
+// byte for byte, which is cheaper than hashing it.
+func (c *comparer) readLimited(r io.Reader, hint int64) (data []byte, sum [32]byte, n int64, err error) {
+	limit := c.opts.MaxMemberSize
+	buf := make([]byte, 0, max(min(hint, limit)+1, 512))
 	cr := &chargedReader{r: r, c: c}
-	m, err := io.Copy(&buf, io.LimitReader(cr, limit+1))
-	if err != nil {
-		return nil, sum, m, err
-	}
-	if m <= limit {
-		return buf.Bytes(), sha256.Sum256(buf.Bytes()), m, nil
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(int(limit)+1, 2*cap(buf))-len(buf))
+		}
+		m, err := cr.Read(buf[len(buf):min(cap(buf), int(limit)+1)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, sum, int64(len(buf)), nil
+		}
+		if err != nil {
+			return nil, sum, int64(len(buf)), err
+		}
 	}
 	h := sha256.New()
-	h.Write(buf.Bytes())
-	buf = bytes.Buffer{}
+	h.Write(buf)
 	rest, err := io.Copy(h, cr)
 	if err != nil {
-		return nil, sum, m + rest, err
+		return nil, sum, int64(len(buf)) + rest, err
 	}
 	copy(sum[:], h.Sum(nil))
-	return nil, sum, m + rest, nil
+	return nil, sum, int64(len(buf)) + rest, nil
+}
+
+// both runs f(0) and f(1) at once: the two sides of a comparison are
+// independent, and decompressing them is most of the work.
+func both(f func(i int)) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f(1)
+	}()
+	f(0)
+	wg.Wait()
 }
 
 // chargedReader charges every byte read to the comparison's budget and
@@ -312,7 +349,7 @@ func (r *chargedReader) Read(p []byte) (int, error) {
 // fatal reports whether err is one Compare must return rather than record
 // as a difference: the budget is spent or the context ended.
 func (c *comparer) fatal(err error) bool {
-	return err != nil && (c.budget < 0 || c.ctx.Err() != nil)
+	return err != nil && (c.budget.Load() < 0 || c.ctx.Err() != nil)
 }
 
 // format is what the magic bytes say a blob is.
@@ -470,7 +507,7 @@ func (c *comparer) compareLarge(path []string, a, b Input) error {
 type member struct {
 	name string   // unique within its archive (a repeated name gets " (2)")
 	data []byte   // nil when larger than MaxMemberSize
-	sum  [32]byte // SHA-256 of the content
+	sum  [32]byte // SHA-256 of the content when data is nil
 	size int64
 	// attrs are the member's metadata in a fixed order, each with the kind
 	// a difference in it is.
@@ -532,7 +569,8 @@ func (c *comparer) compareMembers(path []string, ma, mb []member, depth int) err
 		a, b := &ma[ia[name]], &mb[ib[name]]
 		p := append(path[:len(path):len(path)], name)
 		compareAttrs(c, p, a.attrs, b.attrs)
-		if a.sum == b.sum && a.size == b.size {
+		if a.size == b.size && ((a.data != nil && b.data != nil && bytes.Equal(a.data, b.data)) ||
+			(a.data == nil && b.data == nil && a.sum == b.sum)) {
 			continue
 		}
 		if a.data == nil || b.data == nil {

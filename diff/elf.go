@@ -111,7 +111,7 @@ func (c *comparer) sectionData(s *elf.Section, fileSize int) ([]byte, error) {
 	if s.Flags&elf.SHF_COMPRESSED == 0 && s.Size > uint64(fileSize) {
 		return nil, fmt.Errorf("section %s claims %d bytes in a %d-byte file", s.Name, s.Size, fileSize)
 	}
-	data, _, n, err := c.readLimited(io.Reader(s.Open()), c.opts.MaxMemberSize)
+	data, _, n, err := c.readLimited(io.Reader(s.Open()), int64(min(s.Size, uint64(fileSize))))
 	if err == nil && data == nil {
 		err = fmt.Errorf("section %s is larger than %d bytes (%d)", s.Name, c.opts.MaxMemberSize, n)
 	}

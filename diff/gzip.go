@@ -3,6 +3,7 @@ package diff
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
 )
 
@@ -11,8 +12,16 @@ import (
 // compression difference; different payloads are compared in turn at the
 // same path, since a .tar.gz is one artefact, not a container of one.
 func (c *comparer) compareGzip(path []string, a, b []byte, depth int) error {
-	ha, pa, errA := c.gunzip(a)
-	hb, pb, errB := c.gunzip(b)
+	var ha, hb *gzip.Header
+	var pa, pb []byte
+	var errA, errB error
+	both(func(i int) {
+		if i == 0 {
+			ha, pa, errA = c.gunzip(a)
+		} else {
+			hb, pb, errB = c.gunzip(b)
+		}
+	})
 	if c.fatal(errA) {
 		return errA
 	}
@@ -56,7 +65,13 @@ func (c *comparer) gunzip(b []byte) (*gzip.Header, []byte, error) {
 		return nil, nil, err
 	}
 	h := z.Header
-	data, _, _, err := c.readLimited(z, c.opts.MaxMemberSize)
+	// The trailer's ISIZE is the payload's length modulo 2^32: a good
+	// first guess for the buffer, never trusted beyond that.
+	var hint int64
+	if len(b) >= 4 {
+		hint = int64(binary.LittleEndian.Uint32(b[len(b)-4:]))
+	}
+	data, _, _, err := c.readLimited(z, hint)
 	if err != nil {
 		return nil, nil, err
 	}

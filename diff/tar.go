@@ -38,11 +38,18 @@ func isTar(b []byte) bool {
 
 // compareTar compares two tar archives member by member.
 func (c *comparer) compareTar(path []string, a, b []byte, depth int) error {
-	ma, errA := c.tarMembers(a)
+	var ma, mb []member
+	var errA, errB error
+	both(func(i int) {
+		if i == 0 {
+			ma, errA = c.tarMembers(a)
+		} else {
+			mb, errB = c.tarMembers(b)
+		}
+	})
 	if c.fatal(errA) {
 		return errA
 	}
-	mb, errB := c.tarMembers(b)
 	if c.fatal(errB) {
 		return errB
 	}
@@ -60,7 +67,8 @@ var paxShown = map[string]bool{
 }
 
 func (c *comparer) tarMembers(b []byte) ([]member, error) {
-	tr := tar.NewReader(bytes.NewReader(b))
+	br := bytes.NewReader(b)
+	tr := tar.NewReader(br)
 	seen := map[string]int{}
 	var ms []member
 	for {
@@ -75,9 +83,17 @@ func (c *comparer) tarMembers(b []byte) ([]member, error) {
 			return nil, fmt.Errorf("more than %d members", c.opts.MaxMembers)
 		}
 		m := member{name: uniqueName(seen, h.Name)}
-		m.data, m.sum, m.size, err = c.readLimited(tr, c.opts.MaxMemberSize)
-		if err != nil {
-			return nil, fmt.Errorf("member %q: %w", h.Name, err)
+		// A regular member's content lies right after its header in b:
+		// slice it rather than copy it. Sparse members, whose content the
+		// reader reassembles, are read.
+		pos := int64(len(b)) - int64(br.Len())
+		if (h.Typeflag == tar.TypeReg || h.Typeflag == 0) && !sparse(h) && h.Size >= 0 && h.Size <= c.opts.MaxMemberSize && pos+h.Size <= int64(len(b)) {
+			m.data, m.size = b[pos:pos+h.Size], h.Size
+		} else {
+			m.data, m.sum, m.size, err = c.readLimited(tr, h.Size)
+			if err != nil {
+				return nil, fmt.Errorf("member %q: %w", h.Name, err)
+			}
 		}
 		m.attrs = []attr{
 			{KindMetadata, "type", tarType(h.Typeflag)},
@@ -132,4 +148,18 @@ func fmtTime(t time.Time) string {
 		return "(none)"
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// sparse reports whether a header describes a sparse file, whose content is
+// not stored contiguously.
+func sparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }

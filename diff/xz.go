@@ -18,11 +18,18 @@ const maxXzDict = 64 << 20
 // difference (preset, check, block sizes); different payloads are compared
 // in turn at the same path.
 func (c *comparer) compareXz(path []string, a, b []byte, depth int) error {
-	pa, errA := c.unxz(a)
+	var pa, pb []byte
+	var errA, errB error
+	both(func(i int) {
+		if i == 0 {
+			pa, errA = c.unxz(a)
+		} else {
+			pb, errB = c.unxz(b)
+		}
+	})
 	if c.fatal(errA) {
 		return errA
 	}
-	pb, errB := c.unxz(b)
 	if c.fatal(errB) {
 		return errB
 	}
@@ -48,7 +55,7 @@ func (c *comparer) unxz(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, _, _, err := c.readLimited(r, c.opts.MaxMemberSize)
+	data, _, _, err := c.readLimited(r, int64(len(b))*4)
 	return data, err
 }
 

@@ -10,11 +10,19 @@ import (
 // compareZip compares two zip archives member by member: names, order,
 // times, permissions, compression method, extra fields and content.
 func (c *comparer) compareZip(path []string, a, b []byte, depth int) error {
-	ma, ca, errA := c.zipMembers(a)
+	var ma, mb []member
+	var ca, cb string
+	var errA, errB error
+	both(func(i int) {
+		if i == 0 {
+			ma, ca, errA = c.zipMembers(a)
+		} else {
+			mb, cb, errB = c.zipMembers(b)
+		}
+	})
 	if c.fatal(errA) {
 		return errA
 	}
-	mb, cb, errB := c.zipMembers(b)
 	if c.fatal(errB) {
 		return errB
 	}
@@ -47,7 +55,7 @@ func (c *comparer) zipMembers(b []byte) ([]member, string, error) {
 			}
 			// The declared size is not trusted: readLimited stops at the
 			// member limit and the budget whatever the header claims.
-			m.data, m.sum, m.size, err = c.readLimited(rc, c.opts.MaxMemberSize)
+			m.data, m.sum, m.size, err = c.readLimited(rc, int64(min(f.UncompressedSize64, 1<<20)))
 			rc.Close()
 			if err != nil {
 				return nil, "", fmt.Errorf("member %q: %w", f.Name, err)
