@@ -1,0 +1,471 @@
+package rebuild
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"glassbox.dev"
+)
+
+// Why a build failed. Outcome.Cause holds one of these, or "" on success.
+const (
+	CauseWallTime  = "wall-time" // the build ran longer than its wall-time limit
+	CauseProcesses = "processes" // a fork failed at the process limit
+	CauseMemory    = "memory"    // the kernel killed a process at the memory limit
+	CauseDisk      = "disk"      // the build wrote more than its disk limit
+	CauseExit      = "exit"      // a build command exited with a non-zero status
+)
+
+// Paths inside the sandbox.
+const (
+	SourceMount    = "/src"    // the work directory, read-write
+	ToolchainMount = "/opt/go" // the host's GOROOT, read-only
+	sandboxHome    = "/tmp/home"
+	sandboxUID     = "1000"
+)
+
+// Spec is one build to run.
+type Spec struct {
+	Recipe *Recipe
+	// Dir is the work directory: a fresh copy of the source (Materialise),
+	// mounted read-write at /src. The build leaves its outputs in it.
+	Dir string
+	// Limits are the caller's overrides of the recipe's limits; zero
+	// fields keep the recipe's (or the defaults).
+	Limits Limits
+	// SourceDateEpoch is the time, in seconds since 1970, that tools write
+	// where they would write the current time.
+	SourceDateEpoch int64
+	// GOROOT is the Go toolchain for recipes with toolchain go; empty means
+	// the GOROOT of the go command on PATH.
+	GOROOT string
+	// InputRoots are the host directories a recipe's inputs may come from.
+	// A recipe is the vendor's text: an input outside these is refused.
+	InputRoots []string
+	// LogLimit bounds the log kept in the Outcome; 0 means DefaultLogLimit.
+	LogLimit int
+}
+
+// Outcome is what a build did. A build that failed has a Cause and a Reason;
+// Run's error is kept for failures of the centre itself.
+type Outcome struct {
+	ExitStatus   int           // the status of the build commands; -1 when they were killed
+	Duration     time.Duration // wall-clock time of the sandbox
+	Log          []byte        // stdout and stderr, interleaved, bounded by Spec.LogLimit
+	LogTruncated bool          // the middle of the log was left out
+	Limits       Limits        // the limits that applied
+	Cause        string        // "" on success, else one of the Cause constants
+	Reason       string        // Cause in a sentence, for people
+}
+
+// Succeeded reports whether every build command exited with status 0 within
+// the limits.
+func (o *Outcome) Succeeded() bool { return o.Cause == "" }
+
+// Run runs the recipe's build commands in a bubblewrap sandbox over
+// spec.Dir: new user, PID, network, IPC, UTS, mount and cgroup namespaces,
+// no capabilities, read-only /usr, a generated /etc, a private /tmp, a clean
+// environment, and limits enforced by a cgroup of its own. When Run returns,
+// no process of the build is left.
+func Run(ctx context.Context, spec Spec) (*Outcome, error) {
+	if spec.Recipe == nil {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: no recipe")
+	}
+	r := spec.Recipe
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	limits := DefaultLimits().Override(r.Limits).Override(spec.Limits)
+	if st, err := os.Stat(spec.Dir); err != nil || !st.IsDir() || !filepath.IsAbs(spec.Dir) {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: work directory %q must be an existing absolute directory", spec.Dir)
+	}
+	bwrap, err := exec.LookPath("bwrap")
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: bubblewrap is not installed (no bwrap on PATH); install the Debian package bubblewrap: %w", err)
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: no sh on PATH: %w", err)
+	}
+
+	args := []string{
+		"--unshare-all", "--unshare-user", "--disable-userns",
+		"--uid", sandboxUID, "--gid", sandboxUID, "--cap-drop", "ALL",
+		"--die-with-parent", "--new-session", "--hostname", "glassbox",
+		"--json-status-fd", "3",
+		"--ro-bind", "/usr", "/usr",
+	}
+	// Debian and most distributions have merged /usr: /bin and /lib are
+	// links into it. Keep them links; bind them only where they are real.
+	for _, d := range []string{"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"} {
+		if target, err := os.Readlink(d); err == nil {
+			args = append(args, "--symlink", target, d)
+		} else if st, err := os.Stat(d); err == nil && st.IsDir() {
+			args = append(args, "--ro-bind", d, d)
+		}
+	}
+	// From the host's /etc only what running programs needs: the dynamic
+	// linker's cache and Debian's alternatives links (cc, awk, ...). No
+	// certificates: there is no network to use them on.
+	args = append(args,
+		"--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+		"--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
+	)
+	runDir, err := os.MkdirTemp("", "glassbox-sandbox-")
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	defer os.RemoveAll(runDir)
+	// A generated passwd names only the build user, so that tools that look
+	// the user up work and nothing about the host's accounts is visible.
+	etc := map[string]string{
+		"passwd": "root:x:0:0:root:/root:/usr/sbin/nologin\nbuild:x:" + sandboxUID + ":" + sandboxUID + ":glassbox build:" + sandboxHome + ":/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		"group":  "root:x:0:\nbuild:x:" + sandboxUID + ":\nnogroup:x:65534:\n",
+		"hosts":  "127.0.0.1 localhost glassbox\n::1 localhost\n",
+	}
+	for _, name := range []string{"group", "hosts", "passwd"} {
+		p := filepath.Join(runDir, name)
+		if err := os.WriteFile(p, []byte(etc[name]), 0o644); err != nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+		}
+		args = append(args, "--ro-bind", p, "/etc/"+name)
+	}
+	args = append(args,
+		"--proc", "/proc",
+		"--dev", "/dev",
+		// /tmp is memory, so it is charged to the build's memory limit too.
+		"--perms", "1777", "--size", strconv.FormatInt(int64(limits.Disk), 10), "--tmpfs", "/tmp",
+		"--dir", sandboxHome,
+		"--bind", spec.Dir, SourceMount,
+	)
+
+	env := map[string]string{
+		"SOURCE_DATE_EPOCH": strconv.FormatInt(spec.SourceDateEpoch, 10),
+		"TZ":                "UTC",
+		"LANG":              "C.UTF-8",
+		"LC_ALL":            "C.UTF-8",
+		"HOME":              sandboxHome,
+		"TMPDIR":            "/tmp",
+		"PATH":              "/usr/local/bin:/usr/bin:/bin",
+		"USER":              "build",
+		"LOGNAME":           "build",
+	}
+	if r.Toolchain == ToolchainGo {
+		goroot, err := hostGOROOT(ctx, spec.GOROOT)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "--ro-bind", goroot, ToolchainMount)
+		env["PATH"] = ToolchainMount + "/bin:" + env["PATH"]
+		env["GOROOT"] = ToolchainMount
+		env["GOTOOLCHAIN"] = "local"
+		env["GOPROXY"] = "off"
+		env["GOSUMDB"] = "off"
+		env["GOTELEMETRY"] = "off"
+		env["GOENV"] = "off"
+		env["GOPATH"] = "/tmp/go"
+		// A fresh build cache per build: a cache shared between builds
+		// would let one vendor's build poison another's.
+		env["GOCACHE"] = "/tmp/go-build"
+		env["GOMODCACHE"] = "/tmp/go/pkg/mod"
+		env["GOFLAGS"] = "-mod=readonly"
+		if st, err := os.Stat(filepath.Join(spec.Dir, "vendor", "modules.txt")); err == nil && st.Mode().IsRegular() {
+			env["GOFLAGS"] = "-mod=vendor"
+		}
+		for _, in := range r.Inputs {
+			if in.Name == "gomodcache" {
+				env["GOMODCACHE"] = in.Mount
+			}
+		}
+	}
+	for _, in := range r.Inputs {
+		real, ok := hostPathWithin(in.Path, spec.InputRoots)
+		if !ok {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: input %q: host path %s does not exist or is not inside a directory the centre allows inputs from (%s)", in.Name, in.Path, strings.Join(spec.InputRoots, ", "))
+		}
+		args = append(args, "--ro-bind", real, in.Mount)
+	}
+	for k, v := range r.Env {
+		env[k] = v
+	}
+	args = append(args, "--chdir", SourceMount, "--clearenv")
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "--setenv", k, env[k])
+	}
+	// The runner echoes each command, as sh -x would, so that the log shows
+	// which one failed; it stops at the first failure with its status.
+	const runner = `umask 022; for c do printf '+ %s\n' "$c"; /bin/sh -c "$c" || exit; done`
+	args = append(args, "--", "/bin/sh", "-c", runner, "glassbox-build")
+	args = append(args, r.Build...)
+
+	var id [8]byte
+	rand.Read(id[:])
+	cg, err := newCgroup("glassbox-build-"+hex.EncodeToString(id[:]), limits.Memory, limits.Processes)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: the memory and process limits need a cgroup, and none could be made (run glassbox as root, or in a delegated cgroup v2 subtree): %w", err)
+	}
+	defer cg.remove()
+
+	// The wrapper joins the cgroup before it execs bwrap, so that no process
+	// of the build ever runs outside it, and sets the limits a cgroup does
+	// not have: the largest file (so that one write cannot fill the disk
+	// between two checks) and no core dumps.
+	const wrapper = `umask 022; ulimit -c 0; ulimit -f "$1"; shift
+while [ "$1" != -- ]; do echo $$ > "$1" || { echo "glassbox: cannot join the build's cgroup" >&2; exit 125; }; shift; done
+shift; exec "$@"`
+	wargs := []string{"-c", wrapper, "glassbox-sandbox", strconv.FormatInt(int64(limits.Disk)/512, 10)}
+	wargs = append(wargs, cg.procsFiles()...)
+	wargs = append(wargs, "--", bwrap)
+	wargs = append(wargs, args...)
+
+	log := newBuildLog(orDefault(spec.LogLimit, DefaultLogLimit))
+	cmd := exec.Command(sh, wargs...)
+	cmd.Dir = runDir
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	cmd.Stdout = log
+	cmd.Stderr = log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// If a process of the build kept the log pipe open past the kill, do
+	// not wait for it forever; the cgroup sweep below kills it.
+	cmd.WaitDelay = 5 * time.Second
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	cmd.ExtraFiles = []*os.File{statusW}
+
+	baseline := diskUsage(spec.Dir)
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		statusR.Close()
+		statusW.Close()
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: starting bubblewrap: %w", err)
+	}
+	statusW.Close()
+	started := make(chan bool, 1)
+	go func() {
+		started <- sandboxStarted(statusR)
+		statusR.Close()
+	}()
+
+	var (
+		mu    sync.Mutex
+		cause string
+	)
+	kill := func(why string) {
+		mu.Lock()
+		if cause == "" {
+			cause = why
+		}
+		mu.Unlock()
+		// The wrapper became bwrap; its process group holds bwrap, whose
+		// sandboxed child dies with it (--die-with-parent) and takes the
+		// whole PID namespace with it. The cgroup sweep catches the rest.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cg.kill(time.Second)
+	}
+	done := make(chan struct{})
+	var watchers sync.WaitGroup
+	watchers.Add(1)
+	go func() {
+		defer watchers.Done()
+		wall := time.NewTimer(time.Duration(limits.Wall))
+		defer wall.Stop()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		lastDisk := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				kill("")
+				return
+			case <-wall.C:
+				kill(CauseWallTime)
+				return
+			case <-tick.C:
+				// A fork that failed at the limit ends the build at once:
+				// a fork bomb would otherwise spin until the wall-time limit.
+				if cg.pidsMaxHit() {
+					kill(CauseProcesses)
+					return
+				}
+				if time.Since(lastDisk) >= time.Second {
+					lastDisk = time.Now()
+					if diskUsage(spec.Dir)-baseline > int64(limits.Disk) {
+						kill(CauseDisk)
+						return
+					}
+				}
+			}
+		}
+	}()
+	waitErr := cmd.Wait()
+	close(done)
+	watchers.Wait()
+	duration := time.Since(start)
+	clean := cg.kill(5 * time.Second)
+	ok := <-started
+
+	out := &Outcome{ExitStatus: -1, Duration: duration, Limits: limits}
+	out.Log, out.LogTruncated = log.Bytes()
+	if cmd.ProcessState != nil {
+		out.ExitStatus = cmd.ProcessState.ExitCode()
+	}
+	if !clean {
+		return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: processes of the build survived SIGKILL in cgroup %s", cg.pids)
+	}
+	if err := ctx.Err(); err != nil {
+		return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: the build was cancelled: %w", err)
+	}
+	mu.Lock()
+	out.Cause = cause
+	mu.Unlock()
+	switch {
+	case out.Cause != "":
+	case cg.pidsMaxHit():
+		out.Cause = CauseProcesses
+	case cg.oomKilled():
+		out.Cause = CauseMemory
+	case diskUsage(spec.Dir)-baseline >= int64(limits.Disk):
+		// >=: a write stopped by the file-size limit leaves exactly the limit.
+		out.Cause = CauseDisk
+	case !ok:
+		var ee *exec.ExitError
+		if waitErr != nil && !errors.As(waitErr, &ee) {
+			return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: running bubblewrap: %w", waitErr)
+		}
+		return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: bubblewrap could not set up the sandbox (exit status %d): %s", out.ExitStatus, lastLines(out.Log, 5))
+	case out.ExitStatus != 0:
+		out.Cause = CauseExit
+	}
+	out.Reason = reason(out.Cause, limits, out.ExitStatus)
+	return out, nil
+}
+
+func reason(cause string, l Limits, status int) string {
+	switch cause {
+	case CauseWallTime:
+		return fmt.Sprintf("the build exceeded its wall-time limit of %s", l.Wall)
+	case CauseProcesses:
+		return fmt.Sprintf("the build ran out of processes (limit %d)", l.Processes)
+	case CauseMemory:
+		return fmt.Sprintf("the build exceeded its memory limit of %s", l.Memory)
+	case CauseDisk:
+		return fmt.Sprintf("the build wrote more than %s", l.Disk)
+	case CauseExit:
+		return fmt.Sprintf("the build command exited with status %d", status)
+	}
+	return ""
+}
+
+// sandboxStarted reads bwrap's JSON status stream and reports whether the
+// sandbox came up (bwrap reports the child's pid once it is set up); a
+// failure before that is bwrap's or the host's, not the build's.
+func sandboxStarted(r io.Reader) bool {
+	dec := json.NewDecoder(r)
+	ok := false
+	for {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			io.Copy(io.Discard, r)
+			return ok
+		}
+		if _, has := m["child-pid"]; has {
+			ok = true
+		}
+	}
+}
+
+// hostGOROOT returns the Go toolchain to mount: the one given, or the
+// GOROOT of the go command on PATH.
+func hostGOROOT(ctx context.Context, goroot string) (string, error) {
+	if goroot == "" {
+		gocmd, err := exec.LookPath("go")
+		if err != nil {
+			return "", glassbox.Errorf(glassbox.EINTERNAL, "sandbox: the recipe needs the Go toolchain and there is no go on PATH: %w", err)
+		}
+		cmd := exec.CommandContext(ctx, gocmd, "env", "GOROOT")
+		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+		outb, err := cmd.Output()
+		if err != nil {
+			return "", glassbox.Errorf(glassbox.EINTERNAL, "sandbox: go env GOROOT: %w", err)
+		}
+		goroot = strings.TrimSpace(string(outb))
+	}
+	real, err := filepath.EvalSymlinks(goroot)
+	if err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "sandbox: GOROOT %s: %w", goroot, err)
+	}
+	if _, err := os.Stat(filepath.Join(real, "bin", "go")); err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "sandbox: GOROOT %s has no bin/go: %w", goroot, err)
+	}
+	return real, nil
+}
+
+// diskUsage is the space the files under dir take, counting each inode once.
+func diskUsage(dir string) int64 {
+	type inode struct{ dev, ino uint64 }
+	seen := map[inode]bool{}
+	var total int64
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok {
+			total += info.Size()
+			return nil
+		}
+		k := inode{uint64(st.Dev), st.Ino}
+		if seen[k] {
+			return nil
+		}
+		seen[k] = true
+		// Blocks, not sizes: a sparse file of 1 TiB uses no disk, and many
+		// small files use more than their sizes add up to.
+		total += max(st.Blocks*512, 0)
+		return nil
+	})
+	return total
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "; ")
+}
+
+func orDefault(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,274 @@
+package rebuild
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// needBwrap fails the test when bubblewrap is missing: the sandbox tests are
+// the specification of the isolation, and skipping them would hide a host
+// that cannot run builds. .ci/run installs it.
+func needBwrap(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("bwrap"); err != nil {
+		if testing.Short() {
+			t.Skip("bwrap not installed; skipped in -short mode")
+		}
+		t.Fatal("bwrap is not installed: install the Debian package bubblewrap (apt-get install bubblewrap; .ci/run does this)")
+	}
+}
+
+// run runs a recipe of shell commands over a fresh work directory.
+func run(t *testing.T, limits Limits, cmds ...string) (*Outcome, string) {
+	t.Helper()
+	needBwrap(t)
+	dir := t.TempDir()
+	r := &Recipe{Build: cmds, Artifacts: map[string]string{"out": "out"}, Limits: limits}
+	out, err := Run(context.Background(), Spec{Recipe: r, Dir: dir})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	t.Logf("cause %q, status %d, %v; log:\n%s", out.Cause, out.ExitStatus, out.Duration.Round(time.Millisecond), lastN(out.Log, 2000))
+	return out, dir
+}
+
+func lastN(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+func TestSandboxEnvironment(t *testing.T) {
+	out, dir := run(t, Limits{},
+		`echo "uid=$(id -u) umask=$(umask) tz=$TZ lang=$LANG sde=$SOURCE_DATE_EPOCH home=$HOME path=$PATH pwd=$(pwd)"`,
+		`env | sort`,
+		`grep -c . /etc/passwd`,
+		`echo hi > out && touch /tmp/x && touch "$HOME/y"`,
+		`ls /proc | grep -c '^[0-9]'`,
+	)
+	if !out.Succeeded() {
+		t.Fatalf("build failed: %s", out.Reason)
+	}
+	for _, want := range []string{
+		"uid=1000 umask=0022 tz=UTC lang=C.UTF-8 sde=0 home=/tmp/home path=/usr/local/bin:/usr/bin:/bin pwd=/src",
+		"\n3\n", // passwd: root, build, nobody
+	} {
+		if !bytes.Contains(out.Log, []byte(want)) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if bytes.Contains(out.Log, []byte("GOPATH")) || bytes.Contains(out.Log, []byte("TERM=")) {
+		t.Errorf("the host's environment leaked into the sandbox")
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "out")); err != nil || string(b) != "hi\n" {
+		t.Errorf("work dir output = %q, %v", b, err)
+	}
+}
+
+func TestSandboxExitStatus(t *testing.T) {
+	out, _ := run(t, Limits{}, "true", "exit 2", "echo never")
+	if out.Cause != CauseExit || out.ExitStatus != 2 || out.Reason != "the build command exited with status 2" {
+		t.Fatalf("got cause %q status %d reason %q", out.Cause, out.ExitStatus, out.Reason)
+	}
+	if bytes.Contains(out.Log, []byte("+ echo never")) {
+		t.Error("a command after the failing one ran")
+	}
+}
+
+// (a) No network: a listener on the host's loopback sees no connection.
+func TestSandboxNoNetwork(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan struct{}, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Close()
+			accepted <- struct{}{}
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	hostIP := nonLoopbackIP(t)
+	out, _ := run(t, Limits{},
+		fmt.Sprintf(`bash -c 'echo x > /dev/tcp/127.0.0.1/%d' && exit 0; echo loopback refused`, port),
+		fmt.Sprintf(`[ -z "%s" ] || { timeout 3 bash -c 'echo x > /dev/tcp/%s/%d' && exit 0; echo host address refused; }`, hostIP, hostIP, port),
+		`exit 3`)
+	select {
+	case <-accepted:
+		t.Fatal("the host's listener accepted a connection from the sandbox")
+	case <-time.After(200 * time.Millisecond):
+	}
+	if out.ExitStatus != 3 || !bytes.Contains(out.Log, []byte("loopback refused")) {
+		t.Fatalf("the connection did not fail as expected (status %d)", out.ExitStatus)
+	}
+}
+
+func nonLoopbackIP(t *testing.T) string {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	return ""
+}
+
+// (b) Writes outside the work directory do not reach the host.
+func TestSandboxWritesStayInside(t *testing.T) {
+	host := t.TempDir()
+	canary := filepath.Join(host, "canary")
+	out, _ := run(t, Limits{},
+		`echo x > /tmp/../canary; echo x > /canary-root; echo x > /usr/canary; echo x > /etc/canary`,
+		fmt.Sprintf(`mkdir -p %s; echo x > %s`, host, canary),
+		`echo x > /src/../canary-src`,
+		`exit 0`)
+	if !out.Succeeded() {
+		t.Fatalf("build failed: %s", out.Reason)
+	}
+	for _, p := range []string{canary, "/canary", "/canary-root", "/usr/canary", "/etc/canary", "/canary-src", filepath.Join(filepath.Dir(host), "canary-src")} {
+		if _, err := os.Lstat(p); err == nil {
+			os.Remove(p)
+			t.Errorf("the build wrote %s on the host", p)
+		}
+	}
+}
+
+// (c) A secret on the host, outside the mounts, is not visible.
+func TestSandboxCannotReadHostSecret(t *testing.T) {
+	secretDir := t.TempDir()
+	secret := "glassbox-secret-" + fmt.Sprint(time.Now().UnixNano())
+	path := filepath.Join(secretDir, "secret")
+	if err := os.WriteFile(path, []byte(secret), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := run(t, Limits{},
+		fmt.Sprintf(`cat %s; cat /root/secret; cat /proc/1/root%s; cat /etc/shadow; grep -r glassbox-secret- /etc /tmp /src 2>/dev/null; exit 0`, path, path))
+	if bytes.Contains(out.Log, []byte(secret)) {
+		t.Fatal("the build read a secret from the host")
+	}
+}
+
+// (d) A fork bomb is stopped by the process limit, fast, and the host
+// keeps its process count.
+func TestSandboxForkBomb(t *testing.T) {
+	before := hostProcesses(t)
+	out, _ := run(t, Limits{Processes: 64, Wall: Duration(60 * time.Second)}, `bash -c ':(){ :|:& };:'; wait`)
+	if out.Cause != CauseProcesses || out.Reason != "the build ran out of processes (limit 64)" {
+		t.Fatalf("cause %q reason %q", out.Cause, out.Reason)
+	}
+	if out.Duration > 30*time.Second {
+		t.Errorf("the fork bomb ran %v before it was stopped", out.Duration)
+	}
+	if after := hostProcesses(t); after > before+10 {
+		t.Errorf("host had %d processes before the fork bomb and %d after", before, after)
+	}
+}
+
+func hostProcesses(t *testing.T) int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if strings.Trim(e.Name(), "0123456789") == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// (e) The wall-time limit kills the build and every process it started.
+func TestSandboxWallTime(t *testing.T) {
+	out, _ := run(t, Limits{Wall: Duration(2 * time.Second)}, `sleep 1000 & sleep 1000`)
+	if out.Cause != CauseWallTime || out.Reason != "the build exceeded its wall-time limit of 2s" {
+		t.Fatalf("cause %q reason %q", out.Cause, out.Reason)
+	}
+	if out.Duration > 10*time.Second {
+		t.Errorf("the build was stopped after %v", out.Duration)
+	}
+	if ps := sleepers(t); len(ps) > 0 {
+		t.Fatalf("processes survived the build: %v", ps)
+	}
+}
+
+func sleepers(t *testing.T) []string {
+	entries, _ := os.ReadDir("/proc")
+	var found []string
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})) == "sleep 1000 " {
+			found = append(found, e.Name())
+		}
+	}
+	return found
+}
+
+func TestSandboxMemoryLimit(t *testing.T) {
+	// tail keeps a line in memory until it ends; this one never does.
+	out, _ := run(t, Limits{Memory: 64 << 20}, `head -c 512M /dev/zero | tail > /dev/null`)
+	if out.Cause != CauseMemory || out.Reason != "the build exceeded its memory limit of 64MiB" {
+		t.Fatalf("cause %q reason %q", out.Cause, out.Reason)
+	}
+}
+
+func TestSandboxDiskLimit(t *testing.T) {
+	out, _ := run(t, Limits{Disk: 16 << 20}, `head -c 64M /dev/zero > big; echo wrote`)
+	if out.Cause != CauseDisk || out.Reason != "the build wrote more than 16MiB" {
+		t.Fatalf("cause %q reason %q", out.Cause, out.Reason)
+	}
+	out, _ = run(t, Limits{Disk: 16 << 20}, `for i in 1 2 3 4 5 6; do head -c 4M /dev/zero > f$i; done; sleep 2`)
+	if out.Cause != CauseDisk {
+		t.Fatalf("many files: cause %q reason %q", out.Cause, out.Reason)
+	}
+}
+
+func TestSandboxLogBounded(t *testing.T) {
+	needBwrap(t)
+	dir := t.TempDir()
+	r := &Recipe{Build: []string{`echo first; head -c 1M /dev/zero | tr '\0' x; echo; echo last`}, Artifacts: map[string]string{"out": "out"}}
+	out, err := Run(context.Background(), Spec{Recipe: r, Dir: dir, LogLimit: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.LogTruncated || len(out.Log) > 65<<10 || !bytes.HasPrefix(out.Log, []byte("+ echo first")) || !bytes.HasSuffix(out.Log, []byte("last\n")) || !bytes.Contains(out.Log, []byte("[glassbox: ")) {
+		t.Fatalf("log of %d bytes, truncated %v: %.200q ... %q", len(out.Log), out.LogTruncated, out.Log, lastN(out.Log, 100))
+	}
+}
+
+func TestSandboxInputs(t *testing.T) {
+	needBwrap(t)
+	allowed := t.TempDir()
+	os.WriteFile(filepath.Join(allowed, "data"), []byte("input-data\n"), 0o644)
+	r := &Recipe{
+		Build:     []string{`cat /inputs/data/data > out; echo x > /inputs/data/new && exit 9; exit 0`},
+		Artifacts: map[string]string{"out": "out"},
+		Inputs:    []Input{{Name: "data", Path: allowed, Mount: "/inputs/data"}},
+	}
+	dir := t.TempDir()
+	out, err := Run(context.Background(), Spec{Recipe: r, Dir: dir, InputRoots: []string{allowed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Succeeded() {
+		t.Fatalf("%s\n%s", out.Reason, out.Log)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "out")); string(b) != "input-data\n" {
+		t.Errorf("out = %q", b)
+	}
+	// The same recipe without the centre's permission is refused.
+	if _, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "not inside a directory the centre allows") {
+		t.Errorf("input outside the allowed roots: %v", err)
+	}
+}
