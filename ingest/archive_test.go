@@ -346,7 +346,9 @@ func TestLongAndDeepNames(t *testing.T) {
 	if err != nil || len(files) != 5002 {
 		t.Errorf("links into a deep tree: %d files, err = %v", len(files), err)
 	}
-	if d := time.Since(start); d > 20*time.Second {
+	// About a second alone (two CPUs); resolving by rebuilding each path
+	// took minutes. The bound is loose for a loaded machine.
+	if d := time.Since(start); d > 90*time.Second {
 		t.Errorf("checking 5000 links in a deep tree took %v", d)
 	}
 }
