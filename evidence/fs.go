@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"glassbox.dev"
 )
@@ -57,6 +58,10 @@ func OpenFS(dir string) (*FS, error) {
 	return s, nil
 }
 
+// staleAfter is how old a staging area without a lock file must be before
+// it is taken for the remains of an interrupted process.
+const staleAfter = time.Minute
+
 // removeStale deletes the staging directories whose owner no longer holds
 // their lock: what a killed or crashed submit left behind.
 func (s *FS) removeStale() error {
@@ -69,8 +74,9 @@ func (s *FS) removeStale() error {
 		dir := filepath.Join(tmp, e.Name())
 		f, err := os.Open(filepath.Join(dir, "lock"))
 		if err != nil {
-			// No lock file: a directory whose creation was interrupted.
-			if errors.Is(err, fs.ErrNotExist) {
+			// No lock yet: a staging area being created right now, or one
+			// whose creation was interrupted. Only the second is old.
+			if fi, serr := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && serr == nil && time.Since(fi.ModTime()) > staleAfter {
 				os.RemoveAll(dir)
 			}
 			continue
@@ -111,10 +117,16 @@ func (s *FS) TempDir() (string, error) {
 	if err != nil {
 		return "", glassbox.Errorf(glassbox.EINTERNAL, "evidence: create staging area: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	// The lock file appears under its name already locked (created aside,
+	// locked, renamed), so no other process can see it unlocked and take
+	// the new area for a dead one.
+	lock, err := os.CreateTemp(dir, "lock-")
 	if err == nil && !tryLock(lock) {
 		lock.Close()
 		err = errors.New("cannot lock a new staging area")
+	}
+	if err == nil {
+		err = os.Rename(lock.Name(), filepath.Join(dir, "lock"))
 	}
 	if err != nil {
 		os.RemoveAll(dir)
