@@ -258,14 +258,20 @@ func (s *submission) source(req Request) (glassbox.Source, []string, error) {
 
 // gitTree reads the tree of the commit req's git ref resolves to.
 func (s *submission) gitTree(req Request) (string, []glassbox.File, error) {
-	tmp, err := s.in.Blobs.TempDir()
+	area, err := s.in.Blobs.TempDir()
 	if err != nil {
 		return "", nil, err
 	}
+	// A directory of this submission's own: submissions in one process (a
+	// server) must not clone into the same place.
+	tmp, err := os.MkdirTemp(area, "git-")
+	if err != nil {
+		return "", nil, glassbox.Errorf(glassbox.EINTERNAL, "ingest: %w", err)
+	}
+	defer os.RemoveAll(tmp)
 	stage := func(r io.Reader) (glassbox.StagedBlob, error) { return s.in.Blobs.Stage(s.ctx, r) }
 	t := newTree(s.ctx, fmt.Sprintf("git source %s at %s", req.GitRepo, req.GitRef), s.budget, stage, s.in.Progress)
 	commit, err := readGit(s.ctx, t, req.GitRepo, req.GitRef, tmp)
-	os.RemoveAll(filepath.Join(tmp, "clone.git"))
 	s.staged = append(s.staged, t.staged...)
 	if err != nil {
 		return "", nil, err
