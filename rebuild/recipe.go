@@ -395,7 +395,7 @@ func (s Size) String() string {
 
 // lineOf returns the line of the value found by following keys (mapping
 // keys, or decimal indexes into sequences) from root, or of the deepest node
-// found on the way; 0 when root is nil.
+// found on the way; 0 when root is nil or the first key is missing.
 func lineOf(root *yaml.Node, keys ...string) int {
 	if root == nil {
 		return 0
@@ -404,7 +404,7 @@ func lineOf(root *yaml.Node, keys ...string) int {
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
-	line := n.Line
+	line := 0 // a missing top-level key has no line to point at
 	for _, k := range keys {
 		var next *yaml.Node
 		switch n.Kind {
@@ -434,6 +434,8 @@ var yamlErrorNames = strings.NewReplacer(
 	"in type rebuild.Input", "in an input (want name, path, mount)",
 	"in type rebuild.Limits", "in limits (want wall, memory, disk, processes)",
 	"yaml: ", "",
+	"unmarshal errors:\n  ", "",
+	"\n  ", "; ",
 )
 
 func yamlError(err error) string {
