@@ -53,6 +53,10 @@ type Recipe struct {
 	Inputs []Input `yaml:"inputs"`
 	// Limits bound the build; zero fields take DefaultLimits.
 	Limits Limits `yaml:"limits"`
+	// Stabilisers are the differences between a rebuilt and a shipped
+	// artefact that the vendor declares meaningless. A match found through
+	// them is reported as such, naming the ones it needed.
+	Stabilisers []Stabiliser `yaml:"stabilisers"`
 }
 
 // Input is a read-only directory prepared outside the sandbox. Path is a
@@ -258,6 +262,16 @@ func (r *Recipe) validate(root *yaml.Node) error {
 			}
 		}
 	}
+	seenStab := map[Stabiliser]bool{}
+	for i, st := range r.Stabilisers {
+		if _, err := ParseStabiliser(string(st)); err != nil {
+			return fail([]string{"stabilisers", strconv.Itoa(i)}, "%v", err)
+		}
+		if seenStab[st] {
+			return fail([]string{"stabilisers", strconv.Itoa(i)}, "stabiliser %q is declared twice", st)
+		}
+		seenStab[st] = true
+	}
 	if r.Limits.Wall < 0 || r.Limits.Memory < 0 || r.Limits.Disk < 0 || r.Limits.Processes < 0 {
 		return fail([]string{"limits"}, "limits must not be negative")
 	}
@@ -430,7 +444,7 @@ func lineOf(root *yaml.Node, keys ...string) int {
 // yamlErrorNames turns the Go type names yaml.v3 puts in its messages into
 // the words a recipe's author knows.
 var yamlErrorNames = strings.NewReplacer(
-	"in type rebuild.Recipe", "at the top level (want toolchain, build, env, artifacts, inputs, limits)",
+	"in type rebuild.Recipe", "at the top level (want toolchain, build, env, artifacts, inputs, limits, stabilisers)",
 	"in type rebuild.Input", "in an input (want name, path, mount)",
 	"in type rebuild.Limits", "in limits (want wall, memory, disk, processes)",
 	"yaml: ", "",

@@ -42,6 +42,7 @@ inputs:
     path: /var/lib/glassbox/inputs/mod
     mount: /gomodcache
 limits: {wall: 1h30m, memory: 512MiB, disk: 10GB, processes: 64}
+stabilisers: [archive-order, timestamps]
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +53,9 @@ limits: {wall: 1h30m, memory: 512MiB, disk: 10GB, processes: 64}
 	}
 	if r.Limits.Wall.String() != "1h30m" || r.Limits.Memory.String() != "512MiB" || Size(4<<30).String() != "4GiB" || Duration(10*time.Minute).String() != "10m" {
 		t.Errorf("limits print as %s %s", r.Limits.Wall, r.Limits.Memory)
+	}
+	if !reflect.DeepEqual(r.Stabilisers, []Stabiliser{StabiliseOrder, StabiliseTimestamps}) {
+		t.Errorf("stabilisers %v", r.Stabilisers)
 	}
 	if len(r.Inputs) != 1 || r.Inputs[0].Mount != "/gomodcache" || r.Env["CFLAGS"] != "-O2" {
 		t.Errorf("got %+v", r)
@@ -82,6 +86,8 @@ func TestParseRefuses(t *testing.T) {
 		{"wall", "build: [make]\nartifacts: {a: a}\nlimits:\n  wall: forever\n", "line 4: \"forever\" is not a duration"},
 		{"memory", "build: [make]\nartifacts: {a: a}\nlimits:\n  memory: lots\n", "line 4: \"lots\" is not a size"},
 		{"negative processes", "build: [make]\nartifacts: {a: a}\nlimits: {processes: -1}\n", "must not be negative"},
+		{"unknown stabiliser", "build: [make]\nartifacts: {a: a}\nstabilisers:\n  - timestamps\n  - everything\n", "line 5: unknown stabiliser \"everything\""},
+		{"stabiliser twice", "build: [make]\nartifacts: {a: a}\nstabilisers: [owners, owners]\n", "declared twice"},
 		{"two documents", "build: [make]\nartifacts: {a: a}\n---\nbuild: [rm]\n", "more than one YAML document"},
 		{"input mount reserved", "build: [make]\nartifacts: {a: a}\ninputs:\n  - {name: x, path: /data, mount: /src/x}\n", "line 4: input \"x\": mount \"/src/x\" is at or under /src"},
 		{"input path relative", "build: [make]\nartifacts: {a: a}\ninputs:\n  - {name: x, path: data, mount: /x}\n", "must be an absolute, clean host path"},
