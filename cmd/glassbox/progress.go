@@ -42,3 +42,31 @@ func showProgress(w io.Writer, label string, p *ingest.Progress) (stop func()) {
 	}()
 	return func() { close(done); wg.Wait() }
 }
+
+// showElapsed draws "label… 12s" on w while an operation of unknown length
+// runs, if w is a terminal.
+func showElapsed(w io.Writer, label string) (stop func()) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	start := time.Now()
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			fmt.Fprintf(f, "\r\033[K%s… %s", label, time.Since(start).Round(time.Second))
+			select {
+			case <-done:
+				fmt.Fprint(f, "\r\033[K")
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}

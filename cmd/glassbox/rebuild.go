@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/evidence"
+	"glassbox.dev/notary"
+	"glassbox.dev/rebuild"
+	"glassbox.dev/tlog"
+)
+
+func rebuildCommand(g *globals) *cobra.Command {
+	var recipeFile string
+	var asJSON, noAttest bool
+	var limits rebuild.Limits
+	var wall time.Duration
+	var memory, disk string
+	cmd := &cobra.Command{
+		Use:   "rebuild RELEASE [--recipe FILE]",
+		Short: "Rebuild a release's artefacts from its source in a sandbox and compare them with what the vendor ships",
+		Long: `Rebuild copies the release's stored source into a fresh work directory, runs
+its recipe (the submitted one, --recipe FILE, or for a Go module without one
+"go build -trimpath") in a bubblewrap sandbox — no network, read-only system,
+private /tmp, new PID namespace, limits on time, memory, disk and processes,
+a clean environment with SOURCE_DATE_EPOCH, TZ, LANG and umask pinned — and
+compares each shipped artefact with its rebuild: bit for bit, else after the
+stabilisers the recipe declares (reported as such), else different, with a
+structural diff of where.
+
+The build log, the rebuilt artefacts and the report are kept as evidence.
+If the centre has keys, an SLSA Provenance v1 statement about the rebuilt
+artefacts is signed and appended to the transparency log.
+
+Exit codes: 0 every artefact reproduced; 1 some artefact differs or could
+not be rebuilt; 2 usage or internal error.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			ctx := cmd.Context()
+			if memory != "" {
+				s, err := rebuild.ParseSize(memory)
+				if err != nil {
+					return usageError{fmt.Errorf("--memory: %v", err)}
+				}
+				limits.Memory = s
+			}
+			if disk != "" {
+				s, err := rebuild.ParseSize(disk)
+				if err != nil {
+					return usageError{fmt.Errorf("--disk: %v", err)}
+				}
+				limits.Disk = s
+			}
+			limits.Wall = rebuild.Duration(wall)
+			c, err := g.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			rel, err := findRelease(ctx, c.releases, a[0])
+			if err != nil {
+				return err
+			}
+			recipe, recipeDigest, err := chooseRecipe(ctx, c.blobs, rel, recipeFile)
+			if err != nil {
+				return err
+			}
+			rb := &rebuild.Rebuilder{Blobs: c.blobs, Limits: limits, Explain: rebuild.Explain(ctx)}
+			stop := showElapsed(g.stderr, "rebuilding "+rel.Manifest.String()+" in the sandbox")
+			rep, reportDigest, err := rb.Rebuild(ctx, rel, recipe, recipeDigest)
+			stop()
+			if err != nil {
+				return err
+			}
+			var receipt *tlog.Receipt
+			if !noAttest {
+				if receipt, err = attestRebuild(ctx, g, rep, reportDigest); err != nil {
+					return err
+				}
+			}
+			if asJSON {
+				if err := writeJSON(g, struct {
+					*rebuild.Report
+					ReportDigest glassbox.Digest `json:"report_digest"`
+					Receipt      *tlog.Receipt   `json:"receipt,omitempty"`
+				}{rep, reportDigest, receipt}); err != nil {
+					return err
+				}
+			} else {
+				printRebuild(g, rel, rep, reportDigest, receipt)
+			}
+			if !rep.Reproduced() {
+				return codedError{code: exitRefused}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&recipeFile, "recipe", "", "use this recipe `file` instead of the submitted one")
+	f.DurationVar(&wall, "wall", 0, "wall-time limit of the build (default: the recipe's, else 1h)")
+	f.StringVar(&memory, "memory", "", "memory limit, e.g. 4GiB (default: the recipe's)")
+	f.StringVar(&disk, "disk", "", "disk limit for the work directory, e.g. 8GiB (default: the recipe's)")
+	f.IntVar(&limits.Processes, "processes", 0, "process limit (default: the recipe's)")
+	f.BoolVar(&noAttest, "no-attest", false, "do not sign and log a provenance statement")
+	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// chooseRecipe returns the recipe for a rebuild: a file given on the
+// command line, the one submitted with the release, or the default Go
+// recipe for a release whose source is a Go module.
+func chooseRecipe(ctx context.Context, blobs *evidence.FS, rel *glassbox.Release, file string) (*rebuild.Recipe, glassbox.Digest, error) {
+	m := &rel.Manifest
+	switch {
+	case file != "":
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, "", glassbox.Errorf(glassbox.EINVALID, "recipe %s: %w", file, err)
+		}
+		r, err := rebuild.Parse(data)
+		return r, glassbox.DigestOf(data), err
+	case m.Recipe != nil:
+		rc, err := blobs.Open(ctx, m.Recipe.Digest)
+		if err != nil {
+			return nil, "", err
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(rc)
+		if err != nil {
+			return nil, "", glassbox.Errorf(glassbox.EINTERNAL, "read the recipe: %w", err)
+		}
+		r, err := rebuild.Parse(data)
+		return r, m.Recipe.Digest, err
+	}
+	// No recipe: a Go module gets "go build -trimpath", run where its
+	// go.mod is (module zips and release archives put it in a directory).
+	var gomod *glassbox.File
+	for i, f := range m.Source.Files {
+		if path.Base(f.Path) == "go.mod" && f.Mode != glassbox.ModeSymlink && (gomod == nil || len(f.Path) < len(gomod.Path)) {
+			gomod = &m.Source.Files[i]
+		}
+	}
+	if gomod == nil {
+		return nil, "", glassbox.Errorf(glassbox.EINVALID, "release %s has no recipe and is not a Go module; submit it with --recipe or give --recipe FILE", rel.ID)
+	}
+	rc, err := blobs.Open(ctx, gomod.Digest)
+	if err != nil {
+		return nil, "", err
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	rc.Close()
+	if err != nil {
+		return nil, "", glassbox.Errorf(glassbox.EINTERNAL, "read %s: %w", gomod.Path, err)
+	}
+	module := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			module = strings.Trim(strings.TrimSpace(rest), `"`)
+			break
+		}
+	}
+	var names []string
+	for _, a := range m.Artifacts {
+		names = append(names, a.Path)
+	}
+	r, err := rebuild.DefaultGoRecipe(module, names)
+	if err != nil {
+		return nil, "", err
+	}
+	if dir := path.Dir(gomod.Path); dir != "." {
+		for i, b := range r.Build {
+			r.Build[i] = "cd '" + strings.ReplaceAll(dir, "'", `'\''`) + "' && " + b
+		}
+		for name, p := range r.Artifacts {
+			r.Artifacts[name] = dir + "/" + p
+		}
+	}
+	return r, "", r.Validate()
+}
+
+// attestRebuild signs and logs the rebuild's SLSA Provenance statement, if
+// the centre has keys, and keeps the receipt as evidence.
+func attestRebuild(ctx context.Context, g *globals, rep *rebuild.Report, reportDigest glassbox.Digest) (*tlog.Receipt, error) {
+	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err != nil {
+		return nil, nil // no keys: the report is evidence, unsigned
+	}
+	var subjects []attest.Subject
+	for _, a := range rep.Artifacts {
+		if a.Rebuilt != "" {
+			subjects = append(subjects, attest.Subject{Name: a.Name, Digest: a.Rebuilt})
+		}
+	}
+	if len(subjects) == 0 {
+		return nil, nil
+	}
+	toolchain := ""
+	if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil {
+		toolchain = "https://go.dev/dl/" + strings.TrimSpace(string(out))
+	}
+	lc, err := g.openLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer lc.Close(context.WithoutCancel(ctx))
+	return lc.notary.Attest(ctx, notary.Request{Subjects: subjects, PredicateType: glassbox.PredicateProvenance, Predicate: rep.Provenance(reportDigest, toolchain)})
+}
+
+func printRebuild(g *globals, rel *glassbox.Release, rep *rebuild.Report, reportDigest glassbox.Digest, receipt *tlog.Receipt) {
+	verdict := "REPRODUCED"
+	if !rep.Reproduced() {
+		verdict = "NOT REPRODUCED"
+	}
+	fmt.Fprintf(g.stdout, "%s %s in %s\n", verdict, rel.Manifest.String(), rep.FinishedOn.Sub(rep.StartedOn).Round(time.Millisecond))
+	if rep.Failure != "" {
+		fmt.Fprintf(g.stdout, "  build failed: %s\n", rep.Failure)
+	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	for _, a := range rep.Artifacts {
+		line := string(a.Verdict)
+		if len(a.Stabilisers) > 0 {
+			line += fmt.Sprintf(" (after %v)", a.Stabilisers)
+		}
+		if a.Reason != "" {
+			line += ": " + a.Reason
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", a.Name, line)
+		for _, d := range a.Differences {
+			fmt.Fprintf(tw, "  \t  %s\n", d)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(g.stdout, "  build log %s, report %s\n", rep.Log, reportDigest)
+	if receipt != nil {
+		fmt.Fprintln(g.stdout, "  provenance signed and logged in the transparency log")
+	}
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// helloModule is a real Go program from the Go module proxy, with no
+// dependencies, so that it builds in a sandbox with no network.
+const (
+	helloModule  = "golang.org/x/example/hello"
+	helloVersion = "v0.0.0-20250915201037-7f05d217867b"
+)
+
+// downloadModule fetches a module through the Go module proxy and returns
+// its zip (as the proxy serves it) and its extracted directory.
+func downloadModule(t *testing.T, module, version string) (zipPath, dir string) {
+	t.Helper()
+	out, err := exec.Command("go", "mod", "download", "-json", module+"@"+version).Output()
+	if err != nil {
+		t.Fatalf("go mod download %s@%s: %v", module, version, err)
+	}
+	var info struct{ Zip, Dir string }
+	if err := json.Unmarshal(out, &info); err != nil {
+		t.Fatal(err)
+	}
+	return info.Zip, info.Dir
+}
+
+// vendorBuild builds the program as its vendor would, outside glassbox,
+// from a copy of dir with edit applied to hello.go.
+func vendorBuild(t *testing.T, dir string, edit func(string) string) string {
+	t.Helper()
+	work := t.TempDir()
+	if err := os.CopyFS(work, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(work, "hello.go")
+	os.Chmod(src, 0o644)
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited := edit(string(b)); edited != string(b) {
+		if err := os.WriteFile(src, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "hello")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("vendor build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestRebuildARealGoProgram submits golang.org/x/example/hello as its
+// module zip with a binary built outside glassbox, and checks that the
+// rebuild in the sandbox reproduces it bit for bit; then submits the same
+// source with a binary built from one changed line, and checks that the
+// rebuild says it differs and names the changed function.
+func TestRebuildARealGoProgram(t *testing.T) {
+	if _, err := exec.LookPath("bwrap"); err != nil {
+		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
+	}
+	zipPath, dir := downloadModule(t, helloModule, helloVersion)
+	root := helloModule + "@" + helloVersion
+	recipe := writeFile(t, filepath.Join(t.TempDir(), "recipe.yaml"), []byte(`toolchain: go
+build:
+  - cd '`+root+`' && CGO_ENABLED=0 go build -trimpath -o "$OLDPWD/dist/hello" .
+artifacts:
+  hello: dist/hello
+`))
+	data := filepath.Join(t.TempDir(), "data")
+
+	good := vendorBuild(t, dir, func(s string) string { return s })
+	id := strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "hello", "--version", "1", "--source", zipPath, "--recipe", recipe, "--artifact", good))
+	code, out, errOut := glassboxRun(t, "--data", data, "rebuild", id)
+	if code != exitOK || !strings.Contains(out, "equivalent") {
+		t.Fatalf("rebuild of the faithful release: exit %d\n%s%s", code, out, errOut)
+	}
+
+	bad := vendorBuild(t, dir, func(s string) string {
+		return strings.Replace(s, "if len(args) >= 2 {", "if len(args) >= 3 {", 1)
+	})
+	id2 := strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "hello", "--version", "2", "--source", zipPath, "--recipe", recipe, "--artifact", bad))
+	code, out, errOut = glassboxRun(t, "--data", data, "rebuild", id2)
+	if code != exitRefused || !strings.Contains(out, "different") || !strings.Contains(out, "main.main") {
+		t.Fatalf("rebuild of a release whose binary has a changed line: exit %d, want %d and a diff naming main.main\n%s%s", code, exitRefused, out, errOut)
+	}
+}
