@@ -243,10 +243,11 @@ func readAll(in Input) ([]byte, error) {
 // comparer carries the state of one Compare call. It is not shared between
 // goroutines.
 type comparer struct {
-	ctx    context.Context
-	opts   Options
-	res    *Result
-	budget atomic.Int64 // bytes still allowed to be decompressed or copied; both sides charge it at once
+	ctx          context.Context
+	opts         Options
+	res          *Result
+	sizeA, sizeB int          // sizes of the ELF files whose code is being compared
+	budget       atomic.Int64 // bytes still allowed to be decompressed or copied; both sides charge it at once
 }
 
 // add records a difference unless the limit is reached.

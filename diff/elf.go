@@ -69,6 +69,7 @@ func (c *comparer) compareELF(path []string, a, b []byte, depth int) error {
 		}
 		switch {
 		case sa.Flags&elf.SHF_EXECINSTR != 0:
+			c.sizeA, c.sizeB = len(a), len(b)
 			c.compareCode(p, fa, fb, sa, sb, da, db, symsA, symsB)
 		case sa.Name == ".go.buildinfo" && goInfo:
 			// Already explained setting by setting.
@@ -147,7 +148,10 @@ func elfSymbols(f *elf.File) symbols {
 }
 
 // resolve names the symbol holding addr and the offset into it, so that an
-// address in A and one in B can be judged "the same place".
+// address in A and one in B can be judged "the same place". A zero-sized
+// symbol is a marker for the region up to the next symbol: Go's linker
+// marks all string data with one, go:string.*. An address in no symbol is
+// named by its distance to the next one.
 func (s symbols) resolve(addr uint64) (string, uint64) {
 	i, _ := slices.BinarySearchFunc(s, addr, func(x elf.Symbol, a uint64) int {
 		if x.Value <= a {
@@ -155,13 +159,51 @@ func (s symbols) resolve(addr uint64) (string, uint64) {
 		}
 		return 1
 	})
-	// i is the first symbol after addr; walk back over zero-sized markers.
+	// i is the first symbol after addr; look back over a few that start at
+	// or before it.
 	for j := i - 1; j >= 0 && j >= i-8; j-- {
-		if addr < s[j].Value+max(s[j].Size, 1) {
+		if s[j].Size == 0 && j == i-1 {
+			return s[j].Name, addr - s[j].Value
+		}
+		if addr < s[j].Value+s[j].Size {
 			return s[j].Name, addr - s[j].Value
 		}
 	}
+	// In a gap the symbol table does not cover (Go leaves some read-only
+	// data unnamed), measure from the next symbol instead.
+	if i < len(s) {
+		return "before " + s[i].Name, s[i].Value - addr
+	}
 	return "", addr
+}
+
+// image reads an ELF file's loaded sections by virtual address, to compare
+// what two references point at.
+type image struct {
+	c    *comparer
+	f    *elf.File
+	size int
+	data map[*elf.Section][]byte
+}
+
+// at returns n bytes at virtual address addr, or nil.
+func (m *image) at(addr uint64, n int) []byte {
+	for _, s := range m.f.Sections {
+		if s.Flags&elf.SHF_ALLOC == 0 || s.Type == elf.SHT_NOBITS || addr < s.Addr || addr-s.Addr >= s.Size {
+			continue
+		}
+		d, ok := m.data[s]
+		if !ok {
+			d, _ = m.c.sectionData(s, m.size)
+			m.data[s] = d
+		}
+		b, ok := slice(d, addr-s.Addr, uint64(n))
+		if !ok {
+			return nil
+		}
+		return b
+	}
+	return nil
 }
 
 // function is a function's place in its section.
@@ -202,6 +244,24 @@ func (c *comparer) compareCode(path []string, fa, fb *elf.File, sa, sb *elf.Sect
 	}
 	inA := make(map[string]bool, len(fnsA))
 	before := len(c.res.Differences)
+	imgA := &image{c: c, f: fa, size: c.sizeA, data: map[*elf.Section][]byte{}}
+	imgB := &image{c: c, f: fb, size: c.sizeB, data: map[*elf.Section][]byte{}}
+	// same reports whether address ta in A and tb in B are the same place:
+	// the same symbol and offset, or, inside one symbol whose contents
+	// shifted (strings after an added string, type descriptors after an added
+	// type), the same 24 bytes: enough to hold a type descriptor's hash.
+	same := func(ta, tb uint64) bool {
+		na, oa := symsA.resolve(ta)
+		nb, ob := symsB.resolve(tb)
+		if na == "" || na != nb {
+			return false
+		}
+		if oa == ob {
+			return true
+		}
+		da, db := imgA.at(ta, 24), imgB.at(tb, 24)
+		return da != nil && bytes.Equal(da, db)
+	}
 	moved := 0
 	for _, fnA := range fnsA {
 		inA[fnA.name] = true
@@ -220,7 +280,7 @@ func (c *comparer) compareCode(path []string, fa, fb *elf.File, sa, sb *elf.Sect
 		case bytes.Equal(ba, bb):
 		case len(ba) != len(bb):
 			c.addCode(append(path, fnA.name), ba, bb, fmt.Sprintf("function body differs (%d → %d bytes)", len(ba), len(bb)))
-		case onlyReferencesMoved(ba, bb, fnA.addr, fnB.addr, symsA, symsB, fa.ByteOrder):
+		case onlyReferencesMoved(ba, bb, fnA.addr, fnB.addr, same, fa.ByteOrder):
 			moved++
 		default:
 			c.addCode(append(path, fnA.name), ba, bb, fmt.Sprintf("function body differs (%d bytes, %s)", len(ba), describeBytes(ba, bb)))
@@ -253,16 +313,11 @@ func (c *comparer) addCode(path []string, a, b []byte, detail string) {
 
 // onlyReferencesMoved reports whether every run of differing bytes between
 // two same-sized function bodies is a 32-bit PC-relative displacement (or
-// a 32/64-bit absolute address) that points at the same symbol and offset
-// in A as in B. x86-64 call, jmp and RIP-relative operands are such
+// a 32/64-bit absolute address) that points at the same place in A as in B
+// (as judged by same). x86-64 call, jmp and RIP-relative operands are such
 // displacements, measured from the end of the instruction, which may lie
 // up to 4 bytes (an immediate) past the displacement itself.
-func onlyReferencesMoved(a, b []byte, addrA, addrB uint64, symsA, symsB symbols, order binary.ByteOrder) bool {
-	same := func(ta, tb uint64) bool {
-		na, oa := symsA.resolve(ta)
-		nb, ob := symsB.resolve(tb)
-		return na != "" && na == nb && oa == ob
-	}
+func onlyReferencesMoved(a, b []byte, addrA, addrB uint64, same func(ta, tb uint64) bool, order binary.ByteOrder) bool {
 	explains := func(ws int) bool {
 		if ws < 0 || ws+4 > len(a) {
 			return false
