@@ -171,23 +171,25 @@ func chooseRecipe(ctx context.Context, blobs *evidence.FS, rel *glassbox.Release
 			break
 		}
 	}
-	var names []string
+	// Each shipped Go binary says how it was built (go version -m).
+	bins := map[string]io.ReaderAt{}
 	for _, a := range m.Artifacts {
-		names = append(names, a.Path)
+		rc, err := blobs.Open(ctx, a.Digest)
+		if err != nil {
+			return nil, "", err
+		}
+		defer rc.Close()
+		ra, ok := rc.(io.ReaderAt)
+		if !ok {
+			return nil, "", glassbox.Errorf(glassbox.EINTERNAL, "the evidence store cannot read %s at random", a.Path)
+		}
+		bins[a.Path] = ra
 	}
-	r, err := rebuild.DefaultGoRecipe(module, names)
+	r, err := rebuild.GoRecipe(module, path.Dir(gomod.Path), bins)
 	if err != nil {
 		return nil, "", err
 	}
-	if dir := path.Dir(gomod.Path); dir != "." {
-		for i, b := range r.Build {
-			r.Build[i] = "cd '" + strings.ReplaceAll(dir, "'", `'\''`) + "' && " + b
-		}
-		for name, p := range r.Artifacts {
-			r.Artifacts[name] = dir + "/" + p
-		}
-	}
-	return r, "", r.Validate()
+	return r, "", nil
 }
 
 // attestRebuild signs and logs the rebuild's SLSA Provenance statement, if

@@ -86,6 +86,14 @@ artifacts:
 		t.Fatalf("rebuild of the faithful release: exit %d\n%s%s", code, out, errOut)
 	}
 
+	// Without a recipe, the binary's own build settings (go version -m)
+	// give the default Go recipe.
+	id3 := strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "hello", "--version", "3", "--source", zipPath, "--artifact", good))
+	code, out, errOut = glassboxRun(t, "--data", data, "rebuild", id3)
+	if code != exitOK || !strings.Contains(out, "REPRODUCED") {
+		t.Fatalf("rebuild with the default Go recipe: exit %d\n%s%s", code, out, errOut)
+	}
+
 	bad := vendorBuild(t, dir, func(s string) string {
 		return strings.Replace(s, "if len(args) >= 2 {", "if len(args) >= 3 {", 1)
 	})
