@@ -110,4 +110,3 @@ func slicesContains(s []string, v string) bool {
 	}
 	return false
 }
-
