@@ -34,7 +34,7 @@ func writeHello(t testing.TB) string {
 	return dir
 }
 
-func buildHello(t testing.TB) (artefact []byte, d time.Duration) {
+func buildHello(t testing.TB) (artefact []byte, wall time.Duration) {
 	t.Helper()
 	r, err := Parse([]byte(helloRecipe))
 	if err != nil {
@@ -81,9 +81,8 @@ func TestGoBuildReproducible(t *testing.T) {
 		t.Fatalf("the artefact printed %q, %v", got, err)
 	}
 	direct := buildDirect(t)
-	t.Logf("go build of a tiny program from a cold cache: direct %v, sandbox %v and %v; ratio %.2f×",
-		direct.Round(time.Millisecond), d1.Round(time.Millisecond), d2.Round(time.Millisecond),
-		float64(d1+d2)/2/float64(direct))
+	t.Logf("go build of a tiny program from a cold cache: direct %v, sandbox %v and %v; ratio %.2f× (one sample each: BenchmarkSandboxOverhead alternates several)",
+		direct.Round(time.Millisecond), d1.Round(time.Millisecond), d2.Round(time.Millisecond), float64(d1+d2)/2/float64(direct))
 }
 
 // buildDirect runs the recipe's build on the host, with a fresh build cache
@@ -110,14 +109,15 @@ func buildDirect(t testing.TB) time.Duration {
 }
 
 // BenchmarkSandboxOverhead compares the same cold go build run directly and
-// in the sandbox; the ratio is reported as sandbox/direct.
+// in the sandbox, alternating so that a busy machine disturbs both alike,
+// and reports the ratio sandbox/direct of their wall times.
 func BenchmarkSandboxOverhead(b *testing.B) {
 	needBwrap(b)
 	var direct, sandboxed time.Duration
 	for b.Loop() {
 		direct += buildDirect(b)
-		_, d := buildHello(b)
-		sandboxed += d
+		_, w := buildHello(b)
+		sandboxed += w
 	}
 	b.ReportMetric(float64(direct.Milliseconds())/float64(b.N), "direct-ms/op")
 	b.ReportMetric(float64(sandboxed.Milliseconds())/float64(b.N), "sandbox-ms/op")
