@@ -64,9 +64,10 @@ type Recipe struct {
 // the caller allows (Spec.InputRoots): a recipe comes from the vendor and
 // must not be able to name /root or /etc/shadow.
 type Input struct {
-	Name  string `yaml:"name"`
-	Path  string `yaml:"path"`  // absolute host path
-	Mount string `yaml:"mount"` // absolute path inside the sandbox
+	Name   string          `yaml:"name"`
+	Path   string          `yaml:"path"`   // absolute host path
+	Mount  string          `yaml:"mount"`  // absolute path inside the sandbox
+	Digest glassbox.Digest `yaml:"digest"` // TreeDigest of the directory: the input is pinned
 }
 
 // Limits bound one build. Zero fields mean "not set here": the defaults, or
@@ -255,6 +256,9 @@ func (r *Recipe) validate(root *yaml.Node) error {
 			if in.Mount == m || (m != "/" && strings.HasPrefix(in.Mount, m+"/")) {
 				return fail(keys, "input %q: mount %q is at or under %s, which glassbox mounts itself; choose a new top-level directory such as /inputs/%s", in.Name, in.Mount, m, in.Name)
 			}
+		}
+		if err := in.Digest.Validate(); err != nil {
+			return fail(keys, "input %q must be pinned by its tree digest (digest: sha256:…, as 'glassbox digest DIR' prints): %v", in.Name, err)
 		}
 		for _, other := range r.Inputs[:i] {
 			if in.Mount == other.Mount || strings.HasPrefix(in.Mount, other.Mount+"/") || strings.HasPrefix(other.Mount, in.Mount+"/") {

@@ -41,6 +41,7 @@ inputs:
   - name: gomodcache
     path: /var/lib/glassbox/inputs/mod
     mount: /gomodcache
+    digest: sha256:0000000000000000000000000000000000000000000000000000000000000000
 limits: {wall: 1h30m, memory: 512MiB, disk: 10GB, processes: 64}
 stabilisers: [archive-order, timestamps]
 `))
@@ -71,7 +72,8 @@ func TestParseRefuses(t *testing.T) {
 		{"empty", ``, "empty"},
 		{"unknown field", "build: [make]\nartifacts: {a: a}\nstabilize: [tar]\n", "line 3: field stabilize not found at the top level"},
 		{"unknown limit", "build: [make]\nartifacts: {a: a}\nlimits:\n  cpu: 2\n", "line 4: field cpu not found in limits"},
-		{"unknown input field", "build: [make]\nartifacts: {a: a}\ninputs:\n  - name: x\n    digest: sha256:00\n", "line 5: field digest not found in an input"},
+		{"unknown input field", "build: [make]\nartifacts: {a: a}\ninputs:\n  - name: x\n    sha: 00\n", "line 5: field sha not found in an input"},
+		{"input not pinned", "build: [make]\nartifacts: {a: a}\ninputs:\n  - {name: x, path: /data, mount: /x}\n", "must be pinned by its tree digest"},
 		{"no build", "artifacts: {a: a}\n", "no build commands"},
 		{"empty command", "build: [make, '  ']\nartifacts: {a: a}\n", "line 1: build command 2 is empty"},
 		{"no artifacts", "build: [make]\n", "no artifacts"},
@@ -91,8 +93,8 @@ func TestParseRefuses(t *testing.T) {
 		{"two documents", "build: [make]\nartifacts: {a: a}\n---\nbuild: [rm]\n", "more than one YAML document"},
 		{"input mount reserved", "build: [make]\nartifacts: {a: a}\ninputs:\n  - {name: x, path: /data, mount: /src/x}\n", "line 4: input \"x\": mount \"/src/x\" is at or under /src"},
 		{"input path relative", "build: [make]\nartifacts: {a: a}\ninputs:\n  - {name: x, path: data, mount: /x}\n", "must be an absolute, clean host path"},
-		{"input twice", "build: [make]\nartifacts: {a: a}\ninputs:\n  - {name: x, path: /a, mount: /x}\n  - {name: x, path: /b, mount: /y}\n", "declared twice"},
-		{"input overlap", "build: [make]\nartifacts: {a: a}\ninputs:\n  - {name: x, path: /a, mount: /x}\n  - {name: y, path: /b, mount: /x/y}\n", "overlaps input"},
+		{"input twice", "build: [make]\nartifacts: {a: a}\ninputs:\n  - {name: x, path: /a, mount: /x, digest: sha256:0000000000000000000000000000000000000000000000000000000000000000}\n  - {name: x, path: /b, mount: /y, digest: sha256:0000000000000000000000000000000000000000000000000000000000000000}\n", "declared twice"},
+		{"input overlap", "build: [make]\nartifacts: {a: a}\ninputs:\n  - {name: x, path: /a, mount: /x, digest: sha256:0000000000000000000000000000000000000000000000000000000000000000}\n  - {name: y, path: /b, mount: /x/y, digest: sha256:0000000000000000000000000000000000000000000000000000000000000000}\n", "overlaps input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml))

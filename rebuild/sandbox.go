@@ -198,6 +198,16 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		if !ok {
 			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: input %q: host path %s does not exist or is not inside a directory the centre allows inputs from (%s)", in.Name, in.Path, strings.Join(spec.InputRoots, ", "))
 		}
+		// Pinned: the directory must be the one the vendor named. (It is
+		// hashed before it is mounted; the centre's input directories are
+		// its own and not written to during a build.)
+		got, err := TreeDigest(real)
+		if err != nil {
+			return nil, err
+		}
+		if got != in.Digest {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: input %q: %s has tree digest %s, but the recipe pins %s; the input is not the one the vendor built with", in.Name, in.Path, got, in.Digest)
+		}
 		args = append(args, "--ro-bind", real, in.Mount)
 	}
 	for k, v := range r.Env {

@@ -251,10 +251,14 @@ func TestSandboxInputs(t *testing.T) {
 	needBwrap(t)
 	allowed := t.TempDir()
 	os.WriteFile(filepath.Join(allowed, "data"), []byte("input-data\n"), 0o644)
+	pin, err := TreeDigest(allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := &Recipe{
 		Build:     []string{`cat /inputs/data/data > out; echo x > /inputs/data/new && exit 9; exit 0`},
 		Artifacts: map[string]string{"out": "out"},
-		Inputs:    []Input{{Name: "data", Path: allowed, Mount: "/inputs/data"}},
+		Inputs:    []Input{{Name: "data", Path: allowed, Mount: "/inputs/data", Digest: pin}},
 	}
 	dir := t.TempDir()
 	out, err := Run(context.Background(), Spec{Recipe: r, Dir: dir, InputRoots: []string{allowed}})
@@ -267,6 +271,12 @@ func TestSandboxInputs(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "out")); string(b) != "input-data\n" {
 		t.Errorf("out = %q", b)
 	}
+	// An input that changed since the vendor pinned it is refused.
+	os.WriteFile(filepath.Join(allowed, "extra"), []byte("slipped in\n"), 0o644)
+	if _, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir(), InputRoots: []string{allowed}}); err == nil || !strings.Contains(err.Error(), "tree digest") {
+		t.Errorf("a changed input: %v", err)
+	}
+	os.Remove(filepath.Join(allowed, "extra"))
 	// The same recipe without the centre's permission is refused.
 	if _, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "not inside a directory the centre allows") {
 		t.Errorf("input outside the allowed roots: %v", err)

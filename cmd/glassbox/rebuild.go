@@ -24,6 +24,7 @@ import (
 
 func rebuildCommand(g *globals) *cobra.Command {
 	var recipeFile string
+	var inputRoots []string
 	var asJSON, noAttest bool
 	var limits rebuild.Limits
 	var wall time.Duration
@@ -77,7 +78,7 @@ not be rebuilt; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			rb := &rebuild.Rebuilder{Blobs: c.blobs, Limits: limits, Explain: rebuild.Explain(ctx)}
+			rb := &rebuild.Rebuilder{Blobs: c.blobs, Limits: limits, Explain: rebuild.Explain(ctx), InputRoots: inputRoots}
 			stop := showElapsed(g.stderr, "rebuilding "+rel.Manifest.String()+" in the sandbox")
 			rep, reportDigest, err := rb.Rebuild(ctx, rel, recipe, recipeDigest)
 			stop()
@@ -113,6 +114,7 @@ not be rebuilt; 2 usage or internal error.`,
 	f.StringVar(&memory, "memory", "", "memory limit, e.g. 4GiB (default: the recipe's)")
 	f.StringVar(&disk, "disk", "", "disk limit for the work directory, e.g. 8GiB (default: the recipe's)")
 	f.IntVar(&limits.Processes, "processes", 0, "process limit (default: the recipe's)")
+	f.StringArrayVar(&inputRoots, "input-root", nil, "host `directory` recipes may mount pinned inputs from (repeatable)")
 	f.BoolVar(&noAttest, "no-attest", false, "do not sign and log a provenance statement")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
