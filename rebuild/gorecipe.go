@@ -3,7 +3,9 @@ package rebuild
 import (
 	"debug/buildinfo"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"glassbox.dev"
@@ -23,7 +25,7 @@ var goEnvSettings = []string{"CGO_ENABLED", "GOOS", "GOARCH", "GOAMD64", "GOARM"
 func GoRecipe(module, dir string, artifacts map[string]io.ReaderAt) (*Recipe, error) {
 	var plain []string
 	r := &Recipe{Toolchain: ToolchainGo, Artifacts: map[string]string{}, Env: map[string]string{}}
-	for _, name := range sortedReaderKeys(artifacts) {
+	for _, name := range slices.Sorted(maps.Keys(artifacts)) {
 		bi, err := buildinfo.Read(artifacts[name])
 		if err != nil || bi.Main.Path != module && !strings.HasPrefix(bi.Path, module+"/") && bi.Path != module {
 			plain = append(plain, name)
@@ -40,7 +42,7 @@ func GoRecipe(module, dir string, artifacts map[string]io.ReaderAt) (*Recipe, er
 				args = append(args, "-trimpath")
 			case s.Key == "-tags", s.Key == "-ldflags", s.Key == "-gcflags", s.Key == "-asmflags", s.Key == "-buildmode":
 				args = append(args, s.Key+"="+s.Value)
-			case slicesContains(goEnvSettings, s.Key):
+			case slices.Contains(goEnvSettings, s.Key):
 				env[s.Key] = s.Value
 			}
 		}
@@ -87,26 +89,15 @@ func GoRecipe(module, dir string, artifacts map[string]io.ReaderAt) (*Recipe, er
 	return r, nil
 }
 
-func sortedReaderKeys(m map[string]io.ReaderAt) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := range keys {
-		for j := i + 1; j < len(keys); j++ {
-			if keys[j] < keys[i] {
-				keys[i], keys[j] = keys[j], keys[i]
-			}
+// GoVersions returns the Go toolchain versions (go1.26.8) the Go binaries
+// among artifacts were built with.
+func GoVersions(artifacts map[string]io.ReaderAt) []string {
+	var out []string
+	for _, ra := range artifacts {
+		if bi, err := buildinfo.Read(ra); err == nil && !slices.Contains(out, bi.GoVersion) {
+			out = append(out, bi.GoVersion)
 		}
 	}
-	return keys
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	slices.Sort(out)
+	return out
 }

@@ -78,7 +78,11 @@ not be rebuilt; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			rb := &rebuild.Rebuilder{Blobs: c.blobs, Limits: limits, Explain: rebuild.Explain(ctx), InputRoots: inputRoots}
+			goroot, goversion, err := goToolchain(ctx, c.blobs, rel, recipe)
+			if err != nil {
+				return err
+			}
+			rb := &rebuild.Rebuilder{Blobs: c.blobs, Limits: limits, Explain: rebuild.Explain(ctx), InputRoots: inputRoots, GOROOT: goroot}
 			stop := showElapsed(g.stderr, "rebuilding "+rel.Manifest.String()+" in the sandbox")
 			rep, reportDigest, err := rb.Rebuild(ctx, rel, recipe, recipeDigest)
 			stop()
@@ -87,7 +91,7 @@ not be rebuilt; 2 usage or internal error.`,
 			}
 			var receipt *tlog.Receipt
 			if !noAttest {
-				if receipt, err = attestRebuild(ctx, g, rep, reportDigest); err != nil {
+				if receipt, err = attestRebuild(ctx, g, rep, reportDigest, goversion); err != nil {
 					return err
 				}
 			}
@@ -196,7 +200,7 @@ func chooseRecipe(ctx context.Context, blobs *evidence.FS, rel *glassbox.Release
 
 // attestRebuild signs and logs the rebuild's SLSA Provenance statement, if
 // the centre has keys, and keeps the receipt as evidence.
-func attestRebuild(ctx context.Context, g *globals, rep *rebuild.Report, reportDigest glassbox.Digest) (*tlog.Receipt, error) {
+func attestRebuild(ctx context.Context, g *globals, rep *rebuild.Report, reportDigest glassbox.Digest, goversion string) (*tlog.Receipt, error) {
 	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err != nil {
 		return nil, nil // no keys: the report is evidence, unsigned
 	}
@@ -210,8 +214,8 @@ func attestRebuild(ctx context.Context, g *globals, rep *rebuild.Report, reportD
 		return nil, nil
 	}
 	toolchain := ""
-	if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil {
-		toolchain = "https://go.dev/dl/" + strings.TrimSpace(string(out))
+	if goversion != "" {
+		toolchain = "https://go.dev/dl/" + goversion
 	}
 	lc, err := g.openLog(ctx)
 	if err != nil {
@@ -249,4 +253,46 @@ func printRebuild(g *globals, rel *glassbox.Release, rep *rebuild.Report, report
 	if receipt != nil {
 		fmt.Fprintln(g.stdout, "  provenance signed and logged in the transparency log")
 	}
+}
+
+// goToolchain returns the GOROOT and version of the Go toolchain a Go
+// recipe should run with: the one the shipped binaries were built with,
+// fetched through the Go module proxy outside the sandbox when the host's
+// differs, so that "the module's toolchain" builds it.
+func goToolchain(ctx context.Context, blobs *evidence.FS, rel *glassbox.Release, recipe *rebuild.Recipe) (goroot, version string, err error) {
+	if recipe.Toolchain != rebuild.ToolchainGo {
+		return "", "", nil
+	}
+	host, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
+	if err != nil {
+		return "", "", glassbox.Errorf(glassbox.EINTERNAL, "a Go recipe needs the go command: %w", err)
+	}
+	version = strings.TrimSpace(string(host))
+	bins := map[string]io.ReaderAt{}
+	for _, a := range rel.Manifest.Artifacts {
+		rc, err := blobs.Open(ctx, a.Digest)
+		if err != nil {
+			return "", "", err
+		}
+		defer rc.Close()
+		if ra, ok := rc.(io.ReaderAt); ok {
+			bins[a.Path] = ra
+		}
+	}
+	versions := rebuild.GoVersions(bins)
+	switch {
+	case len(versions) == 0 || versions[0] == version && len(versions) == 1:
+		return "", version, nil
+	case len(versions) > 1:
+		return "", "", glassbox.Errorf(glassbox.EINVALID, "the release's binaries were built with different Go toolchains (%s); rebuild them with one recipe each", strings.Join(versions, ", "))
+	}
+	// GOTOOLCHAIN makes the go command fetch that release of Go (a module
+	// on the proxy, checked against the checksum database) and run it.
+	cmd := exec.CommandContext(ctx, "go", "env", "GOROOT")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+versions[0])
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", "", glassbox.Errorf(glassbox.EINTERNAL, "fetch the Go toolchain %s the release was built with: %v: %s", versions[0], err, strings.TrimSpace(string(out)))
+	}
+	return strings.TrimSpace(string(out)), versions[0], nil
 }

@@ -34,6 +34,11 @@ func downloadModule(t *testing.T, module, version string) (zipPath, dir string) 
 // vendorBuild builds the program as its vendor would, outside glassbox,
 // from a copy of dir with edit applied to hello.go.
 func vendorBuild(t *testing.T, dir string, edit func(string) string) string {
+	return vendorBuildWith(t, dir, "local", edit)
+}
+
+// vendorBuildWith builds with the Go toolchain GOTOOLCHAIN names.
+func vendorBuildWith(t *testing.T, dir, toolchain string, edit func(string) string) string {
 	t.Helper()
 	work := t.TempDir()
 	if err := os.CopyFS(work, os.DirFS(dir)); err != nil {
@@ -53,7 +58,7 @@ func vendorBuild(t *testing.T, dir string, edit func(string) string) string {
 	bin := filepath.Join(t.TempDir(), "hello")
 	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
 	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN="+toolchain, "GOFLAGS=")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("vendor build: %v\n%s", err, out)
 	}
@@ -92,6 +97,15 @@ artifacts:
 	code, out, errOut = glassboxRun(t, "--data", data, "rebuild", id3)
 	if code != exitOK || !strings.Contains(out, "REPRODUCED") {
 		t.Fatalf("rebuild with the default Go recipe: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// A binary built with another release of Go is rebuilt with that
+	// release, fetched through the module proxy.
+	older := vendorBuildWith(t, dir, "go1.25.5", func(s string) string { return s })
+	id4 := strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "hello", "--version", "4", "--source", zipPath, "--artifact", older))
+	code, out, errOut = glassboxRun(t, "--data", data, "rebuild", id4)
+	if code != exitOK || !strings.Contains(out, "REPRODUCED") {
+		t.Fatalf("rebuild of a binary built with go1.25.5: exit %d\n%s%s", code, out, errOut)
 	}
 
 	bad := vendorBuild(t, dir, func(s string) string {
