@@ -12,8 +12,15 @@ import (
 var vcsDirs = map[string]bool{".git": true, ".hg": true, ".svn": true}
 
 // readDir feeds a directory tree into t without following any symbolic link
-// in it, and returns the paths it skipped as version-control metadata.
-func readDir(t *tree, root string) (skipped []string, err error) {
+// in it, and returns the paths it skipped: version-control metadata, and the
+// directories in exclude (the centre's own data directory).
+func readDir(t *tree, root string, exclude []string) (skipped []string, err error) {
+	var excluded []os.FileInfo
+	for _, e := range exclude {
+		if fi, err := os.Stat(e); err == nil {
+			excluded = append(excluded, fi)
+		}
+	}
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return t.refuse("cannot be read: %v", err)
@@ -26,6 +33,16 @@ func readDir(t *tree, root string) (skipped []string, err error) {
 			return t.refuse("cannot be read: %v", err)
 		}
 		rel = filepath.ToSlash(rel)
+		if d.IsDir() && len(excluded) > 0 {
+			if fi, err := os.Lstat(p); err == nil {
+				for _, x := range excluded {
+					if os.SameFile(fi, x) {
+						skipped = append(skipped, rel)
+						return filepath.SkipDir
+					}
+				}
+			}
+		}
 		if vcsDirs[d.Name()] {
 			skipped = append(skipped, rel)
 			if d.IsDir() {

@@ -8,6 +8,7 @@
 package ingest
 
 import (
+	"crypto/sha256"
 	"bytes"
 	"context"
 	"errors"
@@ -37,6 +38,10 @@ type Request struct {
 	SBOM      string   // optional path of a CycloneDX or SPDX JSON SBOM
 
 	Limits Limits
+
+	// Exclude names directories a source directory may contain that are not
+	// source: the data directory itself, when a vendor submits ".".
+	Exclude []string
 }
 
 // Result is what a submission did.
@@ -206,7 +211,7 @@ func (s *submission) source(req Request) (glassbox.Source, []string, error) {
 		}
 		t = newTree(s.ctx, "source directory "+req.SourceDir, s.budget, stage, s.in.Progress)
 		src.Kind = glassbox.SourceDirectory
-		skipped, err = readDir(t, root)
+		skipped, err = readDir(t, root, req.Exclude)
 	case req.SourceArchive != "":
 		src.Kind = glassbox.SourceArchive
 		// The archive itself is evidence: the provenance check compares it
@@ -225,6 +230,13 @@ func (s *submission) source(req Request) (glassbox.Source, []string, error) {
 		}
 		t = newTree(s.ctx, "source archive "+filepath.Base(req.SourceArchive), s.budget, stage, s.in.Progress)
 		err = readArchive(t, f, fi.Size())
+		if err == nil {
+			// The archive was read twice, to store it and to extract it:
+			// both reads must have seen the same bytes.
+			if d, herr := digestFile(f); herr != nil || d != src.Archive.Digest {
+				err = glassbox.Errorf(glassbox.EINVALID, "source archive %s changed while it was being read", req.SourceArchive)
+			}
+		}
 	default:
 		src.Kind = glassbox.SourceGit
 		src.Commit, src.Files, err = s.gitTree(req)
@@ -332,4 +344,15 @@ func (s *submission) file(what, path string, check func([]byte) error) (*glassbo
 func checkSBOM(data []byte) error {
 	_, err := sbomFormat(data)
 	return err
+}
+
+// digestFile hashes a whole open file from its start.
+func digestFile(f *os.File) (glassbox.Digest, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62)); err != nil {
+		return "", err
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return glassbox.NewDigest(sum), nil
 }

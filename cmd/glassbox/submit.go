@@ -55,6 +55,7 @@ leave no trace.`,
 				}
 			}
 			req.Limits = limits
+			req.Exclude = []string{g.data}
 			ctx := cmd.Context()
 			c, err := g.open(ctx)
 			if err != nil {
@@ -69,7 +70,7 @@ leave no trace.`,
 				return err
 			}
 			for _, p := range res.Skipped {
-				fmt.Fprintf(g.stderr, "glassbox: skipped %s (version-control metadata; submit with --git to record the commit)\n", p)
+				fmt.Fprintf(g.stderr, "glassbox: skipped %s (version-control metadata or the data directory; submit with --git to record a commit)\n", p)
 			}
 			rel := res.Release
 			if res.Created {

@@ -246,3 +246,20 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("submit --help: exit %d: %s", code, out)
 	}
 }
+
+// TestSubmittingTheDirectoryThatHoldsTheData submits "." with the data
+// directory inside it: the centre's own files are not source.
+func TestSubmittingTheDirectoryThatHoldsTheData(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "main.c"), []byte("int main(void) { return 0; }\n"))
+	data := filepath.Join(dir, "glassbox-data")
+	mustRun(t, "--data", data, "submit", "--product", "p", "--version", "1", "--source", dir)
+	var m glassbox.Manifest
+	code, out, errOut := glassboxRun(t, "--data", data, "submit", "--product", "p", "--version", "2", "--source", dir, "--json")
+	if code != exitOK || json.Unmarshal([]byte(out), &m) != nil {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if len(m.Source.Files) != 1 || m.Source.Files[0].Path != "main.c" || !strings.Contains(errOut, "skipped glassbox-data") {
+		t.Errorf("source files %+v; stderr %s", m.Source.Files, errOut)
+	}
+}
