@@ -1,0 +1,154 @@
+// Package scan looks for backdoors, planted secrets and build tampering in
+// source trees and artefacts, with one analyser per rule family, and writes
+// what it finds as SARIF 2.1.0.
+//
+// Analysers see one file at a time; the engine walks the tree, skips (and
+// reports) what it does not scan, runs the analysers on every core, applies
+// audited suppressions and fingerprints the findings.
+package scan
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path"
+	"strings"
+	"sync"
+
+	"glassbox.dev"
+)
+
+// Rule describes one rule an analyser reports findings of. Its ID is
+// stable across releases of glassbox: SARIF consumers and suppressions key
+// on it.
+type Rule struct {
+	ID          string            // "GB" + two digits of family + two of rule, e.g. "GB0101"
+	Name        string            // kebab-case, e.g. "magic-value-authentication"
+	Family      string            // the family's name, e.g. "credentials"
+	Severity    glassbox.Severity // the default severity of its findings
+	Summary     string            // one sentence: what it finds
+	Explanation string            // why what it finds looks like a backdoor
+}
+
+// Analyzer finds one family's findings in one file. It must be safe for
+// concurrent use (the engine calls it from several goroutines), must not
+// panic on any input, and should return quickly on files its keyword
+// pre-filter rules out.
+type Analyzer interface {
+	// Rules lists every rule the analyser reports.
+	Rules() []Rule
+	// Analyze returns the findings in f. The engine fills in Path,
+	// Fingerprint, and Rule/Family/Explanation from the rule when empty.
+	Analyze(f *File) []glassbox.Finding
+}
+
+// File is one file as analysers see it.
+type File struct {
+	Path    string // slash-separated, relative to the scanned root
+	Content []byte
+	Lang    string // "go", "c", "cpp", "java", "python", "javascript", "php", "shell", "m4", "make", "autoconf", "cmake", "json", "yaml", "text", or "" if unknown
+	// Test is true for test code and test data (…_test.go, test/, tests/,
+	// testdata/, fixtures/): findings there may be fixtures, not backdoors.
+	Test bool
+
+	goOnce sync.Once
+	goFile *ast.File
+	goFset *token.FileSet
+	goErr  error
+}
+
+// Go returns the parsed syntax tree of a Go file, parsed once however many
+// analysers ask. It returns an error for files that are not Go or do not
+// parse.
+func (f *File) Go() (*ast.File, *token.FileSet, error) {
+	f.goOnce.Do(func() {
+		if f.Lang != "go" {
+			f.goErr = errNotGo
+			return
+		}
+		f.goFset = token.NewFileSet()
+		f.goFile, f.goErr = parser.ParseFile(f.goFset, f.Path, f.Content, parser.ParseComments|parser.SkipObjectResolution)
+	})
+	return f.goFile, f.goFset, f.goErr
+}
+
+var errNotGo = glassbox.Errorf(glassbox.EINVALID, "not a Go file")
+
+// LineCol converts a byte offset in f.Content to a 1-based line and column.
+func (f *File) LineCol(off int) (line, col int) {
+	if off > len(f.Content) {
+		off = len(f.Content)
+	}
+	line = 1 + strings.Count(string(f.Content[:off]), "\n")
+	start := strings.LastIndexByte(string(f.Content[:off]), '\n') + 1
+	return line, off - start + 1
+}
+
+// RegionOf returns the region of the bytes [start, end) of f.Content.
+func (f *File) RegionOf(start, end int) glassbox.Region {
+	sl, sc := f.LineCol(start)
+	el, ec := f.LineCol(end)
+	return glassbox.Region{StartLine: sl, StartColumn: sc, EndLine: el, EndColumn: ec}
+}
+
+// Language guesses a file's language from its name.
+func Language(p string) string {
+	base := path.Base(p)
+	switch base {
+	case "Makefile", "GNUmakefile", "makefile", "Makefile.am", "Makefile.in":
+		return "make"
+	case "configure", "config.status":
+		return "shell"
+	case "configure.ac", "configure.in":
+		return "autoconf"
+	case "CMakeLists.txt":
+		return "cmake"
+	case "package.json":
+		return "json"
+	}
+	switch strings.ToLower(path.Ext(base)) {
+	case ".go":
+		return "go"
+	case ".c", ".h":
+		return "c"
+	case ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx":
+		return "cpp"
+	case ".java":
+		return "java"
+	case ".py":
+		return "python"
+	case ".js", ".mjs", ".cjs", ".ts", ".jsx", ".tsx":
+		return "javascript"
+	case ".php":
+		return "php"
+	case ".sh", ".bash", ".ksh", ".zsh":
+		return "shell"
+	case ".m4", ".ac":
+		return "m4"
+	case ".mk", ".make":
+		return "make"
+	case ".cmake":
+		return "cmake"
+	case ".json":
+		return "json"
+	case ".yml", ".yaml":
+		return "yaml"
+	case ".txt", ".md", ".rst":
+		return "text"
+	}
+	return ""
+}
+
+// IsTestPath reports whether a path is test code or test data.
+func IsTestPath(p string) bool {
+	if strings.HasSuffix(p, "_test.go") || strings.HasSuffix(p, "_test.py") || strings.HasPrefix(path.Base(p), "test_") {
+		return true
+	}
+	for _, elem := range strings.Split(path.Dir(p), "/") {
+		switch elem {
+		case "test", "tests", "testdata", "testing", "fixtures", "__tests__", "spec":
+			return true
+		}
+	}
+	return false
+}
