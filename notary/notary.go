@@ -30,6 +30,7 @@ type Notary struct {
 	mu       sync.Mutex                // guards inflight and recent
 	inflight map[glassbox.Digest]*call // appends under way, by envelope digest
 	recent   map[glassbox.Digest]uint64
+	seen     *seen // every envelope in the log, as a Bloom filter
 
 	indexMu sync.Mutex // serialises indexing passes
 	wake    chan struct{}
@@ -51,8 +52,12 @@ func New(ctx context.Context, signer *attest.Signer, log *tlog.Log, blobs glassb
 		signer: signer, log: log, blobs: blobs, index: index,
 		inflight: map[glassbox.Digest]*call{},
 		recent:   map[glassbox.Digest]uint64{},
+		seen:     newSeen(),
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
+	}
+	if err := n.fillSeen(ctx, 1<<14); err != nil {
+		return nil, err
 	}
 	if err := n.IndexLog(ctx); err != nil {
 		return nil, err
@@ -152,10 +157,12 @@ func (n *Notary) logEnvelope(ctx context.Context, envelope, leaf []byte) (*tlog.
 }
 
 func (n *Notary) appendOnce(ctx context.Context, d glassbox.Digest, envelope, leaf []byte) (*tlog.Inclusion, error) {
-	if a, err := n.index.FindAttestation(ctx, d); err == nil {
-		return n.log.Prove(ctx, a.LogIndex, nil)
-	} else if glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
-		return nil, err
+	if n.seen.mayHave(d) {
+		if a, err := n.index.FindAttestation(ctx, d); err == nil {
+			return n.log.Prove(ctx, a.LogIndex, nil)
+		} else if glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+			return nil, err
+		}
 	}
 	// The envelope is evidence before it is logged: a leaf must never name
 	// an envelope the centre cannot produce.
@@ -167,7 +174,55 @@ func (n *Notary) appendOnce(ctx context.Context, d glassbox.Digest, envelope, le
 		staged.Discard()
 		return nil, err
 	}
-	return n.log.Append(ctx, leaf)
+	inc, err := n.log.Append(ctx, leaf)
+	if err == nil {
+		n.remember(ctx, d)
+	}
+	return inc, err
+}
+
+// remember adds an envelope to the filter, growing it from the log when it
+// gets too full.
+func (n *Notary) remember(ctx context.Context, d glassbox.Digest) {
+	if n.seen.add(d) {
+		n.seen.mu.Lock()
+		words := len(n.seen.bits) * 2
+		n.seen.mu.Unlock()
+		if err := n.fillSeen(ctx, words); err != nil {
+			slog.Error("growing the filter of logged envelopes", "err", err)
+		}
+	}
+}
+
+// fillSeen rebuilds the filter with the given number of 64-bit words from
+// every leaf of the log. While it reads, the filter answers "maybe" (the
+// index decides) and collects what is appended meanwhile.
+func (n *Notary) fillSeen(ctx context.Context, words int) error {
+	n.seen.mu.Lock()
+	if n.seen.refilling {
+		n.seen.mu.Unlock()
+		return nil
+	}
+	n.seen.refilling, n.seen.pending = true, nil
+	n.seen.mu.Unlock()
+	s := &seen{bits: make([]uint64, words)}
+	_, err := n.log.Entries(ctx, 0, func(index uint64, leaf []byte) error {
+		if l, err := attest.ParseLeaf(leaf); err == nil {
+			s.add(l.Envelope)
+		}
+		return nil
+	})
+	n.seen.mu.Lock()
+	defer n.seen.mu.Unlock()
+	if err == nil {
+		for _, d := range n.seen.pending {
+			s.positions(d, func(w int, m uint64) { s.bits[w] |= m })
+			s.count++
+		}
+		n.seen.bits, n.seen.count = s.bits, s.count
+	}
+	n.seen.refilling, n.seen.pending = false, nil
+	return err
 }
 
 func (n *Notary) receipt(ctx context.Context, envelope, leaf []byte, idx uint64, cp []byte) (*tlog.Receipt, error) {
@@ -241,6 +296,7 @@ func (n *Notary) IndexLog(ctx context.Context) error {
 			// reported and skipped, never fatal to the index.
 			slog.Warn("transparency log entry is not an attestation leaf", "index", index, "err", err)
 		} else {
+			n.seen.add(l.Envelope) // appended by another process, perhaps
 			batch = append(batch, &glassbox.Attestation{
 				EnvelopeDigest: l.Envelope, PredicateType: l.PredicateType, KeyID: l.KeyID,
 				Subjects: l.Subjects, LogIndex: index,
