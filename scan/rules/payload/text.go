@@ -1,0 +1,189 @@
+package payload
+
+import (
+	"bytes"
+	"regexp"
+
+	"glassbox.dev"
+)
+
+// lang describes, for one scripting language, what decodes and what
+// executes. Sink patterns may start with one guard character (so eval is
+// not matched inside obj.eval); the sink itself begins at the last match
+// of sinkNameRe inside the match.
+type lang struct {
+	decode *regexp.Regexp
+	sink   *regexp.Regexp
+	// keep, if set, vets a sink match (e.g. regex.exec is not a sink).
+	keep func(file []byte, sink string) bool
+}
+
+var langs = map[string]lang{
+	"javascript": {
+		decode: regexp.MustCompile(`Buffer\.from\([^)]*['"](?:base64|hex)['"]|\batob\s*\(|String\.fromCharCode\s*\(|\.split\(\s*(?:''|"")\s*\)\s*\.reverse\(\)\s*\.join\(|createDecipher(?:iv)?\s*\(|\bunescape\s*\(`),
+		sink:   regexp.MustCompile(`(?:^|[^.\w$])(?:eval|Function|require|setTimeout|setInterval)\s*\(|\bnew\s+Function\s*\(|\.?\b(?:exec|execSync|spawn|spawnSync|execFile|execFileSync)\s*\(|\b_compile\s*\(|\brun(?:InThisContext|InNewContext|InContext)\s*\(`),
+		keep: func(file []byte, sink string) bool {
+			// RegExp.prototype.exec is not child_process.exec.
+			return sink[0] != '.' || bytes.Contains(file, []byte("child_process"))
+		},
+	},
+	"python": {
+		decode: regexp.MustCompile(`\b(?:b64decode|b32decode|b16decode|a85decode|b85decode|urlsafe_b64decode|decodebytes|decodestring)\s*\(|\bbytes\.fromhex\s*\(|\bcodecs\.decode\s*\(|\bbinascii\.(?:unhexlify|a2b_base64|a2b_hex)\s*\(|\bzlib\.decompress\s*\(|\bmarshal\.loads\s*\(|\bjoin\(\s*(?:map\(\s*chr\b|\[?\s*chr\s*\()|\[::-1\]|\.decode\(\s*['"](?:hex|base64|rot13|rot_13)['"]`),
+		sink:   regexp.MustCompile(`(?:^|[^.\w])(?:exec|eval|compile|execfile|__import__)\s*\(|\bos\.(?:system|popen|exec\w*|spawn\w*)\s*\(|\bsubprocess\.\w+\s*\(|\bpty\.spawn\s*\(|\bimportlib\.import_module\s*\(`),
+	},
+	"php": {
+		decode: regexp.MustCompile(`\b(?:base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|hex2bin|strrev|convert_uudecode)\s*\(`),
+		sink:   regexp.MustCompile(`(?:^|[^.\w$>:])(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|create_function|pcntl_exec)\s*\(`),
+	},
+}
+
+var (
+	// assignRe finds "name = …" (also +=, .=) up to the end of the line or
+	// statement; the right side may not start a comparison or an arrow.
+	assignRe = regexp.MustCompile(`(\$?[A-Za-z_$][\w$]*)\s*(?:\+=|\.=|=)([^=>~][^\n;]*)`)
+	identRe  = regexp.MustCompile(`\$?[A-Za-z_$][\w$]*`)
+	// funcDeclRe finds JavaScript/PHP function declarations (ending at
+	// their opening brace) and Python defs (ending at the colon).
+	funcDeclRe = regexp.MustCompile(`\bfunction\s+([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*\{|\bdef\s+([A-Za-z_]\w*)\s*\([^)]*\)[^:\n]*:`)
+	// sinkNameRe locates the callee name inside a sink match.
+	sinkNameRe = regexp.MustCompile(`[.\w$]+\s*\($`)
+)
+
+// textTaint is the scripting-language GB0301: a sink whose arguments
+// contain a decode call (same statement), or an identifier assigned
+// earlier in the file from a decode call or from another such identifier.
+//
+// Without a parser, "within the same function" is approximated by "earlier
+// in the file": taint only flows forward.
+func (c *collector) textTaint(l lang) {
+	b := c.f.Content
+	if l.decode.Find(b) == nil {
+		return
+	}
+	tainted := map[string]int{} // name -> offset of its tainting assignment
+	// A helper whose body decodes is itself a decoder: flatmap-stream
+	// wrapped Buffer.from(x, "hex") in a one-letter function and called
+	// that everywhere. Its name counts as a decode wherever it appears.
+	for _, m := range funcDeclRe.FindAllSubmatchIndex(b, -1) {
+		name := string(b[m[2]:m[3]])
+		if name == "" && m[4] >= 0 {
+			name = string(b[m[4]:m[5]])
+		}
+		body := b[m[1]:min(len(b), m[1]+2000)]
+		if end := matchBrace(b, m[1]-1); end > 0 && b[m[1]-1] == '{' {
+			body = b[m[1]:end]
+		}
+		if name != "" && l.decode.Match(body) {
+			tainted[name] = m[0]
+		}
+	}
+	for pos := 0; pos < len(b); {
+		m := assignRe.FindSubmatchIndex(b[pos:])
+		if m == nil {
+			break
+		}
+		name := string(b[pos+m[2] : pos+m[3]])
+		rhs := b[pos+m[4] : pos+m[5]]
+		if _, done := tainted[name]; !done && (l.decode.Match(rhs) || mentionsTainted(rhs, tainted)) {
+			tainted[name] = pos + m[2]
+		}
+		// Resume inside the right-hand side: "var a = 1, b = atob(x)"
+		// has a second assignment there.
+		pos += m[4]
+	}
+	for _, m := range l.sink.FindAllIndex(b, -1) {
+		open := m[1] - 1
+		start := m[0]
+		if loc := sinkNameRe.FindIndex(b[m[0]:m[1]]); loc != nil {
+			start = m[0] + loc[0]
+		}
+		name := string(b[start:m[1]])
+		if l.keep != nil && !l.keep(b, name) {
+			continue
+		}
+		close := matchParen(b, open)
+		if close < 0 {
+			continue
+		}
+		args := b[open+1 : close-1]
+		if l.decode.Match(args) {
+			c.add(RuleDecodedExec, glassbox.SeverityCritical, start, close,
+				"Decoded string passed straight to "+trimCall(name))
+			continue
+		}
+		for _, id := range identRe.FindAll(args, -1) {
+			if off, ok := tainted[string(id)]; ok && off < start {
+				c.add(RuleDecodedExec, glassbox.SeverityCritical, start, close,
+					"Decoded string "+string(id)+" passed to "+trimCall(name))
+				break
+			}
+		}
+	}
+}
+
+func mentionsTainted(b []byte, tainted map[string]int) bool {
+	if len(tainted) == 0 {
+		return false
+	}
+	for _, id := range identRe.FindAll(b, -1) {
+		if _, ok := tainted[string(id)]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func trimCall(s string) string {
+	s = string(bytes.TrimRight([]byte(s), "( \t"))
+	return s + "()"
+}
+
+// matchBrace returns the offset just past the brace closing the one at
+// open, skipping quoted strings, or -1 if there is none within 8 KiB.
+func matchBrace(b []byte, open int) int {
+	depth := 0
+	for i := open; i < len(b) && i < open+8192; i++ {
+		switch b[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case '"', '\'', '`':
+			q := b[i]
+			for i++; i < len(b) && b[i] != q; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// matchParen returns the offset just past the parenthesis closing the one
+// at open, skipping quoted strings, or -1 if there is none within 4 KiB.
+func matchParen(b []byte, open int) int {
+	depth := 0
+	for i := open; i < len(b) && i < open+4096; i++ {
+		switch b[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case '"', '\'', '`':
+			q := b[i]
+			for i++; i < len(b) && b[i] != q; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return -1
+}
