@@ -1,0 +1,484 @@
+package scan
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"glassbox.dev"
+)
+
+// DefaultMaxFileSize is the largest file the engine reads when
+// Scanner.MaxFileSize is zero. Source files are far smaller; what is larger
+// is generated data, where a backdoor would be in the generator.
+const DefaultMaxFileSize = 4 << 20
+
+// binarySniff is how much of a file is searched for a NUL byte to decide
+// that it is binary, as git and grep do.
+const binarySniff = 8 << 10
+
+// vendoredDirs are directories of third-party code, skipped unless asked
+// for: their findings belong to their own upstreams, and they would drown
+// the vendor's own code.
+var vendoredDirs = map[string]bool{"vendor": true, "node_modules": true, "third_party": true}
+
+// BinaryAnalyzer is implemented by analysers that want binary files too
+// (the binary-blob family). Other analysers never see a file with a NUL
+// byte in its first 8 KiB.
+type BinaryAnalyzer interface {
+	Analyzer
+	WantsBinary() bool
+}
+
+// Scanner runs analysers over files. The zero value is not useful: set
+// Analyzers (Analyzers() holds the registered ones). Zero values of the other
+// fields mean their defaults.
+type Scanner struct {
+	Analyzers []Analyzer
+	// MaxFileSize is the size above which a file is skipped, not read:
+	// DefaultMaxFileSize if zero, no limit if negative.
+	MaxFileSize int64
+	// IncludeVendored scans vendor/, node_modules/ and third_party/, which
+	// are otherwise skipped (and reported as skipped).
+	IncludeVendored bool
+	// Suppressions mark findings as accepted. Each must give a reason.
+	Suppressions []Suppression
+	// Workers is how many files are analysed at once: runtime.NumCPU() if
+	// zero.
+	Workers int
+}
+
+// SkipVendored reports whether vendored directories are skipped, which
+// they are unless IncludeVendored is set. (The option is negative so that
+// the zero Scanner skips them.)
+func (s *Scanner) SkipVendored() bool { return !s.IncludeVendored }
+
+// SourceFile is one file to scan, wherever it is kept: on disk, or as a
+// blob of a stored release.
+type SourceFile struct {
+	Path string                        // slash-separated, relative to what is scanned
+	Open func() (io.ReadCloser, error) // opens the content; not called for skipped files
+	Size int64
+	Mode fs.FileMode // only the type bits matter: a symlink is skipped
+}
+
+// Skipped is a file (or a whole vendored directory) that was not scanned,
+// or not scanned completely, and why. Nothing is skipped silently: an
+// auditor must be able to see what the scan did not look at.
+type Skipped struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// Finding is a glassbox.Finding as a scan reports it, with the suppression
+// that accepted it, if any. Suppressed findings are kept: suppressions are
+// evidence too.
+type Finding struct {
+	glassbox.Finding
+	Suppression *Suppression `json:"suppression,omitempty"`
+}
+
+// Result is what a scan found, sorted by path, line, column and rule.
+type Result struct {
+	Rules    []Rule    `json:"rules"`    // every rule of the analysers that ran, by ID
+	Findings []Finding `json:"findings"` // suppressed ones included
+	Skipped  []Skipped `json:"skipped"`
+	// UnusedSuppressions matched no finding: the code they excused has
+	// changed or gone, and they should be reviewed.
+	UnusedSuppressions []Suppression `json:"unused_suppressions,omitempty"`
+	Files              int           `json:"files"` // files analysed
+	Bytes              int64         `json:"bytes"` // their total size
+	Duration           time.Duration `json:"duration_ns"`
+}
+
+// Counts returns the number of findings of each severity that are not
+// suppressed.
+func (r *Result) Counts() map[glassbox.Severity]int {
+	c := make(map[glassbox.Severity]int)
+	for _, f := range r.Findings {
+		if f.Suppression == nil {
+			c[f.Severity]++
+		}
+	}
+	return c
+}
+
+// Fails reports whether a finding that is not suppressed is at least as
+// severe as min.
+func (r *Result) Fails(min glassbox.Severity) bool {
+	for _, f := range r.Findings {
+		if f.Suppression == nil && f.Severity.Rank() >= min.Rank() {
+			return true
+		}
+	}
+	return false
+}
+
+// ScanDir scans the files under root, which may also be a single file.
+// Paths in the result are relative to root (a single file's is its base
+// name). Symbolic links are reported as skipped and never followed.
+func (s *Scanner) ScanDir(ctx context.Context, root string) (*Result, error) {
+	fi, err := os.Lstat(root)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.ENOTFOUND, "scan %s: %w", root, err)
+	}
+	var pre []Skipped // directories the walk could not read, or skipped whole
+	var files iter.Seq[SourceFile]
+	if !fi.IsDir() {
+		files = func(yield func(SourceFile) bool) {
+			yield(diskFile(root, filepath.Base(root), fi))
+		}
+	} else {
+		files = func(yield func(SourceFile) bool) {
+			filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+				rel, _ := filepath.Rel(root, p)
+				rel = filepath.ToSlash(rel)
+				if err != nil {
+					if rel != "." {
+						pre = append(pre, Skipped{Path: rel, Reason: "unreadable: " + unwrapPathError(err)})
+					}
+					if d != nil && d.IsDir() {
+						return fs.SkipDir
+					}
+					return nil
+				}
+				if d.IsDir() {
+					if rel != "." && s.SkipVendored() && vendoredDirs[d.Name()] {
+						pre = append(pre, Skipped{Path: rel, Reason: "vendored directory (--include-vendored scans it)"})
+						return fs.SkipDir
+					}
+					// .git holds the history, not the tree being shipped.
+					if d.Name() == ".git" && rel != "." {
+						pre = append(pre, Skipped{Path: rel, Reason: "version-control metadata"})
+						return fs.SkipDir
+					}
+					return nil
+				}
+				info, err := d.Info()
+				if err != nil {
+					pre = append(pre, Skipped{Path: rel, Reason: "unreadable: " + unwrapPathError(err)})
+					return nil
+				}
+				if !yield(diskFile(p, rel, info)) {
+					return fs.SkipAll
+				}
+				return nil
+			})
+		}
+	}
+	res, err := s.ScanFiles(ctx, files)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	if len(pre) > 0 {
+		res.Skipped = append(res.Skipped, pre...)
+		sortSkipped(res.Skipped)
+	}
+	return res, nil
+}
+
+func diskFile(p, rel string, fi fs.FileInfo) SourceFile {
+	return SourceFile{
+		Path: rel,
+		Size: fi.Size(),
+		Mode: fi.Mode(),
+		Open: func() (io.ReadCloser, error) { return os.Open(p) },
+	}
+}
+
+func unwrapPathError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// job is one file a worker analyses, read by the worker so that reading
+// overlaps with analysis on the other cores.
+type job struct {
+	f SourceFile
+}
+
+// workerOut is what one worker found; merged and sorted at the end, so that
+// workers never contend on a lock per finding.
+type workerOut struct {
+	findings []Finding
+	skipped  []Skipped
+	files    int
+	bytes    int64
+}
+
+// ScanFiles scans files, which need not be on disk: a stored release is
+// scanned from its blobs. The sequence is consumed from one goroutine.
+func (s *Scanner) ScanFiles(ctx context.Context, files iter.Seq[SourceFile]) (*Result, error) {
+	start := time.Now()
+	supp, err := indexSuppressions(s.Suppressions)
+	if err != nil {
+		return nil, err
+	}
+	rules, table := ruleTable(s.Analyzers)
+	maxSize := s.MaxFileSize
+	if maxSize == 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	workers := s.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	var binary []Analyzer
+	for _, a := range s.Analyzers {
+		if b, ok := a.(BinaryAnalyzer); ok && b.WantsBinary() {
+			binary = append(binary, a)
+		}
+	}
+
+	jobs := make(chan job, workers*4)
+	outs := make([]workerOut, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			o := &outs[w]
+			for j := range jobs {
+				if ctx.Err() != nil {
+					continue // drain, so that the producer never blocks
+				}
+				s.scanOne(j.f, maxSize, binary, table, o)
+			}
+		})
+	}
+	// Vendored files are reported once per vendored directory, not once
+	// each: node_modules alone can hold a hundred thousand files.
+	vendored := map[string]int{}
+	var pre []Skipped
+	for f := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := glassbox.ValidatePath(f.Path); err != nil {
+			pre = append(pre, Skipped{Path: f.Path, Reason: "invalid path: " + err.Error()})
+			continue
+		}
+		if s.SkipVendored() {
+			if dir, ok := vendoredDir(f.Path); ok {
+				vendored[dir]++
+				continue
+			}
+		}
+		switch {
+		case f.Mode&fs.ModeSymlink != 0:
+			pre = append(pre, Skipped{Path: f.Path, Reason: "symbolic link (not followed)"})
+			continue
+		case !f.Mode.IsRegular():
+			pre = append(pre, Skipped{Path: f.Path, Reason: "not a regular file"})
+			continue
+		case maxSize > 0 && f.Size > maxSize:
+			pre = append(pre, Skipped{Path: f.Path, Reason: fmt.Sprintf("too large (%d bytes, over --max-file-size %d)", f.Size, maxSize)})
+			continue
+		}
+		jobs <- job{f: f}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "scan interrupted: %w", err)
+	}
+
+	res := &Result{Rules: rules, Skipped: pre}
+	for dir, n := range vendored {
+		res.Skipped = append(res.Skipped, Skipped{Path: dir, Reason: fmt.Sprintf("vendored directory, %d files (--include-vendored scans it)", n)})
+	}
+	for _, o := range outs {
+		res.Findings = append(res.Findings, o.findings...)
+		res.Skipped = append(res.Skipped, o.skipped...)
+		res.Files += o.files
+		res.Bytes += o.bytes
+	}
+	used := map[string]bool{}
+	for i := range res.Findings {
+		if sp, ok := supp[res.Findings[i].Fingerprint]; ok {
+			res.Findings[i].Suppression = sp
+			used[sp.Fingerprint] = true
+		}
+	}
+	for _, sp := range s.Suppressions {
+		if !used[strings.ToLower(strings.TrimSpace(sp.Fingerprint))] {
+			res.UnusedSuppressions = append(res.UnusedSuppressions, sp)
+		}
+	}
+	slices.SortFunc(res.Findings, compareFindings)
+	sortSkipped(res.Skipped)
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// scanOne reads one file and runs the analysers on it, recording what it
+// finds or why it could not.
+func (s *Scanner) scanOne(sf SourceFile, maxSize int64, binary []Analyzer, table map[string]Rule, o *workerOut) {
+	content, err := readAll(sf, maxSize)
+	if err != nil {
+		o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: err.Error()})
+		return
+	}
+	analyzers := s.Analyzers
+	if bytes.IndexByte(content[:min(len(content), binarySniff)], 0) >= 0 {
+		if len(binary) == 0 {
+			o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: "binary (a NUL byte in the first 8 KiB)"})
+			return
+		}
+		analyzers = binary
+	}
+	o.files++
+	o.bytes += int64(len(content))
+	f := &File{Path: sf.Path, Content: content, Lang: Language(sf.Path), Test: IsTestPath(sf.Path)}
+	for _, a := range analyzers {
+		found, perr := analyze(a, f)
+		if perr != "" {
+			o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: perr})
+			continue
+		}
+		for _, g := range found {
+			o.findings = append(o.findings, Finding{Finding: complete(g, sf.Path, table)})
+		}
+	}
+}
+
+// readAll reads a file's content, refusing more than maxSize bytes even if
+// the file grew after it was listed.
+func readAll(sf SourceFile, maxSize int64) ([]byte, error) {
+	if sf.Open == nil {
+		return nil, errors.New("unreadable: no content")
+	}
+	rc, err := sf.Open()
+	if err != nil {
+		return nil, fmt.Errorf("unreadable: %s", unwrapPathError(err))
+	}
+	defer rc.Close()
+	limit := maxSize
+	if limit <= 0 {
+		limit = 1<<63 - 2
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, max(0, min(sf.Size, limit))+1))
+	n, err := buf.ReadFrom(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("unreadable: %s", unwrapPathError(err))
+	}
+	if n > limit {
+		return nil, fmt.Errorf("too large (over --max-file-size %d bytes while reading)", maxSize)
+	}
+	return buf.Bytes(), nil
+}
+
+// analyze runs one analyser on one file and turns a panic into a message,
+// so that one analyser's bug on one hostile file costs that file's
+// findings from that analyser, not the scan.
+func analyze(a Analyzer, f *File) (found []glassbox.Finding, panicked string) {
+	defer func() {
+		if p := recover(); p != nil {
+			name := fmt.Sprintf("%T", a)
+			if rs := a.Rules(); len(rs) > 0 {
+				name = rs[0].Family
+			}
+			panicked = fmt.Sprintf("analyser %s panicked: %v", name, p)
+			if os.Getenv("GLASSBOX_SCAN_DEBUG") != "" {
+				panicked += "\n" + string(debug.Stack())
+			}
+		}
+	}()
+	return a.Analyze(f), ""
+}
+
+// ruleTable returns the rules of the analysers sorted by ID, and indexed.
+func ruleTable(analyzers []Analyzer) ([]Rule, map[string]Rule) {
+	table := map[string]Rule{}
+	var rules []Rule
+	for _, a := range analyzers {
+		for _, r := range a.Rules() {
+			if _, ok := table[r.ID]; ok {
+				continue
+			}
+			table[r.ID] = r
+			rules = append(rules, r)
+		}
+	}
+	slices.SortFunc(rules, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rules, table
+}
+
+// complete fills in what the engine owns: the path, the fingerprint, and
+// the rule's name, family, explanation and severity where the analyser left
+// them empty.
+func complete(f glassbox.Finding, p string, table map[string]Rule) glassbox.Finding {
+	f.Path = p
+	if r, ok := table[f.RuleID]; ok {
+		f.Rule = cmp.Or(f.Rule, r.Name)
+		f.Family = cmp.Or(f.Family, r.Family)
+		f.Explanation = cmp.Or(f.Explanation, r.Explanation)
+		f.Severity = cmp.Or(f.Severity, r.Severity)
+	}
+	if f.Severity.Rank() < 0 {
+		f.Severity = glassbox.SeverityMedium
+	}
+	if f.Fingerprint == "" {
+		f.Fingerprint = Fingerprint(f.RuleID, p, cmp.Or(f.Snippet, f.Message))
+	}
+	return f
+}
+
+// Fingerprint identifies a finding across scans: the hex SHA-256 of the
+// rule ID, the path and the matched text with its whitespace collapsed,
+// cut to 32 hex digits. The line number is left out so that a finding keeps
+// its fingerprint (and its suppression) when code above it moves.
+func Fingerprint(ruleID, p, snippet string) string {
+	h := sha256.New()
+	io.WriteString(h, ruleID)
+	h.Write([]byte{0})
+	io.WriteString(h, p)
+	h.Write([]byte{0})
+	io.WriteString(h, strings.Join(strings.Fields(snippet), " "))
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+func compareFindings(a, b Finding) int {
+	return cmp.Or(
+		strings.Compare(a.Path, b.Path),
+		cmp.Compare(a.Region.StartLine, b.Region.StartLine),
+		cmp.Compare(a.Region.StartColumn, b.Region.StartColumn),
+		strings.Compare(a.RuleID, b.RuleID),
+		strings.Compare(a.Fingerprint, b.Fingerprint),
+		strings.Compare(a.Message, b.Message),
+	)
+}
+
+func sortSkipped(s []Skipped) {
+	slices.SortFunc(s, func(a, b Skipped) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Reason, b.Reason))
+	})
+}
+
+// vendoredDir returns the outermost vendored directory that p is in.
+func vendoredDir(p string) (string, bool) {
+	elems := strings.Split(path.Dir(p), "/")
+	for i, e := range elems {
+		if vendoredDirs[e] {
+			return strings.Join(elems[:i+1], "/"), true
+		}
+	}
+	return "", false
+}
