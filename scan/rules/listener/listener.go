@@ -192,7 +192,7 @@ var commonPorts = map[int]bool{
 	4200: true, 4443: true, 5000: true, 5001: true, 5353: true, 5432: true, 5601: true,
 	5672: true, 5900: true, 6379: true, 6443: true, 7000: true, 7001: true, 8000: true,
 	8001: true, 8008: true, 8080: true, 8081: true, 8082: true, 8088: true, 8443: true,
-	8888: true, 9000: true, 9001: true, 9090: true, 9091: true, 9092: true, 9100: true,
+	6060: true, 8888: true, 9000: true, 9001: true, 9090: true, 9091: true, 9092: true, 9100: true,
 	9200: true, 9229: true, 9300: true, 9418: true, 11211: true, 15672: true, 27017: true,
 }
 
@@ -208,13 +208,46 @@ var (
 	// Shell: nc -lvnp 4444, ncat -l -p 4444, socat TCP-LISTEN:4444.
 	ncPortRe    = regexp.MustCompile(`\b(?:nc|ncat|netcat)((?:\s+-[a-zA-Z]+)+)\s+(\d{2,5})\b`)
 	socatPortRe = regexp.MustCompile(`(?i)\bTCP[46]?-LISTEN:(\d{1,5})\b`)
+	loopbackRe  = regexp.MustCompile(`\blocalhost\b|\b127\.\d+\.\d+\.\d+\b|\[::1\]`)
 )
+
+// containsAny reports whether b contains any of the anchors, or true when
+// there are none.
+func containsAny(b []byte, anchors ...string) bool {
+	for _, a := range anchors {
+		if bytes.Contains(b, []byte(a)) {
+			return true
+		}
+	}
+	return len(anchors) == 0
+}
+
+// inComment reports whether off is inside a comment of a Go file: usage
+// examples in doc comments (net/http/pprof's ":6060") are not listeners.
+func (c *collector) inComment(off int) bool {
+	if c.f.Lang != "go" {
+		return false
+	}
+	file, fset, err := c.f.Go()
+	if err != nil || file == nil {
+		return false
+	}
+	for _, g := range file.Comments {
+		if fset.Position(g.Pos()).Offset <= off && off < fset.Position(g.End()).Offset {
+			return true
+		}
+	}
+	return false
+}
 
 func (c *collector) oddPorts() {
 	b := c.f.Content
-	check := func(re *regexp.Regexp, group int, what string) {
+	check := func(re *regexp.Regexp, group int, what string, anchors ...string) {
+		if !containsAny(b, anchors...) {
+			return
+		}
 		for _, m := range re.FindAllSubmatchIndex(b, -1) {
-			if m[2*group] < 0 {
+			if m[2*group] < 0 || c.inComment(m[0]) {
 				continue
 			}
 			c.port(m[0], m[1], string(b[m[2*group]:m[2*group+1]]), what)
@@ -222,29 +255,42 @@ func (c *collector) oddPorts() {
 	}
 	switch c.f.Lang {
 	case "go":
-		check(goPortRe, 1, "Go listener")
+		check(goPortRe, 1, "Go listener", "Listen")
 	case "c", "cpp":
 		if bytes.Contains(b, []byte("bind")) && bytes.Contains(b, []byte("listen")) {
-			check(cPortRe, 1, "socket bound")
+			check(cPortRe, 1, "socket bound", "htons")
 		}
 	case "python":
-		check(pyPortRe, 1, "socket bound")
+		check(pyPortRe, 1, "socket bound", "bind")
 	case "javascript":
-		check(jsPortRe, 1, "server listening")
+		check(jsPortRe, 1, "server listening", "listen")
 	}
 	// Shell listeners turn up in scripts, Makefiles, CI files and strings
 	// inside every language, so they are looked for everywhere.
+	if !containsAny(b, "nc ", "ncat", "netcat") {
+		check(socatPortRe, 1, "socat listener", "LISTEN", "listen")
+		return
+	}
 	for _, m := range ncPortRe.FindAllSubmatchIndex(b, -1) {
 		if strings.Contains(string(b[m[2]:m[3]]), "l") {
 			c.port(m[0], m[1], string(b[m[4]:m[5]]), "netcat listener")
 		}
 	}
-	check(socatPortRe, 1, "socat listener")
+	check(socatPortRe, 1, "socat listener", "LISTEN", "listen")
 }
 
 func (c *collector) port(start, end int, digits, what string) {
 	p, err := strconv.Atoi(digits)
 	if err != nil || p < 1024 || p > 65535 || commonPorts[p] {
+		return
+	}
+	// A loopback listener cannot be reached from elsewhere, so it is no
+	// remote backdoor; only a folklore port there is still worth a look.
+	if loopbackRe.Match(c.f.Content[start:end]) {
+		if backdoorPorts[p] {
+			c.add(RuleOddPort, glassbox.SeverityMedium, start, end,
+				what+" on loopback port "+digits+", a port known from backdoors and bind shells")
+		}
 		return
 	}
 	if backdoorPorts[p] {
@@ -279,7 +325,12 @@ var (
 
 func (c *collector) shellText() {
 	b := c.f.Content
-	all := func(re *regexp.Regexp, msg string) {
+	// Each pattern runs only if its literal anchor is in the file: the
+	// regular expressions are the expensive part of a scan.
+	all := func(re *regexp.Regexp, msg string, anchors ...string) {
+		if !containsAny(b, anchors...) {
+			return
+		}
 		for _, m := range re.FindAllIndex(b, -1) {
 			c.add(RuleSocketShell, glassbox.SeverityCritical, m[0], m[1], msg)
 		}
@@ -287,17 +338,19 @@ func (c *collector) shellText() {
 	switch c.f.Lang {
 	case "c", "cpp":
 		if bytes.Contains(b, []byte("socket")) || bytes.Contains(b, []byte("accept")) {
-			all(cDupExecRe, "Socket descriptor duplicated onto the standard streams of an executed shell")
+			all(cDupExecRe, "Socket descriptor duplicated onto the standard streams of an executed shell", "dup2")
 		}
 	case "python":
 		if bytes.Contains(b, []byte("socket")) && (bytes.Contains(b, []byte("dup2")) || bytes.Contains(b, []byte("fileno"))) {
-			all(pyShellRe, "Socket connected to a spawned shell")
+			all(pyShellRe, "Socket connected to a spawned shell", "sh")
 		}
 	}
-	all(devTCPRe, "Interactive shell redirected to a /dev/tcp socket")
-	all(ncExecRe, "Netcat executing a shell for its connection")
-	all(fifoShellRe, "Interactive shell piped through netcat")
-	all(socatShellRe, "Socat executing a shell for its connection")
+	all(devTCPRe, "Interactive shell redirected to a /dev/tcp socket", "/dev/tcp/", "/dev/udp/")
+	if containsAny(b, "nc ", "ncat", "netcat") {
+		all(ncExecRe, "Netcat executing a shell for its connection", " -e", " -c", "--exec", "--sh-exec")
+	}
+	all(fifoShellRe, "Interactive shell piped through netcat", "sh -i")
+	all(socatShellRe, "Socat executing a shell for its connection", "socat")
 }
 
 // ---- GB0201 in C: constructors ---------------------------------------------

@@ -169,8 +169,7 @@ func snippet(b []byte) string {
 // ---- GB0302: encoded literals that hide commands ---------------------------
 
 var (
-	b64RunRe = regexp.MustCompile(`[A-Za-z0-9+/_-]{40,}={0,2}`)
-	hexRunRe = regexp.MustCompile(`\b(?:[0-9a-fA-F]{2}){20,}\b|(?:\\x[0-9a-fA-F]{2}){14,}`)
+	hexEscRe = regexp.MustCompile(`(?:\\x[0-9a-fA-F]{2}){14,}`)
 	// commandRe recognises a shell command in decoded text.
 	commandRe = regexp.MustCompile(`(?i)\b(?:wget|curl)\s+\S|\bsh\s+-c\b|/bin/(?:ba|z)?sh\b|\bbash\s+-[ic]\b|chmod\s+\+x|\|\s*(?:/bin/)?(?:ba)?sh\b|\bpowershell\b|/dev/tcp/|\bnohup\s`)
 	// quotedRe finds short string literals for the reversed-string check.
@@ -179,29 +178,85 @@ var (
 
 // encodedLiterals decodes long base64 and hex runs, and reverses string
 // literals, looking for shell commands that were written not to be read.
+// It runs on every file, so the runs are found by a byte loop rather than
+// a regular expression, and the rest is gated on literal anchors.
 func (c *collector) encodedLiterals() {
 	b := c.f.Content
 	if len(b) < 12 {
 		return
 	}
-	for _, m := range b64RunRe.FindAllIndex(b, -1) {
-		if d, ok := decodeB64(string(b[m[0]:m[1]])); ok {
-			c.hidden(m[0], m[1], "base64", d)
-		}
-	}
-	for _, m := range hexRunRe.FindAllIndex(b, -1) {
-		s := strings.ReplaceAll(string(b[m[0]:m[1]]), `\x`, "")
-		if d, err := hex.DecodeString(s); err == nil {
-			c.hidden(m[0], m[1], "hex", string(d))
-		}
-	}
-	for _, m := range quotedRe.FindAllIndex(b, -1) {
-		s := string(b[m[0]+1 : m[1]-1])
-		if commandRe.MatchString(s) {
+	for i := 0; i < len(b); {
+		if !isB64[b[i]] {
+			i++
 			continue
 		}
-		c.hidden(m[0], m[1], "reversed", reverse(s))
+		j, hexOnly := i, true
+		for j < len(b) && isB64[b[j]] {
+			hexOnly = hexOnly && isHex[b[j]]
+			j++
+		}
+		end := j
+		for end < len(b) && end < j+2 && b[end] == '=' {
+			end++
+		}
+		if j-i >= 40 {
+			run := string(b[i:j])
+			if hexOnly && (j-i)%2 == 0 {
+				if d, err := hex.DecodeString(run); err == nil {
+					c.hidden(i, j, "hex", string(d))
+				}
+			} else if d, ok := decodeB64(string(b[i:end])); ok {
+				c.hidden(i, end, "base64", d)
+			}
+		}
+		i = end
+		if i == j {
+			i = j + 1
+		}
 	}
+	if bytes.Contains(b, []byte(`\x`)) {
+		for _, m := range hexEscRe.FindAllIndex(b, -1) {
+			s := strings.ReplaceAll(string(b[m[0]:m[1]]), `\x`, "")
+			if d, err := hex.DecodeString(s); err == nil {
+				c.hidden(m[0], m[1], "hex-escaped", string(d))
+			}
+		}
+	}
+	if containsAny(b, reversedAnchors...) {
+		for _, m := range quotedRe.FindAllIndex(b, -1) {
+			s := string(b[m[0]+1 : m[1]-1])
+			if commandRe.MatchString(s) {
+				continue
+			}
+			c.hidden(m[0], m[1], "reversed", reverse(s))
+		}
+	}
+}
+
+// isB64 and isHex are byte-class tables for the run scanner.
+var isB64, isHex [256]bool
+
+func init() {
+	for _, ch := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-") {
+		isB64[ch] = true
+	}
+	for _, ch := range []byte("0123456789abcdefABCDEF") {
+		isHex[ch] = true
+	}
+}
+
+// reversedAnchors are command words spelled backwards; without one, no
+// reversed literal can spell a command.
+var reversedAnchors = []string{"tegw", "lruc", "hsab", "hs/", "hs |", "hs|", "x+ domhc", "llehsrewop", "puhon", "pct/"}
+
+// containsAny reports whether b contains any of the anchors.
+func containsAny(b []byte, anchors ...string) bool {
+	for _, a := range anchors {
+		if bytes.Contains(b, []byte(a)) {
+			return true
+		}
+	}
+	return false
 }
 
 // hidden reports decoded text that is readable and contains a command.
@@ -279,6 +334,9 @@ var (
 // shellPipes looks everywhere, not only in shell scripts: the same
 // one-liners hide in Makefiles, package.json scripts, CI YAML and strings.
 func (c *collector) shellPipes() {
+	if !containsAny(c.f.Content, "base64 -", "xxd -r", "openssl", "| rev", "|rev") {
+		return
+	}
 	for _, re := range []*regexp.Regexp{pipeShellRe, evalSubstRe} {
 		for _, m := range re.FindAllIndex(c.f.Content, -1) {
 			c.add(RuleDecodedExec, glassbox.SeverityCritical, m[0], m[1],

@@ -53,14 +53,14 @@ var (
 // contain a decode call (same statement), or an identifier assigned
 // earlier in the file from a decode call or from another such identifier.
 //
-// Without a parser, "within the same function" is approximated by "earlier
-// in the file": taint only flows forward.
+// Without a parser, "within the same function" is approximated by "shortly
+// before, in the same file": taint flows forward a bounded distance.
 func (c *collector) textTaint(l lang) {
 	b := c.f.Content
 	if l.decode.Find(b) == nil {
 		return
 	}
-	tainted := map[string]int{} // name -> offset of its tainting assignment
+	tainted := taints{} // name -> offsets of its tainting assignments
 	// A helper whose body decodes is itself a decoder: flatmap-stream
 	// wrapped Buffer.from(x, "hex") in a one-letter function and called
 	// that everywhere. Its name counts as a decode wherever it appears.
@@ -74,7 +74,7 @@ func (c *collector) textTaint(l lang) {
 			body = b[m[1]:end]
 		}
 		if name != "" && l.decode.Match(body) {
-			tainted[name] = m[0]
+			tainted.add(name, m[0], true)
 		}
 	}
 	for pos := 0; pos < len(b); {
@@ -84,8 +84,9 @@ func (c *collector) textTaint(l lang) {
 		}
 		name := string(b[pos+m[2] : pos+m[3]])
 		rhs := b[pos+m[4] : pos+m[5]]
-		if _, done := tainted[name]; !done && (l.decode.Match(rhs) || mentionsTainted(rhs, tainted)) {
-			tainted[name] = pos + m[2]
+		at := pos + m[2]
+		if l.decode.Match(rhs) || mentionsTainted(rhs, tainted, at) {
+			tainted.add(name, at, false)
 		}
 		// Resume inside the right-hand side: "var a = 1, b = atob(x)"
 		// has a second assignment there.
@@ -97,8 +98,8 @@ func (c *collector) textTaint(l lang) {
 		if loc := sinkNameRe.FindIndex(b[m[0]:m[1]]); loc != nil {
 			start = m[0] + loc[0]
 		}
-		name := string(b[start:m[1]])
-		if l.keep != nil && !l.keep(b, name) {
+		name := b[start:m[1]]
+		if l.keep != nil && !l.keep(b, string(name)) {
 			continue
 		}
 		close := matchParen(b, open)
@@ -108,29 +109,82 @@ func (c *collector) textTaint(l lang) {
 		args := b[open+1 : close-1]
 		if l.decode.Match(args) {
 			c.add(RuleDecodedExec, glassbox.SeverityCritical, start, close,
-				"Decoded string passed straight to "+trimCall(name))
+				"Decoded string passed straight to "+trimCall(string(name)))
 			continue
 		}
-		for _, id := range identRe.FindAll(args, -1) {
-			if off, ok := tainted[string(id)]; ok && off < start {
+		// setTimeout(fn, ms) is everywhere and runs code only when given a
+		// string, so only a decode in the call itself counts; likewise any
+		// call whose argument is a function literal.
+		if bytes.HasPrefix(name, []byte("set")) || bytes.Contains(args, []byte("=>")) || bytes.Contains(args, []byte("function")) {
+			continue
+		}
+		for _, id := range identRe.FindAll(stripStrings(args), -1) {
+			if tainted.at(string(id), start) {
 				c.add(RuleDecodedExec, glassbox.SeverityCritical, start, close,
-					"Decoded string "+string(id)+" passed to "+trimCall(name))
+					"Decoded string "+string(id)+" passed to "+trimCall(string(name)))
 				break
 			}
 		}
 	}
 }
 
-func mentionsTainted(b []byte, tainted map[string]int) bool {
-	if len(tainted) == 0 {
-		return false
-	}
-	for _, id := range identRe.FindAll(b, -1) {
-		if _, ok := tainted[string(id)]; ok {
+// taints records where each identifier was tainted. Without a parser
+// there are no function boundaries, so a taint only reaches code that
+// follows it closely: within reach bytes, about one function's worth. Decoder helpers (global) reach the whole file.
+type taints map[string][]taint
+
+type taint struct {
+	off    int
+	global bool
+}
+
+const reach = 4000
+
+func (t taints) add(name string, off int, global bool) {
+	t[name] = append(t[name], taint{off, global})
+}
+
+// at reports whether name holds decoded data at offset use.
+func (t taints) at(name string, use int) bool {
+	for _, x := range t[name] {
+		if x.off < use && (x.global || use-x.off <= reach) {
 			return true
 		}
 	}
 	return false
+}
+
+func mentionsTainted(b []byte, tainted taints, at int) bool {
+	if len(tainted) == 0 {
+		return false
+	}
+	for _, id := range identRe.FindAll(stripStrings(b), -1) {
+		if tainted.at(string(id), at) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripStrings blanks out quoted strings so that the words inside them
+// (require("path")) are not taken for identifiers.
+func stripStrings(b []byte) []byte {
+	out := make([]byte, len(b))
+	copy(out, b)
+	for i := 0; i < len(out); i++ {
+		q := out[i]
+		if q != '"' && q != '\'' && q != '`' {
+			continue
+		}
+		for i++; i < len(out) && out[i] != q; i++ {
+			if out[i] == '\\' && i+1 < len(out) {
+				out[i] = ' '
+				i++
+			}
+			out[i] = ' '
+		}
+	}
+	return out
 }
 
 func trimCall(s string) string {
