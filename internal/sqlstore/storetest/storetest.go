@@ -50,6 +50,9 @@ func Run(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore) {
 	t.Run("ManyAttestationsInOneCall", func(t *testing.T) { testManyAttestations(t, open) })
 	t.Run("ConcurrentRecords", func(t *testing.T) { testConcurrentRecords(t, open) })
 	t.Run("AttestationsAfterClose", func(t *testing.T) { testAttestationsAfterClose(t, open) })
+
+	// And they record evidence about releases: evidence.go.
+	t.Run("Evidence", func(t *testing.T) { testEvidence(t, open) })
 }
 
 // PerTest returns a function that calls create the first time it is called
