@@ -142,12 +142,23 @@ func (c *collector) add(r scan.Rule, sev glassbox.Severity, start, end int, msg 
 		Rule:        r.Name,
 		Family:      r.Family,
 		Severity:    sev,
-		Message:     msg + ".",
+		Message:     capitalise(msg) + ".",
 		Explanation: r.Explanation,
 		Path:        c.f.Path,
 		Region:      c.f.RegionOf(start, end),
 		Snippet:     snippet(c.f.Content[start:end]),
 	})
+}
+
+// capitalise makes a message read as a sentence when it starts with a
+// lower-case word ("socket bound…"), but leaves a leading identifier
+// ("net.Listen called…") as Go spells it.
+func capitalise(s string) string {
+	first, _, _ := strings.Cut(s, " ")
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' && !strings.ContainsAny(first, ".(") {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
 }
 
 func clamp(v, lo, hi int) int {
@@ -387,7 +398,12 @@ func (c *collector) cConstructors() {
 		if l == nil || cBindRe.Find(text) == nil {
 			continue
 		}
-		c.add(RuleInitListener, glassbox.SeverityHigh, body[0]+l[0], body[0]+l[1],
+		// The region is the whole listen(…) call, up to its parenthesis.
+		end := body[0] + l[1]
+		if close := bytes.IndexAny(b[end:body[1]], ")\n"); close >= 0 && b[end+close] == ')' {
+			end += close + 1
+		}
+		c.add(RuleInitListener, glassbox.SeverityHigh, body[0]+l[0], end,
 			"Socket bound and listening inside a C constructor that runs when the library is loaded")
 	}
 }

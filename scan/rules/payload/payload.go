@@ -132,12 +132,23 @@ func (c *collector) add(r scan.Rule, sev glassbox.Severity, start, end int, msg 
 		Rule:        r.Name,
 		Family:      r.Family,
 		Severity:    sev,
-		Message:     msg + ".",
+		Message:     capitalise(msg) + ".",
 		Explanation: r.Explanation,
 		Path:        c.f.Path,
 		Region:      c.f.RegionOf(start, end),
 		Snippet:     snippet(c.f.Content[start:end]),
 	})
+}
+
+// capitalise makes a message read as a sentence when it starts with a
+// lower-case word ("socket bound…"), but leaves a leading identifier
+// ("net.Listen called…") as Go spells it.
+func capitalise(s string) string {
+	first, _, _ := strings.Cut(s, " ")
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' && !strings.ContainsAny(first, ".(") {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
 }
 
 func clamp(v, lo, hi int) int {
