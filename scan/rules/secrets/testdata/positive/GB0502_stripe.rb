@@ -1,0 +1,1 @@
+Stripe.api_key = "sk_live_tDeSdkCAEDnvMju3TuU3wziW"

@@ -1,0 +1,3 @@
+package db
+
+var dbPassword = "%!M8cVQo1Nd8HDg9vWsF"
