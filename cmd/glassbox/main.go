@@ -100,7 +100,8 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
 
 	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g),
-		provenanceCommand(g), rebuildCommand(g), digestCommand(g), keysCommand(g), attestCommand(g), serveCommand(g), verifyCommand(g), benchCommand(g), diffCommand(g))
+		provenanceCommand(g), rebuildCommand(g), digestCommand(g), keysCommand(g), attestCommand(g), serveCommand(g), verifyCommand(g), benchCommand(g), diffCommand(g),
+		scanCommand(g))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"glassbox.dev"
+	"glassbox.dev/scan"
+	_ "glassbox.dev/scan/rules/all" // every rule family registers itself
+)
+
+// evidenceKindSARIF is the kind under which a release's scan reports are
+// recorded.
+const evidenceKindSARIF = "scan/sarif"
+
+// artifactPrefix is prepended to the paths of a release's artefacts in a
+// scan, so that a finding in an artefact is not mistaken for one in the
+// source file of the same name.
+const artifactPrefix = "artifacts/"
+
+// evidenceRecorder is what the SQL stores implement to keep reports about
+// a release.
+type evidenceRecorder interface {
+	RecordEvidence(ctx context.Context, release glassbox.Digest, kind string, d glassbox.Digest) error
+	FindEvidence(ctx context.Context, release glassbox.Digest, kind string) ([]glassbox.Digest, error)
+}
+
+// scanReport is what --format json prints: the result, and for a stored
+// release where its SARIF was kept.
+type scanReport struct {
+	Target  string          `json:"target"`
+	Release glassbox.Digest `json:"release,omitempty"`
+	SARIF   glassbox.Digest `json:"sarif,omitempty"` // the stored SARIF's digest in the evidence store
+	*scan.Result
+}
+
+type scanOptions struct {
+	format, failOn, suppressions, output string
+	maxFileSize                          int64
+	includeVendored                      bool
+	workers                              int
+}
+
+func scanCommand(g *globals) *cobra.Command {
+	o := scanOptions{format: "text", failOn: "high", maxFileSize: scan.DefaultMaxFileSize}
+	cmd := &cobra.Command{
+		Use:   "scan PATH|RELEASE [--format text|sarif|json] [--fail-on SEVERITY] [--suppressions FILE] [-o FILE]",
+		Short: "Look for backdoors, planted secrets and build tampering in a tree or a stored release",
+		Long: `Scan runs every rule family over PATH (a directory or a single file) or, if no
+such file exists, over RELEASE, a stored release (its id, at least 6 of the
+id's hex digits, or PRODUCT@VERSION). A release is scanned from the evidence
+store without being extracted: its source files, and its artefacts under
+artifacts/. The SARIF of a release's scan is stored in the evidence store and
+recorded as evidence about the release.
+
+Files that are not scanned are never skipped silently: binaries (unless a
+rule family reads them), files over --max-file-size, vendor/, node_modules/
+and third_party/ (unless --include-vendored), symbolic links, unreadable
+files, and files an analyser failed on are all reported.
+
+--suppressions names a YAML or JSON list of {fingerprint, reason, by}
+entries. Suppressed findings stay in the output, marked as suppressed with
+their reason; a suppression without a reason is refused.
+
+Output (to standard output, or to -o FILE): text, one line per finding
+("path:line:col: severity: rule-id rule-name: message") and a summary;
+sarif, SARIF 2.1.0; or json.
+
+Exit codes: 0 no finding at or above --fail-on that is not suppressed; 1
+there is one (or the target names nothing); 2 usage or internal error.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			return runScan(cmd.Context(), g, a[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", o.format, "output `format`: text, sarif or json")
+	f.StringVar(&o.failOn, "fail-on", o.failOn, "exit 1 on a finding at or above this `severity`: critical, high, medium, low, note or none")
+	f.StringVar(&o.suppressions, "suppressions", "", "YAML or JSON `file` of suppressed fingerprints, each with a reason")
+	f.Int64Var(&o.maxFileSize, "max-file-size", o.maxFileSize, "skip files larger than this many `bytes` (0 for no limit)")
+	f.BoolVar(&o.includeVendored, "include-vendored", false, "also scan vendor/, node_modules/ and third_party/")
+	f.StringVarP(&o.output, "output", "o", "", "write the output to `file` instead of standard output")
+	f.IntVar(&o.workers, "workers", 0, "files analysed at once (default the number of CPUs)")
+	return cmd
+}
+
+// failRank returns the rank at or above which a finding fails the scan,
+// past every rank for "none".
+func failRank(s string) (int, error) {
+	if s == "none" {
+		return glassbox.SeverityCritical.Rank() + 1, nil
+	}
+	r := glassbox.Severity(s).Rank()
+	if r < 0 {
+		return 0, usageError{fmt.Errorf("--fail-on %q: want critical, high, medium, low, note or none", s)}
+	}
+	return r, nil
+}
+
+func runScan(ctx context.Context, g *globals, target string, o scanOptions) error {
+	switch o.format {
+	case "text", "sarif", "json":
+	default:
+		return usageError{fmt.Errorf("--format %q: want text, sarif or json", o.format)}
+	}
+	rank, err := failRank(o.failOn)
+	if err != nil {
+		return err
+	}
+	s := &scan.Scanner{
+		Analyzers:       scan.Analyzers(),
+		MaxFileSize:     o.maxFileSize,
+		IncludeVendored: o.includeVendored,
+		Workers:         o.workers,
+	}
+	if o.maxFileSize == 0 {
+		s.MaxFileSize = -1 // the flag's 0 means no limit; the Scanner's means the default
+	}
+	if o.suppressions != "" {
+		// A broken suppressions file is exit 2, not 1: CI must tell "the
+		// scan found something" from "the scan could not run".
+		if s.Suppressions, err = scan.LoadSuppressions(o.suppressions); err != nil {
+			return codedError{code: exitError, err: err}
+		}
+	}
+
+	rep := &scanReport{Target: target}
+	var stored string // where the SARIF was stored, for the text output
+	if _, statErr := os.Lstat(target); statErr == nil {
+		if rep.Result, err = s.ScanDir(ctx, target); err != nil {
+			return err
+		}
+	} else {
+		if stored, err = scanRelease(ctx, g, s, target, rep); err != nil {
+			return err
+		}
+	}
+
+	var out bytes.Buffer
+	switch o.format {
+	case "sarif":
+		if err := scan.WriteSARIF(&out, rep.Result); err != nil {
+			return err
+		}
+	case "json":
+		if err := writeJSON(&globals{stdout: &out}, rep); err != nil {
+			return err
+		}
+	default:
+		writeText(&out, rep.Result)
+		if stored != "" {
+			fmt.Fprintln(&out, stored)
+		}
+	}
+	if o.output != "" {
+		if err := os.WriteFile(o.output, out.Bytes(), 0o644); err != nil {
+			return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", o.output, err)
+		}
+	} else if _, err := g.stdout.Write(out.Bytes()); err != nil {
+		return err
+	}
+	if stored != "" && (o.format != "text" || o.output != "") {
+		fmt.Fprintln(g.stderr, stored)
+	}
+	for _, sp := range rep.UnusedSuppressions {
+		fmt.Fprintf(g.stderr, "glassbox: warning: suppression %s (%s) matched no finding\n", sp.Fingerprint, sp.Reason)
+	}
+
+	failing := 0
+	for _, f := range rep.Findings {
+		if f.Suppression == nil && f.Severity.Rank() >= rank {
+			failing++
+		}
+	}
+	if failing > 0 {
+		return codedError{code: exitRefused, err: fmt.Errorf("%d finding(s) at or above %s are not suppressed", failing, o.failOn)}
+	}
+	return nil
+}
+
+// scanRelease scans a stored release from the evidence store, stores the
+// SARIF there and records it as evidence about the release. It returns a
+// line saying where the SARIF went.
+func scanRelease(ctx context.Context, g *globals, s *scan.Scanner, ref string, rep *scanReport) (string, error) {
+	c, err := g.open(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	rel, err := findRelease(ctx, c.releases, ref)
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return "", glassbox.Errorf(glassbox.ENOTFOUND, "%s is neither a file nor a directory, and %v", ref, err)
+		}
+		return "", fmt.Errorf("%s is not a file or directory; as a release: %w", ref, err)
+	}
+	recorder, ok := c.releases.(evidenceRecorder)
+	if !ok {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record evidence")
+	}
+	res, err := s.ScanFiles(ctx, releaseFiles(ctx, c.blobs, rel))
+	if err != nil {
+		return "", fmt.Errorf("scan release %s: %w", rel.ID, err)
+	}
+	rep.Result, rep.Release = res, rel.ID
+	sarif, err := scan.SARIF(res)
+	if err != nil {
+		return "", err
+	}
+	staged, err := c.blobs.Stage(ctx, bytes.NewReader(sarif))
+	if err != nil {
+		return "", fmt.Errorf("store the SARIF of release %s: %w", rel.ID, err)
+	}
+	defer staged.Discard()
+	if _, err := c.blobs.Commit(ctx, staged); err != nil {
+		return "", fmt.Errorf("store the SARIF of release %s: %w", rel.ID, err)
+	}
+	if err := recorder.RecordEvidence(ctx, rel.ID, evidenceKindSARIF, staged.Digest()); err != nil {
+		return "", err
+	}
+	rep.SARIF = staged.Digest()
+	return fmt.Sprintf("SARIF stored as %s, recorded as %s evidence of release %s (glassbox cat %s)",
+		staged.Digest(), evidenceKindSARIF, rel.ID, staged.Digest()), nil
+}
+
+// releaseFiles lists a release's source files and artefacts as the
+// scanner reads them, straight from the evidence store.
+func releaseFiles(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.Release) iter.Seq[scan.SourceFile] {
+	return func(yield func(scan.SourceFile) bool) {
+		emit := func(prefix string, files []glassbox.File) bool {
+			for _, f := range files {
+				mode := fs.FileMode(0)
+				if f.Mode == glassbox.ModeSymlink {
+					mode = fs.ModeSymlink
+				}
+				d := f.Digest
+				sf := scan.SourceFile{
+					Path: prefix + f.Path,
+					Size: f.Size,
+					Mode: mode,
+					Open: func() (io.ReadCloser, error) { return blobs.Open(ctx, d) },
+				}
+				if !yield(sf) {
+					return false
+				}
+			}
+			return true
+		}
+		if emit("", rel.Manifest.Source.Files) {
+			emit(artifactPrefix, rel.Manifest.Artifacts)
+		}
+	}
+}
+
+// writeText writes one line per finding and a summary.
+func writeText(w io.Writer, r *scan.Result) {
+	suppressed := 0
+	for _, f := range r.Findings {
+		line := fmt.Sprintf("%s:%d:%d: %s: %s %s: %s", f.Path, f.Region.StartLine, f.Region.StartColumn, f.Severity, f.RuleID, f.Rule, f.Message)
+		if f.Suppression != nil {
+			suppressed++
+			line += fmt.Sprintf(" [suppressed: %s]", f.Suppression.Reason)
+		}
+		fmt.Fprintln(w, line)
+	}
+	counts := r.Counts()
+	var parts []string
+	for _, s := range []glassbox.Severity{glassbox.SeverityCritical, glassbox.SeverityHigh, glassbox.SeverityMedium, glassbox.SeverityLow, glassbox.SeverityNote} {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+	}
+	fmt.Fprintf(w, "%d findings (%s), %d suppressed; %d files (%d bytes) scanned, %d skipped (--format json or sarif lists them)\n",
+		len(r.Findings)-suppressed, strings.Join(parts, ", "), suppressed, r.Files, r.Bytes, len(r.Skipped))
+}
