@@ -17,7 +17,7 @@ func benchCommand(g *globals) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure glassbox next to the tools it stands in for, on this machine",
 	}
-	cmd.AddCommand(benchIngestCommand(g), benchLogCommand(g), benchDiffCommand(g))
+	cmd.AddCommand(benchIngestCommand(g), benchLogCommand(g), benchDiffCommand(g), benchScanCommand(g))
 	return cmd
 }
 

@@ -9,11 +9,15 @@ import (
 	"io/fs"
 	"iter"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/bench"
 	"glassbox.dev/scan"
 	_ "glassbox.dev/scan/rules/all" // every rule family registers itself
 )
@@ -280,4 +284,50 @@ func writeText(w io.Writer, r *scan.Result) {
 	}
 	fmt.Fprintf(w, "%d findings (%s), %d suppressed; %d files (%d bytes) scanned, %d skipped (--format json or sarif lists them)\n",
 		len(r.Findings)-suppressed, strings.Join(parts, ", "), suppressed, r.Files, r.Bytes, len(r.Skipped))
+}
+
+// benchScanCommand is "glassbox bench scan", kept here beside the command
+// it measures.
+func benchScanCommand(g *globals) *cobra.Command {
+	o := bench.ScanOptions{Runs: 3}
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "scan [--tree DIR] [--gitleaks PATH] [--runs N]",
+		Short: "Time glassbox scan with every rule family next to gitleaks, and count its findings",
+		Long: `Scans --tree (default $(go env GOROOT)/src) with every registered analyser,
+as glassbox scan does (SARIF included), and times gitleaks dir on the same
+tree, with warm caches and the median of --runs runs. Throughput is the
+tree's total bytes over the time, for both tools alike. Prints glassbox's
+findings per rule and severity. Without gitleaks (on PATH, in GOPATH/bin or
+--gitleaks) glassbox is reported alone, saying why.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Tree == "" {
+				out, err := exec.CommandContext(cmd.Context(), "go", "env", "GOROOT").Output()
+				if err != nil {
+					return glassbox.Errorf(glassbox.EINTERNAL, "go env GOROOT: %w (give --tree)", err)
+				}
+				o.Tree = filepath.Join(strings.TrimSpace(string(out)), "src")
+			}
+			o.Analyzers = scan.Analyzers()
+			if !asJSON {
+				o.Log = g.stdout
+				fmt.Fprintf(g.stdout, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+			}
+			rep, err := bench.Scan(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(g, rep)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Tree, "tree", "", "`directory` to scan (default $(go env GOROOT)/src)")
+	f.StringVar(&o.Gitleaks, "gitleaks", "", "gitleaks `executable` (default from PATH or GOPATH/bin)")
+	f.IntVar(&o.Runs, "runs", o.Runs, "measured `runs` of each tool (after one warm-up run)")
+	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
 }

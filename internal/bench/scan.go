@@ -1,0 +1,194 @@
+package bench
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/scan"
+)
+
+// ScanOptions say what BenchScan scans and with what.
+type ScanOptions struct {
+	Tree      string          // the tree to scan, e.g. $(go env GOROOT)/src
+	Analyzers []scan.Analyzer // glassbox's analysers, normally scan.Analyzers()
+	// Gitleaks is the gitleaks executable to time next to glassbox; empty
+	// to look for it on PATH and in $(go env GOPATH)/bin.
+	Gitleaks string
+	Runs     int // repetitions of each measurement; the median is reported
+	Log      io.Writer
+}
+
+// RuleCount is how many findings of one rule a scan made.
+type RuleCount struct {
+	RuleID   string            `json:"rule_id"`
+	Rule     string            `json:"rule"`
+	Severity glassbox.Severity `json:"severity"`
+	Count    int               `json:"count"`
+}
+
+// ScanReport is the result of BenchScan.
+type ScanReport struct {
+	Tree      string `json:"tree"`
+	TreeFiles int    `json:"tree_files"` // regular files in the tree
+	TreeBytes int64  `json:"tree_bytes"` // their size: the denominator of both throughputs
+	Analysers int    `json:"analysers"`
+	Rules     int    `json:"rules"`
+	// Files and Bytes are what glassbox analysed, the rest being skipped
+	// (vendored, binary, too large).
+	Files    int                       `json:"files"`
+	Bytes    int64                     `json:"bytes"`
+	Skipped  int                       `json:"skipped"`
+	Glassbox Measurement               `json:"glassbox"`
+	Gitleaks *Measurement              `json:"gitleaks,omitempty"`
+	NoPeer   string                    `json:"no_gitleaks,omitempty"` // why gitleaks was not timed
+	Ratio    float64                   `json:"ratio_gitleaks_over_glassbox,omitempty"`
+	ByRule   []RuleCount               `json:"by_rule"`
+	BySev    map[glassbox.Severity]int `json:"by_severity"`
+}
+
+// Scan times glassbox's scan of a tree with every analyser, next to
+// gitleaks (secrets only) on the same tree, and counts glassbox's findings
+// per rule and severity. Both throughputs are over the whole tree's bytes,
+// so that what each tool chooses to skip counts against it, not for it.
+func Scan(ctx context.Context, o ScanOptions) (*ScanReport, error) {
+	if o.Runs <= 0 {
+		o.Runs = 3
+	}
+	logf := func(format string, args ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", args...)
+		}
+	}
+	rep := &ScanReport{Tree: o.Tree, Analysers: len(o.Analyzers), BySev: map[glassbox.Severity]int{}}
+	err := filepath.WalkDir(o.Tree, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			rep.TreeFiles++
+			rep.TreeBytes += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bench scan: walk %s: %w", o.Tree, err)
+	}
+	logf("tree %s: %d files, %.1f MB", o.Tree, rep.TreeFiles, float64(rep.TreeBytes)/1e6)
+
+	measure := func(name, command string, job func() error) (Measurement, error) {
+		var times []time.Duration
+		for i := range o.Runs + 1 { // the first run warms caches and is not counted
+			start := time.Now()
+			if err := job(); err != nil {
+				return Measurement{}, fmt.Errorf("bench scan: %s: %w", name, err)
+			}
+			if i > 0 {
+				times = append(times, time.Since(start))
+			}
+		}
+		slices.Sort(times)
+		m := Measurement{Name: name, Command: command, Median: times[len(times)/2]}
+		m.MBps = float64(rep.TreeBytes) / 1e6 / m.Median.Seconds()
+		logf("%-26s %8.2fs %8.1f MB/s", name, m.Median.Seconds(), m.MBps)
+		return m, nil
+	}
+
+	var res *scan.Result
+	s := &scan.Scanner{Analyzers: o.Analyzers}
+	rep.Glassbox, err = measure("glassbox scan", "glassbox scan --format sarif -o /dev/null --fail-on none "+o.Tree, func() error {
+		var err error
+		res, err = s.ScanDir(ctx, o.Tree)
+		if err != nil {
+			return err
+		}
+		_, err = scan.SARIF(res) // the CLI writes it; so must the benchmark
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Rules, rep.Files, rep.Bytes, rep.Skipped = len(res.Rules), res.Files, res.Bytes, len(res.Skipped)
+	counts := map[string]*RuleCount{}
+	for _, f := range res.Findings {
+		rep.BySev[f.Severity]++
+		c := counts[f.RuleID+" "+string(f.Severity)]
+		if c == nil {
+			c = &RuleCount{RuleID: f.RuleID, Rule: f.Rule, Severity: f.Severity}
+			counts[f.RuleID+" "+string(f.Severity)] = c
+		}
+		c.Count++
+	}
+	for _, c := range counts {
+		rep.ByRule = append(rep.ByRule, *c)
+	}
+	slices.SortFunc(rep.ByRule, func(a, b RuleCount) int {
+		return cmp.Or(strings.Compare(a.RuleID, b.RuleID), b.Severity.Rank()-a.Severity.Rank())
+	})
+	logf("glassbox: %d rules, %d findings, %d files analysed (%.1f MB), %d skipped", rep.Rules, len(res.Findings), rep.Files, float64(rep.Bytes)/1e6, rep.Skipped)
+	for _, c := range rep.ByRule {
+		logf("  %s %-36s %-8s %6d", c.RuleID, c.Rule, c.Severity, c.Count)
+	}
+
+	gitleaks, why := findGitleaks(ctx, o.Gitleaks)
+	if gitleaks == "" {
+		rep.NoPeer = why
+		logf("gitleaks not timed: %s", why)
+		return rep, nil
+	}
+	args := []string{"dir", "--no-banner", "--exit-code", "0", "--report-path", os.DevNull, o.Tree}
+	m, err := measure("gitleaks dir", "gitleaks "+strings.Join(args, " "), func() error {
+		cmd := exec.CommandContext(ctx, gitleaks, args...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%v: %s", err, lastLines(b, 5))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Gitleaks = &m
+	rep.Ratio = m.Median.Seconds() / rep.Glassbox.Median.Seconds()
+	logf("gitleaks time / glassbox time = %.2f", rep.Ratio)
+	return rep, nil
+}
+
+// findGitleaks returns the gitleaks to run, or why there is none.
+func findGitleaks(ctx context.Context, given string) (string, string) {
+	if given != "" {
+		if _, err := os.Stat(given); err != nil {
+			return "", fmt.Sprintf("--gitleaks %s: %v", given, err)
+		}
+		return given, ""
+	}
+	if p, err := exec.LookPath("gitleaks"); err == nil {
+		return p, ""
+	}
+	if out, err := exec.CommandContext(ctx, "go", "env", "GOPATH").Output(); err == nil {
+		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
+			p := filepath.Join(dir, "bin", "gitleaks")
+			if _, err := os.Stat(p); err == nil {
+				return p, ""
+			}
+		}
+	}
+	return "", "gitleaks is not installed (go install github.com/zricethezav/gitleaks/v8@v8.30.1)"
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
