@@ -412,3 +412,5 @@ func entropy(s string) float64 {
 	}
 	return h
 }
+
+func init() { scan.Register(New()) }

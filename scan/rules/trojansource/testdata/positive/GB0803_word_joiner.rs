@@ -1,0 +1,4 @@
+fn main() {
+    let key = "root⁠";
+    check(key);
+}

@@ -1,0 +1,4 @@
+admin = False
+admin​ = True
+if admin​:
+    grant()
