@@ -331,6 +331,13 @@ func (s *Scanner) ScanFiles(ctx context.Context, files iter.Seq[SourceFile]) (*R
 // scanOne reads one file and runs the analysers on it, recording what it
 // finds or why it could not.
 func (s *Scanner) scanOne(sf SourceFile, maxSize int64, binary []Analyzer, table map[string]Rule, o *workerOut) {
+	// A SourceFile's Open is the caller's code, as hostile input can make
+	// an analyser's panic; neither may take the scan down.
+	defer func() {
+		if p := recover(); p != nil {
+			o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: fmt.Sprintf("unreadable: panic: %v", p)})
+		}
+	}()
 	content, err := readAll(sf, maxSize)
 	if err != nil {
 		o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: err.Error()})

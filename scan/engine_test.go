@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -343,6 +344,7 @@ func TestScanFilesFromMemory(t *testing.T) {
 		}},
 		{Path: "gone.txt", Size: 3, Open: func() (io.ReadCloser, error) { return nil, os.ErrNotExist }},
 		{Path: "../escape.txt", Size: 3, Open: func() (io.ReadCloser, error) { panic("opened a hostile path") }},
+		{Path: "buggy.txt", Size: 3, Open: func() (io.ReadCloser, error) { panic("a buggy store") }},
 	}
 	res, err := (&scan.Scanner{Analyzers: []scan.Analyzer{wordAnalyzer{}}, MaxFileSize: 100}).ScanFiles(context.Background(), slices.Values(files))
 	if err != nil {
@@ -352,7 +354,7 @@ func TestScanFilesFromMemory(t *testing.T) {
 		t.Errorf("findings %+v", res.Findings)
 	}
 	got := reasons(res)
-	for p, w := range map[string]string{"lies.txt": "too large", "gone.txt": "unreadable", "../escape.txt": "invalid path"} {
+	for p, w := range map[string]string{"lies.txt": "too large", "gone.txt": "unreadable", "../escape.txt": "invalid path", "buggy.txt": "panic: a buggy store"} {
 		if !strings.Contains(got[p], w) {
 			t.Errorf("skipped %s: %q, want %q", p, got[p], w)
 		}
@@ -500,5 +502,22 @@ func TestRegistry(t *testing.T) {
 	scan.Register(wordAnalyzer{})
 	if got := len(scan.Analyzers()); got != n+1 {
 		t.Errorf("registering the same analyser twice: %d analysers, want %d", got, n+1)
+	}
+}
+
+// BenchmarkScanDirEngineOnly measures the engine alone (walk, read, binary
+// sniff, no analyser) on the Go source tree, the floor under any scan.
+func BenchmarkScanDirEngineOnly(b *testing.B) {
+	root := filepath.Join(runtime.GOROOT(), "src")
+	if _, err := os.Stat(root); err != nil {
+		b.Skip("no GOROOT/src")
+	}
+	s := &scan.Scanner{}
+	for b.Loop() {
+		res, err := s.ScanDir(context.Background(), root)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(res.Bytes)
 	}
 }
