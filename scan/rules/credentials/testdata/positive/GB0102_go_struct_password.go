@@ -1,0 +1,7 @@
+package db
+
+var defaultConfig = Config{
+	Host:     "db.internal",
+	User:     "app",
+	Password: "Pr0d-db-2024!",
+}

@@ -1,0 +1,4 @@
+const smtp = {
+  host: 'mail.example.com',
+  password: 'Zx9-qq7-Lm2',
+};

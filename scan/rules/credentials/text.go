@@ -1,0 +1,363 @@
+package credentials
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"glassbox.dev"
+)
+
+// Building blocks of the text patterns. A literal is a quoted string with
+// escapes; an operand is an identifier path with member access, indexing
+// and one level of call arguments: password, p->user, $_SERVER['X'],
+// req.headers['user-agent'], request.getHeader("X-Debug").
+const (
+	litPat = "\"(?:[^\"\\\\\\n]|\\\\.)*\"|'(?:[^'\\\\\\n]|\\\\.)*'|`[^`]*`"
+	opPat  = `[A-Za-z_$][\w$]*(?:\s*(?:\.|->|::|\?\.)\s*[A-Za-z_$][\w$]*|\[[^\]\n]{0,80}\]|\([^()\n]{0,80}\))*`
+)
+
+var (
+	litRe = regexp.MustCompile(litPat)
+	// operand == "literal", operand === 'literal', operand != "literal".
+	binOpLitRe = regexp.MustCompile(`(` + opPat + `)\s*(?:===?|!==?)\s*(` + litPat + `)`)
+	// "literal" == operand.
+	binLitOpRe = regexp.MustCompile(`(` + litPat + `)\s*(?:===?|!==?)\s*(` + opPat + `)`)
+	// Comparison calls, with an optional receiver for the method forms:
+	// password.equals("x"), "x".equals(password), strcmp(pass, "x"),
+	// hash_equals("x", $token), strstr(user, ":)").
+	cmpCallRe = regexp.MustCompile(`(?:(` + opPat + `|` + litPat + `)\s*\.\s*)?\b(equals|equalsIgnoreCase|strcmp|strncmp|strcasecmp|strncasecmp|stricmp|memcmp|hash_equals|compare_digest|timingSafeEqual|EqualFold|ConstantTimeCompare|Equal|strstr|strcasestr|includes|startsWith|endsWith|contains|Contains|HasPrefix|HasSuffix|startswith|endswith)\s*\(`)
+)
+
+// containFuncs test containment rather than equality: a magic value
+// hidden in a user name (vsftpd's ":)") is still one, but a user agent
+// containing "Mobile" is not.
+var containFuncs = map[string]bool{"strstr": true, "strcasestr": true, "includes": true, "startsWith": true,
+	"endsWith": true, "contains": true, "Contains": true, "HasPrefix": true, "HasSuffix": true,
+	"startswith": true, "endswith": true}
+
+// comparison is one literal compared with one operand, found by text.
+type comparison struct {
+	start, end       int    // the whole comparison
+	litFrom, litTo   int    // the literal's content, without quotes
+	lit, operand, fn string // fn is the comparison function, "" for an operator
+	contain          bool
+}
+
+// textComparisons finds every comparison of a string literal with an
+// operand in code (comments already blanked).
+func (c *collector) textComparisons(code []byte) []comparison {
+	var out []comparison
+	for _, m := range binOpLitRe.FindAllSubmatchIndex(code, -1) {
+		out = append(out, mkCmp(code, m[0], m[1], m[4], m[5], string(code[m[2]:m[3]]), "", false))
+	}
+	for _, m := range binLitOpRe.FindAllSubmatchIndex(code, -1) {
+		out = append(out, mkCmp(code, m[0], m[1], m[2], m[3], string(code[m[4]:m[5]]), "", false))
+	}
+	for _, m := range cmpCallRe.FindAllSubmatchIndex(code, -1) {
+		fn := string(code[m[4]:m[5]])
+		open := m[1] - 1
+		closeAt := matchParen(code, open, 400)
+		if closeAt < 0 {
+			continue
+		}
+		var parts [][2]int
+		if m[2] >= 0 {
+			parts = append(parts, [2]int{m[2], m[3]})
+		}
+		parts = append(parts, splitArgs(code, open+1, closeAt)...)
+		// One part must be (or wrap) a literal; the others are what it is
+		// compared with.
+		for i, p := range parts {
+			ls, le, ok := wrappedLiteral(code, p[0], p[1])
+			if !ok {
+				continue
+			}
+			var ops []string
+			for j, q := range parts {
+				if j != i {
+					ops = append(ops, string(code[q[0]:q[1]]))
+				}
+			}
+			if len(ops) == 0 {
+				continue
+			}
+			out = append(out, mkCmp(code, m[0], closeAt+1, ls, le, strings.Join(ops, " "), fn, containFuncs[fn]))
+			break
+		}
+	}
+	return out
+}
+
+func mkCmp(code []byte, start, end, ls, le int, operand, fn string, contain bool) comparison {
+	q := code[ls:le]
+	from, to := ls, le
+	if len(q) >= 2 {
+		from, to = ls+1, le-1
+	}
+	return comparison{start: start, end: end, litFrom: from, litTo: to, lit: unescape(string(code[from:to])),
+		operand: strings.TrimSpace(operand), fn: fn, contain: contain}
+}
+
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	if u, err := strconv.Unquote(`"` + strings.ReplaceAll(s, `"`, `\"`) + `"`); err == nil {
+		return u
+	}
+	return s
+}
+
+// matchParen returns the offset of the parenthesis closing the one at
+// open, looking at most limit bytes ahead and skipping string literals, or
+// -1.
+func matchParen(b []byte, open, limit int) int {
+	depth := 0
+	end := open + limit
+	if end > len(b) {
+		end = len(b)
+	}
+	for i := open; i < end; i++ {
+		switch b[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		case '"', '\'', '`':
+			q := b[i]
+			for i++; i < end && b[i] != q; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// splitArgs splits b[from:to] at top-level commas, trimming spaces.
+func splitArgs(b []byte, from, to int) [][2]int {
+	var out [][2]int
+	depth, s := 0, from
+	emit := func(e int) {
+		for s < e && isSpace(b[s]) {
+			s++
+		}
+		for e > s && isSpace(b[e-1]) {
+			e--
+		}
+		if e > s {
+			out = append(out, [2]int{s, e})
+		}
+	}
+	for i := from; i < to; i++ {
+		switch b[i] {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case '"', '\'', '`':
+			q := b[i]
+			for i++; i < to && b[i] != q; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		case ',':
+			if depth == 0 {
+				emit(i)
+				s = i + 1
+			}
+		}
+	}
+	emit(to)
+	return out
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// wrappedLiteral reports whether b[from:to] is a string literal or a
+// literal in a conversion — []byte("x"), b"x", Buffer.from("x"),
+// "x".getBytes() — and returns the literal's quoted range.
+func wrappedLiteral(b []byte, from, to int) (int, int, bool) {
+	locs := litRe.FindAllIndex(b[from:to], -1)
+	if len(locs) != 1 {
+		return 0, 0, false
+	}
+	ls, le := from+locs[0][0], from+locs[0][1]
+	rest := strings.TrimSpace(string(b[from:ls]) + string(b[le:to]))
+	switch rest {
+	case "", "[]byte()", "b", "Buffer.from()", ".getBytes()", "str()", "String()", ".encode()":
+		return ls, le, true
+	}
+	return 0, 0, false
+}
+
+// magicText reports GB0101 for comparisons outside Go.
+func (c *collector) magicText(code []byte, cmps []comparison) {
+	for _, m := range cmps {
+		word, header, ok := authName(m.operand)
+		if !ok || (header && m.contain) || !interesting(m.lit, word) {
+			continue
+		}
+		c.magic(code[m.end:min(lineEnd(code, m.end, 5), m.end+2000)], m.start, m.end, m.litFrom, m.litTo, m.lit, m.operand, header)
+	}
+}
+
+// magic reports one GB0101 finding: high, critical when the literal is
+// used nowhere else (it is not a constant shared with other code) and the
+// guarded code (window) lets the caller in.
+func (c *collector) magic(window []byte, start, end, litFrom, litTo int, lit, operand string, header bool) {
+	sev := glassbox.SeverityHigh
+	if len(window) > 2000 {
+		window = window[:2000]
+	}
+	if grantRe.Match(window) && bytes.Count(c.f.Content, []byte(lit)) <= 1 {
+		sev = glassbox.SeverityCritical
+	}
+	what := "authentication input"
+	if header {
+		what = "request header"
+	}
+	c.add(RuleMagicValue, sev, start, end, litFrom, litTo,
+		what+" "+shorten(operand)+" is compared with the literal "+strconv.Quote(redact(lit)))
+}
+
+func shorten(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return s
+}
+
+var (
+	// Where a request header is read: CGI names (HTTP_USER_AGENTT in PHP's
+	// $_SERVER or the C SAPI), header accessors and header-name literals.
+	headerRefRe = regexp.MustCompile(`(?i)\bHTTP_[A-Z0-9_]+|user[-_]?agentt?|getHeader\b|\.Header\.Get\b|\.Header\[|\bheaders\s*[\[.]|["']X-[A-Za-z0-9][A-Za-z0-9-]*["']`)
+)
+
+// headerBackdoor reports GB0103: a comparison with a literal that reads
+// or follows a request header within ten lines and is followed by eval or
+// exec within ten lines.
+func (c *collector) headerBackdoor(code []byte, cmps []comparison) {
+	for _, m := range cmps {
+		if len([]rune(m.lit)) < 2 {
+			continue
+		}
+		// Windows are bounded in bytes as well as lines, so a minified
+		// file of one huge line costs linear time, not quadratic.
+		from := max(lineStartBack(code, m.start, 10), m.start-2000)
+		h := headerRefRe.Find(code[from:m.end])
+		if h == nil {
+			continue
+		}
+		ex := execRe.Find(code[m.end:min(lineEnd(code, m.end, 10), m.end+2000)])
+		if ex == nil {
+			continue
+		}
+		c.add(RuleHeaderBackdoor, glassbox.SeverityCritical, m.start, m.end, m.litFrom, m.litTo,
+			"request header "+strings.Trim(string(h), `"'`)+" is compared with the literal "+strconv.Quote(redact(m.lit))+
+				" and then "+strings.TrimSpace(strings.TrimRight(strings.TrimLeft(string(ex), "(.=!&| \t\n;{}"), "( \t"))+" runs")
+	}
+}
+
+// lineStartBack returns the start of the line n lines before off's.
+func lineStartBack(b []byte, off, n int) int {
+	off = clamp(off, 0, len(b))
+	i := bytes.LastIndexByte(b[:off], '\n') + 1
+	for ; n > 0 && i > 0; n-- {
+		i = bytes.LastIndexByte(b[:i-1], '\n') + 1
+	}
+	return i
+}
+
+// ---- GB0102 by text --------------------------------------------------------
+
+var (
+	// name = "literal", name: "literal", 'name' => 'literal', name := "x",
+	// char name[] = "x". The character before the name keeps member
+	// accesses whole and the = is never part of ==, <=, >= or !=, because
+	// the literal must follow it directly.
+	assignRe = regexp.MustCompile(`(?:^|[^\w$.>'"])(\$?[A-Za-z_][\w]*|"[\w.-]+"|'[\w.-]+')(?:\s*\[\w*\])?\s*(?::=|=>|=|:)\s*(` + litPat + `)`)
+	defineRe = regexp.MustCompile(`(?m)^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+(` + litPat + `)`)
+)
+
+func (c *collector) assignText(code []byte) {
+	for _, re := range []*regexp.Regexp{assignRe, defineRe} {
+		for _, m := range re.FindAllSubmatchIndex(code, -1) {
+			c.assignment(m[2], m[5], string(code[m[2]:m[3]]), m[4], m[5])
+		}
+	}
+}
+
+// secretLast are the final words of a name that holds a secret; the whole
+// last word must match, so passwordField and tokenType are metadata.
+var secretLast = map[string]bool{"password": true, "passwd": true, "pass": true, "pwd": true,
+	"passphrase": true, "secret": true, "token": true, "apikey": true, "credential": true,
+	"credentials": true, "passcode": true}
+
+// secretName reports whether a name (identifier or quoted key) holds a secret.
+func secretName(name string) bool {
+	w := words(name)
+	if len(w) == 0 {
+		return false
+	}
+	last := w[len(w)-1]
+	if secretLast[last] {
+		return true
+	}
+	if last == "key" && len(w) > 1 {
+		switch w[len(w)-2] {
+		case "api", "secret", "private", "access", "signing", "encryption":
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	placeholderRe = regexp.MustCompile(`(?i)^(?:change_?me|changeit|password\d*|passw0rd|pass|secret|x{3,}|\*{3,}|example|test|testing|dummy|placeholder|todo|fixme|replace_?me|your[_-].*|<.*>|\.{3,}|default|sample|fake|foo|bar|foobar|redacted)$`)
+	sentenceRe    = regexp.MustCompile(`^[A-Za-z][\w'’]*(?:[ ,]+[\w'’]+)+[ .:!?]*$`)
+	envNameRe     = regexp.MustCompile(`^[A-Z][A-Z0-9_]*_[A-Z0-9_]+$`)
+	templateRe    = regexp.MustCompile(`%[-\d.]*[sdvq]|\{\{|\$\{|\$\(|\{\w*\}`)
+)
+
+// assignment checks one name = "literal" pair found by text or syntax
+// tree; start/end span it, litFrom/litTo the quoted literal.
+func (c *collector) assignment(start, end int, name string, litFrom, litTo int) {
+	name = strings.Trim(name, `"'$`)
+	if !secretName(name) {
+		return
+	}
+	q := c.f.Content[litFrom:litTo]
+	if len(q) < 2 {
+		return
+	}
+	val := unescape(string(q[1 : len(q)-1]))
+	if sev, ok := secretValue(name, val); ok {
+		c.add(RuleHardcodedPassword, sev, start, end, litFrom+1, litTo-1,
+			name+" is assigned the hard-coded literal "+strconv.Quote(redact(val)))
+	}
+}
+
+// secretValue grades a literal assigned to a secret-named variable:
+// empty values, prompts, environment-variable names and templates are not
+// secrets; placeholders are medium, as they are usually documentation but
+// sometimes ship as the real default; anything else is high.
+func secretValue(name, val string) (glassbox.Severity, bool) {
+	v := strings.TrimSpace(val)
+	if len([]rune(v)) < 3 || sentenceRe.MatchString(v) || envNameRe.MatchString(v) || templateRe.MatchString(v) ||
+		strings.HasPrefix(v, "/") || strings.Contains(v, "://") {
+		return "", false
+	}
+	if placeholderRe.MatchString(v) || strings.EqualFold(strings.Join(words(v), ""), strings.Join(words(name), "")) {
+		return glassbox.SeverityMedium, true
+	}
+	return glassbox.SeverityHigh, true
+}
