@@ -1,0 +1,5 @@
+public class Session {
+    boolean expired(long createdAt) {
+        return System.currentTimeMillis() - createdAt > TTL;
+    }
+}

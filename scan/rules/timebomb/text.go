@@ -1,0 +1,184 @@
+package timebomb
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"glassbox.dev"
+)
+
+// The text patterns. nowPat is an expression for the current time in C,
+// PHP, JavaScript, Java or Python; identPat a variable that may hold it;
+// datePat a literal instant.
+const (
+	nowPat = `\btime\s*\(\s*(?:NULL|0|nullptr|\(\s*time_t\s*\*\s*\)\s*0)?\s*\)` +
+		`|\bDate\.now\(\)|\bnew\s+Date\(\s*\)(?:\s*\.\s*(?:getTime|valueOf)\(\))?` +
+		`|\bSystem\.currentTimeMillis\(\)|\bInstant\.now\(\)(?:\s*\.\s*(?:getEpochSecond|toEpochMilli)\(\))?` +
+		`|\b(?:int\()?time\.time\(\)\)?|\b(?:datetime\.)?datetime\.(?:now|utcnow|today)\([^()\n]*\)|\bdate\.today\(\)` +
+		`|\b(?:LocalDate|LocalDateTime|ZonedDateTime|OffsetDateTime)\.now\([^()\n]*\)`
+	identPat = `[A-Za-z_$][\w$]*`
+	numPat   = `\d[\d_]{9,16}[lL]?`
+	datePat  = `\b(?:datetime\.)?datetime\(\s*\d{4}\s*,[^()\n]*\)|\bdate\(\s*\d{4}\s*,[^()\n]*\)` +
+		`|\bnew\s+Date\(\s*(?:["']\d{4}[^"'\n]*["']|\d{4}\s*,[^()\n]*|\d{12,13})\s*\)` +
+		`|\b(?:LocalDate|LocalDateTime)\.of\(\s*\d{4}[^()\n]*\)|\bInstant\.parse\(\s*"\d{4}[^"\n]*"\s*\)` +
+		`|\bDate\.(?:parse|UTC)\(\s*(?:["']\d{4}[^"'\n]*["']|\d{4}[^()\n]*)\)|\bstrtotime\(\s*["']\d{4}[^"'\n]*["']\s*\)` +
+		`|\bmktime\([^()\n]*\b20\d\d\s*\)`
+	cmpOp = `(?:<=?|>=?|[!=]==?)`
+)
+
+var (
+	nowRe = regexp.MustCompile(`^(?:` + nowPat + `)$`)
+	// Variables assigned the current time or a literal instant.
+	nowAssignRe  = regexp.MustCompile(`(` + identPat + `)\s*=\s*(?:` + nowPat + `)`)
+	dateAssignRe = regexp.MustCompile(`(` + identPat + `)\s*=\s*(?:` + datePat + `|` + numPat + `)\s*[;\n,)]`)
+	// now OP instant, instant OP now.
+	fwdRe = regexp.MustCompile(`(` + nowPat + `|` + identPat + `)\s*` + cmpOp + `\s*(` + datePat + `|` + numPat + `|` + identPat + `)`)
+	revRe = regexp.MustCompile(`(` + datePat + `|` + numPat + `|` + identPat + `)\s*` + cmpOp + `\s*(` + nowPat + `|` + identPat + `)`)
+	// now.isAfter(instant), now.after(instant), now.compareTo(instant).
+	methodRe = regexp.MustCompile(`(` + nowPat + `|` + identPat + `)\s*\.\s*(?:isAfter|isBefore|after|before|compareTo|isEqual)\s*\(\s*(` + datePat + `|` + identPat + `)\s*\)`)
+	// Year fields: tm->tm_year > 125, t.tm_year + 1900 >= 2025,
+	// now.getFullYear() >= 2025, now.year == 2025, date('Y') >= 2025.
+	tmYearRe   = regexp.MustCompile(`\b(?:` + identPat + `\s*(?:->|\.)\s*)?tm_year\s*(\+\s*1900\s*)?` + cmpOp + `\s*(\d{2,4})\b`)
+	yearRe     = regexp.MustCompile(`(` + nowPat + `|` + identPat + `)\s*\.\s*(?:getFullYear\(\)|getUTCFullYear\(\)|year\b|getYear\(\))\s*` + cmpOp + `\s*(\d{4})\b`)
+	phpYearRe  = regexp.MustCompile(`\bdate\(\s*['"]Y['"]\s*\)\s*` + cmpOp + `\s*['"]?(\d{4})\b`)
+	javaYearRe = regexp.MustCompile(`\.get\(\s*Calendar\.YEAR\s*\)\s*` + cmpOp + `\s*(\d{4})\b`)
+	dateLitRe  = regexp.MustCompile(`^(?:` + datePat + `)$`)
+)
+
+// text reports GB0401 outside Go.
+func (c *collector) text(code []byte) {
+	nowVars, dateVars := map[string]bool{}, map[string]bool{}
+	for _, m := range nowAssignRe.FindAllSubmatch(code, -1) {
+		nowVars[string(m[1])] = true
+	}
+	for _, m := range dateAssignRe.FindAllSubmatch(code, -1) {
+		if v := string(m[1]); !nowVars[v] {
+			dateVars[v] = true
+		}
+	}
+	isNow := func(s string) bool { return nowRe.MatchString(s) || nowVars[s] }
+	isDate := func(s string) bool {
+		if dateVars[s] || dateLitRe.MatchString(s) {
+			return true
+		}
+		v, err := strconv.ParseInt(strings.TrimRight(strings.ReplaceAll(s, "_", ""), "lL"), 10, 64)
+		return err == nil && v >= 1_000_000_000
+	}
+	pair := func(re *regexp.Regexp, nowGroup, dateGroup int) {
+		for _, m := range re.FindAllSubmatchIndex(code, -1) {
+			now, date := string(code[m[2*nowGroup]:m[2*nowGroup+1]]), string(code[m[2*dateGroup]:m[2*dateGroup+1]])
+			if isNow(now) && isDate(date) {
+				c.gate(code, m[0], m[1], "the current time "+now+" is compared with the literal instant "+shorten(date))
+			}
+		}
+	}
+	pair(fwdRe, 1, 2)
+	pair(revRe, 2, 1)
+	pair(methodRe, 1, 2)
+	for _, m := range tmYearRe.FindAllSubmatchIndex(code, -1) {
+		v, _ := strconv.Atoi(string(code[m[4]:m[5]]))
+		// tm_year counts from 1900: 125 is 2025.
+		if m[2] < 0 && v >= 100 && v <= 300 || m[2] >= 0 && v >= 2000 && v <= 2200 {
+			c.gate(code, m[0], m[1], "the current year (tm_year) is compared with the literal "+string(code[m[4]:m[5]]))
+		}
+	}
+	for _, m := range yearRe.FindAllSubmatchIndex(code, -1) {
+		if isNow(string(code[m[2]:m[3]])) && year(code[m[4]:m[5]]) {
+			c.gate(code, m[0], m[1], "the current year is compared with the literal "+string(code[m[4]:m[5]]))
+		}
+	}
+	for _, re := range []*regexp.Regexp{phpYearRe, javaYearRe} {
+		for _, m := range re.FindAllSubmatchIndex(code, -1) {
+			if year(code[m[2]:m[3]]) {
+				c.gate(code, m[0], m[1], "the current year is compared with the literal "+string(code[m[2]:m[3]]))
+			}
+		}
+	}
+}
+
+func year(b []byte) bool {
+	v, err := strconv.Atoi(string(b))
+	return err == nil && v >= 2000 && v <= 2200
+}
+
+// gate reports one comparison, medium if what it guards only logs.
+func (c *collector) gate(code []byte, start, end int, msg string) {
+	var sev glassbox.Severity
+	if c.f.Lang == "python" {
+		sev = grade(pyBlock(code, start, end))
+	} else {
+		sev = grade(braceBlock(code, end))
+	}
+	c.add(RuleDateGate, sev, start, end, 0, 0, msg)
+}
+
+// braceBlock returns the block or single statement following the
+// condition that ends at off: from the next "{" to its match, or up to the
+// next ";" when the statement has no braces.
+func braceBlock(code []byte, off int) string {
+	rest := code[off:lineEnd(code, off, 30)]
+	semi := bytes.IndexByte(rest, ';')
+	open := bytes.IndexByte(rest, '{')
+	if open < 0 || (semi >= 0 && semi < open) {
+		if semi < 0 {
+			return ""
+		}
+		// The statement after the condition's closing parenthesis.
+		st := rest[:semi]
+		if i := bytes.IndexByte(st, ')'); i >= 0 {
+			st = st[i+1:]
+		}
+		return string(st)
+	}
+	depth := 0
+	for i := open; i < len(rest); i++ {
+		switch rest[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return string(rest[open : i+1])
+			}
+		}
+	}
+	return string(rest[open:])
+}
+
+// pyBlock returns the lines indented under the line of [start, end), or
+// the rest of that line after the colon for a one-line if.
+func pyBlock(code []byte, start, end int) string {
+	ls := bytes.LastIndexByte(code[:start], '\n') + 1
+	indent := indentOf(code[ls:])
+	le := lineEnd(code, end, 1)
+	line := code[end:le]
+	if i := bytes.IndexByte(line, ':'); i >= 0 && len(bytes.TrimSpace(line[i+1:])) > 0 {
+		return string(line[i+1:])
+	}
+	var out []string
+	for off := le; off < len(code); {
+		next := lineEnd(code, off, 1)
+		l := code[off:next]
+		if len(bytes.TrimSpace(l)) > 0 {
+			if indentOf(l) <= indent {
+				break
+			}
+			out = append(out, string(l))
+		}
+		if next <= off {
+			break
+		}
+		off = next
+	}
+	return strings.Join(out, "\n")
+}
+
+func indentOf(b []byte) int {
+	n := 0
+	for n < len(b) && (b[n] == ' ' || b[n] == '\t') {
+		n++
+	}
+	return n
+}
