@@ -1,20 +1,19 @@
 // Package all links every rule family into a program: import it for its
-// side effect and scan.Analyzers returns them all.
+// side effect, and scan.Analyzers returns them all.
 //
-// A family registers itself from its own init with scan.Register. The
-// families here are also registered explicitly, from their New, because
-// the first ones were written before the registry existed; registering an
-// analyser twice is harmless (scan.Register ignores the second). A new
-// family under scan/rules must be added to this list.
+// Each family registers its analyser from its own init with
+// scan.Register. A new family under scan/rules must be added to this list,
+// or no command will run it.
 package all
 
 import (
-	"glassbox.dev/scan"
-	"glassbox.dev/scan/rules/listener"
-	"glassbox.dev/scan/rules/payload"
+	_ "glassbox.dev/scan/rules/blobs"        // GB07xx binary blobs in source
+	_ "glassbox.dev/scan/rules/buildtamper"  // GB06xx build-script tampering
+	_ "glassbox.dev/scan/rules/credentials"  // GB01xx magic-value authentication, hard-coded passwords
+	_ "glassbox.dev/scan/rules/listener"     // GB02xx hidden listeners and remote shells
+	_ "glassbox.dev/scan/rules/payload"      // GB03xx decoded and obfuscated payloads
+	_ "glassbox.dev/scan/rules/privilege"    // GB09xx privilege escalation
+	_ "glassbox.dev/scan/rules/secrets"      // GB05xx planted secrets and keys
+	_ "glassbox.dev/scan/rules/timebomb"     // GB04xx time bombs
+	_ "glassbox.dev/scan/rules/trojansource" // GB08xx Trojan Source: bidirectional and invisible characters
 )
-
-func init() {
-	scan.Register(listener.New())
-	scan.Register(payload.New())
-}
