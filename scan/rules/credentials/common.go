@@ -187,3 +187,41 @@ func words(s string) []string {
 	flush()
 	return out
 }
+
+// eachLine calls fn with the offset and text (without the newline) of
+// every line of b. Rules run their regular expressions line by line, and
+// only on lines a cheap keyword test selects, which keeps a megabyte of
+// generated or minified code from costing seconds.
+func eachLine(b []byte, fn func(start int, line []byte)) {
+	for off := 0; off < len(b); {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			fn(off, b[off:])
+			return
+		}
+		fn(off, b[off:off+i])
+		off += i + 1
+	}
+}
+
+// asciiLower lower-cases ASCII letters only, so offsets are unchanged.
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// containsAny reports whether b contains any of the keywords.
+func containsAny(b []byte, kws ...string) bool {
+	for _, k := range kws {
+		if bytes.Contains(b, []byte(k)) {
+			return true
+		}
+	}
+	return false
+}

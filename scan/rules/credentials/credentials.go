@@ -145,8 +145,12 @@ var authWords = map[string]bool{
 	"password": true, "passwd": true, "pass": true, "pwd": true, "passphrase": true, "passcode": true,
 	"token": true, "secret": true, "apikey": true, "auth": true, "authorization": true,
 	"user": true, "username": true, "uname": true, "login": true, "credential": true,
-	"credentials": true, "creds": true, "cred": true, "un": true,
+	"credentials": true, "creds": true, "cred": true,
 }
+
+// weakAuthWords name authentication inputs only as the last word of a name.
+var weakAuthWords = map[string]bool{"pass": true, "token": true, "user": true, "uname": true,
+	"auth": true, "login": true, "credentials": true, "cred": true, "creds": true}
 
 // notAuthLast are final words that turn an authentication-looking name
 // into metadata about it: user.role == "admin" is authorisation,
@@ -192,15 +196,13 @@ func authName(operand string) (word string, header bool, ok bool) {
 			}
 		}
 	}
-	// The name's last words carry its meaning: in session.user.name the
-	// input is a user name, in user.sessions.count it is not.
-	from := len(w) - 3
-	if from < 0 {
-		from = 0
-	}
-	for i := len(w) - 1; i >= from; i-- {
+	// The name's last two words carry its meaning: in session.username
+	// the input is a user name, in user.sessions.count it is not. Words
+	// that are common outside authentication (a compiler "pass", a lexer
+	// "token", a "user" record) count only as the very last word.
+	for i := len(w) - 1; i >= 0 && i >= len(w)-2; i-- {
 		x := w[i]
-		if authWords[x] {
+		if authWords[x] && (i == len(w)-1 || !weakAuthWords[x]) {
 			return x, false, true
 		}
 		if x == "key" && i > 0 && (w[i-1] == "api" || w[i-1] == "secret" || w[i-1] == "access") {
@@ -236,7 +238,8 @@ var boringLiterals = map[string]bool{
 	"basic": true, "bearer": true, "digest": true, "null": true, "none": true, "nil": true,
 	"undefined": true, "true": true, "false": true, "ok": true, "yes": true, "no": true,
 	"on": true, "off": true, "anonymous": true, "guest": true, "oauth": true, "ntlm": true,
-	"negotiate": true, "token": true, "*": true, "-": true,
+	"negotiate": true, "token": true, "*": true, "-": true, "same-origin": true, "include": true,
+	"omit": true, "password": true,
 }
 
 // interesting reports whether a compared literal could be a magic value.
@@ -249,7 +252,8 @@ func interesting(lit, word string) bool {
 	for _, scheme := range []string{"Bearer ", "Basic ", "Token ", "bearer ", "token "} {
 		lit = strings.TrimPrefix(lit, scheme)
 	}
-	if word == "token" && (len(lit) < 6 || strings.ContainsAny(lit, " ")) {
+	// A lexer compares tokens with keywords; a planted token is long.
+	if word == "token" && (len(lit) < 16 || strings.ContainsAny(lit, " ")) {
 		return false
 	}
 	return true

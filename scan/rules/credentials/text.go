@@ -46,16 +46,57 @@ type comparison struct {
 }
 
 // textComparisons finds every comparison of a string literal with an
-// operand in code (comments already blanked).
+// operand in code (comments already blanked), on the lines that could
+// hold one that matters: a quote, a comparison, and an authentication
+// word or a request header read within the ten lines before.
 func (c *collector) textComparisons(code []byte) []comparison {
 	var out []comparison
-	for _, m := range binOpLitRe.FindAllSubmatchIndex(code, -1) {
+	lower := asciiLower(code)
+	lastHeader := -100
+	ln := 0
+	eachLine(code, func(ls int, line []byte) {
+		ln++
+		low := lower[ls : ls+len(line)]
+		if containsAny(low, "http_", "agent", "header", "x-") && headerRefRe.Match(line) {
+			lastHeader = ln
+		}
+		if !containsAny(line, `"`, "'", "`") ||
+			!containsAny(low, "==", "!=", "equal", "cmp", "strstr", "strcasestr", "includes", "with", "contains", "prefix", "suffix", "compare_digest", "timingsafe") ||
+			!(ln-lastHeader <= 10 || containsAny(low, authKeywords...)) {
+			return
+		}
+		out = append(out, c.lineComparisons(code, ls, line)...)
+	})
+	return out
+}
+
+// authKeywords are the lower-case fragments every authentication word
+// contains: the line-level pre-filter of GB0101.
+var authKeywords = []string{"pass", "pwd", "token", "secret", "key", "auth", "user", "uname", "login", "cred", "agent", "x-", "http_"}
+
+// shift moves a submatch index slice from line to file offsets.
+func shift(m []int, off int) []int {
+	for i := range m {
+		if m[i] >= 0 {
+			m[i] += off
+		}
+	}
+	return m
+}
+
+// lineComparisons finds the comparisons on one line starting at ls.
+func (c *collector) lineComparisons(code []byte, ls int, line []byte) []comparison {
+	var out []comparison
+	for _, m := range binOpLitRe.FindAllSubmatchIndex(line, -1) {
+		m = shift(m, ls)
 		out = append(out, mkCmp(code, m[0], m[1], m[4], m[5], string(code[m[2]:m[3]]), "", false))
 	}
-	for _, m := range binLitOpRe.FindAllSubmatchIndex(code, -1) {
+	for _, m := range binLitOpRe.FindAllSubmatchIndex(line, -1) {
+		m = shift(m, ls)
 		out = append(out, mkCmp(code, m[0], m[1], m[2], m[3], string(code[m[4]:m[5]]), "", false))
 	}
-	for _, m := range cmpCallRe.FindAllSubmatchIndex(code, -1) {
+	for _, m := range cmpCallRe.FindAllSubmatchIndex(line, -1) {
+		m = shift(m, ls)
 		fn := string(code[m[4]:m[5]])
 		open := m[1] - 1
 		closeAt := matchParen(code, open, 400)
@@ -289,11 +330,17 @@ var (
 )
 
 func (c *collector) assignText(code []byte) {
-	for _, re := range []*regexp.Regexp{assignRe, defineRe} {
-		for _, m := range re.FindAllSubmatchIndex(code, -1) {
-			c.assignment(m[2], m[5], string(code[m[2]:m[3]]), m[4], m[5])
+	eachLine(code, func(ls int, line []byte) {
+		if !containsAny(line, `"`, "'", "`") || !containsAny(asciiLower(line), "pass", "pwd", "secret", "token", "key", "cred") {
+			return
 		}
-	}
+		for _, re := range []*regexp.Regexp{assignRe, defineRe} {
+			for _, m := range re.FindAllSubmatchIndex(line, -1) {
+				m = shift(m, ls)
+				c.assignment(m[2], m[5], string(code[m[2]:m[3]]), m[4], m[5])
+			}
+		}
+	})
 }
 
 // secretLast are the final words of a name that holds a secret; the whole
@@ -325,6 +372,8 @@ var (
 	placeholderRe = regexp.MustCompile(`(?i)^(?:change_?me|changeit|password\d*|passw0rd|pass|secret|x{3,}|\*{3,}|example|test|testing|dummy|placeholder|todo|fixme|replace_?me|your[_-].*|<.*>|\.{3,}|default|sample|fake|foo|bar|foobar|redacted)$`)
 	sentenceRe    = regexp.MustCompile(`^[A-Za-z][\w'’]*(?:[ ,]+[\w'’]+)+[ .:!?]*$`)
 	envNameRe     = regexp.MustCompile(`^[A-Z][A-Z0-9_]*_[A-Z0-9_]+$`)
+	alnumRe       = regexp.MustCompile(`[A-Za-z0-9]`)
+	colourRe      = regexp.MustCompile(`^(?:(?:bold|italic|underline|bg:|border:|no\w*)\s*)*#[0-9a-fA-F]{3,8}\b`)
 	templateRe    = regexp.MustCompile(`%[-\d.]*[sdvq]|\{\{|\$\{|\$\(|\{\w*\}`)
 )
 
@@ -352,11 +401,21 @@ func (c *collector) assignment(start, end int, name string, litFrom, litTo int) 
 // sometimes ship as the real default; anything else is high.
 func secretValue(name, val string) (glassbox.Severity, bool) {
 	v := strings.TrimSpace(val)
-	if len([]rune(v)) < 3 || sentenceRe.MatchString(v) || envNameRe.MatchString(v) || templateRe.MatchString(v) ||
+	if len([]rune(v)) < 3 || sentenceRe.MatchString(v) || !alnumRe.MatchString(v) || colourRe.MatchString(v) ||
+		strings.ContainsAny(v, "\x1b\x00\r\n") || boringLiterals[strings.ToLower(v)] || envNameRe.MatchString(v) || templateRe.MatchString(v) ||
 		strings.HasPrefix(v, "/") || strings.Contains(v, "://") {
 		return "", false
 	}
-	if placeholderRe.MatchString(v) || strings.EqualFold(strings.Join(words(v), ""), strings.Join(words(name), "")) {
+	if placeholderRe.MatchString(v) {
+		return glassbox.SeverityMedium, true
+	}
+	// A value that contains the name's own last word is the name of the
+	// field, the OID or the form input ("challengePassword",
+	// "use-credentials"), not a secret.
+	if w := words(name); len(w) > 0 && strings.Contains(strings.ToLower(v), w[len(w)-1]) {
+		return "", false
+	}
+	if strings.EqualFold(strings.Join(words(v), ""), strings.Join(words(name), "")) {
 		return glassbox.SeverityMedium, true
 	}
 	return glassbox.SeverityHigh, true

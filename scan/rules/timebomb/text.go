@@ -47,17 +47,45 @@ var (
 	dateLitRe  = regexp.MustCompile(`^(?:` + datePat + `)$`)
 )
 
-// text reports GB0401 outside Go.
+// nowKeywords are fragments every current-time expression contains.
+var nowKeywords = []string{"time(", "time.time", "Date", "Millis", "now", "Now", "today"}
+
+// text reports GB0401 outside Go. Each pattern runs only on the lines a
+// keyword test selects, so large generated files stay cheap.
 func (c *collector) text(code []byte) {
-	nowVars, dateVars := map[string]bool{}, map[string]bool{}
-	for _, m := range nowAssignRe.FindAllSubmatch(code, -1) {
-		nowVars[string(m[1])] = true
+	type line struct {
+		start int
+		text  []byte
 	}
-	for _, m := range dateAssignRe.FindAllSubmatch(code, -1) {
-		if v := string(m[1]); !nowVars[v] {
-			dateVars[v] = true
+	var lines []line
+	eachLine(code, func(ls int, l []byte) { lines = append(lines, line{ls, l}) })
+	each := func(re *regexp.Regexp, keep func([]byte) bool, fn func(m []int)) {
+		for _, l := range lines {
+			if !keep(l.text) {
+				continue
+			}
+			for _, m := range re.FindAllSubmatchIndex(l.text, -1) {
+				fn(shift(m, l.start))
+			}
 		}
 	}
+	hasNow := func(l []byte) bool { return containsAny(l, nowKeywords...) }
+	nowVars, dateVars := map[string]bool{}, map[string]bool{}
+	each(nowAssignRe, hasNow, func(m []int) { nowVars[string(code[m[2]:m[3]])] = true })
+	each(dateAssignRe, func(l []byte) bool {
+		return containsAny(l, "Date", "date", "Instant", "strtotime", "mktime") || longNumber(l)
+	}, func(m []int) {
+		if v := string(code[m[2]:m[3]]); !nowVars[v] {
+			dateVars[v] = true
+		}
+	})
+	var varNames []string
+	for v := range nowVars {
+		varNames = append(varNames, v)
+	}
+	// A comparison needs the current time on its line, as an expression
+	// or a variable holding it.
+	hasNowOrVar := func(l []byte) bool { return hasNow(l) || containsAny(l, varNames...) }
 	isNow := func(s string) bool { return nowRe.MatchString(s) || nowVars[s] }
 	isDate := func(s string) bool {
 		if dateVars[s] || dateLitRe.MatchString(s) {
@@ -67,35 +95,62 @@ func (c *collector) text(code []byte) {
 		return err == nil && v >= 1_000_000_000
 	}
 	pair := func(re *regexp.Regexp, nowGroup, dateGroup int) {
-		for _, m := range re.FindAllSubmatchIndex(code, -1) {
+		each(re, hasNowOrVar, func(m []int) {
 			now, date := string(code[m[2*nowGroup]:m[2*nowGroup+1]]), string(code[m[2*dateGroup]:m[2*dateGroup+1]])
 			if isNow(now) && isDate(date) {
 				c.gate(code, m[0], m[1], "the current time "+now+" is compared with the literal instant "+shorten(date))
 			}
-		}
+		})
 	}
 	pair(fwdRe, 1, 2)
 	pair(revRe, 2, 1)
 	pair(methodRe, 1, 2)
-	for _, m := range tmYearRe.FindAllSubmatchIndex(code, -1) {
+	each(tmYearRe, func(l []byte) bool { return bytes.Contains(l, []byte("tm_year")) }, func(m []int) {
 		v, _ := strconv.Atoi(string(code[m[4]:m[5]]))
 		// tm_year counts from 1900: 125 is 2025.
 		if m[2] < 0 && v >= 100 && v <= 300 || m[2] >= 0 && v >= 2000 && v <= 2200 {
 			c.gate(code, m[0], m[1], "the current year (tm_year) is compared with the literal "+string(code[m[4]:m[5]]))
 		}
-	}
-	for _, m := range yearRe.FindAllSubmatchIndex(code, -1) {
+	})
+	each(yearRe, func(l []byte) bool { return containsAny(l, "ear") && hasNowOrVar(l) }, func(m []int) {
 		if isNow(string(code[m[2]:m[3]])) && year(code[m[4]:m[5]]) {
 			c.gate(code, m[0], m[1], "the current year is compared with the literal "+string(code[m[4]:m[5]]))
 		}
-	}
+	})
 	for _, re := range []*regexp.Regexp{phpYearRe, javaYearRe} {
-		for _, m := range re.FindAllSubmatchIndex(code, -1) {
+		each(re, func(l []byte) bool { return containsAny(l, "date(", "YEAR") }, func(m []int) {
 			if year(code[m[2]:m[3]]) {
 				c.gate(code, m[0], m[1], "the current year is compared with the literal "+string(code[m[2]:m[3]]))
 			}
+		})
+	}
+}
+
+// longNumber reports whether l has a run of ten or more digits: a Unix
+// timestamp, in seconds or milliseconds.
+func longNumber(l []byte) bool {
+	run := 0
+	for _, c := range l {
+		if c >= '0' && c <= '9' {
+			run++
+			if run >= 10 {
+				return true
+			}
+		} else if c != '_' {
+			run = 0
 		}
 	}
+	return false
+}
+
+// shift moves a submatch index slice from line to file offsets.
+func shift(m []int, off int) []int {
+	for i := range m {
+		if m[i] >= 0 {
+			m[i] += off
+		}
+	}
+	return m
 }
 
 func year(b []byte) bool {
