@@ -149,7 +149,9 @@ func Scan(ctx context.Context, o ScanOptions) (*ScanReport, error) {
 		logf("gitleaks not timed: %s", why)
 		return rep, nil
 	}
-	args := []string{"dir", "--no-banner", "--exit-code", "0", "--report-path", os.DevNull, o.Tree}
+	// gitleaks infers the report format from the file name, and /dev/null
+	// has none: without --report-format it refuses to start.
+	args := []string{"dir", "--no-banner", "--exit-code", "0", "--report-format", "json", "--report-path", os.DevNull, o.Tree}
 	m, err := measure("gitleaks dir", "gitleaks "+strings.Join(args, " "), func() error {
 		cmd := exec.CommandContext(ctx, gitleaks, args...)
 		if b, err := cmd.CombinedOutput(); err != nil {
