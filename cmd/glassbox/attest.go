@@ -157,6 +157,17 @@ func hashFile(path string) (glassbox.Digest, error) {
 
 // writeFileAtomic writes data to path through a temporary file beside it.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	// A rename would replace a device or FIFO (say /dev/null, as root) with
+	// a regular file: write to those in place.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return glassbox.Errorf(glassbox.EINVALID, "write %s: it is a directory", path)
+		}
+		if err := os.WriteFile(path, data, mode); err != nil {
+			return glassbox.Errorf(glassbox.EINVALID, "write %s: %w", path, err)
+		}
+		return nil
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return glassbox.Errorf(glassbox.EINVALID, "write %s: %w", path, err)
