@@ -149,9 +149,15 @@ func Scan(ctx context.Context, o ScanOptions) (*ScanReport, error) {
 		logf("gitleaks not timed: %s", why)
 		return rep, nil
 	}
-	// gitleaks infers the report format from the file name, and /dev/null
-	// has none: without --report-format it refuses to start.
-	args := []string{"dir", "--no-banner", "--exit-code", "0", "--report-format", "json", "--report-path", os.DevNull, o.Tree}
+	// The report goes to a file of our own: run as root, gitleaks given
+	// /dev/null as its report path replaces the device with a regular file.
+	report, err := os.CreateTemp("", "gitleaks-report-*.json")
+	if err != nil {
+		return nil, err
+	}
+	report.Close()
+	defer os.Remove(report.Name())
+	args := []string{"dir", "--no-banner", "--exit-code", "0", "--report-format", "json", "--report-path", report.Name(), o.Tree}
 	m, err := measure("gitleaks dir", "gitleaks "+strings.Join(args, " "), func() error {
 		cmd := exec.CommandContext(ctx, gitleaks, args...)
 		if b, err := cmd.CombinedOutput(); err != nil {
