@@ -20,10 +20,13 @@ func TestEveryFamilyIsLinked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	families := 0
 	for _, e := range entries {
-		if !e.IsDir() || e.Name() == "all" {
+		// internal/ holds what families share, not a family.
+		if !e.IsDir() || e.Name() == "all" || e.Name() == "internal" {
 			continue
 		}
+		families++
 		if !strings.Contains(string(src), `"glassbox.dev/scan/rules/`+e.Name()+`"`) {
 			t.Errorf("scan/rules/%s is not imported by all.go", e.Name())
 		}
@@ -37,7 +40,7 @@ func TestEveryFamilyIsLinked(t *testing.T) {
 			seen[r.ID] = true
 		}
 	}
-	if len(scan.Analyzers()) < len(entries)-1 {
-		t.Errorf("%d analysers registered for %d families", len(scan.Analyzers()), len(entries)-1)
+	if len(scan.Analyzers()) < families {
+		t.Errorf("%d analysers registered for %d families", len(scan.Analyzers()), families)
 	}
 }

@@ -1,157 +1,26 @@
 package credentials
 
 import (
-	"bytes"
-	"strconv"
 	"strings"
 
-	"glassbox.dev"
-	"glassbox.dev/scan"
+	"glassbox.dev/scan/rules/internal/rulekit"
 )
 
-// collector accumulates one file's findings, deduplicating by rule and
-// start offset so overlapping patterns report a place once.
-type collector struct {
-	f    *scan.File
-	out  []glassbox.Finding
-	seen map[string]bool
-}
+// collector is the shared finding collector, with this package's rules
+// as its methods.
+type collector struct{ rulekit.Collector }
 
-// add records a finding for content[start:end]. redactFrom/redactTo, when
-// redactTo > redactFrom, is the range of a secret-looking literal's
-// content inside the match, which the snippet shortens to its first two
-// characters so the report does not republish the secret.
-func (c *collector) add(r scan.Rule, sev glassbox.Severity, start, end, redactFrom, redactTo int, msg string) {
-	n := len(c.f.Content)
-	start = clamp(start, 0, n)
-	end = clamp(end, start, n)
-	key := r.ID + ":" + strconv.Itoa(start)
-	if c.seen == nil {
-		c.seen = map[string]bool{}
-	}
-	if c.seen[key] {
-		return
-	}
-	c.seen[key] = true
-	if c.f.Test {
-		// Test code is full of fixtures that look like what they test;
-		// keep it visible but out of the way.
-		sev = glassbox.SeverityLow
-		msg += " in test code"
-	}
-	text := c.f.Content[start:end]
-	if redactTo > redactFrom && redactFrom >= start && redactTo <= end {
-		text = []byte(string(c.f.Content[start:redactFrom]) + redact(string(c.f.Content[redactFrom:redactTo])) + string(c.f.Content[redactTo:end]))
-	}
-	c.out = append(c.out, glassbox.Finding{
-		RuleID:      r.ID,
-		Rule:        r.Name,
-		Family:      r.Family,
-		Severity:    sev,
-		Message:     msg + ".",
-		Explanation: r.Explanation,
-		Path:        c.f.Path,
-		Region:      c.f.RegionOf(start, end),
-		Snippet:     snippet(text),
-	})
-}
-
-// redact keeps the first two characters of a secret: enough to recognise
-// it in the source, not enough to use it.
-func redact(s string) string {
-	r := []rune(s)
-	if len(r) <= 2 {
-		return s
-	}
-	return string(r[:2]) + "…"
-}
-
-func clamp(v, lo, hi int) int {
-	if v < lo {
-		return lo
-	}
-	if v > hi {
-		return hi
-	}
-	return v
-}
-
-// snippet keeps the first line of the match, at most 160 bytes of it.
-func snippet(b []byte) string {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		b = b[:i]
-	}
-	s := strings.TrimSpace(string(b))
-	if len(s) > 160 {
-		s = s[:160] + "…"
-	}
-	if s == "" {
-		s = "…"
-	}
-	return s
-}
-
-// blankComments returns a copy of src with comments replaced by spaces
-// (newlines kept), so byte offsets still match src but text in comments —
-// documentation, commented-out code — cannot match a rule. String
-// literals are skipped whole so a "//" or "#" inside one is not taken for
-// a comment.
-func blankComments(src []byte, lang string) []byte {
-	out := make([]byte, len(src))
-	copy(out, src)
-	slash := lang != "python" && lang != "shell"
-	hash := lang == "python" || lang == "shell" || lang == "php"
-	n := len(out)
-	for i := 0; i < n; {
-		c := out[i]
-		switch {
-		case c == '"' || c == '\'' || c == '`':
-			i++
-			for i < n && out[i] != c {
-				if out[i] == '\\' {
-					i++
-				} else if out[i] == '\n' && c != '`' {
-					break
-				}
-				i++
-			}
-			i++
-		case slash && c == '/' && i+1 < n && out[i+1] == '/', hash && c == '#':
-			for i < n && out[i] != '\n' {
-				out[i] = ' '
-				i++
-			}
-		case slash && c == '/' && i+1 < n && out[i+1] == '*':
-			for i < n && !(out[i] == '*' && i+1 < n && out[i+1] == '/') {
-				if out[i] != '\n' {
-					out[i] = ' '
-				}
-				i++
-			}
-			for k := 0; k < 2 && i < n; k++ {
-				out[i] = ' '
-				i++
-			}
-		default:
-			i++
-		}
-	}
-	return out
-}
-
-// lineEnd returns the offset just past the n-th newline after off (or the
-// end of b): the end of a window of n lines starting at off's line.
-func lineEnd(b []byte, off, n int) int {
-	off = clamp(off, 0, len(b))
-	for ; n > 0; n-- {
-		i := bytes.IndexByte(b[off:], '\n')
-		if i < 0 {
-			return len(b)
-		}
-		off += i + 1
-	}
-	return off
-}
+// The shared helpers under the names this package's code uses.
+var (
+	redact        = rulekit.Redact
+	clamp         = rulekit.Clamp
+	snippet       = rulekit.Snippet
+	blankComments = rulekit.BlankComments
+	lineEnd       = rulekit.LineEnd
+	eachLine      = rulekit.EachLine
+	asciiLower    = rulekit.ASCIILower
+	containsAny   = rulekit.ContainsAny
+)
 
 // words splits identifiers and header names into lower-case words:
 // camelCase, snake_case, kebab-case and dotted paths all split, so
@@ -186,42 +55,4 @@ func words(s string) []string {
 	}
 	flush()
 	return out
-}
-
-// eachLine calls fn with the offset and text (without the newline) of
-// every line of b. Rules run their regular expressions line by line, and
-// only on lines a cheap keyword test selects, which keeps a megabyte of
-// generated or minified code from costing seconds.
-func eachLine(b []byte, fn func(start int, line []byte)) {
-	for off := 0; off < len(b); {
-		i := bytes.IndexByte(b[off:], '\n')
-		if i < 0 {
-			fn(off, b[off:])
-			return
-		}
-		fn(off, b[off:off+i])
-		off += i + 1
-	}
-}
-
-// asciiLower lower-cases ASCII letters only, so offsets are unchanged.
-func asciiLower(b []byte) []byte {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out[i] = c
-	}
-	return out
-}
-
-// containsAny reports whether b contains any of the keywords.
-func containsAny(b []byte, kws ...string) bool {
-	for _, k := range kws {
-		if bytes.Contains(b, []byte(k)) {
-			return true
-		}
-	}
-	return false
 }

@@ -12,6 +12,7 @@ package credentials
 
 import (
 	"bytes"
+	"glassbox.dev/scan/rules/internal/rulekit"
 	"regexp"
 	"strings"
 
@@ -105,7 +106,7 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 			}
 		}()
 	}
-	c := &collector{f: f}
+	c := &collector{rulekit.Collector{F: f}}
 	code := blankComments(f.Content, f.Lang)
 	cmps := c.textComparisons(code)
 	if f.Lang == "go" {
@@ -119,7 +120,7 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 	if f.Lang != "shell" {
 		c.headerBackdoor(code, cmps)
 	}
-	return c.out
+	return c.Out
 }
 
 // recoverPanics is turned off by the fuzz test, so that a panic is a

@@ -10,7 +10,7 @@ import (
 // knows an operand from a literal without guessing. Files that do not
 // parse are left to nothing: the compiler rejects them anyway.
 func (c *collector) goRules() {
-	file, fset, err := c.f.Go()
+	file, fset, err := c.F.Go()
 	if err != nil || file == nil {
 		return
 	}
@@ -24,7 +24,7 @@ func (c *collector) goRules() {
 		}
 		return tf.Offset(p)
 	}
-	src := c.f.Content
+	src := c.F.Content
 	text := func(n ast.Node) string {
 		s, e := off(n.Pos()), off(n.End())
 		if s < 0 || e < s || e > len(src) {

@@ -258,14 +258,14 @@ func (c *collector) magic(window []byte, start, end, litFrom, litTo int, lit, op
 	if len(window) > 2000 {
 		window = window[:2000]
 	}
-	if grantRe.Match(window) && bytes.Count(c.f.Content, []byte(lit)) <= 1 {
+	if grantRe.Match(window) && bytes.Count(c.F.Content, []byte(lit)) <= 1 {
 		sev = glassbox.SeverityCritical
 	}
 	what := "authentication input"
 	if header {
 		what = "request header"
 	}
-	c.add(RuleMagicValue, sev, start, end, litFrom, litTo,
+	c.Add(RuleMagicValue, sev, start, end, litFrom, litTo,
 		what+" "+shorten(operand)+" is compared with the literal "+strconv.Quote(redact(lit)))
 }
 
@@ -302,7 +302,7 @@ func (c *collector) headerBackdoor(code []byte, cmps []comparison) {
 		if ex == nil {
 			continue
 		}
-		c.add(RuleHeaderBackdoor, glassbox.SeverityCritical, m.start, m.end, m.litFrom, m.litTo,
+		c.Add(RuleHeaderBackdoor, glassbox.SeverityCritical, m.start, m.end, m.litFrom, m.litTo,
 			"request header "+strings.Trim(string(h), `"'`)+" is compared with the literal "+strconv.Quote(redact(m.lit))+
 				" and then "+strings.TrimSpace(strings.TrimRight(strings.TrimLeft(string(ex), "(.=!&| \t\n;{}"), "( \t"))+" runs")
 	}
@@ -384,13 +384,13 @@ func (c *collector) assignment(start, end int, name string, litFrom, litTo int) 
 	if !secretName(name) {
 		return
 	}
-	q := c.f.Content[litFrom:litTo]
+	q := c.F.Content[litFrom:litTo]
 	if len(q) < 2 {
 		return
 	}
 	val := unescape(string(q[1 : len(q)-1]))
 	if sev, ok := secretValue(name, val); ok {
-		c.add(RuleHardcodedPassword, sev, start, end, litFrom+1, litTo-1,
+		c.Add(RuleHardcodedPassword, sev, start, end, litFrom+1, litTo-1,
 			name+" is assigned the hard-coded literal "+strconv.Quote(redact(val)))
 	}
 }

@@ -10,6 +10,7 @@ package privilege
 
 import (
 	"bytes"
+	"glassbox.dev/scan/rules/internal/rulekit"
 	"regexp"
 	"strings"
 
@@ -90,7 +91,7 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 			}
 		}()
 	}
-	c := &collector{f: f}
+	c := &collector{rulekit.Collector{F: f}}
 	code := blankComments(f.Content, f.Lang)
 	// Minified bundles assign inside conditions by design (a=b&&(c=d));
 	// their source, not the bundle, is where such a bug is reviewed.
@@ -100,7 +101,7 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 	if setuidLangs[f.Lang] {
 		c.setuidZero(code)
 	}
-	return c.out
+	return c.Out
 }
 
 func mayMatch(b []byte) bool {
@@ -164,10 +165,10 @@ func (c *collector) assignInCondition(code []byte) {
 			}
 			re := i + 1 + rm[3]
 			if grantLitRe.MatchString(rhs) {
-				c.add(RuleAssignInCondition, glassbox.SeverityCritical, ls, re, 0, 0,
+				c.Add(RuleAssignInCondition, glassbox.SeverityCritical, ls, re, 0, 0,
 					"the condition assigns "+rhs+" to "+lhs+" (\""+lhs+" = "+rhs+"\") where a comparison belongs, granting the privilege instead of checking it")
 			} else {
-				c.add(RuleAssignInCondition, glassbox.SeverityHigh, ls, re, 0, 0,
+				c.Add(RuleAssignInCondition, glassbox.SeverityHigh, ls, re, 0, 0,
 					"the condition assigns "+rhs+" to the privilege variable "+lhs+" where a comparison may belong")
 			}
 		}
@@ -281,7 +282,7 @@ func (c *collector) setuidZero(code []byte) {
 		return
 	}
 	var heads [][]int
-	switch c.f.Lang {
+	switch c.F.Lang {
 	case "go":
 		heads = goFuncRe.FindAllSubmatchIndex(code, -1)
 	case "python":
@@ -306,7 +307,7 @@ func (c *collector) setuidZero(code []byte) {
 			continue
 		}
 		call := string(code[m[2]:m[3]])
-		c.add(RuleSetuidZero, glassbox.SeverityMedium, m[0], m[1], 0, 0,
+		c.Add(RuleSetuidZero, glassbox.SeverityMedium, m[0], m[1], 0, 0,
 			call+"(0) makes the process root inside "+fn+", which is not start-up code")
 	}
 }

@@ -12,7 +12,7 @@ import (
 // with time.Date/time.Unix of literals (or a variable assigned one), its
 // Unix() with a timestamp literal, or its Year() with a year literal.
 func (c *collector) goRules() {
-	file, fset, err := c.f.Go()
+	file, fset, err := c.F.Go()
 	if err != nil || file == nil {
 		return
 	}
@@ -20,7 +20,7 @@ func (c *collector) goRules() {
 	if tf == nil {
 		return
 	}
-	src := c.f.Content
+	src := c.F.Content
 	off := func(p token.Pos) int {
 		if !p.IsValid() || int(p) < tf.Base() || int(p) > tf.Base()+tf.Size() {
 			return -1
@@ -80,7 +80,7 @@ func (c *collector) goRules() {
 				break
 			}
 		}
-		c.add(RuleDateGate, sev, s, e, 0, 0, what)
+		c.Add(RuleDateGate, sev, s, e, 0, 0, what)
 	}
 	ast.Inspect(file, func(n ast.Node) bool {
 		if n == nil {

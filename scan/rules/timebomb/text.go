@@ -161,12 +161,12 @@ func year(b []byte) bool {
 // gate reports one comparison, medium if what it guards only logs.
 func (c *collector) gate(code []byte, start, end int, msg string) {
 	var sev glassbox.Severity
-	if c.f.Lang == "python" {
+	if c.F.Lang == "python" {
 		sev = grade(pyBlock(code, start, end))
 	} else {
 		sev = grade(braceBlock(code, end))
 	}
-	c.add(RuleDateGate, sev, start, end, 0, 0, msg)
+	c.Add(RuleDateGate, sev, start, end, 0, 0, msg)
 }
 
 // braceBlock returns the block or single statement following the

@@ -10,6 +10,7 @@ package timebomb
 
 import (
 	"bytes"
+	"glassbox.dev/scan/rules/internal/rulekit"
 	"regexp"
 	"strings"
 
@@ -72,13 +73,13 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 			}
 		}()
 	}
-	c := &collector{f: f}
+	c := &collector{rulekit.Collector{F: f}}
 	if f.Lang == "go" {
 		c.goRules()
 	} else {
 		c.text(blankComments(f.Content, f.Lang))
 	}
-	return c.out
+	return c.Out
 }
 
 func mayMatch(b []byte) bool {
