@@ -1,10 +1,10 @@
 package buildtamper
 
 import (
+	"glassbox.dev/scan/rules/internal/ruletest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"glassbox.dev"
@@ -12,107 +12,7 @@ import (
 )
 
 // file builds a scan.File the way the engine would for a path.
-func file(path string, content []byte) *scan.File {
-	return &scan.File{Path: path, Content: content, Lang: scan.Language(path), Test: scan.IsTestPath(path)}
-}
-
-// corpusCase is one example of the corpus: the files it consists of, by
-// the path the engine would see them at.
-type corpusCase struct {
-	name  string
-	files map[string][]byte
-}
-
-// loadCorpus reads testdata/<kind>. A plain file is one example seen at
-// its own name with any "GBxxxx_" prefix removed; a directory is one
-// example whose files are seen at their paths inside it, so examples can
-// be Makefiles, package.json files or live under tests/.
-func loadCorpus(t *testing.T, kind string) []corpusCase {
-	t.Helper()
-	entries, err := os.ReadDir(filepath.Join("testdata", kind))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []corpusCase
-	for _, e := range entries {
-		root := filepath.Join("testdata", kind, e.Name())
-		c := corpusCase{name: e.Name(), files: map[string][]byte{}}
-		if !e.IsDir() {
-			b, err := os.ReadFile(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			name := e.Name()
-			if strings.HasPrefix(name, "GB") && strings.Contains(name, "_") {
-				name = strings.SplitN(name, "_", 2)[1]
-			}
-			c.files[name] = b
-		} else {
-			err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return err
-				}
-				b, err := os.ReadFile(p)
-				if err != nil {
-					return err
-				}
-				rel, _ := filepath.Rel(root, p)
-				c.files[filepath.ToSlash(rel)] = b
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		cases = append(cases, c)
-	}
-	return cases
-}
-
-// TestCorpus is the specification by example: every example under
-// testdata/positive is named RULEID_description and must yield at least
-// one finding of that rule; every example under testdata/negative must
-// yield none at all.
-func TestCorpus(t *testing.T) {
-	a := New()
-	pos, neg := loadCorpus(t, "positive"), loadCorpus(t, "negative")
-	hits, fps := 0, 0
-	for _, c := range pos {
-		want := strings.SplitN(c.name, "_", 2)[0]
-		found := false
-		for p, b := range c.files {
-			for _, f := range a.Analyze(file(p, b)) {
-				checkShape(t, c.name+"/"+p, f)
-				if f.RuleID == want {
-					found = true
-				}
-				t.Logf("%s: %s %s %s %d:%d %q", c.name, f.RuleID, f.Severity, f.Message, f.Region.StartLine, f.Region.StartColumn, f.Snippet)
-			}
-		}
-		if found {
-			hits++
-		} else {
-			t.Errorf("%s: no %s finding", c.name, want)
-		}
-	}
-	for _, c := range neg {
-		for p, b := range c.files {
-			for _, f := range a.Analyze(file(p, b)) {
-				fps++
-				t.Errorf("%s/%s: false positive %s %s at %d:%d %q", c.name, p, f.RuleID, f.Message, f.Region.StartLine, f.Region.StartColumn, f.Snippet)
-			}
-		}
-	}
-	t.Logf("recall %d/%d positives, %d false positives on %d negatives", hits, len(pos), fps, len(neg))
-}
-
-// checkShape asserts what every finding must carry.
-func checkShape(t *testing.T, where string, f glassbox.Finding) {
-	t.Helper()
-	if f.RuleID == "" || f.Message == "" || f.Severity.Rank() < 0 || f.Region.StartLine < 1 || f.Region.StartColumn < 1 || f.Snippet == "" {
-		t.Errorf("%s: malformed finding %+v", where, f)
-	}
-}
+func file(path string, content []byte) *scan.File { return ruletest.File(path, content) }
 
 // TestSpecifics pins down severities and the boundaries of each rule.
 func TestSpecifics(t *testing.T) {
@@ -169,26 +69,6 @@ func TestRules(t *testing.T) {
 	}
 }
 
-// TestConcurrent runs the analyser on the corpus from many goroutines;
-// run it with -race.
-func TestConcurrent(t *testing.T) {
-	a := New()
-	cases := append(loadCorpus(t, "positive"), loadCorpus(t, "negative")...)
-	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, c := range cases {
-				for p, b := range c.files {
-					a.Analyze(file(p, b))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 // FuzzAnalyze checks that no input makes the analyser panic and that
 // every finding's region lies inside the file.
 func FuzzAnalyze(f *testing.F) {
@@ -211,7 +91,7 @@ func FuzzAnalyze(f *testing.F) {
 // BenchmarkGOROOT measures throughput on the Go source tree, a large body
 // of ordinary code with a few real fixtures.
 func BenchmarkGOROOT(b *testing.B) {
-	files := gorootFiles(b)
+	files := ruletest.GOROOTFiles(b)
 	var total int64
 	for _, f := range files {
 		total += int64(len(f.Content))
@@ -226,30 +106,6 @@ func BenchmarkGOROOT(b *testing.B) {
 	}
 }
 
-func gorootFiles(b *testing.B) []*scan.File {
-	if b == nil {
-		b = &testing.B{}
-	}
-	root := filepath.Join(os.Getenv("GOROOT_FOR_BENCH"))
-	if root == "" {
-		b.Skip("set GOROOT_FOR_BENCH to a source tree, e.g. $(go env GOROOT)/src")
-	}
-	var files []*scan.File
-	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !d.Type().IsRegular() {
-			return nil
-		}
-		c, err := os.ReadFile(p)
-		if err != nil || len(c) > 8<<20 {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		files = append(files, file(filepath.ToSlash(rel), c))
-		return nil
-	})
-	return files
-}
-
 // TestGOROOTReport lists what the analyser finds in a real source tree
 // outside test code, where everything it finds is a false positive or a
 // discovery; it runs only when GOROOT_FOR_BENCH is set.
@@ -259,7 +115,7 @@ func TestGOROOTReport(t *testing.T) {
 	}
 	a := New()
 	counts := map[string]int{}
-	for _, f := range gorootFiles(nil) {
+	for _, f := range ruletest.GOROOTFiles(t) {
 		for _, fd := range a.Analyze(f) {
 			counts[fd.RuleID+" "+string(fd.Severity)]++
 			if !f.Test {
@@ -269,3 +125,9 @@ func TestGOROOTReport(t *testing.T) {
 	}
 	t.Logf("findings by rule and severity: %v", counts)
 }
+
+// TestCorpus is the specification by example (see ruletest.Corpus).
+func TestCorpus(t *testing.T) { ruletest.Corpus(t, New(), ruletest.AsNamed) }
+
+// TestConcurrent runs the analyser from many goroutines (run with -race).
+func TestConcurrent(t *testing.T) { ruletest.Concurrent(t, New(), ruletest.AsNamed) }

@@ -1,10 +1,10 @@
 package privilege
 
 import (
+	"glassbox.dev/scan/rules/internal/ruletest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"glassbox.dev"
@@ -12,65 +12,7 @@ import (
 )
 
 // file builds a scan.File as the engine would, with Lang from the name.
-func file(path, content string) *scan.File {
-	return &scan.File{Path: path, Content: []byte(content), Lang: scan.Language(path), Test: scan.IsTestPath(path)}
-}
-
-// TestCorpus is the specification by example: every file under
-// testdata/positive is named RULEID_description.ext and must yield at
-// least one finding of that rule; every file under testdata/negative must
-// yield none. Recall and false positives are logged.
-func TestCorpus(t *testing.T) {
-	a := New()
-	pos, _ := filepath.Glob("testdata/positive/*")
-	neg, _ := filepath.Glob("testdata/negative/*")
-	if len(pos) == 0 || len(neg) == 0 {
-		t.Fatal("no corpus")
-	}
-	hits := 0
-	for _, p := range pos {
-		want := strings.SplitN(filepath.Base(p), "_", 2)[0]
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The engine would mark testdata as test code; the corpus stands
-		// for production code, so it is scanned under its base name.
-		fs := a.Analyze(file("src/"+filepath.Base(p), string(b)))
-		ok := false
-		for _, f := range fs {
-			checkShape(t, p, f)
-			if f.RuleID == want {
-				ok = true
-			}
-		}
-		if ok {
-			hits++
-		} else {
-			t.Errorf("%s: want a %s finding, got %v", p, want, fs)
-		}
-	}
-	fps := 0
-	for _, p := range neg {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range a.Analyze(file("src/"+filepath.Base(p), string(b))) {
-			fps++
-			t.Errorf("%s: false positive %s %q at %d:%d", p, f.RuleID, f.Snippet, f.Region.StartLine, f.Region.StartColumn)
-		}
-	}
-	t.Logf("recall %d/%d positive files; %d false positives in %d negative files", hits, len(pos), fps, len(neg))
-}
-
-// checkShape asserts what every finding must carry.
-func checkShape(t *testing.T, where string, f glassbox.Finding) {
-	t.Helper()
-	if f.RuleID == "" || f.Severity.Rank() < 0 || f.Message == "" || f.Snippet == "" || f.Region.StartLine < 1 || f.Region.EndLine < f.Region.StartLine {
-		t.Errorf("%s: incomplete finding %+v", where, f)
-	}
-}
+func file(path, content string) *scan.File { return ruletest.File(path, []byte(content)) }
 
 // TestSpecifics pins severities and places for the cases that matter.
 func TestSpecifics(t *testing.T) {
@@ -146,24 +88,6 @@ func TestRules(t *testing.T) {
 	}
 }
 
-// TestConcurrent runs the analyser from many goroutines (run with -race).
-func TestConcurrent(t *testing.T) {
-	a := New()
-	paths, _ := filepath.Glob("testdata/*/*")
-	var wg sync.WaitGroup
-	for i := 0; i < 4; i++ {
-		for _, p := range paths {
-			b, _ := os.ReadFile(p)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				a.Analyze(file(filepath.Base(p), string(b)))
-			}()
-		}
-	}
-	wg.Wait()
-}
-
 // FuzzAnalyze checks the analyser never panics, whatever the language.
 func FuzzAnalyze(f *testing.F) {
 	paths, _ := filepath.Glob("testdata/*/*")
@@ -183,3 +107,9 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
+
+// TestCorpus is the specification by example (see ruletest.Corpus).
+func TestCorpus(t *testing.T) { ruletest.Corpus(t, New(), ruletest.AsSource) }
+
+// TestConcurrent runs the analyser from many goroutines (run with -race).
+func TestConcurrent(t *testing.T) { ruletest.Concurrent(t, New(), ruletest.AsSource) }
