@@ -101,46 +101,16 @@ func FuzzAnalyze(f *testing.F) {
 	})
 }
 
-// BenchmarkGOROOT measures throughput on the Go source tree, a large body
-// of ordinary code with a few real fixtures.
-func BenchmarkGOROOT(b *testing.B) {
-	files := ruletest.GOROOTFiles(b)
-	var total int64
-	for _, f := range files {
-		total += int64(len(f.Content))
-	}
-	a := New()
-	b.SetBytes(total)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for _, f := range files {
-			a.Analyze(f)
-		}
-	}
-}
-
-// TestGOROOTReport lists what the analyser finds in a real source tree
-// outside test code, where everything it finds is a false positive or a
-// discovery; it runs only when GOROOT_FOR_BENCH is set.
-func TestGOROOTReport(t *testing.T) {
-	if os.Getenv("GOROOT_FOR_BENCH") == "" {
-		t.Skip("set GOROOT_FOR_BENCH")
-	}
-	a := New()
-	counts := map[string]int{}
-	for _, f := range ruletest.GOROOTFiles(t) {
-		for _, fd := range a.Analyze(f) {
-			counts[fd.RuleID+" "+string(fd.Severity)]++
-			if !f.Test {
-				t.Logf("%s:%d %s %s %q", f.Path, fd.Region.StartLine, fd.RuleID, fd.Message, fd.Snippet)
-			}
-		}
-	}
-	t.Logf("findings by rule and severity: %v", counts)
-}
-
 // TestCorpus is the specification by example (see ruletest.Corpus).
 func TestCorpus(t *testing.T) { ruletest.Corpus(t, New(), ruletest.AsNamed) }
 
 // TestConcurrent runs the analyser from many goroutines (run with -race).
 func TestConcurrent(t *testing.T) { ruletest.Concurrent(t, New(), ruletest.AsNamed) }
+
+// BenchmarkGOROOT measures throughput on the Go source tree
+// (GOROOT_FOR_BENCH=$(go env GOROOT)/src).
+func BenchmarkGOROOT(b *testing.B) { ruletest.Throughput(b, New()) }
+
+// TestGOROOTReport lists what the analyser finds in the Go source tree; it
+// runs only when GOROOT_FOR_BENCH is set.
+func TestGOROOTReport(t *testing.T) { ruletest.Report(t, New()) }

@@ -181,3 +181,35 @@ func GOROOTFiles(tb testing.TB) []*scan.File {
 	})
 	return files
 }
+
+// Throughput benchmarks the analyser on the GOROOT_FOR_BENCH tree.
+func Throughput(b *testing.B, a scan.Analyzer) {
+	files := GOROOTFiles(b)
+	var total int64
+	for _, f := range files {
+		total += int64(len(f.Content))
+	}
+	b.SetBytes(total)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, f := range files {
+			a.Analyze(f)
+		}
+	}
+}
+
+// Report logs what the analyser finds in the GOROOT_FOR_BENCH tree outside
+// test code, where everything it finds is a false positive or a discovery,
+// and the counts by rule and severity.
+func Report(t *testing.T, a scan.Analyzer) {
+	counts := map[string]int{}
+	for _, f := range GOROOTFiles(t) {
+		for _, fd := range a.Analyze(f) {
+			counts[fd.RuleID+" "+string(fd.Severity)]++
+			if !f.Test {
+				t.Logf("%s:%d %s %s %q", f.Path, fd.Region.StartLine, fd.RuleID, fd.Message, fd.Snippet)
+			}
+		}
+	}
+	t.Logf("findings by rule and severity: %v", counts)
+}
