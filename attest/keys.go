@@ -24,6 +24,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"glassbox.dev/internal/atomicfile"
 	"io"
 	"io/fs"
 	"os"
@@ -148,51 +149,13 @@ func GenerateKeys(dir, origin string, force bool) (*KeyFiles, error) {
 	return kf, nil
 }
 
-// writeFileAtomic writes data to a temporary file in path's directory,
-// flushes it to disk and then moves it into place, so that path holds either
-// nothing (or its old content) or all of data, even after a crash. Without
-// replace, an existing path is never overwritten, even by a concurrent
-// writer: the file is linked into place, which fails if the name exists.
-func writeFileAtomic(path string, data []byte, mode os.FileMode, replace bool) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	// CreateTemp makes the file 0600 already; Chmod sets the exact mode
-	// whatever the umask, so a public key is readable as documented.
-	if err := f.Chmod(mode); err != nil {
-		return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", path, err)
-	}
-	if replace {
-		if err := os.Rename(tmp, path); err != nil {
-			return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", path, err)
-		}
-		return nil
-	}
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
+func writeFileAtomic(path string, data []byte, mode os.FileMode, replace bool) error {
+	if err := atomicfile.Write(path, data, mode, replace); err != nil {
+		if !replace && atomicfile.IsExist(err) {
 			return glassbox.Errorf(glassbox.ECONFLICT, "key file %s already exists; refusing to replace it", path)
 		}
-		return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", path, err)
+		return glassbox.Errorf(glassbox.EINTERNAL, "%w", err)
 	}
-	os.Remove(tmp)
 	return nil
 }
 

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"glassbox.dev/internal/atomicfile"
 	"os"
-	"path/filepath"
 
 	"github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/merkle/proof"
@@ -108,24 +108,8 @@ func (s *State) splitView(other *log.Checkpoint, how string) error {
 
 // save writes the checkpoint atomically.
 func (s *State) save(raw []byte, cp *log.Checkpoint) error {
-	dir := filepath.Dir(s.path)
-	f, err := os.CreateTemp(dir, ".state-*")
-	if err != nil {
-		return glassbox.Errorf(glassbox.EINTERNAL, "state file %s: %w", s.path, err)
-	}
-	_, err = f.Write(raw)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), s.path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return glassbox.Errorf(glassbox.EINTERNAL, "state file %s: %w", s.path, err)
+	if err := atomicfile.Write(s.path, raw, 0o644, true); err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "state file: %w", err)
 	}
 	s.raw, s.cp = raw, cp
 	return nil

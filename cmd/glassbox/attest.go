@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"glassbox.dev/internal/atomicfile"
 	"io"
 	"net/http"
 	"os"
@@ -157,37 +158,8 @@ func hashFile(path string) (glassbox.Digest, error) {
 
 // writeFileAtomic writes data to path through a temporary file beside it.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	// A rename would replace a device or FIFO (say /dev/null, as root) with
-	// a regular file: write to those in place.
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		if fi.IsDir() {
-			return glassbox.Errorf(glassbox.EINVALID, "write %s: it is a directory", path)
-		}
-		if err := os.WriteFile(path, data, mode); err != nil {
-			return glassbox.Errorf(glassbox.EINVALID, "write %s: %w", path, err)
-		}
-		return nil
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return glassbox.Errorf(glassbox.EINVALID, "write %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", path, err)
+	if err := atomicfile.Write(path, data, mode, true); err != nil {
+		return glassbox.Errorf(glassbox.EINVALID, "%w", err)
 	}
 	return nil
 }
