@@ -12,21 +12,19 @@ import (
 	"glassbox.dev/ingest"
 )
 
-// showProgress draws a one-line progress report on w while a long operation
-// runs, if w is a terminal; piped output stays quiet. The returned function
-// stops it and clears the line.
-func showProgress(w io.Writer, label string, p *ingest.Progress) (stop func()) {
+// showLine redraws one line on w, from status, every interval while a long
+// operation runs, if w is a terminal; piped output stays quiet. The
+// returned function stops it and clears the line.
+func showLine(w io.Writer, interval time.Duration, status func(elapsed time.Duration) string) (stop func()) {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return func() {}
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(1)
 	start := time.Now()
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(200 * time.Millisecond)
+	wg.Go(func() {
+		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
 			select {
@@ -34,39 +32,24 @@ func showProgress(w io.Writer, label string, p *ingest.Progress) (stop func()) {
 				fmt.Fprint(f, "\r\033[K")
 				return
 			case <-tick.C:
-				mib := float64(p.Bytes.Load()) / (1 << 20)
-				rate := mib / time.Since(start).Seconds()
-				fmt.Fprintf(f, "\r\033[K%s: %d files, %.1f MiB (%.0f MiB/s)", label, p.Files.Load(), mib, rate)
+				fmt.Fprintf(f, "\r\033[K%s", status(time.Since(start)))
 			}
 		}
-	}()
+	})
 	return func() { close(done); wg.Wait() }
 }
 
-// showElapsed draws "label… 12s" on w while an operation of unknown length
-// runs, if w is a terminal.
+// showProgress reports files and bytes read so far.
+func showProgress(w io.Writer, label string, p *ingest.Progress) (stop func()) {
+	return showLine(w, 200*time.Millisecond, func(elapsed time.Duration) string {
+		mib := float64(p.Bytes.Load()) / (1 << 20)
+		return fmt.Sprintf("%s: %d files, %.1f MiB (%.0f MiB/s)", label, p.Files.Load(), mib, mib/elapsed.Seconds())
+	})
+}
+
+// showElapsed reports how long an operation of unknown length has run.
 func showElapsed(w io.Writer, label string) (stop func()) {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return func() {}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	start := time.Now()
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			fmt.Fprintf(f, "\r\033[K%s… %s", label, time.Since(start).Round(time.Second))
-			select {
-			case <-done:
-				fmt.Fprint(f, "\r\033[K")
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
+	return showLine(w, time.Second, func(elapsed time.Duration) string {
+		return fmt.Sprintf("%s… %s", label, elapsed.Round(time.Second))
+	})
 }
