@@ -75,6 +75,10 @@ type BlobStore interface {
 	// appears atomically and durably or not at all. It returns how many of
 	// them the store did not hold before.
 	Commit(ctx context.Context, staged ...StagedBlob) (added int, err error)
+	// Put stores a small blob held in memory, atomically and durably, as
+	// Stage then Commit would. It is the fast path for many small
+	// concurrent writes (one envelope per attestation).
+	Put(ctx context.Context, data []byte) (Digest, error)
 	// Open returns the blob's content after checking it against its digest.
 	Open(ctx context.Context, d Digest) (io.ReadCloser, error)
 	// Stat returns the size of a stored blob, or an ENOTFOUND error.

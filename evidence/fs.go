@@ -7,6 +7,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,6 +43,15 @@ type FS struct {
 	group   sync.Mutex // guards queue and leading: the group commit
 	queue   []*commitRequest
 	leading bool // a goroutine is committing batches from queue
+
+	jmu     sync.Mutex // guards journal
+	journal *journal   // this process's journal of small commits, opened on first use
+
+	pmu      sync.Mutex // guards pending, writing and writeErr
+	pending  map[glassbox.Digest][]byte
+	writing  bool       // the background writer runs
+	writeErr error      // why it stopped, if it failed
+	flushed  *sync.Cond // signalled when the writer stops
 }
 
 // OpenFS opens the blob store in dir, creating it if needed, and removes
@@ -52,6 +63,7 @@ func OpenFS(dir string) (*FS, error) {
 		}
 	}
 	s := &FS{root: dir}
+	s.flushed = sync.NewCond(&s.pmu)
 	if err := s.removeStale(); err != nil {
 		return nil, err
 	}
@@ -82,6 +94,10 @@ func (s *FS) removeStale() error {
 			continue
 		}
 		if tryLock(f) {
+			if err := s.replayJournal(dir); err != nil {
+				f.Close()
+				return glassbox.Errorf(glassbox.EINTERNAL, "evidence: the staging area %s holds a journal that cannot be replayed (%v); free space or fix permissions and open the store again", dir, err)
+			}
 			slog.Info("removing staging area left by an interrupted process", "dir", dir)
 			os.RemoveAll(dir)
 		}
@@ -93,6 +109,13 @@ func (s *FS) removeStale() error {
 // Close releases the store's staging area, discarding anything staged and
 // not committed.
 func (s *FS) Close() error {
+	s.jmu.Lock()
+	// The journal may go only once what it covers is durable.
+	jerr := s.closeJournal()
+	s.jmu.Unlock()
+	if jerr != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "evidence: close: %w", jerr)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.staging == "" {
@@ -143,7 +166,8 @@ func (s *FS) path(d glassbox.Digest) string {
 
 // staged is a blob written to the staging area.
 type staged struct {
-	tmp    string
+	tmp    string // the staged file, or "" when data holds the content
+	data   []byte
 	digest glassbox.Digest
 	size   int64
 }
@@ -151,6 +175,9 @@ type staged struct {
 func (b *staged) Digest() glassbox.Digest { return b.digest }
 func (b *staged) Size() int64             { return b.size }
 func (b *staged) Discard() error {
+	if b.tmp == "" {
+		return nil
+	}
 	if err := os.Remove(b.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -206,7 +233,9 @@ func (s *FS) Commit(ctx context.Context, blobs ...glassbox.StagedBlob) (int, err
 		if !ok {
 			return 0, glassbox.Errorf(glassbox.EINTERNAL, "evidence: commit: %T was not staged by this store", b)
 		}
-		if _, err := os.Stat(sb.tmp); err != nil {
+		if sb.tmp == "" {
+			// held in memory (Put)
+		} else if _, err := os.Stat(sb.tmp); err != nil {
 			return 0, glassbox.Errorf(glassbox.EINTERNAL, "evidence: commit %s: staged content is gone: %w", sb.digest, err)
 		}
 		if fi, err := os.Stat(s.path(sb.digest)); err == nil && fi.Size() == sb.size {
@@ -218,6 +247,33 @@ func (s *FS) Commit(ctx context.Context, blobs ...glassbox.StagedBlob) (int, err
 	if len(todo) == 0 {
 		return 0, nil
 	}
+	return s.commit(todo)
+}
+
+// Put implements glassbox.BlobStore. A small blob goes through the journal
+// without a staged file of its own.
+func (s *FS) Put(ctx context.Context, data []byte) (glassbox.Digest, error) {
+	if len(data) > journalMaxBlob {
+		b, err := s.Stage(ctx, bytes.NewReader(data))
+		if err != nil {
+			return "", err
+		}
+		_, err = s.Commit(ctx, b)
+		return b.Digest(), err
+	}
+	b := &staged{data: data, digest: glassbox.DigestOf(data), size: int64(len(data))}
+	if _, ok := s.held(b.digest); ok {
+		return b.digest, nil
+	}
+	if fi, err := os.Stat(s.path(b.digest)); err == nil && fi.Size() == b.size {
+		return b.digest, nil
+	}
+	_, err := s.commit([]*staged{b})
+	return b.digest, err
+}
+
+// commit queues blobs for the group commit and waits for their batch.
+func (s *FS) commit(todo []*staged) (int, error) {
 	req := &commitRequest{blobs: todo, done: make(chan struct{})}
 	s.group.Lock()
 	s.queue = append(s.queue, req)
@@ -256,10 +312,6 @@ func (s *FS) commitBatch(reqs []*commitRequest) {
 			close(r.done)
 		}
 	}()
-	var all []*staged
-	for _, r := range reqs {
-		all = append(all, r.blobs...)
-	}
 	fail := func(err error) {
 		for _, r := range reqs {
 			if r.err == nil {
@@ -267,38 +319,121 @@ func (s *FS) commitBatch(reqs []*commitRequest) {
 			}
 		}
 	}
-	if err := syncFiles(s.root, all); err != nil {
+	// Blobs held in memory (Put) get their staged file here, one after the
+	// other: many writers creating files in one directory at once spin on
+	// its lock.
+	var all []*staged
+	for _, r := range reqs {
+		all = append(all, r.blobs...)
+	}
+	journalled := smallBatch(all)
+	if !journalled {
+		all = all[:0]
+		for _, r := range reqs {
+			for _, b := range r.blobs {
+				if b.tmp != "" {
+					continue
+				}
+				if err := s.writeHeld(b); err != nil {
+					r.err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
+					break
+				}
+			}
+			if r.err == nil {
+				all = append(all, r.blobs...)
+			}
+		}
+	}
+	if journalled {
+		s.jmu.Lock()
+		err := s.journalled(all)
+		s.jmu.Unlock()
+		if err != nil {
+			fail(glassbox.Errorf(glassbox.EINTERNAL, "evidence: journal staged blobs: %w", err))
+			return
+		}
+	} else if err := syncFiles(s.root, all); err != nil {
 		fail(glassbox.Errorf(glassbox.EINTERNAL, "evidence: sync staged blobs: %w", err))
 		return
 	}
 	dirs := map[string]bool{filepath.Join(s.root, "sha256"): true}
+	var held []*staged
 	for _, r := range reqs {
+		if r.err != nil {
+			continue
+		}
 		for _, b := range r.blobs {
-			dst := s.path(b.digest)
-			dir := filepath.Dir(dst)
-			if !dirs[dir] {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					r.err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
-					break
-				}
-				dirs[dir] = true
+			if b.tmp == "" {
+				// Journalled and durable; its file is written later.
+				held = append(held, b)
+				r.added++
+				continue
 			}
-			if err := os.Chmod(b.tmp, 0o444); err != nil {
-				r.err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
-				break
-			}
-			// A concurrent writer may have stored the same blob meanwhile;
-			// the rename replaces it with identical bytes, atomically.
-			if err := os.Rename(b.tmp, dst); err != nil {
+			dirs[filepath.Dir(s.path(b.digest))] = true
+			if err := s.rename(b); err != nil {
 				r.err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: store %s: %w", b.digest, err)
 				break
 			}
 			r.added++
 		}
 	}
+	if len(held) > 0 {
+		s.hold(held)
+	}
+	if journalled {
+		return // the renames need no sync: the journal restores them after a crash
+	}
 	if err := syncDirs(s.root, dirs, len(all)); err != nil {
 		fail(glassbox.Errorf(glassbox.EINTERNAL, "evidence: sync directories: %w", err))
 	}
+}
+
+// rename moves a staged file into place, read-only. A concurrent writer
+// may have stored the same blob meanwhile; the rename replaces it with
+// identical bytes, atomically.
+func (s *FS) rename(b *staged) error {
+	dst := s.path(b.digest)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(b.tmp, 0o444); err != nil {
+		return err
+	}
+	return os.Rename(b.tmp, dst)
+}
+
+// writeHeld writes a blob held in memory to a staged file.
+func (s *FS) writeHeld(b *staged) error {
+	dir, err := s.TempDir()
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "blob-")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b.data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	b.tmp = f.Name()
+	return nil
+}
+
+// smallBatch reports whether a batch is committed through the journal.
+func smallBatch(blobs []*staged) bool {
+	var total int64
+	for _, b := range blobs {
+		if b.size > journalMaxBlob {
+			return false
+		}
+		total += b.size
+	}
+	return total <= journalMaxBatch
 }
 
 // Open implements glassbox.BlobStore. It reads the whole blob once to check
@@ -306,6 +441,9 @@ func (s *FS) commitBatch(reqs []*commitRequest) {
 func (s *FS) Open(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
+	}
+	if b, ok := s.held(d); ok {
+		return heldReader(b), nil
 	}
 	f, err := os.Open(s.path(d))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -338,6 +476,9 @@ func (s *FS) Stat(ctx context.Context, d glassbox.Digest) (int64, error) {
 	if err := d.Validate(); err != nil {
 		return 0, err
 	}
+	if b, ok := s.held(d); ok {
+		return int64(len(b)), nil
+	}
 	fi, err := os.Stat(s.path(d))
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, glassbox.Errorf(glassbox.ENOTFOUND, "blob %s is not in the evidence store", d)
@@ -365,6 +506,13 @@ func (s *FS) Digests() ([]glassbox.Digest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evidence: list: %w", err)
 	}
+	s.pmu.Lock()
+	for d := range s.pending {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	s.pmu.Unlock()
 	return out, nil
 }
 

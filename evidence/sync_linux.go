@@ -38,3 +38,15 @@ func syncDirs(root string, dirs map[string]bool, blobs int) error {
 	defer d.Close()
 	return unix.Syncfs(int(d.Fd()))
 }
+
+func fdatasync(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }
+
+// syncAll makes everything written to the file system holding root durable.
+func syncAll(root string) error {
+	d, err := os.Open(root)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return unix.Syncfs(int(d.Fd()))
+}

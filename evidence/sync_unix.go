@@ -15,3 +15,11 @@ func tryLock(f *os.File) bool {
 }
 
 func syncDirs(root string, dirs map[string]bool, blobs int) error { return syncEachDir(dirs) }
+
+func fdatasync(f *os.File) error { return f.Sync() }
+
+// syncAll makes everything written to the file system holding root durable.
+func syncAll(root string) error {
+	unix.Sync()
+	return nil
+}

@@ -166,12 +166,7 @@ func (n *Notary) appendOnce(ctx context.Context, d glassbox.Digest, envelope, le
 	}
 	// The envelope is evidence before it is logged: a leaf must never name
 	// an envelope the centre cannot produce.
-	staged, err := n.blobs.Stage(ctx, bytes.NewReader(envelope))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := n.blobs.Commit(ctx, staged); err != nil {
-		staged.Discard()
+	if _, err := n.blobs.Put(ctx, envelope); err != nil {
 		return nil, err
 	}
 	inc, err := n.log.Append(ctx, leaf)

@@ -7,6 +7,7 @@
 package tlog
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -62,8 +63,13 @@ type Log struct {
 	awaiter  *tessera.PublicationAwaiter
 	cancel   context.CancelFunc
 
-	mu     sync.Mutex // guards proofs (the cache, not the builders in it)
+	mu     sync.Mutex // guards proofs (the cache, not the builders in it) and lastCP
 	proofs *proofCache
+	lastCP struct {
+		note []byte
+		cp   *log.Checkpoint
+	}
+	tiles *tileCache
 }
 
 // Open opens (or creates) the log in dir, signing checkpoints with signer.
@@ -109,7 +115,7 @@ func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Ver
 	l := &Log{
 		dir: dir, origin: signer.Name(), verifier: verifier,
 		appender: appender, shutdown: shutdown, reader: reader, cancel: cancel,
-		proofs: newProofCache(),
+		proofs: newProofCache(), tiles: newTileCache(reader.ReadTile, 4096),
 	}
 	l.awaiter = tessera.NewPublicationAwaiter(lctx, l.readCheckpoint, 10*time.Millisecond)
 	return l, nil
@@ -210,9 +216,9 @@ func (l *Log) Prove(ctx context.Context, index uint64, cp []byte) (*Inclusion, e
 			return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: read checkpoint: %w", err)
 		}
 	}
-	c, _, _, err := log.ParseCheckpoint(cp, l.origin, l.verifier)
+	c, err := l.parseCheckpoint(cp)
 	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: the log's own checkpoint does not verify: %w", err)
+		return nil, err
 	}
 	if index >= c.Size {
 		return nil, glassbox.Errorf(glassbox.ENOTFOUND, "entry %d is not in the log's checkpoint of size %d", index, c.Size)
@@ -242,13 +248,34 @@ func (l *Log) ConsistencyProof(ctx context.Context, smaller, larger uint64) ([][
 	return p, nil
 }
 
+// parseCheckpoint verifies one of the log's own checkpoints. Every receipt
+// waiting on one checkpoint proves against the same note: the last one
+// verified is remembered.
+func (l *Log) parseCheckpoint(cp []byte) (*log.Checkpoint, error) {
+	l.mu.Lock()
+	if bytes.Equal(cp, l.lastCP.note) {
+		c := l.lastCP.cp
+		l.mu.Unlock()
+		return c, nil
+	}
+	l.mu.Unlock()
+	c, _, _, err := log.ParseCheckpoint(cp, l.origin, l.verifier)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: the log's own checkpoint does not verify: %w", err)
+	}
+	l.mu.Lock()
+	l.lastCP.note, l.lastCP.cp = bytes.Clone(cp), c
+	l.mu.Unlock()
+	return c, nil
+}
+
 // withProofs runs fn with the proof builder for a tree size. Builders are
 // not safe for concurrent use, so each is used under its own lock.
 func (l *Log) withProofs(size uint64, fn func(*client.ProofBuilder) error) error {
 	l.mu.Lock()
 	b := l.proofs.get(size)
 	if b == nil {
-		pb, err := client.NewProofBuilder(context.Background(), size, l.reader.ReadTile)
+		pb, err := client.NewProofBuilder(context.Background(), size, l.tiles.read)
 		if err != nil {
 			l.mu.Unlock()
 			return glassbox.Errorf(glassbox.EINTERNAL, "tlog: proofs for size %d: %w", size, err)
