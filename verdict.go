@@ -1,0 +1,102 @@
+package glassbox
+
+import (
+	"context"
+	"time"
+)
+
+// CheckStatus is the outcome of one automated check on a release.
+type CheckStatus string
+
+// Check outcomes.
+const (
+	CheckPass CheckStatus = "pass"
+	CheckFail CheckStatus = "fail"
+	// CheckError means the check could not run to completion: it
+	// establishes nothing either way.
+	CheckError CheckStatus = "error"
+	// CheckNotApplicable means the check does not apply to this release
+	// (a provenance check on a release that names no git origin).
+	CheckNotApplicable CheckStatus = "not-applicable"
+)
+
+// Valid reports whether s is one of the four outcomes.
+func (s CheckStatus) Valid() bool {
+	switch s {
+	case CheckPass, CheckFail, CheckError, CheckNotApplicable:
+		return true
+	}
+	return false
+}
+
+// The automated checks the evaluation runs, by stable id. The
+// evidence-to-control mappings of package standard refer to these.
+const (
+	CheckArchiveMatchesSource = "provenance.archive-matches-source" // the release archive matches the tagged source
+	CheckReproducible         = "rebuild.reproducible"              // every shipped artefact rebuilt and found identical or equivalent
+	CheckNoBackdoorIndicators = "scan.no-backdoor-indicators"       // no unsuppressed high or critical analyser finding
+	CheckNoEmbeddedSecrets    = "scan.no-embedded-secrets"          // no unsuppressed secrets finding of medium or above
+	CheckSBOMAvailable        = "sbom.available"                    // a CycloneDX SBOM of the release exists
+	CheckSBOMConsistent       = "sbom.consistent"                   // submitted, source-derived and binary-derived SBOMs agree
+	CheckNoKnownExploitable   = "vulns.no-known-exploitable"        // no known vulnerability reachable or of unknown reachability
+	CheckSourceAvailable      = "release.source-available"          // the complete source is held by the centre
+	CheckEvidenceSigned       = "attest.evidence-signed"            // every piece of evidence is signed and logged
+)
+
+// Checks lists the ids of every automated check, in the order above.
+func Checks() []string {
+	return []string{
+		CheckArchiveMatchesSource, CheckReproducible, CheckNoBackdoorIndicators, CheckNoEmbeddedSecrets,
+		CheckSBOMAvailable, CheckSBOMConsistent, CheckNoKnownExploitable, CheckSourceAvailable, CheckEvidenceSigned,
+	}
+}
+
+// Evidence points at a stored document that supports a result.
+type Evidence struct {
+	Kind        string `json:"kind"`   // e.g. "scan/sarif", "rebuild/report"
+	Digest      Digest `json:"digest"` // the document in the evidence store
+	Description string `json:"description"`
+}
+
+// CheckResult is what one automated check established about a release.
+type CheckResult struct {
+	Check    string      `json:"check"` // one of Checks()
+	Status   CheckStatus `json:"status"`
+	Summary  string      `json:"summary"` // one sentence: what was established, or why it failed
+	Evidence []Evidence  `json:"evidence,omitempty"`
+	Findings []Finding   `json:"findings,omitempty"` // the findings that made it fail, if any
+}
+
+// Judgement is an evaluator's verdict on a control that needs a human.
+// Judgements are only ever added: a newer one on the same control of the
+// same release supersedes the older, which stays on record.
+type Judgement struct {
+	Release   Digest    `json:"release"`
+	Catalog   string    `json:"catalog"` // e.g. "cra-annex-i"
+	Control   string    `json:"control"` // the control's id in that catalog, e.g. "I.2.a"
+	Satisfied bool      `json:"satisfied"`
+	Note      string    `json:"note"`      // why: what the evaluator looked at
+	Evaluator string    `json:"evaluator"` // who
+	At        time.Time `json:"at"`        // when, in UTC
+}
+
+// ControlStatus is where a control of a standard stands for a release.
+type ControlStatus string
+
+// Control outcomes.
+const (
+	ControlSatisfied    ControlStatus = "satisfied"
+	ControlNotSatisfied ControlStatus = "not-satisfied"
+	ControlNotAssessed  ControlStatus = "not-assessed"
+)
+
+// JudgementStore keeps evaluators' judgements, append-only.
+type JudgementStore interface {
+	// RecordJudgement adds j. The release must exist (ENOTFOUND). If j.At
+	// is zero the current time is recorded; on success j.At is the
+	// recorded time in UTC.
+	RecordJudgement(ctx context.Context, j *Judgement) error
+	// FindJudgements returns every judgement recorded about a release,
+	// oldest first, superseded ones included.
+	FindJudgements(ctx context.Context, release Digest) ([]*Judgement, error)
+}
