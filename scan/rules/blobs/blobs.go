@@ -40,10 +40,12 @@ var (
 		Name:     "executable-in-source",
 		Family:   Family,
 		Severity: glassbox.SeverityHigh,
-		Summary:  "An ELF, PE or Mach-O executable or object file is committed to the source tree.",
+		Summary:  "An ELF, PE or Mach-O executable or object file is committed to the source tree (high when its name hides what it is, medium when its name declares a compiled file, such as .syso, .o, .so, .dll or .exe).",
 		Explanation: "A compiled file cannot be reviewed and is not built from the sources next to it; " +
 			"whatever it does, nobody who reads the tree can tell, and a build that links or runs it " +
-			"runs unreviewed code.",
+			"runs unreviewed code. One whose name says what it is (a Go .syso linked into the build, " +
+			"a prebuilt .so) is at least in plain sight: its origin must be recorded and it must be " +
+			"rebuilt or checked; one whose name does not is hiding.",
 	}
 	// RuleMisleadingExt is GB0702: binary content behind a text extension.
 	RuleMisleadingExt = scan.Rule{
@@ -89,6 +91,13 @@ var textExts = map[string]bool{
 	".sh": true, ".m4": true, ".json": true,
 }
 
+// compiledExts are the extensions that declare a compiled file: such a
+// file is in plain sight, though still unreviewable.
+var compiledExts = map[string]bool{
+	".syso": true, ".o": true, ".obj": true, ".a": true, ".lib": true, ".so": true, ".dll": true,
+	".dylib": true, ".exe": true, ".sys": true, ".elf": true, ".bin": true, ".out": true, ".node": true,
+}
+
 // Analyze returns the blob findings in f. It never panics: decoders of
 // untrusted streams run under recover.
 func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
@@ -100,7 +109,11 @@ func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
 	ext := strings.ToLower(path.Ext(f.Path))
 	exe := executableKind(b)
 	if exe != "" {
-		c.add(RuleExecutable, RuleExecutable.Severity, "a compiled "+exe+" file is committed to the source tree")
+		if compiledExts[ext] {
+			c.add(RuleExecutable, glassbox.SeverityMedium, "a prebuilt "+exe+" file ("+path.Base(f.Path)+") is committed to the source tree and is not built from it; record where it comes from and rebuild or check it")
+		} else {
+			c.add(RuleExecutable, RuleExecutable.Severity, "a compiled "+exe+" file is committed to the source tree under a name ("+path.Base(f.Path)+") that does not say so")
+		}
 	}
 	if textExts[ext] {
 		switch {

@@ -22,7 +22,10 @@ func TestSpecifics(t *testing.T) {
 		rule                string // "" means no finding at all
 		sev                 glassbox.Severity
 	}{
-		{"ELF in src", "src/a.o", elf, "GB0701", glassbox.SeverityHigh},
+		{"ELF in src, named as what it is", "src/a.o", elf, "GB0701", glassbox.SeverityMedium},
+		{"Go .syso linked into the build", "runtime/race/race_linux.syso", elf, "GB0701", glassbox.SeverityMedium},
+		{"ELF in src under a name that hides it", "src/helper", elf, "GB0701", glassbox.SeverityHigh},
+		{"ELF named as data", "assets/logo.dat", elf, "GB0701", glassbox.SeverityHigh},
 		{"ELF in test data is medium", "debug/elf/testdata/gcc-amd64", elf, "GB0701", glassbox.SeverityMedium},
 		{"ELF magic alone is not a file", "src/magic.bin", "\x7fELF", "", ""},
 		{"MZ without PE header", "docs/mz.bin", "MZ" + strings.Repeat("\x00", 100), "", ""},
