@@ -1,0 +1,201 @@
+package sbom
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"glassbox.dev"
+)
+
+// The rules of the findings Compare and CompareBinary report. Their ids
+// are stable: suppressions and reports name them.
+const (
+	RuleMissingFromSBOM     = "GB1001" // component-missing-from-sbom
+	RuleNotInSource         = "GB1002" // component-not-in-source
+	RuleVersionMismatch     = "GB1003" // version-mismatch
+	RuleBinaryNotInSource   = "GB1004" // binary-component-not-in-source
+	RuleBinaryVersionDiffer = "GB1005" // binary-version-mismatch
+)
+
+// FindingFamily is the family of every finding this package reports.
+const FindingFamily = "sbom"
+
+// key identifies a component across SBOMs regardless of how each spells
+// the name's case or (for PyPI) separators.
+func key(c glassbox.Component) string {
+	name := c.Name
+	switch c.Ecosystem {
+	case EcosystemPyPI:
+		name = NormalizePyPI(name)
+	case EcosystemC:
+		name = strings.ToLower(name)
+	}
+	return c.Ecosystem + "\x00" + name
+}
+
+// side is one component list grouped by key.
+type side struct {
+	versions map[string][]string // key → sorted distinct versions ("" included)
+	first    map[string]glassbox.Component
+	keys     []string // sorted
+}
+
+func group(cs []glassbox.Component) side {
+	s := side{versions: make(map[string][]string), first: make(map[string]glassbox.Component)}
+	sorted := append([]glassbox.Component(nil), cs...)
+	Sort(sorted)
+	for _, c := range sorted {
+		k := key(c)
+		if _, ok := s.first[k]; !ok {
+			s.first[k] = c
+			s.keys = append(s.keys, k)
+		}
+		if !slices.Contains(s.versions[k], c.Version) {
+			s.versions[k] = append(s.versions[k], c.Version)
+		}
+	}
+	sort.Strings(s.keys)
+	for k := range s.versions {
+		sort.Strings(s.versions[k])
+	}
+	return s
+}
+
+// known drops the empty version: a requirement that pins nothing can
+// neither agree nor disagree with a version.
+func known(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Compare reports where an SBOM (b, read from the file bName) disagrees
+// with the components derived independently (a, from aName: the source
+// tree, the binaries): components a has and b lacks (GB1001, medium — the
+// SBOM is incomplete, and vulnerabilities in what it leaves out go
+// unnoticed by anyone relying on it), components b lists that a does not
+// find (GB1002, medium — the SBOM describes something other than what was
+// submitted, or something glassbox cannot derive), and components both list
+// at different versions (GB1003, high — vulnerability matching against the
+// SBOM gives wrong answers). An empty version on either side pins nothing
+// and is never a mismatch. Go's standard library is only compared when a
+// lists it, since a source tree does not fix the toolchain.
+func Compare(a, b []glassbox.Component, aName, bName string) []glassbox.Finding {
+	sa, sb := group(a), group(b)
+	_, aHasStdlib := sa.first[EcosystemGo+"\x00"+StdlibName]
+	var out []glassbox.Finding
+	for _, k := range sa.keys {
+		c := sa.first[k]
+		if _, ok := sb.first[k]; !ok {
+			out = append(out, finding(RuleMissingFromSBOM, "component-missing-from-sbom", glassbox.SeverityMedium, bName, k,
+				fmt.Sprintf("%s lists no %s; %s has it at %s", bName, describe(c), c.Source, versionList(sa.versions[k])),
+				fmt.Sprintf("The component was found in %s but the SBOM %s does not list it. An incomplete SBOM hides the component from anyone matching the SBOM against vulnerability databases; the CRA requires the SBOM to cover at least the top-level dependencies.", aName, bName)))
+			continue
+		}
+		va, vb := known(sa.versions[k]), known(sb.versions[k])
+		if len(va) == 0 || len(vb) == 0 || slices.Equal(va, vb) {
+			continue
+		}
+		out = append(out, finding(RuleVersionMismatch, "version-mismatch", glassbox.SeverityHigh, bName, k+"\x00"+strings.Join(vb, ",")+"\x00"+strings.Join(va, ","),
+			fmt.Sprintf("%s lists %s at %s, but %s has %s", bName, describe(c), versionList(vb), c.Source, versionList(va)),
+			fmt.Sprintf("The SBOM %s and %s disagree on the version of this component. Vulnerabilities matched against the SBOM are then matched against the wrong version: known ones can be missed, or fixed ones reported.", bName, aName)))
+	}
+	for _, k := range sb.keys {
+		c := sb.first[k]
+		if _, ok := sa.first[k]; ok {
+			continue
+		}
+		if c.Ecosystem == EcosystemGo && c.Name == StdlibName && !aHasStdlib {
+			continue
+		}
+		out = append(out, finding(RuleNotInSource, "component-not-in-source", glassbox.SeverityMedium, bName, k,
+			fmt.Sprintf("%s lists %s at %s, which %s does not contain", bName, describe(c), versionList(sb.versions[k]), aName),
+			fmt.Sprintf("No manifest, lock file, vendored header or binary of %s names this component. Either the SBOM describes something other than what was submitted, or the component comes from somewhere glassbox cannot derive (a system library, a manifest format it does not read); the vendor should explain which.", aName)))
+	}
+	return out
+}
+
+// CompareBinary reports the modules of a Go binary's build information
+// (bin, from binName) that the source's go.mod files (src, from srcName)
+// do not account for: a module the source does not require at all
+// (GB1004) or at a different version (GB1005), both high, since either
+// means the binary was not built from this source as submitted. Modules
+// the source requires that the binary does not link are expected (a
+// module may provide only test or tool packages) and are not reported;
+// the standard library is the toolchain's, not the source's. Since Go
+// 1.17 a go.mod lists every module that provides a package to the build;
+// an older go.mod can leave indirect ones out.
+func CompareBinary(src, bin []glassbox.Component, srcName, binName string) []glassbox.Finding {
+	var goSrc []glassbox.Component
+	for _, c := range src {
+		if c.Ecosystem == EcosystemGo {
+			goSrc = append(goSrc, c)
+		}
+	}
+	ss, sb := group(goSrc), group(bin)
+	var out []glassbox.Finding
+	for _, k := range sb.keys {
+		c := sb.first[k]
+		if c.Ecosystem != EcosystemGo || c.Name == StdlibName {
+			continue
+		}
+		if _, ok := ss.first[k]; !ok {
+			out = append(out, finding(RuleBinaryNotInSource, "binary-component-not-in-source", glassbox.SeverityHigh, binName, k,
+				fmt.Sprintf("%s links %s at %s, which no go.mod in %s requires", binName, describe(c), versionList(sb.versions[k]), srcName),
+				"The binary's embedded build information names a module the source does not require. The binary was built from other source than was submitted (a changed go.mod, an added dependency, a different checkout), so reviewing this source says nothing about the binary."))
+			continue
+		}
+		for _, v := range sb.versions[k] {
+			if slices.Contains(ss.versions[k], v) {
+				continue
+			}
+			out = append(out, finding(RuleBinaryVersionDiffer, "binary-version-mismatch", glassbox.SeverityHigh, binName, k+"\x00"+v,
+				fmt.Sprintf("%s links %s at %s, but %s requires %s", binName, describe(c), cmpVersion(v), srcName, versionList(ss.versions[k])),
+				"The binary's embedded build information names another version of the module than the source's go.mod selects. The binary was built from other source than was submitted, or its dependencies were changed at build time."))
+		}
+	}
+	return out
+}
+
+func describe(c glassbox.Component) string {
+	if c.Ecosystem == EcosystemC {
+		return fmt.Sprintf("C/C++ library %s", c.Name)
+	}
+	return fmt.Sprintf("%s package %s", c.Ecosystem, c.Name)
+}
+
+func cmpVersion(v string) string {
+	if v == "" {
+		return "no version"
+	}
+	return v
+}
+
+func versionList(vs []string) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = cmpVersion(v)
+	}
+	return strings.Join(out, ", ")
+}
+
+func finding(id, rule string, sev glassbox.Severity, p, subject, msg, why string) glassbox.Finding {
+	h := sha256.New()
+	for _, s := range []string{id, p, subject} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return glassbox.Finding{
+		RuleID: id, Rule: rule, Family: FindingFamily, Severity: sev,
+		Message: msg, Explanation: why, Path: p,
+		Fingerprint: hex.EncodeToString(h.Sum(nil))[:32],
+	}
+}
