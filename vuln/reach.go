@@ -1,0 +1,225 @@
+package vuln
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/vuln/scan"
+)
+
+// Reachability says whether a Go component's vulnerable code is used, as
+// govulncheck's symbol-level analysis found it.
+type Reachability struct {
+	State   string   `json:"state"`             // called, imported, required, absent or unknown
+	Symbols []string `json:"symbols,omitempty"` // the vulnerable symbols called
+	Mode    string   `json:"mode"`              // binary or source
+	Note    string   `json:"note,omitempty"`
+}
+
+// Reachability states.
+const (
+	ReachCalled   = "called"   // a vulnerable symbol is called (source) or linked in (binary)
+	ReachImported = "imported" // a vulnerable package is imported/linked, no vulnerable symbol is
+	ReachRequired = "required" // the module is a dependency, no vulnerable package is imported
+	ReachUnknown  = "unknown"
+)
+
+func (r *Reachability) how() string {
+	if r.Mode == "binary" {
+		return "linked into the binary"
+	}
+	return "imported"
+}
+
+// ReachOptions says what govulncheck analyses.
+type ReachOptions struct {
+	// Path is a Go binary (Mode "binary") or a module directory (Mode
+	// "source"; analysed as ./..., which needs its dependencies in the
+	// module cache).
+	Path string
+	Mode string
+	// TempDir is where the converted database is written (default
+	// os.TempDir()); it is removed afterwards.
+	TempDir string
+}
+
+// Reach runs govulncheck in-process over a Go binary or source tree,
+// against the Go records of db written as a local vulnerability database,
+// and fills in the Reachability of every Go match of vulns. It fails only
+// when govulncheck cannot run at all; matches it says nothing about are
+// left unknown, with a note.
+func (db *Database) Reach(ctx context.Context, vulns []Vulnerability, o ReachOptions) error {
+	dir, err := os.MkdirTemp(o.TempDir, "glassbox-govulndb-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := db.WriteGoVulnDB(dir); err != nil {
+		return err
+	}
+	findings, err := govulncheck(ctx, (&url.URL{Scheme: "file", Path: dir}).String(), o)
+	if err != nil {
+		return err
+	}
+	for i := range vulns {
+		v := &vulns[i]
+		for j := range v.Matches {
+			m := &v.Matches[j]
+			if m.Component.Ecosystem != "Go" || m.Status == StatusResolved {
+				continue
+			}
+			m.Reachability = findings.reachability(m.Record, m.Component.Name, o.Mode)
+		}
+		v.summarise()
+	}
+	return nil
+}
+
+// govulncheckFindings is what one govulncheck run said, by OSV id and
+// module.
+type govulncheckFindings struct {
+	level   string
+	modules map[string]bool // modules govulncheck saw in the target
+	// by "id\x00module": the deepest level reached and the symbols called
+	found map[string]*reached
+}
+
+type reached struct {
+	level   int // 0 module, 1 package, 2 symbol
+	symbols map[string]bool
+}
+
+func (f *govulncheckFindings) reachability(id, module, mode string) *Reachability {
+	r := &Reachability{Mode: mode}
+	got := f.found[id+"\x00"+module]
+	switch {
+	case f.level != "symbol":
+		r.State, r.Note = ReachUnknown, "govulncheck ran at "+f.level+" level"
+	case got == nil && !f.modules[module]:
+		r.State, r.Note = ReachUnknown, fmt.Sprintf("govulncheck did not find module %s in the %s", module, mode)
+	case got == nil:
+		r.State, r.Note = ReachUnknown, "govulncheck reported nothing for "+id+" (it may see another version of "+module+")"
+	case got.level == 2:
+		r.State = ReachCalled
+		for s := range got.symbols {
+			r.Symbols = append(r.Symbols, s)
+		}
+		sort.Strings(r.Symbols)
+	case got.level == 1:
+		r.State = ReachImported
+	default:
+		r.State = ReachRequired
+	}
+	return r
+}
+
+// govulncheck runs golang.org/x/vuln/scan with JSON output and reads the
+// stream of messages.
+func govulncheck(ctx context.Context, dbURL string, o ReachOptions) (*govulncheckFindings, error) {
+	args := []string{"-json", "-db", dbURL, "-scan", "symbol"}
+	switch o.Mode {
+	case "binary":
+		args = append(args, "-mode", "binary", o.Path)
+	case "source":
+		abs, err := filepath.Abs(o.Path)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "-C", abs, "./...")
+	default:
+		return nil, fmt.Errorf("reachability mode %q: want binary or source", o.Mode)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := scan.Command(ctx, args...)
+	cmd.Stdout, cmd.Stderr, cmd.Stdin = &stdout, &stderr, strings.NewReader("")
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	if err := cmd.Wait(); err != nil {
+		// With -json, govulncheck exits 0 even with findings; an error is
+		// a failure to analyse.
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("govulncheck on %s: %s", o.Path, msg)
+	}
+	return readGovulncheck(&stdout)
+}
+
+// The parts of govulncheck's JSON protocol (golang.org/x/vuln/internal/
+// govulncheck, protocol 1.0.0) glassbox reads.
+type gvMessage struct {
+	Config *struct {
+		ScanLevel string `json:"scan_level"`
+	} `json:"config"`
+	SBOM *struct {
+		Modules []struct {
+			Path string `json:"path"`
+		} `json:"modules"`
+	} `json:"SBOM"`
+	Finding *struct {
+		OSV   string `json:"osv"`
+		Trace []struct {
+			Module   string `json:"module"`
+			Package  string `json:"package"`
+			Function string `json:"function"`
+			Receiver string `json:"receiver"`
+		} `json:"trace"`
+	} `json:"finding"`
+}
+
+func readGovulncheck(r io.Reader) (*govulncheckFindings, error) {
+	f := &govulncheckFindings{level: "symbol", modules: map[string]bool{}, found: map[string]*reached{}}
+	dec := json.NewDecoder(r)
+	for {
+		var m gvMessage
+		err := dec.Decode(&m)
+		if errors.Is(err, io.EOF) {
+			return f, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading govulncheck's JSON: %w", err)
+		}
+		switch {
+		case m.Config != nil:
+			if m.Config.ScanLevel != "" {
+				f.level = m.Config.ScanLevel
+			}
+		case m.SBOM != nil:
+			for _, mod := range m.SBOM.Modules {
+				f.modules[mod.Path] = true
+			}
+		case m.Finding != nil && len(m.Finding.Trace) > 0:
+			t := m.Finding.Trace[0]
+			k := m.Finding.OSV + "\x00" + t.Module
+			got := f.found[k]
+			if got == nil {
+				got = &reached{symbols: map[string]bool{}}
+				f.found[k] = got
+			}
+			level := 0
+			if t.Package != "" {
+				level = 1
+			}
+			if t.Function != "" {
+				level = 2
+				sym := t.Function
+				if t.Receiver != "" {
+					sym = strings.TrimPrefix(t.Receiver, "*") + "." + sym
+				}
+				got.symbols[t.Package+"."+sym] = true
+			}
+			got.level = max(got.level, level)
+		}
+	}
+}

@@ -1,0 +1,209 @@
+package vuln
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/internal/atomicfile"
+)
+
+// Snapshot describes one imported vulnerability database: its sources
+// (zips kept in the evidence store), what they held, and how old the data
+// is. It is stored as a blob too; a snapshot is never changed, a new
+// import makes a new one.
+type Snapshot struct {
+	// Digest identifies the data: the SHA-256 of the sorted lines
+	// "<source digest>  <source name>\n" of its sources. Every result
+	// names it, so a verdict says against which data it was reached.
+	Digest     glassbox.Digest `json:"digest"`
+	ImportedAt time.Time       `json:"imported_at"`
+	Sources    []Source        `json:"sources"`
+	Stats
+	BadRecords []BadRecord `json:"bad_records,omitempty"`
+	// Schema says whether records were validated against the OSV JSON
+	// schema at import; they are parsed and checked by Parse always.
+	Checks string `json:"checks"`
+}
+
+// Source is one imported zip: OSV's own, or one glassbox packed from a
+// directory of OSV JSON.
+type Source struct {
+	Name   string          `json:"name"` // the path given to import
+	Blob   glassbox.Digest `json:"blob"` // the zip in the evidence store
+	Size   int64           `json:"size"`
+	Packed bool            `json:"packed,omitempty"` // packed by glassbox from a directory or JSON file
+}
+
+// Store keeps snapshots in an evidence store, and the digest of the
+// current one in a small file beside it.
+type Store struct {
+	Blobs glassbox.BlobStore
+	// Current is the file naming the current snapshot's blob.
+	Current string
+}
+
+// Import reads each path (an OSV zip, a directory of OSV JSON files, or
+// one JSON file), stores the sources and a snapshot record in the
+// evidence store and makes it current. Bad records are counted in the
+// snapshot, not fatal. It returns the snapshot and the digest of its
+// record.
+func (s *Store) Import(ctx context.Context, paths []string) (*Snapshot, glassbox.Digest, error) {
+	snap := &Snapshot{ImportedAt: time.Now().UTC().Truncate(time.Second), Checks: checksDone}
+	loader := NewLoader()
+	for _, p := range paths {
+		data, packed, err := readSource(p)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := loader.AddZip(p, bytes.NewReader(data), int64(len(data))); err != nil {
+			return nil, "", err
+		}
+		d, err := s.Blobs.Put(ctx, data)
+		if err != nil {
+			return nil, "", fmt.Errorf("store %s: %w", p, err)
+		}
+		snap.Sources = append(snap.Sources, Source{Name: p, Blob: d, Size: int64(len(data)), Packed: packed})
+	}
+	db := loader.Database()
+	snap.Stats = db.Stats()
+	snap.BadRecords = db.Bad
+	snap.Digest = sourcesDigest(snap.Sources)
+	rec, err := json.MarshalIndent(snap, "", "  ")
+	if err != nil {
+		return nil, "", err
+	}
+	d, err := s.Blobs.Put(ctx, rec)
+	if err != nil {
+		return nil, "", fmt.Errorf("store the snapshot record: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(s.Current), 0o750); err != nil {
+		return nil, "", err
+	}
+	if err := atomicfile.Write(s.Current, []byte(string(d)+"\n"), 0o644, true); err != nil {
+		return nil, "", fmt.Errorf("make snapshot %s current: %w", d, err)
+	}
+	return snap, d, nil
+}
+
+// checksDone says what import checks, for the snapshot record.
+const checksDone = "parsed and checked by glassbox (ids, times, packages, range types, events, versions readable by the ecosystem's ordering); the OSV JSON schema is checked in glassbox's tests"
+
+func sourcesDigest(sources []Source) glassbox.Digest {
+	lines := make([]string, len(sources))
+	for i, s := range sources {
+		lines[i] = fmt.Sprintf("%s  %s\n", s.Blob, s.Name)
+	}
+	sort.Strings(lines)
+	h := sha256.Sum256([]byte(strings.Join(lines, "")))
+	return glassbox.Digest("sha256:" + hex.EncodeToString(h[:]))
+}
+
+// readSource returns a path's records as one zip: a zip as it is, a
+// directory's or a single file's JSON packed.
+func readSource(p string) (data []byte, packed bool, err error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, false, glassbox.Errorf(glassbox.ENOTFOUND, "%s: %w", p, err)
+	}
+	if !fi.IsDir() {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, false, glassbox.Errorf(glassbox.EINVALID, "read %s: %w", p, err)
+		}
+		if bytes.HasPrefix(data, []byte("PK")) {
+			return data, false, nil
+		}
+		z, err := ZipDir(map[string][]byte{filepath.Base(p): data})
+		return z, true, err
+	}
+	files := map[string][]byte{}
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".json") || !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(p, path)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	if err != nil {
+		return nil, false, glassbox.Errorf(glassbox.EINVALID, "read %s: %w", p, err)
+	}
+	if len(files) == 0 {
+		return nil, false, glassbox.Errorf(glassbox.EINVALID, "%s holds no .json files; want OSV records", p)
+	}
+	z, err := ZipDir(files)
+	return z, true, err
+}
+
+// CurrentSnapshot reads the current snapshot's record, or an ENOTFOUND
+// error saying to import one.
+func (s *Store) CurrentSnapshot(ctx context.Context) (*Snapshot, glassbox.Digest, error) {
+	b, err := os.ReadFile(s.Current)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", glassbox.Errorf(glassbox.ENOTFOUND, "no vulnerability database imported; run glassbox vulndb import <Ecosystem>/all.zip")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	d := glassbox.Digest(strings.TrimSpace(string(b)))
+	snap, err := s.Snapshot(ctx, d)
+	return snap, d, err
+}
+
+// Snapshot reads the snapshot record stored under d.
+func (s *Store) Snapshot(ctx context.Context, d glassbox.Digest) (*Snapshot, error) {
+	rc, err := s.Blobs.Open(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("vulnerability database snapshot %s: %w", d, err)
+	}
+	defer rc.Close()
+	var snap Snapshot
+	if err := json.NewDecoder(rc).Decode(&snap); err != nil {
+		return nil, glassbox.Errorf(glassbox.ECORRUPT, "vulnerability database snapshot %s: %w", d, err)
+	}
+	return &snap, nil
+}
+
+// Load reads a snapshot's sources from the evidence store into a
+// Database.
+func (s *Store) Load(ctx context.Context, snap *Snapshot) (*Database, error) {
+	loader := NewLoader()
+	for _, src := range snap.Sources {
+		rc, err := s.Blobs.Open(ctx, src.Blob)
+		if err != nil {
+			return nil, fmt.Errorf("vulnerability database source %s (%s): %w", src.Name, src.Blob, err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("vulnerability database source %s (%s): %w", src.Name, src.Blob, err)
+		}
+		if err := loader.AddZip(src.Name, bytes.NewReader(data), int64(len(data))); err != nil {
+			return nil, err
+		}
+	}
+	return loader.Database(), nil
+}
