@@ -53,10 +53,10 @@ func manifestParser(name string) parser {
 
 // Derive walks the source tree at root and returns the components its
 // manifests, lock files and vendored C/C++ headers declare, sorted. It
-// skips .git and node_modules (a lock file already lists what is
-// installed there) and does not follow symbolic links. A manifest that
-// cannot be parsed fails the derivation with an error naming it: an SBOM
-// silently missing a lock file's components would be worse than none.
+// skips the directories in skipDirs and does not follow symbolic links.
+// A manifest that cannot be parsed fails the derivation with an error
+// naming it: an SBOM silently missing a lock file's components would be
+// worse than none.
 func Derive(ctx context.Context, root string) ([]glassbox.Component, error) {
 	info, err := os.Stat(root)
 	if err != nil {
@@ -84,7 +84,7 @@ func Derive(ctx context.Context, root string) ([]glassbox.Component, error) {
 		}
 		name := d.Name()
 		if d.IsDir() {
-			if p != root && (name == ".git" || name == "node_modules" || name == ".hg" || name == ".svn") {
+			if p != root && skipDirs[name] {
 				return fs.SkipDir
 			}
 			return nil
@@ -176,3 +176,9 @@ func invalid(path, format string, args ...any) error {
 
 // errorf is fmt.Errorf for the messages parsers wrap in invalid.
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// skipDirs are the directories Derive does not enter: version-control
+// metadata; node_modules, whose contents the lock file beside it already
+// lists; and testdata, which the Go tool ignores and which holds fixtures
+// (deliberately broken manifests among them), not dependencies.
+var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, "node_modules": true, "testdata": true}
