@@ -1,0 +1,276 @@
+package standard
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"glassbox.dev"
+)
+
+// Verdict is the outcome of an assessment, as a SLSA Verification Summary
+// Attestation spells it.
+type Verdict string
+
+// Verdicts.
+const (
+	Passed Verdict = "PASSED"
+	Failed Verdict = "FAILED"
+)
+
+// Assessment is a release judged against one or more standards.
+type Assessment struct {
+	Release   *glassbox.Release
+	Standards []*StandardResult
+	// Checks are the automated checks' results the assessment used, by
+	// check id.
+	Checks []glassbox.CheckResult
+	// Judgements are the evaluators' judgements in force: the newest per
+	// control, by catalog and control id.
+	Judgements []glassbox.Judgement
+	Policy     Policy
+	// Verdict is PASSED only when every standard passed: every control
+	// assessed and satisfied.
+	Verdict Verdict
+	Reasons []string // why it failed, one line each
+}
+
+// StandardResult is the assessment against one selected standard.
+type StandardResult struct {
+	ID             string // as selected, e.g. "osps-l1"
+	Title          string
+	Catalog        string // the catalog's id
+	CatalogVersion string
+	Controls       []*ControlResult
+	Satisfied      int
+	NotSatisfied   int
+	NotAssessed    int
+	Verdict        Verdict
+	Reasons        []string
+}
+
+// ControlResult is where one control stands, and why.
+type ControlResult struct {
+	Control   *Control
+	Coverage  Coverage
+	Why       string // from the mapping: how far the checks go
+	Status    glassbox.ControlStatus
+	Reason    string              // one or two sentences: why this status
+	Checks    []CheckOutcome      // the mapped checks, in mapping order
+	Judgement *glassbox.Judgement // the judgement in force, if any
+	Evidence  []glassbox.Evidence // of the mapped checks, without repeats
+}
+
+// CheckOutcome is a mapped check's result as it bears on a control.
+type CheckOutcome struct {
+	Check   string
+	Status  glassbox.CheckStatus // "" when the check did not report
+	Summary string
+	// Favours is true when the outcome is one the mapping counts in the
+	// control's favour.
+	Favours bool
+}
+
+// Assess judges a release against the built-in standards; see
+// Library.Assess.
+func Assess(rel *glassbox.Release, standards []string, checks []glassbox.CheckResult, judgements []glassbox.Judgement) (*Assessment, error) {
+	l, err := Builtin()
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "%v", err)
+	}
+	return l.Assess(rel, standards, checks, judgements)
+}
+
+// Assess judges a release against the selected standards from the results
+// of the automated checks and the evaluators' judgements about it. A
+// control is:
+//
+//   - not satisfied when a mapped check failed (no judgement overrides
+//     failing evidence: fix or suppress the finding and evaluate again), or
+//     when the newest judgement says so;
+//   - satisfied when its checks suffice (coverage automated) and all give
+//     an outcome that counts in its favour, or when the newest judgement
+//     says so;
+//   - not assessed otherwise: it waits for an evaluator, or for a check
+//     that did not run.
+//
+// Judgements about other releases are ignored.
+func (l *Library) Assess(rel *glassbox.Release, standards []string, checks []glassbox.CheckResult, judgements []glassbox.Judgement) (*Assessment, error) {
+	if rel == nil {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "assess: no release")
+	}
+	sels, err := l.Select(standards)
+	if err != nil {
+		return nil, err
+	}
+	byCheck := map[string]*glassbox.CheckResult{}
+	var used []glassbox.CheckResult
+	for i := range checks {
+		cr := &checks[i]
+		if !cr.Status.Valid() {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "assess: check %q has status %q; want pass, fail, error or not-applicable", cr.Check, cr.Status)
+		}
+		if _, dup := byCheck[cr.Check]; dup {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "assess: check %q reported twice", cr.Check)
+		}
+		byCheck[cr.Check] = cr
+		used = append(used, *cr)
+	}
+	slices.SortFunc(used, func(a, b glassbox.CheckResult) int { return strings.Compare(a.Check, b.Check) })
+
+	// The newest judgement per control wins; of two at the same instant,
+	// the later in the list.
+	type key struct{ catalog, control string }
+	latest := map[key]*glassbox.Judgement{}
+	for i := range judgements {
+		j := &judgements[i]
+		if j.Release != rel.ID {
+			continue
+		}
+		k := key{j.Catalog, j.Control}
+		if old, ok := latest[k]; !ok || !j.At.Before(old.At) {
+			latest[k] = j
+		}
+	}
+
+	a := &Assessment{Release: rel, Checks: used, Policy: policyOf(l, sels), Verdict: Passed}
+	inForce := map[key]bool{}
+	for _, sel := range sels {
+		sr := &StandardResult{ID: sel.ID, Title: sel.Title(), Catalog: sel.Catalog.ID, CatalogVersion: sel.Catalog.Version, Verdict: Passed}
+		var failed, unassessed []string
+		for _, ctl := range sel.Controls() {
+			j := latest[key{sel.Catalog.ID, ctl.ID}]
+			cr := assessControl(sel, ctl, byCheck, j)
+			sr.Controls = append(sr.Controls, cr)
+			if j != nil && !inForce[key{sel.Catalog.ID, ctl.ID}] {
+				inForce[key{sel.Catalog.ID, ctl.ID}] = true
+				a.Judgements = append(a.Judgements, *j)
+			}
+			switch cr.Status {
+			case glassbox.ControlSatisfied:
+				sr.Satisfied++
+			case glassbox.ControlNotSatisfied:
+				sr.NotSatisfied++
+				failed = append(failed, fmt.Sprintf("%s (%s)", ctl.Label, cr.Reason))
+			default:
+				sr.NotAssessed++
+				unassessed = append(unassessed, ctl.Label)
+			}
+		}
+		if len(sr.Controls) == 0 {
+			sr.Reasons = append(sr.Reasons, "the selection has no controls to assess")
+		}
+		if len(failed) > 0 {
+			sr.Reasons = append(sr.Reasons, fmt.Sprintf("%d control(s) not satisfied: %s", len(failed), strings.Join(failed, "; ")))
+		}
+		if len(unassessed) > 0 {
+			sr.Reasons = append(sr.Reasons, fmt.Sprintf("%d control(s) not assessed yet: %s", len(unassessed), strings.Join(unassessed, ", ")))
+		}
+		if len(sr.Reasons) > 0 {
+			sr.Verdict = Failed
+			a.Verdict = Failed
+			for _, r := range sr.Reasons {
+				a.Reasons = append(a.Reasons, sr.ID+": "+r)
+			}
+		}
+		a.Standards = append(a.Standards, sr)
+	}
+	slices.SortFunc(a.Judgements, func(x, y glassbox.Judgement) int {
+		if c := strings.Compare(x.Catalog, y.Catalog); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Control, y.Control)
+	})
+	return a, nil
+}
+
+func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.CheckResult, j *glassbox.Judgement) *ControlResult {
+	cm := sel.Mapping.For(ctl.ID)
+	cr := &ControlResult{Control: ctl, Coverage: cm.Coverage, Why: strings.TrimSpace(cm.Why), Judgement: j}
+	var failing, missing, favourable []string
+	seen := map[glassbox.Digest]bool{}
+	for _, ref := range cm.Checks {
+		out := CheckOutcome{Check: ref.Check}
+		if res, ok := byCheck[ref.Check]; ok {
+			out.Status, out.Summary = res.Status, res.Summary
+			out.Favours = slices.Contains(ref.SatisfiedBy, res.Status)
+			for _, e := range res.Evidence {
+				if !seen[e.Digest] {
+					seen[e.Digest] = true
+					cr.Evidence = append(cr.Evidence, e)
+				}
+			}
+		}
+		cr.Checks = append(cr.Checks, out)
+		switch {
+		case out.Status == glassbox.CheckFail:
+			failing = append(failing, describeOutcome(out))
+		case out.Favours:
+			favourable = append(favourable, out.Check)
+		default:
+			missing = append(missing, describeOutcome(out))
+		}
+	}
+	judged := func(verb string) string {
+		s := fmt.Sprintf("%s judged it %s on %s", j.Evaluator, verb, j.At.UTC().Format("2006-01-02"))
+		if note := strings.TrimSpace(j.Note); note != "" {
+			s += ": " + note
+		}
+		return s
+	}
+	switch {
+	case len(failing) > 0:
+		cr.Status = glassbox.ControlNotSatisfied
+		cr.Reason = "failed " + strings.Join(failing, "; ")
+		if j != nil && j.Satisfied {
+			cr.Reason += " (an evaluator's judgement does not override a failed check: fix or suppress the finding and evaluate again)"
+		}
+	case j != nil && !j.Satisfied:
+		cr.Status = glassbox.ControlNotSatisfied
+		cr.Reason = judged("not satisfied")
+	case cm.Coverage == Automated && len(missing) == 0:
+		cr.Status = glassbox.ControlSatisfied
+		cr.Reason = "passed " + strings.Join(favourable, ", ") + ", which suffice for this control"
+	case j != nil && j.Satisfied:
+		cr.Status = glassbox.ControlSatisfied
+		cr.Reason = judged("satisfied")
+		if len(favourable) > 0 {
+			cr.Reason += fmt.Sprintf(" (supporting checks passed: %s)", strings.Join(favourable, ", "))
+		}
+	default:
+		cr.Status = glassbox.ControlNotAssessed
+		switch {
+		case cm.Coverage == Automated:
+			cr.Reason = "not established: " + strings.Join(missing, "; ")
+		case len(missing) > 0 && len(favourable) > 0:
+			cr.Reason = fmt.Sprintf("needs an evaluator's judgement; supporting checks passed (%s), not established: %s", strings.Join(favourable, ", "), strings.Join(missing, "; "))
+		case len(missing) > 0:
+			cr.Reason = "needs an evaluator's judgement; supporting checks not established: " + strings.Join(missing, "; ")
+		case len(favourable) > 0:
+			cr.Reason = fmt.Sprintf("needs an evaluator's judgement; supporting checks passed (%s) but do not decide it", strings.Join(favourable, ", "))
+		default:
+			cr.Reason = "needs an evaluator's judgement; no automated check covers it"
+		}
+	}
+	return cr
+}
+
+func describeOutcome(o CheckOutcome) string {
+	var s string
+	switch o.Status {
+	case "":
+		return o.Check + " (did not run)"
+	case glassbox.CheckFail:
+		s = o.Check
+	case glassbox.CheckError:
+		s = o.Check + " (could not complete)"
+	case glassbox.CheckNotApplicable:
+		s = o.Check + " (not applicable)"
+	default:
+		s = o.Check + " (" + string(o.Status) + ")"
+	}
+	if sum := strings.TrimSpace(o.Summary); sum != "" {
+		s += ": " + sum
+	}
+	return s
+}
