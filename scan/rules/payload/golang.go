@@ -175,6 +175,12 @@ func (t taintSet) propagate(root ast.Node, arrays map[string][]string) bool {
 					mark(nm)
 				}
 			}
+		case *ast.RangeStmt:
+			// for _, c := range chars { cmd += c }: the elements of a
+			// tainted array are tainted.
+			if n.Value != nil && t.tainted(n.X) {
+				mark(n.Value)
+			}
 		case *ast.CallExpr:
 			// sb.WriteString(decoded) taints sb.
 			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && strings.HasPrefix(sel.Sel.Name, "Write") {

@@ -58,6 +58,7 @@ var keywords = [][]byte{
 	[]byte("fromhex"), []byte("unhexlify"), []byte("rot13"), []byte("reverse"), []byte("chr("),
 	[]byte("Decipher"), []byte("gzinflate"), []byte("hex2bin"), []byte("strrev"), []byte("xxd"),
 	[]byte("rune("), []byte("[]string{"), []byte("^"), []byte("[::-1]"), []byte("_compile"),
+	[]byte(`"hex"`), []byte(`'hex'`), []byte("getattr("),
 }
 
 // analyzer is stateless, so one value is safe for concurrent use.

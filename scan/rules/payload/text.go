@@ -3,6 +3,7 @@ package payload
 import (
 	"bytes"
 	"regexp"
+	"strings"
 
 	"glassbox.dev"
 )
@@ -92,7 +93,14 @@ func (c *collector) textTaint(l lang) {
 		// has a second assignment there.
 		pos += m[4]
 	}
-	for _, m := range l.sink.FindAllIndex(b, -1) {
+	c.hiddenCalls(l, tainted)
+	sinks := l.sink.FindAllIndex(b, -1)
+	// A sink renamed (var r = require) is still a sink: flatmap-stream
+	// called require only through a one-letter alias.
+	if aliases := sinkAliases(b); aliases != nil {
+		sinks = append(sinks, aliases.FindAllIndex(b, -1)...)
+	}
+	for _, m := range sinks {
 		open := m[1] - 1
 		start := m[0]
 		if loc := sinkNameRe.FindIndex(b[m[0]:m[1]]); loc != nil {
@@ -125,6 +133,70 @@ func (c *collector) textTaint(l lang) {
 				break
 			}
 		}
+	}
+}
+
+// aliasRe finds a code-running function given another name:
+// "var r = require", "const run = eval", "e = Function,".
+var aliasRe = regexp.MustCompile(`([A-Za-z_$][\w$]*)\s*=\s*(?:require|eval|Function|globalThis\.eval|window\.eval)\s*[,;)\n]`)
+
+// sinkAliases returns a pattern matching calls of the file's aliases of
+// sinks, or nil if it has none.
+func sinkAliases(b []byte) *regexp.Regexp {
+	var names []string
+	for _, m := range aliasRe.FindAllSubmatch(b, -1) {
+		names = append(names, regexp.QuoteMeta(string(m[1])))
+	}
+	if names == nil {
+		return nil
+	}
+	return regexp.MustCompile(`(?:^|[^.\w$])(?:` + strings.Join(names, "|") + `)\s*\(`)
+}
+
+// computedCallRe finds obj[f(…)]( and getattr(obj, f(…))( — a call of a
+// method whose name is computed by a function call.
+var computedCallRe = regexp.MustCompile(`\[\s*([A-Za-z_$][\w$.]*)\s*\(|\bgetattr\s*\([^,()]+,\s*([A-Za-z_$][\w$.]*)\s*\(`)
+
+// hiddenCalls reports calls of a method whose name is decoded at run time
+// (f[e(n[7])](code) in flatmap-stream, where e decodes hex and n[7] is
+// "_compile"): code that hides even which function it calls.
+func (c *collector) hiddenCalls(l lang, tainted taints) {
+	b := c.f.Content
+	for _, m := range computedCallRe.FindAllSubmatchIndex(b, -1) {
+		g := 2
+		if m[2] < 0 {
+			g = 4
+		}
+		callee := b[m[g]:m[g+1]]
+		open := m[g+1]
+		for open < len(b) && b[open] != '(' {
+			open++
+		}
+		end := matchParen(b, open)
+		if end < 0 {
+			continue
+		}
+		decoded := tainted.at(string(callee), m[0]) || l.decode.Match(b[m[0]:end])
+		if !decoded {
+			continue
+		}
+		// The computed name must itself be called: "](" or ")(" after it.
+		rest := bytes.TrimLeft(b[end:min(len(b), end+8)], " \t")
+		if g == 2 {
+			if !bytes.HasPrefix(rest, []byte("]")) {
+				continue
+			}
+			rest = bytes.TrimLeft(rest[1:], " \t")
+		} else if !bytes.HasPrefix(rest, []byte(")")) {
+			continue
+		} else {
+			rest = bytes.TrimLeft(rest[1:], " \t")
+		}
+		if !bytes.HasPrefix(rest, []byte("(")) {
+			continue
+		}
+		c.add(RuleDecodedExec, glassbox.SeverityCritical, m[0], end,
+			"A method whose name is decoded at run time ("+string(callee)+"(…)) is called: the code hides even what it runs")
 	}
 }
 
