@@ -110,4 +110,10 @@ func (s *FS) flushPending() error {
 	return nil
 }
 
-func heldReader(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+// heldBlob serves a blob held in memory as a file would be served: it can
+// be read at random and seeked, as callers of Open may expect.
+type heldBlob struct{ *bytes.Reader }
+
+func (heldBlob) Close() error { return nil }
+
+func heldReader(b []byte) io.ReadCloser { return heldBlob{bytes.NewReader(b)} }

@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"path"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -78,7 +74,7 @@ not be rebuilt; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			goroot, goversion, err := goToolchain(ctx, c.blobs, rel, recipe)
+			goroot, goversion, err := rebuild.GoToolchain(ctx, c.blobs, rel, recipe)
 			if err != nil {
 				return err
 			}
@@ -127,75 +123,18 @@ not be rebuilt; 2 usage or internal error.`,
 // chooseRecipe returns the recipe for a rebuild: a file given on the
 // command line, the one submitted with the release, or the default Go
 // recipe for a release whose source is a Go module.
+// chooseRecipe is the recipe of a rebuild: --recipe FILE if given, else
+// rebuild.ChooseRecipe's.
 func chooseRecipe(ctx context.Context, blobs *evidence.FS, rel *glassbox.Release, file string) (*rebuild.Recipe, glassbox.Digest, error) {
-	m := &rel.Manifest
-	switch {
-	case file != "":
+	if file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			return nil, "", glassbox.Errorf(glassbox.EINVALID, "recipe %s: %w", file, err)
 		}
 		r, err := rebuild.Parse(data)
 		return r, glassbox.DigestOf(data), err
-	case m.Recipe != nil:
-		rc, err := blobs.Open(ctx, m.Recipe.Digest)
-		if err != nil {
-			return nil, "", err
-		}
-		defer rc.Close()
-		data, err := io.ReadAll(rc)
-		if err != nil {
-			return nil, "", glassbox.Errorf(glassbox.EINTERNAL, "read the recipe: %w", err)
-		}
-		r, err := rebuild.Parse(data)
-		return r, m.Recipe.Digest, err
 	}
-	// No recipe: a Go module gets "go build -trimpath", run where its
-	// go.mod is (module zips and release archives put it in a directory).
-	var gomod *glassbox.File
-	for i, f := range m.Source.Files {
-		if path.Base(f.Path) == "go.mod" && f.Mode != glassbox.ModeSymlink && (gomod == nil || len(f.Path) < len(gomod.Path)) {
-			gomod = &m.Source.Files[i]
-		}
-	}
-	if gomod == nil {
-		return nil, "", glassbox.Errorf(glassbox.EINVALID, "release %s has no recipe and is not a Go module; submit it with --recipe or give --recipe FILE", rel.ID)
-	}
-	rc, err := blobs.Open(ctx, gomod.Digest)
-	if err != nil {
-		return nil, "", err
-	}
-	data, err := io.ReadAll(io.LimitReader(rc, 1<<20))
-	rc.Close()
-	if err != nil {
-		return nil, "", glassbox.Errorf(glassbox.EINTERNAL, "read %s: %w", gomod.Path, err)
-	}
-	module := ""
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
-			module = strings.Trim(strings.TrimSpace(rest), `"`)
-			break
-		}
-	}
-	// Each shipped Go binary says how it was built (go version -m).
-	bins := map[string]io.ReaderAt{}
-	for _, a := range m.Artifacts {
-		rc, err := blobs.Open(ctx, a.Digest)
-		if err != nil {
-			return nil, "", err
-		}
-		defer rc.Close()
-		ra, ok := rc.(io.ReaderAt)
-		if !ok {
-			return nil, "", glassbox.Errorf(glassbox.EINTERNAL, "the evidence store cannot read %s at random", a.Path)
-		}
-		bins[a.Path] = ra
-	}
-	r, err := rebuild.GoRecipe(module, path.Dir(gomod.Path), bins)
-	if err != nil {
-		return nil, "", err
-	}
-	return r, "", nil
+	return rebuild.ChooseRecipe(ctx, blobs, rel)
 }
 
 // attestRebuild signs and logs the rebuild's SLSA Provenance statement, if
@@ -253,46 +192,4 @@ func printRebuild(g *globals, rel *glassbox.Release, rep *rebuild.Report, report
 	if receipt != nil {
 		fmt.Fprintln(g.stdout, "  provenance signed and logged in the transparency log")
 	}
-}
-
-// goToolchain returns the GOROOT and version of the Go toolchain a Go
-// recipe should run with: the one the shipped binaries were built with,
-// fetched through the Go module proxy outside the sandbox when the host's
-// differs, so that "the module's toolchain" builds it.
-func goToolchain(ctx context.Context, blobs *evidence.FS, rel *glassbox.Release, recipe *rebuild.Recipe) (goroot, version string, err error) {
-	if recipe.Toolchain != rebuild.ToolchainGo {
-		return "", "", nil
-	}
-	host, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
-	if err != nil {
-		return "", "", glassbox.Errorf(glassbox.EINTERNAL, "a Go recipe needs the go command: %w", err)
-	}
-	version = strings.TrimSpace(string(host))
-	bins := map[string]io.ReaderAt{}
-	for _, a := range rel.Manifest.Artifacts {
-		rc, err := blobs.Open(ctx, a.Digest)
-		if err != nil {
-			return "", "", err
-		}
-		defer rc.Close()
-		if ra, ok := rc.(io.ReaderAt); ok {
-			bins[a.Path] = ra
-		}
-	}
-	versions := rebuild.GoVersions(bins)
-	switch {
-	case len(versions) == 0 || versions[0] == version && len(versions) == 1:
-		return "", version, nil
-	case len(versions) > 1:
-		return "", "", glassbox.Errorf(glassbox.EINVALID, "the release's binaries were built with different Go toolchains (%s); rebuild them with one recipe each", strings.Join(versions, ", "))
-	}
-	// GOTOOLCHAIN makes the go command fetch that release of Go (a module
-	// on the proxy, checked against the checksum database) and run it.
-	cmd := exec.CommandContext(ctx, "go", "env", "GOROOT")
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+versions[0])
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return "", "", glassbox.Errorf(glassbox.EINTERNAL, "fetch the Go toolchain %s the release was built with: %v: %s", versions[0], err, strings.TrimSpace(string(out)))
-	}
-	return strings.TrimSpace(string(out)), versions[0], nil
 }
