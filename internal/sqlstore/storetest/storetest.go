@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore) {
 
 	// And they record evidence about releases: evidence.go.
 	t.Run("Evidence", func(t *testing.T) { testEvidence(t, open) })
+	// And evaluators' judgements on controls: judgement.go.
+	t.Run("Judgements", func(t *testing.T) { testJudgements(t, open) })
 }
 
 // PerTest returns a function that calls create the first time it is called
