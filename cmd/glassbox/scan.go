@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,11 +23,6 @@ import (
 // evidenceKindSARIF is the kind under which a release's scan reports are
 // recorded.
 const evidenceKindSARIF = "scan/sarif"
-
-// artifactPrefix is prepended to the paths of a release's artefacts in a
-// scan, so that a finding in an artefact is not mistaken for one in the
-// source file of the same name.
-const artifactPrefix = "artifacts/"
 
 // evidenceRecorder is what the SQL stores implement to keep reports about
 // a release.
@@ -212,7 +205,7 @@ func scanRelease(ctx context.Context, g *globals, s *scan.Scanner, ref string, r
 	if !ok {
 		return "", glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record evidence")
 	}
-	res, err := s.ScanFiles(ctx, releaseFiles(ctx, c.blobs, rel))
+	res, err := s.ScanFiles(ctx, scan.ReleaseFiles(ctx, c.blobs, rel))
 	if err != nil {
 		return "", fmt.Errorf("scan release %s: %w", rel.ID, err)
 	}
@@ -235,35 +228,6 @@ func scanRelease(ctx context.Context, g *globals, s *scan.Scanner, ref string, r
 	rep.SARIF = staged.Digest()
 	return fmt.Sprintf("SARIF stored as %s, recorded as %s evidence of release %s (glassbox cat %s)",
 		staged.Digest(), evidenceKindSARIF, rel.ID, staged.Digest()), nil
-}
-
-// releaseFiles lists a release's source files and artefacts as the
-// scanner reads them, straight from the evidence store.
-func releaseFiles(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.Release) iter.Seq[scan.SourceFile] {
-	return func(yield func(scan.SourceFile) bool) {
-		emit := func(prefix string, files []glassbox.File) bool {
-			for _, f := range files {
-				mode := fs.FileMode(0)
-				if f.Mode == glassbox.ModeSymlink {
-					mode = fs.ModeSymlink
-				}
-				d := f.Digest
-				sf := scan.SourceFile{
-					Path: prefix + f.Path,
-					Size: f.Size,
-					Mode: mode,
-					Open: func() (io.ReadCloser, error) { return blobs.Open(ctx, d) },
-				}
-				if !yield(sf) {
-					return false
-				}
-			}
-			return true
-		}
-		if emit("", rel.Manifest.Source.Files) {
-			emit(artifactPrefix, rel.Manifest.Artifacts)
-		}
-	}
 }
 
 // writeText writes one line per finding and a summary.
