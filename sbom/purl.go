@@ -125,11 +125,17 @@ func ParsePURL(purl string) (ecosystem, name, version string, err error) {
 		}
 		path = path[:i]
 	}
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	for i, s := range segs {
-		if segs[i], err = url.PathUnescape(s); err != nil {
+	// Empty segments ("a//b") are dropped, as the specification says.
+	var segs []string
+	for _, s := range strings.Split(path, "/") {
+		if s == "" {
+			continue
+		}
+		u, err := url.PathUnescape(s)
+		if err != nil {
 			return "", "", "", fmt.Errorf("package URL %q: %v", purl, err)
 		}
+		segs = append(segs, u)
 	}
 	ecosystem = typ
 	for eco, t := range purlTypes {

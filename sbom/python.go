@@ -119,7 +119,10 @@ func parseRequirement(line string, editable bool) (name, version string, err err
 	if spec == "" {
 		return name, "", nil
 	}
-	spec = strings.Trim(spec, "()")
+	spec = strings.TrimSpace(strings.Trim(spec, "()"))
+	if spec == "" {
+		return name, "", nil
+	}
 	if strings.Contains(spec, ",") {
 		return name, "", nil // a range
 	}
