@@ -39,8 +39,10 @@ func (s *Store) RecordJudgement(ctx context.Context, j *glassbox.Judgement) erro
 			return glassbox.Errorf(glassbox.EINVALID, "record judgement on %s: %w", j.Release, err)
 		}
 	}
-	if len(j.Note) > maxJudgementNote || !utf8.ValidString(j.Note) || strings.ContainsRune(j.Note, 0) {
-		return glassbox.Errorf(glassbox.EINVALID, "record judgement on %s: the note must be UTF-8 text of at most %d bytes", j.Release, maxJudgementNote)
+	if len(j.Note) > maxJudgementNote || !utf8.ValidString(j.Note) || strings.IndexFunc(j.Note, func(r rune) bool {
+		return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r'
+	}) >= 0 {
+		return glassbox.Errorf(glassbox.EINVALID, "record judgement on %s: the note must be UTF-8 text of at most %d bytes, without control characters other than line breaks and tabs", j.Release, maxJudgementNote)
 	}
 	at := j.At
 	if at.IsZero() {

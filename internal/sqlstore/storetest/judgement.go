@@ -123,6 +123,7 @@ func testJudgements(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore)
 		"control char in name": func(j *glassbox.Judgement) { j.Evaluator = "alice\x1b[2J" },
 		"huge note":            func(j *glassbox.Judgement) { j.Note = strings.Repeat("x", 65<<10) },
 		"note not UTF-8":       func(j *glassbox.Judgement) { j.Note = "\xff\xfe" },
+		"escape in note":       func(j *glassbox.Judgement) { j.Note = "fine\x1b]0;owned\x07" },
 		"after 2262":           func(j *glassbox.Judgement) { j.At = time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC) },
 	} {
 		j := valid()

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"glassbox.dev"
+	"glassbox.dev/standard"
+)
+
+type judgeOptions struct {
+	satisfied, notSatisfied bool
+	note, catalog           string
+	evaluator               string
+	list, asJSON            bool
+}
+
+func judgeCommand(g *globals) *cobra.Command {
+	var o judgeOptions
+	cmd := &cobra.Command{
+		Use:   "judge RELEASE CONTROL --satisfied|--not-satisfied --note TEXT [--catalog ID] [--evaluator NAME]\n  judge RELEASE --list [--json]",
+		Short: "Record an evaluator's verdict on a control of a standard, or list the verdicts on a release",
+		Long: `Judge records an evaluator's verdict on a control that the automated checks
+cannot decide alone: who (--evaluator, or $USER), when (now), satisfied or
+not, and why (--note). RELEASE is a stored release (its id, at least 6 of the
+id's hex digits, or PRODUCT@VERSION). CONTROL is a control's id or label in
+one of the catalogs (glassbox catalogs list): "I.2.a", "5.4", "OSPS-VM-02.01".
+When several catalogs have it, --catalog says which.
+
+Judgements are never changed or removed: a newer judgement on the same
+control supersedes the older, which stays on record. An assessment uses the
+newest; a failed automated check still fails the control whatever the
+judgement says.
+
+--list prints every judgement on the release, oldest first, marking the
+superseded ones.
+
+Exit codes: 0 recorded (or listed); 1 the release or control does not exist,
+or the input was refused; 2 usage or internal error.`,
+		Args: args(cobra.RangeArgs(1, 2)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			if o.list {
+				if len(a) != 1 || o.satisfied || o.notSatisfied || o.note != "" {
+					return usageError{fmt.Errorf("--list takes only RELEASE")}
+				}
+				return runJudgeList(cmd.Context(), g, a[0], o.asJSON)
+			}
+			if len(a) != 2 {
+				return usageError{fmt.Errorf("name the RELEASE and the CONTROL to judge, or give --list")}
+			}
+			return runJudge(cmd.Context(), g, a[0], a[1], o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.satisfied, "satisfied", false, "the control is satisfied")
+	f.BoolVar(&o.notSatisfied, "not-satisfied", false, "the control is not satisfied")
+	f.StringVar(&o.note, "note", "", "why: what was examined and found (required)")
+	f.StringVar(&o.catalog, "catalog", "", "the catalog `id` the control is in, when several have it")
+	f.StringVar(&o.evaluator, "evaluator", "", "who judges (default $USER)")
+	f.BoolVar(&o.list, "list", false, "list the judgements on RELEASE")
+	f.BoolVar(&o.asJSON, "json", false, "with --list, print JSON")
+	return cmd
+}
+
+func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptions) error {
+	if o.satisfied == o.notSatisfied {
+		return usageError{fmt.Errorf("give exactly one of --satisfied and --not-satisfied")}
+	}
+	if strings.TrimSpace(o.note) == "" {
+		return usageError{fmt.Errorf("--note is required: say what was examined and why the control is (not) satisfied")}
+	}
+	evaluator := o.evaluator
+	if evaluator == "" {
+		evaluator = os.Getenv("USER")
+	}
+	if strings.TrimSpace(evaluator) == "" {
+		return usageError{fmt.Errorf("say who judges with --evaluator (USER is not set)")}
+	}
+	lib, err := standard.OpenLibrary(g.data)
+	if err != nil {
+		return err
+	}
+	// The control is checked before the database is touched, so that a
+	// typo costs nothing and the message lists where glassbox looked.
+	cat, ctl, err := lib.FindControl(o.catalog, control)
+	if err != nil {
+		return err
+	}
+	c, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rel, err := findRelease(ctx, c.releases, ref)
+	if err != nil {
+		return err
+	}
+	js, ok := c.releases.(glassbox.JudgementStore)
+	if !ok {
+		return glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record judgements")
+	}
+	previous, err := js.FindJudgements(ctx, rel.ID)
+	if err != nil {
+		return err
+	}
+	j := &glassbox.Judgement{Release: rel.ID, Catalog: cat.ID, Control: ctl.ID, Satisfied: o.satisfied, Note: strings.TrimSpace(o.note), Evaluator: evaluator}
+	if err := js.RecordJudgement(ctx, j); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "%s %s (%s) of %s: judged %s by %s at %s\n", cat.ID, ctl.Label, ctl.Title, rel.Manifest.String(),
+		verdictWord(j.Satisfied), j.Evaluator, j.At.Format(time.RFC3339))
+	for i := len(previous) - 1; i >= 0; i-- {
+		if p := previous[i]; p.Catalog == j.Catalog && p.Control == j.Control {
+			fmt.Fprintf(g.stdout, "supersedes the judgement %s by %s at %s\n", verdictWord(p.Satisfied), p.Evaluator, p.At.Format(time.RFC3339))
+			break
+		}
+	}
+	return nil
+}
+
+// judgementRow is one line of judge --list --json.
+type judgementRow struct {
+	glassbox.Judgement
+	Superseded bool `json:"superseded"`
+}
+
+func runJudgeList(ctx context.Context, g *globals, ref string, asJSON bool) error {
+	c, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rel, err := findRelease(ctx, c.releases, ref)
+	if err != nil {
+		return err
+	}
+	js, ok := c.releases.(glassbox.JudgementStore)
+	if !ok {
+		return glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record judgements")
+	}
+	all, err := js.FindJudgements(ctx, rel.ID)
+	if err != nil {
+		return err
+	}
+	// Oldest first, so a judgement is superseded when a later one names
+	// the same control.
+	rows := make([]judgementRow, len(all))
+	newest := map[[2]string]int{}
+	for i, j := range all {
+		rows[i] = judgementRow{Judgement: *j}
+		newest[[2]string{j.Catalog, j.Control}] = i
+	}
+	for i := range rows {
+		rows[i].Superseded = newest[[2]string{rows[i].Catalog, rows[i].Control}] != i
+	}
+	if asJSON {
+		return writeJSON(g, rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(g.stdout, "no judgements on %s (%s)\n", rel.Manifest.String(), rel.ID)
+		return nil
+	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHEN\tCATALOG\tCONTROL\tVERDICT\tEVALUATOR\tNOTE")
+	for _, r := range rows {
+		verdict := verdictWord(r.Satisfied)
+		if r.Superseded {
+			verdict += " (superseded)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.At.Format(time.RFC3339), r.Catalog, r.Control, verdict, r.Evaluator, oneLineNote(r.Note))
+	}
+	return tw.Flush()
+}
+
+func verdictWord(satisfied bool) string {
+	if satisfied {
+		return "satisfied"
+	}
+	return "not satisfied"
+}
+
+// oneLineNote keeps a table row on one line: a note's line breaks and tabs
+// become spaces.
+func oneLineNote(s string) string { return strings.Join(strings.Fields(s), " ") }
