@@ -139,6 +139,10 @@ type Stats struct {
 	// in UnknownModified instead.
 	NewestModified  *time.Time `json:"newest_modified,omitempty"`
 	UnknownModified int        `json:"unknown_modified"`
+	// NewestPublished is the latest "published" time: a lower bound on
+	// the data's freshness when modified times are unknown (the Go
+	// database's all.zip zeroes them).
+	NewestPublished *time.Time `json:"newest_published,omitempty"`
 }
 
 // Stats counts the database's records.
@@ -153,6 +157,10 @@ func (db *Database) Stats() Stats {
 		} else if s.NewestModified == nil || r.Modified.After(*s.NewestModified) {
 			t := r.Modified.UTC()
 			s.NewestModified = &t
+		}
+		if p := r.Published; p != nil && !p.IsZero() && (s.NewestPublished == nil || p.After(*s.NewestPublished)) {
+			t := p.UTC()
+			s.NewestPublished = &t
 		}
 		seen := map[string]bool{}
 		for _, a := range r.Affected {

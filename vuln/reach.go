@@ -3,6 +3,7 @@ package vuln
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -50,6 +53,8 @@ type ReachOptions struct {
 	// TempDir is where the converted database is written (default
 	// os.TempDir()); it is removed afterwards.
 	TempDir string
+	// Only, if set, limits the matches the analysis speaks for.
+	Only func(Match) bool
 }
 
 // Reach runs govulncheck in-process over a Go binary or source tree,
@@ -70,12 +75,17 @@ func (db *Database) Reach(ctx context.Context, vulns []Vulnerability, o ReachOpt
 	if err != nil {
 		return err
 	}
+	findings.goos, findings.goarch = targetPlatform(o)
+	findings.db = db
 	for i := range vulns {
 		v := &vulns[i]
 		for j := range v.Matches {
 			m := &v.Matches[j]
-			if m.Component.Ecosystem != "Go" || m.Status == StatusResolved {
+			if m.Component.Ecosystem != "Go" || m.Status == StatusResolved || (o.Only != nil && !o.Only(*m)) {
 				continue
+			}
+			if m.Reachability != nil && m.Reachability.State == ReachCalled {
+				continue // another binary already calls it
 			}
 			m.Reachability = findings.reachability(m.Record, m.Component.Name, o.Mode)
 		}
@@ -91,6 +101,9 @@ type govulncheckFindings struct {
 	modules map[string]bool // modules govulncheck saw in the target
 	// by "id\x00module": the deepest level reached and the symbols called
 	found map[string]*reached
+	// the target's platform, and the records, to explain a silence
+	goos, goarch string
+	db           *Database
 }
 
 type reached struct {
@@ -106,6 +119,10 @@ func (f *govulncheckFindings) reachability(id, module, mode string) *Reachabilit
 		r.State, r.Note = ReachUnknown, "govulncheck ran at "+f.level+" level"
 	case got == nil && !f.modules[module]:
 		r.State, r.Note = ReachUnknown, fmt.Sprintf("govulncheck did not find module %s in the %s", module, mode)
+	case got == nil && f.otherPlatform(id, module):
+		// govulncheck drops records whose vulnerable packages are all
+		// for other platforms (ecosystem_specific imports' goos/goarch).
+		r.State, r.Note = ReachRequired, fmt.Sprintf("the vulnerable packages are only built for other platforms than %s/%s", f.goos, f.goarch)
 	case got == nil:
 		r.State, r.Note = ReachUnknown, "govulncheck reported nothing for "+id+" (it may see another version of "+module+")"
 	case got.level == 2:
@@ -222,4 +239,78 @@ func readGovulncheck(r io.Reader) (*govulncheckFindings, error) {
 			got.level = max(got.level, level)
 		}
 	}
+}
+
+// otherPlatform reports whether every vulnerable package the record names
+// for module is limited to operating systems or architectures other than
+// the target's.
+func (f *govulncheckFindings) otherPlatform(id, module string) bool {
+	if f.db == nil || f.goos == "" {
+		return false
+	}
+	r := f.db.record(id)
+	if r == nil {
+		return false
+	}
+	var spec struct {
+		Imports []struct {
+			GOOS   []string `json:"goos"`
+			GOARCH []string `json:"goarch"`
+		} `json:"imports"`
+	}
+	n := 0
+	for _, a := range r.Affected {
+		if a.Package.Name != module || len(a.EcosystemSpecific) == 0 {
+			continue
+		}
+		if json.Unmarshal(a.EcosystemSpecific, &spec) != nil || len(spec.Imports) == 0 {
+			return false
+		}
+		for _, imp := range spec.Imports {
+			osOK := len(imp.GOOS) == 0 || slices.Contains(imp.GOOS, f.goos)
+			archOK := len(imp.GOARCH) == 0 || slices.Contains(imp.GOARCH, f.goarch)
+			if osOK && archOK {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+// targetPlatform is the GOOS and GOARCH a binary was built for (from its
+// build information), or for source, the environment's or this process's.
+func targetPlatform(o ReachOptions) (goos, goarch string) {
+	if o.Mode == "binary" {
+		bi, err := buildinfo.ReadFile(o.Path)
+		if err != nil {
+			return "", ""
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "GOOS":
+				goos = s.Value
+			case "GOARCH":
+				goarch = s.Value
+			}
+		}
+		return goos, goarch
+	}
+	goos, goarch = os.Getenv("GOOS"), os.Getenv("GOARCH")
+	if goos == "" {
+		goos = runtime.GOOS
+	}
+	if goarch == "" {
+		goarch = runtime.GOARCH
+	}
+	return goos, goarch
+}
+
+// record returns the record with the id, or nil.
+func (db *Database) record(id string) *Record {
+	i := sort.Search(len(db.Records), func(i int) bool { return db.Records[i].ID >= id })
+	if i < len(db.Records) && db.Records[i].ID == id {
+		return db.Records[i]
+	}
+	return nil
 }

@@ -154,9 +154,9 @@ func TestSeverity(t *testing.T) {
 // pair must compare as its positions do.
 func TestOrderings(t *testing.T) {
 	cases := map[string][]string{
-		"Go": {"v0.0.0-20190101000000-abcdefabcdef", "v0.0.1", "v1.0.0-rc.1", "v1.0.0", "1.0.1", "v1.2.3-0.20200101000000-abcdefabcdef", "v1.2.3", "v2.0.0+incompatible", "v10.0.0"},
-		"npm": {"0.9.0", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.10.0"},
-		"PyPI": {"0.9", "1.0.dev0", "1.0a1", "1.0a2.dev1", "1.0a2", "1.0b1", "1.0rc1", "1.0", "1.0+local.1", "1.0.post1.dev0", "1.0.post1", "1.1", "1!0.1"},
+		"Go":    {"v0.0.0-20190101000000-abcdefabcdef", "v0.0.1", "v1.0.0-rc.1", "v1.0.0", "1.0.1", "v1.2.3-0.20200101000000-abcdefabcdef", "v1.2.3", "v2.0.0+incompatible", "v10.0.0"},
+		"npm":   {"0.9.0", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.10.0"},
+		"PyPI":  {"0.9", "1.0.dev0", "1.0a1", "1.0a2.dev1", "1.0a2", "1.0b1", "1.0rc1", "1.0", "1.0+local.1", "1.0.post1.dev0", "1.0.post1", "1.1", "1!0.1"},
 		"Maven": {"1-alpha", "1.0-alpha1", "1.0-beta-1", "1.0-milestone-1", "1.0-rc1", "1.0-SNAPSHOT", "1.0", "1.0-sp1", "1.0-whatever", "1.0.1", "1.1", "2.0"},
 	}
 	for eco, vs := range cases {

@@ -207,3 +207,5 @@ func (s *Store) Load(ctx context.Context, snap *Snapshot) (*Database, error) {
 	}
 	return loader.Database(), nil
 }
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
