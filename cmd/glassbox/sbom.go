@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"glassbox.dev"
+	"glassbox.dev/rebuild"
+	"glassbox.dev/sbom"
+	"glassbox.dev/scan"
+)
+
+// evidenceKindSBOM is the kind under which a release's derived CycloneDX
+// SBOM is recorded.
+const evidenceKindSBOM = "sbom/cyclonedx"
+
+// sbomReport is what --format json prints.
+type sbomReport struct {
+	Target     string               `json:"target"`
+	Release    glassbox.Digest      `json:"release,omitempty"`
+	Subject    sbom.Subject         `json:"subject"`
+	Components []glassbox.Component `json:"components"`
+	// Findings are the differences between the derived components and a
+	// submitted or --compare SBOM, and between the source and its binaries.
+	Findings []glassbox.Finding `json:"findings"`
+	SBOM     glassbox.Digest    `json:"sbom,omitempty"` // the stored CycloneDX's digest in the evidence store
+	// cyclonedx is the document, written by --format cyclonedx.
+	cyclonedx []byte
+}
+
+type sbomOptions struct {
+	format, output, compare string
+}
+
+func sbomCommand(g *globals) *cobra.Command {
+	o := sbomOptions{format: "cyclonedx"}
+	cmd := &cobra.Command{
+		Use:   "sbom PATH|RELEASE|BINARY [--format cyclonedx|json|text] [-o FILE] [--compare SBOM]",
+		Short: "List the components of a tree, a Go binary or a stored release as a CycloneDX 1.6 SBOM",
+		Long: `Sbom finds the third-party components of its target and writes them as a
+CycloneDX 1.6 JSON SBOM, with package URLs and the hashes the manifests record.
+
+The target is:
+  a directory   its manifests and lock files: go.mod (with go.sum hashes and
+                replace directives), package-lock.json and npm-shrinkwrap.json
+                (lockfileVersion 1 to 3), requirements*.txt, poetry.lock,
+                Pipfile.lock, Cargo.lock, pom.xml (the versions it declares,
+                with its own ${properties} resolved), and vendored C/C++
+                libraries whose headers define a version (ZLIB_VERSION,
+                OPENSSL_VERSION_TEXT, an autoconf PACKAGE_VERSION...). .git,
+                node_modules and testdata are not read; symbolic links are not
+                followed. A requirement that pins no exact version (==) is
+                listed with an empty version.
+  a Go binary   the modules its embedded build information lists (as replaced,
+                if they were) and the Go toolchain as the module "stdlib"; the
+                main module is the SBOM's subject.
+  a release     (its id, at least 6 of its hex digits, or PRODUCT@VERSION) its
+                source, as for a directory, and each Go binary among its
+                artefacts. Each binary's modules are checked against the
+                source's go.mod files: a module the binary links that the
+                source does not require, or requires at another version, is a
+                high finding (the binary was not built from this source). If
+                the vendor submitted an SBOM (CycloneDX 1.4-1.6 or SPDX 2.x
+                JSON) it is compared with the derived components. The derived
+                SBOM is stored in the evidence store and recorded as
+                sbom/cyclonedx evidence of the release.
+
+--compare SBOM compares the derived components with an SBOM file (CycloneDX or
+SPDX JSON). Differences are findings: GB1001 component-missing-from-sbom
+(medium), GB1002 component-not-in-source (medium), GB1003 version-mismatch
+(high); for binaries GB1004 binary-component-not-in-source and GB1005
+binary-version-mismatch (high).
+
+Output (to standard output, or to -o FILE): cyclonedx, the SBOM (findings go
+to standard error); json, the components and findings; text, a table.
+
+Exit codes: 0 no differences; 1 a compared SBOM or a binary differs from what
+was derived; 2 an error (a malformed manifest or SBOM, an unreadable target).`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			return runSBOM(cmd.Context(), g, a[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", o.format, "output `format`: cyclonedx, json or text")
+	f.StringVarP(&o.output, "output", "o", "", "write the output to `file` instead of standard output")
+	f.StringVar(&o.compare, "compare", "", "compare the derived components with this CycloneDX or SPDX JSON `sbom`")
+	return cmd
+}
+
+func runSBOM(ctx context.Context, g *globals, target string, o sbomOptions) error {
+	switch o.format {
+	case "cyclonedx", "json", "text":
+	default:
+		return usageError{fmt.Errorf("--format %q: want cyclonedx, json or text", o.format)}
+	}
+	rep := &sbomReport{Target: target, Findings: []glassbox.Finding{}}
+	var stored string
+	err := func() error {
+		info, statErr := os.Stat(target)
+		switch {
+		case statErr == nil && info.IsDir():
+			return sbomDir(ctx, target, rep)
+		case statErr == nil:
+			return sbomBinary(target, rep)
+		}
+		var err error
+		stored, err = sbomRelease(ctx, g, target, rep)
+		return err
+	}()
+	if err == nil && o.compare != "" {
+		err = compareWith(o.compare, rep)
+	}
+	if err == nil && rep.cyclonedx == nil {
+		rep.cyclonedx, err = sbom.CycloneDX(rep.Subject, rep.Components)
+	}
+	if err != nil {
+		// Every failure is exit 2, even a refused input: exit 1 means
+		// "the SBOMs differ", which CI must be able to tell apart.
+		var ue usageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		return codedError{code: exitError, err: err}
+	}
+
+	var out bytes.Buffer
+	switch o.format {
+	case "cyclonedx":
+		out.Write(rep.cyclonedx)
+	case "json":
+		if err := writeJSON(&globals{stdout: &out}, rep); err != nil {
+			return codedError{code: exitError, err: err}
+		}
+	default:
+		writeSBOMText(&out, rep)
+	}
+	if o.output != "" {
+		if err := os.WriteFile(o.output, out.Bytes(), 0o644); err != nil {
+			return codedError{code: exitError, err: glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", o.output, err)}
+		}
+	} else if _, err := g.stdout.Write(out.Bytes()); err != nil {
+		return codedError{code: exitError, err: err}
+	}
+	if o.format != "text" || o.output != "" {
+		for _, f := range rep.Findings {
+			fmt.Fprintf(g.stderr, "%s: %s: %s %s: %s\n", f.Path, f.Severity, f.RuleID, f.Rule, f.Message)
+		}
+		if stored != "" {
+			fmt.Fprintln(g.stderr, stored)
+		}
+	}
+	if n := len(rep.Findings); n > 0 {
+		return codedError{code: exitRefused, err: fmt.Errorf("%d difference(s) between the derived components and the compared SBOM or binaries", n)}
+	}
+	return nil
+}
+
+func sbomDir(ctx context.Context, dir string, rep *sbomReport) error {
+	cs, err := sbom.Derive(ctx, dir)
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	rep.Subject = sbom.Subject{Name: filepath.Base(abs)}
+	rep.Components = cs
+	return nil
+}
+
+func sbomBinary(path string, rep *sbomReport) error {
+	subject, cs, err := sbom.ReadBinary(path)
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINVALID, "%s is a file but not a Go binary with build information, and only directories, Go binaries and releases have SBOMs derived: %w", path, err)
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return err
+	}
+	subject.Hashes = []string{"sha256:" + sum}
+	rep.Subject, rep.Components = subject, cs
+	return nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "%w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// compareWith adds the differences between the derived components and the
+// SBOM in file to the report.
+func compareWith(file string, rep *sbomReport) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINVALID, "--compare: %w", err)
+	}
+	defer f.Close()
+	submitted, err := sbom.Read(f, file)
+	if err != nil {
+		return err
+	}
+	rep.Findings = append(rep.Findings, sbom.Compare(rep.Components, submitted, rep.Target, file)...)
+	return nil
+}
+
+// sbomRelease derives a stored release's components from its source and
+// its Go binaries, compares them with the vendor's SBOM if there is one,
+// and stores the CycloneDX as evidence of the release. It returns a line
+// saying where the SBOM went.
+func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (string, error) {
+	c, err := g.open(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	rel, err := findRelease(ctx, c.releases, ref)
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return "", glassbox.Errorf(glassbox.ENOTFOUND, "%s is neither a file nor a directory, and %v", ref, err)
+		}
+		return "", fmt.Errorf("%s is not a file or directory; as a release: %w", ref, err)
+	}
+	recorder, ok := c.releases.(evidenceRecorder)
+	if !ok {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record evidence")
+	}
+	m := &rel.Manifest
+	rep.Release = rel.ID
+	rep.Subject = sbom.Subject{Name: m.Product, Version: m.Version}
+
+	area, err := c.blobs.TempDir()
+	if err != nil {
+		return "", err
+	}
+	work, err := os.MkdirTemp(area, "sbom-")
+	if err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "sbom: %w", err)
+	}
+	defer os.RemoveAll(work)
+
+	src := filepath.Join(work, "src")
+	if err := rebuild.Materialise(ctx, c.blobs, m.Source.Files, src); err != nil {
+		return "", err
+	}
+	fromSource, err := sbom.Derive(ctx, src)
+	if err != nil {
+		return "", fmt.Errorf("release %s: %w", rel.ID, err)
+	}
+	all := append([]glassbox.Component(nil), fromSource...)
+
+	arts := filepath.Join(work, "artifacts")
+	if err := rebuild.Materialise(ctx, c.blobs, m.Artifacts, arts); err != nil {
+		return "", err
+	}
+	sourceName := fmt.Sprintf("the source of %s", m)
+	for _, a := range m.Artifacts {
+		if a.Mode == glassbox.ModeSymlink {
+			continue
+		}
+		_, cs, err := sbom.ReadBinary(filepath.Join(arts, filepath.FromSlash(a.Path)))
+		if err != nil {
+			slog.Debug("sbom: artefact is not a Go binary", "artifact", a.Path, "err", err)
+			continue
+		}
+		name := scan.ArtifactPrefix + a.Path
+		for i := range cs {
+			cs[i].Source = name
+		}
+		rep.Findings = append(rep.Findings, sbom.CompareBinary(fromSource, cs, sourceName, name)...)
+		all = append(all, cs...)
+	}
+	sbom.Sort(all)
+	rep.Components = all
+
+	if m.SBOM != nil {
+		r, err := c.blobs.Open(ctx, m.SBOM.Digest)
+		if err != nil {
+			return "", fmt.Errorf("open the submitted SBOM %s: %w", m.SBOM.Path, err)
+		}
+		submitted, err := sbom.Read(r, m.SBOM.Path)
+		r.Close()
+		if err != nil {
+			return "", fmt.Errorf("release %s: the submitted SBOM: %w", rel.ID, err)
+		}
+		rep.Findings = append(rep.Findings, sbom.Compare(all, submitted, fmt.Sprintf("%s (source and binaries)", m), m.SBOM.Path)...)
+	}
+
+	if rep.cyclonedx, err = sbom.CycloneDX(rep.Subject, rep.Components); err != nil {
+		return "", err
+	}
+	d, err := c.blobs.Put(ctx, rep.cyclonedx)
+	if err != nil {
+		return "", fmt.Errorf("store the SBOM of release %s: %w", rel.ID, err)
+	}
+	if err := recorder.RecordEvidence(ctx, rel.ID, evidenceKindSBOM, d); err != nil {
+		return "", err
+	}
+	rep.SBOM = d
+	return fmt.Sprintf("SBOM stored as %s, recorded as %s evidence of release %s (glassbox cat %s)", d, evidenceKindSBOM, rel.ID, d), nil
+}
+
+func writeSBOMText(w io.Writer, rep *sbomReport) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ECOSYSTEM\tNAME\tVERSION\tSOURCE")
+	for _, c := range rep.Components {
+		eco, v := c.Ecosystem, c.Version
+		if eco == "" {
+			eco = "C/C++"
+		}
+		if v == "" {
+			v = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", eco, c.Name, v, c.Source)
+	}
+	tw.Flush()
+	for _, f := range rep.Findings {
+		fmt.Fprintf(w, "%s: %s: %s %s: %s\n", f.Path, f.Severity, f.RuleID, f.Rule, f.Message)
+	}
+	fmt.Fprintf(w, "%d components, %d differences\n", len(rep.Components), len(rep.Findings))
+}
