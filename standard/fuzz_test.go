@@ -78,3 +78,30 @@ func FuzzParseMapping(f *testing.F) {
 		}
 	})
 }
+
+// A file of judgements is hostile input: ParseJudgements accepts only
+// controls the library has, each with a verdict and a note.
+func FuzzParseJudgements(f *testing.F) {
+	l := builtin(f)
+	f.Add([]byte("- control: I.1\n  satisfied: true\n  note: risk assessment reviewed\n- catalog: en-303-645\n  control: \"5.4\"\n  satisfied: false\n  note: keys unencrypted\n"))
+	f.Add([]byte(`[{"control": "OSPS-VM-02.01", "satisfied": true, "note": "SECURITY.md"}]`))
+	f.Add([]byte("- control: OSPS-AC-01\n  satisfied: true\n  note: x\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		js, err := l.ParseJudgements("fuzz.yaml", b)
+		if err != nil {
+			if c := glassbox.ErrorCode(err); c != glassbox.EINVALID && c != glassbox.ENOTFOUND {
+				t.Fatalf("error with code %s: %v", c, err)
+			}
+			return
+		}
+		for _, j := range js {
+			c, ok := l.Catalog(j.Catalog)
+			if !ok {
+				t.Fatalf("accepted catalog %q", j.Catalog)
+			}
+			if ctl, ok := c.Control(j.Control); !ok || ctl.ID != j.Control || !ctl.Leaf || j.Note == "" {
+				t.Fatalf("accepted %+v", j)
+			}
+		}
+	})
+}

@@ -19,12 +19,13 @@ type judgeOptions struct {
 	note, catalog           string
 	evaluator               string
 	list, asJSON            bool
+	from                    string
 }
 
 func judgeCommand(g *globals) *cobra.Command {
 	var o judgeOptions
 	cmd := &cobra.Command{
-		Use:   "judge RELEASE CONTROL --satisfied|--not-satisfied --note TEXT [--catalog ID] [--evaluator NAME]\n  judge RELEASE --list [--json]",
+		Use:   "judge RELEASE CONTROL --satisfied|--not-satisfied --note TEXT [--catalog ID] [--evaluator NAME]\n  judge RELEASE --from FILE [--evaluator NAME]\n  judge RELEASE --list [--json]",
 		Short: "Record an evaluator's verdict on a control of a standard, or list the verdicts on a release",
 		Long: `Judge records an evaluator's verdict on a control that the automated checks
 cannot decide alone: who (--evaluator, or $USER), when (now), satisfied or
@@ -37,6 +38,10 @@ Judgements are never changed or removed: a newer judgement on the same
 control supersedes the older, which stays on record. An assessment uses the
 newest; a failed automated check still fails the control whatever the
 judgement says.
+
+--from records an evaluator's worksheet in one go: a YAML or JSON list of
+{catalog (optional), control, satisfied: true|false, note}. Every entry is
+checked before any is recorded.
 
 --list prints every judgement on the release, oldest first, marking the
 superseded ones.
@@ -51,6 +56,12 @@ or the input was refused; 2 usage or internal error.`,
 				}
 				return runJudgeList(cmd.Context(), g, a[0], o.asJSON)
 			}
+			if o.from != "" {
+				if len(a) != 1 || o.satisfied || o.notSatisfied || o.note != "" || o.catalog != "" {
+					return usageError{fmt.Errorf("--from takes only RELEASE (and --evaluator); the file gives controls, verdicts and notes")}
+				}
+				return runJudgeFile(cmd.Context(), g, a[0], o)
+			}
 			if len(a) != 2 {
 				return usageError{fmt.Errorf("name the RELEASE and the CONTROL to judge, or give --list")}
 			}
@@ -63,6 +74,7 @@ or the input was refused; 2 usage or internal error.`,
 	f.StringVar(&o.note, "note", "", "why: what was examined and found (required)")
 	f.StringVar(&o.catalog, "catalog", "", "the catalog `id` the control is in, when several have it")
 	f.StringVar(&o.evaluator, "evaluator", "", "who judges (default $USER)")
+	f.StringVar(&o.from, "from", "", "record the judgements listed in this YAML or JSON `file`")
 	f.BoolVar(&o.list, "list", false, "list the judgements on RELEASE")
 	f.BoolVar(&o.asJSON, "json", false, "with --list, print JSON")
 	return cmd
@@ -75,12 +87,9 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 	if strings.TrimSpace(o.note) == "" {
 		return usageError{fmt.Errorf("--note is required: say what was examined and why the control is (not) satisfied")}
 	}
-	evaluator := o.evaluator
-	if evaluator == "" {
-		evaluator = os.Getenv("USER")
-	}
-	if strings.TrimSpace(evaluator) == "" {
-		return usageError{fmt.Errorf("say who judges with --evaluator (USER is not set)")}
+	evaluator, err := evaluatorName(o)
+	if err != nil {
+		return err
 	}
 	lib, err := standard.OpenLibrary(g.data)
 	if err != nil {
@@ -121,6 +130,59 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 			break
 		}
 	}
+	return nil
+}
+
+func evaluatorName(o judgeOptions) (string, error) {
+	evaluator := o.evaluator
+	if evaluator == "" {
+		evaluator = os.Getenv("USER")
+	}
+	if strings.TrimSpace(evaluator) == "" {
+		return "", usageError{fmt.Errorf("say who judges with --evaluator (USER is not set)")}
+	}
+	return evaluator, nil
+}
+
+// runJudgeFile records every judgement of a file, after checking them all.
+func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) error {
+	evaluator, err := evaluatorName(o)
+	if err != nil {
+		return err
+	}
+	b, err := readLimited(o.from, standard.MaxJudgementsFile)
+	if err != nil {
+		return err
+	}
+	lib, err := standard.OpenLibrary(g.data)
+	if err != nil {
+		return err
+	}
+	entries, err := lib.ParseJudgements(o.from, b)
+	if err != nil {
+		return err
+	}
+	c, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rel, err := findRelease(ctx, c.releases, ref)
+	if err != nil {
+		return err
+	}
+	js, ok := c.releases.(glassbox.JudgementStore)
+	if !ok {
+		return glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record judgements")
+	}
+	for i := range entries {
+		j := &entries[i]
+		j.Release, j.Evaluator = rel.ID, evaluator
+		if err := js.RecordJudgement(ctx, j); err != nil {
+			return fmt.Errorf("%s: judgement %d (%s %s): %w (the %d before it are recorded)", o.from, i+1, j.Catalog, j.Control, err, i)
+		}
+	}
+	fmt.Fprintf(g.stdout, "recorded %d judgements on %s by %s\n", len(entries), rel.Manifest.String(), evaluator)
 	return nil
 }
 

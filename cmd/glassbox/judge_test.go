@@ -99,3 +99,27 @@ func TestJudgeRefuses(t *testing.T) {
 		t.Errorf("after refusals, judge --list printed %q", out)
 	}
 }
+
+// A worksheet of judgements is checked whole, then recorded.
+func TestJudgeFromFile(t *testing.T) {
+	data, id := submitSmall(t)
+	d := dataArgs(t, data)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("- control: I.1\n  satisfied: true\n  note: ok\n- control: I.9\n  satisfied: true\n  note: typo\n"), 0o644)
+	if code, _, errOut := glassboxRun(t, append(d, "judge", id, "--from", bad, "--evaluator", "alice")...); code != exitRefused || !strings.Contains(errOut, "judgement 2") {
+		t.Errorf("a worksheet with an unknown control: exit %d, %q", code, errOut)
+	}
+	if out := mustRun(t, append(d, "judge", id, "--list")...); !strings.Contains(out, "no judgements") {
+		t.Errorf("a refused worksheet recorded something:\n%s", out)
+	}
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("- control: I.1\n  satisfied: true\n  note: risk assessment reviewed\n- catalog: en-303-645\n  control: \"5.2\"\n  satisfied: false\n  note: no disclosure policy published\n"), 0o644)
+	if out := mustRun(t, append(d, "judge", id, "--from", good, "--evaluator", "alice")...); !strings.Contains(out, "recorded 2 judgements on acme/router@1.4.2 by alice") {
+		t.Errorf("judge --from printed %q", out)
+	}
+	out := mustRun(t, append(d, "judge", id, "--list")...)
+	if !strings.Contains(out, "en-5.2") || !strings.Contains(out, "no disclosure policy published") {
+		t.Errorf("judge --list after --from:\n%s", out)
+	}
+}
