@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -177,12 +178,12 @@ func WriteCycloneDX(w io.Writer, r *Report) error {
 			Published:   v.Published,
 			Updated:     v.Modified,
 		}
-		var refs []cdx.VulnerabilityReference
+		var aliases []cdx.VulnerabilityReference
 		for _, id := range v.IDs[1:] {
-			refs = append(refs, cdx.VulnerabilityReference{ID: id, Source: sourceOf(id)})
+			aliases = append(aliases, cdx.VulnerabilityReference{ID: id, Source: sourceOf(id)})
 		}
-		if len(refs) > 0 {
-			cv.References = &refs
+		if len(aliases) > 0 {
+			cv.References = &aliases
 		}
 		if v.Severity.Known() || v.Severity.Vector != "" {
 			rt := cdx.VulnerabilityRating{Severity: cdx.Severity(v.Severity.Level), Vector: v.Severity.Vector}
@@ -210,15 +211,33 @@ func WriteCycloneDX(w io.Writer, r *Report) error {
 		}
 		var fixed []string
 		var affects []cdx.Affects
+		affected := map[string]bool{} // by bom-ref: affected if any record says so
+		var refs []string
 		for _, m := range v.Matches {
+			ref := bomRef(m.Component)
+			if _, ok := affected[ref]; !ok {
+				refs = append(refs, ref)
+			}
+			st, _, _ := m.vex()
+			affected[ref] = affected[ref] || st == StatusAffected
+			for _, f := range m.Fixed {
+				if s := m.Component.Name + "@" + f; !slices.Contains(fixed, s) {
+					fixed = append(fixed, s)
+				}
+			}
+		}
+		for _, ref := range refs {
 			status := cdx.VulnerabilityStatusAffected
-			if st, _, _ := m.vex(); st != StatusAffected {
+			if !affected[ref] {
 				status = cdx.VulnerabilityStatusNotAffected
 			}
-			affects = append(affects, cdx.Affects{Ref: bomRef(m.Component), Range: &[]cdx.AffectedVersions{{Version: m.Component.Version, Status: status}}})
-			for _, f := range m.Fixed {
-				fixed = append(fixed, m.Component.Name+"@"+f)
+			var version string
+			for _, m := range v.Matches {
+				if bomRef(m.Component) == ref {
+					version = m.Component.Version
+				}
 			}
+			affects = append(affects, cdx.Affects{Ref: ref, Range: &[]cdx.AffectedVersions{{Version: version, Status: status}}})
 		}
 		cv.Affects = &affects
 		if len(fixed) > 0 {
