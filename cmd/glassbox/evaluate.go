@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"glassbox.dev"
+	"glassbox.dev/evaluate"
+	"glassbox.dev/notary"
+	"glassbox.dev/scan"
+	"glassbox.dev/standard"
+)
+
+func evaluateCommand(g *globals) *cobra.Command {
+	var standards, outDir, suppressions, verifier string
+	var fresh, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "evaluate RELEASE [--standard cra-annex-i[,en-303-645,osps-l1…]] [--out DIR]",
+		Short: "Run every check on a stored release, judge it against standards and sign the verdict",
+		Long: `Evaluate runs the centre's main job on a stored release: the source
+check, the release-archive-against-git check (when the release names a git
+origin), the sandboxed rebuild and comparison, the analysers, the SBOM
+(derived from the source and the Go binaries, compared with the submitted
+one) and the known vulnerabilities (the imported OSV database, with Go
+reachability). Each result is kept as evidence of the release and signed
+into the transparency log. Then every control of the selected standards is
+assessed — by the checks mapped to it, or by an evaluator's judgement
+(glassbox judge) for controls that need a human — and the evaluation
+writes, into --out:
+
+  assessment-results.json   OSCAL 1.0.6 assessment-results
+  report.html               a self-contained, printable report
+  sbom.cdx.json             the derived CycloneDX 1.6 SBOM
+  vex.cdx.json              CycloneDX 1.6 with the vulnerabilities' VEX status
+  scan.sarif, vulns.sarif   SARIF 2.1.0 of the analysers and the vulnerabilities
+  ARTIFACT.vsa.receipt.json for each shipped artefact, the receipt of its
+                            signed SLSA Verification Summary (PASSED only when
+                            every control is assessed and satisfied)
+
+A stage that fails is reported and the evaluation records what it could
+establish. Evidence stored by an earlier evaluation of the same release is
+reused (--fresh runs everything again). Standards: cra-annex-i, en-303-645,
+osps-l1, osps-l2, osps-l3, osps-baseline and catalogs added with
+'glassbox catalogs add'.
+
+Exit codes: 0 PASSED; 1 FAILED (or the release does not exist); 2 usage or
+internal error.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			ctx := cmd.Context()
+			ids := splitList(standards)
+			if len(ids) == 0 {
+				return usageError{errors.New("--standard: name at least one standard, e.g. cra-annex-i")}
+			}
+			var supp []scan.Suppression
+			if suppressions != "" {
+				var err error
+				if supp, err = scan.LoadSuppressions(suppressions); err != nil {
+					return err
+				}
+			}
+			return runEvaluate(ctx, g, a[0], ids, outDir, supp, verifier, fresh, asJSON)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&standards, "standard", standard.CRA, "comma-separated `standards` to judge against")
+	f.StringVar(&outDir, "out", "", "`directory` for the report and documents (default DATA/reports/PRODUCT-VERSION)")
+	f.StringVar(&suppressions, "suppressions", "", "YAML `file` of audited scan suppressions (each names a fingerprint and a reason)")
+	f.StringVar(&verifier, "verifier", "", "the centre's identity in its VSAs (default: https://glassbox.dev/centre/ followed by the log's origin)")
+	f.BoolVar(&fresh, "fresh", false, "run every check again instead of reusing stored evidence")
+	f.BoolVar(&asJSON, "json", false, "print the outcome as JSON")
+	return cmd
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outDir string, supp []scan.Suppression, verifier string, fresh, asJSON bool) error {
+	var c *centre
+	var n *notary.Notary
+	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err == nil {
+		lc, err := g.openLog(ctx)
+		if err != nil {
+			return err
+		}
+		defer lc.Close(context.WithoutCancel(ctx))
+		c, n = lc.centre, lc.notary
+		if verifier == "" {
+			verifier = "https://glassbox.dev/centre/" + lc.log.Origin()
+		}
+	} else {
+		fmt.Fprintf(g.stderr, "glassbox: no keys in %s: nothing will be signed and no VSA issued (glassbox keys generate --origin ORIGIN)\n", g.keyDir())
+		var err error
+		if c, err = g.open(ctx); err != nil {
+			return err
+		}
+		defer c.Close()
+	}
+	rel, err := findRelease(ctx, c.releases, ref)
+	if err != nil {
+		return err
+	}
+	store, ok := c.releases.(evaluate.Store)
+	if !ok {
+		return glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record evidence and judgements")
+	}
+	lib, err := standard.OpenLibrary(g.data)
+	if err != nil {
+		return err
+	}
+	if outDir == "" {
+		outDir = filepath.Join(g.data, "reports", safeName(rel.Manifest.Product+"-"+rel.Manifest.Version))
+	}
+	e := &evaluate.Evaluator{
+		Blobs: c.blobs, Store: store, Library: lib, Notary: n, Verifier: verifier,
+		Vulns: c.vulnStore(g), Suppressions: supp, Fresh: fresh,
+		Progress: stageProgress(g),
+	}
+	start := time.Now()
+	out, err := e.Evaluate(ctx, rel, ids)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	files, err := writeEvaluation(outDir, out)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if err := writeJSON(g, struct {
+			Release glassbox.Digest `json:"release"`
+			*evaluate.Outcome
+			Files    map[string]string `json:"files"`
+			Duration time.Duration     `json:"duration_ns"`
+		}{rel.ID, out, files, took}); err != nil {
+			return err
+		}
+	} else {
+		printEvaluation(g, rel, out, files, took)
+	}
+	if out.Verdict != standard.Passed {
+		return codedError{code: exitRefused}
+	}
+	return nil
+}
+
+// stageProgress shows the running stage on a terminal and one line per
+// finished stage; piped, it stays quiet.
+func stageProgress(g *globals) func(evaluate.Event) {
+	f, ok := g.stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	var stop func()
+	return func(ev evaluate.Event) {
+		if ev.State == evaluate.StageStarted {
+			stop = showElapsed(f, "evaluate: "+ev.Stage)
+			return
+		}
+		if stop != nil {
+			stop()
+		}
+		fmt.Fprintf(f, "  %-16s %-7s %6s  %s\n", ev.Stage, ev.State, ev.Elapsed.Round(10*time.Millisecond), clipLine(ev.Detail, 100))
+	}
+}
+
+func clipLine(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
+
+// writeEvaluation writes the evaluation's documents into dir and returns
+// their paths by name.
+func writeEvaluation(dir string, out *evaluate.Outcome) (map[string]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "create %s: %w", dir, err)
+	}
+	files := map[string]string{}
+	write := func(name string, data []byte) error {
+		if data == nil {
+			return nil
+		}
+		p := filepath.Join(dir, name)
+		if err := writeFileAtomic(p, data, 0o644); err != nil {
+			return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", p, err)
+		}
+		files[name] = p
+		return nil
+	}
+	docs := []struct {
+		name string
+		data []byte
+	}{
+		{"assessment-results.json", out.AssessmentResultsJSON},
+		{"report.html", out.ReportHTML},
+		{"sbom.cdx.json", out.Documents[evaluate.KindSBOM]},
+		{"vex.cdx.json", out.Documents[evaluate.KindVulnsVEX]},
+		{"scan.sarif", out.Documents[evaluate.KindScanSARIF]},
+		{"vulns.sarif", out.Documents[evaluate.KindVulnsSARIF]},
+	}
+	for _, d := range docs {
+		if err := write(d.name, d.data); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range out.VSAs {
+		b, err := v.Receipt.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		if err := write(safeName(v.Artifact)+".vsa.receipt.json", b); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// safeName turns a path or a product name into one file name.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '/' || r == '\\' || r == 0 || r < ' ':
+			return '_'
+		}
+		return r
+	}, strings.TrimLeft(s, "."))
+}
+
+func printEvaluation(g *globals, rel *glassbox.Release, out *evaluate.Outcome, files map[string]string, took time.Duration) {
+	w := g.stdout
+	fmt.Fprintf(w, "%s %s (release %s) in %s\n\n", out.Verdict, rel.Manifest.String(), rel.ID, took.Round(10*time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "check\tresult\twhat it established")
+	for _, c := range out.Checks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Check, c.Status, clipLine(c.Summary, 140))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "standard\tcontrols\tsatisfied\tnot satisfied\tnot assessed\tverdict")
+	for _, s := range out.Assessment.Standards {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", s.ID, len(s.Controls), s.Satisfied, s.NotSatisfied, s.NotAssessed, s.Verdict)
+	}
+	tw.Flush()
+	for _, r := range out.Reasons {
+		fmt.Fprintf(w, "  - %s\n", r)
+	}
+	fmt.Fprintf(w, "\nreport: %s\n", files["report.html"])
+	fmt.Fprintf(w, "OSCAL assessment-results: %s\n", files["assessment-results.json"])
+	for _, v := range out.VSAs {
+		rp := files[safeName(v.Artifact)+".vsa.receipt.json"]
+		fmt.Fprintf(w, "VSA of %s (%s): %s\n", v.Artifact, v.Digest, rp)
+		fmt.Fprintf(w, "  check the shipped binary before deploying it:\n  glassbox verify PATH/TO/%s --receipt %s --key %s --log-key %s --policy POLICY.yaml\n",
+			filepath.Base(v.Artifact), rp, filepath.Join(g.keyDir(), "attestation.pub"), filepath.Join(g.keyDir(), "log.vkey"))
+	}
+}

@@ -1,0 +1,266 @@
+package evaluate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"glassbox.dev"
+	"glassbox.dev/provenance"
+	"glassbox.dev/rebuild"
+	"glassbox.dev/scan"
+	"glassbox.dev/standard"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// checkSource: the centre holds the release's complete source.
+func (r *run) checkSource(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
+	src := r.rel.Manifest.Source
+	res := glassbox.CheckResult{Check: glassbox.CheckSourceAvailable}
+	if len(src.Files) == 0 {
+		res.Status, res.Summary = glassbox.CheckFail, "the release holds no source files"
+		return []glassbox.CheckResult{res}, false, nil
+	}
+	var size int64
+	for _, f := range src.Files {
+		size += f.Size
+	}
+	res.Status = glassbox.CheckPass
+	res.Summary = fmt.Sprintf("the centre holds the release's source: %d files, %d bytes, each content-addressed", len(src.Files), size)
+	return []glassbox.CheckResult{res}, false, nil
+}
+
+// checkProvenance: the release archive matches the git commit it names.
+func (r *run) checkProvenance(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
+	res := glassbox.CheckResult{Check: glassbox.CheckArchiveMatchesSource}
+	if r.rel.Manifest.Source.Git == nil {
+		res.Status, res.Summary = glassbox.CheckNotApplicable, "the release names no git origin to compare its source with"
+		return []glassbox.CheckResult{res}, false, nil
+	}
+	var rep provenance.Report
+	d, reused, err := r.storedJSON(ctx, KindProvenanceReport, &rep)
+	if err != nil {
+		return failed(err, res.Check), false, err
+	}
+	if !reused {
+		p, err := provenance.Check(&r.rel.Manifest.Source)
+		if err != nil {
+			return failed(err, res.Check), false, err
+		}
+		rep = *p
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return nil, false, err
+		}
+		if d, err = r.keep(ctx, KindProvenanceReport, b); err != nil {
+			return failed(err, res.Check), false, err
+		}
+	}
+	res.Evidence = []glassbox.Evidence{{Kind: KindProvenanceReport, Digest: d, Description: "release source compared file by file with git " + rep.Ref + " (" + rep.Commit + ")"}}
+	for _, f := range rep.Findings {
+		if f.Severity == provenance.High {
+			res.Findings = append(res.Findings, glassbox.Finding{
+				RuleID: "GB1101", Rule: "archive-differs-from-source", Family: "provenance",
+				Severity: glassbox.SeverityHigh, Message: fmt.Sprintf("%s is %s in the release archive", f.Path, f.Change),
+				Explanation: f.Reason, Path: f.Path, Region: glassbox.Region{StartLine: 1},
+			})
+		}
+	}
+	if rep.Consistent() {
+		res.Status = glassbox.CheckPass
+		res.Summary = fmt.Sprintf("the release source matches git %s: %d files identical, %d differences, none unexplained", rep.Ref, rep.Identical, len(rep.Findings))
+	} else {
+		res.Status = glassbox.CheckFail
+		res.Summary = fmt.Sprintf("the release source differs from git %s in %d files, %d of them high severity", rep.Ref, len(rep.Findings), len(res.Findings))
+	}
+	return []glassbox.CheckResult{res}, reused, nil
+}
+
+// checkRebuild: every shipped artefact is rebuilt from the source in the
+// sandbox and found identical or equivalent.
+func (r *run) checkRebuild(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
+	res := glassbox.CheckResult{Check: glassbox.CheckReproducible}
+	if len(r.rel.Manifest.Artifacts) == 0 {
+		res.Status, res.Summary = glassbox.CheckNotApplicable, "the release ships no artefacts to rebuild"
+		return []glassbox.CheckResult{res}, false, nil
+	}
+	var rep rebuild.Report
+	d, reused, err := r.storedJSON(ctx, KindRebuildReport, &rep)
+	if err != nil {
+		return failed(err, res.Check), false, err
+	}
+	toolchain := ""
+	if !reused {
+		recipe, recipeDigest, err := rebuild.ChooseRecipe(ctx, r.e.Blobs, r.rel)
+		if err != nil {
+			return failed(err, res.Check), false, err
+		}
+		goroot, goversion, err := rebuild.GoToolchain(ctx, r.e.Blobs, r.rel, recipe)
+		if err != nil {
+			return failed(err, res.Check), false, err
+		}
+		var rb rebuild.Rebuilder
+		if r.e.Rebuilder != nil {
+			rb = *r.e.Rebuilder
+		} else {
+			rb.Explain = rebuild.Explain(ctx)
+		}
+		rb.Blobs, rb.GOROOT = r.e.Blobs, goroot
+		p, reportDigest, err := rb.Rebuild(ctx, r.rel, recipe, recipeDigest)
+		if err != nil {
+			return failed(err, res.Check), false, err
+		}
+		rep, d = *p, reportDigest
+		if err := r.e.Store.RecordEvidence(ctx, r.rel.ID, KindRebuildReport, d); err != nil {
+			return failed(err, res.Check), false, err
+		}
+		if goversion != "" {
+			toolchain = "https://go.dev/dl/" + goversion
+		}
+	}
+	res.Evidence = []glassbox.Evidence{{Kind: KindRebuildReport, Digest: d, Description: "rebuild report: recipe, build log, rebuilt artefacts, comparison"}}
+	if rep.Log != "" {
+		res.Evidence = append(res.Evidence, glassbox.Evidence{Kind: "rebuild/log", Digest: rep.Log, Description: "the sandboxed build's log"})
+	}
+	// The rebuild's SLSA Provenance is signed with the other evidence.
+	var subjects []subject
+	for _, a := range rep.Artifacts {
+		if a.Rebuilt != "" {
+			subjects = append(subjects, subject{a.Name, a.Rebuilt})
+		}
+	}
+	if len(subjects) > 0 {
+		r.inputs = append(r.inputs, inputAttestation{
+			kind: KindRebuildReport, subjects: subjects,
+			predicateType: glassbox.PredicateProvenance, predicate: rep.Provenance(d, toolchain),
+		})
+	}
+	ok := 0
+	for _, a := range rep.Artifacts {
+		row := standard.RebuildRow{Artifact: a.Name, Digest: a.Shipped, Evidence: d}
+		switch a.Verdict {
+		case rebuild.Equivalent:
+			row.Outcome, ok = "identical", ok+1
+		case rebuild.EquivalentAfter:
+			row.Outcome, ok = "equivalent", ok+1
+			row.Detail = fmt.Sprintf("after %v", a.Stabilisers)
+		case rebuild.Different:
+			row.Outcome = "different"
+			row.Detail = strings.Join(a.Differences, "; ")
+		default:
+			row.Outcome = "not rebuilt"
+			row.Detail = a.Reason
+		}
+		if rep.Failure != "" && row.Detail == "" {
+			row.Detail = rep.Failure
+		}
+		r.rebuilds = append(r.rebuilds, row)
+	}
+	if rep.Reproduced() {
+		res.Status = glassbox.CheckPass
+		res.Summary = fmt.Sprintf("all %d shipped artefacts were rebuilt from the source in the sandbox and found identical or equivalent", len(rep.Artifacts))
+	} else {
+		res.Status = glassbox.CheckFail
+		res.Summary = fmt.Sprintf("%d of %d shipped artefacts were not reproduced from the source", len(rep.Artifacts)-ok, len(rep.Artifacts))
+		if rep.Failure != "" {
+			res.Summary += ": " + rep.Failure
+		}
+		for _, a := range rep.Artifacts {
+			if a.Verdict == rebuild.Different || a.Verdict == rebuild.NotRebuildable {
+				msg := fmt.Sprintf("%s is %s from its rebuild", a.Name, a.Verdict)
+				if len(a.Differences) > 0 {
+					msg += ": " + a.Differences[0]
+				} else if a.Reason != "" {
+					msg += ": " + a.Reason
+				}
+				res.Findings = append(res.Findings, glassbox.Finding{
+					RuleID: "GB1201", Rule: "not-reproducible", Family: "rebuild", Severity: glassbox.SeverityHigh,
+					Message:     msg,
+					Explanation: "A binary that cannot be rebuilt from the reviewed source may contain code that is not in it.",
+					Path:        a.Name, Region: glassbox.Region{StartLine: 1},
+				})
+			}
+		}
+	}
+	return []glassbox.CheckResult{res}, reused, nil
+}
+
+// checkScan: the analysers find no backdoor indicators and no embedded
+// secrets.
+func (r *run) checkScan(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
+	checks := []string{glassbox.CheckNoBackdoorIndicators, glassbox.CheckNoEmbeddedSecrets}
+	var res scan.Result
+	d, reused, err := r.storedJSON(ctx, KindScanResult, &res)
+	if err != nil {
+		return failed(err, checks...), false, err
+	}
+	var sarifDigest glassbox.Digest
+	if reused {
+		if _, sd, err := r.stored(ctx, KindScanSARIF); err == nil {
+			sarifDigest = sd
+		}
+	} else {
+		s := &scan.Scanner{Analyzers: scan.Analyzers(), Suppressions: r.e.Suppressions}
+		p, err := s.ScanFiles(ctx, scan.ReleaseFiles(ctx, r.e.Blobs, r.rel))
+		if err != nil {
+			return failed(err, checks...), false, err
+		}
+		res = *p
+		b, err := json.Marshal(res)
+		if err != nil {
+			return nil, false, err
+		}
+		if d, err = r.keep(ctx, KindScanResult, b); err != nil {
+			return failed(err, checks...), false, err
+		}
+		sarif, err := scan.SARIF(&res)
+		if err != nil {
+			return failed(err, checks...), false, err
+		}
+		if sarifDigest, err = r.keep(ctx, KindScanSARIF, sarif); err != nil {
+			return failed(err, checks...), false, err
+		}
+		r.out.Documents[KindScanSARIF] = sarif
+	}
+	ev := []glassbox.Evidence{{Kind: KindScanSARIF, Digest: sarifDigest, Description: fmt.Sprintf("SARIF 2.1.0 of %d analysers' findings over %d files", len(res.Rules), res.Files)}}
+	if sarifDigest == "" {
+		ev = nil
+	}
+	ev = append(ev, glassbox.Evidence{Kind: KindScanResult, Digest: d, Description: "the scan's findings, suppressions and skipped files"})
+	r.inputs = append(r.inputs, evidenceInput(KindScanSARIF, sarifDigest), evidenceInput(KindScanResult, d))
+
+	backdoor := glassbox.CheckResult{Check: glassbox.CheckNoBackdoorIndicators, Evidence: ev}
+	secrets := glassbox.CheckResult{Check: glassbox.CheckNoEmbeddedSecrets, Evidence: ev}
+	suppressed := 0
+	for _, f := range res.Findings {
+		if f.Suppression != nil {
+			suppressed++
+			continue
+		}
+		r.findings = append(r.findings, f.Finding)
+		switch {
+		case f.Family == "secrets" && f.Severity.Rank() >= glassbox.SeverityMedium.Rank():
+			secrets.Findings = append(secrets.Findings, f.Finding)
+		case f.Family != "secrets" && f.Severity.Rank() >= glassbox.SeverityHigh.Rank():
+			backdoor.Findings = append(backdoor.Findings, f.Finding)
+		}
+	}
+	tail := fmt.Sprintf(" (%d files analysed by %d rules, %d skipped, %d findings suppressed with a recorded reason)", res.Files, len(res.Rules), len(res.Skipped), suppressed)
+	if n := len(backdoor.Findings); n > 0 {
+		backdoor.Status = glassbox.CheckFail
+		backdoor.Summary = fmt.Sprintf("%d high or critical findings look like a backdoor, first %s at %s:%d: %s", n, backdoor.Findings[0].RuleID, backdoor.Findings[0].Path, backdoor.Findings[0].Region.StartLine, backdoor.Findings[0].Message) + tail
+	} else {
+		backdoor.Status, backdoor.Summary = glassbox.CheckPass, "no high or critical backdoor indicator"+tail
+	}
+	if n := len(secrets.Findings); n > 0 {
+		secrets.Status = glassbox.CheckFail
+		secrets.Summary = fmt.Sprintf("%d embedded secrets of medium severity or above, first %s at %s:%d", n, secrets.Findings[0].RuleID, secrets.Findings[0].Path, secrets.Findings[0].Region.StartLine) + tail
+	} else {
+		secrets.Status, secrets.Summary = glassbox.CheckPass, "no embedded secret of medium severity or above"+tail
+	}
+	return []glassbox.CheckResult{backdoor, secrets}, reused, nil
+}

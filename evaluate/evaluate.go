@@ -1,0 +1,367 @@
+// Package evaluate runs the centre's main job on a stored release: every
+// check that applies (source, provenance, rebuild, scan, SBOM,
+// vulnerabilities), each kept as evidence and signed into the transparency
+// log; then the assessment against the selected standards, written as OSCAL
+// assessment-results and a readable report; and a signed SLSA Verification
+// Summary Attestation per shipped artefact.
+//
+// A check that cannot run is recorded as an error and the evaluation goes
+// on: it records everything it could establish. Evidence a check stored for
+// the same release before is reused, so a second evaluation repeats only the
+// assessment and the signing.
+package evaluate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/notary"
+	"glassbox.dev/rebuild"
+	"glassbox.dev/scan"
+	"glassbox.dev/standard"
+	"glassbox.dev/tlog"
+	"glassbox.dev/vuln"
+)
+
+// Store is what the evaluation needs of the metadata store: releases,
+// evidence recorded about them, and evaluators' judgements.
+type Store interface {
+	glassbox.ReleaseStore
+	glassbox.JudgementStore
+	RecordEvidence(ctx context.Context, release glassbox.Digest, kind string, d glassbox.Digest) error
+	FindEvidence(ctx context.Context, release glassbox.Digest, kind string) ([]glassbox.Digest, error)
+}
+
+// Evaluator evaluates releases. Blobs, Store and Library are required.
+type Evaluator struct {
+	Blobs   rebuild.Store
+	Store   Store
+	Library *standard.Library
+	// Notary signs and logs the evidence and the verdicts. Without it
+	// nothing is signed: attest.evidence-signed fails and no VSA is issued.
+	Notary *notary.Notary
+	// Verifier is the centre's identity in its VSAs (verifier.id).
+	Verifier string
+	// Vulns holds the vulnerability database; without a snapshot the
+	// vulnerability check reports an error saying how to import one.
+	Vulns *vuln.Store
+	// Rebuilder rebuilds releases; its Blobs is set to Blobs. Nil means a
+	// rebuild with the recipes' own limits.
+	Rebuilder *rebuild.Rebuilder
+	// Suppressions are applied to the scan (audited exceptions).
+	Suppressions []scan.Suppression
+	// Fresh runs every check again instead of reusing stored evidence.
+	Fresh bool
+	// Progress is told when each stage starts and ends; nil for silence.
+	Progress func(Event)
+	// Now is the clock (time.Now if nil).
+	Now func() time.Time
+}
+
+// Event is a stage of an evaluation starting or ending.
+type Event struct {
+	Stage   string
+	State   StageState
+	Detail  string        // one line: what the stage established, or why it failed
+	Elapsed time.Duration // for ends
+}
+
+// StageState is where a stage is.
+type StageState string
+
+// Stage states.
+const (
+	StageStarted StageState = "started"
+	StageDone    StageState = "done"
+	StageReused  StageState = "reused" // done from stored evidence
+	StageFailed  StageState = "failed" // could not run; its checks are errors
+)
+
+// Stage is one stage's outcome.
+type Stage struct {
+	Name     string        `json:"name"`
+	State    StageState    `json:"state"`
+	Detail   string        `json:"detail"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// VSA is the signed verdict on one shipped artefact.
+type VSA struct {
+	Artifact string          `json:"artifact"`
+	Digest   glassbox.Digest `json:"digest"`  // the artefact's
+	Receipt  *tlog.Receipt   `json:"receipt"` // the VSA's envelope, logged
+}
+
+// Outcome is everything an evaluation established.
+type Outcome struct {
+	Release    *glassbox.Release      `json:"-"`
+	Standards  []string               `json:"standards"`
+	Stages     []Stage                `json:"stages"`
+	Checks     []glassbox.CheckResult `json:"checks"`
+	Assessment *standard.Assessment   `json:"-"`
+	Verdict    standard.Verdict       `json:"verdict"`
+	Reasons    []string               `json:"reasons,omitempty"`
+	Policy     standard.Policy        `json:"policy"`
+	At         time.Time              `json:"at"`
+	// AssessmentResults and Report are the OSCAL document and the HTML
+	// report, kept as evidence; their bytes are in the fields below.
+	AssessmentResults     glassbox.Digest `json:"assessment_results"`
+	Report                glassbox.Digest `json:"report"`
+	AssessmentResultsJSON []byte          `json:"-"`
+	ReportHTML            []byte          `json:"-"`
+	// Documents are the SARIF, CycloneDX and VEX documents the checks
+	// wrote, by evidence kind, for whoever wants to check or ship them.
+	Documents map[string][]byte `json:"-"`
+	VSAs      []VSA             `json:"vsas,omitempty"`
+}
+
+// Evidence kinds the evaluation records about a release.
+const (
+	KindRebuildReport     = "rebuild/report"
+	KindProvenanceReport  = "provenance/report"
+	KindScanResult        = "scan/result"
+	KindScanSARIF         = "scan/sarif"
+	KindSBOM              = "sbom/cyclonedx"
+	KindSBOMComparison    = "sbom/comparison"
+	KindVulnsReport       = "vulns/report"
+	KindVulnsVEX          = "vulns/cyclonedx-vex"
+	KindVulnsSARIF        = "vulns/sarif"
+	KindAssessmentResults = "evaluation/oscal-assessment-results"
+	KindReport            = "evaluation/report-html"
+	KindVSAReceipt        = "evaluation/vsa-receipt"
+)
+
+// Evaluate evaluates rel against standards (ids as Library.Select takes
+// them, e.g. "cra-annex-i", "osps-l1"). It fails only when it cannot
+// record anything (the standards are unknown, the store is unusable);
+// a stage that fails is an error result of its checks.
+func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standards []string) (*Outcome, error) {
+	if _, err := e.Library.Select(standards); err != nil {
+		return nil, err
+	}
+	policy, err := e.Library.Policy(standards)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if e.Now != nil {
+		now = e.Now
+	}
+	r := &run{e: e, rel: rel, out: &Outcome{Release: rel, Standards: standards, Policy: policy, Documents: map[string][]byte{}}}
+	defer r.cleanup()
+
+	r.stage(ctx, "source", r.checkSource)
+	r.stage(ctx, "provenance", r.checkProvenance)
+	r.stage(ctx, "rebuild", r.checkRebuild)
+	r.stage(ctx, "scan", r.checkScan)
+	r.stage(ctx, "sbom", r.checkSBOM)
+	r.stage(ctx, "vulnerabilities", r.checkVulns)
+	r.stage(ctx, "sign evidence", r.signEvidence)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	judgements, err := e.Store.FindJudgements(ctx, rel.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read the judgements of release %s: %w", rel.ID, err)
+	}
+	js := make([]glassbox.Judgement, len(judgements))
+	for i, j := range judgements {
+		js[i] = *j
+	}
+	a, err := e.Library.Assess(rel, standards, r.out.Checks, js)
+	if err != nil {
+		return nil, err
+	}
+	out := r.out
+	out.Assessment, out.Verdict, out.Reasons, out.At = a, a.Verdict, a.Reasons, now().UTC()
+	if out.AssessmentResultsJSON, err = standard.AssessmentResults(a, out.At); err != nil {
+		return nil, err
+	}
+	if out.AssessmentResults, err = r.keep(ctx, KindAssessmentResults, out.AssessmentResultsJSON); err != nil {
+		return nil, err
+	}
+	if out.ReportHTML, err = standard.Report(r.reportData(a, out.At)); err != nil {
+		return nil, err
+	}
+	if out.Report, err = r.keep(ctx, KindReport, out.ReportHTML); err != nil {
+		return nil, err
+	}
+	if err := r.issueVSAs(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// run is one evaluation in progress.
+type run struct {
+	e   *Evaluator
+	rel *glassbox.Release
+	out *Outcome
+
+	work       string // scratch directory inside the evidence store, made on first use
+	srcDir     string // the release's source, materialised on first use
+	artDir     string // its artefacts, likewise
+	inputs     []inputAttestation
+	envelopes  []envelopeRef
+	components *components
+	rebuilds   []standard.RebuildRow
+	findings   []glassbox.Finding
+	vulnRows   []standard.VulnerabilityRow
+}
+
+// stage runs one stage, records its checks and tells Progress.
+func (r *run) stage(ctx context.Context, name string, fn func(context.Context) ([]glassbox.CheckResult, bool, error)) {
+	if ctx.Err() != nil {
+		return
+	}
+	r.progress(Event{Stage: name, State: StageStarted})
+	start := time.Now()
+	checks, reused, err := fn(ctx)
+	st := Stage{Name: name, State: StageDone, Duration: time.Since(start)}
+	switch {
+	case err != nil:
+		st.State, st.Detail = StageFailed, err.Error()
+	case reused:
+		st.State = StageReused
+	}
+	if st.Detail == "" {
+		for i, c := range checks {
+			if i > 0 {
+				st.Detail += "; "
+			}
+			st.Detail += fmt.Sprintf("%s %s", c.Check, c.Status)
+		}
+	}
+	r.out.Checks = append(r.out.Checks, checks...)
+	r.out.Stages = append(r.out.Stages, st)
+	r.progress(Event{Stage: name, State: st.State, Detail: st.Detail, Elapsed: st.Duration})
+}
+
+func (r *run) progress(ev Event) {
+	if r.e.Progress != nil {
+		r.e.Progress(ev)
+	}
+}
+
+// failed turns a stage's error into error results of its checks: the
+// check could not establish anything.
+func failed(err error, checks ...string) []glassbox.CheckResult {
+	out := make([]glassbox.CheckResult, len(checks))
+	for i, c := range checks {
+		out[i] = glassbox.CheckResult{Check: c, Status: glassbox.CheckError, Summary: "could not run: " + err.Error()}
+	}
+	return out
+}
+
+// keep stores a document as evidence of the release.
+func (r *run) keep(ctx context.Context, kind string, data []byte) (glassbox.Digest, error) {
+	staged, err := r.e.Blobs.Stage(ctx, bytesReader(data))
+	if err != nil {
+		return "", fmt.Errorf("store %s: %w", kind, err)
+	}
+	defer staged.Discard()
+	if _, err := r.e.Blobs.Commit(ctx, staged); err != nil {
+		return "", fmt.Errorf("store %s: %w", kind, err)
+	}
+	if err := r.e.Store.RecordEvidence(ctx, r.rel.ID, kind, staged.Digest()); err != nil {
+		return "", err
+	}
+	return staged.Digest(), nil
+}
+
+// stored returns the newest document of a kind recorded about the
+// release, unless the evaluation is fresh; nil if there is none.
+func (r *run) stored(ctx context.Context, kind string) ([]byte, glassbox.Digest, error) {
+	if r.e.Fresh {
+		return nil, "", nil
+	}
+	ds, err := r.e.Store.FindEvidence(ctx, r.rel.ID, kind)
+	if err != nil || len(ds) == 0 {
+		return nil, "", err
+	}
+	d := ds[len(ds)-1]
+	rc, err := r.e.Blobs.Open(ctx, d)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	return b, d, err
+}
+
+// storedJSON decodes the newest stored document of a kind into v, and
+// reports whether there was one.
+func (r *run) storedJSON(ctx context.Context, kind string, v any) (glassbox.Digest, bool, error) {
+	b, d, err := r.stored(ctx, kind)
+	if err != nil || b == nil {
+		return "", false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		// Stored by an older glassbox in another shape: run again.
+		return "", false, nil
+	}
+	return d, true, nil
+}
+
+// workDir is this evaluation's scratch directory, inside the evidence
+// store's staging area so that nothing is left outside the data directory.
+func (r *run) workDir() (string, error) {
+	if r.work != "" {
+		return r.work, nil
+	}
+	tmp, err := r.e.Blobs.TempDir()
+	if err != nil {
+		return "", err
+	}
+	if r.work, err = os.MkdirTemp(tmp, "evaluate-"); err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "evaluate: %w", err)
+	}
+	return r.work, nil
+}
+
+// source materialises the release's source files once.
+func (r *run) source(ctx context.Context) (string, error) {
+	if r.srcDir != "" {
+		return r.srcDir, nil
+	}
+	w, err := r.workDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(w, "src")
+	if err := rebuild.Materialise(ctx, r.e.Blobs, r.rel.Manifest.Source.Files, dir); err != nil {
+		return "", err
+	}
+	r.srcDir = dir
+	return dir, nil
+}
+
+// artifacts materialises the release's artefacts once.
+func (r *run) artifacts(ctx context.Context) (string, error) {
+	if r.artDir != "" {
+		return r.artDir, nil
+	}
+	w, err := r.workDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(w, "artifacts")
+	if err := rebuild.Materialise(ctx, r.e.Blobs, r.rel.Manifest.Artifacts, dir); err != nil {
+		return "", err
+	}
+	r.artDir = dir
+	return dir, nil
+}
+
+func (r *run) cleanup() {
+	if r.work != "" {
+		os.RemoveAll(r.work)
+	}
+}

@@ -1,0 +1,200 @@
+package evaluate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/notary"
+	"glassbox.dev/standard"
+	"glassbox.dev/tlog"
+)
+
+// PredicateEvidence is the predicate type of the centre's statement that a
+// document is evidence about a release: its subject is the document.
+const PredicateEvidence = "https://glassbox.dev/predicates/evidence/v1"
+
+type subject struct {
+	name   string
+	digest glassbox.Digest
+}
+
+// inputAttestation is a statement the evaluation signs about its evidence;
+// its envelope becomes an input attestation of every VSA.
+type inputAttestation struct {
+	kind          string
+	subjects      []subject
+	predicateType string
+	predicate     json.RawMessage
+}
+
+// evidencePredicate says what a piece of evidence is and which release it
+// is about.
+type evidencePredicate struct {
+	Release glassbox.Digest `json:"release"`
+	Product string          `json:"product"`
+	Version string          `json:"version"`
+	Kind    string          `json:"kind"`
+}
+
+// evidenceInput is the statement that document d is evidence of kind.
+// An empty d (a document not kept) gives nothing to sign.
+func evidenceInput(kind string, d glassbox.Digest) inputAttestation {
+	return inputAttestation{kind: kind, subjects: []subject{{kind, d}}, predicateType: PredicateEvidence}
+}
+
+// signEvidence signs every piece of evidence the checks produced and
+// appends it to the log. The statements do not depend on when they are
+// made, so a second evaluation gets the same envelopes and log indexes.
+func (r *run) signEvidence(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
+	res := glassbox.CheckResult{Check: glassbox.CheckEvidenceSigned}
+	if r.e.Notary == nil {
+		res.Status, res.Summary = glassbox.CheckFail, "the centre has no signing keys: the evidence is kept but not signed nor logged (glassbox keys generate)"
+		return []glassbox.CheckResult{res}, false, nil
+	}
+	m := &r.rel.Manifest
+	signed, lastIndex := 0, uint64(0)
+	for i, in := range r.inputs {
+		var subjects []attest.Subject
+		for _, s := range in.subjects {
+			if s.digest != "" {
+				subjects = append(subjects, attest.Subject{Name: s.name, Digest: s.digest})
+			}
+		}
+		if len(subjects) == 0 {
+			continue
+		}
+		pred := in.predicate
+		if pred == nil {
+			b, err := json.Marshal(evidencePredicate{Release: r.rel.ID, Product: m.Product, Version: m.Version, Kind: in.kind})
+			if err != nil {
+				return nil, false, err
+			}
+			pred = b
+		}
+		receipt, err := r.e.Notary.Attest(ctx, notary.Request{Subjects: subjects, PredicateType: in.predicateType, Predicate: pred})
+		if err != nil {
+			err = fmt.Errorf("sign %s: %w", in.kind, err)
+			return failed(err, res.Check), false, err
+		}
+		r.envelopes = append(r.envelopes, envelopeRef{kind: in.kind, digest: glassbox.DigestOf(receipt.Envelope)})
+		r.inputs[i] = in
+		signed++
+		if b, err := receipt.Marshal(); err == nil {
+			if _, pr, err := tlog.ParseReceipt(b); err == nil && pr.Index > lastIndex {
+				lastIndex = pr.Index
+			}
+		}
+		res.Evidence = append(res.Evidence, glassbox.Evidence{Kind: "attestation/" + in.kind, Digest: glassbox.DigestOf(receipt.Envelope), Description: "DSSE envelope of the signed statement about " + in.kind + ", in the transparency log"})
+	}
+	res.Status = glassbox.CheckPass
+	res.Summary = fmt.Sprintf("%d pieces of evidence are signed by the centre and appended to its transparency log (newest at index %d)", signed, lastIndex)
+	return []glassbox.CheckResult{res}, false, nil
+}
+
+// envelopeRef is a signed statement about evidence.
+type envelopeRef struct {
+	kind   string
+	digest glassbox.Digest
+}
+
+// vsaPredicate is an SLSA Verification Summary Attestation v1 predicate.
+type vsaPredicate struct {
+	Verifier           vsaVerifier      `json:"verifier"`
+	TimeVerified       string           `json:"timeVerified"`
+	ResourceURI        string           `json:"resourceUri"`
+	Policy             vsaResource      `json:"policy"`
+	InputAttestations  []vsaResource    `json:"inputAttestations,omitempty"`
+	VerificationResult standard.Verdict `json:"verificationResult"`
+	VerifiedLevels     []string         `json:"verifiedLevels"`
+	SLSAVersion        string           `json:"slsaVersion"`
+}
+
+type vsaVerifier struct {
+	ID string `json:"id"`
+}
+
+type vsaResource struct {
+	URI    string            `json:"uri"`
+	Digest map[string]string `json:"digest,omitempty"`
+}
+
+// issueVSAs signs one VSA per shipped artefact and logs it.
+func (r *run) issueVSAs(ctx context.Context) error {
+	if r.e.Notary == nil {
+		return nil
+	}
+	out := r.out
+	var inputs []vsaResource
+	for _, env := range r.envelopes {
+		inputs = append(inputs, vsaResource{URI: "glassbox:attestation/" + env.kind, Digest: map[string]string{"sha256": env.digest.Hex()}})
+	}
+	var levels []string
+	if out.Verdict == standard.Passed {
+		for _, s := range out.Standards {
+			levels = append(levels, "GLASSBOX_"+strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(s)))
+		}
+	} else {
+		levels = []string{"FAILED"}
+	}
+	verifier := r.e.Verifier
+	if verifier == "" {
+		verifier = "https://glassbox.dev/centre"
+	}
+	for _, a := range r.rel.Manifest.Artifacts {
+		p := vsaPredicate{
+			Verifier:           vsaVerifier{ID: verifier},
+			TimeVerified:       out.At.Format(time.RFC3339),
+			ResourceURI:        "glassbox:release/" + r.rel.ID.String() + "/" + a.Path,
+			Policy:             vsaResource{URI: out.Policy.URI, Digest: map[string]string{"sha256": out.Policy.Digest}},
+			InputAttestations:  inputs,
+			VerificationResult: out.Verdict,
+			VerifiedLevels:     levels,
+			SLSAVersion:        "1.0",
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		receipt, err := r.e.Notary.Attest(ctx, notary.Request{
+			Subjects:      []attest.Subject{{Name: a.Path, Digest: a.Digest}},
+			PredicateType: glassbox.PredicateVSA,
+			Predicate:     b,
+		})
+		if err != nil {
+			return fmt.Errorf("sign the VSA of %s: %w", a.Path, err)
+		}
+		rb, err := receipt.Marshal()
+		if err != nil {
+			return err
+		}
+		if _, err := r.keep(ctx, KindVSAReceipt, rb); err != nil {
+			return err
+		}
+		out.VSAs = append(out.VSAs, VSA{Artifact: a.Path, Digest: a.Digest, Receipt: receipt})
+	}
+	return nil
+}
+
+// reportData gathers what the report shows beside the assessment.
+func (r *run) reportData(a *standard.Assessment, at time.Time) standard.ReportData {
+	return standard.ReportData{
+		Assessment:      a,
+		At:              at,
+		Centre:          r.e.Verifier,
+		Rebuilds:        r.rebuilds,
+		Findings:        r.findings,
+		Vulnerabilities: r.vulnRows,
+	}
+}
+
+func (r *run) now() time.Time {
+	if r.e.Now != nil {
+		return r.e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
