@@ -45,7 +45,7 @@ func with(results []glassbox.CheckResult, check string, status glassbox.CheckSta
 
 // judgeAll records a judgement on every control of the standards that the
 // checks cannot decide alone.
-func judgeAll(t *testing.T, standards []string, satisfied bool) []glassbox.Judgement {
+func judgeAll(t testing.TB, standards []string, satisfied bool) []glassbox.Judgement {
 	t.Helper()
 	l := builtin(t)
 	sels, err := l.Select(standards)
@@ -332,5 +332,28 @@ func TestAssessmentResults(t *testing.T) {
 				t.Errorf("%d findings with a state; want %d", got, wantStates)
 			}
 		})
+	}
+}
+
+// The policy names each standard with its catalog's version, and its
+// digest changes with the catalogs and mappings, not with anything else.
+func TestPolicy(t *testing.T) {
+	l := builtin(t)
+	p, err := l.Policy([]string{"cra-annex-i"})
+	if err != nil || p.URI != "https://glassbox.dev/policy/cra-annex-i@1.0.0" || p.Version != "1.0.0" || len(p.Digest) != 64 {
+		t.Errorf("Policy(cra-annex-i) = %+v, %v", p, err)
+	}
+	both, _ := l.Policy([]string{"cra-annex-i", "osps-l1"})
+	if both.URI != "https://glassbox.dev/policy/cra-annex-i@1.0.0+osps-l1@2026-07-07-b834f71" || both.Digest == p.Digest {
+		t.Errorf("Policy(cra-annex-i, osps-l1) = %+v", both)
+	}
+	l2, _ := l.Policy([]string{"osps-l2"})
+	l1, _ := l.Policy([]string{"osps-l1"})
+	if l1.Digest == l2.Digest {
+		t.Error("osps-l1 and osps-l2 have the same policy digest")
+	}
+	a, _ := l.Assess(release, []string{"cra-annex-i", "osps-l1"}, allPass(), nil)
+	if a.Policy != both {
+		t.Errorf("the assessment's policy %+v is not Policy's %+v", a.Policy, both)
 	}
 }

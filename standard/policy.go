@@ -3,6 +3,7 @@ package standard
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
 	"strings"
 )
 
@@ -39,7 +40,8 @@ func policyOf(l *Library, sels []*Selection) Policy {
 	var names, versions []string
 	h := sha256.New()
 	for _, s := range sels {
-		names = append(names, s.ID+"@"+s.Catalog.Version)
+		// A user catalog's version is free text; the URI must stay one.
+		names = append(names, s.ID+"@"+url.PathEscape(s.Catalog.Version))
 		versions = append(versions, s.Catalog.Version)
 		for _, part := range [][]byte{[]byte(s.ID), s.Catalog.JSON, l.mappingFiles[s.Catalog.ID]} {
 			// Length-prefixed, so that no two selections hash alike.
