@@ -50,14 +50,23 @@ func main() {
 }
 
 func write(path string, doc *oscal.CatalogDocument) error {
+	b, err := encode(doc)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// encode is the one byte form of a generated catalog.
+func encode(doc *oscal.CatalogDocument) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(doc); err != nil {
-		return err
+		return nil, err
 	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	return buf.Bytes(), nil
 }
 
 // uuid5 derives a UUID from its name, as package standard derives the

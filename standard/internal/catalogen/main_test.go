@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"glassbox.dev/standard/oscal"
+)
+
+// The committed catalogs are what their sources generate: nobody edited a
+// generated file by hand, and nobody changed a source without running go
+// generate. The arguments are those of standard/generate.go.
+func TestCommittedCatalogsAreGenerated(t *testing.T) {
+	dir := "../../catalogs"
+	for _, tc := range []struct {
+		out  string
+		conv func() (*oscal.CatalogDocument, error)
+	}{
+		{"cra-annex-i.json", func() (*oscal.CatalogDocument, error) { return convertSimple(filepath.Join(dir, "src/cra-annex-i.yaml")) }},
+		{"en-303-645.json", func() (*oscal.CatalogDocument, error) { return convertSimple(filepath.Join(dir, "src/en-303-645.yaml")) }},
+		{"osps-baseline.json", func() (*oscal.CatalogDocument, error) {
+			return convertOSPS(filepath.Join(dir, "src/osps-baseline"), "2026-07-07-b834f71", "2026-07-07T00:00:00Z")
+		}},
+	} {
+		t.Run(tc.out, func(t *testing.T) {
+			doc, err := tc.conv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			generated, err := encode(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			committed, err := os.ReadFile(filepath.Join(dir, tc.out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(generated, committed) {
+				t.Errorf("%s differs from what its source generates; run go generate in standard/ and commit both", tc.out)
+			}
+		})
+	}
+}
