@@ -18,8 +18,12 @@ func TestCommittedCatalogsAreGenerated(t *testing.T) {
 		out  string
 		conv func() (*oscal.CatalogDocument, error)
 	}{
-		{"cra-annex-i.json", func() (*oscal.CatalogDocument, error) { return convertSimple(filepath.Join(dir, "src/cra-annex-i.yaml")) }},
-		{"en-303-645.json", func() (*oscal.CatalogDocument, error) { return convertSimple(filepath.Join(dir, "src/en-303-645.yaml")) }},
+		{"cra-annex-i.json", func() (*oscal.CatalogDocument, error) {
+			return convertSimple(filepath.Join(dir, "src/cra-annex-i.yaml"))
+		}},
+		{"en-303-645.json", func() (*oscal.CatalogDocument, error) {
+			return convertSimple(filepath.Join(dir, "src/en-303-645.yaml"))
+		}},
 		{"osps-baseline.json", func() (*oscal.CatalogDocument, error) {
 			return convertOSPS(filepath.Join(dir, "src/osps-baseline"), "2026-07-07-b834f71", "2026-07-07T00:00:00Z")
 		}},
