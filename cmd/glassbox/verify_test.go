@@ -14,13 +14,13 @@ import (
 	"glassbox.dev/tlog"
 )
 
-const vsaPassed = `{"verifier":{"id":"https://glassbox.example/centre"},"timeVerified":"2026-11-20T10:00:00Z","resourceUri":"https://glassbox.example/releases/router@2.1.0","policy":{"uri":"https://glassbox.dev/standards/cra-annex-i"},"verificationResult":"PASSED","verifiedLevels":["SLSA_BUILD_LEVEL_3"]}`
+const vsaPassed = `{"verifier":{"id":"https://glassbox.example/centre"},"timeVerified":"2026-11-20T10:00:00Z","resourceUri":"https://glassbox.example/releases/router@2.1.0","policy":{"uri":"https://glassbox.dev/policy/cra-annex-i@1.0.0"},"verificationResult":"PASSED","verifiedLevels":["SLSA_BUILD_LEVEL_3"]}`
 
 const policyPassed = `name: deploy
 rules:
   - name: passed-cra
     applies: 'att.predicateType == "https://slsa.dev/verification_summary/v1"'
-    match: 'att.predicate.verificationResult == "PASSED" && att.predicate.policy.uri.startsWith("https://glassbox.dev/standards/cra-annex-i")'
+    match: 'att.predicate.verificationResult == "PASSED" && att.predicate.policy.uri.startsWith("https://glassbox.dev/policy/cra-annex-i@")'
 `
 
 // attestFixture is a data directory with keys, an artefact and its receipt.

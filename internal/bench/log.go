@@ -227,7 +227,7 @@ func Log(ctx context.Context, o LogOptions) (*LogReport, error) {
 	return rep, nil
 }
 
-var vsaPredicate = json.RawMessage(`{"verifier":{"id":"https://glassbox.example/centre"},"timeVerified":"2026-11-27T00:00:00Z","resourceUri":"https://glassbox.example/releases/x","policy":{"uri":"https://glassbox.dev/standards/cra-annex-i"},"verificationResult":"PASSED","verifiedLevels":["SLSA_BUILD_LEVEL_3"]}`)
+var vsaPredicate = json.RawMessage(`{"verifier":{"id":"https://glassbox.example/centre"},"timeVerified":"2026-11-27T00:00:00Z","resourceUri":"https://glassbox.example/releases/x","policy":{"uri":"https://glassbox.dev/policy/cra-annex-i@1.0.0"},"verificationResult":"PASSED","verifiedLevels":["SLSA_BUILD_LEVEL_3"]}`)
 
 // run calls fn from writers goroutines until d has passed, and returns how
 // many calls succeeded.

@@ -16,7 +16,7 @@ import (
 // caller's clock only.
 var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
-const craURI = "https://glassbox.dev/standards/cra-annex-i/v1"
+const craURI = "https://glassbox.dev/policy/cra-annex-i@1.0.0"
 
 var firmware = Subject{Name: "firmware.bin", Digest: "sha256:" + strings.Repeat("ab", 32)}
 
@@ -88,7 +88,7 @@ func TestRequirePassedVSA(t *testing.T) {
 	}
 	const (
 		resultFalse = `att.predicate.verificationResult == "PASSED" is false`
-		uriFalse    = `att.predicate.policy.uri.startsWith("https://glassbox.dev/standards/cra-annex-i") is false`
+		uriFalse    = `att.predicate.policy.uri.startsWith("https://glassbox.dev/policy/cra-annex-i@") is false`
 		ageFalse    = `now - timestamp(att.predicate.timeVerified) < duration("2160h") is false`
 	)
 	tests := []struct {

@@ -23,12 +23,12 @@ func Example() {
 		Artifact: firmware,
 		Attestations: []policy.Attestation{{
 			PredicateType: "https://slsa.dev/verification_summary/v1",
-			Predicate:     json.RawMessage(`{"verificationResult":"FAILED","policy":{"uri":"https://glassbox.dev/standards/cra-annex-i/v1"},"timeVerified":"2026-11-20T09:00:00Z"}`),
+			Predicate:     json.RawMessage(`{"verificationResult":"FAILED","policy":{"uri":"https://glassbox.dev/policy/cra-annex-i@1.0.0"},"timeVerified":"2026-11-20T09:00:00Z"}`),
 			Subjects:      []policy.Subject{firmware},
 			LogIndex:      4,
 		}, {
 			PredicateType: "https://slsa.dev/verification_summary/v1",
-			Predicate:     json.RawMessage(`{"verificationResult":"PASSED","policy":{"uri":"https://glassbox.dev/standards/cra-annex-i/v1"},"timeVerified":"2026-05-02T09:00:00Z"}`),
+			Predicate:     json.RawMessage(`{"verificationResult":"PASSED","policy":{"uri":"https://glassbox.dev/policy/cra-annex-i@1.0.0"},"timeVerified":"2026-05-02T09:00:00Z"}`),
 			Subjects:      []policy.Subject{firmware},
 			LogIndex:      9,
 		}},

@@ -20,7 +20,7 @@
 //	    applies: 'att.predicateType == "https://slsa.dev/verification_summary/v1"'
 //	    match: >
 //	      att.predicate.verificationResult == "PASSED" &&
-//	      att.predicate.policy.uri.startsWith("https://glassbox.dev/standards/cra-annex-i") &&
+//	      att.predicate.policy.uri.startsWith("https://glassbox.dev/policy/cra-annex-i@") &&
 //	      now - timestamp(att.predicate.timeVerified) < duration("2160h")
 //
 // Unknown fields, a missing or empty rule list, unnamed or duplicate rules
