@@ -284,6 +284,10 @@ func TestAssessmentResults(t *testing.T) {
 		{"not judged", allPass(), nil},
 		{"failed", with(allPass(), glassbox.CheckNoBackdoorIndicators, glassbox.CheckFail, "hidden listener on port 31337"), judgeAll(t, three, false)},
 		{"no checks", nil, nil},
+		{"odd text", with(allPass(), glassbox.CheckReproducible, glassbox.CheckFail, "line one\n\tline two  "), []glassbox.Judgement{
+			{Release: release.ID, Catalog: "cra-annex-i", Control: "I.1", Satisfied: true, Note: "  multi\nline\n\nnote ", Evaluator: "  Zoë\tÜnal  "},
+			{Release: release.ID, Catalog: "cra-annex-i", Control: "I.2.b", Satisfied: false, Note: "", Evaluator: "", At: judgedAt},
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, err := standard.Assess(release, three, tc.checks, tc.js)

@@ -104,7 +104,7 @@ func AssessmentResults(a *Assessment, at time.Time) ([]byte, error) {
 		if _, ok := partyOf[j.Evaluator]; !ok {
 			u := oscal.UUID("party", j.Evaluator)
 			partyOf[j.Evaluator] = u
-			doc.Metadata.Parties = append(doc.Metadata.Parties, oscal.Party{UUID: u, Type: "person", Name: nonEmpty(j.Evaluator, "unknown evaluator")})
+			doc.Metadata.Parties = append(doc.Metadata.Parties, oscal.Party{UUID: u, Type: "person", Name: oneLineText(j.Evaluator, "unknown evaluator")})
 		}
 	}
 	if len(doc.Metadata.Parties) > 0 {
@@ -158,7 +158,7 @@ func AssessmentResults(a *Assessment, at time.Time) ([]byte, error) {
 			if j := cr.Judgement; j != nil {
 				u := oscal.UUID(resUUID, "judgement", j.Catalog, j.Control, oscalTime(j.At), j.Evaluator)
 				obsUUID["judgement:"+cr.Control.ID] = u
-				r.Observations = append(r.Observations, judgementObservation(u, j, cr.Control, partyOf[j.Evaluator], subject))
+				r.Observations = append(r.Observations, judgementObservation(u, j, cr.Control, partyOf[j.Evaluator], subject, when))
 			}
 			if cr.Status == glassbox.ControlNotAssessed {
 				r.Props = append(r.Props, oscal.Prop{Name: "not-assessed-control", NS: oscal.Namespace, Value: cr.Control.ID, Remarks: cr.Reason})
@@ -241,7 +241,11 @@ func checkObservation(u string, res glassbox.CheckResult, subject []oscal.Subjec
 	return o
 }
 
-func judgementObservation(u string, j *glassbox.Judgement, ctl *Control, party string, subject []oscal.SubjectReference) oscal.Observation {
+func judgementObservation(u string, j *glassbox.Judgement, ctl *Control, party string, subject []oscal.SubjectReference, when string) oscal.Observation {
+	collected := when // a judgement without a time was collected by this assessment
+	if !j.At.IsZero() {
+		collected = oscalTime(j.At)
+	}
 	verdict := "not satisfied"
 	if j.Satisfied {
 		verdict = "satisfied"
@@ -257,12 +261,18 @@ func judgementObservation(u string, j *glassbox.Judgement, ctl *Control, party s
 		Methods:   []string{"EXAMINE"},
 		Origins:   []oscal.Origin{{Actors: []oscal.OriginActor{{Type: "party", ActorUUID: party}}}},
 		Subjects:  subject,
-		Collected: oscalTime(j.At),
+		Collected: collected,
 	}
 }
 
 // oscalTime formats t as OSCAL's date-time with a time zone, in UTC.
 func oscalTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// oneLineText folds s to one line of single spaces, as OSCAL's plain
+// string fields require, or returns def when nothing is left.
+func oneLineText(s, def string) string {
+	return nonEmpty(strings.Join(strings.Fields(s), " "), def)
+}
 
 func nonEmpty(s, def string) string {
 	if strings.TrimSpace(s) == "" {
