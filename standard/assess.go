@@ -151,7 +151,8 @@ func (l *Library) Assess(rel *glassbox.Release, standards []string, checks []gla
 				sr.Satisfied++
 			case glassbox.ControlNotSatisfied:
 				sr.NotSatisfied++
-				failed = append(failed, fmt.Sprintf("%s (%s)", ctl.Label, cr.Reason))
+				reason, _, _ := strings.Cut(cr.Reason, overrideNote)
+				failed = append(failed, fmt.Sprintf("%s (%s)", ctl.Label, reason))
 			default:
 				sr.NotAssessed++
 				unassessed = append(unassessed, ctl.Label)
@@ -223,7 +224,7 @@ func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.Ch
 		cr.Status = glassbox.ControlNotSatisfied
 		cr.Reason = "failed " + strings.Join(failing, "; ")
 		if j != nil && j.Satisfied {
-			cr.Reason += " (an evaluator's judgement does not override a failed check: fix or suppress the finding and evaluate again)"
+			cr.Reason += overrideNote
 		}
 	case j != nil && !j.Satisfied:
 		cr.Status = glassbox.ControlNotSatisfied
@@ -254,6 +255,10 @@ func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.Ch
 	}
 	return cr
 }
+
+// overrideNote ends the reason of a control that failed a check although an
+// evaluator judged it satisfied.
+const overrideNote = " (an evaluator's judgement does not override a failed check: fix or suppress the finding and evaluate again)"
 
 func describeOutcome(o CheckOutcome) string {
 	var s string
