@@ -279,3 +279,17 @@ func describeOutcome(o CheckOutcome) string {
 	}
 	return s
 }
+
+// PassedStandards names each standard the release passed with its catalog
+// version ("cra-annex-i@1.0.0"), for a VSA's verifiedLevels: a verifier's
+// policy can then require one standard even when several were assessed
+// together.
+func (a *Assessment) PassedStandards() []string {
+	var out []string
+	for _, s := range a.Standards {
+		if s.Verdict == Passed {
+			out = append(out, s.ID+"@"+s.CatalogVersion)
+		}
+	}
+	return out
+}

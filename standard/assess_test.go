@@ -357,6 +357,13 @@ func TestPolicy(t *testing.T) {
 		t.Error("osps-l1 and osps-l2 have the same policy digest")
 	}
 	a, _ := l.Assess(release, []string{"cra-annex-i", "osps-l1"}, allPass(), nil)
+	if got := a.PassedStandards(); len(got) != 0 {
+		t.Errorf("PassedStandards of an unjudged assessment = %v", got)
+	}
+	a2, _ := l.Assess(release, []string{"cra-annex-i", "osps-l1"}, allPass(), judgeAll(t, []string{"cra-annex-i"}, true))
+	if got := a2.PassedStandards(); len(got) != 1 || got[0] != "cra-annex-i@1.0.0" || a2.Verdict != standard.Failed {
+		t.Errorf("PassedStandards with only the CRA judged = %v (verdict %s); want [cra-annex-i@1.0.0], FAILED", got, a2.Verdict)
+	}
 	if a.Policy != both {
 		t.Errorf("the assessment's policy %+v is not Policy's %+v", a.Policy, both)
 	}
