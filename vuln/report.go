@@ -47,6 +47,9 @@ func (s *Snapshot) Ref(d glassbox.Digest) DatabaseRef {
 // glassbox.Severity rank). A vulnerability no record rates counts as
 // failing at every rank: a verdict must not pass on missing data.
 func (r *Report) Failing(rank int) int {
+	if rank > glassbox.SeverityCritical.Rank() {
+		return 0 // --fail-on none
+	}
 	n := 0
 	for _, v := range r.Vulnerabilities {
 		if v.Status == StatusAffected && (!v.Severity.Known() || v.Severity.Level.Rank() >= rank) {
@@ -60,7 +63,7 @@ func (r *Report) Failing(rank int) int {
 // summary naming the database snapshot.
 func WriteText(w io.Writer, r *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tALIASES\tCOMPONENT\tINSTALLED\tFIXED\tSEVERITY\tSTATUS")
+	fmt.Fprintln(tw, "ID\tALIASES\tCOMPONENT\tINSTALLED\tFIXED\tSEVERITY\tSTATUS\tFOUND IN")
 	for _, v := range r.Vulnerabilities {
 		sev := string(v.Severity.Level)
 		if sev == "" {
@@ -76,8 +79,8 @@ func WriteText(w io.Writer, r *Report) error {
 			} else if st == StatusAffected {
 				status += " (reachability unknown)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, strings.Join(v.IDs[1:], ","), m.Component.Name, m.Component.Version,
-				orDash(strings.Join(m.Fixed, ",")), sev, status)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, strings.Join(v.IDs[1:], ","), m.Component.Name, m.Component.Version,
+				orDash(strings.Join(m.Fixed, ",")), sev, status, orDash(m.Component.Source))
 		}
 	}
 	if err := tw.Flush(); err != nil {

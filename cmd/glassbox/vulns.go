@@ -222,7 +222,7 @@ func reach(ctx context.Context, db *vuln.Database, rep *vuln.Report, o vuln.Reac
 }
 
 func appendNote(old, note string) string {
-	if old == "" || strings.HasPrefix(old, "no reachability") {
+	if old == "" || strings.HasPrefix(old, "no reachability") || strings.HasPrefix(old, "no Go binary") {
 		return note
 	}
 	return old + "; " + note
@@ -286,7 +286,8 @@ func vulnsRelease(ctx context.Context, g *globals, c *centre, db *vuln.Database,
 	rep.Release, rep.Components = rel.ID, comps
 	rep.Vulnerabilities, rep.Problems = db.Match(comps, vuln.MatchOptions{Resolved: o.resolved})
 	rep.Reachability = "no Go binary among the artefacts; Go matches are affected with unknown reachability"
-	if o.reach == "auto" {
+	if o.reach == "auto" && len(binaries) > 0 {
+		rep.Reachability = ""
 		for _, b := range binaries {
 			source := "artifacts/" + b
 			// With one binary, its analysis speaks for the source's Go
@@ -297,7 +298,7 @@ func vulnsRelease(ctx context.Context, g *globals, c *centre, db *vuln.Database,
 				return "", err
 			}
 		}
-	} else {
+	} else if o.reach == "off" {
 		rep.Reachability = "reachability analysis turned off (--reachability off)"
 	}
 
