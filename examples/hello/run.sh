@@ -1,38 +1,61 @@
 #!/usr/bin/env bash
 # glassbox's main job on the example release, on the embedded default (one
-# data directory, SQLite, the transparency log in files; no server): build
-# the vendor's artefact, submit the release, attest that the centre holds
-# it, and verify the shipped binary offline against the receipt and a policy.
+# data directory, SQLite, the transparency log in files; no server): the
+# vendor builds and submits hello; the centre evaluates it end to end
+# (rebuild in a sandbox, analysers, SBOM, known vulnerabilities, the CRA's
+# Annex I with an evaluator's judgements) and signs a verdict per binary; an
+# operator verifies the shipped binary offline against that verdict.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${GLASSBOX_DATA:-./glassbox-data}
-gb() { go run ./cmd/glassbox --data "$data" "$@"; }
+go build -o "$data/bin/glassbox" ./cmd/glassbox
+gb() { "$data/bin/glassbox" --data "$data" "$@"; }
 
+# The vendor: build the artefact and its SBOM, submit the release.
 bash examples/hello/build.sh >/dev/null
 id=$(gb submit --product hello --version 1.0.0 \
 	--source examples/hello/src \
 	--recipe examples/hello/glassbox-recipe.yaml \
 	--artifact examples/hello/dist/hello \
-	--sbom examples/hello/hello.cdx.json)
-gb show "$id"
-echo
+	--sbom examples/hello/dist/hello.cdx.json)
+echo "== submitted release $id"
 
-# The centre's keys, made once per data directory.
+# The centre: keys (made once per data directory) and the vulnerability
+# database (the whole Go database as OSV publishes it, imported offline).
 if [ ! -f "$data/keys/attestation.key" ]; then
 	gb keys generate --origin glassbox.example/hello-demo/log >/dev/null
 fi
+osv=${GLASSBOX_OSV:-}
+if [ -z "$osv" ]; then
+	for f in ../shared/data/osv/Go/all.zip /work/shared/data/osv/Go/all.zip; do
+		if [ -f "$f" ]; then osv=$f; break; fi
+	done
+fi
+if [ -z "$osv" ]; then
+	# No OSV export at hand: the Go vulnerability database's own OSV
+	# records, fetched as a module through the Go module proxy.
+	dir=$(go mod download -json golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	osv=$dir/data/osv
+fi
+gb vulndb import "$osv" >/dev/null
+echo "== vulnerability database: $(gb vulndb status | head -1)"
 
-# A signed, logged statement: this binary is the artefact of that release.
-cat >"$data/submission.json" <<JSON
-{"release": "$id", "product": "hello", "version": "1.0.0", "artifact": "hello"}
-JSON
-receipt=$(gb attest examples/hello/dist/hello \
-	--predicate-type https://glassbox.dev/predicates/submission/v1 \
-	--predicate "$data/submission.json")
-echo "Receipt: $receipt"
+# The evaluator's judgements on the controls that need a human.
+gb judge "$id" --from examples/hello/evaluation.yaml --evaluator "example evaluator" >/dev/null
+
+# The main job: evaluate against the CRA's Annex I (exit 1 if FAILED).
+echo "== evaluating"
+gb evaluate "$id" --standard cra-annex-i --out "$data/reports/hello-1.0.0" || [ $? -eq 1 ] # FAILED still writes its report and signed VSA
+receipt=$data/reports/hello-1.0.0/hello.vsa.receipt.json
 echo
 
-# What an operator runs before deploying, offline.
-gb verify examples/hello/dist/hello --receipt "$receipt" \
+# The operator, offline, before deploying: is this binary the one the
+# centre judged, and did it pass?
+echo "== verifying the shipped binary against its receipt and examples/hello/policy.yaml"
+verify=(verify examples/hello/dist/hello --receipt "$receipt" \
 	--key "$data/keys/attestation.pub" --log-key "$data/keys/log.vkey" \
-	--policy examples/hello/policy.yaml
+	--policy examples/hello/policy.yaml)
+echo "glassbox ${verify[*]}"
+gb "${verify[@]}"
+echo
+echo "report: $data/reports/hello-1.0.0/report.html"
