@@ -132,7 +132,7 @@ func Compare(a, b []glassbox.Component, aName, bName string) []glassbox.Finding 
 // module may provide only test or tool packages) and are not reported;
 // the standard library is the toolchain's, not the source's. Since Go
 // 1.17 a go.mod lists every module that provides a package to the build;
-// an older go.mod can leave indirect ones out.
+// for an older one Derive adds the modules go.sum hashes.
 func CompareBinary(src, bin []glassbox.Component, srcName, binName string) []glassbox.Finding {
 	var goSrc []glassbox.Component
 	for _, c := range src {

@@ -6,10 +6,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 
 	"glassbox.dev"
 )
@@ -70,6 +72,35 @@ func parseGoMod(rel string, mod, sum []byte) ([]glassbox.Component, error) {
 		}
 		c.PURL = PURL(c.Ecosystem, c.Name, c.Version)
 		out = append(out, c)
+	}
+	// Before Go 1.17 a go.mod names only the modules the main module
+	// imports from, and leaves out the modules they need in turn; go.sum
+	// still hashes the code of every module the build downloaded. For
+	// such a go.mod, a module go.sum hashes and go.mod does not name at
+	// any version is listed as indirect, or a binary built from this very
+	// source would seem to link modules the source does not know.
+	if f.Go == nil || semver.Compare("v"+f.Go.Version, "v1.17") < 0 {
+		named := make(map[string]bool)
+		for _, c := range out {
+			named[c.Name] = true
+		}
+		for _, r := range f.Require {
+			named[r.Mod.Path] = true
+		}
+		keys := make([]string, 0, len(sums))
+		for k := range sums {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p, v, _ := strings.Cut(k, " ")
+			if named[p] || (f.Module != nil && p == f.Module.Mod.Path) {
+				continue
+			}
+			c := glassbox.Component{Ecosystem: EcosystemGo, Name: p, Version: v, Source: rel, Hashes: []string{sums[k]}}
+			c.PURL = PURL(c.Ecosystem, c.Name, c.Version)
+			out = append(out, c)
+		}
 	}
 	return out, nil
 }

@@ -547,3 +547,32 @@ func TestCompareBinary(t *testing.T) {
 		t.Errorf("CompareBinary:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestGoModBeforeGo117 checks that a go.mod older than Go 1.17, which
+// names only direct requirements, gets its other modules from go.sum, and
+// that a newer one does not.
+func TestGoModBeforeGo117(t *testing.T) {
+	sum := []byte(`github.com/gin-gonic/gin v1.6.0 h1:Lb3veSYoGaNck69fV2+Vf2juLSsHpMTf3Vk5+X+EDJg=
+github.com/gin-gonic/gin v1.6.0/go.mod h1:75u5sXoLsGZoRN5Sgbi1eraJ4GU3++wFwWzhwvtwp4M=
+github.com/gin-contrib/sse v0.1.0 h1:Y/yl/+YNO8GZSjAhjMsSuLt29uWRFHdHYUb5lYOV9qE=
+github.com/gin-gonic/gin v1.5.0/go.mod h1:Nd6IXA8m5kNZdNEHMBd93KT+mdY3+bewLgRvmCsR2Do=
+github.com/gin-gonic/gin v1.4.0 h1:3tMoCCfM7ppqsR0ptz/wi1impNpT7/9wQtMZ8lr1mCQ=
+golang.org/x/sys v0.0.0-20200116001909-b77594299b42/go.mod h1:h1NjWce9XRLGQEsW7wpKNCjG9DtNlClVuFLEZdDNbEs=
+`)
+	for _, tc := range []struct {
+		goLine string
+		want   []string
+	}{
+		{"go 1.13", []string{"Go/github.com/gin-gonic/gin@v1.6.0", "Go/github.com/gin-contrib/sse@v0.1.0"}},
+		{"", []string{"Go/github.com/gin-gonic/gin@v1.6.0", "Go/github.com/gin-contrib/sse@v0.1.0"}},
+		{"go 1.17", []string{"Go/github.com/gin-gonic/gin@v1.6.0"}},
+	} {
+		cs, err := parseGoMod("go.mod", []byte("module example.com/old\n"+tc.goLine+"\nrequire github.com/gin-gonic/gin v1.6.0\n"), sum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(cs); !slices.Equal(got, tc.want) {
+			t.Errorf("%q: got %q, want %q", tc.goLine, got, tc.want)
+		}
+	}
+}
