@@ -1,0 +1,227 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"glassbox.dev/internal/schemas"
+	"glassbox.dev/vuln"
+)
+
+// helloRelease copies the example release's source into a fresh directory,
+// builds its binary there as the vendor does, and writes the vendor's SBOM;
+// plant, if set, changes the source tree after the build.
+func helloRelease(t *testing.T, plant func(src string)) (src, bin, sbom string) {
+	t.Helper()
+	dir := t.TempDir()
+	src = filepath.Join(dir, "src")
+	if err := os.CopyFS(src, os.DirFS("../../examples/hello/src")); err != nil {
+		t.Fatal(err)
+	}
+	bin = filepath.Join(dir, "dist", "hello")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("vendor build: %v\n%s", err, out)
+	}
+	gov, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := "v" + strings.TrimPrefix(strings.TrimSpace(string(gov)), "go")
+	sbom = writeFile(t, filepath.Join(dir, "dist", "hello.cdx.json"), fmt.Appendf(nil, `{
+  "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+  "metadata": {"component": {"type": "application", "name": "example.org/hello", "version": "v1.0.0", "purl": "pkg:golang/example.org/hello@v1.0.0"}},
+  "components": [{"type": "library", "name": "stdlib", "version": %q, "purl": "pkg:golang/stdlib@%s"}]
+}`, v, v))
+	if plant != nil {
+		plant(src)
+	}
+	return src, bin, sbom
+}
+
+// evaluation is the part of evaluate --json the test reads.
+type evaluation struct {
+	Verdict string `json:"verdict"`
+	Reasons []string
+	Stages  []struct {
+		Name  string `json:"name"`
+		State string `json:"state"`
+	} `json:"stages"`
+	Checks []struct {
+		Check   string `json:"check"`
+		Status  string `json:"status"`
+		Summary string `json:"summary"`
+	} `json:"checks"`
+	Files map[string]string `json:"files"`
+}
+
+func (e *evaluation) check(id string) string {
+	for _, c := range e.Checks {
+		if c.Check == id {
+			return c.Status
+		}
+	}
+	return "missing"
+}
+
+func evaluateJSON(t *testing.T, data, id, out string) (int, *evaluation) {
+	t.Helper()
+	code, stdout, stderr := glassboxRun(t, "--data", data, "evaluate", id, "--standard", "cra-annex-i", "--out", out, "--json")
+	if code == exitError {
+		t.Fatalf("evaluate %s: exit 2\n%s", id, stderr)
+	}
+	var ev evaluation
+	if err := json.Unmarshal([]byte(stdout), &ev); err != nil {
+		t.Fatalf("evaluate --json: %v\n%s\n%s", err, stdout, stderr)
+	}
+	return code, &ev
+}
+
+// TestEvaluateEndToEnd runs the centre's main job as the README's first
+// command does, on three releases of the example program: a faithful one,
+// which passes CRA Annex I once an evaluator has judged the controls that
+// need a human, and whose shipped binary then verifies against its VSA
+// receipt and a policy requiring PASSED (and fails to, one byte changed);
+// one with a backdoor planted in its source; and one whose shipped binary
+// is not what its source builds. Every document the evaluation writes is
+// checked against its official schema, and a second evaluation reuses the
+// stored evidence and reaches the same verdict.
+func TestEvaluateEndToEnd(t *testing.T) {
+	if _, err := exec.LookPath("bwrap"); err != nil {
+		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	mustRun(t, "--data", data, "keys", "generate", "--origin", "glassbox.test/evaluate/log")
+	// A vulnerability database with one Go record that does not affect
+	// this toolchain's standard library, and one that affects another
+	// module: the check runs, matches nothing, and passes.
+	zip, err := vuln.ZipDir(map[string][]byte{
+		"GO-2099-0001.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0001","modified":"2026-01-01T00:00:00Z","aliases":["CVE-2099-0001"],"summary":"an old bug in net/http","affected":[{"package":{"ecosystem":"Go","name":"stdlib"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.1"}]}],"ecosystem_specific":{"imports":[{"path":"net/http","symbols":["Serve"]}]}}]}`),
+		"GO-2099-0002.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0002","modified":"2026-01-01T00:00:00Z","summary":"a bug elsewhere","affected":[{"package":{"ecosystem":"Go","name":"example.org/other"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--data", data, "vulndb", "import", writeFile(t, filepath.Join(t.TempDir(), "all.zip"), zip))
+	recipe := "../../examples/hello/glassbox-recipe.yaml"
+	worksheet := "../../examples/hello/evaluation.yaml"
+	submit := func(version, src, bin, sbom string) string {
+		id := strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "hello", "--version", version,
+			"--source", src, "--recipe", recipe, "--artifact", bin, "--sbom", sbom))
+		mustRun(t, "--data", data, "judge", id, "--from", worksheet, "--evaluator", "test evaluator")
+		return id
+	}
+
+	// 1. The faithful release passes.
+	src, bin, sbom := helloRelease(t, nil)
+	id := submit("1.0.0", src, bin, sbom)
+	out := filepath.Join(t.TempDir(), "report")
+	code, ev := evaluateJSON(t, data, id, out)
+	if code != exitOK || ev.Verdict != "PASSED" {
+		t.Fatalf("faithful release: exit %d, verdict %s, reasons %v, checks %+v", code, ev.Verdict, ev.Reasons, ev.Checks)
+	}
+	for name, schema := range map[string]string{
+		"assessment-results.json": schemas.OSCALAssessmentResults,
+		"sbom.cdx.json":           schemas.CycloneDX,
+		"vex.cdx.json":            schemas.CycloneDX,
+		"scan.sarif":              schemas.SARIF,
+		"vulns.sarif":             schemas.SARIF,
+	} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatalf("the evaluation wrote no %s: %v", name, err)
+		}
+		if err := schemas.Validate(schema, b); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	receipt := filepath.Join(out, "hello.vsa.receipt.json")
+	verify := func(artifact string) int {
+		code, _, _ := glassboxRun(t, "verify", artifact, "--receipt", receipt,
+			"--key", filepath.Join(data, "keys", "attestation.pub"), "--log-key", filepath.Join(data, "keys", "log.vkey"),
+			"--policy", "../../examples/hello/policy.yaml")
+		return code
+	}
+	if code := verify(bin); code != exitOK {
+		t.Errorf("verify of the shipped binary against its PASSED VSA: exit %d, want 0", code)
+	}
+	flipped, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped[len(flipped)/2] ^= 1
+	if code := verify(writeFile(t, filepath.Join(t.TempDir(), "hello"), flipped)); code != exitRefused {
+		t.Errorf("verify of the binary with one byte flipped: exit %d, want 1", code)
+	}
+
+	// The same release again: the same verdict, from the stored evidence.
+	code, again := evaluateJSON(t, data, id, filepath.Join(t.TempDir(), "again"))
+	if code != exitOK || again.Verdict != ev.Verdict {
+		t.Fatalf("second evaluation: exit %d, verdict %s; the first gave %s", code, again.Verdict, ev.Verdict)
+	}
+	for _, s := range again.Stages {
+		switch s.Name {
+		case "rebuild", "scan", "sbom", "vulnerabilities":
+			if s.State != "reused" {
+				t.Errorf("second evaluation: stage %s was %s, not reused from the stored evidence", s.Name, s.State)
+			}
+		}
+	}
+
+	// 2. A backdoor planted in the source (the vsftpd 2.3.4 one, in a
+	// directory the Go build does not compile) fails the release.
+	src, bin, sbom = helloRelease(t, func(src string) {
+		b, err := os.ReadFile("../../scan/testdata/incidents/vsftpd-2.3.4/str.c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(src, "contrib", "ftp", "str.c"), b)
+	})
+	id = submit("1.0.1", src, bin, sbom)
+	out = filepath.Join(t.TempDir(), "backdoor")
+	code, ev = evaluateJSON(t, data, id, out)
+	if code != exitRefused || ev.Verdict != "FAILED" || ev.check("scan.no-backdoor-indicators") != "fail" || ev.check("rebuild.reproducible") != "pass" {
+		t.Fatalf("planted backdoor: exit %d, verdict %s, checks %+v", code, ev.Verdict, ev.Checks)
+	}
+	assertReportNames(t, out, "scan.no-backdoor-indicators", "contrib/ftp/str.c")
+
+	// 3. A shipped binary that is not what the source builds fails too.
+	src, bin, sbom = helloRelease(t, nil)
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 1
+	writeFile(t, bin, b)
+	id = submit("1.0.2", src, bin, sbom)
+	out = filepath.Join(t.TempDir(), "different")
+	code, ev = evaluateJSON(t, data, id, out)
+	if code != exitRefused || ev.Verdict != "FAILED" || ev.check("rebuild.reproducible") != "fail" {
+		t.Fatalf("non-reproducible binary: exit %d, verdict %s, checks %+v", code, ev.Verdict, ev.Checks)
+	}
+	assertReportNames(t, out, "rebuild.reproducible", "I.2.f")
+}
+
+// assertReportNames checks that the HTML report says which controls
+// failed and why: it names the failed check and what it points at, and
+// links evidence by digest.
+func assertReportNames(t *testing.T, out string, want ...string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	for _, w := range append(want, "FAILED", "not satisfied", "sha256:") {
+		if !strings.Contains(html, w) {
+			t.Errorf("the report does not mention %q", w)
+		}
+	}
+}
