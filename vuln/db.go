@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"glassbox.dev"
@@ -57,34 +60,74 @@ func (l *Loader) AddZip(name string, r io.ReaderAt, size int64) error {
 	if err != nil {
 		return glassbox.Errorf(glassbox.EINVALID, "%s: not a zip archive (want an OSV <Ecosystem>/all.zip): %w", name, err)
 	}
+	var files []*zip.File
 	for _, f := range zr.File {
-		if f.FileInfo().IsDir() || !strings.HasSuffix(f.Name, ".json") {
-			continue
-		}
-		where := name + ":" + f.Name
-		if f.UncompressedSize64 > maxRecordSize {
-			l.bad = append(l.bad, BadRecord{File: where, Problem: fmt.Sprintf("%d bytes, over the %d-byte limit for one record", f.UncompressedSize64, maxRecordSize)})
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			l.bad = append(l.bad, BadRecord{File: where, Problem: err.Error()})
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(rc, maxRecordSize+1))
-		rc.Close()
-		if err == nil && len(data) > maxRecordSize {
-			err = fmt.Errorf("over the %d-byte limit for one record", maxRecordSize)
-		}
-		if err != nil {
-			l.bad = append(l.bad, BadRecord{File: where, Problem: err.Error()})
-			continue
-		}
-		if err := l.AddRecord(where, data); err != nil {
-			return err
+		if !f.FileInfo().IsDir() && strings.HasSuffix(f.Name, ".json") {
+			files = append(files, f)
 		}
 	}
+	if l.n+len(files) > maxRecords {
+		return glassbox.Errorf(glassbox.EINVALID, "%s: %d records, over the limit of %d; refusing the source", name, len(files), maxRecords)
+	}
+	// Entries are read and parsed on every CPU (a zip's entries can be
+	// opened concurrently), then added in the zip's order, so the result
+	// does not depend on the scheduling.
+	type parsed struct {
+		rec *Record
+		bad *BadRecord
+	}
+	out := make([]parsed, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				rec, bad := readZipRecord(name, files[i])
+				out[i] = parsed{rec, bad}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, p := range out {
+		l.n++
+		if p.bad != nil {
+			l.bad = append(l.bad, *p.bad)
+			continue
+		}
+		l.add(p.rec)
+	}
 	return nil
+}
+
+// readZipRecord reads and parses one entry.
+func readZipRecord(name string, f *zip.File) (*Record, *BadRecord) {
+	where := name + ":" + f.Name
+	if f.UncompressedSize64 > maxRecordSize {
+		return nil, &BadRecord{File: where, Problem: fmt.Sprintf("%d bytes, over the %d-byte limit for one record", f.UncompressedSize64, maxRecordSize)}
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, &BadRecord{File: where, Problem: err.Error()}
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, maxRecordSize+1))
+	rc.Close()
+	if err == nil && len(data) > maxRecordSize {
+		err = fmt.Errorf("over the %d-byte limit for one record", maxRecordSize)
+	}
+	if err != nil {
+		return nil, &BadRecord{File: where, Problem: err.Error()}
+	}
+	rec, err := Parse(where, data)
+	if err != nil {
+		return nil, &BadRecord{File: where, Problem: strings.TrimPrefix(err.Error(), where+": ")}
+	}
+	return rec, nil
 }
 
 // AddRecord loads one record from its JSON. A bad record is counted; only
@@ -99,13 +142,17 @@ func (l *Loader) AddRecord(where string, data []byte) error {
 		l.bad = append(l.bad, BadRecord{File: where, Problem: strings.TrimPrefix(err.Error(), where+": ")})
 		return nil
 	}
+	l.add(rec)
+	return nil
+}
+
+func (l *Loader) add(rec *Record) {
 	// Two sources may carry the same record (a GHSA in npm/all.zip and in
 	// PyPI/all.zip); keep the copy modified last.
 	if old, ok := l.byID[rec.ID]; ok && !rec.Modified.After(old.Modified) {
-		return nil
+		return
 	}
 	l.byID[rec.ID] = rec
-	return nil
 }
 
 // Database builds the index.

@@ -13,8 +13,10 @@ import (
 // govulncheck reads from a file:// URL (the Go vulnerability database's
 // v1 API): index/db.json, index/modules.json and ID/<id>.json. Records are
 // written exactly as they were imported, so govulncheck judges the same
-// data the matcher did.
-func (db *Database) WriteGoVulnDB(dir string) error {
+// data the matcher did. If only is not nil, only the records it accepts
+// are written (creating thousands of small files costs seconds on some
+// file systems; reachability needs only the records that matched).
+func (db *Database) WriteGoVulnDB(dir string, only func(id string) bool) error {
 	if err := os.MkdirAll(filepath.Join(dir, "ID"), 0o755); err != nil {
 		return err
 	}
@@ -34,6 +36,9 @@ func (db *Database) WriteGoVulnDB(dir string) error {
 	modules := map[string]*moduleMeta{}
 	var newest time.Time
 	for _, r := range db.Records {
+		if only != nil && !only(r.ID) {
+			continue
+		}
 		goRecord := false
 		for _, a := range r.Affected {
 			if a.Package.Ecosystem != "Go" || a.Package.Name == "" {

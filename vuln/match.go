@@ -18,31 +18,46 @@ import (
 // It also reports whether v is at or past a fixed event of a range v is
 // not affected by (the record names the package and this version is
 // resolved), and the fixed versions of the entry.
-func (a *Affected) affects(v string) (affected, resolved bool, err error) {
+func (a *Affected) affects(v string, keys versionKeys) (affected, resolved bool, err error) {
 	for _, lv := range a.Versions {
 		if versionEqual(a.Package.Ecosystem, lv, v) {
 			return true, false, nil
 		}
 	}
-	for _, rg := range a.Ranges {
-		ord := orderingFor(rg.Type, a.Package.Ecosystem)
-		if rg.Type == RangeGit || ord == nil {
-			continue
+	for i := range a.Ranges {
+		rg := &a.Ranges[i]
+		if rg.ord == nil {
+			continue // GIT, or an ecosystem without an ordering
 		}
-		kv, err := ord.parse(v)
+		kv, err := keys.get(rg.ord, v)
 		if err != nil {
 			return false, false, fmt.Errorf("installed version: %w", err)
 		}
-		in, past, err := includedInRange(ord, kv, rg.Events)
-		if err != nil {
-			return false, false, err
-		}
+		in, past := includedInRange(kv, rg.sorted, rg.limits)
 		if in {
 			return true, false, nil
 		}
 		resolved = resolved || past
 	}
 	return false, resolved, nil
+}
+
+// versionKeys caches an installed version parsed by each ordering, so
+// that a component is parsed once, not once per range.
+type versionKeys map[ordering]parsedKey
+
+type parsedKey struct {
+	k   key
+	err error
+}
+
+func (c versionKeys) get(o ordering, v string) (key, error) {
+	if p, ok := c[o]; ok {
+		return p.k, p.err
+	}
+	k, err := o.parse(v)
+	c[o] = parsedKey{k, err}
+	return k, err
 }
 
 // versionEqual compares an entry of a versions list with an installed
@@ -69,24 +84,23 @@ type sortedEvent struct {
 	v    key
 }
 
-// includedInRange is the OSV schema's evaluation: sort the events by
-// version ("0" first), then walk them — introduced at or below v makes v
-// affected, fixed at or below v and last_affected below v make it not —
-// and finally v must be below some limit if the range has limits. past is
-// true when v is not affected and a fixed or last_affected event at or
-// below v ended an affected interval.
-func includedInRange(ord ordering, v key, events []Event) (in, past bool, err error) {
+// sortEvents parses a range's events and sorts them as the OSV schema's
+// evaluation does: by version, introduced "0" first, and at one version
+// introduced before fixed before last_affected. Limits are kept apart.
+func sortEvents(ord ordering, events []Event) ([]sortedEvent, []key, error) {
 	evs := make([]sortedEvent, 0, len(events))
 	var limits []key
-	for _, e := range events {
+	for k, e := range events {
 		kind, s := e.kind()
 		se := sortedEvent{kind: kind}
 		if kind == kindIntroduced && s == "0" {
 			se.zero = true
 		} else {
-			if se.v, err = ord.parse(s); err != nil {
-				return false, false, err
+			v, err := ord.parse(s)
+			if err != nil {
+				return nil, nil, fmt.Errorf("events[%d]: %w", k, err)
 			}
+			se.v = v
 		}
 		if kind == kindLimit {
 			limits = append(limits, se.v)
@@ -104,6 +118,16 @@ func includedInRange(ord ordering, v key, events []Event) (in, past bool, err er
 		}
 		return a.kind < b.kind
 	})
+	return evs, limits, nil
+}
+
+// includedInRange is the OSV schema's evaluation over sorted events: walk
+// them — introduced at or below v makes v affected, fixed at or below v
+// and last_affected below v make it not — and finally v must be below
+// some limit if the range has limits. past is true when v is not affected
+// and a fixed or last_affected event at or below v ended an affected
+// interval.
+func includedInRange(v key, evs []sortedEvent, limits []key) (in, past bool) {
 	for _, e := range evs {
 		switch {
 		case e.kind == kindIntroduced && (e.zero || v.cmp(e.v) >= 0):
@@ -125,19 +149,19 @@ func includedInRange(ord ordering, v key, events []Event) (in, past bool, err er
 		}
 		in = below
 	}
-	return in, past && !in, nil
+	return in, past && !in
 }
 
 // fixedVersions lists the fixed events of an entry's ranges that are
 // above v (the versions that would resolve it), in ascending order.
 func (a *Affected) fixedVersions(v string) []string {
 	var out []string
-	for _, rg := range a.Ranges {
-		ord := orderingFor(rg.Type, a.Package.Ecosystem)
-		if rg.Type == RangeGit || ord == nil {
+	for i := range a.Ranges {
+		rg := &a.Ranges[i]
+		if rg.ord == nil {
 			continue
 		}
-		kv, err := ord.parse(v)
+		kv, err := rg.ord.parse(v)
 		if err != nil {
 			continue
 		}
@@ -145,7 +169,7 @@ func (a *Affected) fixedVersions(v string) []string {
 			if e.Fixed == "" {
 				continue
 			}
-			kf, err := ord.parse(e.Fixed)
+			kf, err := rg.ord.parse(e.Fixed)
 			if err == nil && kf.cmp(kv) > 0 && !slices.Contains(out, e.Fixed) {
 				out = append(out, e.Fixed)
 			}
@@ -229,13 +253,14 @@ func (db *Database) Match(components []glassbox.Component, o MatchOptions) ([]Vu
 		if eco == "" || name == "" || version == "" {
 			continue
 		}
+		keys := versionKeys{}
 		for _, ref := range db.index[packageKey(eco, name)] {
 			r := db.Records[ref.record]
 			if r.Withdrawn != nil {
 				continue
 			}
 			a := &r.Affected[ref.affected]
-			aff, res, err := a.affects(version)
+			aff, res, err := a.affects(version, keys)
 			if err != nil {
 				problems = append(problems, Problem{Component: c, Record: r.ID, Problem: err.Error()})
 				continue

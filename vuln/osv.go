@@ -34,6 +34,8 @@ type Record struct {
 	// Raw is the record as it was read, for handing it on unchanged (the
 	// Go vulnerability database govulncheck reads is made of these).
 	Raw json.RawMessage `json:"-"`
+
+	hasModified bool
 }
 
 // Severity is a scored severity: a CVSS vector or an Ubuntu priority.
@@ -64,6 +66,13 @@ type Range struct {
 	Type   string  `json:"type"` // SEMVER, ECOSYSTEM or GIT
 	Repo   string  `json:"repo,omitempty"`
 	Events []Event `json:"events"`
+
+	// Filled in by Parse, so that matching never parses a version of
+	// the database again: the ordering (nil for GIT and unknown
+	// ecosystems), the events sorted as the spec says, and the limits.
+	ord    ordering
+	sorted []sortedEvent
+	limits []key
 }
 
 // Event is one point in a range: exactly one of its fields is set.
@@ -108,10 +117,61 @@ func (e Event) kind() (int, string) {
 	}
 }
 
-// rawEvent lets the parser see which keys an event object really has, so
-// that {} and {"introduced":"0","fixed":"1"} are refused, as the schema's
-// oneOf refuses them.
-type rawEvent map[string]json.RawMessage
+// UnmarshalJSON reads an event and refuses one with none or more than one
+// of introduced, fixed, last_affected and limit ({} and {"introduced":
+// "0", "fixed": "1"}), as the schema's oneOf does.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("an event must be an object: %w", err)
+	}
+	n := 0
+	for k, raw := range m {
+		var dst *string
+		switch k {
+		case "introduced":
+			dst = &e.Introduced
+		case "fixed":
+			dst = &e.Fixed
+		case "last_affected":
+			dst = &e.LastAffected
+		case "limit":
+			dst = &e.Limit
+		default:
+			continue
+		}
+		n++
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return fmt.Errorf("event %s must be a string", k)
+		}
+		if *dst == "" {
+			return fmt.Errorf("event %s has an empty version", k)
+		}
+	}
+	if n != 1 {
+		return fmt.Errorf("an event must have exactly one of introduced, fixed, last_affected or limit (this one has %d)", n)
+	}
+	return nil
+}
+
+// UnmarshalJSON reads a record, noting whether it has a modified time at
+// all: time.Time's zero value is also what "0001-01-01T00:00:00Z" (the
+// Go database's "unknown") decodes to.
+func (r *Record) UnmarshalJSON(b []byte) error {
+	type plain Record
+	aux := struct {
+		*plain
+		Modified *time.Time `json:"modified"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	r.hasModified = aux.Modified != nil
+	if aux.Modified != nil {
+		r.Modified = *aux.Modified
+	}
+	return nil
+}
 
 // Parse reads one OSV record. name is the file the record came from; every
 // error names it and says what is wrong. A record is refused when it is not
@@ -127,37 +187,25 @@ func Parse(name string, data []byte) (*Record, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("%s: trailing data after the OSV record", name)
 	}
-	if err := r.validate(data); err != nil {
+	if err := r.validate(); err != nil {
 		return nil, fmt.Errorf("%s: OSV record %q: %w", name, r.ID, err)
 	}
 	r.Raw = json.RawMessage(data)
 	return &r, nil
 }
 
-func (r *Record) validate(data []byte) error {
+func (r *Record) validate() error {
 	if r.ID == "" {
 		return fmt.Errorf("no id")
 	}
 	if strings.ContainsAny(r.ID, "/\\ \t\r\n") {
 		return fmt.Errorf("id contains a slash or white space")
 	}
-	// time.Time's zero value is also what "0001-01-01T00:00:00Z" decodes
-	// to, which the Go database uses for "unknown"; so check the key.
-	var keys struct {
-		Modified *string `json:"modified"`
-		Affected []struct {
-			Ranges []struct {
-				Events []rawEvent `json:"events"`
-			} `json:"ranges"`
-		} `json:"affected"`
-	}
-	if err := json.Unmarshal(data, &keys); err != nil {
-		return err
-	}
-	if keys.Modified == nil {
+	if !r.hasModified {
 		return fmt.Errorf("no modified time")
 	}
-	for i, a := range r.Affected {
+	for i := range r.Affected {
+		a := &r.Affected[i]
 		if a.Package.Name == "" && a.Package.Ecosystem == "" && a.Package.PURL == "" {
 			// The schema allows an affected entry without a package only
 			// for GIT ranges; such an entry matches no component.
@@ -169,17 +217,18 @@ func (r *Record) validate(data []byte) error {
 		} else if a.Package.Name == "" || a.Package.Ecosystem == "" {
 			return fmt.Errorf("affected[%d].package needs both ecosystem and name (has %q, %q)", i, a.Package.Ecosystem, a.Package.Name)
 		}
-		for j, rg := range a.Ranges {
-			where := fmt.Sprintf("affected[%d].ranges[%d]", i, j)
-			if err := validateRange(a.Package.Ecosystem, rg, keys.Affected[i].Ranges[j].Events); err != nil {
-				return fmt.Errorf("%s: %w", where, err)
+		for j := range a.Ranges {
+			if err := compileRange(a.Package.Ecosystem, &a.Ranges[j]); err != nil {
+				return fmt.Errorf("affected[%d].ranges[%d]: %w", i, j, err)
 			}
 		}
 	}
 	return nil
 }
 
-func validateRange(ecosystem string, rg Range, raw []rawEvent) error {
+// compileRange checks a range and parses and sorts its events with the
+// ecosystem's ordering.
+func compileRange(ecosystem string, rg *Range) error {
 	switch rg.Type {
 	case RangeSemver, RangeEcosystem, RangeGit:
 	default:
@@ -192,31 +241,14 @@ func validateRange(ecosystem string, rg Range, raw []rawEvent) error {
 		return fmt.Errorf("GIT range without repo")
 	}
 	introduced, fixed, lastAffected := false, false, false
-	for k, e := range raw {
-		if len(e) != 1 {
-			return fmt.Errorf("events[%d] must have exactly one of introduced, fixed, last_affected or limit", k)
-		}
-		kind, v := rg.Events[k].kind()
-		if v == "" {
-			return fmt.Errorf("events[%d] has an empty or unknown event", k)
-		}
-		switch kind {
+	for _, e := range rg.Events {
+		switch kind, _ := e.kind(); kind {
 		case kindIntroduced:
 			introduced = true
 		case kindFixed:
 			fixed = true
 		case kindLastAffected:
 			lastAffected = true
-		}
-		if rg.Type == RangeGit || (kind == kindIntroduced && v == "0") {
-			continue
-		}
-		cmp := orderingFor(rg.Type, ecosystem)
-		if cmp == nil {
-			continue // an ecosystem glassbox cannot order: matched by its versions list only
-		}
-		if _, err := cmp.parse(v); err != nil {
-			return fmt.Errorf("events[%d]: %w", k, err)
 		}
 	}
 	if !introduced {
@@ -225,5 +257,17 @@ func validateRange(ecosystem string, rg Range, raw []rawEvent) error {
 	if fixed && lastAffected {
 		return fmt.Errorf("fixed and last_affected events in one range (the schema forbids it)")
 	}
+	if rg.Type == RangeGit {
+		return nil
+	}
+	rg.ord = orderingFor(rg.Type, ecosystem)
+	if rg.ord == nil {
+		return nil // an ecosystem glassbox cannot order: matched by its versions list only
+	}
+	sorted, limits, err := sortEvents(rg.ord, rg.Events)
+	if err != nil {
+		return err
+	}
+	rg.sorted, rg.limits = sorted, limits
 	return nil
 }

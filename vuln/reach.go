@@ -63,12 +63,25 @@ type ReachOptions struct {
 // when govulncheck cannot run at all; matches it says nothing about are
 // left unknown, with a note.
 func (db *Database) Reach(ctx context.Context, vulns []Vulnerability, o ReachOptions) error {
+	// govulncheck can only confirm or qualify what matched, so the
+	// database it reads holds the matched records alone.
+	matched := map[string]bool{}
+	for _, v := range vulns {
+		for _, m := range v.Matches {
+			if m.Component.Ecosystem == "Go" {
+				matched[m.Record] = true
+			}
+		}
+	}
+	if len(matched) == 0 {
+		return nil
+	}
 	dir, err := os.MkdirTemp(o.TempDir, "glassbox-govulndb-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if err := db.WriteGoVulnDB(dir); err != nil {
+	if err := db.WriteGoVulnDB(dir, func(id string) bool { return matched[id] }); err != nil {
 		return err
 	}
 	findings, err := govulncheck(ctx, (&url.URL{Scheme: "file", Path: dir}).String(), o)

@@ -17,7 +17,8 @@ func benchCommand(g *globals) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure glassbox next to the tools it stands in for, on this machine",
 	}
-	cmd.AddCommand(benchIngestCommand(g), benchLogCommand(g), benchDiffCommand(g), benchScanCommand(g))
+	cmd.AddCommand(benchIngestCommand(g), benchLogCommand(g), benchDiffCommand(g), benchScanCommand(g),
+		benchVulnsCommand(g))
 	return cmd
 }
 
