@@ -193,3 +193,50 @@ func TestFromBinaryRefusesOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestFromBinaryAgreesWithCyclonedxGomod checks FromBinary's modules
+// against what cyclonedx-gomod v1.10.0 reads from the same binary (the
+// linked program): the same package URLs, apart from how each names the
+// standard library (cyclonedx-gomod: pkg:golang/std@go1.x.y).
+func TestFromBinaryAgreesWithCyclonedxGomod(t *testing.T) {
+	peerPath, err := exec.LookPath("cyclonedx-gomod")
+	if err != nil {
+		out, _ := exec.Command("go", "env", "GOPATH").Output()
+		peerPath = filepath.Join(strings.TrimSpace(string(out)), "bin", "cyclonedx-gomod")
+		if _, err := os.Stat(peerPath); err != nil {
+			t.Skip("cyclonedx-gomod is not installed: go install github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0")
+		}
+	}
+	_, self := buildLinked(t)
+	out := filepath.Join(t.TempDir(), "peer.json")
+	if b, err := exec.Command(peerPath, "bin", "-json", "-output", out, self).CombinedOutput(); err != nil {
+		t.Fatalf("cyclonedx-gomod: %v\n%s", err, b)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := Read(f, "peer.json")
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := FromBinary(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []glassbox.Component
+	for _, c := range ours {
+		if c.Name != StdlibName {
+			mine = append(mine, c)
+		}
+	}
+	if len(mine) < 10 {
+		t.Fatalf("only %d modules in the linked program: %q", len(mine), ids(mine))
+	}
+	if f := Compare(mine, theirs, "FromBinary", "cyclonedx-gomod"); len(f) != 0 {
+		for _, x := range f {
+			t.Error(x.Message)
+		}
+	}
+}
