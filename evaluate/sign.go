@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"glassbox.dev"
@@ -133,12 +132,10 @@ func (r *run) issueVSAs(ctx context.Context) error {
 	for _, env := range r.envelopes {
 		inputs = append(inputs, vsaResource{URI: "glassbox:attestation/" + env.kind, Digest: map[string]string{"sha256": env.digest.Hex()}})
 	}
-	var levels []string
-	if out.Verdict == standard.Passed {
-		for _, s := range out.Standards {
-			levels = append(levels, "GLASSBOX_"+strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(s)))
-		}
-	} else {
+	// Each standard passed, with its catalog version: a verifier's policy
+	// can require one of several assessed together.
+	levels := out.Assessment.PassedStandards()
+	if len(levels) == 0 {
 		levels = []string{"FAILED"}
 	}
 	verifier := r.e.Verifier
