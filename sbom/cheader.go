@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"glassbox.dev"
@@ -37,15 +38,17 @@ var (
 	versionToken = regexp.MustCompile(`\b([0-9]+(?:\.[0-9]+)+[a-z]?)\b`)
 )
 
-// genericPrefixes are macro prefixes that name an interface or a build
-// property, not a library: "#define API_VERSION "2.0"" says nothing about
-// which vendored code is there.
+// genericPrefixes are words of macro prefixes that name an interface, a
+// default or a build property, not a library: "#define API_VERSION "2.0""
+// says nothing about which vendored code is there.
 var genericPrefixes = map[string]bool{
 	"api": true, "abi": true, "app": true, "lib": true, "so": true, "dll": true, "lt": true,
 	"file": true, "format": true, "protocol": true, "proto": true, "min": true, "max": true,
 	"build": true, "product": true, "version": true, "release": true, "current": true,
 	"package": true, "project": true, "plugin": true, "module": true, "schema": true,
 	"config": true, "header": true, "compat": true, "ver": true, "src": true, "include": true,
+	"default": true, "unicode": true, "interface": true, "kernel": true, "driver": true,
+	"device": true, "ioctl": true, "library": true, "builtins": true, "major": true, "minor": true,
 }
 
 // deriveCHeader finds vendored C/C++ libraries by the version macros their
@@ -79,13 +82,22 @@ func parseCHeader(rel string, data []byte) []glassbox.Component {
 		return nil
 	}
 	lowerPath := strings.ToLower(rel)
+	for _, seg := range strings.Split(path.Dir(lowerPath), "/") {
+		if kernelInterfaceDirs[seg] {
+			return nil
+		}
+	}
 	var out []glassbox.Component
-	seen := make(map[string]bool) // library names already found in this header
+	// A header names one library: a second macro with the same version
+	// (PNG_HEADER_VERSION_STRING beside PNG_LIBPNG_VER_STRING, autoconf's
+	// PACKAGE_VERSION beside PG_VERSION) is the same library by another
+	// name, and the first name found wins.
+	seen := make(map[string]bool) // library names and versions already found in this header
 	add := func(name, version string) {
-		if name == "" || version == "" || seen[name] {
+		if name == "" || version == "" || seen[name] || seen["@"+version] {
 			return
 		}
-		seen[name] = true
+		seen[name], seen["@"+version] = true, true
 		c := glassbox.Component{Ecosystem: EcosystemC, Name: name, Version: version, Source: rel}
 		c.PURL = PURL(c.Ecosystem, c.Name, c.Version)
 		out = append(out, c)
@@ -138,27 +150,51 @@ func parseCHeader(rel string, data []byte) []glassbox.Component {
 }
 
 // libraryFromPrefix names the library a macro prefix belongs to, or ""
-// when no word of the prefix appears in the header's path. Of the words
-// that do, the longest names the library ("PNG_LIBPNG" in libpng/png.h is
-// "libpng").
+// when no part of the prefix appears in the header's path. The parts
+// tried are runs of the prefix's words joined by "-", "_" or nothing,
+// each also without a leading "lib"; the longest that appears names the
+// library: "GPG_ERROR" in gpg-error.h is "gpg-error", "PNG_LIBPNG" in
+// libpng/png.h "libpng", "LIBCURL" in curl/curlver.h "curl".
 func libraryFromPrefix(prefix, lowerPath string) string {
+	words := strings.Split(strings.ToLower(prefix), "_")
+	// A qualifier anywhere in the prefix says the macro versions
+	// something other than the library: XML_DEFAULT_VERSION is the XML
+	// version a document gets, PNG_HEADER_VERSION_STRING a banner.
+	for _, w := range words {
+		if genericPrefixes[w] {
+			return ""
+		}
+	}
 	best := ""
-	for _, w := range strings.Split(strings.ToLower(prefix), "_") {
-		if len(w) < 2 || genericPrefixes[w] {
-			continue
+	try := func(cand string) {
+		if len(cand) < 2 || genericPrefixes[cand] || len(cand) <= len(best) {
+			return
 		}
-		cand := ""
-		if strings.Contains(lowerPath, w) {
-			cand = w
-		} else if s := strings.TrimPrefix(w, "lib"); s != w && len(s) >= 2 && !genericPrefixes[s] && strings.Contains(lowerPath, s) {
-			cand = s
-		}
-		if len(cand) > len(best) {
+		if strings.Contains(lowerPath, cand) {
 			best = cand
+		}
+	}
+	for i := range words {
+		for j := i + 1; j <= len(words); j++ {
+			run := words[i:j]
+			if slices.Contains(run, "") {
+				continue
+			}
+			for _, sep := range []string{"-", "_", ""} {
+				cand := strings.Join(run, sep)
+				try(cand)
+				if s := strings.TrimPrefix(cand, "lib"); s != cand {
+					try(s)
+				}
+			}
 		}
 	}
 	return cLibraryName(best)
 }
+
+// kernelInterfaceDirs hold operating-system interface headers, whose
+// version macros version an ioctl or a protocol, not vendored code.
+var kernelInterfaceDirs = map[string]bool{"linux": true, "uapi": true, "asm": true, "asm-generic": true}
 
 // cLibraryName cleans a library name for a generic purl.
 func cLibraryName(name string) string {

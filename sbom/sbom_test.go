@@ -264,6 +264,11 @@ func TestCHeaderHeuristic(t *testing.T) {
 		{"x/mbedtls/build_info.h", "#define MBEDTLS_VERSION_MAJOR  2\n#define MBEDTLS_VERSION_MINOR  28\n#define MBEDTLS_VERSION_PATCH  0\n#define MBEDTLS_VERSION_STRING \"2.28.0\"\n", []string{"/mbedtls@2.28.0"}},
 		{"third_party/libuv/include/uv/version.h", "#define UV_VERSION_MAJOR 1\n#define UV_VERSION_MINOR 44\n#define UV_VERSION_PATCH 2\n", []string{"/uv@1.44.2"}},
 		{"a/zlib.h", "#define ZLIB_VERSION \"not a version\"\n", nil},
+		{"include/gpg-error.h", "#define GPG_ERROR_VERSION \"1.46\"\n#define GPGRT_VERSION     \"1.46\"\n", []string{"/gpg-error@1.46"}},
+		{"libxml2/libxml/parser.h", "#define XML_DEFAULT_VERSION\t\"1.0\"\n", nil}, // the XML version, not libxml's
+		{"postgresql/pg_config.h", "#define PACKAGE_NAME \"PostgreSQL\"\n#define PACKAGE_TARNAME \"postgresql\"\n#define PACKAGE_VERSION \"15.20\"\n#define PG_VERSION \"15.20 (Debian 15.20-0+deb12u1)\"\n", []string{"/postgresql@15.20"}},
+		{"vendor/linux/dm-ioctl.h", "#define DM_VERSION_MAJOR\t4\n#define DM_VERSION_MINOR\t47\n#define DM_VERSION_PATCHLEVEL\t0\n", nil}, // a kernel interface
+		{"third_party/libpng/png.h", "#define PNG_LIBPNG_VER_STRING \"1.6.39\"\n#define PNG_HEADER_VERSION_STRING \" libpng version 1.6.39\\n\"\n", []string{"/libpng@1.6.39"}},
 	} {
 		got := ids(parseCHeader(tc.path, []byte(tc.text)))
 		if len(got) == 0 {
