@@ -65,6 +65,11 @@ func Derive(ctx context.Context, root string) ([]glassbox.Component, error) {
 	if !info.IsDir() {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "derive components: %s is not a directory", root)
 	}
+	// The root itself may be a link to the tree (WalkDir would not enter
+	// it); links inside the tree are still never followed.
+	if root, err = filepath.EvalSymlinks(root); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "derive components: %w", err)
+	}
 	var out []glassbox.Component
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -177,6 +177,15 @@ func TestDeriveSkips(t *testing.T) {
 	if got, want := ids(cs), []string{"PyPI/flask@2.0.1"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	// A root that is itself a link is followed: it is what was asked for.
+	link := filepath.Join(t.TempDir(), "tree")
+	if err := os.Symlink(root, link); err != nil {
+		t.Fatal(err)
+	}
+	cs, err = Derive(context.Background(), link)
+	if got, want := ids(cs), []string{"PyPI/flask@2.0.1"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("through a linked root: %q, %v; want %q", got, err, want)
+	}
 }
 
 func TestDeriveCancelled(t *testing.T) {
