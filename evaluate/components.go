@@ -253,7 +253,7 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 		res.Summary = fmt.Sprintf("%d known vulnerabilities affect the release (reachable, or of unknown reachability), of %d matched; first: %s", affected, total, res.Findings[0].Message)
 	default:
 		res.Status = glassbox.CheckPass
-		res.Summary = fmt.Sprintf("no known vulnerability affects the release: %d matched, none reachable or unfixed, against the OSV snapshot of %s", total, rep.Database.ImportedAt.Format("2006-01-02"))
+		res.Summary = fmt.Sprintf("no known vulnerability affects the release: %d matched, none reachable or unfixed, against the OSV data %s", total, dataAge(rep.Database))
 	}
 	return []glassbox.CheckResult{res}, reused, nil
 }
@@ -316,6 +316,15 @@ func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest gl
 	r.out.Documents[KindVulnsVEX] = vx.Bytes()
 	r.out.Documents[KindVulnsSARIF] = sarif.Bytes()
 	return report, vex, nil
+}
+
+// dataAge says how recent the vulnerability data is: its newest record,
+// when the records say, else when it was imported.
+func dataAge(d vuln.DatabaseRef) string {
+	if d.NewestModified != nil && !d.NewestModified.IsZero() {
+		return "modified up to " + d.NewestModified.Format("2006-01-02")
+	}
+	return "imported on " + d.ImportedAt.Format("2006-01-02") + " (its records carry no modification time)"
 }
 
 func firstNonEmpty(s ...string) string {
