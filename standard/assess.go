@@ -20,55 +20,55 @@ const (
 
 // Assessment is a release judged against one or more standards.
 type Assessment struct {
-	Release   *glassbox.Release
-	Standards []*StandardResult
+	Release   *glassbox.Release `json:"release"`
+	Standards []*StandardResult `json:"standards"`
 	// Checks are the automated checks' results the assessment used, by
 	// check id.
-	Checks []glassbox.CheckResult
+	Checks []glassbox.CheckResult `json:"checks"`
 	// Judgements are the evaluators' judgements in force: the newest per
 	// control, by catalog and control id.
-	Judgements []glassbox.Judgement
-	Policy     Policy
+	Judgements []glassbox.Judgement `json:"judgements"`
+	Policy     Policy               `json:"policy"`
 	// Verdict is PASSED only when every standard passed: every control
 	// assessed and satisfied.
-	Verdict Verdict
-	Reasons []string // why it failed, one line each
+	Verdict Verdict  `json:"verdict"`
+	Reasons []string `json:"reasons,omitempty"` // why it failed, one line each
 }
 
 // StandardResult is the assessment against one selected standard.
 type StandardResult struct {
-	ID             string // as selected, e.g. "osps-l1"
-	Title          string
-	Catalog        string // the catalog's id
-	CatalogVersion string
-	Controls       []*ControlResult
-	Satisfied      int
-	NotSatisfied   int
-	NotAssessed    int
-	Verdict        Verdict
-	Reasons        []string
+	ID             string           `json:"id"` // as selected, e.g. "osps-l1"
+	Title          string           `json:"title"`
+	Catalog        string           `json:"catalog"` // the catalog's id
+	CatalogVersion string           `json:"catalog_version"`
+	Controls       []*ControlResult `json:"controls"`
+	Satisfied      int              `json:"satisfied"`
+	NotSatisfied   int              `json:"not_satisfied"`
+	NotAssessed    int              `json:"not_assessed"`
+	Verdict        Verdict          `json:"verdict"`
+	Reasons        []string         `json:"reasons,omitempty"`
 }
 
 // ControlResult is where one control stands, and why.
 type ControlResult struct {
-	Control   *Control
-	Coverage  Coverage
-	Why       string // from the mapping: how far the checks go
-	Status    glassbox.ControlStatus
-	Reason    string              // one or two sentences: why this status
-	Checks    []CheckOutcome      // the mapped checks, in mapping order
-	Judgement *glassbox.Judgement // the judgement in force, if any
-	Evidence  []glassbox.Evidence // of the mapped checks, without repeats
+	Control   *Control               `json:"control"`
+	Coverage  Coverage               `json:"coverage"`
+	Why       string                 `json:"why"` // from the mapping: how far the checks go
+	Status    glassbox.ControlStatus `json:"status"`
+	Reason    string                 `json:"reason"`              // one or two sentences: why this status
+	Checks    []CheckOutcome         `json:"checks,omitempty"`    // the mapped checks, in mapping order
+	Judgement *glassbox.Judgement    `json:"judgement,omitempty"` // the judgement in force, if any
+	Evidence  []glassbox.Evidence    `json:"evidence,omitempty"`  // of the mapped checks, without repeats
 }
 
 // CheckOutcome is a mapped check's result as it bears on a control.
 type CheckOutcome struct {
-	Check   string
-	Status  glassbox.CheckStatus // "" when the check did not report
-	Summary string
+	Check   string               `json:"check"`
+	Status  glassbox.CheckStatus `json:"status"` // "" when the check did not report
+	Summary string               `json:"summary"`
 	// Favours is true when the outcome is one the mapping counts in the
 	// control's favour.
-	Favours bool
+	Favours bool `json:"favours"`
 }
 
 // Assess judges a release against the built-in standards; see

@@ -1,6 +1,7 @@
 package standard_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -106,6 +107,9 @@ func TestAllPassWithoutJudgementsIsNotPassed(t *testing.T) {
 		if s.NotAssessed == 0 || s.Verdict != standard.Failed || s.Satisfied+s.NotSatisfied+s.NotAssessed != len(s.Controls) {
 			t.Errorf("%s: %+v", s.ID, s)
 		}
+	}
+	if b, err := json.Marshal(a); err != nil || !strings.Contains(string(b), `"status":"not-assessed"`) || !strings.Contains(string(b), `"verdict":"FAILED"`) {
+		t.Errorf("the assessment as JSON: %v\n%.300s", err, b)
 	}
 	if !strings.Contains(strings.Join(a.Reasons, "\n"), "not assessed yet: I.1") {
 		t.Errorf("reasons %q do not name the unassessed controls", a.Reasons)

@@ -48,15 +48,15 @@ type Catalog struct {
 
 // Control is one control of a catalog, as the assessment sees it.
 type Control struct {
-	ID        string // the OSCAL id, unique in the catalog
-	Label     string // how the standard numbers it ("5.1"), or the id
-	Title     string
-	Statement string // what the control requires, in prose
-	Group     string // the title of the group it is in
-	Parent    string // the id of the control it refines, if any
-	Levels    []int  // maturity levels it applies at, if the catalog has levels
-	Withdrawn bool   // kept for its id, no longer assessed
-	Leaf      bool   // has no sub-controls: the unit that is assessed
+	ID        string `json:"id"`    // the OSCAL id, unique in the catalog
+	Label     string `json:"label"` // how the standard numbers it ("5.1"), or the id
+	Title     string `json:"title"`
+	Statement string `json:"statement,omitempty"`       // what the control requires, in prose
+	Group     string `json:"group,omitempty"`           // the title of the group it is in
+	Parent    string `json:"parent,omitempty"`          // the id of the control it refines, if any
+	Levels    []int  `json:"maturity_levels,omitempty"` // maturity levels it applies at, if the catalog has levels
+	Withdrawn bool   `json:"withdrawn,omitempty"`       // kept for its id, no longer assessed
+	Leaf      bool   `json:"-"`                         // has no sub-controls: the unit that is assessed
 }
 
 // MinLevel returns the lowest maturity level the control applies at, or 0

@@ -17,13 +17,13 @@ type Policy struct {
 	// URI names the standards and their catalog versions, e.g.
 	// https://glassbox.dev/policy/cra-annex-i@1.0.0 or, for several,
 	// https://glassbox.dev/policy/cra-annex-i@1.0.0+osps-l1@2026-07-07-b834f71.
-	URI string
+	URI string `json:"uri"`
 	// Version is the catalog version when one standard is selected, and
 	// the versions joined with "+" otherwise.
-	Version string
+	Version string `json:"version"`
 	// Digest is the SHA-256 (hex) of every selected catalog and mapping,
 	// so that the policy names exact content, not just a version string.
-	Digest string
+	Digest string `json:"digest"`
 }
 
 // Policy returns the policy that an assessment against the selected
