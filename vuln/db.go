@@ -69,9 +69,14 @@ func (l *Loader) AddZip(name string, r io.ReaderAt, size int64) error {
 	if l.n+len(files) > maxRecords {
 		return glassbox.Errorf(glassbox.EINVALID, "%s: %d records, over the limit of %d; refusing the source", name, len(files), maxRecords)
 	}
-	// Entries are read and parsed on every CPU (a zip's entries can be
-	// opened concurrently), then added in the zip's order, so the result
-	// does not depend on the scheduling.
+	l.addEntries(name, files)
+	return nil
+}
+
+// addEntries reads and parses zip entries on every CPU (a zip's entries
+// can be opened concurrently), then adds them in the given order, so the
+// result does not depend on the scheduling.
+func (l *Loader) addEntries(name string, files []*zip.File) {
 	type parsed struct {
 		rec *Record
 		bad *BadRecord
@@ -102,7 +107,6 @@ func (l *Loader) AddZip(name string, r io.ReaderAt, size int64) error {
 		}
 		l.add(p.rec)
 	}
-	return nil
 }
 
 // readZipRecord reads and parses one entry.
@@ -127,6 +131,7 @@ func readZipRecord(name string, f *zip.File) (*Record, *BadRecord) {
 	if err != nil {
 		return nil, &BadRecord{File: where, Problem: strings.TrimPrefix(err.Error(), where+": ")}
 	}
+	rec.source, rec.entry = name, f.Name
 	return rec, nil
 }
 
@@ -245,4 +250,55 @@ func ZipDir(files map[string][]byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Index lists, for each package the records name, the zip entries of the
+// records naming it, so that a snapshot can be loaded for a few
+// components without parsing every record (a Go binary's dozen modules
+// against hundreds of thousands of records in a multi-ecosystem
+// snapshot).
+type Index map[string][]IndexEntry
+
+// IndexEntry is one record's place: the source (its position in the
+// snapshot's Sources) and the zip entry.
+type IndexEntry struct {
+	Source int    `json:"s"`
+	Entry  string `json:"e"`
+}
+
+// Index builds the index of the database's records over sources (the
+// names the records were loaded under, in the snapshot's order).
+func (db *Database) Index(sources []string) Index {
+	pos := map[string]int{}
+	for i, s := range sources {
+		pos[s] = i
+	}
+	idx := Index{}
+	for k, refs := range db.index {
+		for _, ref := range refs {
+			r := db.Records[ref.record]
+			i, ok := pos[r.source]
+			if !ok || r.entry == "" {
+				continue
+			}
+			e := IndexEntry{Source: i, Entry: r.entry}
+			if n := len(idx[k]); n == 0 || idx[k][n-1] != e {
+				idx[k] = append(idx[k], e)
+			}
+		}
+	}
+	return idx
+}
+
+// componentKey is the index key of a component: by ecosystem and name,
+// or by package URL when it has only that.
+func componentKey(c glassbox.Component) (string, bool) {
+	eco, name := c.Ecosystem, c.Name
+	if eco == "" || name == "" {
+		eco, name = fromPURL(c.PURL)
+	}
+	if eco == "" || name == "" || c.Version == "" {
+		return "", false
+	}
+	return packageKey(eco, name), true
 }

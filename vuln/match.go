@@ -245,16 +245,13 @@ func (db *Database) Match(components []glassbox.Component, o MatchOptions) ([]Vu
 	var problems []Problem
 	records := map[string]*Record{}
 	for _, c := range components {
-		eco, name := c.Ecosystem, c.Name
-		if eco == "" || name == "" {
-			eco, name = fromPURL(c.PURL)
-		}
-		version := c.Version
-		if eco == "" || name == "" || version == "" {
+		pkey, ok := componentKey(c)
+		if !ok {
 			continue
 		}
+		version := c.Version
 		keys := versionKeys{}
-		for _, ref := range db.index[packageKey(eco, name)] {
+		for _, ref := range db.index[pkey] {
 			r := db.Records[ref.record]
 			if r.Withdrawn != nil {
 				continue

@@ -36,6 +36,8 @@ type Record struct {
 	Raw json.RawMessage `json:"-"`
 
 	hasModified bool
+	// where the record was read from: a source's name and its zip entry
+	source, entry string
 }
 
 // Severity is a scored severity: a CVSS vector or an Ubuntu priority.

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,25 @@ func TestImportSnapshot(t *testing.T) {
 	}
 	if len(db.Records) != snap.Records {
 		t.Errorf("loaded %d records, snapshot says %d", len(db.Records), snap.Records)
+	}
+	// Loading only what components need matches exactly as the whole
+	// database does.
+	for _, comps := range [][]glassbox.Component{
+		{goComponent("golang.org/x/text", "v0.3.0"), goComponent("github.com/gin-gonic/gin", "v1.6.0"), {Ecosystem: "PyPI", Name: "django", Version: "4.2.0"}},
+		SampleGoComponents(db, 2000),
+	} {
+		part, err := s.LoadFor(t.Context(), again, comps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := db.Match(comps, MatchOptions{Resolved: true})
+		got, _ := part.Match(comps, MatchOptions{Resolved: true})
+		if len(part.Records) >= len(db.Records) && len(comps) < 10 {
+			t.Errorf("LoadFor loaded %d records of %d for %d components", len(part.Records), len(db.Records), len(comps))
+		}
+		if !slices.Equal(ourGroups(got), ourGroups(want)) || len(want) == 0 {
+			t.Errorf("LoadFor: %d rows, whole database: %d", len(got), len(want))
+		}
 	}
 	// The same data imported again has the same data digest.
 	snap2, _, err := s.Import(t.Context(), []string{goZip, recDir})

@@ -1,6 +1,7 @@
 package vuln
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -36,6 +37,9 @@ type Snapshot struct {
 	// Schema says whether records were validated against the OSV JSON
 	// schema at import; they are parsed and checked by Parse always.
 	Checks string `json:"checks"`
+	// Index is the blob holding the package index (see Index), which
+	// lets LoadFor parse only the records a target's components need.
+	Index glassbox.Digest `json:"index,omitempty"`
 }
 
 // Source is one imported zip: OSV's own, or one glassbox packed from a
@@ -81,6 +85,13 @@ func (s *Store) Import(ctx context.Context, paths []string) (*Snapshot, glassbox
 	snap.Stats = db.Stats()
 	snap.BadRecords = db.Bad
 	snap.Digest = sourcesDigest(snap.Sources)
+	idx, err := json.Marshal(db.Index(paths))
+	if err != nil {
+		return nil, "", err
+	}
+	if snap.Index, err = s.Blobs.Put(ctx, idx); err != nil {
+		return nil, "", fmt.Errorf("store the snapshot's index: %w", err)
+	}
 	rec, err := json.MarshalIndent(snap, "", "  ")
 	if err != nil {
 		return nil, "", err
@@ -185,6 +196,77 @@ func (s *Store) Snapshot(ctx context.Context, d glassbox.Digest) (*Snapshot, err
 		return nil, glassbox.Errorf(glassbox.ECORRUPT, "vulnerability database snapshot %s: %w", d, err)
 	}
 	return &snap, nil
+}
+
+// LoadFor reads from a snapshot only the records that name one of the
+// components' packages, through the snapshot's index; matching those
+// components gives the same result as against the whole database. A
+// snapshot without an index is loaded whole.
+func (s *Store) LoadFor(ctx context.Context, snap *Snapshot, components []glassbox.Component) (*Database, error) {
+	if snap.Index == "" {
+		return s.Load(ctx, snap)
+	}
+	rc, err := s.Blobs.Open(ctx, snap.Index)
+	if err != nil {
+		return nil, fmt.Errorf("vulnerability database index %s: %w", snap.Index, err)
+	}
+	var idx Index
+	err = json.NewDecoder(rc).Decode(&idx)
+	rc.Close()
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.ECORRUPT, "vulnerability database index %s: %w", snap.Index, err)
+	}
+	need := map[int]map[string]bool{}
+	for _, c := range components {
+		k, ok := componentKey(c)
+		if !ok {
+			continue
+		}
+		for _, e := range idx[k] {
+			if e.Source < 0 || e.Source >= len(snap.Sources) {
+				return nil, glassbox.Errorf(glassbox.ECORRUPT, "vulnerability database index %s names source %d of %d", snap.Index, e.Source, len(snap.Sources))
+			}
+			if need[e.Source] == nil {
+				need[e.Source] = map[string]bool{}
+			}
+			need[e.Source][e.Entry] = true
+		}
+	}
+	loader := NewLoader()
+	for i, src := range snap.Sources {
+		if len(need[i]) == 0 {
+			continue
+		}
+		data, err := s.readSource(ctx, src)
+		if err != nil {
+			return nil, err
+		}
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return nil, glassbox.Errorf(glassbox.ECORRUPT, "vulnerability database source %s (%s): %w", src.Name, src.Blob, err)
+		}
+		var files []*zip.File
+		for _, f := range zr.File {
+			if need[i][f.Name] {
+				files = append(files, f)
+			}
+		}
+		loader.addEntries(src.Name, files)
+	}
+	return loader.Database(), nil
+}
+
+func (s *Store) readSource(ctx context.Context, src Source) ([]byte, error) {
+	rc, err := s.Blobs.Open(ctx, src.Blob)
+	if err != nil {
+		return nil, fmt.Errorf("vulnerability database source %s (%s): %w", src.Name, src.Blob, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("vulnerability database source %s (%s): %w", src.Name, src.Blob, err)
+	}
+	return data, nil
 }
 
 // Load reads a snapshot's sources from the evidence store into a

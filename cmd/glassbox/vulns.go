@@ -109,17 +109,16 @@ func runVulns(ctx context.Context, g *globals, target string, o vulnsOptions) er
 	if err != nil {
 		return err
 	}
-	db, err := store.Load(ctx, snap)
-	if err != nil {
-		return err
-	}
 	rep := &vuln.Report{Target: target, Database: snap.Ref(snapDigest), Created: time.Now().UTC().Truncate(time.Second)}
 
+	// The database is loaded once the components are known: only the
+	// records naming their packages are parsed.
+	load := func(cs []glassbox.Component) (*vuln.Database, error) { return store.LoadFor(ctx, snap, cs) }
 	var stored string
 	if _, statErr := os.Stat(target); statErr == nil {
-		err = vulnsPath(ctx, db, target, o, rep)
+		err = vulnsPath(ctx, load, target, o, rep)
 	} else {
-		stored, err = vulnsRelease(ctx, g, c, db, target, o, rep)
+		stored, err = vulnsRelease(ctx, g, c, load, target, o, rep)
 	}
 	if err != nil {
 		return err
@@ -168,8 +167,11 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// loadFunc loads the records a set of components needs.
+type loadFunc func([]glassbox.Component) (*vuln.Database, error)
+
 // vulnsPath reads a directory, Go binary or SBOM file.
-func vulnsPath(ctx context.Context, db *vuln.Database, target string, o vulnsOptions, rep *vuln.Report) error {
+func vulnsPath(ctx context.Context, load loadFunc, target string, o vulnsOptions, rep *vuln.Report) error {
 	fi, err := os.Stat(target)
 	if err != nil {
 		return err
@@ -193,6 +195,10 @@ func vulnsPath(ctx context.Context, db *vuln.Database, target string, o vulnsOpt
 		if rep.Components, err = sbom.Read(f, filepath.Base(target)); err != nil {
 			return fmt.Errorf("%w (and it is not a Go binary: %v)", err, berr)
 		}
+	}
+	db, err := load(rep.Components)
+	if err != nil {
+		return err
 	}
 	rep.Vulnerabilities, rep.Problems = db.Match(rep.Components, vuln.MatchOptions{Resolved: o.resolved})
 	rep.Reachability = "no reachability analysis (an SBOM, or a tree that is not a Go module); Go matches are affected with unknown reachability"
@@ -238,7 +244,7 @@ func firstLineOf(s string) string {
 // vulnsRelease matches a stored release: components from its source tree
 // and from its artefacts, reachability from the Go binaries among them.
 // The CycloneDX VEX and SARIF are stored and recorded as evidence.
-func vulnsRelease(ctx context.Context, g *globals, c *centre, db *vuln.Database, ref string, o vulnsOptions, rep *vuln.Report) (string, error) {
+func vulnsRelease(ctx context.Context, g *globals, c *centre, load loadFunc, ref string, o vulnsOptions, rep *vuln.Report) (string, error) {
 	rel, err := findRelease(ctx, c.releases, ref)
 	if err != nil {
 		var ue usageError
@@ -284,6 +290,10 @@ func vulnsRelease(ctx context.Context, g *globals, c *centre, db *vuln.Database,
 		binaries = append(binaries, a.Path)
 	}
 	rep.Release, rep.Components = rel.ID, comps
+	db, err := load(comps)
+	if err != nil {
+		return "", err
+	}
 	rep.Vulnerabilities, rep.Problems = db.Match(comps, vuln.MatchOptions{Resolved: o.resolved})
 	rep.Reachability = "no Go binary among the artefacts; Go matches are affected with unknown reachability"
 	if o.reach == "auto" && len(binaries) > 0 {
