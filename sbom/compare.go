@@ -104,6 +104,15 @@ func Compare(a, b []glassbox.Component, aName, bName string) []glassbox.Finding 
 		if len(va) == 0 || len(vb) == 0 || slices.Equal(va, vb) {
 			continue
 		}
+		// The SBOM lists some of the versions found (a lock file may hold
+		// two versions of one package): the others are missing, not
+		// contradicted.
+		if missing := minus(va, vb); len(minus(vb, va)) == 0 {
+			out = append(out, finding(RuleMissingFromSBOM, "component-missing-from-sbom", glassbox.SeverityMedium, bName, k+"\x00"+strings.Join(missing, ","),
+				fmt.Sprintf("%s lists %s at %s but not at %s, which %s also has", bName, describe(c), versionList(vb), versionList(missing), c.Source),
+				fmt.Sprintf("The component was found in %s at more versions than the SBOM %s lists. Vulnerabilities of the versions it leaves out go unnoticed by anyone relying on the SBOM.", aName, bName)))
+			continue
+		}
 		out = append(out, finding(RuleVersionMismatch, "version-mismatch", glassbox.SeverityHigh, bName, k+"\x00"+strings.Join(vb, ",")+"\x00"+strings.Join(va, ","),
 			fmt.Sprintf("%s lists %s at %s, but %s has %s", bName, describe(c), versionList(vb), c.Source, versionList(va)),
 			fmt.Sprintf("The SBOM %s and %s disagree on the version of this component. Vulnerabilities matched against the SBOM are then matched against the wrong version: known ones can be missed, or fixed ones reported.", bName, aName)))
@@ -160,6 +169,17 @@ func CompareBinary(src, bin []glassbox.Component, srcName, binName string) []gla
 			out = append(out, finding(RuleBinaryVersionDiffer, "binary-version-mismatch", glassbox.SeverityHigh, binName, k+"\x00"+v,
 				fmt.Sprintf("%s links %s at %s, but %s requires %s", binName, describe(c), cmpVersion(v), srcName, versionList(ss.versions[k])),
 				"The binary's embedded build information names another version of the module than the source's go.mod selects. The binary was built from other source than was submitted, or its dependencies were changed at build time."))
+		}
+	}
+	return out
+}
+
+// minus returns the versions of a that b lacks.
+func minus(a, b []string) []string {
+	var out []string
+	for _, v := range a {
+		if !slices.Contains(b, v) {
+			out = append(out, v)
 		}
 	}
 	return out

@@ -461,6 +461,8 @@ func TestCompare(t *testing.T) {
 		c("Go", "golang.org/x/text", "v0.3.0"),
 		c("Go", "golang.org/x/net", "v0.0.0-20190620200207-3b0461eec859"),
 		c("npm", "lodash", "4.17.20"),
+		c("npm", "ms", "2.0.0"),
+		c("npm", "ms", "2.1.2"),
 		c("PyPI", "flask-cors", "3.0.9"),
 		c("PyPI", "six", ""),
 		c("", "zlib", "1.2.11"),
@@ -468,6 +470,7 @@ func TestCompare(t *testing.T) {
 	submitted := []glassbox.Component{
 		c("Go", "golang.org/x/text", "v0.3.2"), // version differs
 		c("npm", "lodash", "4.17.20"),          // same
+		c("npm", "ms", "2.1.2"),                // one of the two versions
 		c("PyPI", "Flask_Cors", "3.0.9"),       // same project, other spelling
 		c("PyPI", "six", "1.16.0"),             // unpinned in the source: no mismatch
 		c("", "ZLIB", "1.2.11"),                // same, other case
@@ -486,6 +489,7 @@ func TestCompare(t *testing.T) {
 		"GB1003 high vendor.cdx.json lists Go package golang.org/x/text at v0.3.2, but src has v0.3.0",
 		"GB1001 medium vendor.cdx.json lists no Go package golang.org/x/net; src has it at v0.0.0-20190620200207-3b0461eec859",
 		"GB1002 medium vendor.cdx.json lists crates.io package smallvec at 1.6.0, which source does not contain",
+		"GB1001 medium vendor.cdx.json lists npm package ms at 2.1.2 but not at 2.0.0, which src also has",
 	}
 	slices.Sort(summary)
 	slices.Sort(want)
