@@ -3,6 +3,7 @@ package standard_test
 import (
 	"encoding/json"
 	"fmt"
+	"glassbox.dev/internal/schemas"
 	"slices"
 	"strings"
 	"testing"
@@ -278,7 +279,7 @@ func TestAssessRefusesBadInput(t *testing.T) {
 // evidence by digest, carry a finding per assessed control and list the
 // rest, and are the same bytes for the same input.
 func TestAssessmentResults(t *testing.T) {
-	sch := compileSchema(t, "oscal-1.0.6-assessment-results.schema.json")
+	sch := schemas.OSCALAssessmentResults
 	for _, tc := range []struct {
 		name   string
 		checks []glassbox.CheckResult
