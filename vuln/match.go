@@ -42,6 +42,18 @@ func (a *Affected) affects(v string, keys versionKeys) (affected, resolved bool,
 	return false, resolved, nil
 }
 
+// unordered reports whether an entry has ranges but none that glassbox
+// can evaluate (GIT ranges, or ECOSYSTEM ranges of an ecosystem without
+// an ordering): such an entry is judged by its versions list alone.
+func (a *Affected) unordered() bool {
+	for i := range a.Ranges {
+		if a.Ranges[i].ord != nil {
+			return false
+		}
+	}
+	return len(a.Ranges) > 0
+}
+
 // versionKeys caches an installed version parsed by each ordering, so
 // that a component is parsed once, not once per range.
 type versionKeys map[ordering]parsedKey
@@ -261,6 +273,9 @@ func (db *Database) Match(components []glassbox.Component, o MatchOptions) ([]Vu
 			if err != nil {
 				problems = append(problems, Problem{Component: c, Record: r.ID, Problem: err.Error()})
 				continue
+			}
+			if !aff && a.unordered() {
+				problems = append(problems, Problem{Component: c, Record: r.ID, Problem: "the record names this package only with GIT ranges (commits) or ranges of an ecosystem glassbox cannot order; only its versions list was checked"})
 			}
 			switch {
 			case aff:
