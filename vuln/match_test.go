@@ -337,3 +337,26 @@ func TestWholeDatabaseAgainstReference(t *testing.T) {
 	}
 	t.Logf("%d module versions checked", checked)
 }
+
+// TestStdlib: the toolchain as sbom.FromBinary lists it ("v1.20.1"), as
+// Go names it ("go1.20.1") and bare ("1.20.1") match the same records,
+// those the reference matcher finds.
+func TestStdlib(t *testing.T) {
+	db := loadZip(t, goZip)
+	records := readRefRecords(t, goZip)
+	want := refMatch(records, "stdlib", "v1.20.1")
+	if len(want) < 20 {
+		t.Fatalf("reference found %d records for Go 1.20.1", len(want))
+	}
+	for _, v := range []string{"v1.20.1", "go1.20.1", "1.20.1"} {
+		vulns, problems := db.Match([]glassbox.Component{{Ecosystem: "Go", Name: "stdlib", Version: v}}, MatchOptions{})
+		var got []string
+		for _, x := range vulns {
+			got = append(got, x.Records...)
+		}
+		sort.Strings(got)
+		if len(problems) > 0 || !slices.Equal(got, want) {
+			t.Errorf("stdlib %s: %v\n got %v\nwant %v", v, problems, got, want)
+		}
+	}
+}
