@@ -36,6 +36,21 @@ const (
 	ReachUnknown  = "unknown"
 )
 
+// reachRisk orders states by how much they leave a release exposed: a
+// call, then not knowing, then a package that is there unused, then only
+// the module.
+func reachRisk(state string) int {
+	switch state {
+	case ReachCalled:
+		return 3
+	case ReachUnknown:
+		return 2
+	case ReachImported:
+		return 1
+	}
+	return 0
+}
+
 func (r *Reachability) how() string {
 	if r.Mode == "binary" {
 		return "linked into the binary"
@@ -97,10 +112,12 @@ func (db *Database) Reach(ctx context.Context, vulns []Vulnerability, o ReachOpt
 			if m.Component.Ecosystem != "Go" || m.Status == StatusResolved || (o.Only != nil && !o.Only(*m)) {
 				continue
 			}
-			if m.Reachability != nil && m.Reachability.State == ReachCalled {
-				continue // another binary already calls it
+			// Several analyses (one per binary of a release) keep the
+			// most alarming answer.
+			r := findings.reachability(m.Record, m.Component.Name, o.Mode)
+			if m.Reachability == nil || reachRisk(r.State) > reachRisk(m.Reachability.State) {
+				m.Reachability = r
 			}
-			m.Reachability = findings.reachability(m.Record, m.Component.Name, o.Mode)
 		}
 		v.summarise()
 	}
