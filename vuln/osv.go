@@ -184,7 +184,7 @@ func Parse(name string, data []byte) (*Record, error) {
 	var r Record
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("%s: not an OSV record: %w", name, err)
+		return nil, fmt.Errorf("%s: not a valid OSV record: %w", name, err)
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("%s: trailing data after the OSV record", name)

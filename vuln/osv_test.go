@@ -62,10 +62,10 @@ var badRecords = []struct {
 	name, json, want string
 	schemaOK         bool
 }{
-	{"not-json.json", `{"id": "OSV-2024-1", "modified": `, "not an OSV record", false},
+	{"not-json.json", `{"id": "OSV-2024-1", "modified": `, "not a valid OSV record", false},
 	{"no-id.json", `{"modified": "2024-01-01T00:00:00Z"}`, "no id", false},
 	{"no-modified.json", `{"id": "OSV-2024-2"}`, "no modified", false},
-	{"bad-time.json", `{"id": "OSV-2024-3", "modified": "yesterday"}`, "not an OSV record", false},
+	{"bad-time.json", `{"id": "OSV-2024-3", "modified": "yesterday"}`, "not a valid OSV record", false},
 	{"range-type.json", `{"id": "OSV-2024-4", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "Go", "name": "m"}, "ranges": [{"type": "DATE", "events": [{"introduced": "0"}]}]}]}`, "unknown range type", false},
 	{"no-introduced.json", `{"id": "OSV-2024-5", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "Go", "name": "m"}, "ranges": [{"type": "SEMVER", "events": [{"fixed": "1.0.0"}]}]}]}`, "no introduced", false},
 	{"two-keys.json", `{"id": "OSV-2024-6", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "Go", "name": "m"}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0", "fixed": "1.0.0"}]}]}]}`, "exactly one", false},

@@ -34,7 +34,7 @@ type Snapshot struct {
 	Sources    []Source        `json:"sources"`
 	Stats
 	BadRecords []BadRecord `json:"bad_records,omitempty"`
-	// Schema says whether records were validated against the OSV JSON
+	// Checks says whether records were validated against the OSV JSON
 	// schema at import; they are parsed and checked by Parse always.
 	Checks string `json:"checks"`
 	// Index is the blob holding the package index (see Index), which
