@@ -121,6 +121,13 @@ func TestVulnsBinarySBOMAndRelease(t *testing.T) {
 		t.Errorf("CycloneDX to -o: %v\n%.400s", err, b)
 	}
 
+	// The module's source: go.mod's components, govulncheck's source
+	// analysis.
+	code, out, errOut = glassboxRun(t, "--data", data, "vulns", dir)
+	if code != exitRefused || !regexp.MustCompile(`GO-2021-0113 .*affected \(called\) +go.mod`).MatchString(out) || !strings.Contains(out, "(source mode)") {
+		t.Errorf("vulns on the source: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// An SBOM: the same components, without reachability.
 	sbomFile := filepath.Join(t.TempDir(), "bom.json")
 	os.WriteFile(sbomFile, []byte(`{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": [{"type": "library", "name": "golang.org/x/text", "version": "v0.3.0", "purl": "pkg:golang/golang.org/x/text@v0.3.0"}]}`), 0o644)
