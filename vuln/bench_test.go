@@ -10,7 +10,7 @@ import (
 func BenchmarkLoadGoDatabase(b *testing.B) {
 	data, err := os.ReadFile(goZip)
 	if err != nil {
-		b.Skip(err)
+		b.Fatal(err)
 	}
 	for b.Loop() {
 		l := NewLoader()

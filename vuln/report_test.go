@@ -3,8 +3,6 @@ package vuln
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +10,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/schemas"
 	"glassbox.dev/sbom"
 )
-
-const schemaDir = "/work/shared/schemas"
 
 func validate(t *testing.T, sch *jsonschema.Schema, doc []byte, what string) {
 	t.Helper()
@@ -28,41 +25,11 @@ func validate(t *testing.T, sch *jsonschema.Schema, doc []byte, what string) {
 	}
 }
 
-// cdxSchema compiles the CycloneDX 1.6 schema with the two it references.
-func cdxSchema(t *testing.T) *jsonschema.Schema {
+func compile(t *testing.T, name string) *jsonschema.Schema {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	for id, file := range map[string]string{
-		"http://cyclonedx.org/schema/bom-1.6.schema.json":  "cyclonedx-bom-1.6.schema.json",
-		"http://cyclonedx.org/schema/spdx.schema.json":     "cyclonedx-spdx.schema.json",
-		"http://cyclonedx.org/schema/jsf-0.82.schema.json": "cyclonedx-jsf-0.82.schema.json",
-	} {
-		f, err := os.Open(filepath.Join(schemaDir, file))
-		if err != nil {
-			t.Skip(err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.AddResource(id, doc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s, err := c.Compile("http://cyclonedx.org/schema/bom-1.6.schema.json")
+	s, err := schemas.Compile(name)
 	if err != nil {
 		t.Fatal(err)
-	}
-	return s
-}
-
-func sarifSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	s, err := jsonschema.NewCompiler().Compile(filepath.Join(schemaDir, "sarif-schema-2.1.0.json"))
-	if err != nil {
-		t.Skip(err)
 	}
 	return s
 }
@@ -87,7 +54,7 @@ func syntheticReport(t *testing.T) *Report {
 }
 
 func TestReportFormats(t *testing.T) {
-	cdx, sarif := cdxSchema(t), sarifSchema(t)
+	cdx, sarif := compile(t, schemas.CycloneDX), compile(t, schemas.SARIF)
 	reports := []*Report{syntheticReport(t)}
 	if !testing.Short() {
 		db := loadZip(t, goZip)

@@ -53,7 +53,7 @@ type benchVulnsReport struct {
 }
 
 func benchVulnsCommand(g *globals) *cobra.Command {
-	o := benchVulnsOptions{zip: "/work/shared/data/osv/Go/all.zip", components: 2000, runs: 5}
+	o := benchVulnsOptions{zip: "vuln/testdata/osv/Go/all.zip", components: 2000, runs: 5}
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "vulns [--zip Go/all.zip] [--binary BIN] [--components N] [--govulncheck PATH]",
@@ -88,7 +88,7 @@ alone, saying why.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.zip, "zip", o.zip, "OSV `zip` to import (the whole Go database)")
+	f.StringVar(&o.zip, "zip", o.zip, "OSV `zip` to import (default: the whole Go database the repository's tests use)")
 	f.StringVar(&o.binary, "binary", "", "Go `binary` for the comparison with govulncheck (default: build one)")
 	f.StringVar(&o.govulncheck, "govulncheck", "", "govulncheck `executable` (default from PATH or GOPATH/bin)")
 	f.IntVar(&o.components, "components", o.components, "`number` of Go components in the generated SBOM")
