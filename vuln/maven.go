@@ -47,16 +47,22 @@ func parseMaven(v string) []mavenItem {
 	root := &mavenItem{kind: mavenList}
 	list := root
 	start, isDigit := 0, false
+	sub := func() {
+		list.list = append(list.list, mavenItem{kind: mavenList})
+		list = &list.list[len(list.list)-1]
+	}
 	add := func(s string, digit, followedByDigit bool) {
 		if digit {
 			list.list = append(list.list, mavenItem{kind: mavenInt, s: strings.TrimLeft(s, "0")})
 		} else {
+			// A qualifier after '.' is treated as after '-' (1.0.0.X1 <
+			// 1.0.0-X2), as Maven 3.9 does: it opens a sub-list unless it
+			// already starts one.
+			if len(list.list) > 0 {
+				sub()
+			}
 			list.list = append(list.list, stringItem(s, followedByDigit))
 		}
-	}
-	sub := func() {
-		list.list = append(list.list, mavenItem{kind: mavenList})
-		list = &list.list[len(list.list)-1]
 	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]

@@ -218,3 +218,32 @@ func TestOtherEcosystemsUseVersionsLists(t *testing.T) {
 		t.Error("Maven range did not match")
 	}
 }
+
+// TestMavenComparableVersion runs the orderings and equalities of Maven's
+// own ComparableVersionTest.
+func TestMavenComparableVersion(t *testing.T) {
+	for _, vs := range [][]string{
+		{"1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2", "1-beta123", "1-m2", "1-m11", "1-rc", "1-cr2", "1-rc123", "1-SNAPSHOT", "1", "1-sp", "1-sp2", "1-sp123", "1-abc", "1-def", "1-pom-1", "1-1-snapshot", "1-1", "1-2", "1-123"},
+		{"2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c", "2.1-1", "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2", "11.m11", "11", "11.a", "11b", "11c", "11m"},
+	} {
+		for i := range vs {
+			for j := range vs {
+				if c, err := Compare("Maven", vs[i], vs[j]); err != nil || c != cmpInt(i, j) {
+					t.Errorf("Compare(%s, %s) = %d, %v; want %d", vs[i], vs[j], c, err, cmpInt(i, j))
+				}
+			}
+		}
+	}
+	for _, p := range [][2]string{
+		{"1", "1.0"}, {"1", "1.0.0"}, {"1.0", "1.0.0"}, {"1", "1-0"}, {"1", "1.0-0"}, {"1.0", "1.0-0"},
+		{"1a", "1-a"}, {"1a", "1.0-a"}, {"1a", "1.0.0-a"}, {"1.0a", "1-a"}, {"1.0.0a", "1-a"},
+		{"1x", "1-x"}, {"1x", "1.0-x"}, {"1x", "1.0.0-x"}, {"1.0x", "1-x"}, {"1.0.0x", "1-x"},
+		{"1ga", "1"}, {"1release", "1"}, {"1final", "1"}, {"1cr", "1rc"},
+		{"1a1", "1-alpha-1"}, {"1b2", "1-beta-2"}, {"1m3", "1-milestone-3"},
+		{"1X", "1x"}, {"1A", "1a"}, {"1RELEASE", "1release"}, {"1FINAL", "1final"}, {"1Cr", "1Rc"},
+	} {
+		if c, err := Compare("Maven", p[0], p[1]); err != nil || c != 0 {
+			t.Errorf("%s and %s should be equal: %d, %v", p[0], p[1], c, err)
+		}
+	}
+}
