@@ -247,3 +247,17 @@ func TestMavenComparableVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestPEP440Ordering is the ordering example of PEP 440 itself.
+func TestPEP440Ordering(t *testing.T) {
+	vs := []string{"1.dev0", "1.0.dev456", "1.0a1", "1.0a2.dev456", "1.0a12.dev456", "1.0a12", "1.0b1.dev456", "1.0b2",
+		"1.0b2.post345.dev456", "1.0b2.post345", "1.0b2-346", "1.0rc1.dev456", "1.0rc1", "1.0", "1.0+abc.5", "1.0+abc.7", "1.0+5",
+		"1.0.post456.dev34", "1.0.post456", "1.0.15", "1.1.dev1"}
+	for i := range vs {
+		for j := range vs {
+			if c, err := Compare("PyPI", vs[i], vs[j]); err != nil || c != cmpInt(i, j) {
+				t.Errorf("Compare(%s, %s) = %d, %v; want %d", vs[i], vs[j], c, err, cmpInt(i, j))
+			}
+		}
+	}
+}
