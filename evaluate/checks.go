@@ -12,6 +12,7 @@ import (
 	"glassbox.dev/provenance"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/scan"
+	_ "glassbox.dev/scan/rules/all" // an evaluation runs every rule family
 	"glassbox.dev/standard"
 )
 
@@ -205,6 +206,11 @@ func (r *run) checkScan(ctx context.Context) ([]glassbox.CheckResult, bool, erro
 		}
 	} else {
 		s := &scan.Scanner{Analyzers: scan.Analyzers(), Suppressions: r.e.Suppressions}
+		if len(s.Analyzers) == 0 {
+			// A scan with no rule would pass everything.
+			err := glassbox.Errorf(glassbox.EINTERNAL, "no analyser is registered: link glassbox.dev/scan/rules/all")
+			return failed(err, checks...), false, err
+		}
 		p, err := s.ScanFiles(ctx, scan.ReleaseFiles(ctx, r.e.Blobs, r.rel))
 		if err != nil {
 			return failed(err, checks...), false, err

@@ -1,0 +1,167 @@
+package evaluate_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"glassbox.dev"
+	"glassbox.dev/evaluate"
+	"glassbox.dev/evidence"
+	"glassbox.dev/ingest"
+	"glassbox.dev/internal/schemas"
+	"glassbox.dev/sqlite"
+	"glassbox.dev/standard"
+	"glassbox.dev/vuln"
+)
+
+// centre is a data directory with its evidence store and SQLite metadata.
+type centre struct {
+	blobs *evidence.FS
+	store evaluate.Store
+}
+
+func openCentre(t *testing.T) *centre {
+	t.Helper()
+	dir := t.TempDir()
+	blobs, err := evidence.OpenFS(filepath.Join(dir, "evidence"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { blobs.Close() })
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "glassbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &centre{blobs: blobs, store: db}
+}
+
+// submit stores a source-only release made of files.
+func (c *centre) submit(t *testing.T, version string, files map[string]string) *glassbox.Release {
+	t.Helper()
+	src := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(src, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := &ingest.Ingester{Blobs: c.blobs, Releases: c.store}
+	res, err := in.Submit(t.Context(), ingest.Request{Product: "lib", Version: version, SourceDir: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Release
+}
+
+func check(out *evaluate.Outcome, id string) *glassbox.CheckResult {
+	for i := range out.Checks {
+		if out.Checks[i].Check == id {
+			return &out.Checks[i]
+		}
+	}
+	return nil
+}
+
+// TestAFailedStageIsRecordedAndTheRestGoesOn evaluates a source-only
+// release with no vulnerability database and no keys: the vulnerability
+// stage fails and says how to fix it, every other check still records what
+// it established, the verdict is FAILED because controls stay unassessed,
+// and the documents are written and valid.
+func TestAFailedStageIsRecordedAndTheRestGoesOn(t *testing.T) {
+	c := openCentre(t)
+	rel := c.submit(t, "1.0.0", map[string]string{
+		"go.mod":  "module example.org/lib\n\ngo 1.22\n\nrequire golang.org/x/text v0.3.0\n",
+		"go.sum":  "golang.org/x/text v0.3.0 h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=\ngolang.org/x/text v0.3.0/go.mod h1:NqM8EUOU14njkJ3fqMW+pc6Ldnwhi/IjpwHt7yyuwOQ=\n",
+		"lib.go":  "package lib\n\n// Hello greets.\nfunc Hello() string { return \"hello\" }\n",
+		"auth.go": "package lib\n\nfunc check(password string) bool { return password == \"letmein-master\" }\n",
+	})
+	lib, err := standard.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stages []string
+	e := &evaluate.Evaluator{
+		Blobs: c.blobs, Store: c.store, Library: lib,
+		Vulns:    &vuln.Store{Blobs: c.blobs, Current: filepath.Join(t.TempDir(), "current")},
+		Progress: func(ev evaluate.Event) { stages = append(stages, ev.Stage+" "+string(ev.State)) },
+	}
+	out, err := e.Evaluate(t.Context(), rel, []string{"cra-annex-i", "en-303-645"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]glassbox.CheckStatus{
+		glassbox.CheckSourceAvailable:      glassbox.CheckPass,
+		glassbox.CheckArchiveMatchesSource: glassbox.CheckNotApplicable,
+		glassbox.CheckReproducible:         glassbox.CheckNotApplicable, // ships nothing
+		glassbox.CheckSBOMAvailable:        glassbox.CheckPass,
+		glassbox.CheckNoKnownExploitable:   glassbox.CheckError, // no database imported
+		glassbox.CheckEvidenceSigned:       glassbox.CheckFail,  // no keys
+	}
+	for id, status := range want {
+		got := check(out, id)
+		if got == nil || got.Status != status {
+			t.Errorf("%s = %+v, want %s", id, got, status)
+		}
+	}
+	if v := check(out, glassbox.CheckNoKnownExploitable); v != nil && !strings.Contains(v.Summary, "vulndb import") {
+		t.Errorf("the failed vulnerability stage does not say how to fix it: %q", v.Summary)
+	}
+	if s := check(out, glassbox.CheckNoBackdoorIndicators); s == nil || s.Status != glassbox.CheckFail || len(s.Findings) == 0 {
+		t.Errorf("the master password in auth.go was not reported: %+v", s)
+	}
+	if out.Verdict != standard.Failed {
+		t.Errorf("verdict %s, want FAILED", out.Verdict)
+	}
+	failedStage := false
+	for _, s := range out.Stages {
+		if s.Name == "vulnerabilities" && s.State == evaluate.StageFailed {
+			failedStage = true
+		}
+	}
+	if !failedStage || !strings.Contains(strings.Join(stages, ","), "vulnerabilities failed") {
+		t.Errorf("the vulnerability stage was not reported as failed: %v / %v", out.Stages, stages)
+	}
+	if err := schemas.Validate(schemas.OSCALAssessmentResults, out.AssessmentResultsJSON); err != nil {
+		t.Error(err)
+	}
+	if err := schemas.Validate(schemas.CycloneDX, out.Documents[evaluate.KindSBOM]); err != nil {
+		t.Error(err)
+	}
+	if err := schemas.Validate(schemas.SARIF, out.Documents[evaluate.KindScanSARIF]); err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(string(out.Documents[evaluate.KindSBOM]), "pkg:golang/golang.org/x/text@v0.3.0") {
+		t.Error("the SBOM does not list golang.org/x/text v0.3.0 from go.mod")
+	}
+	if len(out.VSAs) != 0 {
+		t.Errorf("VSAs issued without keys: %+v", out.VSAs)
+	}
+
+	// What was stored is reused, and the verdict is the same.
+	again, err := e.Evaluate(t.Context(), rel, []string{"cra-annex-i", "en-303-645"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Verdict != out.Verdict {
+		t.Errorf("second verdict %s, first %s", again.Verdict, out.Verdict)
+	}
+	for _, s := range again.Stages {
+		if (s.Name == "scan" || s.Name == "sbom") && s.State != evaluate.StageReused {
+			t.Errorf("second evaluation: %s %s, want reused", s.Name, s.State)
+		}
+	}
+	if ds, err := c.store.FindEvidence(t.Context(), rel.ID, evaluate.KindScanSARIF); err != nil || len(ds) != 1 {
+		t.Errorf("scan SARIF recorded %d times (%v); want once, reused after", len(ds), err)
+	}
+
+	// Unknown standards are refused before anything runs.
+	if _, err := e.Evaluate(t.Context(), rel, []string{"iso-99999"}); glassbox.ErrorCode(err) != glassbox.EINVALID && glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+		t.Errorf("unknown standard: %v", err)
+	}
+}
