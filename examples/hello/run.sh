@@ -8,6 +8,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${GLASSBOX_DATA:-./glassbox-data}
+
+# The rebuild runs in a bubblewrap sandbox.
+if ! command -v bwrap >/dev/null; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap >/dev/null
+	else
+		echo "run.sh: the rebuild sandbox needs bubblewrap: sudo apt-get install bubblewrap" >&2
+		exit 2
+	fi
+fi
 go build -o "$data/bin/glassbox" ./cmd/glassbox
 gb() { "$data/bin/glassbox" --data "$data" "$@"; }
 
