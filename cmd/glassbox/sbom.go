@@ -234,17 +234,9 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 		return "", err
 	}
 	defer c.Close()
-	rel, err := findRelease(ctx, c.releases, ref)
+	rel, recorder, err := releaseTarget(ctx, c, ref)
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return "", glassbox.Errorf(glassbox.ENOTFOUND, "%s is neither a file nor a directory, and %v", ref, err)
-		}
-		return "", fmt.Errorf("%s is not a file or directory; as a release: %w", ref, err)
-	}
-	recorder, ok := c.releases.(evidenceRecorder)
-	if !ok {
-		return "", glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record evidence")
+		return "", err
 	}
 	m := &rel.Manifest
 	rep.Release = rel.ID

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -193,17 +192,9 @@ func scanRelease(ctx context.Context, g *globals, s *scan.Scanner, ref string, r
 		return "", err
 	}
 	defer c.Close()
-	rel, err := findRelease(ctx, c.releases, ref)
+	rel, recorder, err := releaseTarget(ctx, c, ref)
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return "", glassbox.Errorf(glassbox.ENOTFOUND, "%s is neither a file nor a directory, and %v", ref, err)
-		}
-		return "", fmt.Errorf("%s is not a file or directory; as a release: %w", ref, err)
-	}
-	recorder, ok := c.releases.(evidenceRecorder)
-	if !ok {
-		return "", glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record evidence")
+		return "", err
 	}
 	res, err := s.ScanFiles(ctx, scan.ReleaseFiles(ctx, c.blobs, rel))
 	if err != nil {

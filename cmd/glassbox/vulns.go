@@ -245,19 +245,15 @@ func firstLineOf(s string) string {
 // and from its artefacts, reachability from the Go binaries among them.
 // The CycloneDX VEX and SARIF are stored and recorded as evidence.
 func vulnsRelease(ctx context.Context, g *globals, c *centre, load loadFunc, ref string, o vulnsOptions, rep *vuln.Report) (string, error) {
-	rel, err := findRelease(ctx, c.releases, ref)
+	rel, recorder, err := releaseTarget(ctx, c, ref)
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return "", glassbox.Errorf(glassbox.ENOTFOUND, "%s is neither a file nor a directory, and %v", ref, err)
-		}
-		return "", fmt.Errorf("%s is not a file or directory; as a release: %w", ref, err)
+		return "", err
 	}
-	recorder, ok := c.releases.(evidenceRecorder)
-	if !ok {
-		return "", glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record evidence")
+	tmp, err := c.blobs.TempDir()
+	if err != nil {
+		return "", err
 	}
-	work, err := os.MkdirTemp(g.data, "vulns-")
+	work, err := os.MkdirTemp(tmp, "vulns-")
 	if err != nil {
 		return "", err
 	}
