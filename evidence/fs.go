@@ -57,6 +57,12 @@ type FS struct {
 // OpenFS opens the blob store in dir, creating it if needed, and removes
 // staging areas left behind by processes that died.
 func OpenFS(dir string) (*FS, error) {
+	// Staging areas are handed to other tools (the rebuild sandbox), which
+	// need absolute paths whatever the caller's working directory.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: %w", err)
+	}
 	for _, d := range []string{dir, filepath.Join(dir, "sha256"), filepath.Join(dir, "tmp")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: create %s: %w", d, err)

@@ -162,3 +162,22 @@ func TestStaleStagingAreasAreRemoved(t *testing.T) {
 		t.Errorf("stale staging area %s survived: %v", live, err)
 	}
 }
+
+// TestTempDirIsAbsolute: staging areas are handed to other tools (the
+// rebuild sandbox), which need absolute paths, even when the store was
+// opened with a relative one.
+func TestTempDirIsAbsolute(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s, err := OpenFS("evidence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dir, err := s.TempDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(dir) {
+		t.Errorf("TempDir() = %q, not absolute", dir)
+	}
+}

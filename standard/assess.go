@@ -188,7 +188,7 @@ func (l *Library) Assess(rel *glassbox.Release, standards []string, checks []gla
 func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.CheckResult, j *glassbox.Judgement) *ControlResult {
 	cm := sel.Mapping.For(ctl.ID)
 	cr := &ControlResult{Control: ctl, Coverage: cm.Coverage, Why: strings.TrimSpace(cm.Why), Judgement: j}
-	var failing, missing, favourable []string
+	var failing, missing, favourable, incomplete []string
 	seen := map[glassbox.Digest]bool{}
 	for _, ref := range cm.Checks {
 		out := CheckOutcome{Check: ref.Check}
@@ -210,6 +210,9 @@ func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.Ch
 			favourable = append(favourable, out.Check)
 		default:
 			missing = append(missing, describeOutcome(out))
+			if out.Status == "" || out.Status == glassbox.CheckError {
+				incomplete = append(incomplete, describeOutcome(out))
+			}
 		}
 	}
 	judged := func(verb string) string {
@@ -229,6 +232,12 @@ func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.Ch
 	case j != nil && !j.Satisfied:
 		cr.Status = glassbox.ControlNotSatisfied
 		cr.Reason = judged("not satisfied")
+	case len(incomplete) > 0:
+		// A check that could not run establishes nothing, and a judgement
+		// cannot stand in for evidence that was never gathered: the
+		// evaluator may have relied on it.
+		cr.Status = glassbox.ControlNotAssessed
+		cr.Reason = "not established, whatever the judgement: " + strings.Join(incomplete, "; ") + "; evaluate again once it runs"
 	case cm.Coverage == Automated && len(missing) == 0:
 		cr.Status = glassbox.ControlSatisfied
 		cr.Reason = "passed " + strings.Join(favourable, ", ") + ", which suffice for this control"

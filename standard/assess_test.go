@@ -246,10 +246,25 @@ func TestChecksThatEstablishNothing(t *testing.T) {
 			}
 		})
 	}
+	// A judgement cannot stand in for a check that could not run: the
+	// rebuild failed to start, so the integrity controls it supports stay
+	// unassessed although an evaluator judged them satisfied.
+	errored := with(allPass(), glassbox.CheckReproducible, glassbox.CheckError, "the sandbox could not start")
+	a, err := standard.Assess(release, []string{"cra-annex-i"}, errored, judgeAll(t, []string{"cra-annex-i"}, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := status(t, a, "cra-annex-i", "I.2.f"); c.Status != glassbox.ControlNotAssessed || !strings.Contains(c.Reason, "the sandbox could not start") {
+		t.Errorf("I.2.f with the rebuild errored and judged satisfied: %s (%s); want not assessed, saying why", c.Status, c.Reason)
+	}
+	if a.Verdict != standard.Failed {
+		t.Errorf("verdict %s with a check that could not run; want FAILED", a.Verdict)
+	}
+
 	// provenance.archive-matches-source is not applicable to a release
 	// without a git origin, and that is no mark against integrity.
 	checks := with(allPass(), glassbox.CheckArchiveMatchesSource, glassbox.CheckNotApplicable, "no git origin")
-	a, _ := standard.Assess(release, []string{"cra-annex-i"}, checks, judgeAll(t, []string{"cra-annex-i"}, true))
+	a, _ = standard.Assess(release, []string{"cra-annex-i"}, checks, judgeAll(t, []string{"cra-annex-i"}, true))
 	if a.Verdict != standard.Passed {
 		t.Errorf("verdict %s %q; want PASSED with provenance not applicable", a.Verdict, a.Reasons)
 	}
