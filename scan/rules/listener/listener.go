@@ -73,16 +73,20 @@ type analyzer struct{}
 // New returns the listener analyser.
 func New() scan.Analyzer { return analyzer{} }
 
-// Rules lists GB0201–GB0203.
+// Rules lists GB0201–GB0204.
 func (analyzer) Rules() []scan.Rule {
-	return []scan.Rule{RuleInitListener, RuleOddPort, RuleSocketShell}
+	return []scan.Rule{RuleInitListener, RuleOddPort, RuleSocketShell, RuleRequestExec}
 }
 
 // Analyze returns the listener findings in f. It never panics: a panic
 // from a malformed input is a bug, but losing one file's findings is
 // better than losing the scan, so it is recovered as a last resort.
 func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
-	if f == nil || len(f.Content) == 0 || !mayMatch(f.Content) {
+	if f == nil || len(f.Content) == 0 {
+		return nil
+	}
+	listens, web := mayMatch(f.Content), anyKeyword(f.Content, webKeywords)
+	if !listens && !web {
 		return nil
 	}
 	defer func() {
@@ -91,6 +95,12 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 		}
 	}()
 	c := &collector{f: f}
+	if web {
+		c.requestExec()
+	}
+	if !listens {
+		return c.out
+	}
 	if f.Lang == "go" {
 		c.goRules()
 	}

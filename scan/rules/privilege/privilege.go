@@ -42,9 +42,10 @@ var (
 		Name:     "setuid-root",
 		Family:   Family,
 		Severity: glassbox.SeverityMedium,
-		Summary:  "The process sets its user or group ID to 0 (root) outside main or initialisation code.",
+		Summary:  "The process sets its user or group ID to 0 (root) outside main or initialisation code (high when a shell follows, critical when a comparison with a literal gates both).",
 		Explanation: "Privileged programs change identity once, at start-up; becoming root later, inside a " +
-			"request handler or helper, is how a trigger somewhere else in the program turns into a root shell.",
+			"request handler or helper, is how a trigger somewhere else in the program turns into a root shell, " +
+			"as in ProFTPD 1.3.3c (2010), whose HELP command with the argument ACIDBITCHEZ became root and ran /bin/sh.",
 	}
 )
 
@@ -268,6 +269,22 @@ var (
 	startupRe = regexp.MustCompile(`(?i)^(?:main|_?init|\w+_init|init_\w+|\w*Init|__init__|_start|start|setup|daemoni[sz]e\w*)$`)
 )
 
+var (
+	// shellAfterRe finds a shell started after privileges were raised.
+	shellAfterRe = regexp.MustCompile(`\b(?:system|popen|execlp?|execle|execvp?e?|os\.system|subprocess\.\w+|exec\.Command|syscall\.Exec|Runtime\.getRuntime\(\)\.exec)\s*\(|"/bin/(?:ba|da|z)?sh\b`)
+	// magicCmpRe finds a comparison with a string literal.
+	magicCmpRe = regexp.MustCompile(`\b(?:strn?(?:case)?cmp|equals(?:IgnoreCase)?|hash_equals|Equal|EqualFold)\s*\([^;\n]*"([^"\n]{2,})"|(?:==|!=)\s*"([^"\n]{2,})"|"([^"\n]{2,})"\s*(?:==|!=)`)
+)
+
+func firstNonEmptyGroup(m [][]byte) string {
+	for _, g := range m[1:] {
+		if len(g) > 0 {
+			return string(g)
+		}
+	}
+	return ""
+}
+
 // notFuncs are keywords cFuncRe would otherwise take for function names.
 var notFuncs = map[string]bool{"if": true, "while": true, "for": true, "switch": true, "catch": true,
 	"return": true, "sizeof": true, "else": true, "do": true, "synchronized": true, "function": true, "with": true}
@@ -307,6 +324,20 @@ func (c *collector) setuidZero(code []byte) {
 			continue
 		}
 		call := string(code[m[2]:m[3]])
+		// Root followed by a shell is a root shell; behind a comparison
+		// with a literal it is ProFTPD 1.3.3c's "HELP ACIDBITCHEZ".
+		before := code[max(0, m[0]-400):m[0]]
+		after := code[m[1]:min(len(code), m[1]+400)]
+		if shellAfterRe.Match(after) {
+			if lit := magicCmpRe.FindSubmatch(before); lit != nil {
+				c.Add(RuleSetuidZero, glassbox.SeverityCritical, m[0], m[1], 0, 0,
+					call+"(0) and a shell follow a comparison with the literal \""+firstNonEmptyGroup(lit)+"\" inside "+fn+": a magic value that opens a root shell")
+				continue
+			}
+			c.Add(RuleSetuidZero, glassbox.SeverityHigh, m[0], m[1], 0, 0,
+				call+"(0) is followed by a shell inside "+fn+", which is not start-up code: a root shell")
+			continue
+		}
 		c.Add(RuleSetuidZero, glassbox.SeverityMedium, m[0], m[1], 0, 0,
 			call+"(0) makes the process root inside "+fn+", which is not start-up code")
 	}

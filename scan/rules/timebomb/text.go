@@ -43,7 +43,7 @@ var (
 	tmYearRe   = regexp.MustCompile(`\b(?:` + identPat + `\s*(?:->|\.)\s*)?tm_year\s*(\+\s*1900\s*)?` + cmpOp + `\s*(\d{2,4})\b`)
 	yearRe     = regexp.MustCompile(`(` + nowPat + `|` + identPat + `)\s*\.\s*(?:getFullYear\(\)|getUTCFullYear\(\)|year\b|getYear\(\))\s*` + cmpOp + `\s*(\d{4})\b`)
 	phpYearRe  = regexp.MustCompile(`\bdate\(\s*['"]Y['"]\s*\)\s*` + cmpOp + `\s*['"]?(\d{4})\b`)
-	javaYearRe = regexp.MustCompile(`\.get\(\s*Calendar\.YEAR\s*\)\s*` + cmpOp + `\s*(\d{4})\b`)
+	javaYearRe = regexp.MustCompile(`\.get\(\s*(?:java\.util\.)?Calendar\.YEAR\s*\)\s*` + cmpOp + `\s*(\d{4})\b`)
 	dateLitRe  = regexp.MustCompile(`^(?:` + datePat + `)$`)
 )
 

