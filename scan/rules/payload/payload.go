@@ -67,8 +67,10 @@ type analyzer struct{}
 // New returns the payload analyser.
 func New() scan.Analyzer { return analyzer{} }
 
-// Rules lists GB0301 and GB0302.
-func (analyzer) Rules() []scan.Rule { return []scan.Rule{RuleDecodedExec, RuleObfuscatedCommand} }
+// Rules lists GB0301–GB0303.
+func (analyzer) Rules() []scan.Rule {
+	return []scan.Rule{RuleDecodedExec, RuleObfuscatedCommand, RuleRemoteExec}
+}
 
 // Analyze returns the payload findings in f. A panic is recovered as a
 // last resort: losing one file's findings is better than losing a scan.
@@ -84,6 +86,11 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 	}()
 	// GB0302 looks at long encoded runs, which need no keyword.
 	c.encodedLiterals()
+	if f.Lang == "go" {
+		c.goRemote()
+	} else {
+		c.remoteExec()
+	}
 	if mayMatch(f.Content) {
 		if f.Lang == "go" {
 			c.goTaint()
