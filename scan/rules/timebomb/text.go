@@ -20,7 +20,7 @@ const (
 		`|\b(?:LocalDate|LocalDateTime|ZonedDateTime|OffsetDateTime)\.now\([^()\n]*\)`
 	identPat = `[A-Za-z_$][\w$]*`
 	numPat   = `\d[\d_]{9,16}[lL]?`
-	datePat  = `\b(?:datetime\.)?datetime\(\s*\d{4}\s*,[^()\n]*\)|\bdate\(\s*\d{4}\s*,[^()\n]*\)` +
+	datePat  = `\b(?:[A-Za-z_]\w*\.)*datetime\(\s*\d{4}\s*,[^()\n]*\)|\b(?:[A-Za-z_]\w*\.)*date\(\s*\d{4}\s*,[^()\n]*\)` +
 		`|\bnew\s+Date\(\s*(?:["']\d{4}[^"'\n]*["']|\d{4}\s*,[^()\n]*|\d{12,13})\s*\)` +
 		`|\b(?:LocalDate|LocalDateTime)\.of\(\s*\d{4}[^()\n]*\)|\bInstant\.parse\(\s*"\d{4}[^"\n]*"\s*\)` +
 		`|\bDate\.(?:parse|UTC)\(\s*(?:["']\d{4}[^"'\n]*["']|\d{4}[^()\n]*)\)|\bstrtotime\(\s*["']\d{4}[^"'\n]*["']\s*\)` +
