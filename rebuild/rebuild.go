@@ -50,16 +50,31 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, rel *glassbox.Release, recipe 
 		return nil, "", err
 	}
 	rep := &Report{Release: rel.ID, Recipe: recipeDigest, Stabilisers: recipe.Stabilisers, StartedOn: time.Now().UTC(), Artifacts: []ArtifactResult{}}
-	out, err := Run(ctx, Spec{Recipe: recipe, Dir: src, Limits: rb.Limits, GOROOT: rb.GOROOT, InputRoots: rb.InputRoots})
-	if err != nil {
-		return nil, "", err
+	spec := Spec{Recipe: recipe, Dir: src, Limits: rb.Limits, GOROOT: rb.GOROOT, InputRoots: rb.InputRoots}
+	var fetchLog string
+	var fetchErr error
+	if needsModules(recipe, src) {
+		spec.ModCache = filepath.Join(work, "gomodcache")
+		if err := os.Mkdir(spec.ModCache, 0o755); err != nil {
+			return nil, "", glassbox.Errorf(glassbox.EINTERNAL, "rebuild: %w", err)
+		}
+		defer unlockCache(spec.ModCache)
+		fetchLog, fetchErr = fetchModules(ctx, src, spec.ModCache, rb.GOROOT)
+	}
+	out := &Outcome{}
+	if fetchErr == nil {
+		if out, err = Run(ctx, spec); err != nil {
+			return nil, "", err
+		}
 	}
 	rep.FinishedOn = time.Now().UTC()
-	if rep.Log, err = rb.store(ctx, bytes.NewReader(out.Log)); err != nil {
+	if rep.Log, err = rb.store(ctx, bytes.NewReader(append([]byte(fetchLog), out.Log...))); err != nil {
 		return nil, "", err
 	}
 	var outputs map[string]string
-	if out.Succeeded() {
+	if fetchErr != nil {
+		rep.Failure = fetchErr.Error()
+	} else if out.Succeeded() {
 		if outputs, err = Collect(src, recipe); err != nil {
 			rep.Failure = err.Error()
 		}

@@ -33,8 +33,9 @@ const (
 
 // Paths inside the sandbox.
 const (
-	SourceMount    = "/src"    // the work directory, read-write
-	ToolchainMount = "/opt/go" // the host's GOROOT, read-only
+	SourceMount    = "/src"        // the work directory, read-write
+	ToolchainMount = "/opt/go"     // the host's GOROOT, read-only
+	modCacheMount  = "/gomodcache" // the modules the centre fetched, read-only
 	sandboxHome    = "/tmp/home"
 	sandboxUID     = "1000"
 )
@@ -59,6 +60,10 @@ type Spec struct {
 	InputRoots []string
 	// LogLimit bounds the log kept in the Outcome; 0 means DefaultLogLimit.
 	LogLimit int
+	// ModCache is a Go module cache the centre fetched for this build
+	// (fetchModules), mounted read-only as GOMODCACHE for a Go recipe that
+	// neither vendors nor names a gomodcache input; "" for none.
+	ModCache string
 }
 
 // Outcome is what a build did. A build that failed has a Cause and a Reason;
@@ -186,6 +191,9 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		env["GOFLAGS"] = "-mod=readonly"
 		if st, err := os.Stat(filepath.Join(spec.Dir, "vendor", "modules.txt")); err == nil && st.Mode().IsRegular() {
 			env["GOFLAGS"] = "-mod=vendor"
+		} else if spec.ModCache != "" {
+			args = append(args, "--ro-bind", spec.ModCache, modCacheMount)
+			env["GOMODCACHE"] = modCacheMount
 		}
 		for _, in := range r.Inputs {
 			if in.Name == "gomodcache" {

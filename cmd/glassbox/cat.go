@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"strings"
 
@@ -11,10 +12,12 @@ import (
 
 func catCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "cat RELEASE PATH",
-		Short: "Write a stored file of a release to standard output",
+		Use:   "cat RELEASE PATH | cat DIGEST",
+		Short: "Write a stored file of a release, or any piece of evidence, to standard output",
 		Long: `Cat streams one file of a release, after checking it against its digest:
-corrupt evidence is reported, never served.
+corrupt evidence is reported, never served. With one argument, a digest
+(sha256:…), it streams that blob of the evidence store: a report, a log,
+a SARIF or SBOM document that a report or a finding points at.
 
 PATH is a path in the source tree (src/main.c), or one of
   artifacts/NAME   a shipped artefact
@@ -23,14 +26,30 @@ PATH is a path in the source tree (src/main.c), or one of
   archive          the source archive as submitted
   manifest         the release manifest in canonical JSON
 A source path that clashes with these names can be given as source/PATH.`,
-		Args: args(cobra.ExactArgs(2)),
+		Args: args(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			ctx := cmd.Context()
+			if len(a) == 1 && !strings.HasPrefix(a[0], glassbox.DigestPrefix) {
+				return usageError{fmt.Errorf("cat %s: give a release and a path, or one evidence digest (sha256:…)", a[0])}
+			}
 			c, err := g.open(ctx)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
+			if len(a) == 1 {
+				d, err := glassbox.ParseDigest(a[0])
+				if err != nil {
+					return err
+				}
+				rc, err := c.blobs.Open(ctx, d)
+				if err != nil {
+					return err
+				}
+				defer rc.Close()
+				_, err = io.Copy(g.stdout, rc)
+				return err
+			}
 			rel, err := findRelease(ctx, c.releases, a[0])
 			if err != nil {
 				return err

@@ -117,3 +117,55 @@ artifacts:
 		t.Fatalf("rebuild of a release whose binary has a changed line: exit %d, want %d and a diff naming main.main\n%s%s", code, exitRefused, out, errOut)
 	}
 }
+
+// TestRebuildFetchesModules submits a Go program that depends on a module
+// it does not vendor, with no recipe: the centre fetches the module through
+// the Go module proxy outside the sandbox (checked against go.sum), mounts
+// it read-only, and reproduces the binary.
+func TestRebuildFetchesModules(t *testing.T) {
+	if _, err := exec.LookPath("bwrap"); err != nil {
+		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
+	}
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "go.mod"), []byte("module example.org/greet\n\ngo 1.22\n\nrequire golang.org/x/text v0.14.0\n"))
+	writeFile(t, filepath.Join(src, "main.go"), []byte(`package main
+
+import (
+	"fmt"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
+)
+
+func main() { fmt.Println(cases.Title(language.English).String("hello, world")) }
+`))
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir = src
+	tidy.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if out, err := tidy.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy: %v\n%s", err, out)
+	}
+	bin := filepath.Join(t.TempDir(), "greet")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	build.Dir = src
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("vendor build: %v\n%s", err, out)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	id := strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "greet", "--version", "1", "--source", src, "--artifact", bin))
+	code, out, errOut := glassboxRun(t, "--data", data, "rebuild", id, "--json")
+	if code != exitOK || !strings.Contains(out, `"equivalent"`) {
+		t.Fatalf("rebuild of a program with a module dependency: exit %d\n%s%s", code, out, errOut)
+	}
+	var rep struct {
+		Log string `json:"log"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	log := mustRun(t, "--data", data, "cat", rep.Log)
+	if !strings.Contains(log, "golang.org/x/text") || !strings.Contains(log, "fetched the modules go.mod requires") {
+		t.Errorf("the build log does not say which modules were fetched:\n%s", log)
+	}
+}

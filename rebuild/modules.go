@@ -1,0 +1,140 @@
+package rebuild
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"glassbox.dev"
+)
+
+// Fetching a Go build's modules. The sandbox has no network, so a Go module
+// that neither vendors its dependencies nor names a gomodcache input could
+// not be rebuilt. Like Go's gorebuild, the centre fetches them itself,
+// before the build and outside the sandbox: "go mod download" through the
+// Go module proxy, for a directory holding only the release's go.mod and
+// go.sum, so that no code of the release runs and every module is checked
+// against go.sum and the checksum database. The result is mounted
+// read-only as the build's GOMODCACHE.
+
+// maxModFiles bounds the go.mod files whose modules are fetched.
+const maxModFiles = 32
+
+// modFetchTimeout bounds the whole download.
+const modFetchTimeout = 15 * time.Minute
+
+// needsModules reports whether a Go build of the source in dir needs its
+// modules fetched: a Go recipe, no vendor directory beside a go.mod, and no
+// module cache given as an input.
+func needsModules(recipe *Recipe, dir string) bool {
+	if recipe.Toolchain != ToolchainGo {
+		return false
+	}
+	for _, in := range recipe.Inputs {
+		if in.Name == "gomodcache" {
+			return false
+		}
+	}
+	return len(modFiles(dir)) > 0
+}
+
+// modFiles lists the go.mod files of the source that have requirements and
+// no vendor/modules.txt beside them, outside testdata and vendor trees.
+func modFiles(dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || len(out) >= maxModFiles {
+			return filepath.SkipDir
+		}
+		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "vendor" || strings.HasPrefix(d.Name(), ".") && p != dir) {
+			return filepath.SkipDir
+		}
+		if d.Type().IsRegular() && d.Name() == "go.mod" {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(p), "vendor", "modules.txt")); err == nil {
+				return nil
+			}
+			if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), "require") {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// fetchModules downloads the modules every go.mod under src requires into
+// cache, with the go command of goroot (or PATH), and returns what it did,
+// for the build log.
+func fetchModules(ctx context.Context, src, cache, goroot string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, modFetchTimeout)
+	defer cancel()
+	goCmd := "go"
+	if goroot != "" {
+		goCmd = filepath.Join(goroot, "bin", "go")
+	}
+	var log strings.Builder
+	for _, gomod := range modFiles(src) {
+		rel, _ := filepath.Rel(src, gomod)
+		// Only go.mod and go.sum, in a directory of their own: the
+		// download cannot read or run anything else of the release.
+		tmp, err := os.MkdirTemp(filepath.Dir(cache), "mod-")
+		if err != nil {
+			return log.String(), err
+		}
+		defer os.RemoveAll(tmp)
+		for _, name := range []string{"go.mod", "go.sum"} {
+			b, err := os.ReadFile(filepath.Join(filepath.Dir(gomod), name))
+			if err != nil {
+				if name == "go.sum" {
+					continue
+				}
+				return log.String(), err
+			}
+			if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {
+				return log.String(), err
+			}
+		}
+		cmd := exec.CommandContext(ctx, goCmd, "mod", "download", "-x")
+		cmd.Dir = tmp
+		cmd.Env = append(os.Environ(), "GOMODCACHE="+cache, "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
+			"GOWORK=off", "GOENV=off", "GOTELEMETRY=off")
+		out, err := cmd.CombinedOutput()
+		fmt.Fprintf(&log, "glassbox: fetched the modules %s requires through the Go module proxy, checked against its go.sum and the checksum database:\n", filepath.ToSlash(rel))
+		log.Write(out)
+		if err != nil {
+			return log.String(), glassbox.Errorf(glassbox.EINVALID, "fetch the modules %s requires: %v: %s", filepath.ToSlash(rel), err, lastLine(out))
+		}
+	}
+	// The build reads the cache; nothing may change it.
+	filepath.WalkDir(cache, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o555)
+		}
+		return nil
+	})
+	return log.String(), nil
+}
+
+// unlockCache makes a fetched module cache removable again (the go command
+// writes it read-only, and fetchModules locked its directories).
+func unlockCache(cache string) {
+	filepath.WalkDir(cache, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+}
+
+func lastLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
