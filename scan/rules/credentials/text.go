@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"glassbox.dev"
+	"glassbox.dev/scan/rules/internal/rulekit"
 )
 
 // Building blocks of the text patterns. A literal is a quoted string with
@@ -99,7 +100,7 @@ func (c *collector) lineComparisons(code []byte, ls int, line []byte) []comparis
 		m = shift(m, ls)
 		fn := string(code[m[4]:m[5]])
 		open := m[1] - 1
-		closeAt := matchParen(code, open, 400)
+		closeAt := rulekit.Closing(code, open, 400)
 		if closeAt < 0 {
 			continue
 		}
@@ -149,36 +150,6 @@ func unescape(s string) string {
 		return u
 	}
 	return s
-}
-
-// matchParen returns the offset of the parenthesis closing the one at
-// open, looking at most limit bytes ahead and skipping string literals, or
-// -1.
-func matchParen(b []byte, open, limit int) int {
-	depth := 0
-	end := open + limit
-	if end > len(b) {
-		end = len(b)
-	}
-	for i := open; i < end; i++ {
-		switch b[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return i
-			}
-		case '"', '\'', '`':
-			q := b[i]
-			for i++; i < end && b[i] != q; i++ {
-				if b[i] == '\\' {
-					i++
-				}
-			}
-		}
-	}
-	return -1
 }
 
 // splitArgs splits b[from:to] at top-level commas, trimming spaces.

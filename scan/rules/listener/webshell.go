@@ -6,6 +6,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/scan"
+	"glassbox.dev/scan/rules/internal/rulekit"
 )
 
 // RuleRequestExec is GB0204: web request input run as a command or as code.
@@ -116,8 +117,8 @@ func (c *collector) requestExec() {
 			start++
 		}
 		open := m[1] - 1
-		end := matchParen(b, open)
-		if end < 0 {
+		end := rulekit.Closing(b, open, 4096) + 1
+		if end <= 0 {
 			continue
 		}
 		args := b[open+1 : end-1]
@@ -125,7 +126,7 @@ func (c *collector) requestExec() {
 		if src := l.source.Find(args); src != nil {
 			via = string(src)
 		} else {
-			for _, id := range webIdentRe.FindAll(blankStrings(args), -1) {
+			for _, id := range webIdentRe.FindAll(rulekit.BlankStrings(args), -1) {
 				if at(string(id), start) {
 					via = string(id)
 					break
@@ -147,7 +148,7 @@ func (c *collector) requestExec() {
 
 // mentionsInput reports whether an identifier in b holds request input at use.
 func mentionsInput(b []byte, at func(string, int) bool, use int) bool {
-	for _, id := range webIdentRe.FindAll(blankStrings(b), -1) {
+	for _, id := range webIdentRe.FindAll(rulekit.BlankStrings(b), -1) {
 		if at(string(id), use) {
 			return true
 		}
@@ -173,49 +174,4 @@ func clip(s string) string {
 		return s[:40] + "…"
 	}
 	return s
-}
-
-// blankStrings blanks quoted strings, so that words inside them are not
-// taken for variables.
-func blankStrings(b []byte) []byte {
-	out := bytes.Clone(b)
-	for i := 0; i < len(out); i++ {
-		q := out[i]
-		if q != '"' && q != '\'' && q != '`' {
-			continue
-		}
-		for i++; i < len(out) && out[i] != q; i++ {
-			if out[i] == '\\' && i+1 < len(out) {
-				out[i] = ' '
-				i++
-			}
-			out[i] = ' '
-		}
-	}
-	return out
-}
-
-// matchParen returns the offset just past the parenthesis closing the one
-// at open, skipping quoted strings, or -1 if there is none within 4 KiB.
-func matchParen(b []byte, open int) int {
-	depth := 0
-	for i := open; i < len(b) && i < open+4096; i++ {
-		switch b[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-		case '"', '\'', '`':
-			q := b[i]
-			for i++; i < len(b) && b[i] != q; i++ {
-				if b[i] == '\\' {
-					i++
-				}
-			}
-		}
-	}
-	return -1
 }

@@ -9,6 +9,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/scan"
+	"glassbox.dev/scan/rules/internal/rulekit"
 )
 
 // RuleRemoteExec is GB0303: code fetched over the network is executed.
@@ -88,7 +89,7 @@ func (c *collector) remoteExec() {
 		if s := src.Find(args); s != nil {
 			via = string(bytes.TrimRight(s, "( \t"))
 		} else {
-			for _, id := range identRe.FindAll(stripStrings(args), -1) {
+			for _, id := range identRe.FindAll(rulekit.BlankStrings(args), -1) {
 				if tainted.at(string(id), start) {
 					via = string(id)
 					break

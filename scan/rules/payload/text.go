@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"glassbox.dev"
+	"glassbox.dev/scan/rules/internal/rulekit"
 )
 
 // lang describes, for one scripting language, what decodes and what
@@ -126,7 +127,7 @@ func (c *collector) textTaint(l lang) {
 		if bytes.HasPrefix(name, []byte("set")) || bytes.Contains(args, []byte("=>")) || bytes.Contains(args, []byte("function")) {
 			continue
 		}
-		for _, id := range identRe.FindAll(stripStrings(args), -1) {
+		for _, id := range identRe.FindAll(rulekit.BlankStrings(args), -1) {
 			if tainted.at(string(id), start) {
 				c.add(RuleDecodedExec, glassbox.SeverityCritical, start, close,
 					"Decoded string "+string(id)+" passed to "+trimCall(string(name)))
@@ -230,33 +231,12 @@ func mentionsTainted(b []byte, tainted taints, at int) bool {
 	if len(tainted) == 0 {
 		return false
 	}
-	for _, id := range identRe.FindAll(stripStrings(b), -1) {
+	for _, id := range identRe.FindAll(rulekit.BlankStrings(b), -1) {
 		if tainted.at(string(id), at) {
 			return true
 		}
 	}
 	return false
-}
-
-// stripStrings blanks out quoted strings so that the words inside them
-// (require("path")) are not taken for identifiers.
-func stripStrings(b []byte) []byte {
-	out := make([]byte, len(b))
-	copy(out, b)
-	for i := 0; i < len(out); i++ {
-		q := out[i]
-		if q != '"' && q != '\'' && q != '`' {
-			continue
-		}
-		for i++; i < len(out) && out[i] != q; i++ {
-			if out[i] == '\\' && i+1 < len(out) {
-				out[i] = ' '
-				i++
-			}
-			out[i] = ' '
-		}
-	}
-	return out
 }
 
 func trimCall(s string) string {
@@ -290,26 +270,10 @@ func matchBrace(b []byte, open int) int {
 }
 
 // matchParen returns the offset just past the parenthesis closing the one
-// at open, skipping quoted strings, or -1 if there is none within 4 KiB.
+// at open, or -1 if there is none within 4 KiB.
 func matchParen(b []byte, open int) int {
-	depth := 0
-	for i := open; i < len(b) && i < open+4096; i++ {
-		switch b[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-		case '"', '\'', '`':
-			q := b[i]
-			for i++; i < len(b) && b[i] != q; i++ {
-				if b[i] == '\\' {
-					i++
-				}
-			}
-		}
+	if i := rulekit.Closing(b, open, 4096); i >= 0 {
+		return i + 1
 	}
 	return -1
 }

@@ -142,7 +142,7 @@ var (
 func (c *collector) assignInCondition(code []byte) {
 	for _, m := range condStartRe.FindAllIndex(code, -1) {
 		open := m[1] - 1
-		end := matchParen(code, open, 1000)
+		end := rulekit.Closing(code, open, 1000)
 		if end < 0 {
 			continue
 		}
@@ -228,33 +228,6 @@ func lastComponent(s string) string {
 }
 
 func normalise(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
-
-// matchParen returns the offset of the parenthesis closing the one at
-// open, looking at most limit bytes ahead and skipping string literals, or
-// -1.
-func matchParen(b []byte, open, limit int) int {
-	depth := 0
-	end := min(open+limit, len(b))
-	for i := open; i < end; i++ {
-		switch b[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return i
-			}
-		case '"', '\'', '`':
-			q := b[i]
-			for i++; i < end && b[i] != q; i++ {
-				if b[i] == '\\' {
-					i++
-				}
-			}
-		}
-	}
-	return -1
-}
 
 // ---- GB0902 ------------------------------------------------------------------
 

@@ -193,3 +193,66 @@ func ContainsAny(b []byte, kws ...string) bool {
 	}
 	return false
 }
+
+// Closing returns the offset of the bracket that closes the one at open
+// ('(', '[' or '{'), looking at most limit bytes ahead and skipping quoted
+// strings, or -1.
+func Closing(b []byte, open, limit int) int {
+	if open < 0 || open >= len(b) {
+		return -1
+	}
+	var closer byte
+	switch b[open] {
+	case '(':
+		closer = ')'
+	case '[':
+		closer = ']'
+	case '{':
+		closer = '}'
+	default:
+		return -1
+	}
+	opener := b[open]
+	depth := 0
+	end := min(open+limit, len(b))
+	for i := open; i < end; i++ {
+		switch b[i] {
+		case opener:
+			depth++
+		case closer:
+			depth--
+			if depth == 0 {
+				return i
+			}
+		case '"', '\'', '`':
+			q := b[i]
+			for i++; i < end && b[i] != q; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// BlankStrings returns a copy of b with the contents of quoted strings
+// blanked, so that words inside them (require("path")) are not taken for
+// identifiers.
+func BlankStrings(b []byte) []byte {
+	out := bytes.Clone(b)
+	for i := 0; i < len(out); i++ {
+		q := out[i]
+		if q != '"' && q != '\'' && q != '`' {
+			continue
+		}
+		for i++; i < len(out) && out[i] != q; i++ {
+			if out[i] == '\\' && i+1 < len(out) {
+				out[i] = ' '
+				i++
+			}
+			out[i] = ' '
+		}
+	}
+	return out
+}
