@@ -35,7 +35,7 @@ var shells = map[string]bool{
 // init) and GB0203 (exec.Command of a shell with a connection as its
 // standard streams).
 func (c *collector) goRules() {
-	file, fset, err := c.f.Go()
+	file, fset, err := c.F.Go()
 	if err != nil || file == nil {
 		return
 	}

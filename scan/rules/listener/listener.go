@@ -17,6 +17,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/scan"
+	"glassbox.dev/scan/rules/internal/rulekit"
 )
 
 // Family is the name of the rule family this package implements.
@@ -94,12 +95,12 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 			out = nil
 		}
 	}()
-	c := &collector{f: f}
+	c := newCollector(f)
 	if web {
 		c.requestExec()
 	}
 	if !listens {
-		return c.out
+		return c.Out
 	}
 	if f.Lang == "go" {
 		c.goRules()
@@ -109,7 +110,7 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 	}
 	c.oddPorts()
 	c.shellText()
-	return c.out
+	return c.Out
 }
 
 func mayMatch(b []byte) bool {
@@ -121,76 +122,16 @@ func mayMatch(b []byte) bool {
 	return false
 }
 
-// collector accumulates one file's findings, deduplicating by rule and
-// start offset so overlapping patterns report a place once.
+// collector is the shared finding collector (deduplication, test code
+// downgraded), with messages written as sentences.
 type collector struct {
-	f    *scan.File
-	out  []glassbox.Finding
-	seen map[string]bool
+	rulekit.Collector
 }
+
+func newCollector(f *scan.File) *collector { return &collector{rulekit.Collector{F: f}} }
 
 func (c *collector) add(r scan.Rule, sev glassbox.Severity, start, end int, msg string) {
-	n := len(c.f.Content)
-	start = clamp(start, 0, n)
-	end = clamp(end, start, n)
-	key := r.ID + ":" + strconv.Itoa(start)
-	if c.seen == nil {
-		c.seen = map[string]bool{}
-	}
-	if c.seen[key] {
-		return
-	}
-	c.seen[key] = true
-	if c.f.Test {
-		// Test code is full of fixtures that look like what they test;
-		// keep it visible but out of the way.
-		sev = glassbox.SeverityLow
-		msg += " in test code"
-	}
-	c.out = append(c.out, glassbox.Finding{
-		RuleID:      r.ID,
-		Rule:        r.Name,
-		Family:      r.Family,
-		Severity:    sev,
-		Message:     capitalise(msg) + ".",
-		Explanation: r.Explanation,
-		Path:        c.f.Path,
-		Region:      c.f.RegionOf(start, end),
-		Snippet:     snippet(c.f.Content[start:end]),
-	})
-}
-
-// capitalise makes a message read as a sentence when it starts with a
-// lower-case word ("socket bound…"), but leaves a leading identifier
-// ("net.Listen called…") as Go spells it.
-func capitalise(s string) string {
-	first, _, _ := strings.Cut(s, " ")
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' && !strings.ContainsAny(first, ".(") {
-		return string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
-}
-
-func clamp(v, lo, hi int) int {
-	if v < lo {
-		return lo
-	}
-	if v > hi {
-		return hi
-	}
-	return v
-}
-
-// snippet keeps the first line of the match, at most 160 bytes of it.
-func snippet(b []byte) string {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		b = b[:i]
-	}
-	s := strings.TrimSpace(string(b))
-	if len(s) > 160 {
-		s = s[:160] + "…"
-	}
-	return s
+	c.Add(r, sev, start, end, 0, 0, rulekit.Capitalise(msg))
 }
 
 // ---- GB0202: odd ports -------------------------------------------------
@@ -246,10 +187,10 @@ func containsAny(b []byte, anchors ...string) bool {
 // inComment reports whether off is inside a comment of a Go file: usage
 // examples in doc comments (net/http/pprof's ":6060") are not listeners.
 func (c *collector) inComment(off int) bool {
-	if c.f.Lang != "go" {
+	if c.F.Lang != "go" {
 		return false
 	}
-	file, fset, err := c.f.Go()
+	file, fset, err := c.F.Go()
 	if err != nil || file == nil {
 		return false
 	}
@@ -262,7 +203,7 @@ func (c *collector) inComment(off int) bool {
 }
 
 func (c *collector) oddPorts() {
-	b := c.f.Content
+	b := c.F.Content
 	check := func(re *regexp.Regexp, group int, what string, anchors ...string) {
 		if !containsAny(b, anchors...) {
 			return
@@ -274,7 +215,7 @@ func (c *collector) oddPorts() {
 			c.port(m[0], m[1], string(b[m[2*group]:m[2*group+1]]), what)
 		}
 	}
-	switch c.f.Lang {
+	switch c.F.Lang {
 	case "go":
 		check(goPortRe, 1, "Go listener", "Listen")
 	case "c", "cpp":
@@ -307,7 +248,7 @@ func (c *collector) port(start, end int, digits, what string) {
 	}
 	// A loopback listener cannot be reached from elsewhere, so it is no
 	// remote backdoor; only a folklore port there is still worth a look.
-	if loopbackRe.Match(c.f.Content[start:end]) {
+	if loopbackRe.Match(c.F.Content[start:end]) {
 		if backdoorPorts[p] {
 			c.add(RuleOddPort, glassbox.SeverityMedium, start, end,
 				what+" on loopback port "+digits+", a port known from backdoors and bind shells")
@@ -345,7 +286,7 @@ var (
 )
 
 func (c *collector) shellText() {
-	b := c.f.Content
+	b := c.F.Content
 	// Each pattern runs only if its literal anchor is in the file: the
 	// regular expressions are the expensive part of a scan.
 	all := func(re *regexp.Regexp, msg string, anchors ...string) {
@@ -356,7 +297,7 @@ func (c *collector) shellText() {
 			c.add(RuleSocketShell, glassbox.SeverityCritical, m[0], m[1], msg)
 		}
 	}
-	switch c.f.Lang {
+	switch c.F.Lang {
 	case "c", "cpp":
 		if bytes.Contains(b, []byte("socket")) || bytes.Contains(b, []byte("accept")) {
 			all(cDupExecRe, "Socket descriptor duplicated onto the standard streams of an executed shell", "dup2")
@@ -387,7 +328,7 @@ var (
 // cConstructors flags socket+bind+listen in functions the loader runs
 // implicitly: __attribute__((constructor)) functions and _init.
 func (c *collector) cConstructors() {
-	b := c.f.Content
+	b := c.F.Content
 	if !bytes.Contains(b, []byte("listen")) {
 		return
 	}
@@ -422,7 +363,7 @@ func (c *collector) cConstructors() {
 // at off belongs to: the definition that follows it, or, when the
 // attribute is on a prototype, the definition of the prototyped name.
 func (c *collector) ctorBody(off int) ([2]int, bool) {
-	b := c.f.Content
+	b := c.F.Content
 	brace := bytes.IndexByte(b[off:], '{')
 	semi := bytes.IndexByte(b[off:], ';')
 	if brace >= 0 && (semi < 0 || brace < semi) {

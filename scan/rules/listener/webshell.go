@@ -86,8 +86,8 @@ var (
 // requestExec is GB0204: a sink whose arguments hold request input, read
 // in the call itself or through a variable assigned from it shortly before.
 func (c *collector) requestExec() {
-	l, ok := webLangs[c.f.Lang]
-	b := c.f.Content
+	l, ok := webLangs[c.F.Lang]
+	b := c.F.Content
 	if !ok || !anyKeyword(b, webKeywords) || l.source.Find(b) == nil {
 		return
 	}

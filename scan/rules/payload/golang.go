@@ -34,7 +34,7 @@ var goSinks = map[string]map[string]bool{
 // exec.Command and friends) and the Go half of GB0302 (strings assembled
 // from character arrays or rune conversions that spell a command).
 func (c *collector) goTaint() {
-	file, fset, err := c.f.Go()
+	file, fset, err := c.F.Go()
 	if err != nil || file == nil {
 		return
 	}

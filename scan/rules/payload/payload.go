@@ -20,6 +20,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/scan"
+	"glassbox.dev/scan/rules/internal/rulekit"
 )
 
 // Family is the name of the rule family this package implements.
@@ -78,7 +79,7 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 	if f == nil || len(f.Content) == 0 {
 		return nil
 	}
-	c := &collector{f: f}
+	c := newCollector(f)
 	defer func() {
 		if recover() != nil {
 			out = nil
@@ -99,7 +100,7 @@ func (analyzer) Analyze(f *scan.File) (out []glassbox.Finding) {
 		}
 		c.shellPipes()
 	}
-	return c.out
+	return c.Out
 }
 
 func mayMatch(b []byte) bool {
@@ -111,78 +112,16 @@ func mayMatch(b []byte) bool {
 	return false
 }
 
-// collector accumulates one file's findings, once per rule and place.
+// collector is the shared finding collector (deduplication, test code
+// downgraded), with messages written as sentences.
 type collector struct {
-	f    *scan.File
-	out  []glassbox.Finding
-	seen map[string]bool
+	rulekit.Collector
 }
+
+func newCollector(f *scan.File) *collector { return &collector{rulekit.Collector{F: f}} }
 
 func (c *collector) add(r scan.Rule, sev glassbox.Severity, start, end int, msg string) {
-	n := len(c.f.Content)
-	start = clamp(start, 0, n)
-	end = clamp(end, start, n)
-	key := r.ID + ":" + strconv.Itoa(start)
-	if c.seen == nil {
-		c.seen = map[string]bool{}
-	}
-	if c.seen[key] {
-		return
-	}
-	c.seen[key] = true
-	if c.f.Test {
-		// Tests of decoders and scanners carry such strings as fixtures.
-		sev = glassbox.SeverityLow
-		msg += " in test code"
-	}
-	c.out = append(c.out, glassbox.Finding{
-		RuleID:      r.ID,
-		Rule:        r.Name,
-		Family:      r.Family,
-		Severity:    sev,
-		Message:     capitalise(msg) + ".",
-		Explanation: r.Explanation,
-		Path:        c.f.Path,
-		Region:      c.f.RegionOf(start, end),
-		Snippet:     snippet(c.f.Content[start:end]),
-	})
-}
-
-// capitalise makes a message read as a sentence when it starts with a
-// lower-case word ("socket bound…"), but leaves a leading identifier
-// ("net.Listen called…") as Go spells it.
-func capitalise(s string) string {
-	first, _, _ := strings.Cut(s, " ")
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' && !strings.ContainsAny(first, ".(") {
-		return string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
-}
-
-func clamp(v, lo, hi int) int {
-	if v < lo {
-		return lo
-	}
-	if v > hi {
-		return hi
-	}
-	return v
-}
-
-// snippet keeps the first line of the match, at most 160 bytes of it.
-func snippet(b []byte) string {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		b = b[:i]
-	}
-	s := strings.TrimSpace(string(b))
-	if len(s) > 160 {
-		s = s[:160]
-		for !utf8.ValidString(s) && len(s) > 0 {
-			s = s[:len(s)-1]
-		}
-		s += "…"
-	}
-	return s
+	c.Add(r, sev, start, end, 0, 0, rulekit.Capitalise(msg))
 }
 
 // ---- GB0302: encoded literals that hide commands ---------------------------
@@ -200,7 +139,7 @@ var (
 // It runs on every file, so the runs are found by a byte loop rather than
 // a regular expression, and the rest is gated on literal anchors.
 func (c *collector) encodedLiterals() {
-	b := c.f.Content
+	b := c.F.Content
 	if len(b) < 12 {
 		return
 	}
@@ -353,11 +292,11 @@ var (
 // shellPipes looks everywhere, not only in shell scripts: the same
 // one-liners hide in Makefiles, package.json scripts, CI YAML and strings.
 func (c *collector) shellPipes() {
-	if !containsAny(c.f.Content, "base64 -", "xxd -r", "openssl", "| rev", "|rev") {
+	if !containsAny(c.F.Content, "base64 -", "xxd -r", "openssl", "| rev", "|rev") {
 		return
 	}
 	for _, re := range []*regexp.Regexp{pipeShellRe, evalSubstRe} {
-		for _, m := range re.FindAllIndex(c.f.Content, -1) {
+		for _, m := range re.FindAllIndex(c.F.Content, -1) {
 			c.add(RuleDecodedExec, glassbox.SeverityCritical, m[0], m[1],
 				"Decoded data is piped into a shell or interpreter")
 		}

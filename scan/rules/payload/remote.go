@@ -48,9 +48,9 @@ var dataHandlerRe = regexp.MustCompile(`\.on\s*\(\s*['"]data['"][^\n]*?([A-Za-z_
 // remoteExec is GB0303 for the scripting languages: a sink whose arguments
 // contain a download, or a variable assigned from one shortly before.
 func (c *collector) remoteExec() {
-	src, ok := remoteSources[c.f.Lang]
-	l, okl := langs[c.f.Lang]
-	b := c.f.Content
+	src, ok := remoteSources[c.F.Lang]
+	l, okl := langs[c.F.Lang]
+	b := c.F.Content
 	if !ok || !okl || !anyKeyword(b, remoteKeywords) || src.Find(b) == nil {
 		return
 	}
@@ -147,11 +147,11 @@ func exprText(e ast.Expr) string {
 // goRemote is GB0303 for Go: the result of an HTTP request, or what is read
 // from it, reaching exec.Command and friends in the same function.
 func (c *collector) goRemote() {
-	b := c.f.Content
+	b := c.F.Content
 	if !bytes.Contains(b, []byte(`"net/http"`)) || !anyKeyword(b, [][]byte{[]byte("exec."), []byte("syscall."), []byte("unix.Exec"), []byte("os.StartProcess"), []byte("plugin.Open")}) {
 		return
 	}
-	file, fset, err := c.f.Go()
+	file, fset, err := c.F.Go()
 	if err != nil || file == nil {
 		return
 	}

@@ -58,7 +58,7 @@ var (
 // Without a parser, "within the same function" is approximated by "shortly
 // before, in the same file": taint flows forward a bounded distance.
 func (c *collector) textTaint(l lang) {
-	b := c.f.Content
+	b := c.F.Content
 	if l.decode.Find(b) == nil {
 		return
 	}
@@ -162,7 +162,7 @@ var computedCallRe = regexp.MustCompile(`\[\s*([A-Za-z_$][\w$.]*)\s*\(|\bgetattr
 // (f[e(n[7])](code) in flatmap-stream, where e decodes hex and n[7] is
 // "_compile"): code that hides even which function it calls.
 func (c *collector) hiddenCalls(l lang, tainted taints) {
-	b := c.f.Content
+	b := c.F.Content
 	for _, m := range computedCallRe.FindAllSubmatchIndex(b, -1) {
 		g := 2
 		if m[2] < 0 {

@@ -256,3 +256,14 @@ func BlankStrings(b []byte) []byte {
 	}
 	return out
 }
+
+// Capitalise makes a message read as a sentence when it starts with a
+// lower-case word ("socket bound…"), but leaves a leading identifier
+// ("net.Listen called…") as the language spells it.
+func Capitalise(s string) string {
+	first, _, _ := strings.Cut(s, " ")
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' && !strings.ContainsAny(first, ".(") {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
