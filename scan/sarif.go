@@ -2,6 +2,7 @@ package scan
 
 import (
 	"encoding/json"
+	"glassbox.dev/internal/sarif"
 	"io"
 	"runtime/debug"
 	"strings"
@@ -15,103 +16,6 @@ import (
 
 // InformationURI is where the SARIF output says glassbox is documented.
 const InformationURI = "https://glassbox.dev"
-
-const sarifSchema = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool        sarifTool         `json:"tool"`
-	Invocations []sarifInvocation `json:"invocations"`
-	Results     []sarifResult     `json:"results"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifText struct {
-	Text string `json:"text"`
-}
-
-type sarifRule struct {
-	ID                   string              `json:"id"`
-	Name                 string              `json:"name,omitempty"`
-	ShortDescription     *sarifText          `json:"shortDescription,omitempty"`
-	FullDescription      *sarifText          `json:"fullDescription,omitempty"`
-	DefaultConfiguration sarifConfiguration  `json:"defaultConfiguration"`
-	Properties           sarifRuleProperties `json:"properties"`
-}
-
-type sarifConfiguration struct {
-	Level string `json:"level"`
-}
-
-type sarifRuleProperties struct {
-	// GitHub code scanning ranks alerts by this CVSS-like score, written
-	// as a string.
-	SecuritySeverity string   `json:"security-severity"`
-	Tags             []string `json:"tags,omitempty"`
-}
-
-type sarifInvocation struct {
-	ExecutionSuccessful        bool                `json:"executionSuccessful"`
-	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
-}
-
-type sarifNotification struct {
-	Level   string    `json:"level"`
-	Message sarifText `json:"message"`
-}
-
-type sarifResult struct {
-	RuleID              string             `json:"ruleId"`
-	RuleIndex           *int               `json:"ruleIndex,omitempty"`
-	Level               string             `json:"level"`
-	Message             sarifText          `json:"message"`
-	Locations           []sarifLocation    `json:"locations"`
-	PartialFingerprints map[string]string  `json:"partialFingerprints"`
-	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
-	Properties          map[string]string  `json:"properties,omitempty"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation sarifPhysical `json:"physicalLocation"`
-}
-
-type sarifPhysical struct {
-	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-	Region           *sarifRegion  `json:"region,omitempty"`
-}
-
-type sarifArtifact struct {
-	URI string `json:"uri"`
-}
-
-type sarifRegion struct {
-	StartLine   int `json:"startLine"`
-	StartColumn int `json:"startColumn,omitempty"`
-	EndLine     int `json:"endLine,omitempty"`
-	EndColumn   int `json:"endColumn,omitempty"`
-}
-
-type sarifSuppression struct {
-	Kind          string            `json:"kind"`
-	Status        string            `json:"status"`
-	Justification string            `json:"justification"`
-	Properties    map[string]string `json:"properties,omitempty"`
-}
 
 // FingerprintKey names glassbox's fingerprint in SARIF partialFingerprints;
 // the version changes if the fingerprint's recipe ever does.
@@ -170,64 +74,74 @@ func WriteSARIF(w io.Writer, r *Result) error {
 // SARIF returns r as an indented SARIF 2.1.0 log with one run, ending in a
 // newline.
 func SARIF(r *Result) ([]byte, error) {
-	run := sarifRun{
-		Tool: sarifTool{Driver: sarifDriver{
+	run := sarif.Run{
+		Tool: sarif.Tool{Driver: sarif.Driver{
 			Name: "glassbox", Version: Version(), InformationURI: InformationURI,
-			Rules: []sarifRule{},
+			Rules: []sarif.Rule{},
 		}},
-		Results: []sarifResult{},
+		Results: []sarif.Result{},
 	}
 	index := map[string]int{}
 	for i, rule := range r.Rules {
 		index[rule.ID] = i
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarif.Rule{
 			ID:                   rule.ID,
 			Name:                 rule.Name,
 			ShortDescription:     text(rule.Summary),
 			FullDescription:      text(rule.Explanation),
-			DefaultConfiguration: sarifConfiguration{Level: Level(rule.Severity)},
-			Properties:           sarifRuleProperties{SecuritySeverity: SecuritySeverity(rule.Severity), Tags: nonEmpty(rule.Family)},
+			DefaultConfiguration: &sarif.Configuration{Level: Level(rule.Severity)},
+			Properties:           ruleProperties(rule),
 		})
 	}
 	for _, f := range r.Findings {
-		res := sarifResult{
+		res := sarif.Result{
 			RuleID:              f.RuleID,
 			Level:               Level(f.Severity),
-			Message:             sarifText{Text: message(f.Finding)},
+			Message:             sarif.Text{Text: message(f.Finding)},
 			PartialFingerprints: map[string]string{FingerprintKey: f.Fingerprint},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtifact{URI: uri(f.Path)},
+			Locations: []sarif.Location{{PhysicalLocation: sarif.PhysicalLocation{
+				ArtifactLocation: sarif.ArtifactLocation{URI: uri(f.Path)},
 				Region:           region(f.Region),
 			}}},
 			// The finding's own severity, which may differ from its rule's
 			// default.
-			Properties: map[string]string{"severity": string(f.Severity)},
+			Properties: map[string]any{"severity": string(f.Severity)},
 		}
 		if i, ok := index[f.RuleID]; ok {
 			res.RuleIndex = &i
 		}
 		if s := f.Suppression; s != nil {
-			ss := sarifSuppression{Kind: "external", Status: "accepted", Justification: s.Reason}
+			ss := sarif.Suppression{Kind: "external", Status: "accepted", Justification: s.Reason}
 			if s.By != "" {
 				ss.Properties = map[string]string{"by": s.By}
 			}
-			res.Suppressions = []sarifSuppression{ss}
+			res.Suppressions = []sarif.Suppression{ss}
 		}
 		run.Results = append(run.Results, res)
 	}
-	inv := sarifInvocation{ExecutionSuccessful: true}
+	inv := sarif.Invocation{ExecutionSuccessful: true}
 	for _, s := range r.Skipped {
-		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarif.Notification{
 			Level:   "note",
-			Message: sarifText{Text: "skipped " + s.Path + ": " + s.Reason},
+			Message: sarif.Text{Text: "skipped " + s.Path + ": " + s.Reason},
 		})
 	}
-	run.Invocations = []sarifInvocation{inv}
-	b, err := json.MarshalIndent(sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}}, "", "  ")
+	run.Invocations = []sarif.Invocation{inv}
+	b, err := json.MarshalIndent(sarif.Log{Schema: sarif.Schema, Version: sarif.Version, Runs: []sarif.Run{run}}, "", "  ")
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "encode SARIF: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// ruleProperties carries the score GitHub code scanning ranks alerts by
+// (a CVSS-like number, written as a string) and the rule's family as a tag.
+func ruleProperties(r Rule) map[string]any {
+	p := map[string]any{"security-severity": SecuritySeverity(r.Severity)}
+	if tags := nonEmpty(r.Family); len(tags) > 0 {
+		p["tags"] = tags
+	}
+	return p
 }
 
 // message is the finding's message followed by why it matters, since SARIF
@@ -277,11 +191,11 @@ func escapeSegment(s string) string {
 
 // region converts a finding's region, leaving out what SARIF forbids (lines
 // and columns below 1) rather than writing an invalid log.
-func region(r glassbox.Region) *sarifRegion {
+func region(r glassbox.Region) *sarif.Region {
 	if r.StartLine < 1 {
 		return nil
 	}
-	out := &sarifRegion{StartLine: r.StartLine}
+	out := &sarif.Region{StartLine: r.StartLine}
 	if r.StartColumn >= 1 {
 		out.StartColumn = r.StartColumn
 	}
@@ -294,11 +208,11 @@ func region(r glassbox.Region) *sarifRegion {
 	return out
 }
 
-func text(s string) *sarifText {
+func text(s string) *sarif.Text {
 	if s == "" {
 		return nil
 	}
-	return &sarifText{Text: s}
+	return &sarif.Text{Text: s}
 }
 
 func nonEmpty(s string) []string {

@@ -3,6 +3,7 @@ package vuln
 import (
 	"encoding/json"
 	"fmt"
+	"glassbox.dev/internal/sarif"
 	"io"
 	"runtime/debug"
 	"slices"
@@ -313,66 +314,6 @@ func uuidFrom(s string) string {
 // component; not-affected and resolved results are kept, suppressed with
 // the reason, so a reviewer sees what was judged and why.
 
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool       sarifTool      `json:"tool"`
-	Results    []sarifResult  `json:"results"`
-	Properties map[string]any `json:"properties,omitempty"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifText struct {
-	Text string `json:"text"`
-}
-
-type sarifRule struct {
-	ID               string         `json:"id"`
-	ShortDescription *sarifText     `json:"shortDescription,omitempty"`
-	HelpURI          string         `json:"helpUri,omitempty"`
-	Properties       map[string]any `json:"properties,omitempty"`
-}
-
-type sarifResult struct {
-	RuleID       string             `json:"ruleId"`
-	Level        string             `json:"level"`
-	Message      sarifText          `json:"message"`
-	Locations    []sarifLocation    `json:"locations,omitempty"`
-	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
-	Properties   map[string]any     `json:"properties,omitempty"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation sarifPhysical `json:"physicalLocation"`
-}
-
-type sarifPhysical struct {
-	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-}
-
-type sarifArtifact struct {
-	URI string `json:"uri"`
-}
-
-type sarifSuppression struct {
-	Kind          string `json:"kind"`
-	Justification string `json:"justification"`
-}
-
 func sarifLevel(r Rating) string {
 	switch r.Level {
 	case glassbox.SeverityCritical, glassbox.SeverityHigh:
@@ -385,18 +326,18 @@ func sarifLevel(r Rating) string {
 
 // WriteSARIF writes the report as SARIF 2.1.0.
 func WriteSARIF(w io.Writer, r *Report) error {
-	run := sarifRun{
-		Tool:    sarifTool{Driver: sarifDriver{Name: "glassbox vulns", Version: glassboxVersion(), InformationURI: "https://glassbox.dev", Rules: []sarifRule{}}},
-		Results: []sarifResult{},
+	run := sarif.Run{
+		Tool:    sarif.Tool{Driver: sarif.Driver{Name: "glassbox vulns", Version: glassboxVersion(), InformationURI: "https://glassbox.dev", Rules: []sarif.Rule{}}},
+		Results: []sarif.Result{},
 		Properties: map[string]any{
 			"vulndbSnapshot": r.Database.Snapshot, "vulndbDigest": r.Database.Digest,
 			"vulndbNewestModified": modifiedText(r.Database.NewestModified), "reachability": r.Reachability, "target": r.Target,
 		},
 	}
 	for _, v := range r.Vulnerabilities {
-		rule := sarifRule{ID: v.ID, HelpURI: sourceOf(v.ID).URL, Properties: map[string]any{"aliases": v.IDs[1:]}}
+		rule := sarif.Rule{ID: v.ID, HelpURI: sourceOf(v.ID).URL, Properties: map[string]any{"aliases": v.IDs[1:]}}
 		if v.Summary != "" {
-			rule.ShortDescription = &sarifText{Text: v.Summary}
+			rule.ShortDescription = &sarif.Text{Text: v.Summary}
 		}
 		if v.Severity.Score > 0 {
 			rule.Properties["security-severity"] = fmt.Sprintf("%.1f", v.Severity.Score)
@@ -411,28 +352,24 @@ func WriteSARIF(w io.Writer, r *Report) error {
 			if len(m.Fixed) > 0 {
 				msg += "; fixed in " + strings.Join(m.Fixed, ", ")
 			}
-			res := sarifResult{
-				RuleID: v.ID, Level: sarifLevel(v.Severity), Message: sarifText{Text: msg + " (" + detail + ")"},
+			res := sarif.Result{
+				RuleID: v.ID, Level: sarifLevel(v.Severity), Message: sarif.Text{Text: msg + " (" + detail + ")"},
 				Properties: map[string]any{"status": st, "installed": m.Component.Version, "fixed": m.Fixed, "record": m.Record, "severity": orUnknown(string(v.Severity.Level))},
 			}
 			if just != "" {
 				res.Properties["justification"] = just
 			}
 			if m.Component.Source != "" {
-				res.Locations = []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: m.Component.Source}}}}
+				res.Locations = []sarif.Location{{PhysicalLocation: sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: m.Component.Source}}}}
 			}
 			if st != StatusAffected {
-				res.Suppressions = []sarifSuppression{{Kind: "external", Justification: string(st) + ": " + detail}}
+				res.Suppressions = []sarif.Suppression{{Kind: "external", Justification: string(st) + ": " + detail}}
 			}
 			run.Results = append(run.Results, res)
 		}
 	}
 	sort.SliceStable(run.Results, func(i, j int) bool { return run.Results[i].RuleID < run.Results[j].RuleID })
-	b, err := json.MarshalIndent(sarifLog{
-		Schema:  "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
-		Version: "2.1.0",
-		Runs:    []sarifRun{run},
-	}, "", "  ")
+	b, err := json.MarshalIndent(sarif.Log{Schema: sarif.Schema, Version: sarif.Version, Runs: []sarif.Run{run}}, "", "  ")
 	if err != nil {
 		return err
 	}
