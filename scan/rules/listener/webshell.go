@@ -36,7 +36,7 @@ type webLang struct {
 var webLangs = map[string]webLang{
 	"php": {
 		source: regexp.MustCompile(`\$_(?:GET|POST|REQUEST|COOKIE|FILES)\b|\$_SERVER\s*\[\s*['"]HTTP_|php://input|\bgetallheaders\s*\(|\bapache_request_headers\s*\(`),
-		sink:   regexp.MustCompile(`(?:^|[^\w$>:])(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func|preg_replace)\s*\(`),
+		sink:   regexp.MustCompile(`(?:^|[^\w$>:])(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func)\s*\(`),
 		shell:  regexp.MustCompile(`eval|assert|system|shell_exec|passthru|popen|proc_open|create_function`),
 	},
 	"python": {
@@ -115,6 +115,10 @@ func (c *collector) requestExec() {
 		start := m[0]
 		for start < m[1] && !isIdentStart(b[start]) {
 			start++
+		}
+		// RegExp.prototype.exec is not child_process's.
+		if c.F.Lang == "javascript" && start > 0 && b[start-1] == '.' && !bytes.Contains(b, []byte("child_process")) {
+			continue
 		}
 		open := m[1] - 1
 		end := rulekit.Closing(b, open, 4096) + 1
