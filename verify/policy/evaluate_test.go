@@ -389,11 +389,9 @@ func TestCostLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := mustParse(t, "rules:\n  - name: r\n    "+tt.rule+"\n")
-			start := time.Now()
+			// The reason says the cost limit stopped it: bounded work, not a
+			// timer, is what is asserted.
 			d := evaluate(t, p, atts...)
-			if elapsed := time.Since(start); elapsed > 20*time.Second {
-				t.Errorf("took %v", elapsed)
-			}
 			if d.Allow {
 				t.Fatal("allowed")
 			}
