@@ -34,7 +34,7 @@ func (s CheckStatus) Valid() bool {
 const (
 	CheckArchiveMatchesSource = "provenance.archive-matches-source" // the release archive matches the tagged source
 	CheckReproducible         = "rebuild.reproducible"              // every shipped artefact rebuilt and found identical or equivalent
-	CheckNoBackdoorIndicators = "scan.no-backdoor-indicators"       // no unsuppressed high or critical analyser finding
+	CheckNoBackdoorIndicators = "scan.no-backdoor-indicators"       // no unsuppressed analyser finding of medium severity or above
 	CheckNoEmbeddedSecrets    = "scan.no-embedded-secrets"          // no unsuppressed secrets finding of medium or above
 	CheckSBOMAvailable        = "sbom.available"                    // a CycloneDX SBOM of the release exists
 	CheckSBOMConsistent       = "sbom.consistent"                   // submitted, source-derived and binary-derived SBOMs agree

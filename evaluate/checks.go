@@ -251,16 +251,19 @@ func (r *run) checkScan(ctx context.Context) ([]glassbox.CheckResult, bool, erro
 		switch {
 		case f.Family == "secrets" && f.Severity.Rank() >= glassbox.SeverityMedium.Rank():
 			secrets.Findings = append(secrets.Findings, f.Finding)
-		case f.Family != "secrets" && f.Severity.Rank() >= glassbox.SeverityHigh.Rank():
+		// Medium findings count too: each is a place an evaluator must
+		// look at, and one that is harmless is suppressed with its reason
+		// (an audited exception), not ignored.
+		case f.Family != "secrets" && f.Severity.Rank() >= glassbox.SeverityMedium.Rank():
 			backdoor.Findings = append(backdoor.Findings, f.Finding)
 		}
 	}
 	tail := fmt.Sprintf(" (%d files analysed by %d rules, %d skipped, %d findings suppressed with a recorded reason)", res.Files, len(res.Rules), len(res.Skipped), suppressed)
 	if n := len(backdoor.Findings); n > 0 {
 		backdoor.Status = glassbox.CheckFail
-		backdoor.Summary = fmt.Sprintf("%d high or critical findings look like a backdoor, first %s at %s:%d: %s", n, backdoor.Findings[0].RuleID, backdoor.Findings[0].Path, backdoor.Findings[0].Region.StartLine, backdoor.Findings[0].Message) + tail
+		backdoor.Summary = fmt.Sprintf("%d unsuppressed findings of medium severity or above look like a backdoor, first %s at %s:%d: %s", n, backdoor.Findings[0].RuleID, backdoor.Findings[0].Path, backdoor.Findings[0].Region.StartLine, backdoor.Findings[0].Message) + tail
 	} else {
-		backdoor.Status, backdoor.Summary = glassbox.CheckPass, "no high or critical backdoor indicator"+tail
+		backdoor.Status, backdoor.Summary = glassbox.CheckPass, "no unsuppressed backdoor indicator of medium severity or above"+tail
 	}
 	if n := len(secrets.Findings); n > 0 {
 		secrets.Status = glassbox.CheckFail

@@ -11,6 +11,7 @@ import (
 	"glassbox.dev/evidence"
 	"glassbox.dev/ingest"
 	"glassbox.dev/internal/schemas"
+	"glassbox.dev/scan"
 	"glassbox.dev/sqlite"
 	"glassbox.dev/standard"
 	"glassbox.dev/vuln"
@@ -163,5 +164,42 @@ func TestAFailedStageIsRecordedAndTheRestGoesOn(t *testing.T) {
 	// Unknown standards are refused before anything runs.
 	if _, err := e.Evaluate(t.Context(), rel, []string{"iso-99999"}); glassbox.ErrorCode(err) != glassbox.EINVALID && glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
 		t.Errorf("unknown standard: %v", err)
+	}
+}
+
+// TestMediumFindingsFailUntilSuppressed: a finding of medium severity (an
+// npm preinstall hook that fetches and runs code) fails the backdoor check
+// like a high one, until an evaluator suppresses it, with a reason that the
+// evidence keeps.
+func TestMediumFindingsFailUntilSuppressed(t *testing.T) {
+	c := openCentre(t)
+	rel := c.submit(t, "2.0.0", map[string]string{
+		"package.json": `{"name": "left-padding", "version": "2.0.0", "scripts": {"preinstall": "node setup.js"}}`,
+		"setup.js":     "console.log('configuring');\n",
+		"index.js":     "module.exports = (s, n) => String(s).padStart(n);\n",
+	})
+	lib, err := standard.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &evaluate.Evaluator{Blobs: c.blobs, Store: c.store, Library: lib, Fresh: true}
+	out, err := e.Evaluate(t.Context(), rel, []string{"cra-annex-i"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := check(out, glassbox.CheckNoBackdoorIndicators)
+	if res == nil || res.Status != glassbox.CheckFail || len(res.Findings) == 0 || res.Findings[0].Severity != glassbox.SeverityMedium {
+		t.Fatalf("a medium finding did not fail the check: %+v", res)
+	}
+	e.Suppressions = []scan.Suppression{{Fingerprint: res.Findings[0].Fingerprint, Reason: "setup.js only logs; reviewed", By: "alice"}}
+	out, err = e.Evaluate(t.Context(), rel, []string{"cra-annex-i"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := check(out, glassbox.CheckNoBackdoorIndicators); res == nil || res.Status != glassbox.CheckPass || !strings.Contains(res.Summary, "1 findings suppressed") {
+		t.Errorf("suppressed, the check = %+v; want pass, counting the suppression", res)
+	}
+	if !strings.Contains(string(out.Documents[evaluate.KindScanSARIF]), "setup.js only logs; reviewed") {
+		t.Error("the suppression and its reason are not in the SARIF evidence")
 	}
 }
