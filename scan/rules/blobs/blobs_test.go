@@ -2,8 +2,6 @@ package blobs
 
 import (
 	"glassbox.dev/scan/rules/internal/ruletest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,33 +62,12 @@ func TestWantsBinary(t *testing.T) {
 }
 
 // TestRules checks the rule table: IDs in the family's range, each once.
-func TestRules(t *testing.T) {
-	seen := map[string]bool{}
-	for _, r := range New().Rules() {
-		if !strings.HasPrefix(r.ID, "GB07") || seen[r.ID] || r.Name == "" || r.Summary == "" || r.Explanation == "" || r.Family != Family {
-			t.Errorf("bad rule %+v", r)
-		}
-		seen[r.ID] = true
-	}
-}
+func TestRules(t *testing.T) { ruletest.Rules(t, New(), "GB07", Family) }
 
 // FuzzAnalyze checks that no input makes the analyser panic and that
 // every finding's region lies inside the file.
 func FuzzAnalyze(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/*/*")
-	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(filepath.Base(p), b)
-		}
-	}
-	a := New()
-	f.Fuzz(func(t *testing.T, path string, content []byte) {
-		for _, fd := range a.Analyze(file(path, content)) {
-			if fd.Region.StartLine < 1 || fd.Region.EndLine < fd.Region.StartLine {
-				t.Fatalf("bad region %+v", fd.Region)
-			}
-		}
-	})
+	ruletest.Fuzz(f, New())
 }
 
 // TestCorpus is the specification by example (see ruletest.Corpus).
