@@ -116,10 +116,6 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 	if err != nil {
 		return err
 	}
-	store, ok := c.releases.(evaluate.Store)
-	if !ok {
-		return glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record evidence and judgements")
-	}
 	lib, err := standard.OpenLibrary(g.data)
 	if err != nil {
 		return err
@@ -128,7 +124,7 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 		outDir = filepath.Join(g.data, "reports", safeName(rel.Manifest.Product+"-"+rel.Manifest.Version))
 	}
 	e := &evaluate.Evaluator{
-		Blobs: c.blobs, Store: store, Library: lib, Notary: n, Verifier: verifier,
+		Blobs: c.blobs, Store: c.releases, Library: lib, Notary: n, Verifier: verifier,
 		Vulns: c.vulnStore(g), Suppressions: supp, Fresh: fresh,
 		Progress: stageProgress(g),
 	}

@@ -110,10 +110,7 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 	if err != nil {
 		return err
 	}
-	js, ok := c.releases.(glassbox.JudgementStore)
-	if !ok {
-		return glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record judgements")
-	}
+	js := c.releases
 	previous, err := js.FindJudgements(ctx, rel.ID)
 	if err != nil {
 		return err
@@ -171,10 +168,7 @@ func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) e
 	if err != nil {
 		return err
 	}
-	js, ok := c.releases.(glassbox.JudgementStore)
-	if !ok {
-		return glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record judgements")
-	}
+	js := c.releases
 	for i := range entries {
 		j := &entries[i]
 		j.Release, j.Evaluator = rel.ID, evaluator
@@ -202,10 +196,7 @@ func runJudgeList(ctx context.Context, g *globals, ref string, asJSON bool) erro
 	if err != nil {
 		return err
 	}
-	js, ok := c.releases.(glassbox.JudgementStore)
-	if !ok {
-		return glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record judgements")
-	}
+	js := c.releases
 	all, err := js.FindJudgements(ctx, rel.ID)
 	if err != nil {
 		return err

@@ -161,11 +161,14 @@ type centre struct {
 	releases metadata
 }
 
-// metadata is what the SQL stores implement: releases, and the index of
-// the transparency log.
+// metadata is what the SQL stores implement: releases, the index of the
+// transparency log, evaluators' judgements and the evidence recorded about
+// releases.
 type metadata interface {
 	glassbox.ReleaseStore
 	glassbox.AttestationStore
+	glassbox.JudgementStore
+	evidenceRecorder
 }
 
 func (g *globals) open(ctx context.Context) (*centre, error) {

@@ -234,7 +234,7 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 		return "", err
 	}
 	defer c.Close()
-	rel, recorder, err := releaseTarget(ctx, c, ref)
+	rel, err := releaseTarget(ctx, c, ref)
 	if err != nil {
 		return "", err
 	}
@@ -306,7 +306,7 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 	if err != nil {
 		return "", fmt.Errorf("store the SBOM of release %s: %w", rel.ID, err)
 	}
-	if err := recorder.RecordEvidence(ctx, rel.ID, evidenceKindSBOM, d); err != nil {
+	if err := c.releases.RecordEvidence(ctx, rel.ID, evidenceKindSBOM, d); err != nil {
 		return "", err
 	}
 	rep.SBOM = d

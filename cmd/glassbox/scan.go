@@ -192,7 +192,7 @@ func scanRelease(ctx context.Context, g *globals, s *scan.Scanner, ref string, r
 		return "", err
 	}
 	defer c.Close()
-	rel, recorder, err := releaseTarget(ctx, c, ref)
+	rel, err := releaseTarget(ctx, c, ref)
 	if err != nil {
 		return "", err
 	}
@@ -213,7 +213,7 @@ func scanRelease(ctx context.Context, g *globals, s *scan.Scanner, ref string, r
 	if _, err := c.blobs.Commit(ctx, staged); err != nil {
 		return "", fmt.Errorf("store the SARIF of release %s: %w", rel.ID, err)
 	}
-	if err := recorder.RecordEvidence(ctx, rel.ID, evidenceKindSARIF, staged.Digest()); err != nil {
+	if err := c.releases.RecordEvidence(ctx, rel.ID, evidenceKindSARIF, staged.Digest()); err != nil {
 		return "", err
 	}
 	rep.SARIF = staged.Digest()

@@ -15,20 +15,15 @@ func isDir(p string) bool {
 }
 
 // releaseTarget resolves a command's target that is neither a file nor a
-// directory as a stored release, and returns the store that records
-// evidence about it.
-func releaseTarget(ctx context.Context, c *centre, ref string) (*glassbox.Release, evidenceRecorder, error) {
+// directory as a stored release.
+func releaseTarget(ctx context.Context, c *centre, ref string) (*glassbox.Release, error) {
 	rel, err := findRelease(ctx, c.releases, ref)
 	if err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
-			return nil, nil, glassbox.Errorf(glassbox.ENOTFOUND, "%s is neither a file nor a directory, and %v", ref, err)
+			return nil, glassbox.Errorf(glassbox.ENOTFOUND, "%s is neither a file nor a directory, and %v", ref, err)
 		}
-		return nil, nil, fmt.Errorf("%s is not a file or directory; as a release: %w", ref, err)
+		return nil, fmt.Errorf("%s is not a file or directory; as a release: %w", ref, err)
 	}
-	recorder, ok := c.releases.(evidenceRecorder)
-	if !ok {
-		return nil, nil, glassbox.Errorf(glassbox.EINTERNAL, "the metadata store cannot record evidence")
-	}
-	return rel, recorder, nil
+	return rel, nil
 }

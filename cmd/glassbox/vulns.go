@@ -245,7 +245,7 @@ func firstLineOf(s string) string {
 // and from its artefacts, reachability from the Go binaries among them.
 // The CycloneDX VEX and SARIF are stored and recorded as evidence.
 func vulnsRelease(ctx context.Context, g *globals, c *centre, load loadFunc, ref string, o vulnsOptions, rep *vuln.Report) (string, error) {
-	rel, recorder, err := releaseTarget(ctx, c, ref)
+	rel, err := releaseTarget(ctx, c, ref)
 	if err != nil {
 		return "", err
 	}
@@ -324,7 +324,7 @@ func vulnsRelease(ctx context.Context, g *globals, c *centre, load loadFunc, ref
 		if err != nil {
 			return "", fmt.Errorf("store the %s of release %s: %w", doc.kind, rel.ID, err)
 		}
-		if err := recorder.RecordEvidence(ctx, rel.ID, doc.kind, d); err != nil {
+		if err := c.releases.RecordEvidence(ctx, rel.ID, doc.kind, d); err != nil {
 			return "", err
 		}
 		lines = append(lines, fmt.Sprintf("%s stored as %s, recorded as evidence of release %s (glassbox cat %s)", doc.kind, d, rel.ID, d))
