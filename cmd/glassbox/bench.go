@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,18 +46,10 @@ sha256sum together.`,
 			if !keep {
 				defer os.RemoveAll(o.Dir)
 			}
-			if !asJSON {
-				o.Log = g.stdout
-				fmt.Fprintf(g.stdout, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-			}
-			rep, err := bench.Ingest(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(g, rep)
-			}
-			return nil
+			return runBench(g, asJSON, func(log io.Writer) (any, error) {
+				o.Log = log
+				return bench.Ingest(cmd.Context(), o)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -90,18 +83,10 @@ receipt, and the time to verify one receipt.`,
 				return err
 			}
 			defer os.RemoveAll(o.Dir)
-			if !asJSON {
-				o.Log = g.stdout
-				fmt.Fprintf(g.stdout, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-			}
-			rep, err := bench.Log(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(g, rep)
-			}
-			return nil
+			return runBench(g, asJSON, func(log io.Writer) (any, error) {
+				o.Log = log
+				return bench.Log(cmd.Context(), o)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -110,4 +95,22 @@ receipt, and the time to verify one receipt.`,
 	f.DurationVar(&o.Duration, "duration", o.Duration, "how long each contender runs")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
+}
+
+// runBench runs one benchmark. On a terminal or in a log it prints the
+// machine and the benchmark's progress; with --json only the report.
+func runBench(g *globals, asJSON bool, run func(log io.Writer) (any, error)) error {
+	var log io.Writer
+	if !asJSON {
+		log = g.stdout
+		fmt.Fprintf(g.stdout, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	}
+	rep, err := run(log)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(g, rep)
+	}
+	return nil
 }

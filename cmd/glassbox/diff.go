@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -158,18 +158,10 @@ diffoscope is run only if it is installed.`,
 				return err
 			}
 			o.Glassbox = exe
-			if !asJSON {
-				o.Log = g.stdout
-				fmt.Fprintf(g.stdout, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-			}
-			rep, err := bench.Diff(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(g, rep)
-			}
-			return nil
+			return runBench(g, asJSON, func(log io.Writer) (any, error) {
+				o.Log = log
+				return bench.Diff(cmd.Context(), o)
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -265,18 +264,10 @@ findings per rule and severity. Without gitleaks (on PATH, in GOPATH/bin or
 				o.Tree = filepath.Join(strings.TrimSpace(string(out)), "src")
 			}
 			o.Analyzers = scan.Analyzers()
-			if !asJSON {
-				o.Log = g.stdout
-				fmt.Fprintf(g.stdout, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-			}
-			rep, err := bench.Scan(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(g, rep)
-			}
-			return nil
+			return runBench(g, asJSON, func(log io.Writer) (any, error) {
+				o.Log = log
+				return bench.Scan(cmd.Context(), o)
+			})
 		},
 	}
 	f := cmd.Flags()
