@@ -262,11 +262,13 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 // govulncheck which Go matches each shipped Go binary reaches, and stores
 // the report, the VEX and the SARIF.
 func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest glassbox.Digest, rep *vuln.Report) (report, vex glassbox.Digest, err error) {
-	db, err := r.e.Vulns.Load(ctx, snap)
+	comps := r.components.all()
+	// Only the records that name one of the components: the same matches
+	// as against the whole database, read through the snapshot's index.
+	db, err := r.e.Vulns.LoadFor(ctx, snap, comps)
 	if err != nil {
 		return "", "", err
 	}
-	comps := r.components.all()
 	vulns, problems := db.Match(comps, vuln.MatchOptions{})
 	reach := "none: the release ships no Go binary"
 	if len(r.components.Binaries) > 0 && len(vulns) > 0 {
