@@ -1,11 +1,9 @@
 package evaluate
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"glassbox.dev"
@@ -15,8 +13,6 @@ import (
 	_ "glassbox.dev/scan/rules/all" // an evaluation runs every rule family
 	"glassbox.dev/standard"
 )
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // checkSource: the centre holds the release's complete source.
 func (r *run) checkSource(ctx context.Context) ([]glassbox.CheckResult, bool, error) {

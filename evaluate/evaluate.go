@@ -262,18 +262,14 @@ func failed(err error, checks ...string) []glassbox.CheckResult {
 
 // keep stores a document as evidence of the release.
 func (r *run) keep(ctx context.Context, kind string, data []byte) (glassbox.Digest, error) {
-	staged, err := r.e.Blobs.Stage(ctx, bytesReader(data))
+	d, err := r.e.Blobs.Put(ctx, data)
 	if err != nil {
 		return "", fmt.Errorf("store %s: %w", kind, err)
 	}
-	defer staged.Discard()
-	if _, err := r.e.Blobs.Commit(ctx, staged); err != nil {
-		return "", fmt.Errorf("store %s: %w", kind, err)
-	}
-	if err := r.e.Store.RecordEvidence(ctx, r.rel.ID, kind, staged.Digest()); err != nil {
+	if err := r.e.Store.RecordEvidence(ctx, r.rel.ID, kind, d); err != nil {
 		return "", err
 	}
-	return staged.Digest(), nil
+	return d, nil
 }
 
 // stored returns the newest document of a kind recorded about the
