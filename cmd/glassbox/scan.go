@@ -204,20 +204,16 @@ func scanRelease(ctx context.Context, g *globals, s *scan.Scanner, ref string, r
 	if err != nil {
 		return "", err
 	}
-	staged, err := c.blobs.Stage(ctx, bytes.NewReader(sarif))
+	d, err := c.blobs.Put(ctx, sarif)
 	if err != nil {
 		return "", fmt.Errorf("store the SARIF of release %s: %w", rel.ID, err)
 	}
-	defer staged.Discard()
-	if _, err := c.blobs.Commit(ctx, staged); err != nil {
-		return "", fmt.Errorf("store the SARIF of release %s: %w", rel.ID, err)
-	}
-	if err := c.releases.RecordEvidence(ctx, rel.ID, evidenceKindSARIF, staged.Digest()); err != nil {
+	if err := c.releases.RecordEvidence(ctx, rel.ID, evidenceKindSARIF, d); err != nil {
 		return "", err
 	}
-	rep.SARIF = staged.Digest()
+	rep.SARIF = d
 	return fmt.Sprintf("SARIF stored as %s, recorded as %s evidence of release %s (glassbox cat %s)",
-		staged.Digest(), evidenceKindSARIF, rel.ID, staged.Digest()), nil
+		d, evidenceKindSARIF, rel.ID, d), nil
 }
 
 // writeText writes one line per finding and a summary.
