@@ -36,12 +36,19 @@ func writeHello(t testing.TB) string {
 
 func buildHello(t testing.TB) (artefact []byte, wall time.Duration) {
 	t.Helper()
+	return buildHelloSpec(t, Spec{})
+}
+
+// buildHelloSpec builds the program with spec's settings.
+func buildHelloSpec(t testing.TB, spec Spec) (artefact []byte, wall time.Duration) {
+	t.Helper()
 	r, err := Parse([]byte(helloRecipe))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := writeHello(t)
-	out, err := Run(context.Background(), Spec{Recipe: r, Dir: dir, SourceDateEpoch: 1700000000})
+	spec.Recipe, spec.Dir, spec.SourceDateEpoch = r, dir, 1700000000
+	out, err := Run(context.Background(), spec)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -122,6 +129,23 @@ func BenchmarkSandboxOverhead(b *testing.B) {
 	b.ReportMetric(float64(direct.Milliseconds())/float64(b.N), "direct-ms/op")
 	b.ReportMetric(float64(sandboxed.Milliseconds())/float64(b.N), "sandbox-ms/op")
 	b.ReportMetric(float64(sandboxed)/float64(direct), "ratio")
+}
+
+// BenchmarkSandboxSeccomp measures the seccomp filter's cost: the same
+// cold go build in the sandbox with and without it, alternating, and
+// reports the ratio with/without of their wall times.
+func BenchmarkSandboxSeccomp(b *testing.B) {
+	needBwrap(b)
+	var with, without time.Duration
+	for b.Loop() {
+		_, w := buildHelloSpec(b, Spec{noSeccomp: true})
+		without += w
+		_, w = buildHelloSpec(b, Spec{})
+		with += w
+	}
+	b.ReportMetric(float64(without.Milliseconds())/float64(b.N), "without-ms/op")
+	b.ReportMetric(float64(with.Milliseconds())/float64(b.N), "with-ms/op")
+	b.ReportMetric(float64(with)/float64(without), "ratio")
 }
 
 // BenchmarkSandboxStart measures the fixed cost of a sandbox: a build whose

@@ -64,6 +64,10 @@ type Spec struct {
 	// (fetchModules), mounted read-only as GOMODCACHE for a Go recipe that
 	// neither vendors nor names a gomodcache input; "" for none.
 	ModCache string
+
+	// noSeccomp leaves out the seccomp filter; only the benchmark that
+	// measures the filter's cost sets it.
+	noSeccomp bool
 }
 
 // Outcome is what a build did. A build that failed has a Cause and a Reason;
@@ -84,7 +88,8 @@ func (o *Outcome) Succeeded() bool { return o.Cause == "" }
 
 // Run runs the recipe's build commands in a bubblewrap sandbox over
 // spec.Dir: new user, PID, network, IPC, UTS, mount and cgroup namespaces,
-// no capabilities, read-only /usr, a generated /etc, a private /tmp, a clean
+// no capabilities, a seccomp filter (seccomp.go), the host's parts of /proc
+// masked, read-only /usr, a generated /etc, a private /tmp, a clean
 // environment, and limits enforced by a cgroup of its own. When Run returns,
 // no process of the build is left.
 func Run(ctx context.Context, spec Spec) (*Outcome, error) {
@@ -150,8 +155,16 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		}
 		args = append(args, "--ro-bind", p, "/etc/"+name)
 	}
+	emptyDir, emptyFile := filepath.Join(runDir, "empty"), filepath.Join(runDir, "empty-file")
+	if err := os.Mkdir(emptyDir, 0o555); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	if err := os.WriteFile(emptyFile, nil, 0o444); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	args = append(args, "--proc", "/proc")
+	args = append(args, maskProcArgs(emptyDir, emptyFile)...)
 	args = append(args,
-		"--proc", "/proc",
 		"--dev", "/dev",
 		// /tmp is memory, so it is charged to the build's memory limit too.
 		"--perms", "1777", "--size", strconv.FormatInt(int64(limits.Disk), 10), "--tmpfs", "/tmp",
@@ -221,6 +234,17 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	for k, v := range r.Env {
 		env[k] = v
 	}
+	var extra []*os.File
+	if !spec.noSeccomp {
+		filter, err := writeSeccompFilter(runDir)
+		if err != nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: seccomp filter: %w", err)
+		}
+		defer filter.Close()
+		// fd 3 is bwrap's status pipe (cmd.ExtraFiles below), fd 4 this.
+		extra = append(extra, filter)
+		args = append(args, "--seccomp", "4")
+	}
 	args = append(args, "--chdir", SourceMount, "--clearenv")
 	keys := make([]string, 0, len(env))
 	for k := range env {
@@ -270,7 +294,7 @@ shift; exec "$@"`
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
 	}
-	cmd.ExtraFiles = []*os.File{statusW}
+	cmd.ExtraFiles = append([]*os.File{statusW}, extra...)
 
 	baseline := diskUsage(spec.Dir)
 	start := time.Now()

@@ -1,0 +1,3 @@
+module glassbox.dev/rebuild/testdata/sysprobe
+
+go 1.22

@@ -1,0 +1,3 @@
+package main
+
+func int80(nr uintptr) uintptr
