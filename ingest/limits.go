@@ -84,22 +84,43 @@ type ratioGuard struct {
 	max      int64        // the most the stream may produce at all
 	produced int64
 	err      error // set once the ratio is exceeded
+	// elsewhere: the guard bounds a stream outside a submission (Guard),
+	// where ingest's flags cannot raise the limits, so its errors do not
+	// advise raising them.
+	elsewhere bool
 }
 
 func (g *ratioGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
 	g.produced += int64(n)
 	if g.produced > g.max {
-		g.err = fmt.Errorf("it expands to more than %d bytes, beyond the size limit (a bomb?); raise --max-size if it is real", g.max)
+		g.err = fmt.Errorf("it expands to more than %d bytes, beyond the size limit (a bomb?)%s", g.max, g.advice("--max-size"))
 		return n, g.err
 	}
 	if g.produced > ratioFloor {
 		if in := g.consumed(); in <= 0 || float64(g.produced) > g.limit*float64(in) {
-			g.err = fmt.Errorf("it expands more than %g times (%d bytes from %d; a compression bomb?); raise --max-ratio if it is real", g.limit, g.produced, in)
+			g.err = fmt.Errorf("it expands more than %g times (%d bytes from %d; a compression bomb?)%s", g.limit, g.produced, in, g.advice("--max-ratio"))
 			return n, g.err
 		}
 	}
 	return n, err
+}
+
+func (g *ratioGuard) advice(flag string) string {
+	if g.elsewhere {
+		return ""
+	}
+	return "; raise " + flag + " if it is real"
+}
+
+// Guard bounds r, the output of a decompressor, as a submission's archives
+// are bounded: it fails once r has produced more than the limits allow in
+// all, or, past the first 64 MiB, more than MaxRatio bytes for each
+// compressed byte that consumed reports read so far. It is for other
+// packages that expand untrusted input (the rebuild's stabilisers), so that
+// one set of limits holds wherever the centre decompresses.
+func (l Limits) Guard(r io.Reader, consumed func() int64) io.Reader {
+	return &ratioGuard{r: r, limit: l.MaxRatio, max: streamLimit(l), consumed: consumed, elsewhere: true}
 }
 
 // streamLimit is the most a decompressed archive stream may hold: the
@@ -108,6 +129,13 @@ func (g *ratioGuard) Read(p []byte) (int, error) {
 // trailer) is read too and must not escape the limits.
 func streamLimit(l Limits) int64 {
 	return l.MaxTotalSize + int64(l.MaxEntries)*1536 + 1<<20
+}
+
+// Counted returns a reader that counts the bytes read through r, and a
+// function that reports the count: the consumed of Guard.
+func Counted(r io.Reader) (io.Reader, func() int64) {
+	c := &countingReader{r: r}
+	return c, func() int64 { return c.n }
 }
 
 // countingReader counts the bytes read through it.

@@ -2,6 +2,7 @@ package rebuild
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -54,10 +55,12 @@ func Compare(name string, shipped glassbox.Digest, shippedPath, rebuiltPath stri
 		res.Verdict = Equivalent
 		return res, nil
 	}
+	var unnormalised string
 	if len(declared) > 0 {
 		equal, err := equalUnder(shippedPath, rebuiltPath, declared)
 		if err != nil {
-			return nil, err
+			// Judged on its bytes, and the report says why.
+			unnormalised = "the declared stabilisers could not be applied: " + err.Error()
 		}
 		if equal {
 			// Drop every stabiliser the equality does not need, so the
@@ -81,17 +84,23 @@ func Compare(name string, shipped glassbox.Digest, shippedPath, rebuiltPath stri
 			res.Differences = []string{"the differences could not be explained: " + err.Error()}
 		}
 	}
+	if unnormalised != "" {
+		res.Differences = append([]string{unnormalised}, res.Differences...)
+	}
 	return res, nil
 }
 
+// equalUnder reports whether two files are equal after the stabilisers; an
+// artefact that cannot be normalised (corrupt, or a bomb) is not equal,
+// and the error says why.
 func equalUnder(a, b string, stab []Stabiliser) (bool, error) {
 	da, err := normaliseFile(a, stab)
 	if err != nil {
-		return false, nil // an artefact that cannot be normalised is judged on its bytes
+		return false, fmt.Errorf("the shipped artefact: %w", err)
 	}
 	db, err := normaliseFile(b, stab)
 	if err != nil {
-		return false, nil
+		return false, fmt.Errorf("the rebuilt artefact: %w", err)
 	}
 	return da == db, nil
 }

@@ -10,10 +10,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
 	"glassbox.dev"
+	"glassbox.dev/ingest"
 )
 
 // Stabiliser names a difference between two builds that a recipe declares
@@ -53,18 +55,27 @@ func ParseStabiliser(s string) (Stabiliser, error) {
 	return "", glassbox.Errorf(glassbox.EINVALID, "unknown stabiliser %q; known: %s", s, strings.Join(names, ", "))
 }
 
-// maxNormalised bounds how much an artefact may expand while normalising:
-// the artefacts are the vendor's and the rebuild's, both untrusted.
-const maxNormalised = 16 << 30
-
 // Normalise returns the digest of an artefact's canonical form under the
 // given stabilisers. Two artefacts with the same normalised digest differ
 // only in what the stabilisers ignore. Formats it does not know are hashed
 // as they are.
+//
+// The artefacts are the vendor's and the rebuild's, both untrusted: what
+// they expand to is bounded as a submission's archives are
+// (ingest.DefaultLimits: size and compression ratio), and is streamed, never
+// held in memory. A zip, which needs random access, is read in place when r
+// is a file, and otherwise from a temporary file bounded the same way.
 func Normalise(r io.Reader, stab []Stabiliser) (glassbox.Digest, error) {
-	n := &normaliser{stab: stab, budget: maxNormalised}
+	limits := ingest.DefaultLimits()
+	in, consumed := ingest.Counted(r)
+	n := &normaliser{stab: stab, limits: limits, budget: limits.MaxTotalSize, consumed: consumed}
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			n.file, n.fileSize = f, st.Size()
+		}
+	}
 	h := sha256.New()
-	if err := n.write(h, bufio.NewReaderSize(r, 1<<16), 0); err != nil {
+	if err := n.write(h, bufio.NewReaderSize(in, 1<<16), 0); err != nil {
 		return "", err
 	}
 	var sum [sha256.Size]byte
@@ -73,11 +84,19 @@ func Normalise(r io.Reader, stab []Stabiliser) (glassbox.Digest, error) {
 }
 
 type normaliser struct {
-	stab   []Stabiliser
-	budget int64
+	stab     []Stabiliser
+	limits   ingest.Limits
+	budget   int64        // what remains of limits.MaxTotalSize
+	consumed func() int64 // bytes of the artefact read so far, for the ratio
+	file     io.ReaderAt  // the artefact, when it is a file (read in place if a zip)
+	fileSize int64
 }
 
 func (n *normaliser) has(s Stabiliser) bool { return slices.Contains(n.stab, s) }
+
+// guard bounds a decompressor's output by the limits, measured against the
+// artefact's bytes read so far.
+func (n *normaliser) guard(r io.Reader) io.Reader { return n.limits.Guard(r, n.consumed) }
 
 // write writes the canonical form of the stream to h.
 func (n *normaliser) write(h io.Writer, br *bufio.Reader, depth int) error {
@@ -92,14 +111,36 @@ func (n *normaliser) write(h io.Writer, br *bufio.Reader, depth int) error {
 	case len(head) >= 263 && string(head[257:262]) == "ustar":
 		return n.tar(h, br, depth)
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		data, err := io.ReadAll(io.LimitReader(br, n.budget))
-		if err != nil {
-			return err
+		if depth == 0 && n.file != nil {
+			// Every member's inflation is judged against the whole zip,
+			// as ingest judges a submitted zip (members may overlap).
+			n.consumed = func() int64 { return n.fileSize }
+			return n.zip(h, n.file, n.fileSize, depth)
 		}
-		return n.zip(h, data, depth)
+		return n.spoolZip(h, br, depth)
 	}
 	_, err := io.Copy(h, br)
 	return err
+}
+
+// spoolZip copies a zip found inside another stream to a temporary file,
+// within the budget, and normalises it from there.
+func (n *normaliser) spoolZip(h io.Writer, r io.Reader, depth int) error {
+	f, err := os.CreateTemp("", "glassbox-normalise-*.zip")
+	if err != nil {
+		return fmt.Errorf("zip: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	size, err := io.Copy(f, io.LimitReader(r, n.budget+1))
+	if err != nil {
+		return fmt.Errorf("zip: %w", err)
+	}
+	if size > n.budget {
+		return fmt.Errorf("zip: expands beyond the size limit of %d bytes", n.limits.MaxTotalSize)
+	}
+	n.budget -= size
+	return n.zip(h, f, size, depth)
 }
 
 func (n *normaliser) gzip(h io.Writer, br *bufio.Reader, depth int) error {
@@ -125,7 +166,10 @@ func (n *normaliser) gzip(h io.Writer, br *bufio.Reader, depth int) error {
 	if !n.has(StabiliseTimestamps) {
 		fmt.Fprintf(h, "mtime %d name %q\n", zr.ModTime.Unix(), zr.Name)
 	}
-	return n.write(h, bufio.NewReaderSize(io.LimitReader(zr, n.budget), 1<<16), depth+1)
+	if err := n.write(h, bufio.NewReaderSize(n.guard(zr), 1<<16), depth+1); err != nil {
+		return fmt.Errorf("gzip: %w", err)
+	}
+	return nil
 }
 
 // member is a canonical description of an archive member.
@@ -153,7 +197,8 @@ func (n *normaliser) tar(h io.Writer, br *bufio.Reader, depth int) error {
 		if !n.has(StabiliseOwners) {
 			line += fmt.Sprintf(" owner %d:%d %q:%q", hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname)
 		}
-		sum, err := n.sum(tr, depth)
+		// Sparse members expand inside the tar reader: guarded too.
+		sum, err := n.sum(n.guard(tr), depth)
 		if err != nil {
 			return fmt.Errorf("tar member %q: %w", hdr.Name, err)
 		}
@@ -163,8 +208,8 @@ func (n *normaliser) tar(h io.Writer, br *bufio.Reader, depth int) error {
 	return nil
 }
 
-func (n *normaliser) zip(h io.Writer, data []byte, depth int) error {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+func (n *normaliser) zip(h io.Writer, ra io.ReaderAt, size int64, depth int) error {
+	zr, err := zip.NewReader(ra, size)
 	if err != nil {
 		return fmt.Errorf("zip: %w", err)
 	}
@@ -181,7 +226,7 @@ func (n *normaliser) zip(h io.Writer, data []byte, depth int) error {
 		if err != nil {
 			return fmt.Errorf("zip member %q: %w", f.Name, err)
 		}
-		sum, err := n.sum(rc, depth)
+		sum, err := n.sum(n.guard(rc), depth)
 		rc.Close()
 		if err != nil {
 			return fmt.Errorf("zip member %q: %w", f.Name, err)
@@ -202,7 +247,7 @@ func (n *normaliser) sum(r io.Reader, depth int) ([]byte, error) {
 	}
 	n.budget = lr.N - 1
 	if n.budget < 0 {
-		return nil, fmt.Errorf("expands beyond %d bytes", maxNormalised)
+		return nil, fmt.Errorf("expands beyond the size limit of %d bytes", n.limits.MaxTotalSize)
 	}
 	return mh.Sum(nil), nil
 }

@@ -1,16 +1,21 @@
 package rebuild
 
 import (
-	"os"
-	"slices"
-
 	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
-	"glassbox.dev"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/ingest"
 )
 
 type tm struct {
@@ -137,6 +142,100 @@ func TestCompare(t *testing.T) {
 		}
 		if r.Verdict == Different && len(r.Differences) == 0 {
 			t.Errorf("%s: different without an explanation", tt.name)
+		}
+	}
+}
+
+// zipBomb writes a gzip stream of a zip local file header followed by
+// zeros: a few hundred kilobytes that inflate to size bytes, the shape of
+// a shipped artefact that once drove the compression stabiliser to read
+// gigabytes into memory.
+func zipBomb(t *testing.T, size int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write([]byte("PK\x03\x04"))
+	zeros := make([]byte, 1<<20)
+	for n := 0; n < size; n += len(zeros) {
+		zw.Write(zeros)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestNormaliseBomb: a compression bomb is stopped by the limits ingest
+// applies to submissions, and is streamed rather than read into memory on
+// the way.
+func TestNormaliseBomb(t *testing.T) {
+	bomb := zipBomb(t, 128<<20)
+	t.Logf("bomb: %d bytes inflating to 128 MiB", len(bomb))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := Normalise(bytes.NewReader(bomb), []Stabiliser{StabiliseCompression})
+	runtime.ReadMemStats(&after)
+	want := fmt.Sprintf("expands more than %g times", ingest.DefaultLimits().MaxRatio)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Normalise of a bomb: %v; want an error saying it %s", err, want)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Errorf("normalising the bomb allocated %d MiB; it should stream", alloc>>20)
+	}
+
+	// Compare judges it different and says why, rather than dropping the
+	// reason.
+	dir := t.TempDir()
+	shipped, rebuilt := filepath.Join(dir, "shipped.gz"), filepath.Join(dir, "rebuilt.gz")
+	os.WriteFile(shipped, bomb, 0o644)
+	os.WriteFile(rebuilt, gz(t, []byte("small"), 6, 0), 0o644)
+	r, err := Compare("a.gz", glassbox.DigestOf(bomb), shipped, rebuilt, []Stabiliser{StabiliseCompression}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != Different || !strings.Contains(strings.Join(r.Differences, "\n"), want) {
+		t.Errorf("Compare: verdict %s, differences %q", r.Verdict, r.Differences)
+	}
+}
+
+// TestNormaliseNestedZip: a zip is normalised from the file when it is
+// one, and from a bounded spool when it is inside another archive, with
+// the same result as before.
+func TestNormaliseNestedZip(t *testing.T) {
+	a := zipOf(t, zip.Store, 100, "x", "y")
+	b := zipOf(t, zip.Deflate, 200, "y", "x")
+	stab := []Stabiliser{StabiliseCompression, StabiliseTimestamps, StabiliseOrder}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		a, b []byte
+	}{
+		{"zip", a, b},
+		{"zip in gzip", gz(t, a, 1, 0), gz(t, b, 9, 5)},
+		// (A tar member's size is part of its line: the two zips are the
+		// same size here.)
+		{"zip in tar", tarOf(t, tm{"z.zip", string(a), 0, 0}), tarOf(t, tm{"z.zip", string(zipOf(t, zip.Store, 200, "y", "x")), 0, 0})},
+	} {
+		pa, pb := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+		os.WriteFile(pa, c.a, 0o644)
+		os.WriteFile(pb, c.b, 0o644)
+		da, err := normaliseFile(pa, stab)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		db, err := normaliseFile(pb, stab)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if da != db {
+			t.Errorf("%s: different after %v", c.name, stab)
+		}
+		if dn, _ := Normalise(bytes.NewReader(c.a), stab); dn != da {
+			t.Errorf("%s: normalised from a file and from a stream differ", c.name)
 		}
 	}
 }
