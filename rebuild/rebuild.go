@@ -28,6 +28,9 @@ type Rebuilder struct {
 	GOROOT  string    // the Go toolchain for recipes with toolchain go; "" for the one on PATH
 	// InputRoots are the host directories recipes may mount inputs from.
 	InputRoots []string
+	// DataDir is the centre's data directory, which no input may come
+	// from; required when InputRoots are set.
+	DataDir string
 }
 
 // Rebuild runs recipe on a fresh copy of the release's source in the
@@ -50,7 +53,7 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, rel *glassbox.Release, recipe 
 		return nil, "", err
 	}
 	rep := &Report{Release: rel.ID, Recipe: recipeDigest, Stabilisers: recipe.Stabilisers, StartedOn: time.Now().UTC(), Artifacts: []ArtifactResult{}}
-	spec := Spec{Recipe: recipe, Dir: src, Limits: rb.Limits, GOROOT: rb.GOROOT, InputRoots: rb.InputRoots}
+	spec := Spec{Recipe: recipe, Dir: src, Limits: rb.Limits, GOROOT: rb.GOROOT, InputRoots: rb.InputRoots, DataDir: rb.DataDir}
 	var fetchLog string
 	var fetchErr error
 	if needsModules(recipe, src) {

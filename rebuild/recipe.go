@@ -487,3 +487,49 @@ func hostPathWithin(p string, roots []string) (string, bool) {
 	}
 	return "", false
 }
+
+// checkInputRoots refuses input roots that hold the centre's data
+// directory or lie inside it: a recipe could otherwise mount the centre's
+// keys, evidence or database into the build.
+func checkInputRoots(roots []string, dataDir string) error {
+	if len(roots) == 0 {
+		return nil
+	}
+	if dataDir == "" {
+		return glassbox.Errorf(glassbox.EINTERNAL, "sandbox: input roots are allowed but the centre's data directory is not known, so it cannot be kept out of them")
+	}
+	for _, root := range roots {
+		rr, err := filepath.EvalSymlinks(root)
+		if err != nil {
+			continue // a root that does not exist allows nothing
+		}
+		if overlaps(rr, dataDir) {
+			return glassbox.Errorf(glassbox.EINVALID, "sandbox: input root %s holds or lies inside the centre's data directory %s; an input root must be apart from it (use a directory of its own for build inputs)", root, dataDir)
+		}
+	}
+	return nil
+}
+
+// overlaps reports whether the resolved host path p is the data
+// directory, lies inside it, or holds it.
+func overlaps(p, dataDir string) bool {
+	if dataDir == "" {
+		return false
+	}
+	abs := func(q string) string {
+		if r, err := filepath.EvalSymlinks(q); err == nil {
+			q = r
+		}
+		if a, err := filepath.Abs(q); err == nil {
+			return a
+		}
+		return filepath.Clean(q)
+	}
+	data := abs(dataDir)
+	p = abs(p)
+	within := func(dir, q string) bool {
+		rel, err := filepath.Rel(dir, q)
+		return err == nil && (rel == "." || filepath.IsLocal(rel))
+	}
+	return within(data, p) || within(p, data)
+}

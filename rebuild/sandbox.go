@@ -58,6 +58,10 @@ type Spec struct {
 	// InputRoots are the host directories a recipe's inputs may come from.
 	// A recipe is the vendor's text: an input outside these is refused.
 	InputRoots []string
+	// DataDir is the centre's data directory (keys, evidence, database).
+	// No input root may hold it or lie inside it, and no input may resolve
+	// into it; with InputRoots set it is required.
+	DataDir string
 	// LogLimit bounds the log kept in the Outcome; 0 means DefaultLogLimit.
 	LogLimit int
 	// ModCache is a Go module cache the centre fetched for this build
@@ -214,20 +218,30 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 			}
 		}
 	}
+	if len(r.Inputs) > 0 {
+		if err := checkInputRoots(spec.InputRoots, spec.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	for _, in := range r.Inputs {
 		real, ok := hostPathWithin(in.Path, spec.InputRoots)
 		if !ok {
 			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: input %q: host path %s does not exist or is not inside a directory the centre allows inputs from (%s)", in.Name, in.Path, strings.Join(spec.InputRoots, ", "))
 		}
+		if overlaps(real, spec.DataDir) {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: input %q: host path %s resolves into or holds the centre's data directory; refusing to mount it", in.Name, in.Path)
+		}
 		// Pinned: the directory must be the one the vendor named. (It is
 		// hashed before it is mounted; the centre's input directories are
-		// its own and not written to during a build.)
+		// its own and not written to during a build.) The error does not
+		// tell the directory's real digest: a recipe could probe host
+		// content with guesses.
 		got, err := TreeDigest(real)
 		if err != nil {
 			return nil, err
 		}
 		if got != in.Digest {
-			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: input %q: %s has tree digest %s, but the recipe pins %s; the input is not the one the vendor built with", in.Name, in.Path, got, in.Digest)
+			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: input %q: %s does not have the tree digest the recipe pins (%s); the input is not the one the vendor built with", in.Name, in.Path, in.Digest)
 		}
 		args = append(args, "--ro-bind", real, in.Mount)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"glassbox.dev"
 )
 
 // needBwrap fails the test when bubblewrap is missing: the sandbox tests are
@@ -260,7 +262,8 @@ func TestSandboxInputs(t *testing.T) {
 		Inputs:    []Input{{Name: "data", Path: allowed, Mount: "/inputs/data", Digest: pin}},
 	}
 	dir := t.TempDir()
-	out, err := Run(context.Background(), Spec{Recipe: r, Dir: dir, InputRoots: []string{allowed}})
+	data := t.TempDir()
+	out, err := Run(context.Background(), Spec{Recipe: r, Dir: dir, InputRoots: []string{allowed}, DataDir: data})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,12 +275,92 @@ func TestSandboxInputs(t *testing.T) {
 	}
 	// An input that changed since the vendor pinned it is refused.
 	os.WriteFile(filepath.Join(allowed, "extra"), []byte("slipped in\n"), 0o644)
-	if _, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir(), InputRoots: []string{allowed}}); err == nil || !strings.Contains(err.Error(), "tree digest") {
+	if _, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir(), InputRoots: []string{allowed}, DataDir: data}); err == nil || !strings.Contains(err.Error(), "tree digest") {
 		t.Errorf("a changed input: %v", err)
 	}
 	os.Remove(filepath.Join(allowed, "extra"))
 	// The same recipe without the centre's permission is refused.
 	if _, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "not inside a directory the centre allows") {
 		t.Errorf("input outside the allowed roots: %v", err)
+	}
+}
+
+// TestSandboxInputsNeverFromDataDir: an input root that holds the centre's
+// data directory, or lies inside it, is refused, whatever the recipe asks
+// to mount; so is an input that resolves into it. The keys stay out of the
+// build.
+func TestSandboxInputsNeverFromDataDir(t *testing.T) {
+	needBwrap(t)
+	host := t.TempDir()
+	data := filepath.Join(host, "glassbox-data")
+	keys := filepath.Join(data, "keys")
+	if err := os.MkdirAll(keys, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(keys, "attestation.key"), []byte("PRIVATE KEY MATERIAL\n"), 0o600)
+	pin, err := TreeDigest(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Recipe{
+		Build:     []string{`cat /inputs/k/attestation.key`},
+		Artifacts: map[string]string{"out": "out"},
+		Inputs:    []Input{{Name: "k", Path: keys, Mount: "/inputs/k", Digest: pin}},
+	}
+	for _, root := range []string{host, data, keys} {
+		out, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir(), InputRoots: []string{root}, DataDir: data})
+		if err == nil || !strings.Contains(err.Error(), "data directory") {
+			t.Errorf("input root %s with data directory %s: err %v", root, data, err)
+		}
+		if out != nil && bytes.Contains(out.Log, []byte("PRIVATE KEY")) {
+			t.Fatalf("the build read the centre's key through input root %s", root)
+		}
+	}
+	// The same, with the data directory named by a relative path.
+	wd, _ := os.Getwd()
+	if rel, err := filepath.Rel(wd, data); err == nil {
+		if _, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir(), InputRoots: []string{host}, DataDir: rel}); err == nil || !strings.Contains(err.Error(), "data directory") {
+			t.Errorf("input root %s with data directory %s: err %v", host, rel, err)
+		}
+	}
+	// A link from an allowed root into the data directory leads out of the
+	// root, and is refused.
+	allowed := filepath.Join(host, "inputs")
+	os.Mkdir(allowed, 0o755)
+	os.Symlink(keys, filepath.Join(allowed, "k"))
+	r.Inputs[0].Path = filepath.Join(allowed, "k")
+	if _, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir(), InputRoots: []string{allowed}, DataDir: data}); err == nil || !strings.Contains(err.Error(), "not inside a directory the centre allows") {
+		t.Errorf("an input linked into the data directory: %v", err)
+	}
+	// A rebuilder that allows inputs must know the data directory.
+	if _, err := Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir(), InputRoots: []string{allowed}}); err == nil || !strings.Contains(err.Error(), "data directory") {
+		t.Errorf("input roots without a data directory: %v", err)
+	}
+}
+
+// TestSandboxInputMismatchKeepsDigest: when an input is not the one the
+// recipe pins, the error says so without telling the host directory's
+// digest, which would let a recipe probe host content.
+func TestSandboxInputMismatchKeepsDigest(t *testing.T) {
+	needBwrap(t)
+	root := t.TempDir()
+	in := filepath.Join(root, "in")
+	os.Mkdir(in, 0o755)
+	os.WriteFile(filepath.Join(in, "f"), []byte("host content\n"), 0o644)
+	real, err := TreeDigest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Recipe{
+		Build:     []string{`true`},
+		Artifacts: map[string]string{"out": "out"},
+		Inputs:    []Input{{Name: "in", Path: in, Mount: "/inputs/in", Digest: glassbox.DigestOf([]byte("a guess"))}},
+	}
+	_, err = Run(context.Background(), Spec{Recipe: r, Dir: t.TempDir(), InputRoots: []string{root}, DataDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "not the one") {
+		t.Fatalf("a mismatched input: %v", err)
+	}
+	if strings.Contains(err.Error(), string(real)) || strings.Contains(err.Error(), real.Hex()) {
+		t.Errorf("the error tells the host directory's digest: %v", err)
 	}
 }

@@ -78,7 +78,7 @@ not be rebuilt; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			rb := &rebuild.Rebuilder{Blobs: c.blobs, Limits: limits, Explain: rebuild.Explain(ctx), InputRoots: inputRoots, GOROOT: goroot}
+			rb := &rebuild.Rebuilder{Blobs: c.blobs, Limits: limits, Explain: rebuild.Explain(ctx), InputRoots: inputRoots, DataDir: g.data, GOROOT: goroot}
 			stop := showElapsed(g.stderr, "rebuilding "+rel.Manifest.String()+" in the sandbox")
 			rep, reportDigest, err := rb.Rebuild(ctx, rel, recipe, recipeDigest)
 			stop()
