@@ -67,6 +67,7 @@ type Result struct {
 	Verdict      *Verdict         `json:"verdict,omitempty"`    // the centre's current verdict: its newest VSA
 	Superseded   []Verdict        `json:"superseded,omitempty"` // older verdicts, newest first
 	Checkpoint   *Checkpoint      `json:"checkpoint,omitempty"`
+	Ignored      int              `json:"ignored,omitempty"` // logged statements by other keys (clients' submissions), not considered
 	Policy       *policy.Decision `json:"policy,omitempty"`
 }
 
@@ -192,7 +193,11 @@ func (o *Options) conclude(ctx context.Context, res *Result, rawCheckpoint []byt
 		}
 	}
 	if len(res.Attestations) == 0 && len(res.Reasons) == 0 {
-		res.deny("no attestation about the artefact %s was found", res.Artifact)
+		if res.Ignored > 0 {
+			res.deny("no verdict: the log holds nothing signed by the centre's key about the artefact %s (%d statements by other keys, such as clients' submissions, are not the centre's word)", res.Artifact, res.Ignored)
+		} else {
+			res.deny("no attestation about the artefact %s was found", res.Artifact)
+		}
 	}
 	o.verdicts(res)
 	if len(res.Reasons) == 0 {

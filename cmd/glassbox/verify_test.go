@@ -53,6 +53,15 @@ func centreAttest(t *testing.T, data, artifact, predicateType, predicate string)
 	return writeFile(t, artifact+".receipt", b)
 }
 
+func mustHash(t *testing.T, path string) glassbox.Digest {
+	t.Helper()
+	d, err := hashFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // attestFixture is a data directory with keys, an artefact and its receipt.
 type attestFixture struct {
 	dir, data, artifact, receipt, pub, vkey string
@@ -232,17 +241,32 @@ func TestVerifyFromServedLog(t *testing.T) {
 	if code, out, errOut := glassboxRun(t, args...); code != exitOK || !strings.Contains(out, "#0") {
 		t.Fatalf("verify --log: exit %d\n%s%s", code, out, errOut)
 	}
-	// The log grows through the write endpoint; the state demands and gets
-	// a consistency proof.
+	// The log grows with a newer verdict of the centre's and a client's
+	// statement through the write endpoint; the state demands and gets a
+	// consistency proof. A client cannot post a verdict.
+	if _, err := c.notary.Attest(ctx, notary.Request{Subjects: []attest.Subject{{Name: "router.img", Digest: mustHash(t, f.artifact)}},
+		PredicateType: glassbox.PredicateVSA, Predicate: json.RawMessage(strings.Replace(vsaPassed, "2026-11-20", "2026-11-22", 1))}); err != nil {
+		t.Fatal(err)
+	}
 	pred := writeFile(t, filepath.Join(f.dir, "vsa2.json"), []byte(strings.Replace(vsaPassed, "2026-11-20", "2026-11-22", 1)))
 	second := filepath.Join(f.dir, "second.receipt")
 	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred,
+		"--server", srv.URL, "--token", "tok", "--receipt", second); code != exitRefused || !strings.Contains(errOut, "own evaluation") {
+		t.Fatalf("attest --server of a verdict: exit %d (want %d, refused): %s%s", code, exitRefused, out, errOut)
+	}
+	claim := writeFile(t, filepath.Join(f.dir, "claim.json"), []byte(`{"tested":true}`))
+	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://example.org/claims/v1", "--predicate", claim,
 		"--server", srv.URL, "--token", "tok", "--receipt", second); code != exitOK {
 		t.Fatalf("attest --server: exit %d: %s%s", code, out, errOut)
 	}
-	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred,
+	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://example.org/claims/v1", "--predicate", claim,
 		"--server", srv.URL, "--token", "wrong", "--receipt", second); code != exitRefused || !strings.Contains(errOut, "token") {
 		t.Errorf("attest with a wrong token: exit %d: %s%s", code, out, errOut)
+	}
+	// The client's statement is not the centre's: verify with the centre's
+	// key denies its receipt.
+	if code, out, _ := glassboxRun(t, "verify", f.artifact, "--receipt", second, "--key", f.pub, "--log-key", f.vkey); code != exitRefused || !strings.Contains(out, "not signed by key") {
+		t.Errorf("verify of a client's receipt: exit %d\n%s", code, out)
 	}
 	if code, out, errOut := glassboxRun(t, args...); code != exitOK || !strings.Contains(out, "#1") {
 		t.Fatalf("verify --log after growth: exit %d\n%s%s", code, out, errOut)
