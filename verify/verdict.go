@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"glassbox.dev"
+	"glassbox.dev/attest"
 )
 
 // VerdictPassed is the verificationResult of a verdict that allows.
@@ -82,9 +83,31 @@ func (o *Options) verdicts(res *Result) {
 		return
 	}
 	slices.SortFunc(all, func(a, b Verdict) int { return int(int64(b.LogIndex) - int64(a.LogIndex)) })
+	o.revocations(res, all)
 	cur := all[0]
 	res.Verdict = &cur
 	res.Superseded = all[1:]
+}
+
+// revocations marks the verdicts the centre revoked: those a revocation
+// statement names, and every verdict about a withdrawn release's artefacts.
+func (o *Options) revocations(res *Result, verdicts []Verdict) {
+	for _, a := range res.Attestations {
+		if a.PredicateType != attest.PredicateRevocation {
+			continue
+		}
+		r, revoked, err := attest.ParseRevocation(a.Predicate)
+		if err != nil {
+			res.deny("the revocation at log entry %d cannot be read: %v", a.LogIndex, err)
+			continue
+		}
+		for i := range verdicts {
+			v := &verdicts[i]
+			if r.Withdrawn || slices.Contains(revoked, v.EnvelopeDigest) {
+				v.Revoked = fmt.Sprintf("%s (revocation at log entry %d, %s)", r.Reason, a.LogIndex, r.TimeRevoked)
+			}
+		}
+	}
 }
 
 // judgeVerdict applies the demands every verification makes of the

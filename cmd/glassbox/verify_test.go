@@ -320,3 +320,30 @@ func TestVerifyDefaultDemandsAPassedVerdict(t *testing.T) {
 		t.Errorf("verify of a verdict older than max_age: exit %d\n%s", code, out)
 	}
 }
+
+// TestWithdrawDeniesOnline: after 'glassbox withdraw', verifying the
+// release's artefact against the served log is denied with the reason.
+func TestWithdrawDeniesOnline(t *testing.T) {
+	f := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	src := writeFile(t, filepath.Join(f.dir, "src", "main.c"), []byte("int main(void) { return 0; }\n"))
+	id := strings.TrimSpace(mustRun(t, "--data", f.data, "submit", "--product", "router", "--version", "2.1.0", "--source", filepath.Dir(src), "--artifact", f.artifact))
+	if code, _, errOut := glassboxRun(t, "--data", f.data, "withdraw", id); code != exitError || !strings.Contains(errOut, "--reason") {
+		t.Errorf("withdraw without a reason: exit %d: %s", code, errOut)
+	}
+	out := mustRun(t, "--data", f.data, "withdraw", id, "--reason", "shipped a debug backdoor")
+	if !strings.Contains(out, "1 verdicts revoked") {
+		t.Errorf("withdraw output: %s", out)
+	}
+	ctx := context.Background()
+	c, err := (&globals{data: f.data}).openLog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	srv := httptest.NewServer(server.New(c.notary, c.log, "").Handler())
+	defer srv.Close()
+	code, vout, errOut := glassboxRun(t, "verify", f.artifact, "--log", srv.URL, "--key", f.pub, "--log-key", f.vkey)
+	if code != exitRefused || !strings.Contains(vout, "release withdrawn: shipped a debug backdoor") {
+		t.Errorf("verify --log of a withdrawn release: exit %d\n%s%s", code, vout, errOut)
+	}
+}

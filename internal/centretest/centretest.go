@@ -13,6 +13,7 @@ import (
 
 	"glassbox.dev/attest"
 	"glassbox.dev/evidence"
+	"glassbox.dev/internal/sqlstore"
 	"glassbox.dev/notary"
 	"glassbox.dev/sqlite"
 	"glassbox.dev/tlog"
@@ -23,6 +24,7 @@ type Centre struct {
 	Dir      string
 	Keys     *attest.KeyFiles
 	Blobs    *evidence.FS
+	Store    *sqlstore.Store // releases, evidence, judgements, the log's index
 	Notary   *notary.Notary
 	Log      *tlog.Log
 	Key      ed25519.PublicKey // the attestation key: what verifiers trust
@@ -74,5 +76,5 @@ func New(t testing.TB, origin string) *Centre {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close(ctx); l.Close(ctx); meta.Close(); blobs.Close() })
-	return &Centre{Dir: dir, Keys: kf, Blobs: blobs, Notary: n, Log: l, Key: s.PublicKey(), Verifier: lv}
+	return &Centre{Dir: dir, Keys: kf, Blobs: blobs, Store: meta, Notary: n, Log: l, Key: s.PublicKey(), Verifier: lv}
 }
