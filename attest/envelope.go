@@ -221,10 +221,16 @@ func isBase64(s string) bool {
 	return err == nil
 }
 
-// strictObject reads data as one JSON object whose keys are exactly the
-// required ones plus any of the optional ones, each once, with nothing
-// after the object. encoding/json alone would match keys without regard to
-// case, keep the last of duplicate keys and ignore unknown ones.
+// StrictObject reads data as one JSON object whose keys are exactly the
+// required ones plus any of the optional ones, each spelt exactly and once,
+// with nothing after the object, and returns each field's raw value.
+// encoding/json alone would match keys without regard to case, keep the
+// last of duplicate keys, ignore unknown ones and stop before trailing
+// data, so that two readers of the same bytes could see different things.
+func StrictObject(data []byte, required, optional []string) (map[string]json.RawMessage, error) {
+	return strictObject(data, required, optional)
+}
+
 func strictObject(data []byte, required, optional []string) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()

@@ -157,6 +157,12 @@ func (r *run) issueVSAs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// The verdicts before this one: a PASSED one that this evaluation
+		// contradicts is revoked below, not left to stand beside it.
+		before, err := r.e.Notary.Verdicts(ctx, a.Digest)
+		if err != nil {
+			return fmt.Errorf("read the earlier verdicts of %s: %w", a.Path, err)
+		}
 		receipt, err := r.e.Notary.Attest(ctx, notary.Request{
 			Subjects:      []attest.Subject{{Name: a.Path, Digest: a.Digest}},
 			PredicateType: glassbox.PredicateVSA,
@@ -173,6 +179,39 @@ func (r *run) issueVSAs(ctx context.Context) error {
 			return err
 		}
 		out.VSAs = append(out.VSAs, VSA{Artifact: a.Path, Digest: a.Digest, Receipt: receipt})
+		if err := r.supersede(ctx, a, before, glassbox.DigestOf(receipt.Envelope)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// supersede logs a revocation of the earlier PASSED verdicts about an
+// artefact when this evaluation's verdict is worse. A verifier reading the
+// log takes the newest verdict anyway; the revocation says so explicitly,
+// with the reason, for whoever holds an older receipt and asks the log.
+func (r *run) supersede(ctx context.Context, a glassbox.File, before []notary.Verdict, now glassbox.Digest) error {
+	if r.out.Verdict == standard.Passed {
+		return nil
+	}
+	var revokes []attest.ResourceDescriptor
+	for _, v := range before {
+		if v.Result == string(standard.Passed) && v.Envelope != now {
+			revokes = append(revokes, attest.EnvelopeDescriptor("vsa", v.Envelope))
+		}
+	}
+	if len(revokes) == 0 {
+		return nil
+	}
+	m := &r.rel.Manifest
+	at := r.out.At.Format(time.RFC3339)
+	_, err := r.e.Notary.Revoke(ctx, []attest.Subject{{Name: a.Path, Digest: a.Digest}}, attest.Revocation{
+		Release: r.rel.ID, Product: m.Product, Version: m.Version, Revokes: revokes,
+		Reason:      fmt.Sprintf("superseded by the %s evaluation of %s@%s at %s (verdict %s)", r.out.Verdict, m.Product, m.Version, at, now),
+		TimeRevoked: at,
+	})
+	if err != nil {
+		return fmt.Errorf("revoke the earlier verdicts of %s: %w", a.Path, err)
 	}
 	return nil
 }

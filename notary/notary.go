@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,10 +23,11 @@ import (
 
 // Notary signs, logs and indexes attestations.
 type Notary struct {
-	signer *attest.Signer
-	log    *tlog.Log
-	blobs  glassbox.BlobStore
-	index  glassbox.AttestationStore
+	signer      *attest.Signer // the centre's own statements: evidence, verdicts, revocations
+	submissions *attest.Signer // clients' statements (Submit); nil: none accepted
+	log         *tlog.Log
+	blobs       glassbox.BlobStore
+	index       glassbox.AttestationStore
 
 	mu       sync.Mutex                // guards inflight and recent
 	inflight map[glassbox.Digest]*call // appends under way, by envelope digest
@@ -82,21 +84,70 @@ type Request struct {
 	Predicate     json.RawMessage
 }
 
-// Attest signs a statement, logs it and returns its receipt. The same
-// statement attested twice is the same envelope (Ed25519 signatures are
-// deterministic) and gets the same log index.
+// Attest signs a statement with the centre's attestation key, logs it and
+// returns its receipt. It is for the centre's own statements, made by its
+// own evaluation (evidence, verdicts, judgements, revocations): never call
+// it with what a client sent (see Submit). The same statement attested
+// twice is the same envelope (Ed25519 signatures are deterministic) and
+// gets the same log index.
 func (n *Notary) Attest(ctx context.Context, req Request) (*tlog.Receipt, error) {
+	return n.sign(ctx, n.signer, req)
+}
+
+// AcceptSubmissions lets the notary log clients' statements (Submit),
+// signed by s, which must not be the centre's attestation key.
+func (n *Notary) AcceptSubmissions(s *attest.Signer) error {
+	if s.KeyID() == n.signer.KeyID() {
+		return glassbox.Errorf(glassbox.EINVALID, "the submission key is the centre's attestation key; clients' statements need a key of their own")
+	}
+	n.submissions = s
+	return nil
+}
+
+// SubmissionKeyID is the KeyID clients' statements are signed under, or ""
+// when the notary accepts none.
+func (n *Notary) SubmissionKeyID() string {
+	if n.submissions == nil {
+		return ""
+	}
+	return n.submissions.KeyID()
+}
+
+// CentrePredicate reports whether a predicate type is one only the centre's
+// own evaluation may state: an SLSA VSA (a verdict) or any glassbox
+// predicate (evidence, judgement, revocation).
+func CentrePredicate(predicateType string) bool {
+	return predicateType == glassbox.PredicateVSA || strings.HasPrefix(predicateType, "https://glassbox.dev/predicates/")
+}
+
+// Submit logs a statement a client sent (POST /attestations, glassbox
+// attest), signed by the submission key: the leaf names that key, so the
+// statement is told apart from the centre's in the log, and a verifier who
+// trusts the attestation key never takes it for the centre's word. A
+// verdict (SLSA VSA) or a glassbox predicate is refused: the centre signs
+// those only as the result of its own evaluation.
+func (n *Notary) Submit(ctx context.Context, req Request) (*tlog.Receipt, error) {
+	if n.submissions == nil {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "this centre accepts no statements from clients: it has no submission key")
+	}
+	if CentrePredicate(req.PredicateType) {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "refusing to log a %s statement on request: the centre makes verdicts, evidence, judgements and revocations only through its own evaluation (glassbox evaluate, judge, withdraw); submit other kinds of statement, such as SLSA Provenance", req.PredicateType)
+	}
+	return n.sign(ctx, n.submissions, req)
+}
+
+func (n *Notary) sign(ctx context.Context, signer *attest.Signer, req Request) (*tlog.Receipt, error) {
 	payload, err := attest.NewStatement(req.Subjects, req.PredicateType, req.Predicate)
 	if err != nil {
 		return nil, err
 	}
-	envelope, err := n.signer.Sign(ctx, payload)
+	envelope, err := signer.Sign(ctx, payload)
 	if err != nil {
 		return nil, err
 	}
 	leaf, err := attest.Leaf{
 		Envelope:      glassbox.DigestOf(envelope),
-		KeyID:         n.signer.KeyID(),
+		KeyID:         signer.KeyID(),
 		PredicateType: req.PredicateType,
 		Subjects:      digests(req.Subjects),
 	}.Marshal()

@@ -174,15 +174,20 @@ func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxRequestBody))
-	dec.DisallowUnknownFields()
-	var req AttestRequest
-	if err := dec.Decode(&req); err != nil {
+	req, err := readAttestRequest(w, r)
+	if err != nil {
 		s.attests.WithLabelValues("refused").Inc()
-		writeError(w, glassbox.Errorf(glassbox.EINVALID, "the request is not an attestation request: %v", err))
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": err.Error()})
+			return
+		}
+		writeError(w, err)
 		return
 	}
-	receipt, err := s.notary.Attest(r.Context(), notary.Request{Subjects: req.Subjects, PredicateType: req.PredicateType, Predicate: req.Predicate})
+	// A client's statement is signed by the submission key, never the
+	// centre's verdict key, and a verdict is refused: the centre signs
+	// verdicts only as the result of its own evaluation.
+	receipt, err := s.notary.Submit(r.Context(), notary.Request{Subjects: req.Subjects, PredicateType: req.PredicateType, Predicate: req.Predicate})
 	if err != nil {
 		if glassbox.ErrorCode(err) == glassbox.EINVALID {
 			s.attests.WithLabelValues("refused").Inc()
@@ -195,6 +200,57 @@ func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request) {
 	s.attests.WithLabelValues("logged").Inc()
 	s.latency.Observe(time.Since(start).Seconds())
 	writeJSON(w, http.StatusOK, receipt)
+}
+
+// readAttestRequest reads the body of POST /attestations strictly: at most
+// MaxRequestBody bytes, one JSON object with exactly the fields subjects,
+// predicateType and predicate (each spelt exactly and once, no other,
+// nothing after it), each subject exactly digest and an optional name. A
+// lenient reading (case-insensitive keys, the last of duplicates, trailing
+// data ignored) would let a proxy or log reader see another request than
+// the one signed.
+func readAttestRequest(w http.ResponseWriter, r *http.Request) (*AttestRequest, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "the attestation request is over %d bytes; send a smaller predicate: %w", MaxRequestBody, err)
+		}
+		return nil, glassbox.Errorf(glassbox.EINVALID, "read the attestation request: %v", err)
+	}
+	bad := func(format string, args ...any) error {
+		return glassbox.Errorf(glassbox.EINVALID, "the request is not an attestation request: "+format, args...)
+	}
+	fields, err := attest.StrictObject(body, []string{"subjects", "predicateType", "predicate"}, nil)
+	if err != nil {
+		return nil, bad("%v; send one JSON object {\"subjects\": [...], \"predicateType\": URI, \"predicate\": {...}}", err)
+	}
+	var req AttestRequest
+	if err := json.Unmarshal(fields["predicateType"], &req.PredicateType); err != nil {
+		return nil, bad("predicateType is not a string")
+	}
+	req.Predicate = fields["predicate"]
+	var subjects []json.RawMessage
+	if err := json.Unmarshal(fields["subjects"], &subjects); err != nil {
+		return nil, bad("subjects is not an array")
+	}
+	for i, raw := range subjects {
+		f, err := attest.StrictObject(raw, []string{"digest"}, []string{"name"})
+		if err != nil {
+			return nil, bad("subject %d: %v", i+1, err)
+		}
+		var sub attest.Subject
+		if err := json.Unmarshal(f["digest"], &sub.Digest); err != nil {
+			return nil, bad("subject %d: digest is not a string", i+1)
+		}
+		if n, ok := f["name"]; ok {
+			if err := json.Unmarshal(n, &sub.Name); err != nil {
+				return nil, bad("subject %d: name is not a string", i+1)
+			}
+		}
+		req.Subjects = append(req.Subjects, sub)
+	}
+	return &req, nil
 }
 
 // ListenAndServe serves h on addr until ctx is cancelled, then stops

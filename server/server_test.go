@@ -7,55 +7,17 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"glassbox.dev"
 	"glassbox.dev/attest"
-	"glassbox.dev/evidence"
-	"glassbox.dev/notary"
-	"glassbox.dev/sqlite"
-	"glassbox.dev/tlog"
 )
 
 func newServer(t *testing.T, token string) *httptest.Server {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	kf, err := attest.GenerateKeys(filepath.Join(dir, "keys"), "server.test/log", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _ := attest.LoadSigner(kf.PrivateKeyPath)
-	ls, _ := attest.LoadLogSigner(kf.LogSignerKeyPath)
-	lv, _ := attest.LoadLogVerifier(kf.LogVerifierKeyPath)
-	blobs, err := evidence.OpenFS(filepath.Join(dir, "evidence"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := sqlite.Open(ctx, filepath.Join(dir, "glassbox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := tlog.Open(ctx, filepath.Join(dir, "log"), ls, lv, tlog.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := notary.New(ctx, s, l, blobs, meta)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(New(n, l, token).Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		n.Close(ctx)
-		l.Close(ctx)
-		meta.Close()
-		blobs.Close()
-	})
-	return srv
+	return newCentre(t, token).srv
 }
 
 func do(t *testing.T, method, url, token, body string) (int, string) {
@@ -89,7 +51,7 @@ func TestAPI(t *testing.T) {
 		{"no token", "POST", "/attestations", "", string(body), 401, "token"},
 		{"wrong token", "POST", "/attestations", "nope", string(body), 401, "token"},
 		{"not a request", "POST", "/attestations", "tok", `{"subjects":1}`, 400, "not an attestation request"},
-		{"unknown field", "POST", "/attestations", "tok", `{"extra":1}`, 400, "unknown field"},
+		{"unknown field", "POST", "/attestations", "tok", `{"extra":1}`, 400, "unexpected field"},
 		{"no subjects", "POST", "/attestations", "tok", `{"predicateType":"https://x.example/p","predicate":{}}`, 400, "subject"},
 		{"attest", "POST", "/attestations", "tok", string(body), 200, "c2sp.org/tlog-proof@v1"},
 		{"again: same index", "POST", "/attestations", "tok", string(body), 200, "index 0"},

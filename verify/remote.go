@@ -9,10 +9,13 @@ import (
 	"strings"
 
 	"github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
 	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
 
 	"glassbox.dev"
+	"glassbox.dev/attest"
 )
 
 // Remote is a log served over HTTP as C2SP tlog-tiles, plus the centre's
@@ -150,6 +153,7 @@ func FromLog(ctx context.Context, artifact glassbox.Digest, o Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	centre := attest.KeyID(o.Key)
 	for _, l := range list {
 		if l.LogIndex >= cp.Size {
 			continue // logged after the checkpoint we fetched; the next run sees it
@@ -161,6 +165,15 @@ func FromLog(ctx context.Context, artifact glassbox.Digest, o Options) (*Result,
 		p, err := o.Log.InclusionProof(ctx, l.LogIndex, cp.Size)
 		if err != nil {
 			return nil, err
+		}
+		// A statement the log records under another key (a client's
+		// submission) is not the centre's word: once its leaf is proved in
+		// the log, it is left aside, neither trusted nor held against the
+		// artefact.
+		if pl, err := attest.ParseLeaf(leaf); err == nil && pl.KeyID != centre &&
+			proof.VerifyInclusion(rfc6962.DefaultHasher, l.LogIndex, cp.Size, rfc6962.DefaultHasher.HashLeaf(leaf), p, cp.Hash) == nil {
+			res.Ignored++
+			continue
 		}
 		if a, ok := o.entry(res, cp, l.LogIndex, leaf, p, l.Envelope); ok {
 			res.Attestations = append(res.Attestations, *a)

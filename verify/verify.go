@@ -2,7 +2,10 @@
 // attested: the artefact's digest is a subject of a statement signed by the
 // centre's key, logged in its transparency log (inclusion proof against a
 // checkpoint signed by the log's key), consistent with every checkpoint the
-// verifier has seen before, and allowed by the operator's policy.
+// verifier has seen before, and allowed by the centre's verdict: the newest
+// SLSA VSA about the artefact must be PASSED (or, with an operator's policy
+// that has rules, allowed by the policy), not revoked, and no older than
+// the policy's max_age.
 //
 // A failed check is a denial with a reason; malformed input is an error.
 package verify
@@ -32,7 +35,7 @@ import (
 type Options struct {
 	Key         ed25519.PublicKey // the centre's attestation key
 	LogVerifier note.Verifier     // the log's checkpoint key
-	Policy      *policy.Policy    // optional: without one, every verified attestation allows
+	Policy      *policy.Policy    // optional: without one (or without rules), only a current PASSED verdict allows
 	State       *State            // optional: the largest checkpoint seen before
 	Log         *Remote           // optional: a served log, for consistency proofs
 	Now         time.Time
@@ -61,7 +64,10 @@ type Result struct {
 	Allowed      bool             `json:"allowed"`
 	Reasons      []string         `json:"reasons,omitempty"` // every reason for a denial
 	Attestations []Attestation    `json:"attestations"`
+	Verdict      *Verdict         `json:"verdict,omitempty"`    // the centre's current verdict: its newest VSA
+	Superseded   []Verdict        `json:"superseded,omitempty"` // older verdicts, newest first
 	Checkpoint   *Checkpoint      `json:"checkpoint,omitempty"`
+	Ignored      int              `json:"ignored,omitempty"` // logged statements by other keys (clients' submissions), not considered
 	Policy       *policy.Decision `json:"policy,omitempty"`
 }
 
@@ -187,11 +193,22 @@ func (o *Options) conclude(ctx context.Context, res *Result, rawCheckpoint []byt
 		}
 	}
 	if len(res.Attestations) == 0 && len(res.Reasons) == 0 {
-		res.deny("no attestation about the artefact %s was found", res.Artifact)
+		if res.Ignored > 0 {
+			res.deny("no verdict: the log holds nothing signed by the centre's key about the artefact %s (%d statements by other keys, such as clients' submissions, are not the centre's word)", res.Artifact, res.Ignored)
+		} else {
+			res.deny("no attestation about the artefact %s was found", res.Artifact)
+		}
 	}
-	if o.Policy != nil && len(res.Reasons) == 0 {
+	o.verdicts(res)
+	if len(res.Reasons) == 0 {
+		o.judgeVerdict(res)
+	}
+	if o.Policy != nil && len(o.Policy.Rules) > 0 && len(res.Reasons) == 0 {
 		in := policy.Input{Now: o.Now, Artifact: policy.Subject{Digest: string(res.Artifact)}}
 		for _, a := range res.Attestations {
+			if res.superseded(a.EnvelopeDigest) {
+				continue // a policy judges the current verdict, never an older one
+			}
 			pa := policy.Attestation{PredicateType: a.PredicateType, Predicate: a.Predicate, KeyID: a.KeyID, LogIndex: a.LogIndex}
 			for _, s := range a.Subjects {
 				pa.Subjects = append(pa.Subjects, policy.Subject{Name: s.Name, Digest: string(s.Digest)})
@@ -210,6 +227,11 @@ func (o *Options) conclude(ctx context.Context, res *Result, rawCheckpoint []byt
 		}
 	}
 	return res.finish(), nil
+}
+
+// superseded reports whether the envelope holds a verdict a newer one replaced.
+func (r *Result) superseded(d glassbox.Digest) bool {
+	return slices.ContainsFunc(r.Superseded, func(v Verdict) bool { return v.EnvelopeDigest == d })
 }
 
 func (r *Result) finish() *Result {

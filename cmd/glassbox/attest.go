@@ -27,15 +27,20 @@ func attestCommand(g *globals) *cobra.Command {
 	var predicateType, predicateFile, receiptOut, serverURL, token string
 	cmd := &cobra.Command{
 		Use:   "attest ARTIFACT... --predicate-type URI --predicate FILE [--receipt OUT] [--server URL --token T]",
-		Short: "Sign a statement about artefacts, log it, and write its receipt",
+		Short: "Log a client's statement about artefacts under the submission key, and write its receipt",
 		Long: `Attest signs an in-toto Statement v1 whose subjects are the given files'
 SHA-256 digests, with the predicate read from FILE (JSON), in a DSSE envelope
-with the centre's key; appends it to the transparency log; and writes the
-receipt (default: ARTIFACT.receipt beside the first artefact) that anyone can
-verify offline with 'glassbox verify'.
+with the centre's submission key (DATA/keys/submission.key, not the
+attestation key that signs verdicts); appends it to the transparency log; and
+writes the receipt (default: ARTIFACT.receipt beside the first artefact).
+
+A submitted statement is never a verdict: SLSA Verification Summaries and
+glassbox's own predicates are refused (the centre makes those only through
+'glassbox evaluate', 'judge' and 'withdraw'), and 'glassbox verify' with the
+centre's attestation key does not accept a statement signed by the
+submission key.
 
 Known predicate types are checked against their schema:
-  https://slsa.dev/verification_summary/v1   SLSA Verification Summary
   https://slsa.dev/provenance/v1             SLSA Provenance
 Any other absolute URI is accepted with any JSON object as predicate.
 
@@ -98,7 +103,7 @@ func attestLocal(ctx context.Context, g *globals, req notary.Request) (*tlog.Rec
 		return nil, err
 	}
 	defer c.Close(context.WithoutCancel(ctx))
-	return c.notary.Attest(ctx, req)
+	return c.notary.Submit(ctx, req)
 }
 
 func attestRemote(ctx context.Context, url, token string, req notary.Request) (*tlog.Receipt, error) {

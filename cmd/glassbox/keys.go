@@ -22,10 +22,13 @@ func keysCommand(g *globals) *cobra.Command {
 	gen := &cobra.Command{
 		Use:   "generate [--origin ORIGIN] [--dir DIR]",
 		Short: "Generate the centre's attestation key and the log's checkpoint key",
-		Long: `Generate writes two Ed25519 keys (private files mode 0600):
+		Long: `Generate writes three Ed25519 keys (private files mode 0600):
 
-  attestation.key / .pub   signs in-toto statements (DSSE); give the .pub to verifiers (--key)
+  attestation.key / .pub   signs the centre's own statements: evidence, verdicts (SLSA VSA),
+                           judgements, revocations (DSSE); give the .pub to verifiers (--key)
   log.key / log.vkey       signs the log's checkpoints (C2SP signed note); give the vkey to verifiers (--log-key)
+  submission.key / .pub    signs what clients submit (attest, POST /attestations), so that it
+                           is never taken for a verdict; made on first use if missing
 
 ORIGIN names the log for life, e.g. transparency.example.org/glassbox/log.`,
 		Args: args(cobra.NoArgs),
@@ -37,11 +40,21 @@ ORIGIN names the log for life, e.g. transparency.example.org/glassbox/log.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(g, kf)
+			sub, err := attest.LoadOrCreateSubmissionSigner(dir)
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(g.stdout, "Attestation public key (%s, key id %s):\n%s\n", kf.PublicKeyPath, kf.KeyID, kf.PublicKeyPEM)
+			if asJSON {
+				return writeJSON(g, struct {
+					*attest.KeyFiles
+					SubmissionKeyPath   string `json:"submission_key_path"`
+					SubmissionPublicKey string `json:"submission_public_key_path"`
+					SubmissionKeyID     string `json:"submission_key_id"`
+				}{kf, filepath.Join(dir, attest.SubmissionKeyFile), filepath.Join(dir, attest.SubmissionPubFile), sub.KeyID()})
+			}
+			fmt.Fprintf(g.stdout, "Attestation public key (%s, key id %s), the key of the centre's verdicts:\n%s\n", kf.PublicKeyPath, kf.KeyID, kf.PublicKeyPEM)
 			fmt.Fprintf(g.stdout, "Log verifier key (%s):\n%s\n", kf.LogVerifierKeyPath, kf.LogVerifierKey)
+			fmt.Fprintf(g.stdout, "Submission key (%s, key id %s): signs clients' statements (attest, POST /attestations); never give it to verifiers as --key\n", filepath.Join(dir, attest.SubmissionPubFile), sub.KeyID())
 			return nil
 		},
 	}

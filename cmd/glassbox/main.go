@@ -105,6 +105,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		sbomCommand(g),
 		vulndbCommand(g), vulnsCommand(g),
 		judgeCommand(g), catalogsCommand(g))
+	root.AddCommand(withdrawCommand(g))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {

@@ -28,6 +28,12 @@ func (g *globals) openLog(ctx context.Context) (*logCentre, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Clients' statements (attest, POST /attestations) are signed by a key
+	// of their own, never by the verdict key above.
+	submissions, err := attest.LoadOrCreateSubmissionSigner(dir)
+	if err != nil {
+		return nil, err
+	}
 	logSigner, err := attest.LoadLogSigner(filepath.Join(dir, "log.key"))
 	if err != nil {
 		return nil, err
@@ -47,6 +53,12 @@ func (g *globals) openLog(ctx context.Context) (*logCentre, error) {
 	}
 	n, err := notary.New(ctx, signer, l, c.blobs, c.releases)
 	if err != nil {
+		l.Close(ctx)
+		c.Close()
+		return nil, err
+	}
+	if err := n.AcceptSubmissions(submissions); err != nil {
+		n.Close(ctx)
 		l.Close(ctx)
 		c.Close()
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,10 +26,19 @@ func verifyCommand(g *globals) *cobra.Command {
 the checkpoint's signature (the log's key, --log-key), the inclusion proof of
 the log entry, that the entry names this envelope, the envelope's signature
 (the centre's key, --key), that the artefact is a subject of the statement,
-and, with --policy, that the policy allows it.
+and that the centre's verdict allows it.
+
+The verdict is the newest SLSA Verification Summary (VSA) the centre signed
+about the artefact. Without --policy only a PASSED verdict allows; a FAILED
+one, a revoked one, or none at all denies. With --policy FILE the policy's
+rules decide instead (over the current verdict, never a superseded one), and
+its max_age bounds how old the verdict may be. The verdict, the standards it
+passed and when it was made are always printed.
 
 With --log URL instead of a receipt it fetches every attestation about the
-artefact and its proofs from a served log. With --state FILE it remembers the
+artefact and its proofs from a served log, so a newer verdict or a
+revocation (glassbox withdraw) supersedes an older PASSED one; statements
+signed by other keys (clients' submissions) are ignored. With --state FILE it remembers the
 largest checkpoint seen and demands a consistency proof to every newer one
 (fetched from --log): a log that shows two histories is denied as a split view.
 
@@ -136,6 +146,24 @@ func printResult(g *globals, artifact string, res *verify.Result) {
 	}
 	for _, a := range res.Attestations {
 		fmt.Fprintf(tw, "  attestation\t#%d %s\n", a.LogIndex, a.PredicateType)
+	}
+	if v := res.Verdict; v != nil {
+		standards := "none passed"
+		if len(v.Standards) > 0 {
+			standards = strings.Join(v.Standards, ", ")
+		}
+		fmt.Fprintf(tw, "  verdict\t%s (log entry #%d)\n", v.Result, v.LogIndex)
+		fmt.Fprintf(tw, "  standards\t%s\n", standards)
+		fmt.Fprintf(tw, "  policy\t%s\n", v.Policy)
+		fmt.Fprintf(tw, "  verified at\t%s by %s\n", v.TimeVerified.Format(time.RFC3339), v.Verifier)
+		if v.Revoked != "" {
+			fmt.Fprintf(tw, "  revoked\t%s\n", v.Revoked)
+		}
+	} else {
+		fmt.Fprintf(tw, "  verdict\tnone\n")
+	}
+	for _, v := range res.Superseded {
+		fmt.Fprintf(tw, "  superseded\t%s at %s (log entry #%d)\n", v.Result, v.TimeVerified.Format(time.RFC3339), v.LogIndex)
 	}
 	tw.Flush()
 	for _, r := range res.Reasons {

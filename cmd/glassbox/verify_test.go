@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/notary"
 	"glassbox.dev/server"
 	"glassbox.dev/tlog"
 )
@@ -23,6 +26,42 @@ rules:
     match: 'att.predicate.verificationResult == "PASSED" && att.predicate.policy.uri.startsWith("https://glassbox.dev/policy/cra-annex-i@")'
 `
 
+// centreAttest has the centre of data sign and log a statement about
+// artifact, as its own evaluation does (no command signs a verdict on
+// request), and writes the receipt beside the artefact.
+func centreAttest(t *testing.T, data, artifact, predicateType, predicate string) string {
+	t.Helper()
+	ctx := context.Background()
+	g := &globals{data: data}
+	c, err := g.openLog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	d, err := hashFile(artifact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.notary.Attest(ctx, notary.Request{Subjects: []attest.Subject{{Name: filepath.Base(artifact), Digest: d}}, PredicateType: predicateType, Predicate: json.RawMessage(predicate)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, artifact+".receipt", b)
+}
+
+func mustHash(t *testing.T, path string) glassbox.Digest {
+	t.Helper()
+	d, err := hashFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // attestFixture is a data directory with keys, an artefact and its receipt.
 type attestFixture struct {
 	dir, data, artifact, receipt, pub, vkey string
@@ -34,8 +73,7 @@ func newAttestFixture(t *testing.T, origin, predicate string) *attestFixture {
 	f.data = filepath.Join(f.dir, "data")
 	mustRun(t, "--data", f.data, "keys", "generate", "--origin", origin)
 	f.artifact = writeFile(t, filepath.Join(f.dir, "router.img"), []byte("\x7fELF router firmware 2.1.0"))
-	pred := writeFile(t, filepath.Join(f.dir, "vsa.json"), []byte(predicate))
-	f.receipt = strings.TrimSpace(mustRun(t, "--data", f.data, "attest", f.artifact, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred))
+	f.receipt = centreAttest(t, f.data, f.artifact, glassbox.PredicateVSA, predicate)
 	f.pub = filepath.Join(f.data, "keys", "attestation.pub")
 	f.vkey = filepath.Join(f.data, "keys", "log.vkey")
 	return f
@@ -172,8 +210,7 @@ func TestVerifyDetectsSplitView(t *testing.T) {
 		writeFile(t, filepath.Join(forkData, "keys", k), b)
 	}
 	art := writeFile(t, filepath.Join(fork, "router.img"), []byte("\x7fELF router firmware 2.1.0"))
-	pred := writeFile(t, filepath.Join(fork, "vsa.json"), []byte(strings.Replace(vsaPassed, "2026-11-20", "2026-11-21", 1)))
-	forkReceipt := strings.TrimSpace(mustRun(t, "--data", forkData, "attest", art, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred))
+	forkReceipt := centreAttest(t, forkData, art, glassbox.PredicateVSA, strings.Replace(vsaPassed, "2026-11-20", "2026-11-21", 1))
 
 	state := filepath.Join(t.TempDir(), "state")
 	if code, out, errOut := a.verify(t, "--state", state); code != exitOK {
@@ -204,17 +241,32 @@ func TestVerifyFromServedLog(t *testing.T) {
 	if code, out, errOut := glassboxRun(t, args...); code != exitOK || !strings.Contains(out, "#0") {
 		t.Fatalf("verify --log: exit %d\n%s%s", code, out, errOut)
 	}
-	// The log grows through the write endpoint; the state demands and gets
-	// a consistency proof.
+	// The log grows with a newer verdict of the centre's and a client's
+	// statement through the write endpoint; the state demands and gets a
+	// consistency proof. A client cannot post a verdict.
+	if _, err := c.notary.Attest(ctx, notary.Request{Subjects: []attest.Subject{{Name: "router.img", Digest: mustHash(t, f.artifact)}},
+		PredicateType: glassbox.PredicateVSA, Predicate: json.RawMessage(strings.Replace(vsaPassed, "2026-11-20", "2026-11-22", 1))}); err != nil {
+		t.Fatal(err)
+	}
 	pred := writeFile(t, filepath.Join(f.dir, "vsa2.json"), []byte(strings.Replace(vsaPassed, "2026-11-20", "2026-11-22", 1)))
 	second := filepath.Join(f.dir, "second.receipt")
 	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred,
+		"--server", srv.URL, "--token", "tok", "--receipt", second); code != exitRefused || !strings.Contains(errOut, "own evaluation") {
+		t.Fatalf("attest --server of a verdict: exit %d (want %d, refused): %s%s", code, exitRefused, out, errOut)
+	}
+	claim := writeFile(t, filepath.Join(f.dir, "claim.json"), []byte(`{"tested":true}`))
+	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://example.org/claims/v1", "--predicate", claim,
 		"--server", srv.URL, "--token", "tok", "--receipt", second); code != exitOK {
 		t.Fatalf("attest --server: exit %d: %s%s", code, out, errOut)
 	}
-	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://slsa.dev/verification_summary/v1", "--predicate", pred,
+	if code, out, errOut := glassboxRun(t, "attest", f.artifact, "--predicate-type", "https://example.org/claims/v1", "--predicate", claim,
 		"--server", srv.URL, "--token", "wrong", "--receipt", second); code != exitRefused || !strings.Contains(errOut, "token") {
 		t.Errorf("attest with a wrong token: exit %d: %s%s", code, out, errOut)
+	}
+	// The client's statement is not the centre's: verify with the centre's
+	// key denies its receipt.
+	if code, out, _ := glassboxRun(t, "verify", f.artifact, "--receipt", second, "--key", f.pub, "--log-key", f.vkey); code != exitRefused || !strings.Contains(out, "not signed by key") {
+		t.Errorf("verify of a client's receipt: exit %d\n%s", code, out)
 	}
 	if code, out, errOut := glassboxRun(t, args...); code != exitOK || !strings.Contains(out, "#1") {
 		t.Fatalf("verify --log after growth: exit %d\n%s%s", code, out, errOut)
@@ -225,5 +277,73 @@ func TestVerifyFromServedLog(t *testing.T) {
 	// Offline, an older receipt cannot be proved consistent with the state.
 	if code, out, _ := glassboxRun(t, "verify", f.artifact, "--receipt", f.receipt, "--key", f.pub, "--log-key", f.vkey, "--state", state); code != exitRefused || !strings.Contains(out, "--log") {
 		t.Errorf("offline verify of an older receipt with a newer state: exit %d\n%s", code, out)
+	}
+}
+
+// TestVerifyDefaultDemandsAPassedVerdict: without --policy, verify allows
+// only on a centre-signed VSA whose result is PASSED, and always says what
+// the verdict is, which standards it names and when it was made.
+func TestVerifyDefaultDemandsAPassedVerdict(t *testing.T) {
+	failed := newAttestFixture(t, "transparency.example.org/glassbox/log", strings.Replace(strings.Replace(vsaPassed, "PASSED", "FAILED", 1), `SLSA_BUILD_LEVEL_3`, `FAILED`, 1))
+	code, out, errOut := failed.verify(t)
+	if code != exitRefused || !strings.Contains(out, "DENIED") || !strings.Contains(out, "is FAILED") {
+		t.Fatalf("default verify of a FAILED verdict: exit %d (want %d)\n%s%s", code, exitRefused, out, errOut)
+	}
+	for _, want := range []string{"verdict", "FAILED", "standards", "2026-11-20T10:00:00Z", "cra-annex-i@1.0.0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output does not say %q:\n%s", want, out)
+		}
+	}
+
+	passed := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	code, out, errOut = passed.verify(t)
+	if code != exitOK || !strings.Contains(out, "ALLOWED") {
+		t.Fatalf("default verify of a PASSED verdict: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"PASSED", "SLSA_BUILD_LEVEL_3", "2026-11-20T10:00:00Z"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output does not say %q:\n%s", want, out)
+		}
+	}
+
+	// A statement of another kind, signed by the centre, is not a verdict.
+	prov := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	other := centreAttest(t, prov.data, writeFile(t, filepath.Join(prov.dir, "other.img"), []byte("other")), "https://glassbox.dev/predicates/evidence/v1", `{"kind":"sbom"}`)
+	code, out, _ = glassboxRun(t, "verify", filepath.Join(prov.dir, "other.img"), "--receipt", other, "--key", prov.pub, "--log-key", prov.vkey)
+	if code != exitRefused || !strings.Contains(out, "no verdict") {
+		t.Errorf("default verify of an artefact with evidence but no verdict: exit %d\n%s", code, out)
+	}
+
+	// A policy's max_age bounds an offline verdict's age.
+	old := writeFile(t, filepath.Join(passed.dir, "fresh.yaml"), []byte("max_age: 24h\n"))
+	if code, out, _ := passed.verify(t, "--policy", old); code != exitRefused || !strings.Contains(out, "max_age") {
+		t.Errorf("verify of a verdict older than max_age: exit %d\n%s", code, out)
+	}
+}
+
+// TestWithdrawDeniesOnline: after 'glassbox withdraw', verifying the
+// release's artefact against the served log is denied with the reason.
+func TestWithdrawDeniesOnline(t *testing.T) {
+	f := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	src := writeFile(t, filepath.Join(f.dir, "src", "main.c"), []byte("int main(void) { return 0; }\n"))
+	id := strings.TrimSpace(mustRun(t, "--data", f.data, "submit", "--product", "router", "--version", "2.1.0", "--source", filepath.Dir(src), "--artifact", f.artifact))
+	if code, _, errOut := glassboxRun(t, "--data", f.data, "withdraw", id); code != exitError || !strings.Contains(errOut, "--reason") {
+		t.Errorf("withdraw without a reason: exit %d: %s", code, errOut)
+	}
+	out := mustRun(t, "--data", f.data, "withdraw", id, "--reason", "shipped a debug backdoor")
+	if !strings.Contains(out, "1 verdicts revoked") {
+		t.Errorf("withdraw output: %s", out)
+	}
+	ctx := context.Background()
+	c, err := (&globals{data: f.data}).openLog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	srv := httptest.NewServer(server.New(c.notary, c.log, "").Handler())
+	defer srv.Close()
+	code, vout, errOut := glassboxRun(t, "verify", f.artifact, "--log", srv.URL, "--key", f.pub, "--log-key", f.vkey)
+	if code != exitRefused || !strings.Contains(vout, "release withdrawn: shipped a debug backdoor") {
+		t.Errorf("verify --log of a withdrawn release: exit %d\n%s%s", code, vout, errOut)
 	}
 }

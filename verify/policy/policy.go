@@ -23,8 +23,19 @@
 //	      att.predicate.policy.uri.startsWith("https://glassbox.dev/policy/cra-annex-i@") &&
 //	      now - timestamp(att.predicate.timeVerified) < duration("2160h")
 //
-// Unknown fields, a missing or empty rule list, unnamed or duplicate rules
-// and unknown require values are refused.
+//	max_age: 720h                      # optional: refuse a verdict made longer ago
+//
+// Unknown fields, unnamed or duplicate rules and unknown require values are
+// refused. A policy needs rules, a max_age or both. A policy without rules
+// keeps the default demand of `glassbox verify`: the centre's current
+// verdict about the artefact (its newest SLSA VSA) is PASSED.
+//
+// # max_age
+//
+// A Go duration ("720h", "90m"): the newest verdict about the artefact must
+// have been made (its timeVerified) no longer ago than this. A receipt is a
+// verdict at one moment; max_age is how an offline verifier bounds how long
+// it trusts a verdict that a later evaluation may have superseded.
 //
 // # Rules
 //
@@ -76,6 +87,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -109,6 +121,8 @@ type Policy struct {
 	Name string
 	// Rules are the rules in the order they were written, compiled.
 	Rules []Rule
+	// MaxAge is the oldest a verdict may be; zero: no limit.
+	MaxAge time.Duration
 }
 
 // Rule is one compiled rule of a policy.
@@ -126,8 +140,9 @@ type Rule struct {
 // file and fileRule are the YAML form. yaml.v3 names these types in its
 // errors, so their names read as part of a message (see yamlError).
 type file struct {
-	Name  string     `yaml:"name"`
-	Rules []fileRule `yaml:"rules"`
+	Name   string     `yaml:"name"`
+	Rules  []fileRule `yaml:"rules"`
+	MaxAge string     `yaml:"max_age"`
 }
 
 type fileRule struct {
@@ -185,14 +200,22 @@ func Parse(name string, data []byte) (*Policy, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fail("more than one YAML document; put every rule in one document")
 	}
-	if len(f.Rules) == 0 {
-		return nil, fail("no rules; a policy needs at least one rule")
+	var maxAge time.Duration
+	if f.MaxAge != "" {
+		d, err := time.ParseDuration(f.MaxAge)
+		if err != nil || d <= 0 {
+			return nil, fail("max_age: %q is not a positive duration; write it as Go does, e.g. \"720h\" for 30 days", f.MaxAge)
+		}
+		maxAge = d
+	}
+	if len(f.Rules) == 0 && maxAge == 0 {
+		return nil, fail("no rules; a policy needs at least one rule or a max_age")
 	}
 	if len(f.Rules) > MaxRules {
 		return nil, fail("%d rules; at most %d are allowed", len(f.Rules), MaxRules)
 	}
 
-	p := &Policy{Name: f.Name, Rules: make([]Rule, 0, len(f.Rules))}
+	p := &Policy{Name: f.Name, Rules: make([]Rule, 0, len(f.Rules)), MaxAge: maxAge}
 	if strings.TrimSpace(p.Name) == "" {
 		p.Name = name
 	}
@@ -254,7 +277,7 @@ func compileRule(fr fileRule) (Rule, error) {
 // the words an operator knows.
 var yamlErrorNames = strings.NewReplacer(
 	"in type policy.fileRule", "in a rule (want name, description, require, applies, match)",
-	"in type policy.file", "at the top level (want name, rules)",
+	"in type policy.file", "at the top level (want name, rules, max_age)",
 	"into policy.fileRule", "into a rule",
 	"into policy.file", "into a policy",
 	"into []policy.fileRule", "into the list of rules",

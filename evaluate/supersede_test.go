@@ -1,0 +1,80 @@
+package evaluate_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/evaluate"
+	"glassbox.dev/ingest"
+	"glassbox.dev/internal/centretest"
+	"glassbox.dev/notary"
+	"glassbox.dev/standard"
+	"glassbox.dev/vuln"
+)
+
+// TestAWorseVerdictRevokesTheEarlierPassed: when an evaluation FAILS an
+// artefact that an earlier verdict PASSED, the centre logs a revocation of
+// the earlier verdict, naming its envelope and the reason.
+func TestAWorseVerdictRevokesTheEarlierPassed(t *testing.T) {
+	c := centretest.New(t, "evaluate.test/log")
+	ctx := t.Context()
+	src, dist := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "main.c"), []byte("int main(void) { return 0; }\n"), 0o644)
+	art := filepath.Join(dist, "router.img")
+	os.WriteFile(art, []byte("router firmware"), 0o644)
+	res, err := (&ingest.Ingester{Blobs: c.Blobs, Releases: c.Store}).Submit(ctx, ingest.Request{Product: "router", Version: "2.1.0", SourceDir: src, Artifacts: []string{art}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := res.Release
+	a := rel.Manifest.Artifacts[0]
+
+	// An earlier evaluation's PASSED verdict.
+	earlier, err := c.Notary.Attest(ctx, notary.Request{Subjects: []attest.Subject{{Name: a.Path, Digest: a.Digest}}, PredicateType: glassbox.PredicateVSA,
+		Predicate: json.RawMessage(`{"verifier":{"id":"https://glassbox.dev/centre"},"timeVerified":"2026-11-20T10:00:00Z","resourceUri":"glassbox:release/x/router.img","policy":{"uri":"https://glassbox.dev/policy/cra-annex-i@1.0.0"},"verificationResult":"PASSED","verifiedLevels":["cra-annex-i@1.0.0"],"slsaVersion":"1.0"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := standard.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &evaluate.Evaluator{Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Notary,
+		Vulns: &vuln.Store{Blobs: c.Blobs, Current: filepath.Join(t.TempDir(), "current")}}
+	out, err := e.Evaluate(ctx, rel, []string{"cra-annex-i"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Verdict != standard.Failed || len(out.VSAs) != 1 {
+		t.Fatalf("verdict %s with %d VSAs; want FAILED with one", out.Verdict, len(out.VSAs))
+	}
+	logged, err := c.Notary.About(ctx, a.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, l := range logged {
+		if l.PredicateType != attest.PredicateRevocation {
+			continue
+		}
+		v, err := attest.VerifyEnvelope(l.Envelope, c.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, revoked, err := attest.ParseRevocation(v.Predicate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(revoked) == 1 && revoked[0] == glassbox.DigestOf(earlier.Envelope) && strings.Contains(r.Reason, "superseded by the FAILED evaluation") && !r.Withdrawn {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no revocation of the earlier PASSED verdict was logged about %s: %+v", a.Path, logged)
+	}
+}

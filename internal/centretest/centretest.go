@@ -1,0 +1,80 @@
+// Package centretest starts a real centre for tests: keys, evidence store,
+// SQLite index, transparency log and notary, in a test's temporary
+// directory, closed when the test ends.
+package centretest
+
+import (
+	"context"
+	"crypto/ed25519"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"glassbox.dev/attest"
+	"glassbox.dev/evidence"
+	"glassbox.dev/internal/sqlstore"
+	"glassbox.dev/notary"
+	"glassbox.dev/sqlite"
+	"glassbox.dev/tlog"
+)
+
+// Centre is a running centre.
+type Centre struct {
+	Dir      string
+	Keys     *attest.KeyFiles
+	Blobs    *evidence.FS
+	Store    *sqlstore.Store // releases, evidence, judgements, the log's index
+	Notary   *notary.Notary
+	Log      *tlog.Log
+	Key      ed25519.PublicKey // the attestation key: what verifiers trust
+	Verifier note.Verifier     // the log's checkpoint key
+}
+
+// New starts a centre whose notary also accepts clients' submissions.
+func New(t testing.TB, origin string) *Centre {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	kf, err := attest.GenerateKeys(filepath.Join(dir, "keys"), origin, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := attest.LoadSigner(kf.PrivateKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := attest.LoadOrCreateSubmissionSigner(kf.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := attest.LoadLogSigner(kf.LogSignerKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lv, err := attest.LoadLogVerifier(kf.LogVerifierKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := evidence.OpenFS(filepath.Join(dir, "evidence"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := sqlite.Open(ctx, filepath.Join(dir, "glassbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tlog.Open(ctx, filepath.Join(dir, "log"), ls, lv, tlog.Options{CheckpointInterval: 100e6, BatchMaxAge: 10e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := notary.New(ctx, s, l, blobs, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.AcceptSubmissions(sub); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close(ctx); l.Close(ctx); meta.Close(); blobs.Close() })
+	return &Centre{Dir: dir, Keys: kf, Blobs: blobs, Store: meta, Notary: n, Log: l, Key: s.PublicKey(), Verifier: lv}
+}
