@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	neturl "net/url"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -56,4 +57,18 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "postgres: connect to database %q on %s:%d: %w", cfg.Database, cfg.Host, cfg.Port, err)
 	}
 	return sqlstore.New(ctx, db, dialect)
+}
+
+// Redact returns url with any password in it (user:password@, or a
+// password= parameter) replaced by "xxxxx", for messages and help text.
+func Redact(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "(a database URL that does not parse)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }

@@ -20,6 +20,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/evidence"
+	"glassbox.dev/internal/datadir"
 	"glassbox.dev/postgres"
 	"glassbox.dev/sqlite"
 )
@@ -180,13 +181,27 @@ func (g *globals) open(ctx context.Context) (*centre, error) {
 		return nil, err
 	}
 	var releases metadata
+	var dbName string
 	switch {
 	case g.db == "":
-		releases, err = sqlite.Open(ctx, filepath.Join(g.data, "glassbox.db"))
+		dbName = filepath.Join(g.data, "glassbox.db")
+		if _, serr := os.Stat(dbName); errors.Is(serr, os.ErrNotExist) {
+			if err := datadir.CheckNewDatabase(g.data, dbName); err != nil {
+				blobs.Close()
+				return nil, err
+			}
+		}
+		releases, err = sqlite.Open(ctx, dbName)
 	case strings.HasPrefix(g.db, "postgres://"), strings.HasPrefix(g.db, "postgresql://"):
+		dbName = postgres.Redact(g.db)
 		releases, err = postgres.Open(ctx, g.db)
 	default:
-		err = usageError{fmt.Errorf("--db %q: want a postgres:// URL, or nothing for SQLite in the data directory", g.db)}
+		err = usageError{fmt.Errorf("--db %q: want a postgres:// URL, or nothing for SQLite in the data directory", postgres.Redact(g.db))}
+	}
+	if err == nil {
+		if err = datadir.CheckDatabase(ctx, g.data, dbName, releases); err != nil {
+			releases.Close()
+		}
 	}
 	if err != nil {
 		blobs.Close()
