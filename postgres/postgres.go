@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	neturl "net/url"
+	"regexp"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -59,16 +60,19 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 	return sqlstore.New(ctx, db, dialect)
 }
 
-// Redact returns url with any password in it (user:password@, or a
-// password= parameter) replaced by "xxxxx", for messages and help text.
+// Redact returns a database URL or connection string with any password in
+// it (user:password@, password=…) replaced by "xxxxx", for messages.
 func Redact(raw string) string {
-	u, err := neturl.Parse(raw)
-	if err != nil {
-		return "(a database URL that does not parse)"
+	if u, err := neturl.Parse(raw); err == nil && u.Scheme != "" {
+		raw = u.Redacted()
+	} else if err != nil {
+		// A URL that does not parse may still hold user:password@.
+		raw = userinfo.ReplaceAllString(raw, "${1}xxxxx@")
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
+	return passwordParam.ReplaceAllString(raw, "${1}xxxxx")
 }
+
+var (
+	userinfo      = regexp.MustCompile(`(://[^:/@]*:)[^@]*@`)
+	passwordParam = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|[^&\s]*)`)
+)

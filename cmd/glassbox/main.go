@@ -97,7 +97,9 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.data, "data", envOr("GLASSBOX_DATA", "glassbox-data"), "data `directory` holding the evidence store, the SQLite database and the log (env GLASSBOX_DATA)")
-	pf.StringVar(&g.db, "db", os.Getenv("GLASSBOX_DB"), "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
+	// The URL may hold a password: its default is read when the database is
+	// opened, not shown in --help.
+	pf.StringVar(&g.db, "db", "", "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
 
 	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g),
@@ -107,6 +109,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		vulndbCommand(g), vulnsCommand(g),
 		judgeCommand(g), catalogsCommand(g))
 
+	hideSecretDefaults(root)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
@@ -182,8 +185,12 @@ func (g *globals) open(ctx context.Context) (*centre, error) {
 	}
 	var releases metadata
 	var dbName string
+	db := g.db
+	if db == "" {
+		db = os.Getenv("GLASSBOX_DB")
+	}
 	switch {
-	case g.db == "":
+	case db == "":
 		dbName = filepath.Join(g.data, "glassbox.db")
 		if _, serr := os.Stat(dbName); errors.Is(serr, os.ErrNotExist) {
 			if err := datadir.CheckNewDatabase(g.data, dbName); err != nil {
@@ -192,11 +199,11 @@ func (g *globals) open(ctx context.Context) (*centre, error) {
 			}
 		}
 		releases, err = sqlite.Open(ctx, dbName)
-	case strings.HasPrefix(g.db, "postgres://"), strings.HasPrefix(g.db, "postgresql://"):
-		dbName = postgres.Redact(g.db)
-		releases, err = postgres.Open(ctx, g.db)
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		dbName = postgres.Redact(db)
+		releases, err = postgres.Open(ctx, db)
 	default:
-		err = usageError{fmt.Errorf("--db %q: want a postgres:// URL, or nothing for SQLite in the data directory", postgres.Redact(g.db))}
+		err = usageError{fmt.Errorf("--db %q: want a postgres:// URL, or nothing for SQLite in the data directory", postgres.Redact(db))}
 	}
 	if err == nil {
 		if err = datadir.CheckDatabase(ctx, g.data, dbName, releases); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -13,10 +12,10 @@ import (
 )
 
 func serveCommand(g *globals) *cobra.Command {
-	var addr, token string
+	var addr, token, tokenFile string
 	lim := server.DefaultLimits()
 	cmd := &cobra.Command{
-		Use:   "serve [--listen ADDR] [--token T]",
+		Use:   "serve [--listen ADDR] [--token-file FILE]",
 		Short: "Serve the transparency log, the attestations and the attest endpoint over HTTP",
 		Long: `Serve answers, until SIGINT or SIGTERM:
 
@@ -26,7 +25,9 @@ func serveCommand(g *globals) *cobra.Command {
   GET  /metrics                     Prometheus metrics
   GET  /healthz
 
-Without --token (or GLASSBOX_TOKEN) the write endpoint is disabled. On a
+The write token is read from --token-file, or GLASSBOX_TOKEN (--token
+works too but shows the token to every user in ps); without one the write
+endpoint is disabled. On a
 signal it stops accepting connections, finishes requests in flight (up to
 --grace), publishes a last checkpoint and exits 0.
 
@@ -37,6 +38,10 @@ clients cannot take every file descriptor the log needs.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			token, err := writeToken(ctx, g, token, tokenFile)
+			if err != nil {
+				return err
+			}
 			c, err := g.openLog(ctx)
 			if err != nil {
 				return err
@@ -53,7 +58,8 @@ clients cannot take every file descriptor the log needs.`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "`address` to listen on")
-	cmd.Flags().StringVar(&token, "token", os.Getenv("GLASSBOX_TOKEN"), "`token` that POST /attestations requires (env GLASSBOX_TOKEN)")
+	cmd.Flags().StringVar(&tokenFile, "token-file", "", "`file` holding the token that POST /attestations requires (or env GLASSBOX_TOKEN)")
+	cmd.Flags().StringVar(&token, "token", "", "`token` that POST /attestations requires; visible in ps: prefer --token-file")
 	cmd.Flags().DurationVar(&lim.Grace, "grace", lim.Grace, "how long to wait for requests in flight on shutdown")
 	cmd.Flags().IntVar(&lim.MaxConns, "max-connections", lim.MaxConns, "connections served at once; more wait until one closes")
 	return cmd
