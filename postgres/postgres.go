@@ -6,6 +6,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	neturl "net/url"
+	"regexp"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -57,3 +59,20 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 	}
 	return sqlstore.New(ctx, db, dialect)
 }
+
+// Redact returns a database URL or connection string with any password in
+// it (user:password@, password=…) replaced by "xxxxx", for messages.
+func Redact(raw string) string {
+	if u, err := neturl.Parse(raw); err == nil && u.Scheme != "" {
+		raw = u.Redacted()
+	} else if err != nil {
+		// A URL that does not parse may still hold user:password@.
+		raw = userinfo.ReplaceAllString(raw, "${1}xxxxx@")
+	}
+	return passwordParam.ReplaceAllString(raw, "${1}xxxxx")
+}
+
+var (
+	userinfo      = regexp.MustCompile(`(://[^:/@]*:)[^@]*@`)
+	passwordParam = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|[^&\s]*)`)
+)

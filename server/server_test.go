@@ -87,7 +87,7 @@ func TestGracefulShutdown(t *testing.T) {
 		io.WriteString(w, "finished")
 	})
 	go func() {
-		done <- ListenAndServe(ctx, "127.0.0.1:0", slow, 5*time.Second, func(a net.Addr) { addr <- a.String() })
+		done <- ListenAndServe(ctx, "127.0.0.1:0", slow, Limits{MaxConns: 4, Grace: 5 * time.Second}, func(a net.Addr) { addr <- a.String() })
 	}()
 	url := "http://" + <-addr
 	got := make(chan string, 1)

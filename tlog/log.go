@@ -74,7 +74,8 @@ type Log struct {
 
 // Open opens (or creates) the log in dir, signing checkpoints with signer.
 // The signer's name is the log's origin. verifier must be its verifier key:
-// checkpoints read back are checked before they are trusted.
+// checkpoints read back are checked before they are trusted. The whole log
+// is checked first (Check): a corrupt log is not opened.
 func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Verifier, o Options) (*Log, error) {
 	if signer.Name() != verifier.Name() || signer.KeyHash() != verifier.KeyHash() {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "the log's signing key %q and verifier key %q are not a pair", signer.Name(), verifier.Name())
@@ -93,6 +94,9 @@ func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Ver
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: create %s: %w", dir, err)
 	}
 	if err := checkOrigin(dir, signer.Name()); err != nil {
+		return nil, err
+	}
+	if err := Check(ctx, dir, verifier); err != nil {
 		return nil, err
 	}
 	driver, err := posix.New(ctx, posix.Config{Path: dir})

@@ -20,6 +20,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/evidence"
+	"glassbox.dev/internal/datadir"
 	"glassbox.dev/postgres"
 	"glassbox.dev/sqlite"
 )
@@ -96,7 +97,9 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.data, "data", envOr("GLASSBOX_DATA", "glassbox-data"), "data `directory` holding the evidence store, the SQLite database and the log (env GLASSBOX_DATA)")
-	pf.StringVar(&g.db, "db", os.Getenv("GLASSBOX_DB"), "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
+	// The URL may hold a password: its default is read when the database is
+	// opened, not shown in --help.
+	pf.StringVar(&g.db, "db", "", "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
 
 	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g),
@@ -107,6 +110,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		judgeCommand(g), catalogsCommand(g))
 	root.AddCommand(withdrawCommand(g))
 
+	hideSecretDefaults(root)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
@@ -181,13 +185,31 @@ func (g *globals) open(ctx context.Context) (*centre, error) {
 		return nil, err
 	}
 	var releases metadata
+	var dbName string
+	db := g.db
+	if db == "" {
+		db = os.Getenv("GLASSBOX_DB")
+	}
 	switch {
-	case g.db == "":
-		releases, err = sqlite.Open(ctx, filepath.Join(g.data, "glassbox.db"))
-	case strings.HasPrefix(g.db, "postgres://"), strings.HasPrefix(g.db, "postgresql://"):
-		releases, err = postgres.Open(ctx, g.db)
+	case db == "":
+		dbName = filepath.Join(g.data, "glassbox.db")
+		if _, serr := os.Stat(dbName); errors.Is(serr, os.ErrNotExist) {
+			if err := datadir.CheckNewDatabase(g.data, dbName); err != nil {
+				blobs.Close()
+				return nil, err
+			}
+		}
+		releases, err = sqlite.Open(ctx, dbName)
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		dbName = postgres.Redact(db)
+		releases, err = postgres.Open(ctx, db)
 	default:
-		err = usageError{fmt.Errorf("--db %q: want a postgres:// URL, or nothing for SQLite in the data directory", g.db)}
+		err = usageError{fmt.Errorf("--db %q: want a postgres:// URL, or nothing for SQLite in the data directory", postgres.Redact(db))}
+	}
+	if err == nil {
+		if err = datadir.CheckDatabase(ctx, g.data, dbName, releases); err != nil {
+			releases.Close()
+		}
 	}
 	if err != nil {
 		blobs.Close()

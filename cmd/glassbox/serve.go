@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,10 +12,10 @@ import (
 )
 
 func serveCommand(g *globals) *cobra.Command {
-	var addr, token string
-	var grace time.Duration
+	var addr, token, tokenFile string
+	lim := server.DefaultLimits()
 	cmd := &cobra.Command{
-		Use:   "serve [--listen ADDR] [--token T]",
+		Use:   "serve [--listen ADDR] [--token-file FILE]",
 		Short: "Serve the transparency log, the attestations and the attest endpoint over HTTP",
 		Long: `Serve answers, until SIGINT or SIGTERM:
 
@@ -27,18 +25,29 @@ func serveCommand(g *globals) *cobra.Command {
   GET  /metrics                     Prometheus metrics
   GET  /healthz
 
-Without --token (or GLASSBOX_TOKEN) the write endpoint is disabled. On a
+The write token is read from --token-file, or GLASSBOX_TOKEN (--token
+works too but shows the token to every user in ps); without one the write
+endpoint is disabled. On a
 signal it stops accepting connections, finishes requests in flight (up to
---grace), publishes a last checkpoint and exits 0.`,
+--grace), publishes a last checkpoint and exits 0.
+
+A client gets 10 s to send its headers (64 KiB at most), 30 s for the whole
+request, 60 s for the response; a keep-alive connection idle for 60 s is
+closed; at most --max-connections are served at once, so slow or idle
+clients cannot take every file descriptor the log needs.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			token, err := writeToken(ctx, g, token, tokenFile)
+			if err != nil {
+				return err
+			}
 			c, err := g.openLog(ctx)
 			if err != nil {
 				return err
 			}
 			srv := server.New(c.notary, c.log, token)
-			err = server.ListenAndServe(ctx, addr, srv.Handler(), grace, func(a net.Addr) {
+			err = server.ListenAndServe(ctx, addr, srv.Handler(), lim, func(a net.Addr) {
 				slog.Info("serving", "addr", a.String(), "origin", c.log.Origin())
 				fmt.Fprintf(g.stderr, "glassbox: serving log %q on http://%s\n", c.log.Origin(), a)
 			})
@@ -49,7 +58,9 @@ signal it stops accepting connections, finishes requests in flight (up to
 		},
 	}
 	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "`address` to listen on")
-	cmd.Flags().StringVar(&token, "token", os.Getenv("GLASSBOX_TOKEN"), "`token` that POST /attestations requires (env GLASSBOX_TOKEN)")
-	cmd.Flags().DurationVar(&grace, "grace", 30*time.Second, "how long to wait for requests in flight on shutdown")
+	cmd.Flags().StringVar(&tokenFile, "token-file", "", "`file` holding the token that POST /attestations requires (or env GLASSBOX_TOKEN)")
+	cmd.Flags().StringVar(&token, "token", "", "`token` that POST /attestations requires; visible in ps: prefer --token-file")
+	cmd.Flags().DurationVar(&lim.Grace, "grace", lim.Grace, "how long to wait for requests in flight on shutdown")
+	cmd.Flags().IntVar(&lim.MaxConns, "max-connections", lim.MaxConns, "connections served at once; more wait until one closes")
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/ingest"
+	"glassbox.dev/internal/datadir"
 )
 
 func submitCommand(g *globals) *cobra.Command {
@@ -73,6 +74,9 @@ leave no trace.`,
 				fmt.Fprintf(g.stderr, "glassbox: skipped %s (version-control metadata or the data directory; submit with --git to record a commit)\n", p)
 			}
 			rel := res.Release
+			if err := datadir.Remember(g.data, rel.ID); err != nil {
+				return err
+			}
 			if res.Created {
 				fmt.Fprintf(g.stderr, "glassbox: stored %s as release %s (%d new blobs)\n", rel.Manifest.String(), rel.ID, res.BlobsAdded)
 			} else {
