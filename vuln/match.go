@@ -425,6 +425,13 @@ func (v *Vulnerability) summarise() {
 	}
 }
 
+// Affects reports whether the match leaves its component affected: its
+// VEX state, after reachability, is affected.
+func (m Match) Affects() bool {
+	st, _, _ := m.vex()
+	return st == StatusAffected
+}
+
 // vex is a match's VEX state, justification and a sentence saying why.
 func (m Match) vex() (Status, string, string) {
 	if m.Status == StatusResolved {
@@ -473,7 +480,7 @@ func primaryID(ids []string) string {
 	return best
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
