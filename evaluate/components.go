@@ -51,23 +51,14 @@ func (c *components) all() []glassbox.Component {
 	return out
 }
 
-// shipped is what the vulnerability check judges. A shipped Go binary's
-// build information names the modules it links; go.mod also names modules
-// only tests, tools or other programs need, which no shipped code
-// contains. So when the release ships Go binaries, their modules are its
-// Go components, and the source's manifests speak for every other
-// ecosystem; a release that ships no Go binary is judged on its source.
+// shipped is what the release ships (sbom.Shipped): the Go binaries'
+// modules stand for its Go components when it ships any.
 func (c *components) shipped() []glassbox.Component {
-	if len(c.Binaries) == 0 {
-		return c.all()
+	bins := make([][]glassbox.Component, 0, len(c.Binaries))
+	for _, p := range sortedKeys(c.Binaries) {
+		bins = append(bins, c.Binaries[p])
 	}
-	var src []glassbox.Component
-	for _, x := range c.Source {
-		if x.Ecosystem != sbom.EcosystemGo {
-			src = append(src, x)
-		}
-	}
-	only := components{Source: src, Binaries: c.Binaries}
+	only := components{Source: sbom.Shipped(c.Source, bins...)}
 	return only.all()
 }
 
@@ -180,9 +171,11 @@ func (r *run) deriveComponents(ctx context.Context, c *components) error {
 		if c.Submitted == nil {
 			c.Submitted = []glassbox.Component{}
 		}
-		c.Findings = append(c.Findings, sbom.Compare(c.all(), c.Submitted, "the centre's derivation", m.SBOM.Path)...)
+		// Like with like: the SBOM must list what the release ships, and
+		// may list what its source declares besides.
+		c.Findings = append(c.Findings, sbom.CompareRelease(c.shipped(), c.all(), c.Submitted, "the centre's derivation", m.SBOM.Path)...)
 	}
-	doc, err := sbom.CycloneDX(sbom.Subject{Name: m.Product, Version: m.Version}, c.all())
+	doc, err := sbom.CycloneDX(sbom.Subject{Name: m.Product, Version: m.Version}, c.all(), sbom.At(r.rel.SubmittedAt))
 	if err != nil {
 		return err
 	}

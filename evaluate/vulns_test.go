@@ -42,18 +42,15 @@ func (c *centre) vulnStore(t *testing.T, records map[string][]byte) *vuln.Store 
 	return s
 }
 
-// vendoredModule is a Go module that requires two modules, both vendored
-// so that it builds and loads without a network: example.org/linked,
-// which main.go calls (call names the function), and example.org/testonly,
-// which only a test imports.
+// vendoredModule is a Go module that requires example.org/linked,
+// vendored so that it loads without a network; main.go calls the function
+// named call, Good (safe) or Bad (vulnerable).
 func vendoredModule(call string) map[string]string {
 	return map[string]string{
-		"go.mod":                              "module example.org/app\n\ngo 1.22\n\nrequire (\n\texample.org/linked v1.0.0\n\texample.org/testonly v1.2.0\n)\n",
+		"go.mod":                              "module example.org/app\n\ngo 1.22\n\nrequire example.org/linked v1.0.0\n",
 		"main.go":                             "package main\n\nimport \"example.org/linked\"\n\nfunc main() { println(linked." + call + "()) }\n",
-		"main_test.go":                        "package main\n\nimport (\n\t\"testing\"\n\n\t\"example.org/testonly\"\n)\n\nfunc TestMain(t *testing.T) { testonly.Help() }\n",
-		"vendor/modules.txt":                  "# example.org/linked v1.0.0\n## explicit; go 1.22\nexample.org/linked\n# example.org/testonly v1.2.0\n## explicit; go 1.22\nexample.org/testonly\n",
+		"vendor/modules.txt":                  "# example.org/linked v1.0.0\n## explicit; go 1.22\nexample.org/linked\n",
 		"vendor/example.org/linked/linked.go": "package linked\n\n// Good is safe.\nfunc Good() string { return \"good\" }\n\n// Bad is the vulnerable function.\nfunc Bad() string { return \"bad\" }\n",
-		"vendor/example.org/testonly/testonly.go": "package testonly\n\n// Help helps tests.\nfunc Help() {}\n",
 	}
 }
 
@@ -94,13 +91,17 @@ func newEvaluator(t *testing.T, c *centre, vulns *vuln.Store) *evaluate.Evaluato
 	return &evaluate.Evaluator{Blobs: c.blobs, Store: c.store, Library: lib, Vulns: vulns, Fresh: true}
 }
 
-// TestVulnerabilitiesOfAGoBinaryAreWhatItLinks: a release shipping a Go
-// binary is judged on the modules the binary links (its build
-// information), not on every go.mod requirement: a vulnerable module that
-// only a test imports is not reported (crane 0.20.2 got 26 such
-// "affected"), and one the binary links but whose vulnerable function it
-// does not contain is not affected, as govulncheck's binary analysis says.
-func TestVulnerabilitiesOfAGoBinaryAreWhatItLinks(t *testing.T) {
+// TestAGoBinaryIsJudgedByWhatItLinks: a release shipping a Go binary is
+// judged on the modules the binary links (its build information), not on
+// every go.mod requirement. Its source (sbom/testdata/cyclonedx-gomod)
+// requires example.org/linked, which the binary links, and
+// example.org/testonly, which only a test imports. A vulnerable
+// testonly is not reported (crane 0.20.2 got 26 such "affected"), nor is
+// linked, whose vulnerable function the binary does not contain, as
+// govulncheck's binary analysis says; and the binary SBOM the official
+// CycloneDX Go tool made of that binary, which rightly omits testonly, is
+// consistent with the release.
+func TestAGoBinaryIsJudgedByWhatItLinks(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command to build the shipped binary")
 	}
@@ -110,8 +111,10 @@ func TestVulnerabilitiesOfAGoBinaryAreWhatItLinks(t *testing.T) {
 		"GO-2099-0101.json": goRecord("GO-2099-0101", "example.org/linked", "example.org/linked", "Bad", now.Add(-time.Hour)),
 		"GO-2099-0102.json": goRecord("GO-2099-0102", "example.org/testonly", "example.org/testonly", "Help", now.Add(-time.Hour)),
 	})
-	files := vendoredModule("Good")
-	src := writeTree(t, files)
+	src, err := filepath.Abs("../sbom/testdata/cyclonedx-gomod/src")
+	if err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(t.TempDir(), "app")
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
 	build.Dir, build.Env = src, append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=vendor -buildvcs=false", "GOTOOLCHAIN=local")
@@ -119,17 +122,23 @@ func TestVulnerabilitiesOfAGoBinaryAreWhatItLinks(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	in := &ingest.Ingester{Blobs: c.blobs, Releases: c.store}
-	sub, err := in.Submit(t.Context(), ingest.Request{Product: "app", Version: "1.0.0", SourceDir: src, Artifacts: []string{bin}})
+	sub, err := in.Submit(t.Context(), ingest.Request{Product: "app", Version: "1.0.0", SourceDir: src, Artifacts: []string{bin},
+		SBOM: "../sbom/testdata/cyclonedx-gomod/app.bin.cdx.json"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEvaluator(t, c, vulns)
-	res := vulnCheck(t, e, sub.Release)
-	if res.Status != glassbox.CheckPass {
-		t.Fatalf("vulnerability check = %s: %s; want pass (the binary does not link example.org/testonly and does not contain linked.Bad)", res.Status, res.Summary)
+	out, err := newEvaluator(t, c, vulns).Evaluate(t.Context(), sub.Release, []string{"cra-annex-i"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(res.Summary, "testonly") {
+	res := check(out, glassbox.CheckNoKnownExploitable)
+	if res == nil || res.Status != glassbox.CheckPass {
+		t.Errorf("vulnerability check = %+v; want pass (the binary does not link example.org/testonly and does not contain linked.Bad)", res)
+	} else if strings.Contains(res.Summary, "testonly") {
 		t.Errorf("the summary speaks of a module the binary does not link: %s", res.Summary)
+	}
+	if res := check(out, glassbox.CheckSBOMConsistent); res == nil || res.Status != glassbox.CheckPass {
+		t.Errorf("sbom.consistent with cyclonedx-gomod's binary SBOM = %+v; want pass", res)
 	}
 }
 

@@ -182,12 +182,21 @@ func (a *Affected) fixedVersions(v string) []string {
 				continue
 			}
 			kf, err := rg.ord.parse(e.Fixed)
-			if err == nil && kf.cmp(kv) > 0 && !slices.Contains(out, e.Fixed) {
-				out = append(out, e.Fixed)
+			if f := goSpelling(a.Package.Ecosystem, e.Fixed); err == nil && kf.cmp(kv) > 0 && !slices.Contains(out, f) {
+				out = append(out, f)
 			}
 		}
 	}
 	return out
+}
+
+// goSpelling writes a fixed version as its ecosystem's tools take it: the
+// Go database's records write "2.2.8", go get and go.mod "v2.2.8".
+func goSpelling(ecosystem, v string) string {
+	if baseEcosystem(ecosystem) == "Go" && v != "" && !strings.HasPrefix(v, "v") {
+		return "v" + v
+	}
+	return v
 }
 
 // Status is a vulnerability's VEX state for a release, in CycloneDX's
