@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -48,6 +49,17 @@ func (c *components) all() []glassbox.Component {
 		add(c.Binaries[p])
 	}
 	return out
+}
+
+// shipped is what the release ships (sbom.Shipped): the Go binaries'
+// modules stand for its Go components when it ships any.
+func (c *components) shipped() []glassbox.Component {
+	bins := make([][]glassbox.Component, 0, len(c.Binaries))
+	for _, p := range sortedKeys(c.Binaries) {
+		bins = append(bins, c.Binaries[p])
+	}
+	only := components{Source: sbom.Shipped(c.Source, bins...)}
+	return only.all()
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -159,9 +171,11 @@ func (r *run) deriveComponents(ctx context.Context, c *components) error {
 		if c.Submitted == nil {
 			c.Submitted = []glassbox.Component{}
 		}
-		c.Findings = append(c.Findings, sbom.Compare(c.all(), c.Submitted, "the centre's derivation", m.SBOM.Path)...)
+		// Like with like: the SBOM must list what the release ships, and
+		// may list what its source declares besides.
+		c.Findings = append(c.Findings, sbom.CompareRelease(c.shipped(), c.all(), c.Submitted, "the centre's derivation", m.SBOM.Path)...)
 	}
-	doc, err := sbom.CycloneDX(sbom.Subject{Name: m.Product, Version: m.Version}, c.all())
+	doc, err := sbom.CycloneDX(sbom.Subject{Name: m.Product, Version: m.Version}, c.all(), sbom.At(r.rel.SubmittedAt))
 	if err != nil {
 		return err
 	}
@@ -211,6 +225,12 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 		{Kind: KindVulnsVEX, Digest: vexDigest, Description: "CycloneDX 1.6 VEX: every matched vulnerability with its status"},
 		{Kind: KindVulnsReport, Digest: d, Description: fmt.Sprintf("matches against OSV snapshot %s (data %s)", rep.Database.Snapshot, rep.Database.Digest)},
 	}}
+	// A match whose analysis could not run is a problem (not assessed),
+	// not a finding; any other affected match is.
+	unjudged := map[string]bool{}
+	for _, p := range rep.Problems {
+		unjudged[p.Record+"\x00"+p.Component.PURL] = true
+	}
 	affected := 0
 	for _, v := range rep.Vulnerabilities {
 		for _, m := range v.Matches {
@@ -224,7 +244,9 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 			}
 			r.vulnRows = append(r.vulnRows, row)
 		}
-		if v.Status != vuln.StatusAffected {
+		if v.Status != vuln.StatusAffected || !slices.ContainsFunc(v.Matches, func(m vuln.Match) bool {
+			return m.Affects() && !unjudged[m.Record+"\x00"+m.Component.PURL]
+		}) {
 			continue
 		}
 		affected++
@@ -244,16 +266,26 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 		})
 	}
 	total := len(rep.Vulnerabilities)
+	// What the data could speak for is judged now, not when the report
+	// was stored: data that was fresh then may be stale today.
+	cov := snap.Coverage(rep.Components, r.now(), r.e.VulnMaxAge)
+	r.vulnCoverage = &cov
+	gaps := cov.Gaps()
 	switch {
-	case len(rep.Problems) > 0:
-		res.Status = glassbox.CheckError
-		res.Summary = fmt.Sprintf("%d components could not be judged (first: %s %s: %s), so the release cannot be declared free of known vulnerabilities", len(rep.Problems), rep.Problems[0].Component.Name, rep.Problems[0].Component.Version, rep.Problems[0].Problem)
 	case affected > 0:
 		res.Status = glassbox.CheckFail
 		res.Summary = fmt.Sprintf("%d known vulnerabilities affect the release (reachable, or of unknown reachability), of %d matched; first: %s", affected, total, res.Findings[0].Message)
+	case len(rep.Problems) > 0:
+		res.Status = glassbox.CheckError
+		res.Summary = fmt.Sprintf("not assessed: %d components could not be judged (first: %s %s: %s), so the release cannot be declared free of known vulnerabilities", len(rep.Problems), rep.Problems[0].Component.Name, rep.Problems[0].Component.Version, rep.Problems[0].Problem)
+	case len(gaps) > 0:
+		// Silence from a database that does not cover the release, or no
+		// longer describes what is known, is not evidence of safety.
+		res.Status = glassbox.CheckError
+		res.Summary = fmt.Sprintf("not assessed: %s; %d matched, none affecting the release, in what was covered (%s)", strings.Join(gaps, "; "), total, cov.String())
 	default:
 		res.Status = glassbox.CheckPass
-		res.Summary = fmt.Sprintf("no known vulnerability affects the release: %d matched, none reachable or unfixed, against the OSV data %s", total, dataAge(rep.Database))
+		res.Summary = fmt.Sprintf("no known vulnerability affects the release: %d matched, none reachable or unfixed; %s", total, cov.String())
 	}
 	return []glassbox.CheckResult{res}, reused, nil
 }
@@ -262,7 +294,7 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 // govulncheck which Go matches each shipped Go binary reaches, and stores
 // the report, the VEX and the SARIF.
 func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest glassbox.Digest, rep *vuln.Report) (report, vex glassbox.Digest, err error) {
-	comps := r.components.all()
+	comps := r.components.shipped()
 	// Only the records that name one of the components: the same matches
 	// as against the whole database, read through the snapshot's index.
 	db, err := r.e.Vulns.LoadFor(ctx, snap, comps)
@@ -290,12 +322,42 @@ func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest gl
 		reach = "govulncheck symbol analysis of the Go binaries " + strings.Join(names, ", ")
 	} else if len(vulns) == 0 {
 		reach = "not needed: nothing matched"
+	} else if mods := goModules(vulns); len(mods) > 0 {
+		// No Go binary is shipped: what the source calls is what a build
+		// of it would contain, as govulncheck's source mode finds it.
+		src, err := r.source(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		w, err := r.workDir()
+		if err != nil {
+			return "", "", err
+		}
+		var done []string
+		for _, dir := range mods {
+			err := db.Reach(ctx, vulns, vuln.ReachOptions{Path: filepath.Join(src, filepath.FromSlash(dir)), Mode: "source", TempDir: w,
+				Only: func(m vuln.Match) bool { return path.Dir(m.Component.Source) == dir }})
+			if err != nil {
+				// The module's code could not be analysed (its
+				// dependencies could not be loaded): what matched there
+				// is not judged, and says why.
+				problems = append(problems, unjudged(vulns, dir, err)...)
+				continue
+			}
+			done = append(done, path.Join(dir, "go.mod"))
+		}
+		reach = "govulncheck source analysis of " + strings.Join(done, ", ")
+		if len(done) == 0 {
+			reach = "govulncheck could not analyse the source"
+		}
 	}
 	*rep = vuln.Report{
 		Target: r.rel.Manifest.String(), Release: r.rel.ID, Database: snap.Ref(snapDigest),
 		Components: comps, Reachability: reach, Vulnerabilities: vulns, Problems: problems,
 		Created: r.now(),
 	}
+	cov := snap.Coverage(comps, rep.Created, r.e.VulnMaxAge)
+	rep.Coverage = &cov
 	var js, vx, sarif bytes.Buffer
 	if err := vuln.WriteJSON(&js, rep); err != nil {
 		return "", "", err
@@ -320,13 +382,33 @@ func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest gl
 	return report, vex, nil
 }
 
-// dataAge says how recent the vulnerability data is: its newest record,
-// when the records say, else when it was imported.
-func dataAge(d vuln.DatabaseRef) string {
-	if d.NewestModified != nil && !d.NewestModified.IsZero() {
-		return "modified up to " + d.NewestModified.Format("2006-01-02")
+// goModules lists the directories (in the release's source) of the
+// go.mod files whose requirements matched a vulnerability.
+func goModules(vulns []vuln.Vulnerability) []string {
+	dirs := map[string]bool{}
+	for _, v := range vulns {
+		for _, m := range v.Matches {
+			if m.Component.Ecosystem == sbom.EcosystemGo && path.Base(m.Component.Source) == "go.mod" {
+				dirs[path.Dir(m.Component.Source)] = true
+			}
+		}
 	}
-	return "imported on " + d.ImportedAt.Format("2006-01-02") + " (its records carry no modification time)"
+	return sortedKeys(dirs)
+}
+
+// unjudged turns the Go matches of the module in dir into problems: the
+// analysis that would judge them could not run.
+func unjudged(vulns []vuln.Vulnerability, dir string, err error) []vuln.Problem {
+	var out []vuln.Problem
+	for _, v := range vulns {
+		for _, m := range v.Matches {
+			if m.Component.Ecosystem == sbom.EcosystemGo && path.Dir(m.Component.Source) == dir && m.Affects() {
+				out = append(out, vuln.Problem{Component: m.Component, Record: m.Record,
+					Problem: "govulncheck could not analyse " + path.Join(dir, "go.mod") + " to say whether the vulnerable code is used: " + err.Error()})
+			}
+		}
+	}
+	return out
 }
 
 func firstNonEmpty(s ...string) string {

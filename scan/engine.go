@@ -76,6 +76,8 @@ type SourceFile struct {
 	Open func() (io.ReadCloser, error) // opens the content; not called for skipped files
 	Size int64
 	Mode fs.FileMode // only the type bits matter: a symlink is skipped
+	// Artifact marks a shipped artefact, not source (see File.Artifact).
+	Artifact bool
 }
 
 // Skipped is a file (or a whole vendored directory) that was not scanned,
@@ -353,7 +355,7 @@ func (s *Scanner) scanOne(sf SourceFile, maxSize int64, binary []Analyzer, table
 	}
 	o.files++
 	o.bytes += int64(len(content))
-	f := &File{Path: sf.Path, Content: content, Lang: Language(sf.Path), Test: IsTestPath(sf.Path)}
+	f := &File{Path: sf.Path, Content: content, Lang: Language(sf.Path), Test: IsTestPath(sf.Path), Artifact: sf.Artifact}
 	for _, a := range analyzers {
 		found, perr := analyze(a, f)
 		if perr != "" {

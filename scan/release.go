@@ -18,7 +18,7 @@ const ArtifactPrefix = "artifacts/"
 // scanner reads them, straight from the evidence store.
 func ReleaseFiles(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.Release) iter.Seq[SourceFile] {
 	return func(yield func(SourceFile) bool) {
-		emit := func(prefix string, files []glassbox.File) bool {
+		emit := func(prefix string, files []glassbox.File, artifact bool) bool {
 			for _, f := range files {
 				mode := fs.FileMode(0)
 				if f.Mode == glassbox.ModeSymlink {
@@ -28,7 +28,7 @@ func ReleaseFiles(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.R
 				sf := SourceFile{
 					Path: prefix + f.Path,
 					Size: f.Size,
-					Mode: mode,
+					Mode: mode, Artifact: artifact,
 					Open: func() (io.ReadCloser, error) { return blobs.Open(ctx, d) },
 				}
 				if !yield(sf) {
@@ -37,8 +37,8 @@ func ReleaseFiles(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.R
 			}
 			return true
 		}
-		if emit("", rel.Manifest.Source.Files) {
-			emit(ArtifactPrefix, rel.Manifest.Artifacts)
+		if emit("", rel.Manifest.Source.Files, false) {
+			emit(ArtifactPrefix, rel.Manifest.Artifacts, true)
 		}
 	}
 }

@@ -50,6 +50,10 @@ type File struct {
 	// Test is true for test code and test data (…_test.go, test/, tests/,
 	// testdata/, fixtures/): findings there may be fixtures, not backdoors.
 	Test bool
+	// Artifact is true for a file the vendor ships (a release's artefact),
+	// which is not source: a compiled artefact is expected, and is judged
+	// by the rebuild, not as a binary committed to the tree.
+	Artifact bool
 
 	goOnce sync.Once
 	goFile *ast.File

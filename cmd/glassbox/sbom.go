@@ -172,11 +172,7 @@ func sbomDir(ctx context.Context, dir string, rep *sbomReport) error {
 	if err != nil {
 		return err
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	rep.Subject = sbom.Subject{Name: filepath.Base(abs)}
+	rep.Subject = sbom.DirSubject(dir)
 	rep.Components = cs
 	return nil
 }
@@ -261,6 +257,7 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 		return "", fmt.Errorf("release %s: %w", rel.ID, err)
 	}
 	all := append([]glassbox.Component(nil), fromSource...)
+	var binaries [][]glassbox.Component
 
 	arts := filepath.Join(work, "artifacts")
 	if err := rebuild.Materialise(ctx, c.blobs, m.Artifacts, arts); err != nil {
@@ -282,6 +279,7 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 		}
 		rep.Findings = append(rep.Findings, sbom.CompareBinary(fromSource, cs, sourceName, name)...)
 		all = append(all, cs...)
+		binaries = append(binaries, cs)
 	}
 	sbom.Sort(all)
 	rep.Components = all
@@ -296,10 +294,10 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 		if err != nil {
 			return "", fmt.Errorf("release %s: the submitted SBOM: %w", rel.ID, err)
 		}
-		rep.Findings = append(rep.Findings, sbom.Compare(all, submitted, fmt.Sprintf("%s (source and binaries)", m), m.SBOM.Path)...)
+		rep.Findings = append(rep.Findings, sbom.CompareRelease(sbom.Shipped(fromSource, binaries...), all, submitted, fmt.Sprintf("%s (source and binaries)", m), m.SBOM.Path)...)
 	}
 
-	if rep.cyclonedx, err = sbom.CycloneDX(rep.Subject, rep.Components); err != nil {
+	if rep.cyclonedx, err = sbom.CycloneDX(rep.Subject, rep.Components, sbom.At(rel.SubmittedAt)); err != nil {
 		return "", err
 	}
 	d, err := c.blobs.Put(ctx, rep.cyclonedx)

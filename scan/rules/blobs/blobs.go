@@ -108,7 +108,9 @@ func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
 	c := &collector{f: f}
 	ext := strings.ToLower(path.Ext(f.Path))
 	exe := executableKind(b)
-	if exe != "" {
+	// A shipped artefact is compiled by nature and is not source: the
+	// rebuild judges it, not this rule.
+	if exe != "" && !f.Artifact {
 		if compiledExts[ext] {
 			c.add(RuleExecutable, glassbox.SeverityMedium, "a prebuilt "+exe+" file ("+path.Base(f.Path)+") is committed to the source tree and is not built from it; record where it comes from and rebuild or check it")
 		} else {
