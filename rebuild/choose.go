@@ -3,7 +3,6 @@ package rebuild
 import (
 	"context"
 	"io"
-	"os"
 	"os/exec"
 	"path"
 	"strings"
@@ -109,10 +108,17 @@ func GoToolchain(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.Re
 	case len(versions) > 1:
 		return "", "", glassbox.Errorf(glassbox.EINVALID, "the release's binaries were built with different Go toolchains (%s); rebuild them with one recipe each", strings.Join(versions, ", "))
 	}
+	if err := checkGoVersion(versions[0]); err != nil {
+		return "", "", err
+	}
 	// GOTOOLCHAIN makes the go command fetch that release of Go (a module
 	// on the proxy, checked against the checksum database) and run it.
+	env, err := moduleProxyEnv(ctx, "go")
+	if err != nil {
+		return "", "", err
+	}
 	cmd := exec.CommandContext(ctx, "go", "env", "GOROOT")
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+versions[0])
+	cmd.Env = append(env, "GOTOOLCHAIN="+versions[0])
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", "", glassbox.Errorf(glassbox.EINTERNAL, "fetch the Go toolchain %s the release was built with: %v: %s", versions[0], err, strings.TrimSpace(string(out)))

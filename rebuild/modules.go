@@ -78,6 +78,10 @@ func fetchModules(ctx context.Context, src, cache, goroot string) (string, error
 		goCmd = filepath.Join(goroot, "bin", "go")
 	}
 	var log strings.Builder
+	env, err := moduleProxyEnv(ctx, goCmd)
+	if err != nil {
+		return "", err
+	}
 	for _, gomod := range modFiles(src) {
 		rel, _ := filepath.Rel(src, gomod)
 		// Only go.mod and go.sum, in a directory of their own: the
@@ -101,7 +105,7 @@ func fetchModules(ctx context.Context, src, cache, goroot string) (string, error
 		}
 		cmd := exec.CommandContext(ctx, goCmd, "mod", "download", "-x")
 		cmd.Dir = tmp
-		cmd.Env = append(os.Environ(), "GOMODCACHE="+cache, "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
+		cmd.Env = append(env, "GOMODCACHE="+cache, "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
 			"GOWORK=off", "GOENV=off", "GOTELEMETRY=off")
 		out, err := cmd.CombinedOutput()
 		fmt.Fprintf(&log, "glassbox: fetched the modules %s requires through the Go module proxy, checked against its go.sum and the checksum database:\n", filepath.ToSlash(rel))
