@@ -31,10 +31,18 @@ func ChooseRecipe(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.R
 	}
 	// No recipe: a Go module gets "go build -trimpath", run where its
 	// go.mod is (module zips and release archives put it in a directory).
+	var paths []string
+	for _, f := range m.Source.Files {
+		if f.Mode != glassbox.ModeSymlink {
+			paths = append(paths, f.Path)
+		}
+	}
 	var gomod *glassbox.File
-	for i, f := range m.Source.Files {
-		if path.Base(f.Path) == "go.mod" && f.Mode != glassbox.ModeSymlink && (gomod == nil || len(f.Path) < len(gomod.Path)) {
-			gomod = &m.Source.Files[i]
+	if dir, ok := moduleRoot(paths); ok {
+		for i, f := range m.Source.Files {
+			if f.Path == path.Join(dir, "go.mod") {
+				gomod = &m.Source.Files[i]
+			}
 		}
 	}
 	if gomod == nil {

@@ -92,6 +92,20 @@ func TestGoBuildReproducible(t *testing.T) {
 		direct.Round(time.Millisecond), d1.Round(time.Millisecond), d2.Round(time.Millisecond), float64(d1+d2)/2/float64(direct))
 }
 
+// hostGoBuild builds the main package in dir on the host, as a vendor
+// would, into a fresh file it returns.
+func hostGoBuild(t testing.TB, dir string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(dir))
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=", "GOPROXY=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // buildDirect runs the recipe's build on the host, with a fresh build cache
 // as the sandbox has, and returns how long it took. The sandbox keeps its
 // cache in a tmpfs; so does this, where /dev/shm is one, so that the ratio

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -93,15 +92,7 @@ func TestCheckGoVersion(t *testing.T) {
 // names something other than a Go release (here "localxxx", of the same
 // length as the real version) is refused before anything is fetched.
 func TestGoToolchainRefusesOddVersion(t *testing.T) {
-	dir := writeHello(t)
-	bin := filepath.Join(t.TempDir(), "hello")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "GOPROXY=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(bin)
+	data, err := os.ReadFile(hostGoBuild(t, writeHello(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -212,7 +212,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		env["GOCACHE"] = "/tmp/go-build"
 		env["GOMODCACHE"] = "/tmp/go/pkg/mod"
 		env["GOFLAGS"] = "-mod=readonly"
-		if st, err := os.Stat(filepath.Join(area.src, "vendor", "modules.txt")); err == nil && st.Mode().IsRegular() {
+		if vendoredRoot(area.src) {
 			env["GOFLAGS"] = "-mod=vendor"
 		} else if spec.ModCache != "" {
 			args = append(args, "--ro-bind", spec.ModCache, modCacheMount)
@@ -444,6 +444,19 @@ func reason(cause string, l Limits, status int) string {
 		return fmt.Sprintf("the build command exited with status %d", status)
 	}
 	return ""
+}
+
+// vendoredRoot reports whether the main module of the source in dir
+// (moduleRoot, wherever its go.mod is) builds from its vendor directory.
+func vendoredRoot(dir string) bool {
+	var paths []string
+	for _, p := range goModPaths(dir) {
+		if rel, err := filepath.Rel(dir, p); err == nil {
+			paths = append(paths, filepath.ToSlash(rel))
+		}
+	}
+	root, ok := moduleRoot(paths)
+	return ok && vendored(filepath.Join(dir, filepath.FromSlash(root)))
 }
 
 // sandboxStarted reads bwrap's JSON status stream and reports whether the
