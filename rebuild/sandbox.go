@@ -2,8 +2,6 @@ package rebuild
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -141,11 +139,13 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		"--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
 		"--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
 	)
-	runDir, err := os.MkdirTemp("", "glassbox-sandbox-")
+	cleanStale()
+	runDir, release, err := newRunDir()
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
 	}
 	defer os.RemoveAll(runDir)
+	defer release()
 	area, err := newBuildArea(filepath.Join(runDir, "area"), spec.Dir, limits)
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
@@ -280,9 +280,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	args = append(args, "--", "/bin/sh", "-c", runner, "glassbox-build")
 	args = append(args, r.Build...)
 
-	var id [8]byte
-	rand.Read(id[:])
-	cg, err := newCgroup("glassbox-build-"+hex.EncodeToString(id[:]), limits.Memory, limits.Processes)
+	cg, err := newCgroup(cgroupName(), limits.Memory, limits.Processes)
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: the memory and process limits need a cgroup, and none could be made (run glassbox as root, or in a delegated cgroup v2 subtree): %w", err)
 	}
