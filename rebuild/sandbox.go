@@ -34,6 +34,7 @@ const (
 	SourceMount    = "/src"        // the work directory, read-write
 	ToolchainMount = "/opt/go"     // the host's GOROOT, read-only
 	modCacheMount  = "/gomodcache" // the modules the centre fetched, read-only
+	goCacheMount   = "/gocache"    // the vendor's Go build cache, read-write
 	sandboxHome    = "/tmp/home"
 	sandboxUID     = "1000"
 )
@@ -67,6 +68,12 @@ type Spec struct {
 	// (fetchModules), mounted read-only as GOMODCACHE for a Go recipe that
 	// neither vendors nor names a gomodcache input; "" for none.
 	ModCache string
+
+	// GoCache is a Go build cache on the host, mounted read-write as
+	// GOCACHE for a Go recipe; "" gives the build a fresh one in /tmp. It
+	// must be one vendor's alone (Rebuilder.goCache): what one build writes
+	// there, a later one reads.
+	GoCache string
 
 	// noSeccomp leaves out the seccomp filter; only the benchmark that
 	// measures the filter's cost sets it.
@@ -207,9 +214,14 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		env["GOTELEMETRY"] = "off"
 		env["GOENV"] = "off"
 		env["GOPATH"] = "/tmp/go"
-		// A fresh build cache per build: a cache shared between builds
-		// would let one vendor's build poison another's.
+		// A fresh build cache, unless the caller keeps one for this
+		// vendor: a cache shared between vendors would let one vendor's
+		// build poison another's.
 		env["GOCACHE"] = "/tmp/go-build"
+		if spec.GoCache != "" {
+			args = append(args, "--bind", spec.GoCache, goCacheMount)
+			env["GOCACHE"] = goCacheMount
+		}
 		env["GOMODCACHE"] = "/tmp/go/pkg/mod"
 		env["GOFLAGS"] = "-mod=readonly"
 		if vendoredRoot(area.src) {

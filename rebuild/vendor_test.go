@@ -3,15 +3,12 @@ package rebuild
 import (
 	"archive/tar"
 	"compress/gzip"
-	"context"
 	"os"
 	"path/filepath"
 	"sort"
 	"testing"
 
-	"glassbox.dev/evidence"
 	"glassbox.dev/ingest"
-	"glassbox.dev/sqlite"
 )
 
 // vendoredModule is a Go program whose one dependency is vendored, laid
@@ -80,7 +77,6 @@ func TestRebuildVendoredTarball(t *testing.T) {
 		t.Skip("builds a Go program in the sandbox from a cold cache; skipped in -short mode")
 	}
 	needBwrap(t)
-	ctx := context.Background()
 	// The vendor's build, as they would run it from the unpacked folder.
 	src := t.TempDir()
 	for name, content := range vendoredModule {
@@ -94,33 +90,7 @@ func TestRebuildVendoredTarball(t *testing.T) {
 	archive := filepath.Join(t.TempDir(), "tool-1.0.0.tar.gz")
 	writeTarGz(t, archive, "tool-1.0.0", vendoredModule)
 
-	data := t.TempDir()
-	blobs, err := evidence.OpenFS(filepath.Join(data, "evidence"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer blobs.Close()
-	releases, err := sqlite.Open(ctx, filepath.Join(data, "glassbox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer releases.Close()
-	in := &ingest.Ingester{Blobs: blobs, Releases: releases}
-	res, err := in.Submit(ctx, ingest.Request{Product: "example/tool", Version: "1.0.0", SourceArchive: archive, Artifacts: []string{bin}, Limits: ingest.DefaultLimits()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel := res.Release
-	recipe, recipeDigest, err := ChooseRecipe(ctx, blobs, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb := &Rebuilder{Blobs: blobs}
-	rep, _, err := rb.Rebuild(ctx, rel, recipe, recipeDigest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Reproduced() {
-		t.Fatalf("the vendored tarball did not reproduce: %s; %+v", rep.Failure, rep.Artifacts)
-	}
+	c := newCentre(t)
+	rel := c.submit(t, ingest.Request{Product: "example/tool", Version: "1.0.0", SourceArchive: archive, Artifacts: []string{bin}})
+	c.rebuild(t, &Rebuilder{Blobs: c.blobs}, rel)
 }
