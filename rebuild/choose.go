@@ -3,7 +3,6 @@ package rebuild
 import (
 	"context"
 	"io"
-	"os"
 	"os/exec"
 	"path"
 	"strings"
@@ -32,10 +31,18 @@ func ChooseRecipe(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.R
 	}
 	// No recipe: a Go module gets "go build -trimpath", run where its
 	// go.mod is (module zips and release archives put it in a directory).
+	var paths []string
+	for _, f := range m.Source.Files {
+		if f.Mode != glassbox.ModeSymlink {
+			paths = append(paths, f.Path)
+		}
+	}
 	var gomod *glassbox.File
-	for i, f := range m.Source.Files {
-		if path.Base(f.Path) == "go.mod" && f.Mode != glassbox.ModeSymlink && (gomod == nil || len(f.Path) < len(gomod.Path)) {
-			gomod = &m.Source.Files[i]
+	if dir, ok := moduleRoot(paths); ok {
+		for i, f := range m.Source.Files {
+			if f.Path == path.Join(dir, "go.mod") {
+				gomod = &m.Source.Files[i]
+			}
 		}
 	}
 	if gomod == nil {
@@ -109,10 +116,17 @@ func GoToolchain(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.Re
 	case len(versions) > 1:
 		return "", "", glassbox.Errorf(glassbox.EINVALID, "the release's binaries were built with different Go toolchains (%s); rebuild them with one recipe each", strings.Join(versions, ", "))
 	}
+	if err := checkGoVersion(versions[0]); err != nil {
+		return "", "", err
+	}
 	// GOTOOLCHAIN makes the go command fetch that release of Go (a module
 	// on the proxy, checked against the checksum database) and run it.
+	env, err := moduleProxyEnv(ctx, "go")
+	if err != nil {
+		return "", "", err
+	}
 	cmd := exec.CommandContext(ctx, "go", "env", "GOROOT")
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+versions[0])
+	cmd.Env = append(env, "GOTOOLCHAIN="+versions[0])
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", "", glassbox.Errorf(glassbox.EINTERNAL, "fetch the Go toolchain %s the release was built with: %v: %s", versions[0], err, strings.TrimSpace(string(out)))

@@ -3,6 +3,7 @@ package rebuild
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,6 +93,20 @@ func TestGoBuildReproducible(t *testing.T) {
 		direct.Round(time.Millisecond), d1.Round(time.Millisecond), d2.Round(time.Millisecond), float64(d1+d2)/2/float64(direct))
 }
 
+// hostGoBuild builds the main package in dir on the host, as a vendor
+// would, into a fresh file it returns.
+func hostGoBuild(t testing.TB, dir string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(dir))
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=", "GOPROXY=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // buildDirect runs the recipe's build on the host, with a fresh build cache
 // as the sandbox has, and returns how long it took. The sandbox keeps its
 // cache in a tmpfs; so does this, where /dev/shm is one, so that the ratio
@@ -146,6 +161,39 @@ func BenchmarkSandboxSeccomp(b *testing.B) {
 	b.ReportMetric(float64(without.Milliseconds())/float64(b.N), "without-ms/op")
 	b.ReportMetric(float64(with.Milliseconds())/float64(b.N), "with-ms/op")
 	b.ReportMetric(float64(with)/float64(without), "ratio")
+}
+
+// BenchmarkGoCache compares, for the same program, a rebuild in the
+// sandbox with an empty build cache (cold), one with the vendor's cache
+// that the cold one filled (warm), and a plain go build on the host with a
+// fresh cache and then again with the cache it filled.
+func BenchmarkGoCache(b *testing.B) {
+	needBwrap(b)
+	var cold, warm, plainCold, plainWarm time.Duration
+	for b.Loop() {
+		cache := b.TempDir()
+		_, w := buildHelloSpec(b, Spec{GoCache: cache})
+		cold += w
+		_, w = buildHelloSpec(b, Spec{GoCache: cache})
+		warm += w
+		dir := writeHello(b)
+		plainCache := b.TempDir()
+		for i, d := range []*time.Duration{&plainCold, &plainWarm} {
+			cmd := exec.Command("go", "build", "-trimpath", "-o", fmt.Sprintf("dist/hello%d", i), ".")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOCACHE="+plainCache, "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly", "GOPROXY=off")
+			start := time.Now()
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("go build: %v\n%s", err, out)
+			}
+			*d += time.Since(start)
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(cold.Milliseconds())/n, "cold-ms/op")
+	b.ReportMetric(float64(warm.Milliseconds())/n, "warm-ms/op")
+	b.ReportMetric(float64(plainCold.Milliseconds())/n, "plain-cold-ms/op")
+	b.ReportMetric(float64(plainWarm.Milliseconds())/n, "plain-warm-ms/op")
 }
 
 // BenchmarkSandboxStart measures the fixed cost of a sandbox: a build whose

@@ -3,10 +3,13 @@ package rebuild
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,27 +47,98 @@ func needsModules(recipe *Recipe, dir string) bool {
 }
 
 // modFiles lists the go.mod files of the source that have requirements and
-// no vendor/modules.txt beside them, outside testdata and vendor trees.
+// are not vendored, outside testdata and vendor trees.
 func modFiles(dir string) []string {
 	var out []string
+	for _, p := range goModPaths(dir) {
+		if len(out) >= maxModFiles {
+			break
+		}
+		if vendored(filepath.Dir(p)) {
+			continue
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(io.LimitReader(f, maxGoMod))
+		f.Close()
+		if strings.Contains(string(b), "require") || len(b) == maxGoMod {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// maxGoMod bounds how much of a go.mod is read.
+const maxGoMod = 1 << 20
+
+// goModPaths lists the go.mod files (regular files) under dir, outside
+// testdata, vendor and dot directories, shallowest first; at most a few
+// hundred.
+func goModPaths(dir string) []string {
+	var out []string
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || len(out) >= maxModFiles {
+		if err != nil || len(out) >= 8*maxModFiles {
 			return filepath.SkipDir
 		}
-		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "vendor" || strings.HasPrefix(d.Name(), ".") && p != dir) {
+		if d.IsDir() && p != dir && skippedModDir(d.Name()) {
 			return filepath.SkipDir
 		}
 		if d.Type().IsRegular() && d.Name() == "go.mod" {
-			if _, err := os.Stat(filepath.Join(filepath.Dir(p), "vendor", "modules.txt")); err == nil {
-				return nil
-			}
-			if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), "require") {
-				out = append(out, p)
-			}
+			out = append(out, p)
 		}
 		return nil
 	})
+	slices.SortStableFunc(out, func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") })
 	return out
+}
+
+// skippedModDir reports whether a directory of this name holds no module
+// of the release's own: vendored copies, test data, hidden directories.
+func skippedModDir(name string) bool {
+	return name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".")
+}
+
+// moduleRoot returns the directory of the release's main Go module among
+// the slash-separated paths of a source tree: the shallowest go.mod outside
+// testdata, vendor and hidden directories (a module zip or a release
+// archive puts it in a top-level folder). The default Go recipe builds
+// there, and the sandbox vendors when that module does.
+func moduleRoot(paths []string) (string, bool) {
+	best, found := "", false
+	for _, p := range paths {
+		if path.Base(p) != "go.mod" {
+			continue
+		}
+		dir := path.Dir(p)
+		skip := false
+		for _, el := range strings.Split(dir, "/") {
+			skip = skip || dir != "." && skippedModDir(el)
+		}
+		if skip {
+			continue
+		}
+		if !found || moduleDepth(dir) < moduleDepth(best) || moduleDepth(dir) == moduleDepth(best) && dir < best {
+			best, found = dir, true
+		}
+	}
+	return best, found
+}
+
+func moduleDepth(dir string) int {
+	if dir == "." {
+		return 0
+	}
+	return 1 + strings.Count(dir, "/")
+}
+
+// vendored reports whether the module whose go.mod is in dir builds from
+// its vendor directory: vendor/modules.txt is there, as the go command
+// requires.
+func vendored(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt"))
+	return err == nil && st.Mode().IsRegular()
 }
 
 // fetchModules downloads the modules every go.mod under src requires into
@@ -78,6 +152,10 @@ func fetchModules(ctx context.Context, src, cache, goroot string) (string, error
 		goCmd = filepath.Join(goroot, "bin", "go")
 	}
 	var log strings.Builder
+	env, err := moduleProxyEnv(ctx, goCmd)
+	if err != nil {
+		return "", err
+	}
 	for _, gomod := range modFiles(src) {
 		rel, _ := filepath.Rel(src, gomod)
 		// Only go.mod and go.sum, in a directory of their own: the
@@ -101,7 +179,7 @@ func fetchModules(ctx context.Context, src, cache, goroot string) (string, error
 		}
 		cmd := exec.CommandContext(ctx, goCmd, "mod", "download", "-x")
 		cmd.Dir = tmp
-		cmd.Env = append(os.Environ(), "GOMODCACHE="+cache, "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
+		cmd.Env = append(env, "GOMODCACHE="+cache, "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
 			"GOWORK=off", "GOENV=off", "GOTELEMETRY=off")
 		out, err := cmd.CombinedOutput()
 		fmt.Fprintf(&log, "glassbox: fetched the modules %s requires through the Go module proxy, checked against its go.sum and the checksum database:\n", filepath.ToSlash(rel))

@@ -3,10 +3,13 @@ package rebuild
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"glassbox.dev"
@@ -29,8 +32,33 @@ type Rebuilder struct {
 	// InputRoots are the host directories recipes may mount inputs from.
 	InputRoots []string
 	// DataDir is the centre's data directory, which no input may come
-	// from; required when InputRoots are set.
+	// from; required when InputRoots are set. It also keeps a Go build
+	// cache per vendor (goCache); "" keeps none.
 	DataDir string
+}
+
+// goCache returns the Go build cache a rebuild of rel with recipe uses, made
+// if need be: one per vendor (the owner part of the product name, "acme" of
+// "acme/router"), so that one vendor's builds never read what another's
+// wrote. Only builds with glassbox's own Go recipe (recipeDigest "") use
+// one: its commands are go build and nothing else, so what lands in the
+// cache is the compiler's output; a vendor's recipe runs the vendor's
+// commands, which could write anything there for a later release of theirs
+// to pick up, so it gets a fresh cache. "" means a fresh cache.
+func (rb *Rebuilder) goCache(rel *glassbox.Release, recipe *Recipe, recipeDigest glassbox.Digest) (string, error) {
+	if rb.DataDir == "" || recipe.Toolchain != ToolchainGo || recipeDigest != "" {
+		return "", nil
+	}
+	owner, _, _ := strings.Cut(rel.Manifest.Product, "/")
+	if owner == "" {
+		return "", nil
+	}
+	sum := sha256.Sum256([]byte(owner))
+	dir := filepath.Join(rb.DataDir, "gocache", hex.EncodeToString(sum[:16]))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "rebuild: the Go build cache for %s: %w", owner, err)
+	}
+	return dir, nil
 }
 
 // Rebuild runs recipe on a fresh copy of the release's source in the
@@ -54,6 +82,9 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, rel *glassbox.Release, recipe 
 	}
 	rep := &Report{Release: rel.ID, Recipe: recipeDigest, Stabilisers: recipe.Stabilisers, StartedOn: time.Now().UTC(), Artifacts: []ArtifactResult{}}
 	spec := Spec{Recipe: recipe, Dir: src, Limits: rb.Limits, GOROOT: rb.GOROOT, InputRoots: rb.InputRoots, DataDir: rb.DataDir}
+	if spec.GoCache, err = rb.goCache(rel, recipe, recipeDigest); err != nil {
+		return nil, "", err
+	}
 	var fetchLog string
 	var fetchErr error
 	if needsModules(recipe, src) {

@@ -75,8 +75,9 @@ type Input struct {
 type Limits struct {
 	Wall      Duration `yaml:"wall"`      // wall-clock time of the whole build
 	Memory    Size     `yaml:"memory"`    // memory of all the build's processes together
-	Disk      Size     `yaml:"disk"`      // bytes in the work directory, and the size of /tmp
+	Disk      Size     `yaml:"disk"`      // bytes the build writes, in its work directory and /tmp together
 	Processes int      `yaml:"processes"` // processes and threads alive at once
+	Inodes    int      `yaml:"inodes"`    // files, directories and links the build creates
 }
 
 // DefaultLimits fit the build of a large Go program on one worker.
@@ -86,6 +87,7 @@ func DefaultLimits() Limits {
 		Memory:    2 << 30,
 		Disk:      4 << 30,
 		Processes: 256,
+		Inodes:    1_000_000,
 	}
 }
 
@@ -99,6 +101,9 @@ func (l Limits) Override(o Limits) Limits {
 	}
 	if o.Disk != 0 {
 		l.Disk = o.Disk
+	}
+	if o.Inodes != 0 {
+		l.Inodes = o.Inodes
 	}
 	if o.Processes != 0 {
 		l.Processes = o.Processes
@@ -276,7 +281,7 @@ func (r *Recipe) validate(root *yaml.Node) error {
 		}
 		seenStab[st] = true
 	}
-	if r.Limits.Wall < 0 || r.Limits.Memory < 0 || r.Limits.Disk < 0 || r.Limits.Processes < 0 {
+	if r.Limits.Wall < 0 || r.Limits.Memory < 0 || r.Limits.Disk < 0 || r.Limits.Processes < 0 || r.Limits.Inodes < 0 {
 		return fail([]string{"limits"}, "limits must not be negative")
 	}
 	return nil

@@ -2,13 +2,10 @@ package rebuild
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +25,7 @@ const (
 	CauseProcesses = "processes" // a fork failed at the process limit
 	CauseMemory    = "memory"    // the kernel killed a process at the memory limit
 	CauseDisk      = "disk"      // the build wrote more than its disk limit
+	CauseInodes    = "inodes"    // the build created more files than its limit
 	CauseExit      = "exit"      // a build command exited with a non-zero status
 )
 
@@ -36,6 +34,7 @@ const (
 	SourceMount    = "/src"        // the work directory, read-write
 	ToolchainMount = "/opt/go"     // the host's GOROOT, read-only
 	modCacheMount  = "/gomodcache" // the modules the centre fetched, read-only
+	goCacheMount   = "/gocache"    // the vendor's Go build cache, read-write
 	sandboxHome    = "/tmp/home"
 	sandboxUID     = "1000"
 )
@@ -43,8 +42,9 @@ const (
 // Spec is one build to run.
 type Spec struct {
 	Recipe *Recipe
-	// Dir is the work directory: a fresh copy of the source (Materialise),
-	// mounted read-write at /src. The build leaves its outputs in it.
+	// Dir is the work directory: a fresh copy of the source (Materialise).
+	// The build works on a copy of it in a tmpfs of its own, mounted at
+	// /src (buildArea); the recipe's artefacts are copied back into it.
 	Dir string
 	// Limits are the caller's overrides of the recipe's limits; zero
 	// fields keep the recipe's (or the defaults).
@@ -68,6 +68,12 @@ type Spec struct {
 	// (fetchModules), mounted read-only as GOMODCACHE for a Go recipe that
 	// neither vendors nor names a gomodcache input; "" for none.
 	ModCache string
+
+	// GoCache is a Go build cache on the host, mounted read-write as
+	// GOCACHE for a Go recipe; "" gives the build a fresh one in /tmp. It
+	// must be one vendor's alone (Rebuilder.goCache): what one build writes
+	// there, a later one reads.
+	GoCache string
 
 	// noSeccomp leaves out the seccomp filter; only the benchmark that
 	// measures the filter's cost sets it.
@@ -140,11 +146,18 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		"--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
 		"--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
 	)
-	runDir, err := os.MkdirTemp("", "glassbox-sandbox-")
+	cleanStale()
+	runDir, release, err := newRunDir()
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
 	}
 	defer os.RemoveAll(runDir)
+	defer release()
+	area, err := newBuildArea(filepath.Join(runDir, "area"), spec.Dir, limits)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	defer area.remove()
 	// A generated passwd names only the build user, so that tools that look
 	// the user up work and nothing about the host's accounts is visible.
 	etc := map[string]string{
@@ -170,10 +183,10 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	args = append(args, maskProcArgs(emptyDir, emptyFile)...)
 	args = append(args,
 		"--dev", "/dev",
-		// /tmp is memory, so it is charged to the build's memory limit too.
-		"--perms", "1777", "--size", strconv.FormatInt(int64(limits.Disk), 10), "--tmpfs", "/tmp",
+		// Both are in the build's tmpfs, so they share its limits.
+		"--bind", area.tmp, "/tmp",
 		"--dir", sandboxHome,
-		"--bind", spec.Dir, SourceMount,
+		"--bind", area.src, SourceMount,
 	)
 
 	env := map[string]string{
@@ -201,12 +214,17 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		env["GOTELEMETRY"] = "off"
 		env["GOENV"] = "off"
 		env["GOPATH"] = "/tmp/go"
-		// A fresh build cache per build: a cache shared between builds
-		// would let one vendor's build poison another's.
+		// A fresh build cache, unless the caller keeps one for this
+		// vendor: a cache shared between vendors would let one vendor's
+		// build poison another's.
 		env["GOCACHE"] = "/tmp/go-build"
+		if spec.GoCache != "" {
+			args = append(args, "--bind", spec.GoCache, goCacheMount)
+			env["GOCACHE"] = goCacheMount
+		}
 		env["GOMODCACHE"] = "/tmp/go/pkg/mod"
 		env["GOFLAGS"] = "-mod=readonly"
-		if st, err := os.Stat(filepath.Join(spec.Dir, "vendor", "modules.txt")); err == nil && st.Mode().IsRegular() {
+		if vendoredRoot(area.src) {
 			env["GOFLAGS"] = "-mod=vendor"
 		} else if spec.ModCache != "" {
 			args = append(args, "--ro-bind", spec.ModCache, modCacheMount)
@@ -274,9 +292,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	args = append(args, "--", "/bin/sh", "-c", runner, "glassbox-build")
 	args = append(args, r.Build...)
 
-	var id [8]byte
-	rand.Read(id[:])
-	cg, err := newCgroup("glassbox-build-"+hex.EncodeToString(id[:]), limits.Memory, limits.Processes)
+	cg, err := newCgroup(cgroupName(), limits.Memory, limits.Processes)
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: the memory and process limits need a cgroup, and none could be made (run glassbox as root, or in a delegated cgroup v2 subtree): %w", err)
 	}
@@ -310,7 +326,6 @@ shift; exec "$@"`
 	}
 	cmd.ExtraFiles = append([]*os.File{statusW}, extra...)
 
-	baseline := diskUsage(spec.Dir)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		statusR.Close()
@@ -349,7 +364,6 @@ shift; exec "$@"`
 		defer wall.Stop()
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
-		lastDisk := time.Now()
 		for {
 			select {
 			case <-done:
@@ -367,12 +381,12 @@ shift; exec "$@"`
 					kill(CauseProcesses)
 					return
 				}
-				if time.Since(lastDisk) >= time.Second {
-					lastDisk = time.Now()
-					if diskUsage(spec.Dir)-baseline > int64(limits.Disk) {
-						kill(CauseDisk)
-						return
-					}
+				// The kernel refuses the write past a limit; a build
+				// that has reached one is ended rather than left to fail
+				// later for a reason further from the cause.
+				if c := area.exceeded(); c != "" {
+					kill(c)
+					return
 				}
 			}
 		}
@@ -404,9 +418,8 @@ shift; exec "$@"`
 		out.Cause = CauseProcesses
 	case cg.oomKilled():
 		out.Cause = CauseMemory
-	case diskUsage(spec.Dir)-baseline >= int64(limits.Disk):
-		// >=: a write stopped by the file-size limit leaves exactly the limit.
-		out.Cause = CauseDisk
+	case area.exceeded() != "":
+		out.Cause = area.exceeded()
 	case !ok:
 		var ee *exec.ExitError
 		if waitErr != nil && !errors.As(waitErr, &ee) {
@@ -417,6 +430,11 @@ shift; exec "$@"`
 		out.Cause = CauseExit
 	}
 	out.Reason = reason(out.Cause, limits, out.ExitStatus)
+	if out.Cause == "" {
+		if err := area.copyBack(spec.Dir, r); err != nil {
+			return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: copying the artefacts out of the build's tmpfs: %w", err)
+		}
+	}
 	return out, nil
 }
 
@@ -430,10 +448,25 @@ func reason(cause string, l Limits, status int) string {
 		return fmt.Sprintf("the build exceeded its memory limit of %s", l.Memory)
 	case CauseDisk:
 		return fmt.Sprintf("the build wrote more than %s", l.Disk)
+	case CauseInodes:
+		return fmt.Sprintf("the build created more than %d files", l.Inodes)
 	case CauseExit:
 		return fmt.Sprintf("the build command exited with status %d", status)
 	}
 	return ""
+}
+
+// vendoredRoot reports whether the main module of the source in dir
+// (moduleRoot, wherever its go.mod is) builds from its vendor directory.
+func vendoredRoot(dir string) bool {
+	var paths []string
+	for _, p := range goModPaths(dir) {
+		if rel, err := filepath.Rel(dir, p); err == nil {
+			paths = append(paths, filepath.ToSlash(rel))
+		}
+	}
+	root, ok := moduleRoot(paths)
+	return ok && vendored(filepath.Join(dir, filepath.FromSlash(root)))
 }
 
 // sandboxStarted reads bwrap's JSON status stream and reports whether the
@@ -478,37 +511,6 @@ func hostGOROOT(ctx context.Context, goroot string) (string, error) {
 		return "", glassbox.Errorf(glassbox.EINTERNAL, "sandbox: GOROOT %s has no bin/go: %w", goroot, err)
 	}
 	return real, nil
-}
-
-// diskUsage is the space the files under dir take, counting each inode once.
-func diskUsage(dir string) int64 {
-	type inode struct{ dev, ino uint64 }
-	seen := map[inode]bool{}
-	var total int64
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		st, ok := info.Sys().(*syscall.Stat_t)
-		if !ok {
-			total += info.Size()
-			return nil
-		}
-		k := inode{uint64(st.Dev), st.Ino}
-		if seen[k] {
-			return nil
-		}
-		seen[k] = true
-		// Blocks, not sizes: a sparse file of 1 TiB uses no disk, and many
-		// small files use more than their sizes add up to.
-		total += max(st.Blocks*512, 0)
-		return nil
-	})
-	return total
 }
 
 func lastLines(b []byte, n int) string {

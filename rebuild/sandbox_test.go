@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -362,5 +364,35 @@ func TestSandboxInputMismatchKeepsDigest(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), string(real)) || strings.Contains(err.Error(), real.Hex()) {
 		t.Errorf("the error tells the host directory's digest: %v", err)
+	}
+}
+
+// TestSandboxInodeLimit: files cost no space, so a build could create
+// hundreds of thousands under a small disk limit; the file limit stops it,
+// in the kernel, and nothing reaches the host's disk.
+func TestSandboxInodeLimit(t *testing.T) {
+	out, dir := run(t, Limits{Disk: 64 << 20, Inodes: 1000, Wall: Duration(2 * time.Minute)},
+		`mkdir many; i=0; while [ $i -lt 5000 ]; do : > many/f$i || exit 7; i=$((i+1)); done`)
+	if out.Cause != CauseInodes || out.Reason != "the build created more than 1000 files" {
+		t.Fatalf("cause %q reason %q", out.Cause, out.Reason)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "many")); len(entries) > 0 {
+		t.Errorf("%d of the build's files reached the host's work directory", len(entries))
+	}
+}
+
+// TestSandboxFallocate: space reserved with fallocate is taken at once,
+// with no time for a watcher to notice, and each file below the file-size
+// limit passes that: five files of 63 MiB under a 64 MiB disk limit. The
+// kernel refuses the space past the limit.
+func TestSandboxFallocate(t *testing.T) {
+	out, _ := run(t, Limits{Disk: 64 << 20},
+		`for i in 1 2 3 4 5; do fallocate -l 63M f$i || break; done; echo "kib $(du -sk . | cut -f1)"; exit 0`)
+	m := regexp.MustCompile(`(?m)^kib (\d+)$`).FindSubmatch(out.Log)
+	if m == nil {
+		t.Fatalf("the build did not report what it holds")
+	}
+	if kib, _ := strconv.Atoi(string(m[1])); kib > 64<<10 {
+		t.Errorf("the build held %d KiB under a 64 MiB disk limit", kib)
 	}
 }

@@ -1,0 +1,96 @@
+package rebuild
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"glassbox.dev/ingest"
+)
+
+// vendoredModule is a Go program whose one dependency is vendored, laid
+// out as release archives are (crane's go-containerregistry-0.20.2 among
+// them): everything in a top-level folder, vendor/ beside go.mod.
+var vendoredModule = map[string]string{
+	"go.mod": "module example.com/tool\n\ngo 1.22\n\nrequire example.com/dep v1.0.0\n",
+	"main.go": `package main
+
+import "example.com/dep"
+
+func main() { println(dep.Greeting()) }
+`,
+	"vendor/modules.txt":            "# example.com/dep v1.0.0\n## explicit\nexample.com/dep\n",
+	"vendor/example.com/dep/dep.go": "package dep\n\nfunc Greeting() string { return \"vendored\" }\n",
+}
+
+// writeTarGz writes files under a top-level folder into a .tar.gz.
+func writeTarGz(t *testing.T, path, folder string, files map[string]string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := gzip.NewWriter(f)
+	tw := tar.NewWriter(zw)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	dirs := map[string]bool{}
+	for _, n := range names {
+		for d := filepath.Dir(n); d != "."; d = filepath.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	var all []string
+	for d := range dirs {
+		all = append(all, d)
+	}
+	sort.Strings(all)
+	tw.WriteHeader(&tar.Header{Name: folder + "/", Typeflag: tar.TypeDir, Mode: 0o755})
+	for _, d := range all {
+		tw.WriteHeader(&tar.Header{Name: folder + "/" + d + "/", Typeflag: tar.TypeDir, Mode: 0o755})
+	}
+	for _, n := range names {
+		tw.WriteHeader(&tar.Header{Name: folder + "/" + n, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(files[n]))})
+		tw.Write([]byte(files[n]))
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRebuildVendoredTarball: a release archive whose module sits in a
+// top-level folder with its dependencies vendored rebuilds bit for bit
+// without a recipe: the sandbox vendors because the module does, wherever
+// its go.mod is, not only at the archive's root.
+func TestRebuildVendoredTarball(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go program in the sandbox from a cold cache; skipped in -short mode")
+	}
+	needBwrap(t)
+	// The vendor's build, as they would run it from the unpacked folder.
+	src := t.TempDir()
+	for name, content := range vendoredModule {
+		p := filepath.Join(src, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := hostGoBuild(t, src)
+	archive := filepath.Join(t.TempDir(), "tool-1.0.0.tar.gz")
+	writeTarGz(t, archive, "tool-1.0.0", vendoredModule)
+
+	c := newCentre(t)
+	rel := c.submit(t, ingest.Request{Product: "example/tool", Version: "1.0.0", SourceArchive: archive, Artifacts: []string{bin}})
+	c.rebuild(t, &Rebuilder{Blobs: c.blobs}, rel)
+}
