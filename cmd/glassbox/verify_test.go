@@ -347,3 +347,34 @@ func TestWithdrawDeniesOnline(t *testing.T) {
 		t.Errorf("verify --log of a withdrawn release: exit %d\n%s%s", code, vout, errOut)
 	}
 }
+
+// TestKeysShowPrintsTheEnvelopeKeyID: 'keys show' prints the keyid the
+// centre's envelopes carry, the one DSSE tools derive from the key.
+func TestKeysShowPrintsTheEnvelopeKeyID(t *testing.T) {
+	f := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	b, err := os.ReadFile(f.receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := tlog.ParseReceipt(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct{ Signatures []struct{ KeyID string } }
+	if err := json.Unmarshal(r.Envelope, &env); err != nil || len(env.Signatures) != 1 {
+		t.Fatalf("envelope: %v", err)
+	}
+	var ks struct {
+		DSSEKeyID string `json:"dsse_key_id"`
+		KeyID     string `json:"key_id"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "--data", f.data, "keys", "show", "--json")), &ks); err != nil {
+		t.Fatal(err)
+	}
+	if ks.DSSEKeyID == "" || ks.DSSEKeyID != env.Signatures[0].KeyID {
+		t.Errorf("keys show says DSSE keyid %q; the envelope carries %q", ks.DSSEKeyID, env.Signatures[0].KeyID)
+	}
+	if out := mustRun(t, "--data", f.data, "keys", "show"); !strings.Contains(out, ks.DSSEKeyID) || !strings.Contains(out, ks.KeyID) {
+		t.Errorf("keys show does not print both ids:\n%s", out)
+	}
+}
