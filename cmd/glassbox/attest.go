@@ -32,7 +32,9 @@ func attestCommand(g *globals) *cobra.Command {
 SHA-256 digests, with the predicate read from FILE (JSON), in a DSSE envelope
 with the centre's submission key (DATA/keys/submission.key, not the
 attestation key that signs verdicts); appends it to the transparency log; and
-writes the receipt (default: ARTIFACT.receipt beside the first artefact).
+writes the receipt (default: ARTIFACT.receipt beside the first artefact) and,
+beside it, the envelope alone as ARTIFACT.intoto.jsonl (the SLSA convention:
+one DSSE envelope per line, which slsa-verifier and cosign read).
 
 A submitted statement is never a verdict: SLSA Verification Summaries and
 glassbox's own predicates are refused (the centre makes those only through
@@ -81,7 +83,7 @@ data directory (token: --token or GLASSBOX_TOKEN).`,
 			if err != nil {
 				return err
 			}
-			if err := writeFileAtomic(receiptOut, b, 0o644); err != nil {
+			if err := writeReceipt(receiptOut, b, receipt.Envelope); err != nil {
 				return err
 			}
 			fmt.Fprintln(g.stdout, receiptOut)
@@ -159,6 +161,19 @@ func hashFile(path string) (glassbox.Digest, error) {
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	return glassbox.NewDigest(sum), nil
+}
+
+// writeReceipt writes a receipt and, beside it, its envelope in the
+// .intoto.jsonl form standard tools read.
+func writeReceipt(path string, receipt, envelope []byte) error {
+	jsonl, err := attest.JSONL(envelope)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, receipt, 0o644); err != nil {
+		return err
+	}
+	return writeFileAtomic(attest.JSONLPath(path), jsonl, 0o644)
 }
 
 // writeFileAtomic writes data to path through a temporary file beside it.
