@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"glassbox.dev/internal/atomicfile"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,9 +55,14 @@ data directory (token: --token or GLASSBOX_TOKEN).`,
 			if predicateType == "" || predicateFile == "" {
 				return usageError{fmt.Errorf("--predicate-type and --predicate are required")}
 			}
-			predicate, err := os.ReadFile(predicateFile)
+			predicate, err := readLimited(predicateFile, attest.MaxStatementSize)
 			if err != nil {
-				return glassbox.Errorf(glassbox.EINVALID, "predicate %s: %w", predicateFile, err)
+				return fmt.Errorf("predicate: %w", err)
+			}
+			if serverURL != "" {
+				if err := checkServerURL(serverURL); err != nil {
+					return err
+				}
 			}
 			var subjects []attest.Subject
 			for _, a := range artifacts {
@@ -67,6 +74,12 @@ data directory (token: --token or GLASSBOX_TOKEN).`,
 			}
 			if receiptOut == "" {
 				receiptOut = artifacts[0] + ".receipt"
+			}
+			// Everything that can fail is checked before the statement is
+			// logged: a log entry cannot be taken back, so an attest that
+			// fails must fail before it appends.
+			if err := checkWritable(receiptOut); err != nil {
+				return err
 			}
 			req := notary.Request{Subjects: subjects, PredicateType: predicateType, Predicate: predicate}
 			ctx := cmd.Context()
@@ -161,6 +174,39 @@ func hashFile(path string) (glassbox.Digest, error) {
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	return glassbox.NewDigest(sum), nil
+}
+
+// checkServerURL refuses a centre URL over which the write token would
+// travel in clear text: plain http is for a centre on this machine only.
+func checkServerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return usageError{fmt.Errorf("--server %q is not an http(s) URL", raw)}
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return usageError{fmt.Errorf("--server %s: refusing to send the write token in clear text over plain http to %s; use https (plain http only to this machine: localhost, 127.0.0.1, ::1)", u.Redacted(), u.Hostname())}
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkWritable makes sure a file can be written at path, by creating and
+// removing a temporary file in its directory.
+func checkWritable(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-*")
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINVALID, "cannot write the receipt %s: %v; nothing was logged", path, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }
 
 // writeReceipt writes a receipt and, beside it, its envelope in the
