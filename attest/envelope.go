@@ -39,19 +39,22 @@ func NewSigner(key ed25519.PrivateKey) (*Signer, error) {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "an Ed25519 private key is %d bytes, not %d", ed25519.PrivateKeySize, len(key))
 	}
 	pub := key.Public().(ed25519.PublicKey)
-	sv := &ed25519SignerVerifier{key: key, pub: pub, keyID: KeyID(pub)}
-	es, err := dsse.NewEnvelopeSigner(sv)
+	dsseID, err := DSSEKeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	es, err := dsse.NewEnvelopeSigner(&ed25519SignerVerifier{key: key, pub: pub, keyID: dsseID})
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "DSSE signer: %w", err)
 	}
-	return &Signer{key: key, keyID: sv.keyID, dsse: es}, nil
+	return &Signer{key: key, keyID: KeyID(pub), dsse: es}, nil
 }
 
 // PublicKey returns the public half of the signing key.
 func (s *Signer) PublicKey() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
 
-// KeyID returns the signing key's KeyID, which names it in envelopes and
-// log leaves.
+// KeyID returns the signing key's KeyID, which names it in log leaves and
+// policies (att.keyId). In envelopes the key is named by DSSEKeyID.
 func (s *Signer) KeyID() string { return s.keyID }
 
 // Sign returns a DSSE envelope (JSON) of payload type PayloadType holding
@@ -108,13 +111,19 @@ func VerifyEnvelope(envelope []byte, pub ed25519.PublicKey) (*Verified, error) {
 		return nil, err
 	}
 	keyID := KeyID(pub)
-	ev, err := dsse.NewEnvelopeVerifier(&ed25519SignerVerifier{pub: pub, keyID: keyID})
+	dsseID, err := DSSEKeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	// Envelopes name the key by DSSEKeyID; those signed before glassbox
+	// did so name it by KeyID, and still verify.
+	ev, err := dsse.NewEnvelopeVerifier(&ed25519SignerVerifier{pub: pub, keyID: dsseID}, &ed25519SignerVerifier{pub: pub, keyID: keyID})
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "DSSE verifier: %w", err)
 	}
 	_, payload, err := ev.VerifyAndDecode(context.Background(), env)
 	if err != nil {
-		return nil, notSignedError(env, keyID)
+		return nil, notSignedError(env, dsseID, keyID)
 	}
 	v, err := decodeStatement(payload)
 	if err != nil {
@@ -124,11 +133,12 @@ func VerifyEnvelope(envelope []byte, pub ed25519.PublicKey) (*Verified, error) {
 	return v, nil
 }
 
-// notSignedError explains why no signature in env verified under keyID.
-func notSignedError(env *dsse.Envelope, keyID string) error {
+// notSignedError explains why no signature in env verified under the key,
+// named keyID in envelopes (or formerly oldID).
+func notSignedError(env *dsse.Envelope, keyID, oldID string) error {
 	var ids []string
 	for _, s := range env.Signatures {
-		if s.KeyID == keyID {
+		if s.KeyID == keyID || s.KeyID == oldID {
 			return glassbox.Errorf(glassbox.EINVALID, "the envelope is not signed by key %s: its signature under that key id does not verify, so the payload or the signature was changed after signing", keyID)
 		}
 		id := s.KeyID
@@ -271,6 +281,23 @@ func strictObject(data []byte, required, optional []string) (map[string]json.Raw
 		}
 	}
 	return fields, nil
+}
+
+// DSSEKeyID is the key id glassbox writes in a DSSE signature: the SHA-256
+// fingerprint of the key in SSH's form ("SHA256:" and unpadded base64, what
+// ssh-keygen -l prints). It is the id DSSE verifiers derive themselves from
+// a public key when they are given none (go-securesystemslib, and so
+// slsa-verifier verify-vsa without --public-key-id and in-toto), so that a
+// verifier holding only attestation.pub finds the signature.
+func DSSEKeyID(pub ed25519.PublicKey) (string, error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return "", glassbox.Errorf(glassbox.EINVALID, "not an Ed25519 public key (%d bytes)", len(pub))
+	}
+	id, err := dsse.SHA256KeyID(pub)
+	if err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "DSSE key id: %w", err)
+	}
+	return id, nil
 }
 
 // ed25519SignerVerifier gives DSSE the centre's Ed25519 key. The library's

@@ -3,10 +3,12 @@ package attest
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -80,8 +82,8 @@ func TestEnvelopeIsDSSEOverAValidInTotoStatement(t *testing.T) {
 	if err := json.Unmarshal(env, &e); err != nil {
 		t.Fatal(err)
 	}
-	if e.PayloadType != "application/vnd.in-toto+json" || len(e.Signatures) != 1 || e.Signatures[0].KeyID != s.KeyID() {
-		t.Fatalf("envelope: payloadType %q, signatures %+v; want in-toto's type and one signature by %s", e.PayloadType, e.Signatures, s.KeyID())
+	if e.PayloadType != "application/vnd.in-toto+json" || len(e.Signatures) != 1 || e.Signatures[0].KeyID != dsseID(t, s.PublicKey()) {
+		t.Fatalf("envelope: payloadType %q, signatures %+v; want in-toto's type and one signature by %s", e.PayloadType, e.Signatures, dsseID(t, s.PublicKey()))
 	}
 	// The signature is Ed25519 over DSSE's pre-authentication encoding.
 	payload, _ := base64.StdEncoding.DecodeString(e.Payload)
@@ -198,11 +200,11 @@ func TestVerifyEnvelopeRefuses(t *testing.T) {
 		key      ed25519.PublicKey
 		says     string
 	}{
-		{"another key", env, otherPub, "the envelope is not signed by key " + KeyID(otherPub) + "; it carries signatures by " + s.KeyID()},
-		{"an envelope by another key", otherEnv, pub, "not signed by key " + s.KeyID() + "; it carries signatures by " + other.KeyID()},
+		{"another key", env, otherPub, "the envelope is not signed by key " + dsseID(t, otherPub) + "; it carries signatures by " + dsseID(t, pub)},
+		{"an envelope by another key", otherEnv, pub, "not signed by key " + dsseID(t, pub) + "; it carries signatures by " + dsseID(t, other.PublicKey())},
 		{"an envelope by another key without key id", noKeyID, pub, "it carries signatures by (no key id)"},
-		{"a modified payload", modifiedPayload, pub, "not signed by key " + s.KeyID() + ": its signature under that key id does not verify"},
-		{"a modified signature", modifiedSig, pub, "not signed by key " + s.KeyID() + ": its signature under that key id does not verify"},
+		{"a modified payload", modifiedPayload, pub, "not signed by key " + dsseID(t, pub) + ": its signature under that key id does not verify"},
+		{"a modified signature", modifiedSig, pub, "not signed by key " + dsseID(t, pub) + ": its signature under that key id does not verify"},
 		{"another payload type", otherType, pub, `its payloadType is "application/json", not "application/vnd.in-toto+json"`},
 
 		{"not JSON", []byte("hello"), pub, "not a DSSE envelope: not JSON"},
@@ -307,5 +309,66 @@ func TestLoadedPublicKeyVerifiesTheLoadedSignersEnvelopes(t *testing.T) {
 	pub, _ := LoadPublicKey(kf.PublicKeyPath)
 	if v, err := VerifyEnvelope(env, pub); err != nil || v.KeyID != kf.KeyID {
 		t.Errorf("VerifyEnvelope with attestation.pub: %v", err)
+	}
+}
+
+func dsseID(t *testing.T, pub ed25519.PublicKey) string {
+	t.Helper()
+	id, err := DSSEKeyID(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// verifierWithoutKeyID is a DSSE verifier as slsa-verifier verify-vsa
+// builds one from --public-key-path when --public-key-id is not given
+// (sigstore's VerifierAdapter with an empty PubKeyID): it names no key id,
+// so go-securesystemslib derives one from the public key.
+type verifierWithoutKeyID struct{ pub ed25519.PublicKey }
+
+func (v verifierWithoutKeyID) Verify(_ context.Context, data, sig []byte) error {
+	if !ed25519.Verify(v.pub, data, sig) {
+		return errors.New("bad signature")
+	}
+	return nil
+}
+func (v verifierWithoutKeyID) KeyID() (string, error)   { return "", nil }
+func (v verifierWithoutKeyID) Public() crypto.PublicKey { return v.pub }
+
+// TestEnvelopeKeyIDIsTheOneVerifiersDerive: the keyid in the centre's
+// signatures is the one DSSE verifiers derive from the public key alone
+// (go-securesystemslib's SHA256KeyID, SSH's SHA-256 fingerprint), so that
+// slsa-verifier verify-vsa --public-key-path attestation.pub verifies the
+// centre's VSAs with no --public-key-id; an envelope signed before, under
+// the hex KeyID, still verifies with glassbox.
+func TestEnvelopeKeyIDIsTheOneVerifiersDerive(t *testing.T) {
+	s, env, _ := signed(t)
+	var e dsse.Envelope
+	if err := json.Unmarshal(env, &e); err != nil {
+		t.Fatal(err)
+	}
+	derived, err := dsse.SHA256KeyID(s.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Signatures[0].KeyID != derived || !strings.HasPrefix(derived, "SHA256:") {
+		t.Fatalf("signature keyid %q; want the derived %q", e.Signatures[0].KeyID, derived)
+	}
+	ev, err := dsse.NewEnvelopeVerifier(verifierWithoutKeyID{s.PublicKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ev.Verify(context.Background(), &e); err != nil {
+		t.Errorf("a verifier given only the public key (slsa-verifier without --public-key-id) refuses the envelope: %v", err)
+	}
+
+	// The former form, keyid = hex KeyID, still verifies.
+	payload, _ := base64.StdEncoding.DecodeString(e.Payload)
+	old, _ := dsse.NewEnvelopeSigner(&ed25519SignerVerifier{key: s.key, pub: s.PublicKey(), keyID: s.KeyID()})
+	oe, _ := old.SignPayload(context.Background(), PayloadType, payload)
+	ob, _ := json.Marshal(oe)
+	if _, err := VerifyEnvelope(ob, s.PublicKey()); err != nil {
+		t.Errorf("an envelope with the former hex keyid: %v", err)
 	}
 }

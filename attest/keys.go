@@ -55,7 +55,8 @@ type KeyFiles struct {
 	PrivateKeyPath     string `json:"private_key_path"`      // attestation.key
 	PublicKeyPath      string `json:"public_key_path"`       // attestation.pub
 	PublicKeyPEM       string `json:"public_key_pem"`        // what attestation.pub holds
-	KeyID              string `json:"key_id"`                // KeyID of the attestation key
+	KeyID              string `json:"key_id"`                // KeyID of the attestation key: in log leaves and policies
+	DSSEKeyID          string `json:"dsse_key_id"`           // DSSEKeyID of the attestation key: in envelopes' signatures
 	LogSignerKeyPath   string `json:"log_signer_key_path"`   // log.key
 	LogVerifierKeyPath string `json:"log_verifier_key_path"` // log.vkey
 	LogVerifierKey     string `json:"log_verifier_key"`      // what log.vkey holds
@@ -116,6 +117,9 @@ func GenerateKeys(dir, origin string, force bool) (*KeyFiles, error) {
 	}
 	kf.PublicKeyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
 	kf.KeyID = keyIDFromDER(pubDER)
+	if kf.DSSEKeyID, err = DSSEKeyID(pub); err != nil {
+		return nil, err
+	}
 	kf.LogVerifierKey = vkey
 
 	if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -82,3 +82,52 @@ func createSubmissionKey(dir string) error {
 	}
 	return syncDir(dir)
 }
+
+// Keys describes the public keys of a key directory and their ids.
+type Keys struct {
+	PublicKeyPath           string `json:"public_key_path"`
+	PublicKeyPEM            string `json:"public_key_pem"`
+	KeyID                   string `json:"key_id"`
+	DSSEKeyID               string `json:"dsse_key_id"`
+	LogVerifierKeyPath      string `json:"log_verifier_key_path"`
+	LogVerifierKey          string `json:"log_verifier_key"`
+	SubmissionPublicKeyPath string `json:"submission_public_key_path,omitempty"`
+	SubmissionKeyID         string `json:"submission_key_id,omitempty"`
+	SubmissionDSSEKeyID     string `json:"submission_dsse_key_id,omitempty"`
+}
+
+// ShowKeys reads the public keys in dir (the submission key only if it
+// exists) and names each by its ids.
+func ShowKeys(dir string) (*Keys, error) {
+	k := &Keys{PublicKeyPath: filepath.Join(dir, AttestationPubFile), LogVerifierKeyPath: filepath.Join(dir, LogVKeyFile)}
+	pub, err := LoadPublicKey(k.PublicKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	pem, err := readKeyFile(k.PublicKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	k.PublicKeyPEM, k.KeyID = string(pem), KeyID(pub)
+	if k.DSSEKeyID, err = DSSEKeyID(pub); err != nil {
+		return nil, err
+	}
+	v, err := readKeyFile(k.LogVerifierKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := LoadLogVerifier(k.LogVerifierKeyPath); err != nil {
+		return nil, err
+	}
+	k.LogVerifierKey = string(bytes.TrimSpace(v))
+	subPath := filepath.Join(dir, SubmissionPubFile)
+	if sub, err := LoadPublicKey(subPath); err == nil {
+		k.SubmissionPublicKeyPath, k.SubmissionKeyID = subPath, KeyID(sub)
+		if k.SubmissionDSSEKeyID, err = DSSEKeyID(sub); err != nil {
+			return nil, err
+		}
+	} else if glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+		return nil, err
+	}
+	return k, nil
+}

@@ -175,6 +175,9 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 	if err != nil {
 		return nil, fmt.Errorf("read the judgements of release %s: %w", rel.ID, err)
 	}
+	if err := r.signJudgements(ctx, judgements); err != nil {
+		return nil, err
+	}
 	js := make([]glassbox.Judgement, len(judgements))
 	for i, j := range judgements {
 		js[i] = *j
@@ -189,6 +192,9 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 		return nil, err
 	}
 	if out.AssessmentResults, err = r.keep(ctx, KindAssessmentResults, out.AssessmentResultsJSON); err != nil {
+		return nil, err
+	}
+	if err := r.signAssessment(ctx); err != nil {
 		return nil, err
 	}
 	if out.ReportHTML, err = standard.Report(r.reportData(a, out.At)); err != nil {

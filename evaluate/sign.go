@@ -55,33 +55,15 @@ func (r *run) signEvidence(ctx context.Context) ([]glassbox.CheckResult, bool, e
 		res.Status, res.Summary = glassbox.CheckFail, "the centre has no signing keys: the evidence is kept but not signed nor logged (glassbox keys generate)"
 		return []glassbox.CheckResult{res}, false, nil
 	}
-	m := &r.rel.Manifest
 	signed, lastIndex := 0, uint64(0)
-	for i, in := range r.inputs {
-		var subjects []attest.Subject
-		for _, s := range in.subjects {
-			if s.digest != "" {
-				subjects = append(subjects, attest.Subject{Name: s.name, Digest: s.digest})
-			}
-		}
-		if len(subjects) == 0 {
-			continue
-		}
-		pred := in.predicate
-		if pred == nil {
-			b, err := json.Marshal(evidencePredicate{Release: r.rel.ID, Product: m.Product, Version: m.Version, Kind: in.kind})
-			if err != nil {
-				return nil, false, err
-			}
-			pred = b
-		}
-		receipt, err := r.e.Notary.Attest(ctx, notary.Request{Subjects: subjects, PredicateType: in.predicateType, Predicate: pred})
+	for _, in := range r.inputs {
+		receipt, err := r.signInput(ctx, in)
 		if err != nil {
-			err = fmt.Errorf("sign %s: %w", in.kind, err)
 			return failed(err, res.Check), false, err
 		}
-		r.envelopes = append(r.envelopes, envelopeRef{kind: in.kind, digest: glassbox.DigestOf(receipt.Envelope)})
-		r.inputs[i] = in
+		if receipt == nil {
+			continue
+		}
 		signed++
 		if b, err := receipt.Marshal(); err == nil {
 			if _, pr, err := tlog.ParseReceipt(b); err == nil && pr.Index > lastIndex {
@@ -93,6 +75,63 @@ func (r *run) signEvidence(ctx context.Context) ([]glassbox.CheckResult, bool, e
 	res.Status = glassbox.CheckPass
 	res.Summary = fmt.Sprintf("%d pieces of evidence are signed by the centre and appended to its transparency log (newest at index %d)", signed, lastIndex)
 	return []glassbox.CheckResult{res}, false, nil
+}
+
+// signInput signs and logs one statement about evidence and remembers its
+// envelope as an input of the verdicts; nil when there is nothing to sign
+// (the document was not kept).
+func (r *run) signInput(ctx context.Context, in inputAttestation) (*tlog.Receipt, error) {
+	var subjects []attest.Subject
+	for _, s := range in.subjects {
+		if s.digest != "" {
+			subjects = append(subjects, attest.Subject{Name: s.name, Digest: s.digest})
+		}
+	}
+	if len(subjects) == 0 {
+		return nil, nil
+	}
+	pred := in.predicate
+	if pred == nil {
+		m := &r.rel.Manifest
+		b, err := json.Marshal(evidencePredicate{Release: r.rel.ID, Product: m.Product, Version: m.Version, Kind: in.kind})
+		if err != nil {
+			return nil, err
+		}
+		pred = b
+	}
+	receipt, err := r.e.Notary.Attest(ctx, notary.Request{Subjects: subjects, PredicateType: in.predicateType, Predicate: pred})
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", in.kind, err)
+	}
+	r.envelopes = append(r.envelopes, envelopeRef{kind: in.kind, digest: glassbox.DigestOf(receipt.Envelope)})
+	return receipt, nil
+}
+
+// signJudgements signs every judgement the assessment uses (the same
+// statement glassbox judge logged, so no second entry) and makes each an
+// input of the verdicts.
+func (r *run) signJudgements(ctx context.Context, js []*glassbox.Judgement) error {
+	if r.e.Notary == nil {
+		return nil
+	}
+	for _, j := range js {
+		receipt, err := SignJudgement(ctx, r.e.Notary, r.rel, j)
+		if err != nil {
+			return err
+		}
+		r.envelopes = append(r.envelopes, envelopeRef{kind: "judgement/" + j.Catalog + "/" + j.Control, digest: glassbox.DigestOf(receipt.Envelope)})
+	}
+	return nil
+}
+
+// signAssessment signs the OSCAL assessment-results as evidence of the
+// release, so that each verdict names the assessment it rests on.
+func (r *run) signAssessment(ctx context.Context) error {
+	if r.e.Notary == nil {
+		return nil
+	}
+	_, err := r.signInput(ctx, evidenceInput(KindAssessmentResults, r.out.AssessmentResults))
+	return err
 }
 
 // envelopeRef is a signed statement about evidence.

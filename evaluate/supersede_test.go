@@ -21,17 +21,8 @@ import (
 // artefact that an earlier verdict PASSED, the centre logs a revocation of
 // the earlier verdict, naming its envelope and the reason.
 func TestAWorseVerdictRevokesTheEarlierPassed(t *testing.T) {
-	c := centretest.New(t, "evaluate.test/log")
+	c, rel := routerCentre(t)
 	ctx := t.Context()
-	src, dist := t.TempDir(), t.TempDir()
-	os.WriteFile(filepath.Join(src, "main.c"), []byte("int main(void) { return 0; }\n"), 0o644)
-	art := filepath.Join(dist, "router.img")
-	os.WriteFile(art, []byte("router firmware"), 0o644)
-	res, err := (&ingest.Ingester{Blobs: c.Blobs, Releases: c.Store}).Submit(ctx, ingest.Request{Product: "router", Version: "2.1.0", SourceDir: src, Artifacts: []string{art}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel := res.Release
 	a := rel.Manifest.Artifacts[0]
 
 	// An earlier evaluation's PASSED verdict.
@@ -40,12 +31,7 @@ func TestAWorseVerdictRevokesTheEarlierPassed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib, err := standard.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &evaluate.Evaluator{Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Notary,
-		Vulns: &vuln.Store{Blobs: c.Blobs, Current: filepath.Join(t.TempDir(), "current")}}
+	e := signingEvaluator(t, c)
 	out, err := e.Evaluate(ctx, rel, []string{"cra-annex-i"})
 	if err != nil {
 		t.Fatal(err)
@@ -77,4 +63,32 @@ func TestAWorseVerdictRevokesTheEarlierPassed(t *testing.T) {
 	if !found {
 		t.Errorf("no revocation of the earlier PASSED verdict was logged about %s: %+v", a.Path, logged)
 	}
+}
+
+// routerCentre is a centre holding one release, router 2.1.0, with a
+// C source file and one shipped artefact.
+func routerCentre(t *testing.T) (*centretest.Centre, *glassbox.Release) {
+	t.Helper()
+	c := centretest.New(t, "evaluate.test/log")
+	src, dist := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "main.c"), []byte("int main(void) { return 0; }\n"), 0o644)
+	art := filepath.Join(dist, "router.img")
+	os.WriteFile(art, []byte("router firmware"), 0o644)
+	res, err := (&ingest.Ingester{Blobs: c.Blobs, Releases: c.Store}).Submit(t.Context(), ingest.Request{Product: "router", Version: "2.1.0", SourceDir: src, Artifacts: []string{art}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, res.Release
+}
+
+// signingEvaluator evaluates on the centre, signing with its notary, with
+// an empty vulnerability database.
+func signingEvaluator(t *testing.T, c *centretest.Centre) *evaluate.Evaluator {
+	t.Helper()
+	lib, err := standard.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &evaluate.Evaluator{Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Notary,
+		Vulns: &vuln.Store{Blobs: c.Blobs, Current: filepath.Join(t.TempDir(), "current")}}
 }

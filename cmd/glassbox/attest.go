@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"glassbox.dev/internal/atomicfile"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +34,9 @@ func attestCommand(g *globals) *cobra.Command {
 SHA-256 digests, with the predicate read from FILE (JSON), in a DSSE envelope
 with the centre's submission key (DATA/keys/submission.key, not the
 attestation key that signs verdicts); appends it to the transparency log; and
-writes the receipt (default: ARTIFACT.receipt beside the first artefact).
+writes the receipt (default: ARTIFACT.receipt beside the first artefact) and,
+beside it, the envelope alone as ARTIFACT.intoto.jsonl (the SLSA convention:
+one DSSE envelope per line, which slsa-verifier and cosign read).
 
 A submitted statement is never a verdict: SLSA Verification Summaries and
 glassbox's own predicates are refused (the centre makes those only through
@@ -51,9 +55,14 @@ data directory (token: --token or GLASSBOX_TOKEN).`,
 			if predicateType == "" || predicateFile == "" {
 				return usageError{fmt.Errorf("--predicate-type and --predicate are required")}
 			}
-			predicate, err := os.ReadFile(predicateFile)
+			predicate, err := readLimited(predicateFile, attest.MaxStatementSize)
 			if err != nil {
-				return glassbox.Errorf(glassbox.EINVALID, "predicate %s: %w", predicateFile, err)
+				return fmt.Errorf("predicate: %w", err)
+			}
+			if serverURL != "" {
+				if err := checkServerURL(serverURL); err != nil {
+					return err
+				}
 			}
 			var subjects []attest.Subject
 			for _, a := range artifacts {
@@ -65,6 +74,12 @@ data directory (token: --token or GLASSBOX_TOKEN).`,
 			}
 			if receiptOut == "" {
 				receiptOut = artifacts[0] + ".receipt"
+			}
+			// Everything that can fail is checked before the statement is
+			// logged: a log entry cannot be taken back, so an attest that
+			// fails must fail before it appends.
+			if err := checkWritable(receiptOut); err != nil {
+				return err
 			}
 			req := notary.Request{Subjects: subjects, PredicateType: predicateType, Predicate: predicate}
 			ctx := cmd.Context()
@@ -81,7 +96,7 @@ data directory (token: --token or GLASSBOX_TOKEN).`,
 			if err != nil {
 				return err
 			}
-			if err := writeFileAtomic(receiptOut, b, 0o644); err != nil {
+			if err := writeReceipt(receiptOut, b, receipt.Envelope); err != nil {
 				return err
 			}
 			fmt.Fprintln(g.stdout, receiptOut)
@@ -159,6 +174,52 @@ func hashFile(path string) (glassbox.Digest, error) {
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	return glassbox.NewDigest(sum), nil
+}
+
+// checkServerURL refuses a centre URL over which the write token would
+// travel in clear text: plain http is for a centre on this machine only.
+func checkServerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return usageError{fmt.Errorf("--server %q is not an http(s) URL", raw)}
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return usageError{fmt.Errorf("--server %s: refusing to send the write token in clear text over plain http to %s; use https (plain http only to this machine: localhost, 127.0.0.1, ::1)", u.Redacted(), u.Hostname())}
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkWritable makes sure a file can be written at path, by creating and
+// removing a temporary file in its directory.
+func checkWritable(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-*")
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINVALID, "cannot write the receipt %s: %v; nothing was logged", path, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// writeReceipt writes a receipt and, beside it, its envelope in the
+// .intoto.jsonl form standard tools read.
+func writeReceipt(path string, receipt, envelope []byte) error {
+	jsonl, err := attest.JSONL(envelope)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, receipt, 0o644); err != nil {
+		return err
+	}
+	return writeFileAtomic(attest.JSONLPath(path), jsonl, 0o644)
 }
 
 // writeFileAtomic writes data to path through a temporary file beside it.

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"glassbox.dev"
+	"glassbox.dev/attest"
 	"glassbox.dev/evaluate"
 	"glassbox.dev/notary"
 	"glassbox.dev/scan"
@@ -49,6 +50,8 @@ writes, into --out:
   ARTIFACT.vsa.receipt.json for each shipped artefact, the receipt of its
                             signed SLSA Verification Summary (PASSED only when
                             every control is assessed and satisfied)
+  ARTIFACT.vsa.intoto.jsonl the VSA's DSSE envelope alone, one per line (SLSA's
+                            convention, read by slsa-verifier and cosign)
 
 A stage that fails is reported and the evaluation records what it could
 establish. Evidence stored by an earlier evaluation of the same release is
@@ -228,6 +231,15 @@ func writeEvaluation(dir string, out *evaluate.Outcome) (map[string]string, erro
 			return nil, err
 		}
 		if err := write(safeName(v.Artifact)+".vsa.receipt.json", b); err != nil {
+			return nil, err
+		}
+		// The envelope alone, as standard tools read it (slsa-verifier
+		// verify-vsa --attestation-path, cosign verify-blob-attestation).
+		jsonl, err := attest.JSONL(v.Receipt.Envelope)
+		if err != nil {
+			return nil, err
+		}
+		if err := write(attest.JSONLPath(safeName(v.Artifact)+".vsa.receipt.json"), jsonl); err != nil {
 			return nil, err
 		}
 	}

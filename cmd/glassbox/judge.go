@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,6 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/evaluate"
+	"glassbox.dev/notary"
 	"glassbox.dev/standard"
 )
 
@@ -101,11 +105,11 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 	if err != nil {
 		return err
 	}
-	c, err := g.open(ctx)
+	c, n, closeAll, err := g.openJudging(ctx)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer closeAll()
 	rel, err := findRelease(ctx, c.releases, ref)
 	if err != nil {
 		return err
@@ -121,6 +125,9 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 	}
 	fmt.Fprintf(g.stdout, "%s %s (%s) of %s: judged %s by %s at %s\n", cat.ID, ctl.Label, ctl.Title, rel.Manifest.String(),
 		verdictWord(j.Satisfied), j.Evaluator, j.At.Format(time.RFC3339))
+	if err := signJudgements(ctx, g, n, rel, j); err != nil {
+		return err
+	}
 	for i := len(previous) - 1; i >= 0; i-- {
 		if p := previous[i]; p.Catalog == j.Catalog && p.Control == j.Control {
 			fmt.Fprintf(g.stdout, "supersedes the judgement %s by %s at %s\n", verdictWord(p.Satisfied), p.Evaluator, p.At.Format(time.RFC3339))
@@ -159,11 +166,11 @@ func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) e
 	if err != nil {
 		return err
 	}
-	c, err := g.open(ctx)
+	c, n, closeAll, err := g.openJudging(ctx)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer closeAll()
 	rel, err := findRelease(ctx, c.releases, ref)
 	if err != nil {
 		return err
@@ -177,6 +184,44 @@ func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) e
 		}
 	}
 	fmt.Fprintf(g.stdout, "recorded %d judgements on %s by %s\n", len(entries), rel.Manifest.String(), evaluator)
+	recorded := make([]*glassbox.Judgement, len(entries))
+	for i := range entries {
+		recorded[i] = &entries[i]
+	}
+	return signJudgements(ctx, g, n, rel, recorded...)
+}
+
+// openJudging opens the data directory and, when the centre has keys, its
+// log, so that each judgement is signed and logged as it is recorded.
+func (g *globals) openJudging(ctx context.Context) (*centre, *notary.Notary, func(), error) {
+	if _, err := os.Stat(filepath.Join(g.keyDir(), attest.AttestationKeyFile)); err != nil {
+		c, err := g.open(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return c, nil, func() { c.Close() }, nil
+	}
+	lc, err := g.openLog(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return lc.centre, lc.notary, func() { lc.Close(context.WithoutCancel(ctx)) }, nil
+}
+
+// signJudgements signs and logs recorded judgements as the centre's
+// statements naming the evaluator, or says they are not signed yet.
+func signJudgements(ctx context.Context, g *globals, n *notary.Notary, rel *glassbox.Release, js ...*glassbox.Judgement) error {
+	if n == nil {
+		fmt.Fprintf(g.stdout, "not signed: the centre has no keys yet (glassbox keys generate); the evaluation that uses the judgement signs and logs it\n")
+		return nil
+	}
+	for _, j := range js {
+		r, err := evaluate.SignJudgement(ctx, n, rel, j)
+		if err != nil {
+			return fmt.Errorf("the judgement is recorded but not logged: %w", err)
+		}
+		fmt.Fprintf(g.stdout, "signed and logged: %s %s by %s, envelope %s\n", j.Catalog, j.Control, j.Evaluator, glassbox.DigestOf(r.Envelope))
+	}
 	return nil
 }
 

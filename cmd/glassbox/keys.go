@@ -52,7 +52,7 @@ ORIGIN names the log for life, e.g. transparency.example.org/glassbox/log.`,
 					SubmissionKeyID     string `json:"submission_key_id"`
 				}{kf, filepath.Join(dir, attest.SubmissionKeyFile), filepath.Join(dir, attest.SubmissionPubFile), sub.KeyID()})
 			}
-			fmt.Fprintf(g.stdout, "Attestation public key (%s, key id %s), the key of the centre's verdicts:\n%s\n", kf.PublicKeyPath, kf.KeyID, kf.PublicKeyPEM)
+			fmt.Fprintf(g.stdout, "Attestation public key (%s), the key of the centre's verdicts:\n  key id %s (log leaves, policies' att.keyId)\n  DSSE keyid %s (envelopes; what DSSE tools derive from the key)\n%s\n", kf.PublicKeyPath, kf.KeyID, kf.DSSEKeyID, kf.PublicKeyPEM)
 			fmt.Fprintf(g.stdout, "Log verifier key (%s):\n%s\n", kf.LogVerifierKeyPath, kf.LogVerifierKey)
 			fmt.Fprintf(g.stdout, "Submission key (%s, key id %s): signs clients' statements (attest, POST /attestations); never give it to verifiers as --key\n", filepath.Join(dir, attest.SubmissionPubFile), sub.KeyID())
 			return nil
@@ -63,5 +63,40 @@ ORIGIN names the log for life, e.g. transparency.example.org/glassbox/log.`,
 	gen.Flags().BoolVar(&force, "force", false, "replace existing keys (a log cannot change its key: only for a new log)")
 	gen.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(gen)
+
+	var showJSON bool
+	show := &cobra.Command{
+		Use:   "show [--dir DIR]",
+		Short: "Print the centre's public keys and their ids",
+		Long: `Show prints the public keys verifiers need and the ids that name them:
+the attestation key's key id (hex SHA-256 of its DER, in log leaves and
+policies' att.keyId) and DSSE keyid (SSH SHA-256 fingerprint, in envelopes'
+signatures: the id DSSE tools such as slsa-verifier and cosign derive
+from the key, so --public-key-id is not needed), the log's verifier key, and
+the submission key that signs clients' statements (never a verdict key).`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dir == "" {
+				dir = g.keyDir()
+			}
+			ks, err := attest.ShowKeys(dir)
+			if err != nil {
+				return err
+			}
+			if showJSON {
+				return writeJSON(g, ks)
+			}
+			fmt.Fprintf(g.stdout, "attestation key  %s\n  key id         %s\n  DSSE keyid     %s\n", ks.PublicKeyPath, ks.KeyID, ks.DSSEKeyID)
+			fmt.Fprintf(g.stdout, "log key          %s\n  %s\n", ks.LogVerifierKeyPath, ks.LogVerifierKey)
+			if ks.SubmissionKeyID != "" {
+				fmt.Fprintf(g.stdout, "submission key   %s (clients' statements; not a verdict key)\n  key id         %s\n  DSSE keyid     %s\n", ks.SubmissionPublicKeyPath, ks.SubmissionKeyID, ks.SubmissionDSSEKeyID)
+			}
+			fmt.Fprintf(g.stdout, "\n%s", ks.PublicKeyPEM)
+			return nil
+		},
+	}
+	show.Flags().StringVar(&dir, "dir", "", "the key directory (default DATA/keys)")
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+	cmd.AddCommand(show)
 	return cmd
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"glassbox.dev"
 	"glassbox.dev/attest"
+	"glassbox.dev/tlog"
 	"glassbox.dev/verify"
 	"glassbox.dev/verify/policy"
 )
@@ -107,9 +107,11 @@ func runVerify(cmd *cobra.Command, g *globals, artifact, receiptPath, keyPath, l
 	ctx := cmd.Context()
 	var res *verify.Result
 	if receiptPath != "" {
-		receipt, rerr := os.ReadFile(receiptPath)
+		// Bounded, and a regular file only: a receipt named by mistake
+		// (a device, a FIFO, a disk image) is refused, never read whole.
+		receipt, rerr := readLimited(receiptPath, tlog.MaxReceiptSize)
 		if rerr != nil {
-			return bad(glassbox.Errorf(glassbox.EINVALID, "receipt %s: %w", receiptPath, rerr))
+			return bad(fmt.Errorf("receipt: %w", rerr))
 		}
 		res, err = verify.Receipt(ctx, digest, receipt, o)
 		if err != nil {

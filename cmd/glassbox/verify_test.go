@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,14 +88,7 @@ func (f *attestFixture) verify(t *testing.T, extra ...string) (int, string, stri
 // editReceipt rewrites a copy of the fixture's receipt.
 func editReceipt(t *testing.T, f *attestFixture, edit func(r *tlog.Receipt)) string {
 	t.Helper()
-	b, err := os.ReadFile(f.receipt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _, err := tlog.ParseReceipt(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := readReceipt(t, f.receipt)
 	edit(r)
 	out, _ := r.Marshal()
 	return writeFile(t, filepath.Join(t.TempDir(), "edited.receipt"), out)
@@ -345,5 +339,80 @@ func TestWithdrawDeniesOnline(t *testing.T) {
 	code, vout, errOut := glassboxRun(t, "verify", f.artifact, "--log", srv.URL, "--key", f.pub, "--log-key", f.vkey)
 	if code != exitRefused || !strings.Contains(vout, "release withdrawn: shipped a debug backdoor") {
 		t.Errorf("verify --log of a withdrawn release: exit %d\n%s%s", code, vout, errOut)
+	}
+}
+
+// TestKeysShowPrintsTheEnvelopeKeyID: 'keys show' prints the keyid the
+// centre's envelopes carry, the one DSSE tools derive from the key.
+func TestKeysShowPrintsTheEnvelopeKeyID(t *testing.T) {
+	f := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	r := readReceipt(t, f.receipt)
+	var env struct{ Signatures []struct{ KeyID string } }
+	if err := json.Unmarshal(r.Envelope, &env); err != nil || len(env.Signatures) != 1 {
+		t.Fatalf("envelope: %v", err)
+	}
+	var ks struct {
+		DSSEKeyID string `json:"dsse_key_id"`
+		KeyID     string `json:"key_id"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "--data", f.data, "keys", "show", "--json")), &ks); err != nil {
+		t.Fatal(err)
+	}
+	if ks.DSSEKeyID == "" || ks.DSSEKeyID != env.Signatures[0].KeyID {
+		t.Errorf("keys show says DSSE keyid %q; the envelope carries %q", ks.DSSEKeyID, env.Signatures[0].KeyID)
+	}
+	if out := mustRun(t, "--data", f.data, "keys", "show"); !strings.Contains(out, ks.DSSEKeyID) || !strings.Contains(out, ks.KeyID) {
+		t.Errorf("keys show does not print both ids:\n%s", out)
+	}
+}
+
+func readReceipt(t *testing.T, path string) *tlog.Receipt {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := tlog.ParseReceipt(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestAttestWritesIntotoJSONL: beside the receipt, attest writes the
+// envelope alone as ARTIFACT.intoto.jsonl, one envelope per line.
+func TestAttestWritesIntotoJSONL(t *testing.T) {
+	f := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	claim := writeFile(t, filepath.Join(f.dir, "claim.json"), []byte(`{"tested":true}`))
+	receipt := strings.TrimSpace(mustRun(t, "--data", f.data, "attest", f.artifact, "--predicate-type", "https://example.org/claims/v1", "--predicate", claim))
+	jsonl, err := os.ReadFile(f.artifact + ".intoto.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := string(readReceipt(t, receipt).Envelope) + "\n"; string(jsonl) != want {
+		t.Errorf("%s.intoto.jsonl holds %q, want the envelope on one line %q", f.artifact, jsonl, want)
+	}
+}
+
+// TestSLSAVerifierAcceptsTheVSA runs slsa-verifier verify-vsa on the
+// centre's VSA envelope with only the public key (no --public-key-id). It
+// is skipped only when slsa-verifier is not installed.
+func TestSLSAVerifierAcceptsTheVSA(t *testing.T) {
+	bin, err := exec.LookPath("slsa-verifier")
+	if err != nil {
+		t.Skip("slsa-verifier is not installed")
+	}
+	f := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	jsonl, err := attest.JSONL(readReceipt(t, f.receipt).Envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, filepath.Join(f.dir, "router.img.intoto.jsonl"), jsonl)
+	d := mustHash(t, f.artifact)
+	out, err := exec.Command(bin, "verify-vsa", "--attestation-path", path, "--subject-digest", string(d),
+		"--verifier-id", "https://glassbox.example/centre", "--resource-uri", "https://glassbox.example/releases/router@2.1.0",
+		"--verified-level", "SLSA_BUILD_LEVEL_3", "--public-key-path", f.pub).CombinedOutput()
+	if err != nil {
+		t.Fatalf("slsa-verifier verify-vsa: %v\n%s", err, out)
 	}
 }
