@@ -2,6 +2,7 @@ package rebuild
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/input"
 )
 
 // Fetching a Go build's modules. The sandbox has no network, so a Go module
@@ -24,6 +26,10 @@ import (
 
 // maxModFiles bounds the go.mod files whose modules are fetched.
 const maxModFiles = 32
+
+// MaxModFile bounds one go.mod or go.sum read from a release: the largest
+// real ones are a few hundred KiB.
+const MaxModFile = 16 << 20
 
 // modFetchTimeout bounds the whole download.
 const modFetchTimeout = 15 * time.Minute
@@ -58,7 +64,9 @@ func modFiles(dir string) []string {
 			if _, err := os.Stat(filepath.Join(filepath.Dir(p), "vendor", "modules.txt")); err == nil {
 				return nil
 			}
-			if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), "require") {
+			// One that cannot be read is listed too, so that fetching
+			// reports why.
+			if b, err := input.ReadFile(context.Background(), p, "go.mod", MaxModFile); err != nil || strings.Contains(string(b), "require") {
 				out = append(out, p)
 			}
 		}
@@ -88,11 +96,11 @@ func fetchModules(ctx context.Context, src, cache, goroot string) (string, error
 		}
 		defer os.RemoveAll(tmp)
 		for _, name := range []string{"go.mod", "go.sum"} {
-			b, err := os.ReadFile(filepath.Join(filepath.Dir(gomod), name))
+			b, err := input.ReadFile(ctx, filepath.Join(filepath.Dir(gomod), name), name, MaxModFile)
+			if name == "go.sum" && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
 			if err != nil {
-				if name == "go.sum" {
-					continue
-				}
 				return log.String(), err
 			}
 			if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"glassbox.dev/internal/schemas"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"glassbox.dev/internal/schemas"
 
 	"glassbox.dev"
 	"glassbox.dev/scan"
@@ -292,7 +293,7 @@ func TestSuppressions(t *testing.T) {
 	for name, content := range map[string]string{"yaml": yamlFile, "json": jsonFile} {
 		p := filepath.Join(t.TempDir(), "suppressions")
 		os.WriteFile(p, []byte(content), 0o644)
-		sup, err := scan.LoadSuppressions(p)
+		sup, err := scan.LoadSuppressions(context.Background(), p)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -64,7 +64,7 @@ internal error.`,
 			var supp []scan.Suppression
 			if suppressions != "" {
 				var err error
-				if supp, err = scan.LoadSuppressions(suppressions); err != nil {
+				if supp, err = scan.LoadSuppressions(ctx, suppressions); err != nil {
 					return err
 				}
 			}

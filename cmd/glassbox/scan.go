@@ -123,7 +123,7 @@ func runScan(ctx context.Context, g *globals, target string, o scanOptions) erro
 	if o.suppressions != "" {
 		// A broken suppressions file is exit 2, not 1: CI must tell "the
 		// scan found something" from "the scan could not run".
-		if s.Suppressions, err = scan.LoadSuppressions(o.suppressions); err != nil {
+		if s.Suppressions, err = scan.LoadSuppressions(ctx, o.suppressions); err != nil {
 			return codedError{code: exitError, err: err}
 		}
 	}

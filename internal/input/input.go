@@ -84,7 +84,11 @@ func Read(ctx context.Context, r io.Reader, name, what string, max int64) ([]byt
 	case ctx.Err() != nil:
 		return nil, stopped(ctx, name, what)
 	case err != nil:
-		return nil, glassbox.Errorf(glassbox.EINVALID, "read %s %s: %w", what, name, err)
+		code := glassbox.EINVALID
+		if ge := (*glassbox.Error)(nil); errors.As(err, &ge) {
+			code = ge.Code // a corrupt blob stays ECORRUPT
+		}
+		return nil, glassbox.Errorf(code, "read %s %s: %w", what, name, err)
 	case int64(len(b)) > max:
 		return nil, TooLarge(name, what, max)
 	}
