@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"glassbox.dev"
 )
@@ -51,5 +53,44 @@ func TestSize(t *testing.T) {
 		if got := Size(n); got != want {
 			t.Errorf("Size(%d) = %q; want %q", n, got, want)
 		}
+	}
+}
+
+// A FIFO nobody writes to holds neither the open nor the read past the
+// context's end.
+func TestReadFileStopsWithTheContext(t *testing.T) {
+	for _, writer := range []bool{false, true} {
+		fifo := filepath.Join(t.TempDir(), "fifo")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		if writer {
+			w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		_, err := ReadFile(ctx, fifo, "recipe", 1<<20)
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "recipe "+fifo) {
+			t.Errorf("writer %v: ReadFile of a silent FIFO after cancel: %v", writer, err)
+		}
+	}
+}
+
+// /dev/zero never blocks: the reading stops at the next read after the
+// context ends, not at the size limit.
+func TestReadStopsAnEndlessSource(t *testing.T) {
+	f, err := os.Open("/dev/zero")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Read(ctx, f, "/dev/zero", "SBOM", 1<<40); !errors.Is(err, context.Canceled) {
+		t.Errorf("Read of /dev/zero with a 1 TiB limit after cancel: %v", err)
 	}
 }
