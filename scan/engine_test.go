@@ -143,7 +143,6 @@ func TestScanDirReportsEverythingSkipped(t *testing.T) {
 	res := mustScan(t, s, root)
 	got := reasons(res)
 	want := map[string]string{
-		"big.txt":          "too large",
 		"image.png":        "binary",
 		"vendor":           "vendored",
 		"web/node_modules": "vendored",
@@ -350,11 +349,13 @@ func TestScanFilesFromMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Findings) != 2 || res.Findings[0].Path != "a.txt" || res.Findings[1].Path != "b/x.go" {
+	// lies.txt, longer than it claims and than MaxFileSize, is read whole
+	// in windows: its 100 findings each once.
+	if len(res.Findings) != 102 || res.Findings[0].Path != "a.txt" || res.Findings[1].Path != "b/x.go" || res.Findings[101].Region.StartColumn != 793 {
 		t.Errorf("findings %+v", res.Findings)
 	}
 	got := reasons(res)
-	for p, w := range map[string]string{"lies.txt": "too large", "gone.txt": "unreadable", "../escape.txt": "invalid path", "buggy.txt": "panic: a buggy store"} {
+	for p, w := range map[string]string{"gone.txt": "unreadable", "../escape.txt": "invalid path", "buggy.txt": "panic: a buggy store"} {
 		if !strings.Contains(got[p], w) {
 			t.Errorf("skipped %s: %q, want %q", p, got[p], w)
 		}
