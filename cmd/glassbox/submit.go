@@ -10,6 +10,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/ingest"
 	"glassbox.dev/internal/datadir"
+	"glassbox.dev/rebuild"
 )
 
 func submitCommand(g *globals) *cobra.Command {
@@ -58,6 +59,13 @@ leave no trace.`,
 			req.Limits = limits
 			req.Exclude = []string{g.data}
 			ctx := cmd.Context()
+			// A recipe is checked as rebuild will read it, so that a
+			// malformed one is refused now, not stored to fail later.
+			if req.Recipe != "" {
+				if _, err := rebuild.Load(ctx, req.Recipe); err != nil {
+					return err
+				}
+			}
 			c, err := g.open(ctx)
 			if err != nil {
 				return err
