@@ -21,6 +21,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/datadir"
+	"glassbox.dev/internal/terminal"
 	"glassbox.dev/postgres"
 	"glassbox.dev/sqlite"
 )
@@ -33,8 +34,10 @@ const (
 )
 
 func main() {
-	ctx, stop := interrupts(context.Background(), os.Stderr, os.Exit)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	ctx, stop := interrupts(context.Background(), terminal.Safe(os.Stderr), os.Exit)
+	// Vendor-controlled text (component names, paths, findings) must not
+	// drive the terminal: on one, control characters are shown escaped.
+	code := run(ctx, os.Args[1:], os.Stdin, terminal.Safe(os.Stdout), terminal.Safe(os.Stderr))
 	stop()
 	os.Exit(code)
 }
@@ -92,6 +95,7 @@ type globals struct {
 	data     string
 	db       string
 	logLevel string
+	quiet    bool // no progress lines on stderr
 	stdout   io.Writer
 	stderr   io.Writer
 }
@@ -132,6 +136,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	// opened, not shown in --help.
 	pf.StringVar(&g.db, "db", "", "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress on stderr (piped, long commands print a line as each stage starts and ends)")
 
 	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g),
 		provenanceCommand(g), rebuildCommand(g), digestCommand(g), keysCommand(g), attestCommand(g), serveCommand(g), verifyCommand(g), benchCommand(g), diffCommand(g),
