@@ -182,6 +182,7 @@ func mustPolicy(l *standard.Library, id string) string {
 
 func catalogsAddCommand(g *globals) *cobra.Command {
 	var mapping, id string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "add FILE [--mapping FILE] [--id ID]",
 		Short: "Add an OSCAL catalog of your own, with its evidence mapping",
@@ -232,6 +233,9 @@ refused, or another catalog has the id; 2 usage or internal error.`,
 				return err
 			}
 			s := summarise(l, c)
+			if asJSON {
+				return writeJSON(g, s)
+			}
 			fmt.Fprintf(g.stdout, "catalog %s (%s, version %s): %d controls — %d automated, %d supported, %d manual\n",
 				s.ID, s.Title, s.Version, s.Controls, s.Automated, s.Supported, s.Manual)
 			fmt.Fprintf(g.stdout, "evaluate against it with --standard %s\n", s.ID)
@@ -240,6 +244,7 @@ refused, or another catalog has the id; 2 usage or internal error.`,
 	}
 	cmd.Flags().StringVar(&mapping, "mapping", "", "YAML or JSON `file` mapping checks to the catalog's controls")
 	cmd.Flags().StringVar(&id, "id", "", "the catalog's `id` (default: its catalog-id property or the file name)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the stored catalog's summary as JSON")
 	return cmd
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -21,6 +22,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/datadir"
+	"glassbox.dev/internal/input"
 	"glassbox.dev/internal/terminal"
 	"glassbox.dev/postgres"
 	"glassbox.dev/sqlite"
@@ -143,10 +145,13 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		scanCommand(g), evaluateCommand(g),
 		sbomCommand(g),
 		vulndbCommand(g), vulnsCommand(g),
-		judgeCommand(g), catalogsCommand(g))
+		judgeCommand(g), catalogsCommand(g), versionCommand(g))
 
+	root.Version = glassbox.Version()
+	root.SetVersionTemplate("glassbox {{.Version}}\n")
 	hideSecretDefaults(root)
-	err := root.ExecuteContext(ctx)
+	commonFlags(root)
+	err := root.ExecuteContext(input.WithStdin(ctx, stdin))
 	if err == nil {
 		return exitOK
 	}
@@ -164,6 +169,9 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		fmt.Fprintln(stderr, "Run 'glassbox --help' for usage.")
 		return exitError
 	case ctx.Err() != nil:
+		return exitError
+	case errors.Is(err, fs.ErrNotExist):
+		// A path that does not exist is a usage error, whatever reads it.
 		return exitError
 	}
 	switch glassbox.ErrorCode(err) {

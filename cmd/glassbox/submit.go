@@ -59,6 +59,14 @@ leave no trace.`,
 			req.Limits = limits
 			req.Exclude = []string{g.data}
 			ctx := cmd.Context()
+			for _, c := range []struct {
+				what  string
+				paths []string
+			}{{"source", []string{source}}, {"recipe", []string{req.Recipe}}, {"SBOM", []string{req.SBOM}}, {"artefact", req.Artifacts}} {
+				if err := mustExist(c.what, c.paths...); err != nil {
+					return err
+				}
+			}
 			// A recipe is checked as rebuild will read it, so that a
 			// malformed one is refused now, not stored to fail later.
 			if req.Recipe != "" {
