@@ -255,15 +255,25 @@ func (r *run) checkScan(ctx context.Context) ([]glassbox.CheckResult, bool, erro
 		}
 	}
 	tail := fmt.Sprintf(" (%d files analysed by %d rules, %d skipped, %d findings suppressed with a recorded reason)", res.Files, len(res.Rules), len(res.Skipped), suppressed)
+	// Content nobody examined leaves a check that found nothing unable
+	// to say so: not assessed, never pass.
+	var gap string
+	if un := res.Unexamined(); len(un) > 0 {
+		gap = fmt.Sprintf("not assessed: %d files were not examined, first %s (%s)", len(un), un[0].Path, un[0].Reason) + tail
+	}
 	if n := len(backdoor.Findings); n > 0 {
 		backdoor.Status = glassbox.CheckFail
 		backdoor.Summary = fmt.Sprintf("%d unsuppressed findings of medium severity or above look like a backdoor, first %s at %s:%d: %s", n, backdoor.Findings[0].RuleID, backdoor.Findings[0].Path, backdoor.Findings[0].Region.StartLine, backdoor.Findings[0].Message) + tail
+	} else if gap != "" {
+		backdoor.Status, backdoor.Summary = glassbox.CheckError, gap
 	} else {
 		backdoor.Status, backdoor.Summary = glassbox.CheckPass, "no unsuppressed backdoor indicator of medium severity or above"+tail
 	}
 	if n := len(secrets.Findings); n > 0 {
 		secrets.Status = glassbox.CheckFail
 		secrets.Summary = fmt.Sprintf("%d embedded secrets of medium severity or above, first %s at %s:%d", n, secrets.Findings[0].RuleID, secrets.Findings[0].Path, secrets.Findings[0].Region.StartLine) + tail
+	} else if gap != "" {
+		secrets.Status, secrets.Summary = glassbox.CheckError, gap
 	} else {
 		secrets.Status, secrets.Summary = glassbox.CheckPass, "no embedded secret of medium severity or above"+tail
 	}

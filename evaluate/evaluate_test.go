@@ -18,6 +18,7 @@ import (
 
 // centre is a data directory with its evidence store and SQLite metadata.
 type centre struct {
+	dir   string
 	blobs *evidence.FS
 	store evaluate.Store
 }
@@ -35,7 +36,7 @@ func openCentre(t *testing.T) *centre {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &centre{blobs: blobs, store: db}
+	return &centre{dir: dir, blobs: blobs, store: db}
 }
 
 // submit stores a source-only release made of files.
@@ -168,11 +169,7 @@ func TestMediumFindingsFailUntilSuppressed(t *testing.T) {
 		"setup.js":     "console.log('configuring');\n",
 		"index.js":     "module.exports = (s, n) => String(s).padStart(n);\n",
 	})
-	lib, err := standard.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &evaluate.Evaluator{Blobs: c.blobs, Store: c.store, Library: lib, Fresh: true}
+	e := freshEvaluator(t, c)
 	out, err := e.Evaluate(t.Context(), rel, []string{"cra-annex-i"})
 	if err != nil {
 		t.Fatal(err)

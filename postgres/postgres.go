@@ -8,6 +8,7 @@ import (
 	"errors"
 	neturl "net/url"
 	"regexp"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -16,6 +17,10 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/internal/sqlstore"
 )
+
+// DefaultConnectTimeout bounds connecting to the server when the URL sets
+// no connect_timeout.
+const DefaultConnectTimeout = 10 * time.Second
 
 // migrationLock is the key of the advisory lock that migrations hold. The
 // lock covers the whole database, not one schema, so migrations of
@@ -50,11 +55,21 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		// pgx leaves any password out of its message.
 		return nil, glassbox.Errorf(glassbox.EINVALID, "postgres: %w", err)
 	}
+	// A server that accepts the connection and never answers must not
+	// hang every command: bound the connection unless the URL does.
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
 	db := stdlib.OpenDB(*cfg)
 	// The URL itself may hold a password: name the server by host and
 	// database only.
-	if err := db.PingContext(ctx); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
 		db.Close()
+		if pctx.Err() != nil && ctx.Err() == nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "postgres: database %q on %s:%d did not answer within %s (connect_timeout in the URL sets this); is it a PostgreSQL server, and is it up?", cfg.Database, cfg.Host, cfg.Port, cfg.ConnectTimeout)
+		}
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "postgres: connect to database %q on %s:%d: %w", cfg.Database, cfg.Host, cfg.Port, err)
 	}
 	return sqlstore.New(ctx, db, dialect)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/input"
 )
 
 // ChooseRecipe returns the recipe a release is rebuilt with: the submitted
@@ -22,9 +23,9 @@ func ChooseRecipe(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.R
 			return nil, "", err
 		}
 		defer rc.Close()
-		data, err := io.ReadAll(rc)
+		data, err := input.Read(ctx, rc, m.Recipe.Path, "recipe", MaxRecipeSize)
 		if err != nil {
-			return nil, "", glassbox.Errorf(glassbox.EINTERNAL, "read the recipe: %w", err)
+			return nil, "", err
 		}
 		r, err := Parse(data)
 		return r, m.Recipe.Digest, err
@@ -52,10 +53,10 @@ func ChooseRecipe(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.R
 	if err != nil {
 		return nil, "", err
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	data, err := input.Read(ctx, rc, gomod.Path, "go.mod", MaxModFile)
 	rc.Close()
 	if err != nil {
-		return nil, "", glassbox.Errorf(glassbox.EINTERNAL, "read %s: %w", gomod.Path, err)
+		return nil, "", err
 	}
 	module := ""
 	for _, line := range strings.Split(string(data), "\n") {

@@ -2,8 +2,8 @@ package rebuild
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/input"
 )
 
 // Fetching a Go build's modules. The sandbox has no network, so a Go module
@@ -27,6 +28,10 @@ import (
 
 // maxModFiles bounds the go.mod files whose modules are fetched.
 const maxModFiles = 32
+
+// MaxModFile bounds one go.mod or go.sum read from a release: the largest
+// real ones are a few hundred KiB.
+const MaxModFile = 16 << 20
 
 // modFetchTimeout bounds the whole download.
 const modFetchTimeout = 15 * time.Minute
@@ -57,21 +62,14 @@ func modFiles(dir string) []string {
 		if vendored(filepath.Dir(p)) {
 			continue
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			continue
-		}
-		b, _ := io.ReadAll(io.LimitReader(f, maxGoMod))
-		f.Close()
-		if strings.Contains(string(b), "require") || len(b) == maxGoMod {
+		// One that cannot be read is listed too, so that fetching
+		// reports why.
+		if b, err := input.ReadFile(context.Background(), p, "go.mod", MaxModFile); err != nil || strings.Contains(string(b), "require") {
 			out = append(out, p)
 		}
 	}
 	return out
 }
-
-// maxGoMod bounds how much of a go.mod is read.
-const maxGoMod = 1 << 20
 
 // goModPaths lists the go.mod files (regular files) under dir, outside
 // testdata, vendor and dot directories, shallowest first; at most a few
@@ -166,11 +164,11 @@ func fetchModules(ctx context.Context, src, cache, goroot string) (string, error
 		}
 		defer os.RemoveAll(tmp)
 		for _, name := range []string{"go.mod", "go.sum"} {
-			b, err := os.ReadFile(filepath.Join(filepath.Dir(gomod), name))
+			b, err := input.ReadFile(ctx, filepath.Join(filepath.Dir(gomod), name), name, MaxModFile)
+			if name == "go.sum" && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
 			if err != nil {
-				if name == "go.sum" {
-					continue
-				}
 				return log.String(), err
 			}
 			if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {

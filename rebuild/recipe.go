@@ -8,10 +8,10 @@ package rebuild
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"glassbox.dev/internal/input"
 
 	"glassbox.dev"
 )
@@ -133,18 +135,10 @@ var (
 )
 
 // Load reads and parses the recipe file at path.
-func Load(path string) (*Recipe, error) {
-	f, err := os.Open(path)
+func Load(ctx context.Context, path string) (*Recipe, error) {
+	data, err := input.ReadFile(ctx, path, "recipe", MaxRecipeSize)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, glassbox.Errorf(glassbox.ENOTFOUND, "recipe %s: %w", path, err)
-		}
-		return nil, glassbox.Errorf(glassbox.EINVALID, "recipe %s: %w", path, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxRecipeSize+1))
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "recipe %s: %w", path, err)
+		return nil, err
 	}
 	r, err := Parse(data)
 	if err != nil {

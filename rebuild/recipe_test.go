@@ -1,6 +1,7 @@
 package rebuild
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,7 +14,7 @@ import (
 )
 
 func TestParseExample(t *testing.T) {
-	r, err := Load(filepath.Join("..", "examples", "hello", "glassbox-recipe.yaml"))
+	r, err := Load(context.Background(), filepath.Join("..", "examples", "hello", "glassbox-recipe.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestParseRefuses(t *testing.T) {
 }
 
 func TestLoadMissing(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := Load(context.Background(), filepath.Join(t.TempDir(), "nope.yaml"))
 	if glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
 		t.Fatalf("got %v", err)
 	}

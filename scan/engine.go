@@ -24,9 +24,9 @@ import (
 	"glassbox.dev"
 )
 
-// DefaultMaxFileSize is the largest file the engine reads when
-// Scanner.MaxFileSize is zero. Source files are far smaller; what is larger
-// is generated data, where a backdoor would be in the generator.
+// DefaultMaxFileSize is the window the engine analyses a file in when
+// Scanner.MaxFileSize is zero. Source files are far smaller; a larger file
+// is read in overlapping windows of this size, never skipped.
 const DefaultMaxFileSize = 4 << 20
 
 // binarySniff is how much of a file is searched for a NUL byte to decide
@@ -51,8 +51,10 @@ type BinaryAnalyzer interface {
 // fields mean their defaults.
 type Scanner struct {
 	Analyzers []Analyzer
-	// MaxFileSize is the size above which a file is skipped, not read:
-	// DefaultMaxFileSize if zero, no limit if negative.
+	// MaxFileSize is the most of a file analysed at once: a larger file is
+	// analysed in windows of this size that overlap by 64 KiB (so a
+	// secret cannot hide past it), DefaultMaxFileSize if zero, the whole
+	// file at once if negative.
 	MaxFileSize int64
 	// IncludeVendored scans vendor/, node_modules/ and third_party/, which
 	// are otherwise skipped (and reported as skipped).
@@ -86,6 +88,24 @@ type SourceFile struct {
 type Skipped struct {
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
+	// ByDesign is true for what the scan leaves out on purpose: vendored
+	// code, version-control metadata, a symbolic link (its target, if in
+	// the tree, is scanned in its own right). Anything else skipped is
+	// content nobody examined.
+	ByDesign bool `json:"by_design,omitempty"`
+}
+
+// Unexamined lists what was skipped for want of reading or analysing it
+// (unreadable, a binary no analyser reads, an analyser that failed): a scan
+// with any cannot vouch for the whole tree.
+func (r *Result) Unexamined() []Skipped {
+	var out []Skipped
+	for _, s := range r.Skipped {
+		if !s.ByDesign {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Finding is a glassbox.Finding as a scan reports it, with the suppression
@@ -162,12 +182,12 @@ func (s *Scanner) ScanDir(ctx context.Context, root string) (*Result, error) {
 				}
 				if d.IsDir() {
 					if rel != "." && s.SkipVendored() && vendoredDirs[d.Name()] {
-						pre = append(pre, Skipped{Path: rel, Reason: "vendored directory (--include-vendored scans it)"})
+						pre = append(pre, Skipped{Path: rel, Reason: "vendored directory (--include-vendored scans it)", ByDesign: true})
 						return fs.SkipDir
 					}
 					// .git holds the history, not the tree being shipped.
 					if d.Name() == ".git" && rel != "." {
-						pre = append(pre, Skipped{Path: rel, Reason: "version-control metadata"})
+						pre = append(pre, Skipped{Path: rel, Reason: "version-control metadata", ByDesign: true})
 						return fs.SkipDir
 					}
 					return nil
@@ -225,6 +245,7 @@ type workerOut struct {
 	skipped  []Skipped
 	files    int
 	bytes    int64
+	err      error // the first stored file that failed its digest
 }
 
 // ScanFiles scans files, which need not be on disk: a stored release is
@@ -285,13 +306,10 @@ func (s *Scanner) ScanFiles(ctx context.Context, files iter.Seq[SourceFile]) (*R
 		}
 		switch {
 		case f.Mode&fs.ModeSymlink != 0:
-			pre = append(pre, Skipped{Path: f.Path, Reason: "symbolic link (not followed)"})
+			pre = append(pre, Skipped{Path: f.Path, Reason: "symbolic link (not followed)", ByDesign: true})
 			continue
 		case !f.Mode.IsRegular():
 			pre = append(pre, Skipped{Path: f.Path, Reason: "not a regular file"})
-			continue
-		case maxSize > 0 && f.Size > maxSize:
-			pre = append(pre, Skipped{Path: f.Path, Reason: fmt.Sprintf("too large (%d bytes, over --max-file-size %d)", f.Size, maxSize)})
 			continue
 		}
 		jobs <- job{f: f}
@@ -302,9 +320,14 @@ func (s *Scanner) ScanFiles(ctx context.Context, files iter.Seq[SourceFile]) (*R
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "scan interrupted: %w", err)
 	}
 
+	for _, o := range outs {
+		if o.err != nil {
+			return nil, glassbox.Errorf(glassbox.ECORRUPT, "scan: %w; nothing is reported from a scan of corrupt evidence", o.err)
+		}
+	}
 	res := &Result{Rules: rules, Skipped: pre}
 	for dir, n := range vendored {
-		res.Skipped = append(res.Skipped, Skipped{Path: dir, Reason: fmt.Sprintf("vendored directory, %d files (--include-vendored scans it)", n)})
+		res.Skipped = append(res.Skipped, Skipped{Path: dir, Reason: fmt.Sprintf("vendored directory, %d files (--include-vendored scans it)", n), ByDesign: true})
 	}
 	for _, o := range outs {
 		res.Findings = append(res.Findings, o.findings...)
@@ -331,7 +354,10 @@ func (s *Scanner) ScanFiles(ctx context.Context, files iter.Seq[SourceFile]) (*R
 }
 
 // scanOne reads one file and runs the analysers on it, recording what it
-// finds or why it could not.
+// finds or why it could not. A file larger than maxSize is read in windows
+// of maxSize that overlap by windowOverlap, so that nothing can hide past a
+// size limit and memory stays bounded. Content that fails its digest is
+// not a skip but the scan's error: o.err.
 func (s *Scanner) scanOne(sf SourceFile, maxSize int64, binary []Analyzer, table map[string]Rule, o *workerOut) {
 	// A SourceFile's Open is the caller's code, as hostile input can make
 	// an analyser's panic; neither may take the scan down.
@@ -340,58 +366,161 @@ func (s *Scanner) scanOne(sf SourceFile, maxSize int64, binary []Analyzer, table
 			o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: fmt.Sprintf("unreadable: panic: %v", p)})
 		}
 	}()
-	content, err := readAll(sf, maxSize)
-	if err != nil {
-		o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: err.Error()})
+	if sf.Open == nil {
+		o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: "unreadable: no content"})
 		return
 	}
-	analyzers := s.Analyzers
-	if bytes.IndexByte(content[:min(len(content), binarySniff)], 0) >= 0 {
-		if len(binary) == 0 {
-			o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: "binary (a NUL byte in the first 8 KiB)"})
+	rc, err := sf.Open()
+	if err != nil {
+		s.unreadable(sf, err, o)
+		return
+	}
+	defer rc.Close()
+	window := maxSize
+	if window <= 0 {
+		window = 1<<63 - 1
+	}
+	overlap := min(int64(windowOverlap), window/4)
+	buf := make([]byte, 0, max(0, min(sf.Size, window)))
+	analyzers, isBinary := s.Analyzers, false
+	var at position // where buf[0] is in the file
+	seen := map[string]bool{}
+	for first := true; ; first = false {
+		n, err := readWindow(rc, &buf, window)
+		if err != nil && err != io.EOF {
+			s.unreadable(sf, err, o)
 			return
 		}
-		analyzers = binary
+		if first {
+			if bytes.IndexByte(buf[:min(len(buf), binarySniff)], 0) >= 0 {
+				if len(binary) == 0 {
+					o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: "binary (a NUL byte in the first 8 KiB)"})
+					return
+				}
+				analyzers, isBinary = binary, true
+			}
+			o.files++
+		}
+		o.bytes += int64(n)
+		// The next window starts overlap bytes before this one's end, at a
+		// line start when there is one; what starts there is left to it,
+		// where it is whole.
+		next := int64(len(buf))
+		if err != io.EOF {
+			next -= overlap
+			if nl := bytes.IndexByte(buf[next:], '\n'); nl >= 0 {
+				next += int64(nl) + 1
+			}
+		}
+		// A binary's analysers judge what it is (its header, its
+		// entropy), which its first window shows; the rest is read for
+		// its digest, a text file's for the analysers.
+		if first || !isBinary {
+			s.analyzeWindow(sf, buf, at, int(next), err == io.EOF, analyzers, table, seen, o)
+		}
+		if err == io.EOF {
+			return
+		}
+		at = at.after(buf[:next])
+		buf = buf[:copy(buf, buf[next:])]
 	}
-	o.files++
-	o.bytes += int64(len(content))
-	f := &File{Path: sf.Path, Content: content, Lang: Language(sf.Path), Test: IsTestPath(sf.Path), Artifact: sf.Artifact}
+}
+
+// position is a place in a file: the lines before it, and the bytes of its
+// line before it.
+type position struct{ lines, col int }
+
+func (p position) after(b []byte) position {
+	if nl := bytes.LastIndexByte(b, '\n'); nl >= 0 {
+		return position{p.lines + bytes.Count(b, []byte{'\n'}), len(b) - nl - 1}
+	}
+	return position{p.lines, p.col + len(b)}
+}
+
+// windowOverlap is how much consecutive windows of a large file share: a
+// match shorter than this (a key block, a line of code) is whole in one.
+const windowOverlap = 64 << 10
+
+// readWindow fills buf up to window bytes from r, returning how many new
+// bytes it read, and io.EOF once r is exhausted.
+func readWindow(r io.Reader, buf *[]byte, window int64) (int, error) {
+	b := *buf
+	if int64(cap(b)) < window {
+		nb := make([]byte, len(b), min(window, int64(max(2*cap(b), 64<<10))))
+		copy(nb, b)
+		b = nb
+	}
+	read := 0
+	for int64(len(b)) < window {
+		if len(b) == cap(b) {
+			nb := make([]byte, len(b), min(window, int64(2*cap(b))))
+			copy(nb, b)
+			b = nb
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		read += n
+		if err != nil {
+			*buf = b
+			return read, err
+		}
+	}
+	*buf = b
+	return read, nil
+}
+
+// analyzeWindow runs the analysers on content, a window of a file that
+// starts at position at. Findings that start at or after the offset next
+// are left to the next window, unless this is the last.
+func (s *Scanner) analyzeWindow(sf SourceFile, content []byte, at position, next int, last bool, analyzers []Analyzer, table map[string]Rule, seen map[string]bool, o *workerOut) {
+	p := sf.Path
+	f := &File{Path: p, Content: content, Lang: Language(p), Test: IsTestPath(p), Artifact: sf.Artifact}
+	nextLine, nextCol := f.LineCol(next)
 	for _, a := range analyzers {
 		found, perr := analyze(a, f)
 		if perr != "" {
-			o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: perr})
+			o.skipped = append(o.skipped, Skipped{Path: p, Reason: perr})
 			continue
 		}
 		for _, g := range found {
-			o.findings = append(o.findings, Finding{Finding: complete(g, sf.Path, table)})
+			r := &g.Region
+			if r.StartLine == 0 {
+				// About the whole file: once.
+				if key := g.RuleID + " " + g.Message; seen[key] {
+					continue
+				} else {
+					seen[key] = true
+				}
+			} else {
+				if !last && (r.StartLine > nextLine || r.StartLine == nextLine && r.StartColumn >= nextCol) {
+					continue
+				}
+				if r.StartLine == 1 {
+					r.StartColumn += at.col
+				}
+				if r.EndLine == 1 {
+					r.EndColumn += at.col
+				}
+				r.StartLine += at.lines
+				if r.EndLine > 0 {
+					r.EndLine += at.lines
+				}
+			}
+			o.findings = append(o.findings, Finding{Finding: complete(g, p, table)})
 		}
 	}
 }
 
-// readAll reads a file's content, refusing more than maxSize bytes even if
-// the file grew after it was listed.
-func readAll(sf SourceFile, maxSize int64) ([]byte, error) {
-	if sf.Open == nil {
-		return nil, errors.New("unreadable: no content")
+// unreadable records why a file could not be read. Stored content that no
+// longer matches its digest is not a file to skip: the scan fails.
+func (s *Scanner) unreadable(sf SourceFile, err error, o *workerOut) {
+	if glassbox.ErrorCode(err) == glassbox.ECORRUPT {
+		if o.err == nil {
+			o.err = fmt.Errorf("%s: %w", sf.Path, err)
+		}
+		return
 	}
-	rc, err := sf.Open()
-	if err != nil {
-		return nil, fmt.Errorf("unreadable: %s", unwrapPathError(err))
-	}
-	defer rc.Close()
-	limit := maxSize
-	if limit <= 0 {
-		limit = 1<<63 - 2
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, max(0, min(sf.Size, limit))+1))
-	n, err := buf.ReadFrom(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("unreadable: %s", unwrapPathError(err))
-	}
-	if n > limit {
-		return nil, fmt.Errorf("too large (over --max-file-size %d bytes while reading)", maxSize)
-	}
-	return buf.Bytes(), nil
+	o.skipped = append(o.skipped, Skipped{Path: sf.Path, Reason: "unreadable: " + unwrapPathError(err)})
 }
 
 // analyze runs one analyser on one file and turns a panic into a message,

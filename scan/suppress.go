@@ -2,10 +2,12 @@ package scan
 
 import (
 	"bytes"
-	"os"
+	"context"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"glassbox.dev/internal/input"
 
 	"glassbox.dev"
 )
@@ -26,14 +28,18 @@ type suppressionFile struct {
 	Suppressions []Suppression `yaml:"suppressions"`
 }
 
+// MaxSuppressionsFile bounds a suppressions file: 4 MiB is tens of
+// thousands of entries.
+const MaxSuppressionsFile = 4 << 20
+
 // LoadSuppressions reads a suppressions file: YAML (or JSON, which YAML
 // reads too) holding either a list of {fingerprint, reason, by} entries or a
 // mapping with that list under "suppressions". Every entry must have a
 // fingerprint and a reason.
-func LoadSuppressions(name string) ([]Suppression, error) {
-	b, err := os.ReadFile(name)
+func LoadSuppressions(ctx context.Context, name string) ([]Suppression, error) {
+	b, err := input.ReadFile(ctx, name, "suppressions file", MaxSuppressionsFile)
 	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "suppressions %s: %w", name, err)
+		return nil, err
 	}
 	s, err := ParseSuppressions(b)
 	if err != nil {

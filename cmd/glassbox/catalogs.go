@@ -1,16 +1,15 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/input"
 	"glassbox.dev/standard"
 )
 
@@ -183,6 +182,7 @@ func mustPolicy(l *standard.Library, id string) string {
 
 func catalogsAddCommand(g *globals) *cobra.Command {
 	var mapping, id string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "add FILE [--mapping FILE] [--id ID]",
 		Short: "Add an OSCAL catalog of your own, with its evidence mapping",
@@ -211,13 +211,13 @@ Exit codes: 0 stored (or already stored); 1 the catalog or mapping was
 refused, or another catalog has the id; 2 usage or internal error.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			cb, err := readLimited(a[0], standard.MaxCatalogSize)
+			cb, err := input.ReadFile(cmd.Context(), a[0], "catalog", standard.MaxCatalogSize)
 			if err != nil {
 				return err
 			}
 			var mb []byte
 			if mapping != "" {
-				if mb, err = readLimited(mapping, standard.MaxMappingSize); err != nil {
+				if mb, err = input.ReadFile(cmd.Context(), mapping, "mapping", standard.MaxMappingSize); err != nil {
 					return err
 				}
 			}
@@ -233,6 +233,9 @@ refused, or another catalog has the id; 2 usage or internal error.`,
 				return err
 			}
 			s := summarise(l, c)
+			if asJSON {
+				return writeJSON(g, s)
+			}
 			fmt.Fprintf(g.stdout, "catalog %s (%s, version %s): %d controls — %d automated, %d supported, %d manual\n",
 				s.ID, s.Title, s.Version, s.Controls, s.Automated, s.Supported, s.Manual)
 			fmt.Fprintf(g.stdout, "evaluate against it with --standard %s\n", s.ID)
@@ -241,29 +244,11 @@ refused, or another catalog has the id; 2 usage or internal error.`,
 	}
 	cmd.Flags().StringVar(&mapping, "mapping", "", "YAML or JSON `file` mapping checks to the catalog's controls")
 	cmd.Flags().StringVar(&id, "id", "", "the catalog's `id` (default: its catalog-id property or the file name)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the stored catalog's summary as JSON")
 	return cmd
 }
 
-// readLimited reads a file the user named, refusing one larger than max
-// before reading it all.
+// readLimited reads a file the user named, at most max bytes of it.
 func readLimited(name string, max int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, glassbox.Errorf(glassbox.ENOTFOUND, "%s does not exist", name)
-		}
-		return nil, glassbox.Errorf(glassbox.EINVALID, "open %s: %v", name, err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "%s is not a regular file", name)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "read %s: %v", name, err)
-	}
-	if int64(len(b)) > max {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "%s is larger than the %d bytes allowed", name, max)
-	}
-	return b, nil
+	return input.ReadFile(context.Background(), name, "file", max)
 }

@@ -102,7 +102,6 @@ func TestCatalogsAddRefuses(t *testing.T) {
 		{"mapping names an unknown check", []string{good, "--mapping", write("m2.yaml", "controls:\n  - control: NET-1\n    coverage: automated\n    checks:\n      - check: scan.everything-fine\n        satisfied-by: [pass]\n    why: x\n")}, `unknown check "scan.everything-fine"`},
 		{"mapping lets a failure satisfy", []string{good, "--mapping", write("m3.yaml", "controls:\n  - control: NET-1\n    coverage: automated\n    checks:\n      - check: rebuild.reproducible\n        satisfied-by: [fail]\n    why: x\n")}, "only pass and not-applicable"},
 		{"mapping with unknown field", []string{good, "--mapping", write("m4.yaml", "controls:\n  - control: NET-1\n    coverage: manual\n    why: x\n    weight: 3\n")}, "not a mapping"},
-		{"missing file", []string{filepath.Join(dir, "nope.json")}, "does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := glassboxRun(t, append(append(d, "catalogs", "add"), tc.args...)...)

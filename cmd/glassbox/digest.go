@@ -11,7 +11,8 @@ import (
 )
 
 func digestCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "digest PATH",
 		Short: "Print the digest that pins a file or directory (recipe inputs, artefacts)",
 		Long: `Digest prints the SHA-256 of a file, or the tree digest of a directory: the
@@ -21,7 +22,7 @@ times do not count), which a recipe's inputs are pinned by.`,
 		RunE: func(cmd *cobra.Command, a []string) error {
 			fi, err := os.Stat(a[0])
 			if err != nil {
-				return glassbox.Errorf(glassbox.EINVALID, "%v", err)
+				return glassbox.Errorf(glassbox.EINVALID, "digest: %w", err)
 			}
 			var d glassbox.Digest
 			if fi.IsDir() {
@@ -32,8 +33,13 @@ times do not count), which a recipe's inputs are pinned by.`,
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return writeJSON(g, map[string]any{"path": a[0], "digest": d})
+			}
 			fmt.Fprintln(g.stdout, d)
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the path and its digest as JSON")
+	return cmd
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"glassbox.dev"
 	"glassbox.dev/attest"
@@ -71,7 +70,7 @@ internal error.`,
 			var supp []scan.Suppression
 			if suppressions != "" {
 				var err error
-				if supp, err = scan.LoadSuppressions(suppressions); err != nil {
+				if supp, err = scan.LoadSuppressions(ctx, suppressions); err != nil {
 					return err
 				}
 			}
@@ -165,22 +164,29 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 }
 
 // stageProgress shows the running stage on a terminal and one line per
-// finished stage; piped, it stays quiet.
+// finished stage; piped (a CI log), one line as each stage starts and one
+// as it ends, so a long evaluation is never silent. --quiet silences both.
 func stageProgress(g *globals) func(evaluate.Event) {
-	f, ok := g.stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if g.quiet {
 		return nil
 	}
+	f, tty := terminalFile(g.stderr)
 	var stop func()
 	return func(ev evaluate.Event) {
-		if ev.State == evaluate.StageStarted {
+		switch {
+		case ev.State == evaluate.StageStarted && tty:
 			stop = showElapsed(f, "evaluate: "+ev.Stage)
-			return
+		case ev.State == evaluate.StageStarted:
+			fmt.Fprintf(g.stderr, "glassbox: evaluate: %s: started\n", ev.Stage)
+		case tty:
+			if stop != nil {
+				stop()
+				stop = nil
+			}
+			fmt.Fprintf(g.stderr, "  %-16s %-7s %6s  %s\n", ev.Stage, ev.State, ev.Elapsed.Round(10*time.Millisecond), clipLine(ev.Detail, 100))
+		default:
+			fmt.Fprintf(g.stderr, "glassbox: evaluate: %s: %s after %s: %s\n", ev.Stage, ev.State, ev.Elapsed.Round(10*time.Millisecond), clipLine(ev.Detail, 200))
 		}
-		if stop != nil {
-			stop()
-		}
-		fmt.Fprintf(f, "  %-16s %-7s %6s  %s\n", ev.Stage, ev.State, ev.Elapsed.Round(10*time.Millisecond), clipLine(ev.Detail, 100))
 	}
 }
 

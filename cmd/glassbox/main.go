@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -21,6 +22,8 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/datadir"
+	"glassbox.dev/internal/input"
+	"glassbox.dev/internal/terminal"
 	"glassbox.dev/postgres"
 	"glassbox.dev/sqlite"
 )
@@ -33,10 +36,43 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	ctx, stop := interrupts(context.Background(), terminal.Safe(os.Stderr), os.Exit)
+	// Vendor-controlled text (component names, paths, findings) must not
+	// drive the terminal: on one, control characters are shown escaped.
+	code := run(ctx, os.Args[1:], os.Stdin, terminal.Safe(os.Stdout), terminal.Safe(os.Stderr))
 	stop()
 	os.Exit(code)
+}
+
+// interrupts returns a context that the first SIGINT or SIGTERM cancels, so
+// that the command stops cleanly (reads of outside input stop with it); a
+// second signal calls exit(exitError) at once, for whatever does not stop.
+// stop releases the signals.
+func interrupts(parent context.Context, stderr io.Writer, exit func(int)) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			fmt.Fprintf(stderr, "glassbox: %v: stopping; send it again to exit at once\n", s)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case s := <-sigs:
+			fmt.Fprintf(stderr, "glassbox: %v again: exiting now\n", s)
+			exit(exitError)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // usageError marks a command line that glassbox cannot make sense of.
@@ -61,6 +97,7 @@ type globals struct {
 	data     string
 	db       string
 	logLevel string
+	quiet    bool // no progress lines on stderr
 	stdout   io.Writer
 	stderr   io.Writer
 }
@@ -101,17 +138,21 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	// opened, not shown in --help.
 	pf.StringVar(&g.db, "db", "", "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress on stderr (piped, long commands print a line as each stage starts and ends)")
 
 	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g),
 		provenanceCommand(g), rebuildCommand(g), digestCommand(g), keysCommand(g), attestCommand(g), serveCommand(g), verifyCommand(g), benchCommand(g), diffCommand(g),
 		scanCommand(g), evaluateCommand(g),
 		sbomCommand(g),
 		vulndbCommand(g), vulnsCommand(g),
-		judgeCommand(g), catalogsCommand(g))
+		judgeCommand(g), catalogsCommand(g), versionCommand(g))
 	root.AddCommand(withdrawCommand(g))
 
+	root.Version = glassbox.Version()
+	root.SetVersionTemplate("glassbox {{.Version}}\n")
 	hideSecretDefaults(root)
-	err := root.ExecuteContext(ctx)
+	commonFlags(root)
+	err := root.ExecuteContext(input.WithStdin(ctx, stdin))
 	if err == nil {
 		return exitOK
 	}
@@ -129,6 +170,9 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		fmt.Fprintln(stderr, "Run 'glassbox --help' for usage.")
 		return exitError
 	case ctx.Err() != nil:
+		return exitError
+	case errors.Is(err, fs.ErrNotExist):
+		// A path that does not exist is a usage error, whatever reads it.
 		return exitError
 	}
 	switch glassbox.ErrorCode(err) {

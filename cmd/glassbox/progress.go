@@ -16,8 +16,8 @@ import (
 // operation runs, if w is a terminal; piped output stays quiet. The
 // returned function stops it and clears the line.
 func showLine(w io.Writer, interval time.Duration, status func(elapsed time.Duration) string) (stop func()) {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	f, ok := terminalFile(w)
+	if !ok {
 		return func() {}
 	}
 	done := make(chan struct{})
@@ -52,4 +52,15 @@ func showElapsed(w io.Writer, label string) (stop func()) {
 	return showLine(w, time.Second, func(elapsed time.Duration) string {
 		return fmt.Sprintf("%s… %s", label, elapsed.Round(time.Second))
 	})
+}
+
+// terminalFile returns the terminal w writes to, if it writes to one
+// (through the escaping writer main puts in front of it), for glassbox's
+// own escape sequences.
+func terminalFile(w io.Writer) (*os.File, bool) {
+	if r, ok := w.(interface{ Raw() io.Writer }); ok {
+		w = r.Raw()
+	}
+	f, ok := w.(*os.File)
+	return f, ok && term.IsTerminal(int(f.Fd()))
 }

@@ -13,6 +13,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/attest"
 	"glassbox.dev/evidence"
+	"glassbox.dev/internal/input"
 	"glassbox.dev/notary"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/tlog"
@@ -127,9 +128,9 @@ not be rebuilt; 2 usage or internal error.`,
 // rebuild.ChooseRecipe's.
 func chooseRecipe(ctx context.Context, blobs *evidence.FS, rel *glassbox.Release, file string) (*rebuild.Recipe, glassbox.Digest, error) {
 	if file != "" {
-		data, err := os.ReadFile(file)
+		data, err := input.ReadFile(ctx, file, "recipe", rebuild.MaxRecipeSize)
 		if err != nil {
-			return nil, "", glassbox.Errorf(glassbox.EINVALID, "recipe %s: %w", file, err)
+			return nil, "", err
 		}
 		r, err := rebuild.Parse(data)
 		return r, glassbox.DigestOf(data), err

@@ -58,9 +58,11 @@ artifacts/. The SARIF of a release's scan is stored in the evidence store and
 recorded as evidence about the release.
 
 Files that are not scanned are never skipped silently: binaries (unless a
-rule family reads them), files over --max-file-size, vendor/, node_modules/
-and third_party/ (unless --include-vendored), symbolic links, unreadable
-files, and files an analyser failed on are all reported.
+rule family reads them), vendor/, node_modules/ and third_party/ (unless
+--include-vendored), symbolic links, unreadable files, and files an analyser
+failed on are all reported. A file over --max-file-size is not skipped: it
+is analysed in windows of that size overlapping by 64 KiB. Stored content
+that fails its digest is an error (exit 2), and nothing is stored.
 
 --suppressions names a YAML or JSON list of {fingerprint, reason, by}
 entries. Suppressed findings stay in the output, marked as suppressed with
@@ -81,7 +83,7 @@ there is one (or the target names nothing); 2 usage or internal error.`,
 	f.StringVar(&o.format, "format", o.format, "output `format`: text, sarif or json")
 	f.StringVar(&o.failOn, "fail-on", o.failOn, "exit 1 on a finding at or above this `severity`: critical, high, medium, low, note or none")
 	f.StringVar(&o.suppressions, "suppressions", "", "YAML or JSON `file` of suppressed fingerprints, each with a reason")
-	f.Int64Var(&o.maxFileSize, "max-file-size", o.maxFileSize, "skip files larger than this many `bytes` (0 for no limit)")
+	f.Int64Var(&o.maxFileSize, "max-file-size", o.maxFileSize, "analyse files in windows of this many `bytes` (0: each file whole)")
 	f.BoolVar(&o.includeVendored, "include-vendored", false, "also scan vendor/, node_modules/ and third_party/")
 	f.StringVarP(&o.output, "output", "o", "", "write the output to `file` instead of standard output")
 	f.IntVar(&o.workers, "workers", 0, "files analysed at once (default the number of CPUs)")
@@ -123,7 +125,7 @@ func runScan(ctx context.Context, g *globals, target string, o scanOptions) erro
 	if o.suppressions != "" {
 		// A broken suppressions file is exit 2, not 1: CI must tell "the
 		// scan found something" from "the scan could not run".
-		if s.Suppressions, err = scan.LoadSuppressions(o.suppressions); err != nil {
+		if s.Suppressions, err = scan.LoadSuppressions(ctx, o.suppressions); err != nil {
 			return codedError{code: exitError, err: err}
 		}
 	}

@@ -110,8 +110,9 @@ func TestScanDirectory(t *testing.T) {
 	if code, _, errOut := glassboxRun(t, "scan", "--suppressions", sup, dir); code != exitError || !strings.Contains(errOut, "no reason") {
 		t.Errorf("suppression without a reason: exit %d, want %d and a message\n%s", code, exitError, errOut)
 	}
-	if code, _, _ := glassboxRun(t, "--data", t.TempDir(), "scan", filepath.Join(dir, "no-such-dir")); code != exitRefused {
-		t.Errorf("scan of nothing: exit %d, want %d", code, exitRefused)
+	// A missing path is a usage error, as on every command.
+	if code, _, _ := glassboxRun(t, "--data", t.TempDir(), "scan", filepath.Join(dir, "no-such-dir")); code != exitError {
+		t.Errorf("scan of nothing: exit %d, want %d", code, exitError)
 	}
 }
 

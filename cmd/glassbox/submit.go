@@ -10,6 +10,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/ingest"
 	"glassbox.dev/internal/datadir"
+	"glassbox.dev/rebuild"
 )
 
 func submitCommand(g *globals) *cobra.Command {
@@ -58,6 +59,21 @@ leave no trace.`,
 			req.Limits = limits
 			req.Exclude = []string{g.data}
 			ctx := cmd.Context()
+			for _, c := range []struct {
+				what  string
+				paths []string
+			}{{"source", []string{source}}, {"recipe", []string{req.Recipe}}, {"SBOM", []string{req.SBOM}}, {"artefact", req.Artifacts}} {
+				if err := mustExist(c.what, c.paths...); err != nil {
+					return err
+				}
+			}
+			// A recipe is checked as rebuild will read it, so that a
+			// malformed one is refused now, not stored to fail later.
+			if req.Recipe != "" {
+				if _, err := rebuild.Load(ctx, req.Recipe); err != nil {
+					return err
+				}
+			}
 			c, err := g.open(ctx)
 			if err != nil {
 				return err

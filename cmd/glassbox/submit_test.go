@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,7 +72,7 @@ func TestSubmitShowCat(t *testing.T) {
 			writeFile(t, filepath.Join(src, ".git", "HEAD"), []byte("ref: refs/heads/main\n"))
 			fw := writeFile(t, filepath.Join(dir, "dist", "firmware.bin"), []byte("\x7fELF firmware"))
 			os.Chmod(fw, 0o755)
-			recipe := writeFile(t, filepath.Join(dir, "glassbox.yaml"), []byte("build: [make]\n"))
+			recipe := writeFile(t, filepath.Join(dir, "glassbox.yaml"), []byte("build: [make]\nartifacts:\n  firmware.bin: firmware.bin\n"))
 			sbom := writeFile(t, filepath.Join(dir, "bom.json"), []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1}`))
 			submit := append(append([]string{}, g...), "submit", "--product", "acme/router", "--version", "2.1.0",
 				"--source", src, "--recipe", recipe, "--artifact", fw, "--sbom", sbom)
@@ -227,6 +228,7 @@ func TestUsageErrors(t *testing.T) {
 		{"cat", "x"},
 		{"frobnicate"},
 		{"--db", "mysql://x", "releases"},
+		{"submit", "--product", "p", "--version", "1", "--source", "/nonexistent/src.tar"}, // a missing path
 	} {
 		code, _, errOut := glassboxRun(t, append([]string{"--data", data}, a...)...)
 		if code != exitError {
@@ -236,7 +238,6 @@ func TestUsageErrors(t *testing.T) {
 	for _, a := range [][]string{
 		{"submit", "--product", "../etc", "--version", "1", "--source", "."},
 		{"submit", "--product", "p", "--version", "1 beta", "--source", "."},
-		{"submit", "--product", "p", "--version", "1", "--source", "/nonexistent/src.tar"},
 	} {
 		if code, _, errOut := glassboxRun(t, append([]string{"--data", data}, a...)...); code != exitRefused {
 			t.Errorf("%v: exit %d, want %d: %s", a, code, exitRefused, errOut)
@@ -261,5 +262,26 @@ func TestSubmittingTheDirectoryThatHoldsTheData(t *testing.T) {
 	}
 	if len(m.Source.Files) != 1 || m.Source.Files[0].Path != "main.c" || !strings.Contains(errOut, "skipped glassbox-data") {
 		t.Errorf("source files %+v; stderr %s", m.Source.Files, errOut)
+	}
+}
+
+// A recipe rebuild could not read is refused at submit, with rebuild's own
+// error, and nothing is stored.
+func TestMalformedRecipeIsRefusedAtSubmit(t *testing.T) {
+	data, src := submitTiny(t)
+	before := listing(t, data)
+	for _, tc := range []struct{ recipe, want string }{
+		{"build: [make]\n", "no artifacts"},
+		{"build: [make]\nartifacts: {fw: fw.bin}\nbogus: 1\n", "bogus"},
+		{"\x00\x01 not yaml", "recipe"},
+	} {
+		recipe := writeFile(t, filepath.Join(t.TempDir(), "recipe.yaml"), []byte(tc.recipe))
+		code, _, errOut := glassboxRun(t, "--data", data, "submit", "--product", "acme/router", "--version", "1.0.1", "--source", src, "--recipe", recipe)
+		if code != exitRefused || !strings.Contains(errOut, tc.want) {
+			t.Errorf("recipe %q: exit %d: %s; want exit 1 naming %q", tc.recipe, code, errOut, tc.want)
+		}
+	}
+	if after := listing(t, data); !slices.Equal(before, after) {
+		t.Errorf("a refused submit changed the data directory")
 	}
 }

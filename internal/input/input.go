@@ -19,16 +19,31 @@ import (
 // Stdin is the name that means standard input where a command reads a file.
 const Stdin = "-"
 
-// ReadFile reads the file at path, at most max bytes of it. what says what
-// the file is for ("suppressions file"), in errors. A path that does not
-// exist is an error that wraps fs.ErrNotExist.
+// ReadFile reads the file at path, at most max bytes of it; path "-" is
+// standard input (the one WithStdin put in ctx, or the process's). what
+// says what the file is for ("suppressions file"), in errors. A path that
+// does not exist is an error that wraps fs.ErrNotExist.
 func ReadFile(ctx context.Context, path, what string, max int64) ([]byte, error) {
+	if path == Stdin {
+		r, ok := ctx.Value(stdinKey{}).(io.Reader)
+		if !ok {
+			r = os.Stdin
+		}
+		return Read(ctx, r, "standard input", what, max)
+	}
 	f, err := Open(ctx, path, what)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	return Read(ctx, f, path, what, max)
+}
+
+type stdinKey struct{}
+
+// WithStdin returns ctx carrying r as the standard input "-" names.
+func WithStdin(ctx context.Context, r io.Reader) context.Context {
+	return context.WithValue(ctx, stdinKey{}, r)
 }
 
 // Open opens the file at path for reading. Opening a FIFO waits for a
@@ -63,7 +78,7 @@ func Open(ctx context.Context, path, what string) (*os.File, error) {
 func openError(path, what string, err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return glassbox.Errorf(glassbox.ENOTFOUND, "%s %s does not exist: %w", what, path, fs.ErrNotExist)
+		return &glassbox.Error{Code: glassbox.ENOTFOUND, Message: fmt.Sprintf("%s %s does not exist", what, path), Err: fs.ErrNotExist}
 	case errors.Is(err, fs.ErrPermission):
 		return glassbox.Errorf(glassbox.EINVALID, "%s %s cannot be read: %w", what, path, err)
 	}
@@ -84,7 +99,11 @@ func Read(ctx context.Context, r io.Reader, name, what string, max int64) ([]byt
 	case ctx.Err() != nil:
 		return nil, stopped(ctx, name, what)
 	case err != nil:
-		return nil, glassbox.Errorf(glassbox.EINVALID, "read %s %s: %w", what, name, err)
+		code := glassbox.EINVALID
+		if ge := (*glassbox.Error)(nil); errors.As(err, &ge) {
+			code = ge.Code // a corrupt blob stays ECORRUPT
+		}
+		return nil, glassbox.Errorf(code, "read %s %s: %w", what, name, err)
 	case int64(len(b)) > max:
 		return nil, TooLarge(name, what, max)
 	}
