@@ -357,7 +357,7 @@ func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest gl
 		Created: r.now(),
 	}
 	cov := snap.Coverage(comps, rep.Created, r.e.VulnMaxAge)
-	rep.Coverage = &cov
+	rep.Coverage, rep.SourceRoot = &cov, r.srcDir
 	var js, vx, sarif bytes.Buffer
 	if err := vuln.WriteJSON(&js, rep); err != nil {
 		return "", "", err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"glassbox.dev/internal/sarif"
 	"glassbox.dev/internal/schemas"
 	"io"
 	"os"
@@ -476,6 +477,10 @@ func validateSARIF(t *testing.T, b []byte) {
 	t.Helper()
 	if err := schemas.Validate(schemas.SARIF, b); err != nil {
 		t.Errorf("SARIF: %v\n%s", err, b)
+	}
+	// Uploadable to GitHub code scanning as it is.
+	for _, p := range sarif.CheckGitHub(b) {
+		t.Errorf("SARIF: %s", p)
 	}
 }
 
