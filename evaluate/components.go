@@ -411,6 +411,26 @@ func unjudged(vulns []vuln.Vulnerability, dir string, err error) []vuln.Problem 
 	return out
 }
 
+// scope adds to the report what the evaluation covered and did not, and
+// where its signed verdicts are.
+func (r *run) scope(d standard.ReportData) standard.ReportData {
+	if c := r.vulnCoverage; c != nil {
+		d.Covered = append(d.Covered, "Known vulnerabilities: "+c.String()+".")
+		for _, g := range c.Gaps() {
+			d.Limits = append(d.Limits, "Known vulnerabilities: "+g+".")
+		}
+	}
+	if r.components != nil {
+		d.Covered = append(d.Covered, fmt.Sprintf("Components: %d from the source's manifests, and the build information of %d Go binaries.", len(r.components.Source), len(r.components.Binaries)))
+	}
+	if r.e.Notary != nil {
+		for _, a := range r.rel.Manifest.Artifacts {
+			d.Receipts = append(d.Receipts, fmt.Sprintf("%s (%s): a SLSA verification summary signed by %s and logged in its transparency log; its receipt is kept as evidence %q and written by glassbox evaluate as %s.vsa.receipt.json", a.Path, a.Digest, firstNonEmpty(r.e.Verifier, "the centre"), KindVSAReceipt, strings.ReplaceAll(a.Path, "/", "_")))
+		}
+	}
+	return d
+}
+
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {
 		if x != "" {
