@@ -20,7 +20,7 @@ var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(templa
 	"short": func(d glassbox.Digest) string { return shortDigest(d) },
 	// shortid abbreviates a release id, written as a plain string.
 	"shortid": func(s string) string { return shortDigest(glassbox.Digest(s)) },
-	"time":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"time":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	// class turns free text (an outcome, a severity) into a CSS class.
 	"class": func(s string) string { return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "-") },
 }).ParseFS(templateFiles, "templates/report.html.tmpl"))
