@@ -27,13 +27,10 @@ func (c *comparer) decompress(f format, b []byte) ([]byte, error) {
 	return nil, errors.New("not a compression format: " + string(f))
 }
 
-// compareRecompressed compares two streams compressed with different
-// tools (a .tar.gz and a .tar.xz of one release): the compression is one
-// difference, and the payloads are compared as any two blobs are, so that
-// the same tar members in both are found the same.
-func (c *comparer) compareRecompressed(path []string, fa, fb format, a, b []byte, depth int) error {
-	var pa, pb []byte
-	var errA, errB error
+// payloads decompresses both sides at once. A side that cannot be read
+// has its error in errA or errB (a difference to report); err is set when
+// the comparison must stop (the budget is spent, the context ended).
+func (c *comparer) payloads(fa, fb format, a, b []byte) (pa, pb []byte, errA, errB, err error) {
 	both(func(i int) {
 		if i == 0 {
 			pa, errA = c.decompress(fa, a)
@@ -42,10 +39,22 @@ func (c *comparer) compareRecompressed(path []string, fa, fb format, a, b []byte
 		}
 	})
 	if c.fatal(errA) {
-		return errA
+		return nil, nil, nil, nil, errA
 	}
 	if c.fatal(errB) {
-		return errB
+		return nil, nil, nil, nil, errB
+	}
+	return pa, pb, errA, errB, nil
+}
+
+// compareRecompressed compares two streams compressed with different
+// tools (a .tar.gz and a .tar.xz of one release): the compression is one
+// difference, and the payloads are compared as any two blobs are, so that
+// the same tar members in both are found the same.
+func (c *comparer) compareRecompressed(path []string, fa, fb format, a, b []byte, depth int) error {
+	pa, pb, errA, errB, err := c.payloads(fa, fb, a, b)
+	if err != nil {
+		return err
 	}
 	switch {
 	case errA != nil || errB != nil:
