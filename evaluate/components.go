@@ -207,8 +207,10 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 	if err != nil {
 		return failed(err, check), false, err
 	}
-	if reused && rep.Database.Snapshot != snapDigest {
-		reused = false // judged against older data: match again
+	if reused && (rep.Database.Snapshot != snapDigest || rep.Coverage == nil) {
+		// Judged against older data, or by a glassbox that matched every
+		// go.mod requirement and did not record its coverage: match again.
+		reused = false
 	}
 	var vexDigest glassbox.Digest
 	if reused {
