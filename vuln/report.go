@@ -169,6 +169,12 @@ func WriteCycloneDX(w io.Writer, r *Report) error {
 	if r.Release != "" {
 		*bom.Metadata.Properties = append(*bom.Metadata.Properties, cdx.Property{Name: "glassbox:release", Value: string(r.Release)})
 	}
+	if r.Coverage != nil {
+		*bom.Metadata.Properties = append(*bom.Metadata.Properties, cdx.Property{Name: "glassbox:vulndb:coverage", Value: r.Coverage.String()})
+		for _, g := range r.Coverage.Gaps() {
+			*bom.Metadata.Properties = append(*bom.Metadata.Properties, cdx.Property{Name: "glassbox:vulndb:not-covered", Value: g})
+		}
+	}
 	seen := map[string]bool{}
 	var comps []cdx.Component
 	for _, c := range r.Components {
