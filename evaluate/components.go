@@ -339,6 +339,9 @@ func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest gl
 		for _, dir := range mods {
 			err := db.Reach(ctx, vulns, vuln.ReachOptions{Path: filepath.Join(src, filepath.FromSlash(dir)), Mode: "source", TempDir: w,
 				Only: func(m vuln.Match) bool { return path.Dir(m.Component.Source) == dir }})
+			if err != nil && ctx.Err() != nil {
+				return "", "", ctx.Err()
+			}
 			if err != nil {
 				// The module's code could not be analysed (its
 				// dependencies could not be loaded): what matched there
