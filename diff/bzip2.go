@@ -2,26 +2,14 @@ package diff
 
 import (
 	"bytes"
-	"compress/bzip2"
 )
 
 // compareBzip2 compares the payloads of two bzip2 streams (whose headers
 // carry nothing but the block size).
 func (c *comparer) compareBzip2(path []string, a, b []byte, depth int) error {
-	var pa, pb []byte
-	var errA, errB error
-	both(func(i int) {
-		if i == 0 {
-			pa, _, _, errA = c.readLimited(bzip2.NewReader(bytes.NewReader(a)), int64(len(a))*4)
-		} else {
-			pb, _, _, errB = c.readLimited(bzip2.NewReader(bytes.NewReader(b)), int64(len(b))*4)
-		}
-	})
-	if c.fatal(errA) {
-		return errA
-	}
-	if c.fatal(errB) {
-		return errB
+	pa, pb, errA, errB, err := c.payloads(fmtBzip2, fmtBzip2, a, b)
+	if err != nil {
+		return err
 	}
 	switch {
 	case errA != nil || errB != nil:

@@ -78,11 +78,14 @@ type Result struct {
 	Differences []Difference `json:"differences"`
 	// Truncated is true when Options.MaxDifferences was reached before the
 	// comparison was complete: more differences may exist.
-	Truncated bool   `json:"truncated,omitempty"`
-	ASize     int64  `json:"a_size"`
-	BSize     int64  `json:"b_size"`
-	ADigest   string `json:"a_digest"`
-	BDigest   string `json:"b_digest"`
+	Truncated bool `json:"truncated,omitempty"`
+	// IdenticalMembers counts the archive members (at any depth) found
+	// the same on both sides: what a difference elsewhere leaves intact.
+	IdenticalMembers int    `json:"identical_members"`
+	ASize            int64  `json:"a_size"`
+	BSize            int64  `json:"b_size"`
+	ADigest          string `json:"a_digest"`
+	BDigest          string `json:"b_digest"`
 }
 
 // Benign counts the benign differences reported.
@@ -407,6 +410,8 @@ func (c *comparer) compare(path []string, a, b []byte, depth int) error {
 	}
 	var err error
 	switch {
+	case fa != fb && compressed(fa) && compressed(fb):
+		err = c.compareRecompressed(path, fa, fb, a, b, depth)
 	case fa != fb && !(isTextLike(fa) && isTextLike(fb)):
 		c.add(path, KindData, "format differs: %s → %s (%d → %d bytes)", fa, fb, len(a), len(b))
 		return nil
@@ -569,9 +574,13 @@ func (c *comparer) compareMembers(path []string, ma, mb []member, depth int) err
 		}
 		a, b := &ma[ia[name]], &mb[ib[name]]
 		p := append(path[:len(path):len(path)], name)
+		before := len(c.res.Differences)
 		compareAttrs(c, p, a.attrs, b.attrs)
 		if a.size == b.size && ((a.data != nil && b.data != nil && bytes.Equal(a.data, b.data)) ||
 			(a.data == nil && b.data == nil && a.sum == b.sum)) {
+			if len(c.res.Differences) == before {
+				c.res.IdenticalMembers++
+			}
 			continue
 		}
 		if a.data == nil || b.data == nil {

@@ -528,3 +528,30 @@ func FuzzCompare(f *testing.F) {
 		}
 	})
 }
+
+// TestTarGzAgainstTarXzComparesTheMembers: a release's .tar.gz and its
+// .tar.xz with the same members differ only in their compression, and
+// every member is reported identical; with one member changed, that
+// member is the difference found, the others identical. (Before, the
+// comparison stopped at "format differs: gzip → xz".)
+func TestTarGzAgainstTarXzComparesTheMembers(t *testing.T) {
+	members := []file{{name: "pkg-1.0/README", body: "read me\n"}, {name: "pkg-1.0/main.c", body: "int main(void) { return 0; }\n"}, {name: "pkg-1.0/Makefile", body: "all:\n\tcc main.c\n"}}
+	tarA := makeTar(t, members)
+	res := compare(t, "pkg-1.0", gz(t, tarA, 9, t0), xzBytes(t, tarA), Options{})
+	if res.Equal || len(res.Differences) != 1 || res.Differences[0].Kind != KindCompression || !strings.Contains(res.Differences[0].Detail, "tar of 3 members compressed with gzip → xz") || res.IdenticalMembers != 3 {
+		t.Errorf("same members, gzip against xz: %+v, %d identical members; want one compression difference, 3 identical", res.Differences, res.IdenticalMembers)
+	}
+
+	changed := append([]file(nil), members...)
+	changed[1].body = "int main(void) { return 1; }\n"
+	res = compare(t, "pkg-1.0", gz(t, tarA, 9, t0), xzBytes(t, makeTar(t, changed)), Options{})
+	var data []string
+	for _, d := range res.Differences {
+		if d.Kind != KindCompression {
+			data = append(data, strings.Join(d.Path, "/"))
+		}
+	}
+	if len(data) != 1 || !strings.Contains(data[0], "pkg-1.0/main.c/") || res.IdenticalMembers != 2 {
+		t.Errorf("one member changed: differences at %v, %d identical members; want pkg-1.0/main.c and 2", data, res.IdenticalMembers)
+	}
+}

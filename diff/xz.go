@@ -18,20 +18,9 @@ const maxXzDict = 64 << 20
 // difference (preset, check, block sizes); different payloads are compared
 // in turn at the same path.
 func (c *comparer) compareXz(path []string, a, b []byte, depth int) error {
-	var pa, pb []byte
-	var errA, errB error
-	both(func(i int) {
-		if i == 0 {
-			pa, errA = c.unxz(a)
-		} else {
-			pb, errB = c.unxz(b)
-		}
-	})
-	if c.fatal(errA) {
-		return errA
-	}
-	if c.fatal(errB) {
-		return errB
+	pa, pb, errA, errB, err := c.payloads(fmtXz, fmtXz, a, b)
+	if err != nil {
+		return err
 	}
 	switch {
 	case errA != nil || errB != nil:

@@ -207,8 +207,10 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 	if err != nil {
 		return failed(err, check), false, err
 	}
-	if reused && rep.Database.Snapshot != snapDigest {
-		reused = false // judged against older data: match again
+	if reused && (rep.Database.Snapshot != snapDigest || rep.Coverage == nil) {
+		// Judged against older data, or by a glassbox that matched every
+		// go.mod requirement and did not record its coverage: match again.
+		reused = false
 	}
 	var vexDigest glassbox.Digest
 	if reused {
@@ -337,6 +339,9 @@ func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest gl
 		for _, dir := range mods {
 			err := db.Reach(ctx, vulns, vuln.ReachOptions{Path: filepath.Join(src, filepath.FromSlash(dir)), Mode: "source", TempDir: w,
 				Only: func(m vuln.Match) bool { return path.Dir(m.Component.Source) == dir }})
+			if err != nil && ctx.Err() != nil {
+				return "", "", ctx.Err()
+			}
 			if err != nil {
 				// The module's code could not be analysed (its
 				// dependencies could not be loaded): what matched there
@@ -357,7 +362,7 @@ func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest gl
 		Created: r.now(),
 	}
 	cov := snap.Coverage(comps, rep.Created, r.e.VulnMaxAge)
-	rep.Coverage = &cov
+	rep.Coverage, rep.SourceRoot = &cov, r.srcDir
 	var js, vx, sarif bytes.Buffer
 	if err := vuln.WriteJSON(&js, rep); err != nil {
 		return "", "", err
@@ -409,6 +414,26 @@ func unjudged(vulns []vuln.Vulnerability, dir string, err error) []vuln.Problem 
 		}
 	}
 	return out
+}
+
+// scope adds to the report what the evaluation covered and did not, and
+// where its signed verdicts are.
+func (r *run) scope(d standard.ReportData) standard.ReportData {
+	if c := r.vulnCoverage; c != nil {
+		d.Covered = append(d.Covered, "Known vulnerabilities: "+c.String()+".")
+		for _, g := range c.Gaps() {
+			d.Limits = append(d.Limits, "Known vulnerabilities: "+g+".")
+		}
+	}
+	if r.components != nil {
+		d.Covered = append(d.Covered, fmt.Sprintf("Components: %d from the source's manifests, and the build information of %d Go binaries.", len(r.components.Source), len(r.components.Binaries)))
+	}
+	if r.e.Notary != nil {
+		for _, a := range r.rel.Manifest.Artifacts {
+			d.Receipts = append(d.Receipts, fmt.Sprintf("%s (%s): a SLSA verification summary signed by %s and logged in its transparency log; its receipt is kept as evidence %q and written by glassbox evaluate as %s.vsa.receipt.json", a.Path, a.Digest, firstNonEmpty(r.e.Verifier, "the centre"), KindVSAReceipt, strings.ReplaceAll(a.Path, "/", "_")))
+		}
+	}
+	return d
 }
 
 func firstNonEmpty(s ...string) string {

@@ -197,7 +197,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 	if err := r.signAssessment(ctx); err != nil {
 		return nil, err
 	}
-	if out.ReportHTML, err = standard.Report(r.reportData(a, out.At)); err != nil {
+	if out.ReportHTML, err = standard.Report(r.scope(r.reportData(a, out.At))); err != nil {
 		return nil, err
 	}
 	if out.Report, err = r.keep(ctx, KindReport, out.ReportHTML); err != nil {

@@ -9,6 +9,7 @@ import (
 	"glassbox.dev/evaluate"
 	"glassbox.dev/evidence"
 	"glassbox.dev/ingest"
+	"glassbox.dev/internal/sarif"
 	"glassbox.dev/internal/schemas"
 	"glassbox.dev/scan"
 	"glassbox.dev/sqlite"
@@ -127,6 +128,9 @@ func TestAFailedStageIsRecordedAndTheRestGoesOn(t *testing.T) {
 	}
 	if err := schemas.Validate(schemas.SARIF, out.Documents[evaluate.KindScanSARIF]); err != nil {
 		t.Error(err)
+	}
+	for _, p := range sarif.CheckGitHub(out.Documents[evaluate.KindScanSARIF]) {
+		t.Errorf("scan SARIF not uploadable to GitHub code scanning: %s", p)
 	}
 	if !strings.Contains(string(out.Documents[evaluate.KindSBOM]), "pkg:golang/golang.org/x/text@v0.3.0") {
 		t.Error("the SBOM does not list golang.org/x/text v0.3.0 from go.mod")

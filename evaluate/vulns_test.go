@@ -214,3 +214,25 @@ func TestAVulnerabilityCheckSaysWhatItCovered(t *testing.T) {
 		}
 	})
 }
+
+// TestASourceModuleThatCannotBeLoadedIsNotAssessed: when govulncheck's
+// source mode cannot load the module (a requirement no proxy serves), a
+// vulnerability matched in it is neither passed nor failed: the check is
+// not assessed and says why.
+func TestASourceModuleThatCannotBeLoadedIsNotAssessed(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command for govulncheck's source mode")
+	}
+	c := openCentre(t)
+	vulns := c.vulnStore(t, map[string][]byte{
+		"GO-2099-0501.json": goRecord("GO-2099-0501", "example.invalid/missing", "example.invalid/missing", "F", time.Now().Add(-time.Hour)),
+	})
+	rel := c.submit(t, "1.0.0", map[string]string{
+		"go.mod":  "module example.org/app\n\ngo 1.22\n\nrequire example.invalid/missing v1.0.0\n",
+		"main.go": "package main\n\nimport \"example.invalid/missing\"\n\nfunc main() { missing.F() }\n",
+	})
+	res := vulnCheck(t, newEvaluator(t, c, vulns), rel)
+	if res.Status != glassbox.CheckError || !strings.Contains(res.Summary, "not assessed") || !strings.Contains(res.Summary, "govulncheck could not analyse go.mod") {
+		t.Errorf("%s: %s; want not assessed, saying govulncheck could not analyse the module", res.Status, res.Summary)
+	}
+}

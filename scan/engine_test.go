@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"glassbox.dev/internal/schemas"
-
 	"glassbox.dev"
+	"glassbox.dev/internal/sarif"
+	"glassbox.dev/internal/schemas"
 	"glassbox.dev/scan"
 )
 
@@ -478,6 +478,10 @@ func validateSARIF(t *testing.T, b []byte) {
 	t.Helper()
 	if err := schemas.Validate(schemas.SARIF, b); err != nil {
 		t.Errorf("SARIF: %v\n%s", err, b)
+	}
+	// Uploadable to GitHub code scanning as it is.
+	for _, p := range sarif.CheckGitHub(b) {
+		t.Errorf("SARIF: %s", p)
 	}
 }
 

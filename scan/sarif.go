@@ -2,62 +2,24 @@ package scan
 
 import (
 	"encoding/json"
-	"glassbox.dev/internal/sarif"
 	"io"
-	"runtime/debug"
 	"strings"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/sarif"
 )
 
-// SARIF 2.1.0, as much of it as glassbox writes. The types are unexported:
-// callers get bytes that validate against the OASIS schema, not a model to
-// fill in wrongly.
+// SARIF 2.1.0 that validates against the OASIS schema and that GitHub code
+// scanning takes as it is: every rule has help, a full description, a
+// security-severity and tags; every result a location relative to
+// SRCROOT; the tool its version (glassbox.Version).
 
 // InformationURI is where the SARIF output says glassbox is documented.
-const InformationURI = "https://glassbox.dev"
+const InformationURI = sarif.InformationURI
 
 // FingerprintKey names glassbox's fingerprint in SARIF partialFingerprints;
 // the version changes if the fingerprint's recipe ever does.
 const FingerprintKey = "glassbox/v1"
-
-// Level maps a severity to a SARIF level: critical and high are errors,
-// medium a warning, low and note notes.
-func Level(s glassbox.Severity) string {
-	switch s {
-	case glassbox.SeverityCritical, glassbox.SeverityHigh:
-		return "error"
-	case glassbox.SeverityMedium:
-		return "warning"
-	}
-	return "note"
-}
-
-// SecuritySeverity is the score GitHub code scanning reads from
-// properties.security-severity: it files 9.0 and above as critical, 7.0 as
-// high, 4.0 as medium and the rest as low.
-func SecuritySeverity(s glassbox.Severity) string {
-	switch s {
-	case glassbox.SeverityCritical:
-		return "9.0"
-	case glassbox.SeverityHigh:
-		return "7.0"
-	case glassbox.SeverityMedium:
-		return "5.0"
-	case glassbox.SeverityLow:
-		return "3.0"
-	}
-	return "1.0"
-}
-
-// Version is glassbox's version as the build recorded it, "devel" for a
-// build from a working tree.
-func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
 
 // WriteSARIF writes r as a SARIF 2.1.0 log with one run.
 func WriteSARIF(w io.Writer, r *Result) error {
@@ -75,10 +37,7 @@ func WriteSARIF(w io.Writer, r *Result) error {
 // newline.
 func SARIF(r *Result) ([]byte, error) {
 	run := sarif.Run{
-		Tool: sarif.Tool{Driver: sarif.Driver{
-			Name: "glassbox", Version: Version(), InformationURI: InformationURI,
-			Rules: []sarif.Rule{},
-		}},
+		Tool:    sarif.Tool{Driver: sarif.NewDriver("glassbox")},
 		Results: []sarif.Result{},
 	}
 	index := map[string]int{}
@@ -88,21 +47,19 @@ func SARIF(r *Result) ([]byte, error) {
 			ID:                   rule.ID,
 			Name:                 rule.Name,
 			ShortDescription:     text(rule.Summary),
-			FullDescription:      text(rule.Explanation),
-			DefaultConfiguration: &sarif.Configuration{Level: Level(rule.Severity)},
+			FullDescription:      text(firstNonEmpty(rule.Explanation, rule.Summary, rule.ID)),
+			Help:                 sarif.RuleHelp(rule.Summary, rule.Explanation),
+			DefaultConfiguration: &sarif.Configuration{Level: sarif.Level(rule.Severity)},
 			Properties:           ruleProperties(rule),
 		})
 	}
 	for _, f := range r.Findings {
 		res := sarif.Result{
 			RuleID:              f.RuleID,
-			Level:               Level(f.Severity),
+			Level:               sarif.Level(f.Severity),
 			Message:             sarif.Text{Text: message(f.Finding)},
 			PartialFingerprints: map[string]string{FingerprintKey: f.Fingerprint},
-			Locations: []sarif.Location{{PhysicalLocation: sarif.PhysicalLocation{
-				ArtifactLocation: sarif.ArtifactLocation{URI: uri(f.Path)},
-				Region:           region(f.Region),
-			}}},
+			Locations:           []sarif.Location{sarif.FileLocation(f.Path, region(f.Region))},
 			// The finding's own severity, which may differ from its rule's
 			// default.
 			Properties: map[string]any{"severity": string(f.Severity)},
@@ -127,6 +84,7 @@ func SARIF(r *Result) ([]byte, error) {
 		})
 	}
 	run.Invocations = []sarif.Invocation{inv}
+	run.OriginalURIBaseIDs = sarif.Bases("", "the root of what was scanned: a release's source tree, with its shipped artefacts under artifacts/")
 	b, err := json.MarshalIndent(sarif.Log{Schema: sarif.Schema, Version: sarif.Version, Runs: []sarif.Run{run}}, "", "  ")
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "encode SARIF: %w", err)
@@ -137,11 +95,8 @@ func SARIF(r *Result) ([]byte, error) {
 // ruleProperties carries the score GitHub code scanning ranks alerts by
 // (a CVSS-like number, written as a string) and the rule's family as a tag.
 func ruleProperties(r Rule) map[string]any {
-	p := map[string]any{"security-severity": SecuritySeverity(r.Severity)}
-	if tags := nonEmpty(r.Family); len(tags) > 0 {
-		p["tags"] = tags
-	}
-	return p
+	tags := append([]string{"security"}, nonEmpty(r.Family)...)
+	return map[string]any{"security-severity": sarif.SecuritySeverity(r.Severity), "tags": tags}
 }
 
 // message is the finding's message followed by why it matters, since SARIF
@@ -160,40 +115,13 @@ func message(f glassbox.Finding) string {
 	return m
 }
 
-// uri escapes a relative path for artifactLocation.uri, which is a URI
-// reference: a path with a space or a '#' would otherwise be misread.
-func uri(p string) string {
-	var b strings.Builder
-	for _, elem := range strings.Split(p, "/") {
-		if b.Len() > 0 {
-			b.WriteByte('/')
-		}
-		b.WriteString(escapeSegment(elem))
-	}
-	return b.String()
-}
-
-func escapeSegment(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:@", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
-
-// region converts a finding's region, leaving out what SARIF forbids (lines
-// and columns below 1) rather than writing an invalid log.
+// region converts a finding's region, leaving out what SARIF forbids
+// (columns below 1) rather than writing an invalid log.
 func region(r glassbox.Region) *sarif.Region {
 	if r.StartLine < 1 {
-		return nil
+		// GitHub code scanning wants a region: a finding about a whole
+		// file is at its first line.
+		return &sarif.Region{StartLine: 1}
 	}
 	out := &sarif.Region{StartLine: r.StartLine}
 	if r.StartColumn >= 1 {
@@ -220,4 +148,13 @@ func nonEmpty(s string) []string {
 		return nil
 	}
 	return []string{s}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if strings.TrimSpace(x) != "" {
+			return x
+		}
+	}
+	return ""
 }

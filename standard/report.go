@@ -3,6 +3,7 @@ package standard
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"slices"
 	"strings"
@@ -17,7 +18,9 @@ var templateFiles embed.FS
 var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
 	"hex":   func(d glassbox.Digest) string { return d.Hex() },
 	"short": func(d glassbox.Digest) string { return shortDigest(d) },
-	"time":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	// shortid abbreviates a release id, written as a plain string.
+	"shortid": func(s string) string { return shortDigest(glassbox.Digest(s)) },
+	"time":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	// class turns free text (an outcome, a severity) into a CSS class.
 	"class": func(s string) string { return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "-") },
 }).ParseFS(templateFiles, "templates/report.html.tmpl"))
@@ -35,6 +38,15 @@ type ReportData struct {
 	// Evidence lists documents to index beyond those the checks name
 	// (which are always listed).
 	Evidence []glassbox.Evidence
+	// Covered says, one line each, what the evaluation's data covered
+	// (e.g. the vulnerability database's ecosystems, records and age);
+	// Limits what it did not (an ecosystem without advisories, stale
+	// data). Checks that could not run and controls a human decided are
+	// added to the limits from the assessment itself.
+	Covered []string
+	Limits  []string
+	// Receipts say where the signed verdicts are, one line per artefact.
+	Receipts []string
 }
 
 // RebuildRow is the rebuild outcome of one shipped artefact.
@@ -57,6 +69,9 @@ type VulnerabilityRow struct {
 }
 
 type reportView struct {
+	Summary                            string // the failure in one sentence, "" when PASSED
+	Covered, Limits, Receipts          []string
+	ControlReasons                     map[string]string // by "standard/control"
 	Title, ReleaseID, Product, Version string
 	PolicyURI, PolicyDigest            string
 	GeneratedAt, Centre                string
@@ -104,6 +119,10 @@ func Report(d ReportData) ([]byte, error) {
 		Findings:        slices.Clone(d.Findings),
 		Vulnerabilities: d.Vulnerabilities,
 	}
+	v.Summary = failureSummary(a)
+	v.Covered, v.Receipts = d.Covered, d.Receipts
+	v.Limits = append(limits(a), d.Limits...)
+	v.ControlReasons = controlReasons(a)
 	// Most alarming findings first.
 	slices.SortStableFunc(v.Findings, func(x, y glassbox.Finding) int { return y.Severity.Rank() - x.Severity.Rank() })
 
@@ -136,8 +155,116 @@ func Report(d ReportData) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// shortDigest abbreviates a digest for tables: its first 16 hex digits,
-// as release ids are abbreviated elsewhere.
+// failureSummary says in one sentence why the verdict is not PASSED:
+// which checks failed, which could not run, how many controls are not
+// satisfied or not assessed. "" for PASSED.
+func failureSummary(a *Assessment) string {
+	if a.Verdict == Passed {
+		return ""
+	}
+	var failed, notRun []string
+	for _, c := range a.Checks {
+		switch c.Status {
+		case glassbox.CheckFail:
+			failed = append(failed, c.Check)
+		case glassbox.CheckError:
+			notRun = append(notRun, c.Check)
+		}
+	}
+	notSatisfied, notAssessed, human := 0, 0, 0
+	for _, s := range a.Standards {
+		for _, c := range s.Controls {
+			switch c.Status {
+			case glassbox.ControlNotSatisfied:
+				notSatisfied++
+			case glassbox.ControlNotAssessed:
+				notAssessed++
+				if c.Coverage != Automated && c.Judgement == nil {
+					human++
+				}
+			}
+		}
+	}
+	var parts []string
+	if len(failed) > 0 {
+		parts = append(parts, fmt.Sprintf("%d checks failed (%s)", len(failed), strings.Join(failed, ", ")))
+	}
+	if len(notRun) > 0 {
+		parts = append(parts, fmt.Sprintf("%d checks could not establish anything (%s)", len(notRun), strings.Join(notRun, ", ")))
+	}
+	if notSatisfied > 0 {
+		parts = append(parts, fmt.Sprintf("%d controls are not satisfied", notSatisfied))
+	}
+	if notAssessed > 0 {
+		p := fmt.Sprintf("%d controls are not assessed", notAssessed)
+		if human > 0 {
+			p += fmt.Sprintf(", %d of them awaiting an evaluator's judgement", human)
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return "The verdict is " + string(a.Verdict) + "."
+	}
+	return string(a.Verdict) + ": " + strings.Join(parts, "; ") + "."
+}
+
+// limits are what the assessment itself says it could not cover: checks
+// that could not run, and controls no automated check decides, which a
+// human judged or must judge.
+func limits(a *Assessment) []string {
+	var out []string
+	for _, c := range a.Checks {
+		if c.Status == glassbox.CheckError {
+			out = append(out, fmt.Sprintf("%s was not assessed: %s", c.Check, c.Summary))
+		}
+	}
+	var judged, waiting []string
+	for _, s := range a.Standards {
+		for _, c := range s.Controls {
+			if c.Coverage == Automated {
+				continue
+			}
+			label := s.ID + " " + c.Control.Label
+			if c.Judgement != nil {
+				judged = append(judged, fmt.Sprintf("%s (%s)", label, nonEmpty(c.Judgement.Evaluator, "an evaluator")))
+			} else {
+				waiting = append(waiting, label)
+			}
+		}
+	}
+	if len(judged) > 0 {
+		out = append(out, fmt.Sprintf("%d controls rest on an evaluator's judgement, not on automated evidence: %s", len(judged), strings.Join(judged, ", ")))
+	}
+	if len(waiting) > 0 {
+		out = append(out, fmt.Sprintf("%d controls need an evaluator's judgement that none has given: %s", len(waiting), strings.Join(waiting, ", ")))
+	}
+	out = append(out, "The analysers look for known indicators of backdoors and secrets; finding none does not prove there are none.")
+	return out
+}
+
+// controlReasons are the controls' reasons as the report shows them: an
+// evaluator's note is shown once, in the judgements table, so a reason
+// that quotes it points there instead.
+func controlReasons(a *Assessment) map[string]string {
+	out := map[string]string{}
+	for _, s := range a.Standards {
+		for _, c := range s.Controls {
+			r := c.Reason
+			if j := c.Judgement; j != nil {
+				if note := strings.TrimSpace(j.Note); note != "" && strings.Contains(r, ": "+note) {
+					r = strings.Replace(r, ": "+note, " (see the note under Evaluators' judgements)", 1)
+				}
+			}
+			out[s.ID+"/"+c.Control.ID] = r
+		}
+	}
+	return out
+}
+
+// shortDigest abbreviates a digest for reading: its first 16 hex digits,
+// as release ids are abbreviated elsewhere; the page gives the whole
+// digest as the element's title (shown on hover) and in the evidence
+// index's commands.
 func shortDigest(d glassbox.Digest) string {
 	h := d.Hex()
 	if len(h) > 16 {

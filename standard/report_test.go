@@ -86,3 +86,61 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestReportSaysWhatItCoveredAndWhyItFailed: the report opens with one
+// sentence saying why the verdict failed, names the assessing centre and
+// where the signed verdicts are, has a scope-and-limitations section (what
+// the data covered, checks that could not run, controls a human decided),
+// shows an evaluator's note once (in the judgements table, not again in
+// the control's row), and shows digests short, with the whole digest as
+// the title a reader sees on hover.
+func TestReportSaysWhatItCoveredAndWhyItFailed(t *testing.T) {
+	checks := with(allPass(), glassbox.CheckNoBackdoorIndicators, glassbox.CheckFail, "1 unsuppressed high finding")
+	checks = with(checks, glassbox.CheckNoKnownExploitable, glassbox.CheckError, "not assessed: the database holds no npm advisories")
+	js := judgeAll(t, three, true)
+	js[0].Note = "read the vendor's threat model, pages 3 to 9"
+	a, err := standard.Assess(release, three, checks, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuildReport := glassbox.DigestOf([]byte("rebuild report"))
+	b, err := standard.Report(standard.ReportData{
+		Assessment: a, At: assessAt, Centre: "Test centre",
+		Rebuilds: []standard.RebuildRow{{Artifact: "bin/router", Digest: glassbox.DigestOf([]byte("router")), Outcome: "identical", Evidence: rebuildReport}},
+		Covered:  []string{"Known vulnerabilities: ecosystems Go: 12 components, 4291 advisories; data as of 2026-12-01 (4 days old, 7 days allowed)."},
+		Limits:   []string{"Known vulnerabilities: the database holds no npm advisories for the 3 npm components (import OSV's npm/all.zip)."},
+		Receipts: []string{"bin/router: a SLSA verification summary signed by Test centre"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, want := range []string{
+		`<p class="failure-summary">FAILED: 1 checks failed (scan.no-backdoor-indicators); 1 checks could not establish anything (vulns.no-known-exploitable);`,
+		`<dt>Assessing centre</dt><dd>Test centre</dd>`,
+		"bin/router: a SLSA verification summary signed by Test centre",
+		`id="scope"`, "4291 advisories; data as of 2026-12-01",
+		"the database holds no npm advisories for the 3 npm components",
+		"vulns.no-known-exploitable was not assessed: not assessed: the database holds no npm advisories",
+		"controls rest on an evaluator&#39;s judgement, not on automated evidence",
+		`title="` + string(rebuildReport) + `">` + rebuildReport.Hex()[:16] + "<",
+		`title="` + string(release.ID) + `">` + release.ID.Hex()[:16] + "<",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if n := strings.Count(s, "read the vendor&#39;s threat model, pages 3 to 9"); n != 1 {
+		t.Errorf("the evaluator's note appears %d times, want once", n)
+	}
+	if n := strings.Count(s, `failure-summary`); n != 2 { // the CSS rule and the paragraph
+		t.Errorf("%d failure summaries, want one", n-1)
+	}
+	// Digests are shown whole only where a reader copies them: the
+	// commands of the evidence index and the title attributes.
+	for _, m := range regexp.MustCompile(`>[^<]*sha256:[0-9a-f]{64}[^<]*<`).FindAllString(s, -1) {
+		if !strings.Contains(m, "glassbox cat") {
+			t.Errorf("a whole digest shown as text: %s", m)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package vuln_test
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,14 +75,17 @@ func TestImportTakesAnyEcosystemAndCoverageSaysWhatItHolds(t *testing.T) {
 		t.Errorf("10-day-old data with 30 days allowed: %q", g)
 	}
 
-	// The text report states the coverage and the age.
-	var out bytes.Buffer
-	if err := vuln.WriteText(&out, &vuln.Report{Target: "web", Coverage: &stale}); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"coverage: ecosystems npm: 1 components, 2 advisories; data as of 2026-11-01 (10 days old, 7 days allowed)", "not covered: the database's newest record is from 2026-11-01"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("the text report does not say %q:\n%s", want, out.String())
+	// The text, SARIF and CycloneDX reports state the coverage and age.
+	rep := &vuln.Report{Target: "web", Coverage: &stale, Created: modified}
+	for name, write := range map[string]func(io.Writer, *vuln.Report) error{"text": vuln.WriteText, "SARIF": vuln.WriteSARIF, "CycloneDX": vuln.WriteCycloneDX} {
+		var out bytes.Buffer
+		if err := write(&out, rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"npm: 1 components, 2 advisories; data as of 2026-11-01 (10 days old, 7 days allowed)", "the database's newest record is from 2026-11-01"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("the %s report does not say %q:\n%s", name, want, out.String())
+			}
 		}
 	}
 }

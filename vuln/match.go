@@ -231,6 +231,7 @@ type Vulnerability struct {
 	IDs      []string `json:"ids"`     // every id and alias, primary first, then sorted
 	Records  []string `json:"records"` // the ids of the matched records, sorted
 	Summary  string   `json:"summary,omitempty"`
+	Details  string   `json:"details,omitempty"` // the primary record's, bounded
 	Severity Rating   `json:"severity"`
 	Matches  []Match  `json:"matches"`
 	// Status sums the matches up: affected if any is, else not_affected
@@ -242,6 +243,10 @@ type Vulnerability struct {
 	Modified      string      `json:"modified,omitempty"`
 	References    []Reference `json:"references,omitempty"`
 }
+
+// maxDetails bounds the details a report repeats from a record: the
+// record itself is evidence, the report only has to explain.
+const maxDetails = 4 << 10
 
 // MatchOptions tunes Match.
 type MatchOptions struct {
@@ -382,6 +387,10 @@ func group(matches []Match, records map[string]*Record) []Vulnerability {
 		v.Summary = pr.Summary
 		if v.Summary == "" {
 			v.Summary = firstLine(pr.Details)
+		}
+		v.Details = pr.Details
+		if len(v.Details) > maxDetails {
+			v.Details = strings.ToValidUTF8(v.Details[:maxDetails], "") + "…"
 		}
 		if pr.Published != nil {
 			v.Published = pr.Published.UTC().Format("2006-01-02T15:04:05Z")

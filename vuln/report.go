@@ -1,11 +1,12 @@
 package vuln
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
-	"glassbox.dev/internal/sarif"
 	"io"
-	"runtime/debug"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/sarif"
 )
 
 // Report is the result of matching one target's components.
@@ -31,6 +33,10 @@ type Report struct {
 	// its data was when the report was made.
 	Coverage *Coverage `json:"coverage,omitempty"`
 	Created  time.Time `json:"created"`
+	// SourceRoot, if set, is a directory holding the components' manifests
+	// (their Source paths are relative to it): the SARIF then points at
+	// the line naming each component.
+	SourceRoot string `json:"-"`
 }
 
 // DatabaseRef names the snapshot a report was reached against.
@@ -130,13 +136,6 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return enc.Encode(r)
 }
 
-func glassboxVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
-
 // bomRef names a component inside the CycloneDX document.
 func bomRef(c glassbox.Component) string {
 	if c.PURL != "" {
@@ -156,7 +155,7 @@ func WriteCycloneDX(w io.Writer, r *Report) error {
 	bom.Metadata = &cdx.Metadata{
 		Timestamp: r.Created.UTC().Format(time.RFC3339),
 		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{
-			Type: cdx.ComponentTypeApplication, Name: "glassbox", Version: glassboxVersion(),
+			Type: cdx.ComponentTypeApplication, Name: "glassbox", Version: glassbox.Version(),
 		}}},
 		Component: &cdx.Component{BOMRef: "target", Type: cdx.ComponentTypeApplication, Name: r.Target},
 		Properties: &[]cdx.Property{
@@ -169,6 +168,12 @@ func WriteCycloneDX(w io.Writer, r *Report) error {
 	}
 	if r.Release != "" {
 		*bom.Metadata.Properties = append(*bom.Metadata.Properties, cdx.Property{Name: "glassbox:release", Value: string(r.Release)})
+	}
+	if r.Coverage != nil {
+		*bom.Metadata.Properties = append(*bom.Metadata.Properties, cdx.Property{Name: "glassbox:vulndb:coverage", Value: r.Coverage.String()})
+		for _, g := range r.Coverage.Gaps() {
+			*bom.Metadata.Properties = append(*bom.Metadata.Properties, cdx.Property{Name: "glassbox:vulndb:not-covered", Value: g})
+		}
 	}
 	seen := map[string]bool{}
 	var comps []cdx.Component
@@ -323,34 +328,128 @@ func uuidFrom(s string) string {
 // component; not-affected and resolved results are kept, suppressed with
 // the reason, so a reviewer sees what was judged and why.
 
-func sarifLevel(r Rating) string {
-	switch r.Level {
-	case glassbox.SeverityCritical, glassbox.SeverityHigh:
-		return "error"
-	case glassbox.SeverityLow, glassbox.SeverityNote:
-		return "note"
+// securitySeverity is the score GitHub code scanning ranks a rule by: the
+// CVSS base score where a record gives one, else the level's; unrated
+// counts as high, as it does for the verdict.
+func securitySeverity(r Rating) string {
+	if r.Score > 0 {
+		return fmt.Sprintf("%.1f", r.Score)
 	}
-	return "warning"
+	if !r.Known() {
+		return sarif.SecuritySeverity(glassbox.SeverityHigh)
+	}
+	return sarif.SecuritySeverity(r.Level)
+}
+
+func sarifLevel(r Rating) string {
+	if !r.Known() {
+		return "error"
+	}
+	return sarif.Level(r.Level)
+}
+
+// vulnRule describes a vulnerability as a SARIF rule GitHub code scanning
+// takes: descriptions, help in text and Markdown, severity and tags.
+func vulnRule(v Vulnerability) sarif.Rule {
+	summary := firstNonEmpty(v.Summary, v.ID)
+	full := firstNonEmpty(v.Details, summary)
+	var fixed []string
+	for _, m := range v.Matches {
+		for _, f := range m.Fixed {
+			if s := m.Component.Name + "@" + f; !slices.Contains(fixed, s) {
+				fixed = append(fixed, s)
+			}
+		}
+	}
+	text := summary + "\n\n" + full
+	md := "**" + summary + "**\n\n" + full
+	if len(v.IDs) > 1 {
+		text += "\n\nAliases: " + strings.Join(v.IDs[1:], ", ")
+		md += "\n\nAliases: " + strings.Join(v.IDs[1:], ", ")
+	}
+	if len(fixed) > 0 {
+		text += "\n\nFixed in " + strings.Join(fixed, ", ")
+		md += "\n\nFixed in `" + strings.Join(fixed, "`, `") + "`"
+	}
+	url := sourceOf(v.ID).URL
+	text += "\n\n" + url
+	md += "\n\n[" + v.ID + "](" + url + ")"
+	tags := []string{"security", "vulnerability"}
+	for _, m := range v.Matches {
+		if e := EcosystemLabel(m.Component.Ecosystem); !slices.Contains(tags, e) {
+			tags = append(tags, e)
+		}
+	}
+	return sarif.Rule{
+		ID: v.ID, ShortDescription: &sarif.Text{Text: summary}, FullDescription: &sarif.Text{Text: full},
+		Help: &sarif.Help{Text: text, Markdown: md}, HelpURI: url,
+		DefaultConfiguration: &sarif.Configuration{Level: sarifLevel(v.Severity)},
+		Properties:           map[string]any{"aliases": v.IDs[1:], "security-severity": securitySeverity(v.Severity), "tags": tags},
+	}
+}
+
+// location is where a match is: the line of the manifest that names the
+// component when the source is at hand (SourceRoot), else the first line
+// of its manifest or binary.
+func (r *Report) location(c glassbox.Component) sarif.Location {
+	p := firstNonEmpty(c.Source, r.Target)
+	return sarif.FileLocation(p, &sarif.Region{StartLine: manifestLine(r.SourceRoot, c)})
+}
+
+// maxManifestScan bounds how much of a manifest is read to find a line.
+const maxManifestScan = 4 << 20
+
+// manifestLine is the first line of the component's manifest naming it
+// (go.mod's require line), or 1.
+func manifestLine(root string, c glassbox.Component) int {
+	if root == "" || c.Source == "" || c.Name == "" {
+		return 1
+	}
+	f, err := os.Open(filepath.Join(root, filepath.FromSlash(c.Source)))
+	if err != nil {
+		return 1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, maxManifestScan))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		for _, field := range strings.FieldsFunc(sc.Text(), func(r rune) bool { return r == ' ' || r == '\t' || r == '"' || r == '=' || r == ',' || r == ':' }) {
+			if field == c.Name {
+				return n
+			}
+		}
+	}
+	return 1
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if strings.TrimSpace(x) != "" {
+			return x
+		}
+	}
+	return ""
 }
 
 // WriteSARIF writes the report as SARIF 2.1.0.
 func WriteSARIF(w io.Writer, r *Report) error {
 	run := sarif.Run{
-		Tool:    sarif.Tool{Driver: sarif.Driver{Name: "glassbox vulns", Version: glassboxVersion(), InformationURI: "https://glassbox.dev", Rules: []sarif.Rule{}}},
-		Results: []sarif.Result{},
+		Tool:               sarif.Tool{Driver: sarif.NewDriver("glassbox vulns")},
+		Results:            []sarif.Result{},
+		OriginalURIBaseIDs: sarif.Bases("", "the root of what was matched: a release's source tree, with its shipped artefacts under artifacts/"),
 		Properties: map[string]any{
 			"vulndbSnapshot": r.Database.Snapshot, "vulndbDigest": r.Database.Digest,
 			"vulndbNewestModified": modifiedText(r.Database.NewestModified), "reachability": r.Reachability, "target": r.Target,
 		},
 	}
+	if r.Coverage != nil {
+		run.Properties["coverage"] = r.Coverage.String()
+		if gaps := r.Coverage.Gaps(); len(gaps) > 0 {
+			run.Properties["notCovered"] = gaps
+		}
+	}
 	for _, v := range r.Vulnerabilities {
-		rule := sarif.Rule{ID: v.ID, HelpURI: sourceOf(v.ID).URL, Properties: map[string]any{"aliases": v.IDs[1:]}}
-		if v.Summary != "" {
-			rule.ShortDescription = &sarif.Text{Text: v.Summary}
-		}
-		if v.Severity.Score > 0 {
-			rule.Properties["security-severity"] = fmt.Sprintf("%.1f", v.Severity.Score)
-		}
+		rule := vulnRule(v)
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, rule)
 		for _, m := range v.Matches {
 			st, just, detail := m.vex()
@@ -363,13 +462,11 @@ func WriteSARIF(w io.Writer, r *Report) error {
 			}
 			res := sarif.Result{
 				RuleID: v.ID, Level: sarifLevel(v.Severity), Message: sarif.Text{Text: msg + " (" + detail + ")"},
+				Locations:  []sarif.Location{r.location(m.Component)},
 				Properties: map[string]any{"status": st, "installed": m.Component.Version, "fixed": m.Fixed, "record": m.Record, "severity": orUnknown(string(v.Severity.Level))},
 			}
 			if just != "" {
 				res.Properties["justification"] = just
-			}
-			if m.Component.Source != "" {
-				res.Locations = []sarif.Location{{PhysicalLocation: sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: m.Component.Source}}}}
 			}
 			if st != StatusAffected {
 				res.Suppressions = []sarif.Suppression{{Kind: "external", Justification: string(st) + ": " + detail}}

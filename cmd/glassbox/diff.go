@@ -115,7 +115,7 @@ func printDiff(g *globals, res *diff.Result) {
 	if res.Truncated {
 		more = " (more not reported: raise --max-differences)"
 	}
-	fmt.Fprintf(g.stdout, "%d differences, %d benign%s\n", len(res.Differences), res.Benign(), more)
+	fmt.Fprintf(g.stdout, "%d differences, %d benign%s; %d archive members identical\n", len(res.Differences), res.Benign(), more, res.IdenticalMembers)
 }
 
 func benchDiffCommand(g *globals) *cobra.Command {

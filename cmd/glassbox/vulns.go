@@ -123,6 +123,11 @@ func runVulns(ctx context.Context, g *globals, target string, o vulnsOptions) er
 	if err != nil {
 		return err
 	}
+	cov := snap.Coverage(rep.Components, rep.Created, 0)
+	rep.Coverage = &cov
+	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
+		rep.SourceRoot = target
+	}
 
 	var out bytes.Buffer
 	switch o.format {
