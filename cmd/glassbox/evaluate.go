@@ -92,7 +92,7 @@ func splitList(s string) []string {
 }
 
 func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outDir string, supp []scan.Suppression, verifier string, fresh, asJSON bool) error {
-	var c *centre
+	var c *dataDir
 	var n *notary.Notary
 	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err == nil {
 		lc, err := g.openLog(ctx)
@@ -100,7 +100,7 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 			return err
 		}
 		defer lc.Close(context.WithoutCancel(ctx))
-		c, n = lc.centre, lc.notary
+		c, n = lc.dataDir, lc.notary
 		if verifier == "" {
 			verifier = "https://glassbox.dev/centre/" + lc.log.Origin()
 		}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"glassbox.dev/provenance"
+	"glassbox.dev/centre"
 )
 
 func provenanceCommand(g *globals) *cobra.Command {
@@ -34,10 +34,13 @@ metadata); 1 it does not; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			rep, err := provenance.Check(&rel.Manifest.Source)
+			jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+			defer jobs.Close()
+			p, err := jobs.Provenance(cmd.Context())
 			if err != nil {
 				return err
 			}
+			rep := p.Report
 			if asJSON {
 				if err := writeJSON(g, rep); err != nil {
 					return err

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"glassbox.dev"
+	"glassbox.dev/centre"
 	"glassbox.dev/sqlite"
 )
 
@@ -161,7 +162,7 @@ func TestVulnsBinarySBOMAndRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	for _, kind := range []string{evidenceKindVulnsVEX, evidenceKindVulnsSARIF} {
+	for _, kind := range []string{centre.KindVulnsVEX, centre.KindVulnsSARIF} {
 		if got, err := store.FindEvidence(ctx, glassbox.Digest(id), kind); err != nil || len(got) != 1 {
 			t.Errorf("evidence %s: %v %v", kind, got, err)
 		}
