@@ -44,6 +44,18 @@ func (c *Components) All() []glassbox.Component {
 	return out
 }
 
+// Shipped is what the release ships (sbom.Shipped): the Go binaries'
+// modules stand for its Go components when it ships any, since go.mod
+// also names modules only tests and tools need.
+func (c *Components) Shipped() []glassbox.Component {
+	bins := make([][]glassbox.Component, 0, len(c.Binaries))
+	for _, p := range sortedKeys(c.Binaries) {
+		bins = append(bins, c.Binaries[p])
+	}
+	only := Components{Source: sbom.Shipped(c.Source, bins...)}
+	return only.All()
+}
+
 // SBOM is what the SBOM job established.
 type SBOM struct {
 	Components *Components
@@ -136,9 +148,11 @@ func (j *Jobs) deriveComponents(ctx context.Context, c *Components) ([]byte, err
 		if c.Submitted == nil {
 			c.Submitted = []glassbox.Component{}
 		}
-		c.Findings = append(c.Findings, sbom.Compare(c.All(), c.Submitted, "the centre's derivation", m.SBOM.Path)...)
+		// Like with like: the SBOM must list what the release ships, and
+		// may list what its source declares besides.
+		c.Findings = append(c.Findings, sbom.CompareRelease(c.Shipped(), c.All(), c.Submitted, "the centre's derivation", m.SBOM.Path)...)
 	}
-	doc, err := sbom.CycloneDX(sbom.Subject{Name: m.Product, Version: m.Version}, c.All())
+	doc, err := sbom.CycloneDX(sbom.Subject{Name: m.Product, Version: m.Version}, c.All(), sbom.At(j.Release.SubmittedAt))
 	if err != nil {
 		return nil, err
 	}

@@ -109,4 +109,3 @@ func sameSuppressions(res *scan.Result, want []scan.Suppression) bool {
 	}
 	return true
 }
-

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"glassbox.dev"
+	"glassbox.dev/sbom"
+	"glassbox.dev/scan"
 	"glassbox.dev/vuln"
 )
 
@@ -21,6 +24,9 @@ type VulnsOptions struct {
 	IncludeResolved bool
 	// NoReachability skips govulncheck: every Go match stays affected.
 	NoReachability bool
+	// MaxAge is how old the data may be for the report's coverage to be
+	// complete (vuln.DefaultMaxAge if zero).
+	MaxAge time.Duration
 }
 
 func (o VulnsOptions) variant() bool { return o.IncludeResolved || o.NoReachability }
@@ -33,13 +39,18 @@ type Vulns struct {
 	// SARIF the same as SARIF 2.1.0 (KindVulnsSARIF).
 	VEX, SARIF             []byte
 	VEXDigest, SARIFDigest glassbox.Digest
-	Reused                 bool
+	// Snapshot is the database snapshot the report was reached against.
+	Snapshot *vuln.Snapshot
+	Reused   bool
 }
 
-// Vulns matches the release's components (from the SBOM job) against the
-// current snapshot of db, asks govulncheck which Go matches each shipped
-// Go binary reaches, and keeps the report, the VEX and the SARIF; or
-// returns the report stored for the release against the same snapshot.
+// Vulns matches what the release ships (the SBOM job's components: the
+// shipped Go binaries' modules, else the source's) against the current
+// snapshot of db, asks govulncheck which Go matches each shipped Go binary
+// reaches (or, when none is shipped, what the source calls), and keeps the
+// report, the VEX and the SARIF; or returns the report stored for the
+// release against the same snapshot. A match govulncheck could not judge
+// is a problem of the report, never cleared.
 func (j *Jobs) Vulns(ctx context.Context, db *vuln.Store, o VulnsOptions) (*Vulns, error) {
 	if db == nil {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "no vulnerability database is configured")
@@ -56,7 +67,7 @@ func (j *Jobs) Vulns(ctx context.Context, db *vuln.Store, o VulnsOptions) (*Vuln
 		}
 		// A report against older data is matched again.
 		if reused && rep.Database.Snapshot == snapDigest {
-			out := &Vulns{Report: &rep, Digest: d, Reused: true}
+			out := &Vulns{Report: &rep, Digest: d, Snapshot: snap, Reused: true}
 			out.VEX, out.VEXDigest = j.storedDoc(ctx, KindVulnsVEX)
 			out.SARIF, out.SARIFDigest = j.storedDoc(ctx, KindVulnsSARIF)
 			return out, nil
@@ -66,7 +77,7 @@ func (j *Jobs) Vulns(ctx context.Context, db *vuln.Store, o VulnsOptions) (*Vuln
 	if err != nil {
 		return nil, fmt.Errorf("the release's components: %w", err)
 	}
-	comps := s.Components.All()
+	comps := s.Components.Shipped()
 	// Only the records that name one of the components: the same matches
 	// as against the whole database, read through the snapshot's index.
 	records, err := db.LoadFor(ctx, snap, comps)
@@ -82,11 +93,9 @@ func (j *Jobs) Vulns(ctx context.Context, db *vuln.Store, o VulnsOptions) (*Vuln
 	switch {
 	case o.NoReachability:
 		rep.Reachability = "reachability analysis turned off"
-	case len(binaries) == 0:
-		rep.Reachability = "no Go binary among the artefacts; Go matches are affected with unknown reachability"
 	case len(rep.Vulnerabilities) == 0:
 		rep.Reachability = "not needed: nothing matched"
-	default:
+	case len(binaries) > 0:
 		arts, err := j.artifacts(ctx)
 		if err != nil {
 			return nil, err
@@ -96,18 +105,57 @@ func (j *Jobs) Vulns(ctx context.Context, db *vuln.Store, o VulnsOptions) (*Vuln
 			return nil, err
 		}
 		for _, b := range binaries {
-			source := "artifacts/" + b
-			// With one binary, its analysis speaks for the source's Go
-			// components too (they are what it was built from); with
-			// several, each speaks only for its own components.
+			source := scan.ArtifactPrefix + b
+			// With one binary, its analysis speaks for every Go component;
+			// with several, each speaks only for its own.
 			only := func(m vuln.Match) bool { return m.Component.Source == source || len(binaries) == 1 }
-			if err := Reach(ctx, records, rep, vuln.ReachOptions{Path: filepath.Join(arts, filepath.FromSlash(b)), Mode: "binary", TempDir: w, Only: only}); err != nil {
-				return nil, err
+			if err := records.Reach(ctx, rep.Vulnerabilities, vuln.ReachOptions{Path: filepath.Join(arts, filepath.FromSlash(b)), Mode: "binary", TempDir: w, Only: only}); err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				rep.Problems = append(rep.Problems, unjudged(rep.Vulnerabilities, only, source, err)...)
+				continue
 			}
+			rep.Reachability = appendNote(rep.Reachability, "govulncheck symbol analysis (binary mode) of "+source)
+		}
+	default:
+		// No Go binary is shipped: what the source calls is what a build
+		// of it would contain, as govulncheck's source mode finds it.
+		mods := goModules(rep.Vulnerabilities)
+		if len(mods) == 0 {
+			rep.Reachability = "no Go code among the matches"
+			break
+		}
+		src, err := j.source(ctx)
+		if err != nil {
+			return nil, err
+		}
+		w, err := j.workDir()
+		if err != nil {
+			return nil, err
+		}
+		for _, dir := range mods {
+			only := func(m vuln.Match) bool { return path.Dir(m.Component.Source) == dir }
+			if err := records.Reach(ctx, rep.Vulnerabilities, vuln.ReachOptions{Path: filepath.Join(src, filepath.FromSlash(dir)), Mode: "source", TempDir: w, Only: only}); err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				// The module's code could not be analysed (its
+				// dependencies could not be loaded): what matched there
+				// is not judged, and says why.
+				rep.Problems = append(rep.Problems, unjudged(rep.Vulnerabilities, only, path.Join(dir, "go.mod"), err)...)
+				continue
+			}
+			rep.Reachability = appendNote(rep.Reachability, "govulncheck source analysis of "+path.Join(dir, "go.mod"))
 		}
 	}
+	if rep.Reachability == "" {
+		rep.Reachability = "govulncheck could not analyse the release"
+	}
+	cov := snap.Coverage(comps, rep.Created, o.MaxAge)
+	rep.Coverage = &cov
 
-	out := &Vulns{Report: rep}
+	out := &Vulns{Report: rep, Snapshot: snap}
 	var js, vex, sarif bytes.Buffer
 	if err := vuln.WriteJSON(&js, rep); err != nil {
 		return nil, err
@@ -148,6 +196,35 @@ func Reach(ctx context.Context, db *vuln.Database, rep *vuln.Report, o vuln.Reac
 	}
 	rep.Reachability = appendNote(rep.Reachability, fmt.Sprintf("govulncheck symbol analysis (%s mode) of %s", o.Mode, filepath.Base(o.Path)))
 	return nil
+}
+
+// goModules lists the directories (in the release's source) of the
+// go.mod files whose requirements matched a vulnerability.
+func goModules(vulns []vuln.Vulnerability) []string {
+	dirs := map[string]bool{}
+	for _, v := range vulns {
+		for _, m := range v.Matches {
+			if m.Component.Ecosystem == sbom.EcosystemGo && path.Base(m.Component.Source) == "go.mod" {
+				dirs[path.Dir(m.Component.Source)] = true
+			}
+		}
+	}
+	return sortedKeys(dirs)
+}
+
+// unjudged turns the Go matches an analysis of what would have judged
+// into problems: the analysis could not run.
+func unjudged(vulns []vuln.Vulnerability, only func(vuln.Match) bool, what string, err error) []vuln.Problem {
+	var out []vuln.Problem
+	for _, v := range vulns {
+		for _, m := range v.Matches {
+			if m.Component.Ecosystem == sbom.EcosystemGo && only(m) && m.Affects() {
+				out = append(out, vuln.Problem{Component: m.Component, Record: m.Record,
+					Problem: "govulncheck could not analyse " + what + " to say whether the vulnerable code is used: " + firstLineOf(err.Error())})
+			}
+		}
+	}
+	return out
 }
 
 func appendNote(old, note string) string {

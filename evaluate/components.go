@@ -3,6 +3,7 @@ package evaluate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"glassbox.dev"
@@ -56,11 +57,15 @@ func (r *run) checkSBOM(ctx context.Context) ([]glassbox.CheckResult, bool, erro
 // unknown reachability.
 func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
 	check := glassbox.CheckNoKnownExploitable
+	if r.e.Vulns == nil {
+		err := glassbox.Errorf(glassbox.EINVALID, "no vulnerability database is configured")
+		return failed(err, check), false, err
+	}
 	if r.components == nil {
 		err := glassbox.Errorf(glassbox.EINVALID, "the release's components are unknown: the SBOM stage failed")
 		return failed(err, check), false, err
 	}
-	vs, err := r.jobs.Vulns(ctx, r.e.Vulns, centre.VulnsOptions{})
+	vs, err := r.jobs.Vulns(ctx, r.e.Vulns, centre.VulnsOptions{MaxAge: r.e.VulnMaxAge})
 	if err != nil {
 		return failed(err, check), false, err
 	}
@@ -76,6 +81,12 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 		{Kind: KindVulnsVEX, Digest: vexDigest, Description: "CycloneDX 1.6 VEX: every matched vulnerability with its status"},
 		{Kind: KindVulnsReport, Digest: d, Description: fmt.Sprintf("matches against OSV snapshot %s (data %s)", rep.Database.Snapshot, rep.Database.Digest)},
 	}}
+	// A match whose analysis could not run is a problem (not assessed),
+	// not a finding; any other affected match is.
+	unjudged := map[string]bool{}
+	for _, p := range rep.Problems {
+		unjudged[p.Record+"\x00"+p.Component.PURL] = true
+	}
 	affected := 0
 	for _, v := range rep.Vulnerabilities {
 		for _, m := range v.Matches {
@@ -89,7 +100,9 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 			}
 			r.vulnRows = append(r.vulnRows, row)
 		}
-		if v.Status != vuln.StatusAffected {
+		if v.Status != vuln.StatusAffected || !slices.ContainsFunc(v.Matches, func(m vuln.Match) bool {
+			return m.Affects() && !unjudged[m.Record+"\x00"+m.Component.PURL]
+		}) {
 			continue
 		}
 		affected++
@@ -109,27 +122,28 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 		})
 	}
 	total := len(rep.Vulnerabilities)
+	// What the data could speak for is judged now, not when the report
+	// was stored: data that was fresh then may be stale today.
+	cov := vs.Snapshot.Coverage(rep.Components, r.now(), r.e.VulnMaxAge)
+	r.vulnCoverage = &cov
+	gaps := cov.Gaps()
 	switch {
-	case len(rep.Problems) > 0:
-		res.Status = glassbox.CheckError
-		res.Summary = fmt.Sprintf("%d components could not be judged (first: %s %s: %s), so the release cannot be declared free of known vulnerabilities", len(rep.Problems), rep.Problems[0].Component.Name, rep.Problems[0].Component.Version, rep.Problems[0].Problem)
 	case affected > 0:
 		res.Status = glassbox.CheckFail
 		res.Summary = fmt.Sprintf("%d known vulnerabilities affect the release (reachable, or of unknown reachability), of %d matched; first: %s", affected, total, res.Findings[0].Message)
+	case len(rep.Problems) > 0:
+		res.Status = glassbox.CheckError
+		res.Summary = fmt.Sprintf("not assessed: %d components could not be judged (first: %s %s: %s), so the release cannot be declared free of known vulnerabilities", len(rep.Problems), rep.Problems[0].Component.Name, rep.Problems[0].Component.Version, rep.Problems[0].Problem)
+	case len(gaps) > 0:
+		// Silence from a database that does not cover the release, or no
+		// longer describes what is known, is not evidence of safety.
+		res.Status = glassbox.CheckError
+		res.Summary = fmt.Sprintf("not assessed: %s; %d matched, none affecting the release, in what was covered (%s)", strings.Join(gaps, "; "), total, cov.String())
 	default:
 		res.Status = glassbox.CheckPass
-		res.Summary = fmt.Sprintf("no known vulnerability affects the release: %d matched, none reachable or unfixed, against the OSV data %s", total, dataAge(rep.Database))
+		res.Summary = fmt.Sprintf("no known vulnerability affects the release: %d matched, none reachable or unfixed; %s", total, cov.String())
 	}
 	return []glassbox.CheckResult{res}, reused, nil
-}
-
-// dataAge says how recent the vulnerability data is: its newest record,
-// when the records say, else when it was imported.
-func dataAge(d vuln.DatabaseRef) string {
-	if d.NewestModified != nil && !d.NewestModified.IsZero() {
-		return "modified up to " + d.NewestModified.Format("2006-01-02")
-	}
-	return "imported on " + d.ImportedAt.Format("2006-01-02") + " (its records carry no modification time)"
 }
 
 func firstNonEmpty(s ...string) string {

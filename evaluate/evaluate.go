@@ -48,6 +48,10 @@ type Evaluator struct {
 	// Vulns holds the vulnerability database; without a snapshot the
 	// vulnerability check reports an error saying how to import one.
 	Vulns *vuln.Store
+	// VulnMaxAge is how old the vulnerability data may be for the check
+	// to pass (vuln.DefaultMaxAge if zero); older data leaves it not
+	// assessed.
+	VulnMaxAge time.Duration
 	// Rebuilder rebuilds releases; its Blobs is set to Blobs. Nil means a
 	// rebuild with the recipes' own limits.
 	Rebuilder *rebuild.Rebuilder
@@ -215,6 +219,8 @@ type run struct {
 	rebuilds   []standard.RebuildRow
 	findings   []glassbox.Finding
 	vulnRows   []standard.VulnerabilityRow
+	// vulnCoverage is what the vulnerability check could speak for.
+	vulnCoverage *vuln.Coverage
 }
 
 // stage runs one stage, records its checks and tells Progress.

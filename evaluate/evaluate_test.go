@@ -1,7 +1,6 @@
 package evaluate_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,16 +41,7 @@ func openCentre(t *testing.T) *centre {
 // submit stores a source-only release made of files.
 func (c *centre) submit(t *testing.T, version string, files map[string]string) *glassbox.Release {
 	t.Helper()
-	src := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(src, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	src := writeTree(t, files)
 	in := &ingest.Ingester{Blobs: c.blobs, Releases: c.store}
 	res, err := in.Submit(t.Context(), ingest.Request{Product: "lib", Version: version, SourceDir: src})
 	if err != nil {

@@ -86,43 +86,72 @@ func known(vs []string) []string {
 // submitted, or something glassbox cannot derive), and components both list
 // at different versions (GB1003, high — vulnerability matching against the
 // SBOM gives wrong answers). An empty version on either side pins nothing
-// and is never a mismatch. Go's standard library is only compared when a
-// lists it, since a source tree does not fix the toolchain.
+// and is never a mismatch. Go's standard library is the toolchain's: an
+// SBOM may leave it out (cyclonedx-gomod does unless asked), and it is
+// only compared when both sides list it.
 func Compare(a, b []glassbox.Component, aName, bName string) []glassbox.Finding {
-	sa, sb := group(a), group(b)
-	_, aHasStdlib := sa.first[EcosystemGo+"\x00"+StdlibName]
+	return compare(a, a, b, aName, bName)
+}
+
+// CompareRelease compares a release's SBOM (b) like with like: it must
+// list what the release ships (shipped, see Shipped), and what else it
+// lists must be found somewhere in the release (all: the source's
+// manifests too, e.g. a source SBOM's test-only modules) at the versions
+// found there. So a binary SBOM (cyclonedx-gomod bin or app) and a source
+// SBOM (cyclonedx-gomod mod) of the same release are both consistent.
+func CompareRelease(shipped, all, b []glassbox.Component, aName, bName string) []glassbox.Finding {
+	return compare(shipped, all, b, aName, bName)
+}
+
+// Shipped is what a release ships. A Go binary's build information names
+// the modules it links; go.mod also names modules that only tests, tools
+// or other programs need, which no shipped code contains. So when the
+// release ships Go binaries, their modules are its Go components, and the
+// source's manifests speak for every other ecosystem; a release that ships
+// no Go binary is its source.
+func Shipped(source []glassbox.Component, binaries ...[]glassbox.Component) []glassbox.Component {
+	var out []glassbox.Component
+	for _, c := range source {
+		if len(binaries) == 0 || c.Ecosystem != EcosystemGo {
+			out = append(out, c)
+		}
+	}
+	for _, b := range binaries {
+		out = append(out, b...)
+	}
+	return out
+}
+
+func compare(a, known, b []glassbox.Component, aName, bName string) []glassbox.Finding {
+	sa, sk, sb := group(a), group(known), group(b)
+	stdlib := EcosystemGo + "\x00" + StdlibName
+	_, bHasStdlib := sb.first[stdlib]
+	_, kHasStdlib := sk.first[stdlib]
 	var out []glassbox.Finding
 	for _, k := range sa.keys {
 		c := sa.first[k]
 		if _, ok := sb.first[k]; !ok {
+			if k == stdlib && !bHasStdlib {
+				continue
+			}
 			out = append(out, finding(RuleMissingFromSBOM, "component-missing-from-sbom", glassbox.SeverityMedium, bName, k,
 				fmt.Sprintf("%s lists no %s; %s has it at %s", bName, describe(c), c.Source, versionList(sa.versions[k])),
 				fmt.Sprintf("The component was found in %s but the SBOM %s does not list it. An incomplete SBOM hides the component from anyone matching the SBOM against vulnerability databases; the CRA requires the SBOM to cover at least the top-level dependencies.", aName, bName)))
 			continue
 		}
-		va, vb := known(sa.versions[k]), known(sb.versions[k])
-		if len(va) == 0 || len(vb) == 0 || slices.Equal(va, vb) {
-			continue
-		}
-		// The SBOM lists some of the versions found (a lock file may hold
-		// two versions of one package): the others are missing, not
-		// contradicted.
-		if missing := minus(va, vb); len(minus(vb, va)) == 0 {
-			out = append(out, finding(RuleMissingFromSBOM, "component-missing-from-sbom", glassbox.SeverityMedium, bName, k+"\x00"+strings.Join(missing, ","),
-				fmt.Sprintf("%s lists %s at %s but not at %s, which %s also has", bName, describe(c), versionList(vb), versionList(missing), c.Source),
-				fmt.Sprintf("The component was found in %s at more versions than the SBOM %s lists. Vulnerabilities of the versions it leaves out go unnoticed by anyone relying on the SBOM.", aName, bName)))
-			continue
-		}
-		out = append(out, finding(RuleVersionMismatch, "version-mismatch", glassbox.SeverityHigh, bName, k+"\x00"+strings.Join(vb, ",")+"\x00"+strings.Join(va, ","),
-			fmt.Sprintf("%s lists %s at %s, but %s has %s", bName, describe(c), versionList(vb), c.Source, versionList(va)),
-			fmt.Sprintf("The SBOM %s and %s disagree on the version of this component. Vulnerabilities matched against the SBOM are then matched against the wrong version: known ones can be missed, or fixed ones reported.", bName, aName)))
+		out = append(out, compareVersions(c, sa.versions[k], sb.versions[k], k, aName, bName, true)...)
 	}
 	for _, k := range sb.keys {
 		c := sb.first[k]
 		if _, ok := sa.first[k]; ok {
 			continue
 		}
-		if c.Ecosystem == EcosystemGo && c.Name == StdlibName && !aHasStdlib {
+		if kc, ok := sk.first[k]; ok {
+			// Not shipped, but the source has it: versions must agree.
+			out = append(out, compareVersions(kc, sk.versions[k], sb.versions[k], k, aName, bName, false)...)
+			continue
+		}
+		if k == stdlib && !kHasStdlib {
 			continue
 		}
 		out = append(out, finding(RuleNotInSource, "component-not-in-source", glassbox.SeverityMedium, bName, k,
@@ -130,6 +159,29 @@ func Compare(a, b []glassbox.Component, aName, bName string) []glassbox.Finding 
 			fmt.Sprintf("No manifest, lock file, vendored header or binary of %s names this component. Either the SBOM describes something other than what was submitted, or the component comes from somewhere glassbox cannot derive (a system library, a manifest format it does not read); the vendor should explain which.", aName)))
 	}
 	return out
+}
+
+// compareVersions compares the versions of component c found (va) with
+// those an SBOM lists (vb). complete says whether the SBOM must list
+// every version found (a shipped component) or only agree with them.
+func compareVersions(c glassbox.Component, vaAll, vbAll []string, k, aName, bName string, complete bool) []glassbox.Finding {
+	va, vb := known(vaAll), known(vbAll)
+	if len(va) == 0 || len(vb) == 0 || slices.Equal(va, vb) {
+		return nil
+	}
+	// The SBOM lists some of the versions found (a lock file may hold two
+	// versions of one package): the others are missing, not contradicted.
+	if missing := minus(va, vb); len(minus(vb, va)) == 0 {
+		if !complete {
+			return nil
+		}
+		return []glassbox.Finding{finding(RuleMissingFromSBOM, "component-missing-from-sbom", glassbox.SeverityMedium, bName, k+"\x00"+strings.Join(missing, ","),
+			fmt.Sprintf("%s lists %s at %s but not at %s, which %s also has", bName, describe(c), versionList(vb), versionList(missing), c.Source),
+			fmt.Sprintf("The component was found in %s at more versions than the SBOM %s lists. Vulnerabilities of the versions it leaves out go unnoticed by anyone relying on the SBOM.", aName, bName))}
+	}
+	return []glassbox.Finding{finding(RuleVersionMismatch, "version-mismatch", glassbox.SeverityHigh, bName, k+"\x00"+strings.Join(vb, ",")+"\x00"+strings.Join(va, ","),
+		fmt.Sprintf("%s lists %s at %s, but %s has %s", bName, describe(c), versionList(vb), c.Source, versionList(va)),
+		fmt.Sprintf("The SBOM %s and %s disagree on the version of this component. Vulnerabilities matched against the SBOM are then matched against the wrong version: known ones can be missed, or fixed ones reported.", bName, aName))}
 }
 
 // CompareBinary reports the modules of a Go binary's build information

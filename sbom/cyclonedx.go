@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
@@ -38,7 +39,8 @@ const sourceProperty = "glassbox:source"
 // are listed once, with every place they were found as a glassbox:source
 // property and the union of their hashes. The output is deterministic: no
 // timestamp, components sorted, and a serial number derived from the
-// document's content, so the same input gives the same bytes.
+// document's content, so the same input gives the same bytes; At adds a
+// timestamp the caller fixes. The tool is glassbox at glassbox.Version().
 func CycloneDX(subject Subject, components []glassbox.Component, opts ...Option) ([]byte, error) {
 	bom := cdx.NewBOM()
 	bom.SpecVersion = cdx.SpecVersion1_6
@@ -56,7 +58,7 @@ func CycloneDX(subject Subject, components []glassbox.Component, opts ...Option)
 	bom.Metadata = &cdx.Metadata{
 		Component: meta,
 		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{
-			Type: cdx.ComponentTypeApplication, Name: "glassbox",
+			Type: cdx.ComponentTypeApplication, Name: "glassbox", Version: glassbox.Version(),
 		}}},
 	}
 
@@ -104,6 +106,17 @@ func CycloneDX(subject Subject, components []glassbox.Component, opts ...Option)
 	}
 	bom.SerialNumber = contentUUID(unserialised)
 	return encodeBOM(bom)
+}
+
+// At sets the document's metadata.timestamp. Give it a time the input
+// fixes (a release's submission), not the clock, so that the same input
+// still gives the same bytes.
+func At(t time.Time) Option {
+	return func(bom *cdx.BOM) {
+		if !t.IsZero() {
+			bom.Metadata.Timestamp = t.UTC().Format(time.RFC3339)
+		}
+	}
 }
 
 func encodeBOM(bom *cdx.BOM) ([]byte, error) {

@@ -182,12 +182,21 @@ func (a *Affected) fixedVersions(v string) []string {
 				continue
 			}
 			kf, err := rg.ord.parse(e.Fixed)
-			if err == nil && kf.cmp(kv) > 0 && !slices.Contains(out, e.Fixed) {
-				out = append(out, e.Fixed)
+			if f := goSpelling(a.Package.Ecosystem, e.Fixed); err == nil && kf.cmp(kv) > 0 && !slices.Contains(out, f) {
+				out = append(out, f)
 			}
 		}
 	}
 	return out
+}
+
+// goSpelling writes a fixed version as its ecosystem's tools take it: the
+// Go database's records write "2.2.8", go get and go.mod "v2.2.8".
+func goSpelling(ecosystem, v string) string {
+	if baseEcosystem(ecosystem) == "Go" && v != "" && !strings.HasPrefix(v, "v") {
+		return "v" + v
+	}
+	return v
 }
 
 // Status is a vulnerability's VEX state for a release, in CycloneDX's
@@ -425,6 +434,13 @@ func (v *Vulnerability) summarise() {
 	}
 }
 
+// Affects reports whether the match leaves its component affected: its
+// VEX state, after reachability, is affected.
+func (m Match) Affects() bool {
+	st, _, _ := m.vex()
+	return st == StatusAffected
+}
+
 // vex is a match's VEX state, justification and a sentence saying why.
 func (m Match) vex() (Status, string, string) {
 	if m.Status == StatusResolved {
@@ -473,7 +489,7 @@ func primaryID(ids []string) string {
 	return best
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -187,6 +188,9 @@ func govulncheck(ctx context.Context, dbURL string, o ReachOptions) (*govulnchec
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := scan.Command(ctx, args...)
+	if o.Mode == "source" {
+		cmd.Env = sourceEnv(ctx)
+	}
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = &stdout, &stderr, strings.NewReader("")
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -201,6 +205,29 @@ func govulncheck(ctx context.Context, dbURL string, o ReachOptions) (*govulnchec
 		return nil, fmt.Errorf("govulncheck on %s: %s", o.Path, msg)
 	}
 	return readGovulncheck(&stdout)
+}
+
+// sourceEnv is the environment govulncheck's source mode loads a
+// vendor's packages in (it runs go list on the tree): the toolchain
+// installed here, never one the tree's go.mod asks to download; no cgo,
+// so no C compiler runs on the vendor's code; and modules fetched through
+// the configured proxies only, never straight from hosts the tree names.
+func sourceEnv(ctx context.Context) []string {
+	proxy := os.Getenv("GOPROXY")
+	if out, err := exec.CommandContext(ctx, "go", "env", "GOPROXY").Output(); err == nil {
+		proxy = strings.TrimSpace(string(out))
+	}
+	var keep []string
+	for _, p := range strings.FieldsFunc(proxy, func(r rune) bool { return r == ',' || r == '|' }) {
+		if p != "direct" && p != "off" && p != "" {
+			keep = append(keep, p)
+		}
+	}
+	proxy = strings.Join(keep, ",")
+	if proxy == "" {
+		proxy = "off"
+	}
+	return append(os.Environ(), "GOTOOLCHAIN=local", "CGO_ENABLED=0", "GOPROXY="+proxy, "GOPRIVATE=", "GONOPROXY=", "GOFLAGS=-buildvcs=false")
 }
 
 // The parts of govulncheck's JSON protocol (golang.org/x/vuln/internal/

@@ -27,7 +27,10 @@ type Report struct {
 	Reachability    string          `json:"reachability"`
 	Vulnerabilities []Vulnerability `json:"vulnerabilities"`
 	Problems        []Problem       `json:"problems,omitempty"`
-	Created         time.Time       `json:"created"`
+	// Coverage says which ecosystems the database speaks for and how old
+	// its data was when the report was made.
+	Coverage *Coverage `json:"coverage,omitempty"`
+	Created  time.Time `json:"created"`
 }
 
 // DatabaseRef names the snapshot a report was reached against.
@@ -97,6 +100,12 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(w, "not judged: %s %s@%s: %s\n", p.Component.Ecosystem, p.Component.Name, p.Component.Version, p.Problem)
 	}
 	fmt.Fprintf(w, "database snapshot %s (data %s), newest record modified %s, published %s\n", r.Database.Snapshot, r.Database.Digest, modifiedText(r.Database.NewestModified), modifiedText(r.Database.NewestPublished))
+	if r.Coverage != nil {
+		fmt.Fprintf(w, "coverage: %s\n", r.Coverage)
+		for _, g := range r.Coverage.Gaps() {
+			fmt.Fprintf(w, "not covered: %s\n", g)
+		}
+	}
 	return nil
 }
 

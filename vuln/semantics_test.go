@@ -116,7 +116,7 @@ func TestAliasesMerged(t *testing.T) {
 	if v.ID != "GO-2024-0003" || !slices.Equal(v.IDs, []string{"GO-2024-0003", "CVE-2024-1111", "GHSA-aaaa-bbbb-cccc"}) || len(v.Matches) != 2 {
 		t.Errorf("merged row %+v", v)
 	}
-	if slices.Equal(v.Matches[0].Fixed, []string{"1.0.0"}) == false {
+	if slices.Equal(v.Matches[0].Fixed, []string{"v1.0.0"}) == false { // spelled as Go's tools take it
 		t.Errorf("fixed %v", v.Matches[0].Fixed)
 	}
 	if vulns[0].ID != "GHSA-dddd-eeee-ffff" {
@@ -259,5 +259,23 @@ func TestPEP440Ordering(t *testing.T) {
 				t.Errorf("Compare(%s, %s) = %d, %v; want %d", vs[i], vs[j], c, err, cmpInt(i, j))
 			}
 		}
+	}
+}
+
+// TestFixAdviceIsUsableWithGoGet: the Go database writes fixed versions
+// without Go's "v" ("2.2.8"); the advice glassbox gives spells them as
+// go get and go.mod take them, gopkg.in/yaml.v2@v2.2.8.
+func TestFixAdviceIsUsableWithGoGet(t *testing.T) {
+	rec := record(t, "GO-2099-0301", "Go", "gopkg.in/yaml.v2", `, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "2.2.8"}]}]`)
+	vulns, _ := dbOf(rec).Match([]glassbox.Component{goComponent("gopkg.in/yaml.v2", "v2.2.7")}, MatchOptions{})
+	if len(vulns) != 1 || !slices.Equal(vulns[0].Matches[0].Fixed, []string{"v2.2.8"}) {
+		t.Fatalf("matches %+v, want one fixed in v2.2.8", vulns)
+	}
+	var b strings.Builder
+	if err := WriteCycloneDX(&b, &Report{Target: "t", Components: []glassbox.Component{goComponent("gopkg.in/yaml.v2", "v2.2.7")}, Vulnerabilities: vulns}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "upgrade to a fixed version: gopkg.in/yaml.v2@v2.2.8") {
+		t.Errorf("the VEX's recommendation is not go get's spelling:\n%s", b.String())
 	}
 }

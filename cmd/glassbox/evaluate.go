@@ -18,11 +18,13 @@ import (
 	"glassbox.dev/notary"
 	"glassbox.dev/scan"
 	"glassbox.dev/standard"
+	"glassbox.dev/vuln"
 )
 
 func evaluateCommand(g *globals) *cobra.Command {
 	var standards, outDir, suppressions, verifier string
 	var fresh, asJSON bool
+	var maxAge time.Duration
 	cmd := &cobra.Command{
 		Use:   "evaluate RELEASE [--standard cra-annex-i[,en-303-645,osps-l1…]] [--out DIR]",
 		Short: "Run every check on a stored release, judge it against standards and sign the verdict",
@@ -31,7 +33,9 @@ check, the release-archive-against-git check (when the release names a git
 origin), the sandboxed rebuild and comparison, the analysers, the SBOM
 (derived from the source and the Go binaries, compared with the submitted
 one) and the known vulnerabilities (the imported OSV database, with Go
-reachability). Each result is kept as evidence of the release and signed
+reachability: of the shipped Go binaries, or of the source when none is
+shipped; a component ecosystem the database holds no advisories for, or
+data older than --vulndb-max-age, leaves the check not assessed). Each result is kept as evidence of the release and signed
 into the transparency log. Then every control of the selected standards is
 assessed — by the checks mapped to it, or by an evaluator's judgement
 (glassbox judge) for controls that need a human — and the evaluation
@@ -68,7 +72,7 @@ internal error.`,
 					return err
 				}
 			}
-			return runEvaluate(ctx, g, a[0], ids, outDir, supp, verifier, fresh, asJSON)
+			return runEvaluate(ctx, g, a[0], ids, outDir, supp, verifier, fresh, asJSON, maxAge)
 		},
 	}
 	f := cmd.Flags()
@@ -77,6 +81,7 @@ internal error.`,
 	f.StringVar(&suppressions, "suppressions", "", "YAML `file` of audited scan suppressions (each names a fingerprint and a reason)")
 	f.StringVar(&verifier, "verifier", "", "the centre's identity in its VSAs (default: https://glassbox.dev/centre/ followed by the log's origin)")
 	f.BoolVar(&fresh, "fresh", false, "run every check again instead of reusing stored evidence")
+	f.DurationVar(&maxAge, "vulndb-max-age", vuln.DefaultMaxAge, "how old the vulnerability data may be for the check to pass; older data leaves it not assessed")
 	f.BoolVar(&asJSON, "json", false, "print the outcome as JSON")
 	return cmd
 }
@@ -91,7 +96,7 @@ func splitList(s string) []string {
 	return out
 }
 
-func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outDir string, supp []scan.Suppression, verifier string, fresh, asJSON bool) error {
+func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outDir string, supp []scan.Suppression, verifier string, fresh, asJSON bool, maxAge time.Duration) error {
 	var c *dataDir
 	var n *notary.Notary
 	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err == nil {
@@ -125,7 +130,7 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 	}
 	e := &evaluate.Evaluator{
 		Blobs: c.blobs, Store: c.releases, Library: lib, Notary: n, Verifier: verifier,
-		Vulns: c.vulnStore(g), Suppressions: supp, Fresh: fresh,
+		Vulns: c.vulnStore(g), VulnMaxAge: maxAge, Suppressions: supp, Fresh: fresh,
 		Progress: stageProgress(g),
 	}
 	start := time.Now()

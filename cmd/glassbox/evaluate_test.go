@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"glassbox.dev"
 	"glassbox.dev/centre"
@@ -122,9 +123,12 @@ func TestEvaluateEndToEnd(t *testing.T) {
 	// A vulnerability database with one Go record that does not affect
 	// this toolchain's standard library, and one that affects another
 	// module: the check runs, matches nothing, and passes.
+	// Its records are recent: older data would leave the check not
+	// assessed.
+	modified := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
 	zip, err := vuln.ZipDir(map[string][]byte{
-		"GO-2099-0001.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0001","modified":"2026-01-01T00:00:00Z","aliases":["CVE-2099-0001"],"summary":"an old bug in net/http","affected":[{"package":{"ecosystem":"Go","name":"stdlib"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.1"}]}],"ecosystem_specific":{"imports":[{"path":"net/http","symbols":["Serve"]}]}}]}`),
-		"GO-2099-0002.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0002","modified":"2026-01-01T00:00:00Z","summary":"a bug elsewhere","affected":[{"package":{"ecosystem":"Go","name":"example.org/other"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}`),
+		"GO-2099-0001.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0001","modified":"` + modified + `","aliases":["CVE-2099-0001"],"summary":"an old bug in net/http","affected":[{"package":{"ecosystem":"Go","name":"stdlib"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.1"}]}],"ecosystem_specific":{"imports":[{"path":"net/http","symbols":["Serve"]}]}}]}`),
+		"GO-2099-0002.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0002","modified":"` + modified + `","summary":"a bug elsewhere","affected":[{"package":{"ecosystem":"Go","name":"example.org/other"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}`),
 	})
 	if err != nil {
 		t.Fatal(err)

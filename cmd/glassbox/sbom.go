@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -166,11 +165,7 @@ func sbomDir(ctx context.Context, dir string, rep *sbomReport) error {
 	if err != nil {
 		return err
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	rep.Subject = sbom.Subject{Name: filepath.Base(abs)}
+	rep.Subject = sbom.DirSubject(dir)
 	rep.Components = cs
 	return nil
 }

@@ -1,0 +1,5 @@
+package main
+
+import "example.org/linked"
+
+func main() { println(linked.Good()) }

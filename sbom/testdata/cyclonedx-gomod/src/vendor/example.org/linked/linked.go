@@ -1,0 +1,4 @@
+package linked
+
+// Good is safe.
+func Good() string { return "good" }

@@ -1,0 +1,4 @@
+package testonly
+
+// Help helps tests.
+func Help() {}
