@@ -15,7 +15,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"glassbox.dev"
@@ -200,13 +199,4 @@ func (j *Jobs) artifacts(ctx context.Context) (string, error) {
 	}
 	j.artDir = dir
 	return dir, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -3,8 +3,10 @@ package centre
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"path"
 	"path/filepath"
+	"slices"
 
 	"glassbox.dev"
 	"glassbox.dev/sbom"
@@ -38,7 +40,7 @@ func (c *Components) All() []glassbox.Component {
 		}
 	}
 	add(c.Source)
-	for _, p := range sortedKeys(c.Binaries) {
+	for _, p := range slices.Sorted(maps.Keys(c.Binaries)) {
 		add(c.Binaries[p])
 	}
 	return out
@@ -49,7 +51,7 @@ func (c *Components) All() []glassbox.Component {
 // also names modules only tests and tools need.
 func (c *Components) Shipped() []glassbox.Component {
 	bins := make([][]glassbox.Component, 0, len(c.Binaries))
-	for _, p := range sortedKeys(c.Binaries) {
+	for _, p := range slices.Sorted(maps.Keys(c.Binaries)) {
 		bins = append(bins, c.Binaries[p])
 	}
 	only := Components{Source: sbom.Shipped(c.Source, bins...)}

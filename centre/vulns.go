@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,7 +91,7 @@ func (j *Jobs) Vulns(ctx context.Context, db *vuln.Store, o VulnsOptions) (*Vuln
 		Components: comps, Created: j.now().Truncate(time.Second),
 	}
 	rep.Vulnerabilities, rep.Problems = records.Match(comps, vuln.MatchOptions{Resolved: o.IncludeResolved})
-	binaries := sortedKeys(s.Components.Binaries)
+	binaries := slices.Sorted(maps.Keys(s.Components.Binaries))
 	switch {
 	case o.NoReachability:
 		rep.Reachability = "reachability analysis turned off"
@@ -209,7 +211,7 @@ func goModules(vulns []vuln.Vulnerability) []string {
 			}
 		}
 	}
-	return sortedKeys(dirs)
+	return slices.Sorted(maps.Keys(dirs))
 }
 
 // unjudged turns the Go matches an analysis of what would have judged

@@ -106,14 +106,17 @@ func evaluateJSON(t *testing.T, data, id, out string) (int, *evaluation) {
 }
 
 // TestEvaluateEndToEnd runs the centre's main job as the README's first
-// command does, on three releases of the example program: a faithful one,
-// which passes CRA Annex I once an evaluator has judged the controls that
-// need a human, and whose shipped binary then verifies against its VSA
-// receipt and a policy requiring PASSED (and fails to, one byte changed);
-// one with a backdoor planted in its source; and one whose shipped binary
-// is not what its source builds. Every document the evaluation writes is
+// command does, on a faithful release of the example program, after its
+// rebuild, scan, SBOM and vulnerability jobs were run one by one with
+// their own commands: the evaluation reuses what they recorded (the same
+// documents, no second build), passes CRA Annex I once an evaluator has
+// judged the controls that need a human, and the shipped binary then
+// verifies against its VSA receipt and a policy requiring PASSED (and
+// fails to, one byte changed). Every document the evaluation writes is
 // checked against its official schema, and a second evaluation reuses the
-// stored evidence and reaches the same verdict.
+// stored evidence and reaches the same verdict. (Releases that fail, a
+// planted backdoor and a binary not built from its source, are evaluated
+// in package evaluate's tests.)
 func TestEvaluateEndToEnd(t *testing.T) {
 	if _, err := exec.LookPath("bwrap"); err != nil {
 		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
@@ -200,39 +203,6 @@ func TestEvaluateEndToEnd(t *testing.T) {
 		t.Fatalf("second evaluation: exit %d, verdict %s; the first gave %s", code, again.Verdict, ev.Verdict)
 	}
 	assertReused(t, "second evaluation", again, "rebuild", "scan", "sbom", "vulnerabilities")
-
-	// 2. A backdoor planted in the source (the vsftpd 2.3.4 one, in a
-	// directory the Go build does not compile) fails the release.
-	src, bin, sbom = helloRelease(t, func(src string) {
-		b, err := os.ReadFile("../../scan/testdata/incidents/vsftpd-2.3.4/str.c")
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, filepath.Join(src, "contrib", "ftp", "str.c"), b)
-	})
-	id = submit("1.0.1", src, bin, sbom)
-	out = filepath.Join(t.TempDir(), "backdoor")
-	code, ev = evaluateJSON(t, data, id, out)
-	if code != exitRefused || ev.Verdict != "FAILED" || ev.check("scan.no-backdoor-indicators") != "fail" || ev.check("rebuild.reproducible") != "pass" {
-		t.Fatalf("planted backdoor: exit %d, verdict %s, checks %+v", code, ev.Verdict, ev.Checks)
-	}
-	assertReportNames(t, out, "scan.no-backdoor-indicators", "contrib/ftp/str.c")
-
-	// 3. A shipped binary that is not what the source builds fails too.
-	src, bin, sbom = helloRelease(t, nil)
-	b, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[len(b)/2] ^= 1
-	writeFile(t, bin, b)
-	id = submit("1.0.2", src, bin, sbom)
-	out = filepath.Join(t.TempDir(), "different")
-	code, ev = evaluateJSON(t, data, id, out)
-	if code != exitRefused || ev.Verdict != "FAILED" || ev.check("rebuild.reproducible") != "fail" {
-		t.Fatalf("non-reproducible binary: exit %d, verdict %s, checks %+v", code, ev.Verdict, ev.Checks)
-	}
-	assertReportNames(t, out, "rebuild.reproducible", "I.2.f")
 }
 
 // ranJobs runs the rebuild, scan, sbom and vulns commands on a release
@@ -271,7 +241,7 @@ func ranJobs(t *testing.T, data, id string) map[string]glassbox.Digest {
 	}
 	for _, line := range strings.Split(stderr, "\n") {
 		if rest, ok := strings.CutPrefix(line, centre.KindVulnsVEX+" stored as "); ok {
-			ran[centre.KindVulnsVEX] = glassbox.Digest(strings.Fields(rest)[0])
+			ran[centre.KindVulnsVEX] = glassbox.Digest(strings.TrimSuffix(strings.Fields(rest)[0], ","))
 		}
 	}
 	for kind, d := range ran {
@@ -289,23 +259,6 @@ func assertReused(t *testing.T, what string, ev *evaluation, stages ...string) {
 	for _, s := range ev.Stages {
 		if slices.Contains(stages, s.Name) && s.State != "reused" {
 			t.Errorf("%s: stage %s was %s, not reused from the stored evidence", what, s.Name, s.State)
-		}
-	}
-}
-
-// assertReportNames checks that the HTML report says which controls
-// failed and why: it names the failed check and what it points at, and
-// links evidence by digest.
-func assertReportNames(t *testing.T, out string, want ...string) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(out, "report.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	html := string(b)
-	for _, w := range append(want, "FAILED", "not satisfied", "sha256:") {
-		if !strings.Contains(html, w) {
-			t.Errorf("the report does not mention %q", w)
 		}
 	}
 }

@@ -35,7 +35,9 @@ compares each shipped artefact with its rebuild: bit for bit, else after the
 stabilisers the recipe declares (reported as such), else different, with a
 structural diff of where.
 
-The build log, the rebuilt artefacts and the report are kept as evidence.
+The build log, the rebuilt artefacts and the report are kept as evidence;
+the report is recorded as the release's rebuild, which glassbox evaluate
+then assesses without building again.
 If the centre has keys, an SLSA Provenance v1 statement about the rebuilt
 artefacts is signed and appended to the transparency log.
 

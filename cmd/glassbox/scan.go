@@ -44,8 +44,10 @@ func scanCommand(g *globals) *cobra.Command {
 such file exists, over RELEASE, a stored release (its id, at least 6 of the
 id's hex digits, or PRODUCT@VERSION). A release is scanned from the evidence
 store without being extracted: its source files, and its artefacts under
-artifacts/. The SARIF of a release's scan is stored in the evidence store and
-recorded as evidence about the release.
+artifacts/. The result and SARIF of a release's scan are stored in the
+evidence store and recorded as evidence about the release, which glassbox
+evaluate reuses (unless --max-file-size or --include-vendored change what
+is scanned: such a scan is shown, not recorded).
 
 Files that are not scanned are never skipped silently: binaries (unless a
 rule family reads them), files over --max-file-size, vendor/, node_modules/

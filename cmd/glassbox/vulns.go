@@ -41,9 +41,12 @@ against the current vulnerability database snapshot (glassbox vulndb import):
   an SBOM       CycloneDX or SPDX JSON; no reachability
   a release     a stored release (id, 6+ hex digits of it, or PRODUCT@VERSION):
                 its source and its artefacts; Go binaries among the artefacts
-                are analysed for reachability. The CycloneDX VEX and the SARIF
-                are stored in the evidence store and recorded as evidence of
-                the release (kinds vulns/cyclonedx-vex and vulns/sarif).
+                are analysed for reachability. The report, the CycloneDX VEX
+                and the SARIF are stored in the evidence store and recorded
+                as evidence of the release (kinds vulns/report,
+                vulns/cyclonedx-vex, vulns/sarif), which glassbox evaluate
+                reuses; with --include-resolved or --reachability off they
+                are shown, not recorded.
 
 Matching follows the OSV schema (SEMVER and ECOSYSTEM ranges; introduced,
 fixed, last_affected and limit events; versions lists; withdrawn records
