@@ -1,7 +1,6 @@
 package centre_test
 
 import (
-	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"glassbox.dev/centre"
 	"glassbox.dev/evidence"
 	"glassbox.dev/ingest"
+	"glassbox.dev/internal/modtest"
 	"glassbox.dev/internal/sqlstore"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/sqlite"
@@ -72,21 +72,6 @@ const (
 	helloVersion = "v0.0.0-20250915201037-7f05d217867b"
 )
 
-// downloadModule fetches a module through the Go module proxy and returns
-// its zip (as the proxy serves it) and its extracted directory.
-func downloadModule(t *testing.T, module, version string) (zipPath, dir string) {
-	t.Helper()
-	out, err := exec.Command("go", "mod", "download", "-json", module+"@"+version).Output()
-	if err != nil {
-		t.Fatalf("go mod download %s@%s: %v", module, version, err)
-	}
-	var info struct{ Zip, Dir string }
-	if err := json.Unmarshal(out, &info); err != nil {
-		t.Fatal(err)
-	}
-	return info.Zip, info.Dir
-}
-
 // vendorBuild builds the program as its vendor would, outside glassbox,
 // with the Go toolchain GOTOOLCHAIN names, from a copy of dir with edit
 // applied to hello.go.
@@ -140,7 +125,7 @@ func writeFile(t *testing.T, path, data string) string {
 // compiler, and a shared machine gives more to more processes.
 func TestRebuildARealGoProgram(t *testing.T) {
 	t.Parallel()
-	zipPath, dir := downloadModule(t, helloModule, helloVersion)
+	zipPath, dir := modtest.Download(t, helloModule, helloVersion)
 	root := helloModule + "@" + helloVersion
 	recipe := writeFile(t, filepath.Join(t.TempDir(), "recipe.yaml"), `toolchain: go
 build:
