@@ -52,8 +52,9 @@ type Evaluator struct {
 	// to pass (vuln.DefaultMaxAge if zero); older data leaves it not
 	// assessed.
 	VulnMaxAge time.Duration
-	// Rebuilder rebuilds releases; its Blobs is set to Blobs. Nil means a
-	// rebuild with the recipes' own limits.
+	// Rebuilder gives the rebuild's Limits, InputRoots and Explain (the
+	// rebuild itself is centre.Jobs.Rebuild's). Nil means a rebuild with
+	// the recipes' own limits.
 	Rebuilder *rebuild.Rebuilder
 	// Suppressions are applied to the scan (audited exceptions).
 	Suppressions []scan.Suppression
