@@ -2,15 +2,13 @@ package evaluate
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"glassbox.dev"
+	"glassbox.dev/centre"
 	"glassbox.dev/provenance"
 	"glassbox.dev/rebuild"
-	"glassbox.dev/scan"
-	_ "glassbox.dev/scan/rules/all" // an evaluation runs every rule family
 	"glassbox.dev/standard"
 )
 
@@ -38,25 +36,11 @@ func (r *run) checkProvenance(ctx context.Context) ([]glassbox.CheckResult, bool
 		res.Status, res.Summary = glassbox.CheckNotApplicable, "the release names no git origin to compare its source with"
 		return []glassbox.CheckResult{res}, false, nil
 	}
-	var rep provenance.Report
-	d, reused, err := r.storedJSON(ctx, KindProvenanceReport, &rep)
+	p, err := r.jobs.Provenance(ctx)
 	if err != nil {
 		return failed(err, res.Check), false, err
 	}
-	if !reused {
-		p, err := provenance.Check(&r.rel.Manifest.Source)
-		if err != nil {
-			return failed(err, res.Check), false, err
-		}
-		rep = *p
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return nil, false, err
-		}
-		if d, err = r.keep(ctx, KindProvenanceReport, b); err != nil {
-			return failed(err, res.Check), false, err
-		}
-	}
+	rep, d, reused := *p.Report, p.Digest, p.Reused
 	res.Evidence = []glassbox.Evidence{{Kind: KindProvenanceReport, Digest: d, Description: "release source compared file by file with git " + rep.Ref + " (" + rep.Commit + ")"}}
 	for _, f := range rep.Findings {
 		if f.Severity == provenance.High {
@@ -85,56 +69,26 @@ func (r *run) checkRebuild(ctx context.Context) ([]glassbox.CheckResult, bool, e
 		res.Status, res.Summary = glassbox.CheckNotApplicable, "the release ships no artefacts to rebuild"
 		return []glassbox.CheckResult{res}, false, nil
 	}
-	var rep rebuild.Report
-	d, reused, err := r.storedJSON(ctx, KindRebuildReport, &rep)
+	var o centre.RebuildOptions
+	if rb := r.e.Rebuilder; rb != nil {
+		o = centre.RebuildOptions{Limits: rb.Limits, InputRoots: rb.InputRoots, Explain: rb.Explain, DataDir: rb.DataDir}
+	}
+	p, err := r.jobs.Rebuild(ctx, o)
 	if err != nil {
 		return failed(err, res.Check), false, err
 	}
-	toolchain := ""
-	if !reused {
-		recipe, recipeDigest, err := rebuild.ChooseRecipe(ctx, r.e.Blobs, r.rel)
-		if err != nil {
-			return failed(err, res.Check), false, err
-		}
-		goroot, goversion, err := rebuild.GoToolchain(ctx, r.e.Blobs, r.rel, recipe)
-		if err != nil {
-			return failed(err, res.Check), false, err
-		}
-		var rb rebuild.Rebuilder
-		if r.e.Rebuilder != nil {
-			rb = *r.e.Rebuilder
-		} else {
-			rb.Explain = rebuild.Explain(ctx)
-		}
-		rb.Blobs, rb.GOROOT = r.e.Blobs, goroot
-		p, reportDigest, err := rb.Rebuild(ctx, r.rel, recipe, recipeDigest)
-		if err != nil {
-			return failed(err, res.Check), false, err
-		}
-		rep, d = *p, reportDigest
-		if err := r.e.Store.RecordEvidence(ctx, r.rel.ID, KindRebuildReport, d); err != nil {
-			return failed(err, res.Check), false, err
-		}
-		if goversion != "" {
-			toolchain = "https://go.dev/dl/" + goversion
-		}
-	}
+	rep, d, reused := *p.Report, p.Digest, p.Reused
 	res.Evidence = []glassbox.Evidence{{Kind: KindRebuildReport, Digest: d, Description: "rebuild report: recipe, build log, rebuilt artefacts, comparison"}}
 	if rep.Log != "" {
 		res.Evidence = append(res.Evidence, glassbox.Evidence{Kind: "rebuild/log", Digest: rep.Log, Description: "the sandboxed build's log"})
 	}
 	// The rebuild's SLSA Provenance is signed with the other evidence.
-	var subjects []subject
-	for _, a := range rep.Artifacts {
-		if a.Rebuilt != "" {
-			subjects = append(subjects, subject{a.Name, a.Rebuilt})
+	if st := p.Statement(); st != nil {
+		in := inputAttestation{kind: KindRebuildReport, predicateType: st.PredicateType, predicate: st.Predicate}
+		for _, s := range st.Subjects {
+			in.subjects = append(in.subjects, subject{s.Name, s.Digest})
 		}
-	}
-	if len(subjects) > 0 {
-		r.inputs = append(r.inputs, inputAttestation{
-			kind: KindRebuildReport, subjects: subjects,
-			predicateType: glassbox.PredicateProvenance, predicate: rep.Provenance(d, toolchain),
-		})
+		r.inputs = append(r.inputs, in)
 	}
 	ok := 0
 	for _, a := range rep.Artifacts {
@@ -190,43 +144,13 @@ func (r *run) checkRebuild(ctx context.Context) ([]glassbox.CheckResult, bool, e
 // secrets.
 func (r *run) checkScan(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
 	checks := []string{glassbox.CheckNoBackdoorIndicators, glassbox.CheckNoEmbeddedSecrets}
-	var res scan.Result
-	d, reused, err := r.storedJSON(ctx, KindScanResult, &res)
+	sc, err := r.jobs.Scan(ctx, centre.ScanOptions{Suppressions: r.e.Suppressions})
 	if err != nil {
 		return failed(err, checks...), false, err
 	}
-	var sarifDigest glassbox.Digest
-	if reused {
-		if _, sd, err := r.stored(ctx, KindScanSARIF); err == nil {
-			sarifDigest = sd
-		}
-	} else {
-		s := &scan.Scanner{Analyzers: scan.Analyzers(), Suppressions: r.e.Suppressions}
-		if len(s.Analyzers) == 0 {
-			// A scan with no rule would pass everything.
-			err := glassbox.Errorf(glassbox.EINTERNAL, "no analyser is registered: link glassbox.dev/scan/rules/all")
-			return failed(err, checks...), false, err
-		}
-		p, err := s.ScanFiles(ctx, scan.ReleaseFiles(ctx, r.e.Blobs, r.rel))
-		if err != nil {
-			return failed(err, checks...), false, err
-		}
-		res = *p
-		b, err := json.Marshal(res)
-		if err != nil {
-			return nil, false, err
-		}
-		if d, err = r.keep(ctx, KindScanResult, b); err != nil {
-			return failed(err, checks...), false, err
-		}
-		sarif, err := scan.SARIF(&res)
-		if err != nil {
-			return failed(err, checks...), false, err
-		}
-		if sarifDigest, err = r.keep(ctx, KindScanSARIF, sarif); err != nil {
-			return failed(err, checks...), false, err
-		}
-		r.out.Documents[KindScanSARIF] = sarif
+	res, d, sarifDigest, reused := *sc.Result, sc.Digest, sc.SARIFDigest, sc.Reused
+	if sc.SARIF != nil {
+		r.out.Documents[KindScanSARIF] = sc.SARIF
 	}
 	ev := []glassbox.Evidence{{Kind: KindScanSARIF, Digest: sarifDigest, Description: fmt.Sprintf("SARIF 2.1.0 of %d analysers' findings over %d files", len(res.Rules), res.Files)}}
 	if sarifDigest == "" {

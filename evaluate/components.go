@@ -1,105 +1,35 @@
 package evaluate
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"path"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"glassbox.dev"
-	"glassbox.dev/sbom"
-	"glassbox.dev/scan"
+	"glassbox.dev/centre"
 	"glassbox.dev/standard"
 	"glassbox.dev/vuln"
 )
-
-// components is what the SBOM stage derived, kept as evidence so that a
-// later evaluation reuses it.
-type components struct {
-	Source    []glassbox.Component            `json:"source"`
-	Binaries  map[string][]glassbox.Component `json:"binaries"` // by artefact path: Go binaries only
-	Submitted []glassbox.Component            `json:"submitted,omitempty"`
-	Findings  []glassbox.Finding              `json:"findings"`
-	CycloneDX glassbox.Digest                 `json:"cyclonedx"`
-}
-
-// all is every component found, source and binaries, each package URL once.
-func (c *components) all() []glassbox.Component {
-	seen := map[string]bool{}
-	var out []glassbox.Component
-	add := func(cs []glassbox.Component) {
-		for _, x := range cs {
-			k := x.PURL
-			if k == "" {
-				k = x.Ecosystem + "/" + x.Name + "@" + x.Version
-			}
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, x)
-			}
-		}
-	}
-	add(c.Source)
-	for _, p := range sortedKeys(c.Binaries) {
-		add(c.Binaries[p])
-	}
-	return out
-}
-
-// shipped is what the release ships (sbom.Shipped): the Go binaries'
-// modules stand for its Go components when it ships any.
-func (c *components) shipped() []glassbox.Component {
-	bins := make([][]glassbox.Component, 0, len(c.Binaries))
-	for _, p := range sortedKeys(c.Binaries) {
-		bins = append(bins, c.Binaries[p])
-	}
-	only := components{Source: sbom.Shipped(c.Source, bins...)}
-	return only.all()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // checkSBOM: an SBOM of the release exists, and what the vendor submitted,
 // what the source declares and what the binaries were built from agree.
 func (r *run) checkSBOM(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
 	checks := []string{glassbox.CheckSBOMAvailable, glassbox.CheckSBOMConsistent}
-	var c components
-	d, reused, err := r.storedJSON(ctx, KindSBOMComparison, &c)
+	sb, err := r.jobs.SBOM(ctx)
 	if err != nil {
 		return failed(err, checks...), false, err
 	}
-	if !reused {
-		if err := r.deriveComponents(ctx, &c); err != nil {
-			return failed(err, checks...), false, err
-		}
-		b, err := json.Marshal(c)
-		if err != nil {
-			return nil, false, err
-		}
-		if d, err = r.keep(ctx, KindSBOMComparison, b); err != nil {
-			return failed(err, checks...), false, err
-		}
-	}
-	r.components = &c
+	c, d, reused := sb.Components, sb.Digest, sb.Reused
+	r.out.Documents[KindSBOM] = sb.CycloneDX
+	r.components = c
 	r.inputs = append(r.inputs, evidenceInput(KindSBOM, c.CycloneDX), evidenceInput(KindSBOMComparison, d))
 	ev := []glassbox.Evidence{
-		{Kind: KindSBOM, Digest: c.CycloneDX, Description: fmt.Sprintf("CycloneDX 1.6 SBOM derived from the source and the Go binaries: %d components", len(c.all()))},
+		{Kind: KindSBOM, Digest: c.CycloneDX, Description: fmt.Sprintf("CycloneDX 1.6 SBOM derived from the source and the Go binaries: %d components", len(c.All()))},
 		{Kind: KindSBOMComparison, Digest: d, Description: "components by origin (source manifests, each binary's build information, the submitted SBOM) and where they disagree"},
 	}
 	avail := glassbox.CheckResult{Check: glassbox.CheckSBOMAvailable, Status: glassbox.CheckPass, Evidence: ev,
-		Summary: fmt.Sprintf("the centre derived a CycloneDX SBOM of %d components from the source manifests and %d Go binaries", len(c.all()), len(c.Binaries))}
+		Summary: fmt.Sprintf("the centre derived a CycloneDX SBOM of %d components from the source manifests and %d Go binaries", len(c.All()), len(c.Binaries))}
 	if c.Submitted != nil {
 		avail.Summary += fmt.Sprintf("; the vendor submitted one of %d components", len(c.Submitted))
 	}
@@ -123,69 +53,6 @@ func (r *run) checkSBOM(ctx context.Context) ([]glassbox.CheckResult, bool, erro
 	return []glassbox.CheckResult{avail, consistent}, reused, nil
 }
 
-// deriveComponents reads the components of the release's source, of each
-// Go binary it ships and of the SBOM it was submitted with, compares them
-// and stores the CycloneDX SBOM.
-func (r *run) deriveComponents(ctx context.Context, c *components) error {
-	m := &r.rel.Manifest
-	src, err := r.source(ctx)
-	if err != nil {
-		return err
-	}
-	if c.Source, err = sbom.Derive(ctx, src); err != nil {
-		return err
-	}
-	c.Binaries = map[string][]glassbox.Component{}
-	if len(m.Artifacts) > 0 {
-		arts, err := r.artifacts(ctx)
-		if err != nil {
-			return err
-		}
-		for _, a := range m.Artifacts {
-			if a.Mode == glassbox.ModeSymlink {
-				continue
-			}
-			_, comps, err := sbom.ReadBinary(filepath.Join(arts, filepath.FromSlash(a.Path)))
-			if err != nil {
-				continue // not a Go binary: it has no build information to read
-			}
-			// Name the binary as the release does, not by where it was
-			// unpacked for reading.
-			for i := range comps {
-				comps[i].Source = scan.ArtifactPrefix + a.Path
-			}
-			c.Binaries[a.Path] = comps
-			c.Findings = append(c.Findings, sbom.CompareBinary(c.Source, comps, "the source's go.mod", "artifacts/"+a.Path)...)
-		}
-	}
-	if m.SBOM != nil {
-		rc, err := r.e.Blobs.Open(ctx, m.SBOM.Digest)
-		if err != nil {
-			return err
-		}
-		c.Submitted, err = sbom.Read(rc, path.Base(m.SBOM.Path))
-		rc.Close()
-		if err != nil {
-			return err
-		}
-		if c.Submitted == nil {
-			c.Submitted = []glassbox.Component{}
-		}
-		// Like with like: the SBOM must list what the release ships, and
-		// may list what its source declares besides.
-		c.Findings = append(c.Findings, sbom.CompareRelease(c.shipped(), c.all(), c.Submitted, "the centre's derivation", m.SBOM.Path)...)
-	}
-	doc, err := sbom.CycloneDX(sbom.Subject{Name: m.Product, Version: m.Version}, c.all(), sbom.At(r.rel.SubmittedAt))
-	if err != nil {
-		return err
-	}
-	if c.CycloneDX, err = r.keep(ctx, KindSBOM, doc); err != nil {
-		return err
-	}
-	r.out.Documents[KindSBOM] = doc
-	return nil
-}
-
 // checkVulns: no known vulnerability of a component is reachable, or of
 // unknown reachability.
 func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
@@ -198,29 +65,16 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 		err := glassbox.Errorf(glassbox.EINVALID, "the release's components are unknown: the SBOM stage failed")
 		return failed(err, check), false, err
 	}
-	snap, snapDigest, err := r.e.Vulns.CurrentSnapshot(ctx)
+	vs, err := r.jobs.Vulns(ctx, r.e.Vulns, centre.VulnsOptions{MaxAge: r.e.VulnMaxAge})
 	if err != nil {
 		return failed(err, check), false, err
 	}
-	var rep vuln.Report
-	d, reused, err := r.storedJSON(ctx, KindVulnsReport, &rep)
-	if err != nil {
-		return failed(err, check), false, err
+	rep, d, vexDigest, reused := *vs.Report, vs.Digest, vs.VEXDigest, vs.Reused
+	if vs.VEX != nil {
+		r.out.Documents[KindVulnsVEX] = vs.VEX
 	}
-	if reused && (rep.Database.Snapshot != snapDigest || rep.Coverage == nil) {
-		// Judged against older data, or by a glassbox that matched every
-		// go.mod requirement and did not record its coverage: match again.
-		reused = false
-	}
-	var vexDigest glassbox.Digest
-	if reused {
-		if _, vd, err := r.stored(ctx, KindVulnsVEX); err == nil {
-			vexDigest = vd
-		}
-	} else {
-		if d, vexDigest, err = r.matchVulns(ctx, snap, snapDigest, &rep); err != nil {
-			return failed(err, check), false, err
-		}
+	if vs.SARIF != nil {
+		r.out.Documents[KindVulnsSARIF] = vs.SARIF
 	}
 	r.inputs = append(r.inputs, evidenceInput(KindVulnsReport, d), evidenceInput(KindVulnsVEX, vexDigest))
 	res := glassbox.CheckResult{Check: check, Evidence: []glassbox.Evidence{
@@ -270,7 +124,7 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 	total := len(rep.Vulnerabilities)
 	// What the data could speak for is judged now, not when the report
 	// was stored: data that was fresh then may be stale today.
-	cov := snap.Coverage(rep.Components, r.now(), r.e.VulnMaxAge)
+	cov := vs.Snapshot.Coverage(rep.Components, r.now(), r.e.VulnMaxAge)
 	r.vulnCoverage = &cov
 	gaps := cov.Gaps()
 	switch {
@@ -290,130 +144,6 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 		res.Summary = fmt.Sprintf("no known vulnerability affects the release: %d matched, none reachable or unfixed; %s", total, cov.String())
 	}
 	return []glassbox.CheckResult{res}, reused, nil
-}
-
-// matchVulns matches the components against the database, asks
-// govulncheck which Go matches each shipped Go binary reaches, and stores
-// the report, the VEX and the SARIF.
-func (r *run) matchVulns(ctx context.Context, snap *vuln.Snapshot, snapDigest glassbox.Digest, rep *vuln.Report) (report, vex glassbox.Digest, err error) {
-	comps := r.components.shipped()
-	// Only the records that name one of the components: the same matches
-	// as against the whole database, read through the snapshot's index.
-	db, err := r.e.Vulns.LoadFor(ctx, snap, comps)
-	if err != nil {
-		return "", "", err
-	}
-	vulns, problems := db.Match(comps, vuln.MatchOptions{})
-	reach := "none: the release ships no Go binary"
-	if len(r.components.Binaries) > 0 && len(vulns) > 0 {
-		arts, err := r.artifacts(ctx)
-		if err != nil {
-			return "", "", err
-		}
-		w, err := r.workDir()
-		if err != nil {
-			return "", "", err
-		}
-		var names []string
-		for _, p := range sortedKeys(r.components.Binaries) {
-			if err := db.Reach(ctx, vulns, vuln.ReachOptions{Path: filepath.Join(arts, filepath.FromSlash(p)), Mode: "binary", TempDir: w}); err != nil {
-				return "", "", fmt.Errorf("reachability in %s: %w", p, err)
-			}
-			names = append(names, p)
-		}
-		reach = "govulncheck symbol analysis of the Go binaries " + strings.Join(names, ", ")
-	} else if len(vulns) == 0 {
-		reach = "not needed: nothing matched"
-	} else if mods := goModules(vulns); len(mods) > 0 {
-		// No Go binary is shipped: what the source calls is what a build
-		// of it would contain, as govulncheck's source mode finds it.
-		src, err := r.source(ctx)
-		if err != nil {
-			return "", "", err
-		}
-		w, err := r.workDir()
-		if err != nil {
-			return "", "", err
-		}
-		var done []string
-		for _, dir := range mods {
-			err := db.Reach(ctx, vulns, vuln.ReachOptions{Path: filepath.Join(src, filepath.FromSlash(dir)), Mode: "source", TempDir: w,
-				Only: func(m vuln.Match) bool { return path.Dir(m.Component.Source) == dir }})
-			if err != nil && ctx.Err() != nil {
-				return "", "", ctx.Err()
-			}
-			if err != nil {
-				// The module's code could not be analysed (its
-				// dependencies could not be loaded): what matched there
-				// is not judged, and says why.
-				problems = append(problems, unjudged(vulns, dir, err)...)
-				continue
-			}
-			done = append(done, path.Join(dir, "go.mod"))
-		}
-		reach = "govulncheck source analysis of " + strings.Join(done, ", ")
-		if len(done) == 0 {
-			reach = "govulncheck could not analyse the source"
-		}
-	}
-	*rep = vuln.Report{
-		Target: r.rel.Manifest.String(), Release: r.rel.ID, Database: snap.Ref(snapDigest),
-		Components: comps, Reachability: reach, Vulnerabilities: vulns, Problems: problems,
-		Created: r.now(),
-	}
-	cov := snap.Coverage(comps, rep.Created, r.e.VulnMaxAge)
-	rep.Coverage, rep.SourceRoot = &cov, r.srcDir
-	var js, vx, sarif bytes.Buffer
-	if err := vuln.WriteJSON(&js, rep); err != nil {
-		return "", "", err
-	}
-	if err := vuln.WriteCycloneDX(&vx, rep); err != nil {
-		return "", "", err
-	}
-	if err := vuln.WriteSARIF(&sarif, rep); err != nil {
-		return "", "", err
-	}
-	if report, err = r.keep(ctx, KindVulnsReport, js.Bytes()); err != nil {
-		return "", "", err
-	}
-	if vex, err = r.keep(ctx, KindVulnsVEX, vx.Bytes()); err != nil {
-		return "", "", err
-	}
-	if _, err = r.keep(ctx, KindVulnsSARIF, sarif.Bytes()); err != nil {
-		return "", "", err
-	}
-	r.out.Documents[KindVulnsVEX] = vx.Bytes()
-	r.out.Documents[KindVulnsSARIF] = sarif.Bytes()
-	return report, vex, nil
-}
-
-// goModules lists the directories (in the release's source) of the
-// go.mod files whose requirements matched a vulnerability.
-func goModules(vulns []vuln.Vulnerability) []string {
-	dirs := map[string]bool{}
-	for _, v := range vulns {
-		for _, m := range v.Matches {
-			if m.Component.Ecosystem == sbom.EcosystemGo && path.Base(m.Component.Source) == "go.mod" {
-				dirs[path.Dir(m.Component.Source)] = true
-			}
-		}
-	}
-	return sortedKeys(dirs)
-}
-
-// unjudged turns the Go matches of the module in dir into problems: the
-// analysis that would judge them could not run.
-func unjudged(vulns []vuln.Vulnerability, dir string, err error) []vuln.Problem {
-	var out []vuln.Problem
-	for _, v := range vulns {
-		for _, m := range v.Matches {
-			if m.Component.Ecosystem == sbom.EcosystemGo && path.Dir(m.Component.Source) == dir && m.Affects() {
-				out = append(out, vuln.Problem{Component: m.Component, Record: m.Record,
-					Problem: "govulncheck could not analyse " + path.Join(dir, "go.mod") + " to say whether the vulnerable code is used: " + err.Error()})
-			}
-		}
-	}
-	return out
 }
 
 // scope adds to the report what the evaluation covered and did not, and

@@ -13,14 +13,11 @@ package evaluate
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"glassbox.dev"
+	"glassbox.dev/centre"
 	"glassbox.dev/notary"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/scan"
@@ -55,8 +52,9 @@ type Evaluator struct {
 	// to pass (vuln.DefaultMaxAge if zero); older data leaves it not
 	// assessed.
 	VulnMaxAge time.Duration
-	// Rebuilder rebuilds releases; its Blobs is set to Blobs. Nil means a
-	// rebuild with the recipes' own limits.
+	// Rebuilder gives the rebuild's Limits, InputRoots and Explain (the
+	// rebuild itself is centre.Jobs.Rebuild's). Nil means a rebuild with
+	// the recipes' own limits.
 	Rebuilder *rebuild.Rebuilder
 	// Suppressions are applied to the scan (audited exceptions).
 	Suppressions []scan.Suppression
@@ -125,17 +123,22 @@ type Outcome struct {
 	VSAs      []VSA             `json:"vsas,omitempty"`
 }
 
-// Evidence kinds the evaluation records about a release.
+// Evidence kinds of the jobs' documents: one kind per document, whoever
+// ran the job (package centre).
 const (
-	KindRebuildReport     = "rebuild/report"
-	KindProvenanceReport  = "provenance/report"
-	KindScanResult        = "scan/result"
-	KindScanSARIF         = "scan/sarif"
-	KindSBOM              = "sbom/cyclonedx"
-	KindSBOMComparison    = "sbom/comparison"
-	KindVulnsReport       = "vulns/report"
-	KindVulnsVEX          = "vulns/cyclonedx-vex"
-	KindVulnsSARIF        = "vulns/sarif"
+	KindRebuildReport    = centre.KindRebuildReport
+	KindProvenanceReport = centre.KindProvenanceReport
+	KindScanResult       = centre.KindScanResult
+	KindScanSARIF        = centre.KindScanSARIF
+	KindSBOM             = centre.KindSBOM
+	KindSBOMComparison   = centre.KindSBOMComparison
+	KindVulnsReport      = centre.KindVulnsReport
+	KindVulnsVEX         = centre.KindVulnsVEX
+	KindVulnsSARIF       = centre.KindVulnsSARIF
+)
+
+// Evidence kinds the evaluation itself records about a release.
+const (
 	KindAssessmentResults = "evaluation/oscal-assessment-results"
 	KindReport            = "evaluation/report-html"
 	KindVSAReceipt        = "evaluation/vsa-receipt"
@@ -158,7 +161,8 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 		now = e.Now
 	}
 	r := &run{e: e, rel: rel, out: &Outcome{Release: rel, Standards: standards, Policy: policy, Documents: map[string][]byte{}}}
-	defer r.cleanup()
+	r.jobs = &centre.Jobs{Blobs: e.Blobs, Evidence: e.Store, Release: rel, Fresh: e.Fresh, Now: e.Now}
+	defer r.jobs.Close()
 
 	r.stage(ctx, "source", r.checkSource)
 	r.stage(ctx, "provenance", r.checkProvenance)
@@ -215,12 +219,10 @@ type run struct {
 	rel *glassbox.Release
 	out *Outcome
 
-	work       string // scratch directory inside the evidence store, made on first use
-	srcDir     string // the release's source, materialised on first use
-	artDir     string // its artefacts, likewise
+	jobs       *centre.Jobs // the per-release jobs, whose evidence any caller reuses
 	inputs     []inputAttestation
 	envelopes  []envelopeRef
-	components *components
+	components *centre.Components
 	rebuilds   []standard.RebuildRow
 	findings   []glassbox.Finding
 	vulnRows   []standard.VulnerabilityRow
@@ -282,94 +284,4 @@ func (r *run) keep(ctx context.Context, kind string, data []byte) (glassbox.Dige
 		return "", err
 	}
 	return d, nil
-}
-
-// stored returns the newest document of a kind recorded about the
-// release, unless the evaluation is fresh; nil if there is none.
-func (r *run) stored(ctx context.Context, kind string) ([]byte, glassbox.Digest, error) {
-	if r.e.Fresh {
-		return nil, "", nil
-	}
-	ds, err := r.e.Store.FindEvidence(ctx, r.rel.ID, kind)
-	if err != nil || len(ds) == 0 {
-		return nil, "", err
-	}
-	d := ds[len(ds)-1]
-	rc, err := r.e.Blobs.Open(ctx, d)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	return b, d, err
-}
-
-// storedJSON decodes the newest stored document of a kind into v, and
-// reports whether there was one.
-func (r *run) storedJSON(ctx context.Context, kind string, v any) (glassbox.Digest, bool, error) {
-	b, d, err := r.stored(ctx, kind)
-	if err != nil || b == nil {
-		return "", false, err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		// Stored by an older glassbox in another shape: run again.
-		return "", false, nil
-	}
-	return d, true, nil
-}
-
-// workDir is this evaluation's scratch directory, inside the evidence
-// store's staging area so that nothing is left outside the data directory.
-func (r *run) workDir() (string, error) {
-	if r.work != "" {
-		return r.work, nil
-	}
-	tmp, err := r.e.Blobs.TempDir()
-	if err != nil {
-		return "", err
-	}
-	if r.work, err = os.MkdirTemp(tmp, "evaluate-"); err != nil {
-		return "", glassbox.Errorf(glassbox.EINTERNAL, "evaluate: %w", err)
-	}
-	return r.work, nil
-}
-
-// source materialises the release's source files once.
-func (r *run) source(ctx context.Context) (string, error) {
-	if r.srcDir != "" {
-		return r.srcDir, nil
-	}
-	w, err := r.workDir()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(w, "src")
-	if err := rebuild.Materialise(ctx, r.e.Blobs, r.rel.Manifest.Source.Files, dir); err != nil {
-		return "", err
-	}
-	r.srcDir = dir
-	return dir, nil
-}
-
-// artifacts materialises the release's artefacts once.
-func (r *run) artifacts(ctx context.Context) (string, error) {
-	if r.artDir != "" {
-		return r.artDir, nil
-	}
-	w, err := r.workDir()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(w, "artifacts")
-	if err := rebuild.Materialise(ctx, r.e.Blobs, r.rel.Manifest.Artifacts, dir); err != nil {
-		return "", err
-	}
-	r.artDir = dir
-	return dir, nil
-}
-
-func (r *run) cleanup() {
-	if r.work != "" {
-		os.RemoveAll(r.work)
-	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -10,21 +11,47 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// buildGlassbox compiles the command once for tests that need a separate
-// process.
+// glassboxBinary is the command, compiled once for all the tests that need
+// a separate process; TestMain removes it.
+var glassboxBinary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// buildGlassbox returns the command compiled for tests that need a
+// separate process, building it on first use.
 func buildGlassbox(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "glassbox")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	b := &glassboxBinary
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "glassbox-test-"); b.err != nil {
+			return
+		}
+		b.path = filepath.Join(b.dir, "glassbox")
+		if out, err := exec.Command("go", "build", "-o", b.path, ".").CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return bin
+	return b.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if glassboxBinary.dir != "" {
+		os.RemoveAll(glassboxBinary.dir)
+	}
+	os.Exit(code)
 }
 
 // TestKilledSubmitLeavesNoTrace kills a submit with SIGKILL while it is

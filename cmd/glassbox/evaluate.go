@@ -15,6 +15,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/attest"
 	"glassbox.dev/evaluate"
+	"glassbox.dev/rebuild"
 	"glassbox.dev/notary"
 	"glassbox.dev/scan"
 	"glassbox.dev/standard"
@@ -99,7 +100,7 @@ func splitList(s string) []string {
 }
 
 func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outDir string, supp []scan.Suppression, verifier string, fresh, asJSON bool, maxAge time.Duration) error {
-	var c *centre
+	var c *dataDir
 	var n *notary.Notary
 	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err == nil {
 		lc, err := g.openLog(ctx)
@@ -107,7 +108,7 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 			return err
 		}
 		defer lc.Close(context.WithoutCancel(ctx))
-		c, n = lc.centre, lc.notary
+		c, n = lc.dataDir, lc.notary
 		if verifier == "" {
 			verifier = "https://glassbox.dev/centre/" + lc.log.Origin()
 		}
@@ -134,6 +135,9 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 		Blobs: c.blobs, Store: c.releases, Library: lib, Notary: n, Verifier: verifier,
 		Vulns: c.vulnStore(g), VulnMaxAge: maxAge, Suppressions: supp, Fresh: fresh,
 		Progress: stageProgress(g),
+		// Rebuilds keep each vendor's Go build cache in the data
+		// directory, from which no recipe input may come.
+		Rebuilder: &rebuild.Rebuilder{DataDir: g.data},
 	}
 	start := time.Now()
 	out, err := e.Evaluate(ctx, rel, ids)

@@ -6,11 +6,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"glassbox.dev"
+	"glassbox.dev/centre"
 	"glassbox.dev/internal/schemas"
+	"glassbox.dev/tlog"
 	"glassbox.dev/vuln"
 )
 
@@ -56,9 +60,13 @@ type evaluation struct {
 		State string `json:"state"`
 	} `json:"stages"`
 	Checks []struct {
-		Check   string `json:"check"`
-		Status  string `json:"status"`
-		Summary string `json:"summary"`
+		Check    string `json:"check"`
+		Status   string `json:"status"`
+		Summary  string `json:"summary"`
+		Evidence []struct {
+			Kind   string          `json:"kind"`
+			Digest glassbox.Digest `json:"digest"`
+		} `json:"evidence"`
 	} `json:"checks"`
 	Files map[string]string `json:"files"`
 }
@@ -70,6 +78,18 @@ func (e *evaluation) check(id string) string {
 		}
 	}
 	return "missing"
+}
+
+// evidence returns the digest of the document of a kind some check names.
+func (e *evaluation) evidence(kind string) glassbox.Digest {
+	for _, c := range e.Checks {
+		for _, ev := range c.Evidence {
+			if ev.Kind == kind {
+				return ev.Digest
+			}
+		}
+	}
+	return ""
 }
 
 func evaluateJSON(t *testing.T, data, id, out string) (int, *evaluation) {
@@ -86,14 +106,17 @@ func evaluateJSON(t *testing.T, data, id, out string) (int, *evaluation) {
 }
 
 // TestEvaluateEndToEnd runs the centre's main job as the README's first
-// command does, on three releases of the example program: a faithful one,
-// which passes CRA Annex I once an evaluator has judged the controls that
-// need a human, and whose shipped binary then verifies against its VSA
-// receipt and a policy requiring PASSED (and fails to, one byte changed);
-// one with a backdoor planted in its source; and one whose shipped binary
-// is not what its source builds. Every document the evaluation writes is
+// command does, on a faithful release of the example program, after its
+// rebuild, scan, SBOM and vulnerability jobs were run one by one with
+// their own commands: the evaluation reuses what they recorded (the same
+// documents, no second build), passes CRA Annex I once an evaluator has
+// judged the controls that need a human, and the shipped binary then
+// verifies against its VSA receipt and a policy requiring PASSED (and
+// fails to, one byte changed). Every document the evaluation writes is
 // checked against its official schema, and a second evaluation reuses the
-// stored evidence and reaches the same verdict.
+// stored evidence and reaches the same verdict. (Releases that fail, a
+// planted backdoor and a binary not built from its source, are evaluated
+// in package evaluate's tests.)
 func TestEvaluateEndToEnd(t *testing.T) {
 	if _, err := exec.LookPath("bwrap"); err != nil {
 		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
@@ -123,13 +146,22 @@ func TestEvaluateEndToEnd(t *testing.T) {
 		return id
 	}
 
-	// 1. The faithful release passes.
+	// 1. The faithful release passes. Its jobs are first run one by one,
+	// as an operator would; the evaluation then assesses what they
+	// recorded instead of running them again.
 	src, bin, sbom := helloRelease(t, nil)
 	id := submit("1.0.0", src, bin, sbom)
+	ran := ranJobs(t, data, id)
 	out := filepath.Join(t.TempDir(), "report")
 	code, ev := evaluateJSON(t, data, id, out)
 	if code != exitOK || ev.Verdict != "PASSED" {
 		t.Fatalf("faithful release: exit %d, verdict %s, reasons %v, checks %+v", code, ev.Verdict, ev.Reasons, ev.Checks)
+	}
+	assertReused(t, "the evaluation after rebuild, scan, sbom and vulns", ev, "rebuild", "scan", "sbom", "vulnerabilities")
+	for kind, d := range ran {
+		if got := ev.evidence(kind); got != d {
+			t.Errorf("the evaluation rests on %s %s, not on the %s the command recorded: the job ran twice", kind, got, d)
+		}
 	}
 	for name, schema := range map[string]string{
 		"assessment-results.json": schemas.OSCALAssessmentResults,
@@ -170,62 +202,63 @@ func TestEvaluateEndToEnd(t *testing.T) {
 	if code != exitOK || again.Verdict != ev.Verdict {
 		t.Fatalf("second evaluation: exit %d, verdict %s; the first gave %s", code, again.Verdict, ev.Verdict)
 	}
-	for _, s := range again.Stages {
-		switch s.Name {
-		case "rebuild", "scan", "sbom", "vulnerabilities":
-			if s.State != "reused" {
-				t.Errorf("second evaluation: stage %s was %s, not reused from the stored evidence", s.Name, s.State)
-			}
-		}
-	}
-
-	// 2. A backdoor planted in the source (the vsftpd 2.3.4 one, in a
-	// directory the Go build does not compile) fails the release.
-	src, bin, sbom = helloRelease(t, func(src string) {
-		b, err := os.ReadFile("../../scan/testdata/incidents/vsftpd-2.3.4/str.c")
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, filepath.Join(src, "contrib", "ftp", "str.c"), b)
-	})
-	id = submit("1.0.1", src, bin, sbom)
-	out = filepath.Join(t.TempDir(), "backdoor")
-	code, ev = evaluateJSON(t, data, id, out)
-	if code != exitRefused || ev.Verdict != "FAILED" || ev.check("scan.no-backdoor-indicators") != "fail" || ev.check("rebuild.reproducible") != "pass" {
-		t.Fatalf("planted backdoor: exit %d, verdict %s, checks %+v", code, ev.Verdict, ev.Checks)
-	}
-	assertReportNames(t, out, "scan.no-backdoor-indicators", "contrib/ftp/str.c")
-
-	// 3. A shipped binary that is not what the source builds fails too.
-	src, bin, sbom = helloRelease(t, nil)
-	b, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[len(b)/2] ^= 1
-	writeFile(t, bin, b)
-	id = submit("1.0.2", src, bin, sbom)
-	out = filepath.Join(t.TempDir(), "different")
-	code, ev = evaluateJSON(t, data, id, out)
-	if code != exitRefused || ev.Verdict != "FAILED" || ev.check("rebuild.reproducible") != "fail" {
-		t.Fatalf("non-reproducible binary: exit %d, verdict %s, checks %+v", code, ev.Verdict, ev.Checks)
-	}
-	assertReportNames(t, out, "rebuild.reproducible", "I.2.f")
+	assertReused(t, "second evaluation", again, "rebuild", "scan", "sbom", "vulnerabilities")
 }
 
-// assertReportNames checks that the HTML report says which controls
-// failed and why: it names the failed check and what it points at, and
-// links evidence by digest.
-func assertReportNames(t *testing.T, out string, want ...string) {
+// ranJobs runs the rebuild, scan, sbom and vulns commands on a release
+// and returns the digest of the document each recorded, by evidence kind:
+// the rebuild report, the SARIF, the SBOM, the VEX, and the envelope of
+// the rebuild's signed provenance.
+func ranJobs(t *testing.T, data, id string) map[string]glassbox.Digest {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(out, "report.html"))
-	if err != nil {
+	ran := map[string]glassbox.Digest{}
+	var rebuilt struct {
+		ReportDigest glassbox.Digest `json:"report_digest"`
+		Receipt      *tlog.Receipt   `json:"receipt"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "--data", data, "rebuild", id, "--json")), &rebuilt); err != nil || rebuilt.Receipt == nil {
+		t.Fatalf("rebuild --json: %v, receipt %v", err, rebuilt.Receipt)
+	}
+	ran[centre.KindRebuildReport] = rebuilt.ReportDigest
+	ran["attestation/"+centre.KindRebuildReport] = glassbox.DigestOf(rebuilt.Receipt.Envelope)
+	var scanned struct {
+		SARIF glassbox.Digest `json:"sarif"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "--data", data, "scan", id, "--format", "json")), &scanned); err != nil {
 		t.Fatal(err)
 	}
-	html := string(b)
-	for _, w := range append(want, "FAILED", "not satisfied", "sha256:") {
-		if !strings.Contains(html, w) {
-			t.Errorf("the report does not mention %q", w)
+	ran[centre.KindScanSARIF] = scanned.SARIF
+	var sbom struct {
+		SBOM glassbox.Digest `json:"sbom"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "--data", data, "sbom", id, "--format", "json")), &sbom); err != nil {
+		t.Fatal(err)
+	}
+	ran[centre.KindSBOM] = sbom.SBOM
+	code, _, stderr := glassboxRun(t, "--data", data, "vulns", id, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("vulns: exit %d\n%s", code, stderr)
+	}
+	for _, line := range strings.Split(stderr, "\n") {
+		if rest, ok := strings.CutPrefix(line, centre.KindVulnsVEX+" stored as "); ok {
+			ran[centre.KindVulnsVEX] = glassbox.Digest(strings.TrimSuffix(strings.Fields(rest)[0], ","))
+		}
+	}
+	for kind, d := range ran {
+		if d == "" {
+			t.Fatalf("the commands recorded no %s: %v", kind, ran)
+		}
+	}
+	return ran
+}
+
+// assertReused checks that the stages of an evaluation took their
+// documents from the stored evidence.
+func assertReused(t *testing.T, what string, ev *evaluation, stages ...string) {
+	t.Helper()
+	for _, s := range ev.Stages {
+		if slices.Contains(stages, s.Name) && s.State != "reused" {
+			t.Errorf("%s: stage %s was %s, not reused from the stored evidence", what, s.Name, s.State)
 		}
 	}
 }

@@ -193,7 +193,7 @@ func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) e
 
 // openJudging opens the data directory and, when the centre has keys, its
 // log, so that each judgement is signed and logged as it is recorded.
-func (g *globals) openJudging(ctx context.Context) (*centre, *notary.Notary, func(), error) {
+func (g *globals) openJudging(ctx context.Context) (*dataDir, *notary.Notary, func(), error) {
 	if _, err := os.Stat(filepath.Join(g.keyDir(), attest.AttestationKeyFile)); err != nil {
 		c, err := g.open(ctx)
 		if err != nil {
@@ -205,7 +205,7 @@ func (g *globals) openJudging(ctx context.Context) (*centre, *notary.Notary, fun
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return lc.centre, lc.notary, func() { lc.Close(context.WithoutCancel(ctx)) }, nil
+	return lc.dataDir, lc.notary, func() { lc.Close(context.WithoutCancel(ctx)) }, nil
 }
 
 // signJudgements signs and logs recorded judgements as the centre's

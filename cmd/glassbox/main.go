@@ -20,6 +20,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"glassbox.dev"
+	"glassbox.dev/centre"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/datadir"
 	"glassbox.dev/internal/input"
@@ -204,8 +205,8 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-// centre is an opened data directory: the evidence store and the metadata.
-type centre struct {
+// dataDir is an opened data directory: the evidence store and the metadata.
+type dataDir struct {
 	blobs    *evidence.FS
 	releases metadata
 }
@@ -217,10 +218,10 @@ type metadata interface {
 	glassbox.ReleaseStore
 	glassbox.AttestationStore
 	glassbox.JudgementStore
-	evidenceRecorder
+	centre.EvidenceStore
 }
 
-func (g *globals) open(ctx context.Context) (*centre, error) {
+func (g *globals) open(ctx context.Context) (*dataDir, error) {
 	if err := os.MkdirAll(g.data, 0o750); err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "create data directory %s: %w", g.data, err)
 	}
@@ -259,9 +260,9 @@ func (g *globals) open(ctx context.Context) (*centre, error) {
 		blobs.Close()
 		return nil, err
 	}
-	return &centre{blobs: blobs, releases: releases}, nil
+	return &dataDir{blobs: blobs, releases: releases}, nil
 }
 
-func (c *centre) Close() error {
+func (c *dataDir) Close() error {
 	return errors.Join(c.releases.Close(), c.blobs.Close())
 }

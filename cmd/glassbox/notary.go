@@ -14,7 +14,7 @@ import (
 
 // logCentre is an opened data directory with its keys, log and notary.
 type logCentre struct {
-	*centre
+	*dataDir
 	log    *tlog.Log
 	notary *notary.Notary
 }
@@ -63,9 +63,9 @@ func (g *globals) openLog(ctx context.Context) (*logCentre, error) {
 		c.Close()
 		return nil, err
 	}
-	return &logCentre{centre: c, log: l, notary: n}, nil
+	return &logCentre{dataDir: c, log: l, notary: n}, nil
 }
 
 func (c *logCentre) Close(ctx context.Context) error {
-	return errors.Join(c.notary.Close(ctx), c.log.Close(ctx), c.centre.Close())
+	return errors.Join(c.notary.Close(ctx), c.log.Close(ctx), c.dataDir.Close())
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"glassbox.dev/provenance"
+	"glassbox.dev/centre"
 )
 
 func provenanceCommand(g *globals) *cobra.Command {
@@ -19,7 +19,8 @@ or archive submitted with --source) with the tree of the git commit it claims
 to be made from (--git REPO --ref TAG at submit time), and lists every file
 added, removed or changed. Generated-looking build files that git does not
 have (configure, *.m4, Makefile.in…) are marked high: the xz-utils 5.6.1
-backdoor was an m4 macro present only in the release archive.
+backdoor was an m4 macro present only in the release archive. The
+comparison is recorded as provenance/report evidence of the release.
 
 Exit codes: 0 the release matches its commit (apart from version-control
 metadata); 1 it does not; 2 usage or internal error.`,
@@ -34,10 +35,13 @@ metadata); 1 it does not; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			rep, err := provenance.Check(&rel.Manifest.Source)
+			jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+			defer jobs.Close()
+			p, err := jobs.Provenance(cmd.Context())
 			if err != nil {
 				return err
 			}
+			rep := p.Report
 			if asJSON {
 				if err := writeJSON(g, rep); err != nil {
 					return err

@@ -11,10 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/attest"
-	"glassbox.dev/evidence"
+	"glassbox.dev/centre"
 	"glassbox.dev/internal/input"
-	"glassbox.dev/notary"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/tlog"
 )
@@ -38,7 +36,9 @@ compares each shipped artefact with its rebuild: bit for bit, else after the
 stabilisers the recipe declares (reported as such), else different, with a
 structural diff of where.
 
-The build log, the rebuilt artefacts and the report are kept as evidence.
+The build log, the rebuilt artefacts and the report are kept as evidence;
+the report is recorded as the release's rebuild, which glassbox evaluate
+then assesses without building again.
 If the centre has keys, an SLSA Provenance v1 statement about the rebuilt
 artefacts is signed and appended to the transparency log.
 
@@ -71,24 +71,26 @@ not be rebuilt; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			recipe, recipeDigest, err := chooseRecipe(ctx, c.blobs, rel, recipeFile)
-			if err != nil {
-				return err
+			o := centre.RebuildOptions{Limits: limits, InputRoots: inputRoots, DataDir: g.data}
+			if recipeFile != "" {
+				if o.Recipe, o.RecipeDigest, err = loadRecipe(ctx, recipeFile); err != nil {
+					return err
+				}
 			}
-			goroot, goversion, err := rebuild.GoToolchain(ctx, c.blobs, rel, recipe)
-			if err != nil {
-				return err
-			}
-			rb := &rebuild.Rebuilder{Blobs: c.blobs, Limits: limits, Explain: rebuild.Explain(ctx), InputRoots: inputRoots, DataDir: g.data, GOROOT: goroot}
+			// The command rebuilds again, and records the rebuild as the
+			// release's evidence: evaluate assesses it without rebuilding.
+			jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+			defer jobs.Close()
 			stop := showElapsed(g.stderr, "rebuilding "+rel.Manifest.String()+" in the sandbox")
-			rep, reportDigest, err := rb.Rebuild(ctx, rel, recipe, recipeDigest)
+			rb, err := jobs.Rebuild(ctx, o)
 			stop()
 			if err != nil {
 				return err
 			}
+			rep, reportDigest := rb.Report, rb.Digest
 			var receipt *tlog.Receipt
 			if !noAttest {
-				if receipt, err = attestRebuild(ctx, g, rep, reportDigest, goversion); err != nil {
+				if receipt, err = attestRebuild(ctx, g, rb); err != nil {
 					return err
 				}
 			}
@@ -121,48 +123,32 @@ not be rebuilt; 2 usage or internal error.`,
 	return cmd
 }
 
-// chooseRecipe returns the recipe for a rebuild: a file given on the
-// command line, the one submitted with the release, or the default Go
-// recipe for a release whose source is a Go module.
-// chooseRecipe is the recipe of a rebuild: --recipe FILE if given, else
-// rebuild.ChooseRecipe's.
-func chooseRecipe(ctx context.Context, blobs *evidence.FS, rel *glassbox.Release, file string) (*rebuild.Recipe, glassbox.Digest, error) {
-	if file != "" {
-		data, err := input.ReadFile(ctx, file, "recipe", rebuild.MaxRecipeSize)
-		if err != nil {
-			return nil, "", err
-		}
-		r, err := rebuild.Parse(data)
-		return r, glassbox.DigestOf(data), err
+// loadRecipe reads a recipe file given on the command line.
+func loadRecipe(ctx context.Context, file string) (*rebuild.Recipe, glassbox.Digest, error) {
+	data, err := input.ReadFile(ctx, file, "recipe", rebuild.MaxRecipeSize)
+	if err != nil {
+		return nil, "", err
 	}
-	return rebuild.ChooseRecipe(ctx, blobs, rel)
+	r, err := rebuild.Parse(data)
+	return r, glassbox.DigestOf(data), err
 }
 
 // attestRebuild signs and logs the rebuild's SLSA Provenance statement, if
-// the centre has keys, and keeps the receipt as evidence.
-func attestRebuild(ctx context.Context, g *globals, rep *rebuild.Report, reportDigest glassbox.Digest, goversion string) (*tlog.Receipt, error) {
+// the centre has keys: the same statement an evaluation signs.
+func attestRebuild(ctx context.Context, g *globals, rb *centre.Rebuilt) (*tlog.Receipt, error) {
 	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err != nil {
 		return nil, nil // no keys: the report is evidence, unsigned
 	}
-	var subjects []attest.Subject
-	for _, a := range rep.Artifacts {
-		if a.Rebuilt != "" {
-			subjects = append(subjects, attest.Subject{Name: a.Name, Digest: a.Rebuilt})
-		}
-	}
-	if len(subjects) == 0 {
+	st := rb.Statement()
+	if st == nil {
 		return nil, nil
-	}
-	toolchain := ""
-	if goversion != "" {
-		toolchain = "https://go.dev/dl/" + goversion
 	}
 	lc, err := g.openLog(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer lc.Close(context.WithoutCancel(ctx))
-	return lc.notary.Attest(ctx, notary.Request{Subjects: subjects, PredicateType: glassbox.PredicateProvenance, Predicate: rep.Provenance(reportDigest, toolchain)})
+	return lc.notary.Attest(ctx, *st)
 }
 
 func printRebuild(g *globals, rel *glassbox.Release, rep *rebuild.Report, reportDigest glassbox.Digest, receipt *tlog.Receipt) {

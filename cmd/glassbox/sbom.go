@@ -8,22 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/rebuild"
+	"glassbox.dev/centre"
 	"glassbox.dev/sbom"
-	"glassbox.dev/scan"
 )
-
-// evidenceKindSBOM is the kind under which a release's derived CycloneDX
-// SBOM is recorded.
-const evidenceKindSBOM = "sbom/cyclonedx"
 
 // sbomReport is what --format json prints.
 type sbomReport struct {
@@ -220,10 +213,10 @@ func compareWith(file string, rep *sbomReport) error {
 	return nil
 }
 
-// sbomRelease derives a stored release's components from its source and
-// its Go binaries, compares them with the vendor's SBOM if there is one,
-// and stores the CycloneDX as evidence of the release. It returns a line
-// saying where the SBOM went.
+// sbomRelease runs the centre's SBOM job on a stored release: the
+// components of its source and of its Go binaries, compared with each
+// other and with the vendor's SBOM if there is one, the CycloneDX kept as
+// evidence of the release. It returns a line saying where the SBOM went.
 func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (string, error) {
 	c, err := g.open(ctx)
 	if err != nil {
@@ -234,81 +227,24 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 	if err != nil {
 		return "", err
 	}
-	m := &rel.Manifest
-	rep.Release = rel.ID
-	rep.Subject = sbom.Subject{Name: m.Product, Version: m.Version}
-
-	area, err := c.blobs.TempDir()
-	if err != nil {
-		return "", err
-	}
-	work, err := os.MkdirTemp(area, "sbom-")
-	if err != nil {
-		return "", glassbox.Errorf(glassbox.EINTERNAL, "sbom: %w", err)
-	}
-	defer os.RemoveAll(work)
-
-	src := filepath.Join(work, "src")
-	if err := rebuild.Materialise(ctx, c.blobs, m.Source.Files, src); err != nil {
-		return "", err
-	}
-	fromSource, err := sbom.Derive(ctx, src)
+	jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+	defer jobs.Close()
+	s, err := jobs.SBOM(ctx)
 	if err != nil {
 		return "", fmt.Errorf("release %s: %w", rel.ID, err)
 	}
-	all := append([]glassbox.Component(nil), fromSource...)
-	var binaries [][]glassbox.Component
-
-	arts := filepath.Join(work, "artifacts")
-	if err := rebuild.Materialise(ctx, c.blobs, m.Artifacts, arts); err != nil {
-		return "", err
+	rep.Release = rel.ID
+	rep.Subject = sbom.Subject{Name: rel.Manifest.Product, Version: rel.Manifest.Version}
+	// Listed by origin: a module the source requires and a binary links
+	// is shown for each, as the comparison between them is.
+	rep.Components = append([]glassbox.Component(nil), s.Components.Source...)
+	for _, bin := range s.Components.Binaries {
+		rep.Components = append(rep.Components, bin...)
 	}
-	sourceName := fmt.Sprintf("the source of %s", m)
-	for _, a := range m.Artifacts {
-		if a.Mode == glassbox.ModeSymlink {
-			continue
-		}
-		_, cs, err := sbom.ReadBinary(filepath.Join(arts, filepath.FromSlash(a.Path)))
-		if err != nil {
-			slog.Debug("sbom: artefact is not a Go binary", "artifact", a.Path, "err", err)
-			continue
-		}
-		name := scan.ArtifactPrefix + a.Path
-		for i := range cs {
-			cs[i].Source = name
-		}
-		rep.Findings = append(rep.Findings, sbom.CompareBinary(fromSource, cs, sourceName, name)...)
-		all = append(all, cs...)
-		binaries = append(binaries, cs)
-	}
-	sbom.Sort(all)
-	rep.Components = all
-
-	if m.SBOM != nil {
-		r, err := c.blobs.Open(ctx, m.SBOM.Digest)
-		if err != nil {
-			return "", fmt.Errorf("open the submitted SBOM %s: %w", m.SBOM.Path, err)
-		}
-		submitted, err := sbom.Read(r, m.SBOM.Path)
-		r.Close()
-		if err != nil {
-			return "", fmt.Errorf("release %s: the submitted SBOM: %w", rel.ID, err)
-		}
-		rep.Findings = append(rep.Findings, sbom.CompareRelease(sbom.Shipped(fromSource, binaries...), all, submitted, fmt.Sprintf("%s (source and binaries)", m), m.SBOM.Path)...)
-	}
-
-	if rep.cyclonedx, err = sbom.CycloneDX(rep.Subject, rep.Components, sbom.At(rel.SubmittedAt)); err != nil {
-		return "", err
-	}
-	d, err := c.blobs.Put(ctx, rep.cyclonedx)
-	if err != nil {
-		return "", fmt.Errorf("store the SBOM of release %s: %w", rel.ID, err)
-	}
-	if err := c.releases.RecordEvidence(ctx, rel.ID, evidenceKindSBOM, d); err != nil {
-		return "", err
-	}
-	rep.SBOM = d
-	return fmt.Sprintf("SBOM stored as %s, recorded as %s evidence of release %s (glassbox cat %s)", d, evidenceKindSBOM, rel.ID, d), nil
+	sbom.Sort(rep.Components)
+	rep.Findings = append(rep.Findings, s.Components.Findings...)
+	rep.cyclonedx, rep.SBOM = s.CycloneDX, s.Components.CycloneDX
+	return fmt.Sprintf("SBOM stored as %s, recorded as %s evidence of release %s (glassbox cat %s)", rep.SBOM, centre.KindSBOM, rel.ID, rep.SBOM), nil
 }
 
 func writeSBOMText(w io.Writer, rep *sbomReport) {

@@ -13,21 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/centre"
 	"glassbox.dev/internal/bench"
 	"glassbox.dev/scan"
 	_ "glassbox.dev/scan/rules/all" // every rule family registers itself
 )
-
-// evidenceKindSARIF is the kind under which a release's scan reports are
-// recorded.
-const evidenceKindSARIF = "scan/sarif"
-
-// evidenceRecorder is what the SQL stores implement to keep reports about
-// a release.
-type evidenceRecorder interface {
-	RecordEvidence(ctx context.Context, release glassbox.Digest, kind string, d glassbox.Digest) error
-	FindEvidence(ctx context.Context, release glassbox.Digest, kind string) ([]glassbox.Digest, error)
-}
 
 // scanReport is what --format json prints: the result, and for a stored
 // release where its SARIF was kept.
@@ -54,8 +44,10 @@ func scanCommand(g *globals) *cobra.Command {
 such file exists, over RELEASE, a stored release (its id, at least 6 of the
 id's hex digits, or PRODUCT@VERSION). A release is scanned from the evidence
 store without being extracted: its source files, and its artefacts under
-artifacts/. The SARIF of a release's scan is stored in the evidence store and
-recorded as evidence about the release.
+artifacts/. The result and SARIF of a release's scan are stored in the
+evidence store and recorded as evidence about the release, which glassbox
+evaluate reuses (unless --max-file-size or --include-vendored change what
+is scanned: such a scan is shown, not recorded).
 
 Files that are not scanned are never skipped silently: binaries (unless a
 rule family reads them), vendor/, node_modules/ and third_party/ (unless
@@ -137,7 +129,8 @@ func runScan(ctx context.Context, g *globals, target string, o scanOptions) erro
 			return err
 		}
 	} else {
-		if stored, err = scanRelease(ctx, g, s, target, rep); err != nil {
+		jo := centre.ScanOptions{Suppressions: s.Suppressions, MaxFileSize: s.MaxFileSize, IncludeVendored: s.IncludeVendored, Workers: s.Workers}
+		if stored, err = scanRelease(ctx, g, jo, target, rep); err != nil {
 			return err
 		}
 	}
@@ -184,10 +177,11 @@ func runScan(ctx context.Context, g *globals, target string, o scanOptions) erro
 	return nil
 }
 
-// scanRelease scans a stored release from the evidence store, stores the
-// SARIF there and records it as evidence about the release. It returns a
-// line saying where the SARIF went.
-func scanRelease(ctx context.Context, g *globals, s *scan.Scanner, ref string, rep *scanReport) (string, error) {
+// scanRelease scans a stored release from the evidence store with the
+// centre's scan job, which keeps the result and its SARIF as evidence of
+// the release (unless the options make it a variant). It returns a line
+// saying where the SARIF went.
+func scanRelease(ctx context.Context, g *globals, o centre.ScanOptions, ref string, rep *scanReport) (string, error) {
 	c, err := g.open(ctx)
 	if err != nil {
 		return "", err
@@ -197,25 +191,18 @@ func scanRelease(ctx context.Context, g *globals, s *scan.Scanner, ref string, r
 	if err != nil {
 		return "", err
 	}
-	res, err := s.ScanFiles(ctx, scan.ReleaseFiles(ctx, c.blobs, rel))
+	jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+	defer jobs.Close()
+	sc, err := jobs.Scan(ctx, o)
 	if err != nil {
 		return "", fmt.Errorf("scan release %s: %w", rel.ID, err)
 	}
-	rep.Result, rep.Release = res, rel.ID
-	sarif, err := scan.SARIF(res)
-	if err != nil {
-		return "", err
+	rep.Result, rep.Release, rep.SARIF = sc.Result, rel.ID, sc.SARIFDigest
+	if sc.SARIFDigest == "" {
+		return fmt.Sprintf("not recorded as evidence of release %s: --max-file-size or --include-vendored make this scan a variant of the centre's", rel.ID), nil
 	}
-	d, err := c.blobs.Put(ctx, sarif)
-	if err != nil {
-		return "", fmt.Errorf("store the SARIF of release %s: %w", rel.ID, err)
-	}
-	if err := c.releases.RecordEvidence(ctx, rel.ID, evidenceKindSARIF, d); err != nil {
-		return "", err
-	}
-	rep.SARIF = d
 	return fmt.Sprintf("SARIF stored as %s, recorded as %s evidence of release %s (glassbox cat %s)",
-		d, evidenceKindSARIF, rel.ID, d), nil
+		sc.SARIFDigest, centre.KindScanSARIF, rel.ID, sc.SARIFDigest), nil
 }
 
 // writeText writes one line per finding and a summary.

@@ -17,7 +17,7 @@ func isDir(p string) bool {
 
 // releaseTarget resolves a command's target that is neither a file nor a
 // directory as a stored release.
-func releaseTarget(ctx context.Context, c *centre, ref string) (*glassbox.Release, error) {
+func releaseTarget(ctx context.Context, c *dataDir, ref string) (*glassbox.Release, error) {
 	rel, err := findRelease(ctx, c.releases, ref)
 	if err != nil {
 		var ue usageError

@@ -16,7 +16,7 @@ import (
 // vulnStore is the vulnerability database kept in a data directory: its
 // sources and snapshot records in the evidence store, and the current
 // snapshot named in DATA/vulndb/current.
-func (c *centre) vulnStore(g *globals) *vuln.Store {
+func (c *dataDir) vulnStore(g *globals) *vuln.Store {
 	return &vuln.Store{Blobs: c.blobs, Current: filepath.Join(g.data, "vulndb", "current")}
 }
 

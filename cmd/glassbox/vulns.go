@@ -14,15 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/rebuild"
+	"glassbox.dev/centre"
 	"glassbox.dev/sbom"
 	"glassbox.dev/vuln"
-)
-
-// Kinds under which a release's vulnerability reports are recorded.
-const (
-	evidenceKindVulnsVEX   = "vulns/cyclonedx-vex"
-	evidenceKindVulnsSARIF = "vulns/sarif"
 )
 
 type vulnsOptions struct {
@@ -47,9 +41,12 @@ against the current vulnerability database snapshot (glassbox vulndb import):
   an SBOM       CycloneDX or SPDX JSON; no reachability
   a release     a stored release (id, 6+ hex digits of it, or PRODUCT@VERSION):
                 its source and its artefacts; Go binaries among the artefacts
-                are analysed for reachability. The CycloneDX VEX and the SARIF
-                are stored in the evidence store and recorded as evidence of
-                the release (kinds vulns/cyclonedx-vex and vulns/sarif).
+                are analysed for reachability. The report, the CycloneDX VEX
+                and the SARIF are stored in the evidence store and recorded
+                as evidence of the release (kinds vulns/report,
+                vulns/cyclonedx-vex, vulns/sarif), which glassbox evaluate
+                reuses; with --include-resolved or --reachability off they
+                are shown, not recorded.
 
 Matching follows the OSV schema (SEMVER and ECOSYSTEM ranges; introduced,
 fixed, last_affected and limit events; versions lists; withdrawn records
@@ -118,7 +115,7 @@ func runVulns(ctx context.Context, g *globals, target string, o vulnsOptions) er
 	if _, statErr := os.Stat(target); statErr == nil {
 		err = vulnsPath(ctx, load, target, o, rep)
 	} else {
-		stored, err = vulnsRelease(ctx, g, c, load, target, o, rep)
+		stored, err = vulnsRelease(ctx, c, store, target, o, rep)
 	}
 	if err != nil {
 		return err
@@ -214,125 +211,35 @@ func vulnsPath(ctx context.Context, load loadFunc, target string, o vulnsOptions
 		rep.Reachability = "reachability analysis turned off (--reachability off)"
 		return nil
 	}
-	return reach(ctx, db, rep, vuln.ReachOptions{Path: target, Mode: mode}, nil)
+	return centre.Reach(ctx, db, rep, vuln.ReachOptions{Path: target, Mode: mode})
 }
 
-// reach runs govulncheck and says in the report what it did; a failure
-// of the analysis leaves the matches affected with unknown reachability
-// rather than failing the command.
-func reach(ctx context.Context, db *vuln.Database, rep *vuln.Report, o vuln.ReachOptions, only func(vuln.Match) bool) error {
-	if err := db.Reach(ctx, rep.Vulnerabilities, vuln.ReachOptions{Path: o.Path, Mode: o.Mode, Only: only}); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		rep.Reachability = appendNote(rep.Reachability, fmt.Sprintf("govulncheck (%s mode) could not analyse %s, reachability unknown: %v", o.Mode, filepath.Base(o.Path), firstLineOf(err.Error())))
-		return nil
-	}
-	rep.Reachability = appendNote(rep.Reachability, fmt.Sprintf("govulncheck symbol analysis (%s mode) of %s", o.Mode, filepath.Base(o.Path)))
-	return nil
-}
-
-func appendNote(old, note string) string {
-	if old == "" || strings.HasPrefix(old, "no reachability") || strings.HasPrefix(old, "no Go binary") {
-		return note
-	}
-	return old + "; " + note
-}
-
-func firstLineOf(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-// vulnsRelease matches a stored release: components from its source tree
-// and from its artefacts, reachability from the Go binaries among them.
-// The CycloneDX VEX and SARIF are stored and recorded as evidence.
-func vulnsRelease(ctx context.Context, g *globals, c *centre, load loadFunc, ref string, o vulnsOptions, rep *vuln.Report) (string, error) {
+// vulnsRelease runs the centre's vulnerability job on a stored release:
+// components from its source and its artefacts (the SBOM job's),
+// reachability from the Go binaries among them. The report, the CycloneDX
+// VEX and the SARIF are kept as evidence of the release, unless the
+// options make the match a variant.
+func vulnsRelease(ctx context.Context, c *dataDir, store *vuln.Store, ref string, o vulnsOptions, rep *vuln.Report) (string, error) {
 	rel, err := releaseTarget(ctx, c, ref)
 	if err != nil {
 		return "", err
 	}
-	tmp, err := c.blobs.TempDir()
+	jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+	defer jobs.Close()
+	vs, err := jobs.Vulns(ctx, store, centre.VulnsOptions{IncludeResolved: o.resolved, NoReachability: o.reach == "off"})
 	if err != nil {
 		return "", err
 	}
-	work, err := os.MkdirTemp(tmp, "vulns-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(work)
-	src, arts := filepath.Join(work, "src"), filepath.Join(work, "artifacts")
-	if err := rebuild.Materialise(ctx, c.blobs, rel.Manifest.Source.Files, src); err != nil {
-		return "", fmt.Errorf("materialise release %s: %w", rel.ID, err)
-	}
-	if err := rebuild.Materialise(ctx, c.blobs, rel.Manifest.Artifacts, arts); err != nil {
-		return "", fmt.Errorf("materialise the artefacts of release %s: %w", rel.ID, err)
-	}
-	comps, err := sbom.Derive(ctx, src)
-	if err != nil {
-		return "", err
-	}
-	var binaries []string
-	for _, a := range rel.Manifest.Artifacts {
-		if a.Mode == glassbox.ModeSymlink {
-			continue
-		}
-		p := filepath.Join(arts, filepath.FromSlash(a.Path))
-		_, cs, err := sbom.ReadBinary(p)
-		if err != nil {
-			continue // not a Go binary
-		}
-		for i := range cs {
-			cs[i].Source = "artifacts/" + a.Path
-		}
-		comps = append(comps, cs...)
-		binaries = append(binaries, a.Path)
-	}
-	rep.Release, rep.Components = rel.ID, comps
-	db, err := load(comps)
-	if err != nil {
-		return "", err
-	}
-	rep.Vulnerabilities, rep.Problems = db.Match(comps, vuln.MatchOptions{Resolved: o.resolved})
-	rep.Reachability = "no Go binary among the artefacts; Go matches are affected with unknown reachability"
-	if o.reach == "auto" && len(binaries) > 0 {
-		rep.Reachability = ""
-		for _, b := range binaries {
-			source := "artifacts/" + b
-			// With one binary, its analysis speaks for the source's Go
-			// components too (they are what it was built from); with
-			// several, each speaks only for its own components.
-			only := func(m vuln.Match) bool { return m.Component.Source == source || len(binaries) == 1 }
-			if err := reach(ctx, db, rep, vuln.ReachOptions{Path: filepath.Join(arts, filepath.FromSlash(b)), Mode: "binary"}, only); err != nil {
-				return "", err
-			}
-		}
-	} else if o.reach == "off" {
-		rep.Reachability = "reachability analysis turned off (--reachability off)"
-	}
-
-	var vex, sarif bytes.Buffer
-	if err := vuln.WriteCycloneDX(&vex, rep); err != nil {
-		return "", err
-	}
-	if err := vuln.WriteSARIF(&sarif, rep); err != nil {
-		return "", err
+	*rep = *vs.Report
+	if vs.Digest == "" {
+		return fmt.Sprintf("not recorded as evidence of release %s: --include-resolved or --reachability off make this match a variant of the centre's", rel.ID), nil
 	}
 	var lines []string
 	for _, doc := range []struct {
 		kind string
-		data []byte
-	}{{evidenceKindVulnsVEX, vex.Bytes()}, {evidenceKindVulnsSARIF, sarif.Bytes()}} {
-		d, err := c.blobs.Put(ctx, doc.data)
-		if err != nil {
-			return "", fmt.Errorf("store the %s of release %s: %w", doc.kind, rel.ID, err)
-		}
-		if err := c.releases.RecordEvidence(ctx, rel.ID, doc.kind, d); err != nil {
-			return "", err
-		}
-		lines = append(lines, fmt.Sprintf("%s stored as %s, recorded as evidence of release %s (glassbox cat %s)", doc.kind, d, rel.ID, d))
+		d    glassbox.Digest
+	}{{centre.KindVulnsReport, vs.Digest}, {centre.KindVulnsVEX, vs.VEXDigest}, {centre.KindVulnsSARIF, vs.SARIFDigest}} {
+		lines = append(lines, fmt.Sprintf("%s stored as %s, recorded as evidence of release %s (glassbox cat %s)", doc.kind, doc.d, rel.ID, doc.d))
 	}
 	return strings.Join(lines, "\n"), nil
 }

@@ -1,0 +1,163 @@
+package evaluate_test
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/evaluate"
+	"glassbox.dev/ingest"
+	"glassbox.dev/internal/modtest"
+	"glassbox.dev/standard"
+	"glassbox.dev/vuln"
+)
+
+// realProjects gates the evaluations of real third-party releases: they
+// fetch modules through the Go module proxy and rebuild large programs,
+// minutes each, so they run when GLASSBOX_REAL_PROJECTS=1 (.ci/run sets
+// it), not in every go test.
+func realProjects(t *testing.T) {
+	t.Helper()
+	if os.Getenv("GLASSBOX_REAL_PROJECTS") != "1" {
+		t.Skip("set GLASSBOX_REAL_PROJECTS=1 to evaluate real releases (fetched through the Go module proxy; .ci/run does)")
+	}
+	if _, err := exec.LookPath("bwrap"); err != nil {
+		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
+	}
+}
+
+// vendorGoBuild builds pkg of the module in dir as its vendor would, with
+// plain go build -trimpath, from a writable copy.
+func vendorGoBuild(t *testing.T, dir, pkg, name string) string {
+	t.Helper()
+	work := filepath.Join(t.TempDir(), "src")
+	if err := os.CopyFS(work, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, pkg)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("vendor build of %s: %v\n%s", pkg, err, out)
+	}
+	return bin
+}
+
+// tarball writes dir as a .tar.gz whose members are under top/, as a
+// project's release tarball is.
+func tarball(t *testing.T, dir, top string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), top+".tar.gz")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := gzip.NewWriter(f)
+	tw := tar.NewWriter(zw)
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: top + "/" + filepath.ToSlash(rel), Mode: 0o644, Size: fi.Size(), ModTime: fi.ModTime(), Format: tar.FormatPAX}); err != nil {
+			return err
+		}
+		src, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		_, err = io.Copy(tw, src)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// evaluateReal submits a real release, evaluates it against CRA Annex I
+// with the Go advisories in /work/shared's snapshot of the Go vulnerability
+// database (or GLASSBOX_GO_OSV), and fails on any check that FAILED.
+func evaluateReal(t *testing.T, req ingest.Request) {
+	t.Helper()
+	c := openCentre(t)
+	osv := os.Getenv("GLASSBOX_GO_OSV")
+	if osv == "" {
+		osv = "/work/shared/data/osv/Go/all.zip"
+	}
+	vulns := &vuln.Store{Blobs: c.blobs, Current: filepath.Join(t.TempDir(), "vulndb", "current")}
+	if _, _, err := vulns.Import(t.Context(), []string{osv}); err != nil {
+		t.Fatalf("import %s: %v", osv, err)
+	}
+	in := &ingest.Ingester{Blobs: c.blobs, Releases: c.store}
+	res, err := in.Submit(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := standard.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The advisory snapshot is fixed and months old: its age is not what
+	// this test is about.
+	e := &evaluate.Evaluator{Blobs: c.blobs, Store: c.store, Library: lib, Vulns: vulns, VulnMaxAge: 10 * 365 * 24 * time.Hour}
+	out, err := e.Evaluate(t.Context(), res.Release, []string{"cra-annex-i"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range out.Checks {
+		t.Logf("%s %s: %s", ch.Check, ch.Status, ch.Summary)
+		// No log runs here: signing is tested with the notary.
+		if ch.Status == glassbox.CheckFail && ch.Check != glassbox.CheckEvidenceSigned {
+			msg := ch.Summary
+			if len(ch.Findings) > 0 {
+				msg += " (first finding: " + ch.Findings[0].Path + ": " + ch.Findings[0].Message + ")"
+			}
+			t.Errorf("%s@%s: %s FAILED: %s", req.Product, req.Version, ch.Check, strings.TrimSpace(msg))
+		}
+	}
+}
+
+// TestShfmtEvaluates: shfmt 3.10.0 from its module zip, with the binary
+// its vendor builds (go build -trimpath ./cmd/shfmt) and no recipe, has no
+// FAILED check.
+func TestShfmtEvaluates(t *testing.T) {
+	realProjects(t)
+	t.Parallel()
+	zipPath, dir := modtest.Download(t, "mvdan.cc/sh/v3", "v3.10.0")
+	bin := vendorGoBuild(t, dir, "./cmd/shfmt", "shfmt")
+	evaluateReal(t, ingest.Request{Product: "shfmt", Version: "3.10.0", SourceArchive: zipPath, Artifacts: []string{bin}})
+}
+
+// TestCraneEvaluates: crane 0.20.2 as a source tarball with a top-level
+// folder, with the binary its vendor builds (go build -trimpath
+// ./cmd/crane) and no recipe, has no FAILED check.
+func TestCraneEvaluates(t *testing.T) {
+	realProjects(t)
+	t.Parallel()
+	_, dir := modtest.Download(t, "github.com/google/go-containerregistry", "v0.20.2")
+	bin := vendorGoBuild(t, dir, "./cmd/crane", "crane")
+	src := tarball(t, dir, "go-containerregistry-0.20.2")
+	evaluateReal(t, ingest.Request{Product: "crane", Version: "0.20.2", SourceArchive: src, Artifacts: []string{bin}})
+}
