@@ -87,6 +87,7 @@ type Outcome struct {
 	Duration     time.Duration // wall-clock time of the sandbox
 	Log          []byte        // stdout and stderr, interleaved, bounded by Spec.LogLimit
 	LogTruncated bool          // the middle of the log was left out
+	CPU          time.Duration // CPU time of all the build's processes (cgroup v2 cpu.stat; 0 where unknown)
 	Limits       Limits        // the limits that applied
 	Cause        string        // "" on success, else one of the Cause constants
 	Reason       string        // Cause in a sentence, for people
@@ -398,7 +399,7 @@ shift; exec "$@"`
 	clean := cg.kill(5 * time.Second)
 	ok := <-started
 
-	out := &Outcome{ExitStatus: -1, Duration: duration, Limits: limits}
+	out := &Outcome{ExitStatus: -1, Duration: duration, Limits: limits, CPU: cg.cpuTime()}
 	out.Log, out.LogTruncated = log.Bytes()
 	if cmd.ProcessState != nil {
 		out.ExitStatus = cmd.ProcessState.ExitCode()
