@@ -120,15 +120,6 @@ func (cg *cgroup) oomKilled() bool {
 	return readKey(filepath.Join(cg.memory, "memory.oom_control"), "oom_kill") > 0
 }
 
-// cpuTime is the CPU time the cgroup's processes used, from cgroup v2's
-// cpu.stat (present without the cpu controller); 0 with v1.
-func (cg *cgroup) cpuTime() time.Duration {
-	if !cg.v2 {
-		return 0
-	}
-	return time.Duration(readKey(filepath.Join(cg.memory, "cpu.stat"), "usage_usec")) * time.Microsecond
-}
-
 // kill sends SIGKILL to every process in the cgroup until none is left or
 // the timeout passes; it reports whether the cgroup is empty.
 func (cg *cgroup) kill(timeout time.Duration) bool {
