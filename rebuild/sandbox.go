@@ -87,6 +87,7 @@ type Outcome struct {
 	Duration     time.Duration // wall-clock time of the sandbox
 	Log          []byte        // stdout and stderr, interleaved, bounded by Spec.LogLimit
 	LogTruncated bool          // the middle of the log was left out
+	CPU          time.Duration // user and system CPU time of the sandbox and every build process it reaped
 	Limits       Limits        // the limits that applied
 	Cause        string        // "" on success, else one of the Cause constants
 	Reason       string        // Cause in a sentence, for people
@@ -402,6 +403,7 @@ shift; exec "$@"`
 	out.Log, out.LogTruncated = log.Bytes()
 	if cmd.ProcessState != nil {
 		out.ExitStatus = cmd.ProcessState.ExitCode()
+		out.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	if !clean {
 		return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: processes of the build survived SIGKILL in cgroup %s", cg.pids)
