@@ -210,6 +210,9 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 	if err := r.issueVSAs(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.record(ctx); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

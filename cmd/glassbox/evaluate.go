@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,7 +81,7 @@ internal error.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&standards, "standard", standard.CRA, "comma-separated `standards` to judge against")
-	f.StringVar(&outDir, "out", "", "`directory` for the report and documents (default DATA/reports/PRODUCT-VERSION)")
+	f.StringVar(&outDir, "out", "", "`directory` for the report and documents (default DATA/reports/PRODUCT-VERSION/TIME, one per evaluation)")
 	f.StringVar(&suppressions, "suppressions", "", "YAML `file` of audited scan suppressions (each names a fingerprint and a reason)")
 	f.StringVar(&verifier, "verifier", "", "the centre's identity in its VSAs (default: https://glassbox.dev/centre/ followed by the log's origin)")
 	f.BoolVar(&fresh, "fresh", false, "run every check again instead of reusing stored evidence")
@@ -129,7 +130,11 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 		return err
 	}
 	if outDir == "" {
-		outDir = filepath.Join(g.data, "reports", safeName(rel.Manifest.Product+"-"+rel.Manifest.Version))
+		// One directory per evaluation: a report is never overwritten, and
+		// the release keeps the history of its evaluations.
+		if outDir, err = newReportDir(filepath.Join(g.data, "reports", safeName(rel.Manifest.Product+"-"+rel.Manifest.Version)), time.Now()); err != nil {
+			return err
+		}
 	}
 	e := &evaluate.Evaluator{
 		Blobs: c.blobs, Store: c.releases, Library: lib, Notary: n, Verifier: verifier,
@@ -254,6 +259,28 @@ func writeEvaluation(dir string, out *evaluate.Outcome) (map[string]string, erro
 		}
 	}
 	return files, nil
+}
+
+// newReportDir makes a new directory under parent named after the time of
+// the evaluation, never one that exists.
+func newReportDir(parent string, at time.Time) (string, error) {
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "report directory: %w", err)
+	}
+	name := at.UTC().Format("20060102T150405Z")
+	for i := 1; ; i++ {
+		dir := filepath.Join(parent, name)
+		if i > 1 {
+			dir = fmt.Sprintf("%s-%d", dir, i)
+		}
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || i > 100 {
+			return "", glassbox.Errorf(glassbox.EINTERNAL, "report directory: %w", err)
+		}
+	}
 }
 
 // safeName turns a path or a product name into one file name.

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/evaluate"
 )
 
 func releasesCommand(g *globals) *cobra.Command {
@@ -29,24 +30,36 @@ func releasesCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The current verdict of each: its newest evaluation's.
+			current := make([]*evaluate.Record, len(rels))
+			for i, r := range rels {
+				if current[i], err = evaluate.Current(cmd.Context(), c.blobs, c.releases, r.ID); err != nil {
+					return err
+				}
+			}
 			if asJSON {
 				type row struct {
-					ID          glassbox.Digest `json:"id"`
-					Product     string          `json:"product"`
-					Version     string          `json:"version"`
-					SubmittedAt time.Time       `json:"submitted_at"`
+					ID          glassbox.Digest  `json:"id"`
+					Product     string           `json:"product"`
+					Version     string           `json:"version"`
+					SubmittedAt time.Time        `json:"submitted_at"`
+					Verdict     *evaluate.Record `json:"verdict"` // null: never evaluated
 				}
 				rows := []row{}
-				for _, r := range rels {
-					rows = append(rows, row{r.ID, r.Manifest.Product, r.Manifest.Version, r.SubmittedAt})
+				for i, r := range rels {
+					rows = append(rows, row{r.ID, r.Manifest.Product, r.Manifest.Version, r.SubmittedAt, current[i]})
 				}
 				return writeJSON(g, rows)
 			}
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPRODUCT\tVERSION\tSUBMITTED\tCONTENT")
-			for _, r := range rels {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shortID(r.ID), r.Manifest.Product, r.Manifest.Version,
-					r.SubmittedAt.UTC().Format(time.RFC3339), describeRoles(&r.Manifest))
+			fmt.Fprintln(tw, "ID\tPRODUCT\tVERSION\tSUBMITTED\tVERDICT\tCONTENT")
+			for i, r := range rels {
+				verdict := "not evaluated"
+				if v := current[i]; v != nil {
+					verdict = string(v.Verdict) + " " + v.At.UTC().Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", shortID(r.ID), r.Manifest.Product, r.Manifest.Version,
+					r.SubmittedAt.UTC().Format(time.RFC3339), verdict, describeRoles(&r.Manifest))
 			}
 			return tw.Flush()
 		},

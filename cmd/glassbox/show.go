@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/evaluate"
 )
 
 func showCommand(g *globals) *cobra.Command {
@@ -63,6 +64,21 @@ its manifest.`,
 			}
 			if m.SBOM != nil {
 				fmt.Fprintf(tw, "SBOM\t%s\t%s\n", m.SBOM.Path, m.SBOM.Digest)
+			}
+			history, err := evaluate.History(cmd.Context(), c.blobs, c.releases, rel.ID)
+			if err != nil {
+				return err
+			}
+			if len(history) == 0 {
+				fmt.Fprintf(tw, "Verdict\tnot evaluated\n")
+			}
+			for i := len(history) - 1; i >= 0; i-- {
+				h := &history[i]
+				label := "Verdict"
+				if i < len(history)-1 {
+					label = "Earlier"
+				}
+				fmt.Fprintf(tw, "%s\t%s\treport %s\n", label, h.String(), h.Report)
 			}
 			if err := tw.Flush(); err != nil {
 				return err

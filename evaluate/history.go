@@ -1,0 +1,115 @@
+package evaluate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/standard"
+)
+
+// KindEvaluation is the evidence kind of an evaluation's record: one per
+// evaluation, never replaced, so a release keeps the history of its
+// verdicts and the newest is its current one.
+const KindEvaluation = "evaluation/record"
+
+// maxRecordSize bounds an evaluation record read back from the store.
+const maxRecordSize = 4 << 20
+
+// Record is what one evaluation concluded and where its documents are.
+type Record struct {
+	At                time.Time        `json:"at"`
+	Standards         []string         `json:"standards"`
+	Passed            []string         `json:"passed"` // each standard passed, with its version
+	Verdict           standard.Verdict `json:"verdict"`
+	Policy            string           `json:"policy"`
+	AssessmentResults glassbox.Digest  `json:"assessment_results"`
+	Report            glassbox.Digest  `json:"report"`
+	VSAs              []RecordVSA      `json:"vsas,omitempty"`
+}
+
+// RecordVSA names the signed verdict on one artefact.
+type RecordVSA struct {
+	Artifact string          `json:"artifact"`
+	Digest   glassbox.Digest `json:"digest"`
+	Envelope glassbox.Digest `json:"envelope"`
+}
+
+// record keeps the evaluation's record as evidence of the release.
+func (r *run) record(ctx context.Context) error {
+	out := r.out
+	rec := Record{
+		At: out.At, Standards: out.Standards, Passed: out.Assessment.PassedStandards(), Verdict: out.Verdict,
+		Policy: out.Policy.URI, AssessmentResults: out.AssessmentResults, Report: out.Report,
+	}
+	for _, v := range out.VSAs {
+		rec.VSAs = append(rec.VSAs, RecordVSA{Artifact: v.Artifact, Digest: v.Digest, Envelope: glassbox.DigestOf(v.Receipt.Envelope)})
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	_, err = r.keep(ctx, KindEvaluation, b)
+	return err
+}
+
+// EvidenceFinder lists the evidence of a kind recorded about a release.
+type EvidenceFinder interface {
+	FindEvidence(ctx context.Context, release glassbox.Digest, kind string) ([]glassbox.Digest, error)
+}
+
+// History returns the records of every evaluation of a release, oldest
+// first; the last is the current verdict. None for a release never
+// evaluated.
+func History(ctx context.Context, blobs glassbox.BlobStore, store EvidenceFinder, release glassbox.Digest) ([]Record, error) {
+	ds, err := store.FindEvidence(ctx, release, KindEvaluation)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Record, 0, len(ds))
+	for _, d := range ds {
+		rc, err := blobs.Open(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, maxRecordSize+1))
+		rc.Close()
+		if err != nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "read the evaluation record %s: %w", d, err)
+		}
+		var rec Record
+		if len(b) > maxRecordSize || json.Unmarshal(b, &rec) != nil {
+			return nil, glassbox.Errorf(glassbox.ECORRUPT, "the evaluation record %s of release %s is not a record", d, release)
+		}
+		out = append(out, rec)
+	}
+	// Recorded at the same instant, records are in digest order: the
+	// evaluation time decides.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].At.Before(out[j-1].At); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// Current returns the newest evaluation record of a release, or nil.
+func Current(ctx context.Context, blobs glassbox.BlobStore, store EvidenceFinder, release glassbox.Digest) (*Record, error) {
+	h, err := History(ctx, blobs, store, release)
+	if err != nil || len(h) == 0 {
+		return nil, err
+	}
+	return &h[len(h)-1], nil
+}
+
+// String is one line: the verdict, the standards passed, and when.
+func (r *Record) String() string {
+	passed := "none passed"
+	if len(r.Passed) > 0 {
+		passed = fmt.Sprint(r.Passed)
+	}
+	return fmt.Sprintf("%s (%s) at %s", r.Verdict, passed, r.At.UTC().Format(time.RFC3339))
+}
