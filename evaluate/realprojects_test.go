@@ -134,9 +134,29 @@ func evaluateReal(t *testing.T, req ingest.Request) {
 			if len(ch.Findings) > 0 {
 				msg += " (first finding: " + ch.Findings[0].Path + ": " + ch.Findings[0].Message + ")"
 			}
+			for _, ev := range ch.Evidence {
+				if ev.Kind == "rebuild/log" {
+					msg += "\nbuild log, last lines:\n" + lastLines(t, c, ev.Digest, 15)
+				}
+			}
 			t.Errorf("%s@%s: %s FAILED: %s", req.Product, req.Version, ch.Check, strings.TrimSpace(msg))
 		}
 	}
+}
+
+// lastLines returns the last n lines of a stored document.
+func lastLines(t *testing.T, c *centre, d glassbox.Digest, n int) string {
+	rc, err := c.blobs.Open(t.Context(), d)
+	if err != nil {
+		return err.Error()
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 16<<20))
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // TestShfmtEvaluates: shfmt 3.10.0 from its module zip, with the binary

@@ -13,30 +13,33 @@ import (
 	"glassbox.dev/standard"
 )
 
-// helloRelease copies the example program's source, builds its binary as
-// the vendor does (outside glassbox), lets tamper change the source tree
-// or the built binary, and submits both with the example's recipe.
-func (c *centre) helloRelease(t *testing.T, version string, tamper func(src, bin string)) *glassbox.Release {
+// greetingRelease submits a release whose recipe needs no compiler (the
+// sandboxed build copies greeting.txt to dist/greeting), so that the
+// evaluation's verdicts on rebuilt releases are checked in seconds; tamper
+// changes the source tree or the shipped artefact before submission.
+// (Rebuilding real Go programs is tested with the rebuild job, in package
+// centre, and end to end in cmd/glassbox.)
+func (c *centre) greetingRelease(t *testing.T, version string, tamper func(src, shipped string)) *glassbox.Release {
 	t.Helper()
 	if _, err := exec.LookPath("bwrap"); err != nil {
 		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
 	}
 	dir := t.TempDir()
-	src := filepath.Join(dir, "src")
-	if err := os.CopyFS(src, os.DirFS("../examples/hello/src")); err != nil {
-		t.Fatal(err)
+	src := writeTree(t, map[string]string{"greeting.txt": "hello\n", "README": "Prints a greeting.\n"})
+	recipe := filepath.Join(dir, "recipe.yaml")
+	shipped := filepath.Join(dir, "greeting")
+	for p, content := range map[string]string{
+		recipe:  "build:\n  - mkdir -p dist && cp greeting.txt dist/greeting\nartifacts:\n  greeting: dist/greeting\n",
+		shipped: "hello\n",
+	} {
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	bin := filepath.Join(dir, "dist", "hello")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("vendor build: %v\n%s", err, out)
-	}
-	tamper(src, bin)
+	tamper(src, shipped)
 	in := &ingest.Ingester{Blobs: c.blobs, Releases: c.store}
-	res, err := in.Submit(t.Context(), ingest.Request{Product: "hello", Version: version, SourceDir: src,
-		Recipe: "../examples/hello/glassbox-recipe.yaml", Artifacts: []string{bin}})
+	res, err := in.Submit(t.Context(), ingest.Request{Product: "greeting", Version: version, SourceDir: src,
+		Recipe: recipe, Artifacts: []string{shipped}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,13 +81,13 @@ func assertReportNames(t *testing.T, out *evaluate.Outcome, want ...string) {
 }
 
 // TestABackdoorInTheSourceFailsAReproducedRelease: the vsftpd 2.3.4
-// backdoor planted in a directory the Go build does not compile leaves
-// the binary reproducible, and fails the release on the scan, which the
+// backdoor planted in a directory the build does not use leaves the
+// artefact reproducible, and fails the release on the scan, which the
 // report names.
 func TestABackdoorInTheSourceFailsAReproducedRelease(t *testing.T) {
 	t.Parallel()
 	c := openCentre(t)
-	rel := c.helloRelease(t, "1.0.1", func(src, _ string) {
+	rel := c.greetingRelease(t, "1.0.1", func(src, _ string) {
 		b, err := os.ReadFile("../scan/testdata/incidents/vsftpd-2.3.4/str.c")
 		if err != nil {
 			t.Fatal(err)
@@ -104,14 +107,14 @@ func TestABackdoorInTheSourceFailsAReproducedRelease(t *testing.T) {
 	assertReportNames(t, out, glassbox.CheckNoBackdoorIndicators, "contrib/ftp/str.c")
 }
 
-// TestABinaryNotBuiltFromItsSourceFails: a shipped binary with one byte
+// TestABinaryNotBuiltFromItsSourceFails: a shipped artefact with one byte
 // changed is not what the sandboxed rebuild of its source gives, and the
 // report names the check and the control (CRA Annex I part I 2(f),
 // integrity) it fails.
 func TestABinaryNotBuiltFromItsSourceFails(t *testing.T) {
 	t.Parallel()
 	c := openCentre(t)
-	rel := c.helloRelease(t, "1.0.2", func(_, bin string) {
+	rel := c.greetingRelease(t, "1.0.2", func(_, bin string) {
 		b, err := os.ReadFile(bin)
 		if err != nil {
 			t.Fatal(err)

@@ -69,8 +69,12 @@ func TestKilledSubmitLeavesNoTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Large enough that the submit is still staging it well after the
+	// 64 MiB at which it is killed; small enough that writing, storing
+	// and reading it back stays quick on a busy 2-core machine (768 MiB
+	// took this test to 7.5 minutes there).
 	rng := rand.NewChaCha8([32]byte{1})
-	if _, err := io.CopyN(f, rng, 768<<20); err != nil {
+	if _, err := io.CopyN(f, rng, 256<<20); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
