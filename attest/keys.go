@@ -24,7 +24,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"glassbox.dev/internal/atomicfile"
 	"io"
 	"io/fs"
 	"os"
@@ -34,6 +33,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/atomicfile"
 )
 
 // Names of the key files GenerateKeys writes in its directory.

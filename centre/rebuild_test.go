@@ -11,10 +11,10 @@ import (
 	"glassbox.dev/centre"
 	"glassbox.dev/evidence"
 	"glassbox.dev/ingest"
+	"glassbox.dev/internal/centretest"
 	"glassbox.dev/internal/modtest"
 	"glassbox.dev/internal/sqlstore"
 	"glassbox.dev/rebuild"
-	"glassbox.dev/sqlite"
 )
 
 // dataDir is a centre's evidence store and SQLite metadata.
@@ -28,17 +28,7 @@ func openDataDir(t *testing.T) *dataDir {
 	if _, err := exec.LookPath("bwrap"); err != nil {
 		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
 	}
-	dir := t.TempDir()
-	blobs, err := evidence.OpenFS(filepath.Join(dir, "evidence"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "glassbox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	blobs, db := centretest.Stores(t, t.TempDir())
 	return &dataDir{blobs: blobs, store: db}
 }
 

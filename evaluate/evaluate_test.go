@@ -9,10 +9,10 @@ import (
 	"glassbox.dev/evaluate"
 	"glassbox.dev/evidence"
 	"glassbox.dev/ingest"
+	"glassbox.dev/internal/centretest"
 	"glassbox.dev/internal/sarif"
 	"glassbox.dev/internal/schemas"
 	"glassbox.dev/scan"
-	"glassbox.dev/sqlite"
 	"glassbox.dev/standard"
 	"glassbox.dev/vuln"
 )
@@ -27,16 +27,7 @@ type centre struct {
 func openCentre(t *testing.T) *centre {
 	t.Helper()
 	dir := t.TempDir()
-	blobs, err := evidence.OpenFS(filepath.Join(dir, "evidence"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "glassbox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	blobs, db := centretest.Stores(t, dir)
 	return &centre{dir: dir, blobs: blobs, store: db}
 }
 

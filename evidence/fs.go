@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/input"
 )
 
 // FS is a BlobStore in a local directory:
@@ -207,7 +208,7 @@ func (s *FS) Stage(ctx context.Context, r io.Reader) (glassbox.StagedBlob, error
 	}
 	h := sha256.New()
 	buf := copyBufs.Get().(*[]byte)
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, r}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), input.Reader(ctx, r), *buf)
 	copyBufs.Put(buf)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: stage: %w", cerr)
@@ -459,7 +460,7 @@ func (s *FS) Open(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error)
 	}
 	h := sha256.New()
 	buf := copyBufs.Get().(*[]byte)
-	_, err = io.CopyBuffer(h, ctxReader{ctx, f}, *buf)
+	_, err = io.CopyBuffer(h, input.Reader(ctx, f), *buf)
 	copyBufs.Put(buf)
 	if err != nil {
 		f.Close()
@@ -520,17 +521,4 @@ func (s *FS) Digests() ([]glassbox.Digest, error) {
 	}
 	s.pmu.Unlock()
 	return out, nil
-}
-
-// ctxReader stops a long copy when its context is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (r ctxReader) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return r.r.Read(p)
 }

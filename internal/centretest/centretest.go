@@ -56,14 +56,7 @@ func New(t testing.TB, origin string) *Centre {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blobs, err := evidence.OpenFS(filepath.Join(dir, "evidence"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := sqlite.Open(ctx, filepath.Join(dir, "glassbox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs, meta := Stores(t, dir)
 	l, err := tlog.Open(ctx, filepath.Join(dir, "log"), ls, lv, tlog.Options{CheckpointInterval: 100e6, BatchMaxAge: 10e6})
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +68,23 @@ func New(t testing.TB, origin string) *Centre {
 	if err := n.AcceptSubmissions(sub); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { n.Close(ctx); l.Close(ctx); meta.Close(); blobs.Close() })
+	t.Cleanup(func() { n.Close(ctx); l.Close(ctx) })
 	return &Centre{Dir: dir, Keys: kf, Blobs: blobs, Store: meta, Notary: n, Log: l, Key: s.PublicKey(), Verifier: lv}
+}
+
+// Stores opens a data directory's evidence store and SQLite metadata in
+// dir, closed when the test ends (after anything opened later).
+func Stores(t testing.TB, dir string) (*evidence.FS, *sqlstore.Store) {
+	t.Helper()
+	blobs, err := evidence.OpenFS(filepath.Join(dir, "evidence"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { blobs.Close() })
+	meta, err := sqlite.Open(context.Background(), filepath.Join(dir, "glassbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { meta.Close() })
+	return blobs, meta
 }
