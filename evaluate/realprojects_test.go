@@ -99,7 +99,7 @@ func tarball(t *testing.T, dir, top string) string {
 // evaluateReal submits a real release, evaluates it against CRA Annex I
 // with the Go advisories in /work/shared's snapshot of the Go vulnerability
 // database (or GLASSBOX_GO_OSV), and fails on any check that FAILED.
-func evaluateReal(t *testing.T, req ingest.Request) {
+func evaluateReal(t *testing.T, req ingest.Request) *evaluate.Outcome {
 	t.Helper()
 	c := openCentre(t)
 	osv := os.Getenv("GLASSBOX_GO_OSV")
@@ -142,6 +142,7 @@ func evaluateReal(t *testing.T, req ingest.Request) {
 			t.Errorf("%s@%s: %s FAILED: %s", req.Product, req.Version, ch.Check, strings.TrimSpace(msg))
 		}
 	}
+	return out
 }
 
 // lastLines returns the last n lines of a stored document.
@@ -180,4 +181,58 @@ func TestCraneEvaluates(t *testing.T) {
 	bin := vendorGoBuild(t, dir, "./cmd/crane", "crane")
 	src := tarball(t, dir, "go-containerregistry-0.20.2")
 	evaluateReal(t, ingest.Request{Product: "crane", Version: "0.20.2", SourceArchive: src, Artifacts: []string{bin}})
+}
+
+// cJSONRecipe is how cJSON 1.7.18's vendor builds its shared libraries:
+// the Makefile's targets, with the host's gcc and make.
+const cJSONRecipe = `toolchain: none
+build:
+  - make libcjson.so.1.7.18 libcjson_utils.so.1.7.18
+artifacts:
+  libcjson.so.1.7.18: libcjson.so.1.7.18
+  libcjson_utils.so.1.7.18: libcjson_utils.so.1.7.18
+`
+
+// TestCJSONEvaluates: cJSON 1.7.18, a C library built by its Makefile,
+// from its release tarball (testdata, made with git archive from the tag
+// v1.7.18, commit acc76239bee01d8e9c858ae2cab296704e52d916) with the shared
+// libraries its vendor builds and a recipe, has no FAILED check; its
+// vulnerability check is not assessed, since no advisories for C are
+// imported, never passed.
+func TestCJSONEvaluates(t *testing.T) {
+	realProjects(t)
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Fatal("make is not installed: apt-get install make gcc (.ci/run does)")
+	}
+	t.Parallel()
+	archive, err := filepath.Abs("testdata/cJSON-1.7.18.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The vendor's build, from the unpacked tarball.
+	work := t.TempDir()
+	if out, err := exec.Command("tar", "-xzf", archive, "-C", work).CombinedOutput(); err != nil {
+		t.Fatalf("untar: %v\n%s", err, out)
+	}
+	src := filepath.Join(work, "cJSON-1.7.18")
+	cmd := exec.Command("make", "libcjson.so.1.7.18", "libcjson_utils.so.1.7.18")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "TZ=UTC")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("vendor build: %v\n%s", err, out)
+	}
+	recipe := filepath.Join(t.TempDir(), "glassbox-recipe.yaml")
+	if err := os.WriteFile(recipe, []byte(cJSONRecipe), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := evaluateReal(t, ingest.Request{Product: "cjson", Version: "1.7.18", SourceArchive: archive, Recipe: recipe,
+		Artifacts: []string{filepath.Join(src, "libcjson.so.1.7.18"), filepath.Join(src, "libcjson_utils.so.1.7.18")}})
+	for _, ch := range out.Checks {
+		if ch.Check == glassbox.CheckNoKnownExploitable && (ch.Status != glassbox.CheckError || !strings.HasPrefix(ch.Summary, "not assessed")) {
+			t.Errorf("cJSON's vulnerability check is %s with only Go advisories imported, want not assessed: %s", ch.Status, ch.Summary)
+		}
+		if ch.Check == glassbox.CheckReproducible && ch.Status != glassbox.CheckPass {
+			t.Errorf("cJSON's shared libraries did not reproduce: %s %s", ch.Status, ch.Summary)
+		}
+	}
 }

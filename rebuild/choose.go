@@ -31,17 +31,20 @@ func ChooseRecipe(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.R
 		return r, m.Recipe.Digest, err
 	}
 	// No recipe: a Go module gets "go build -trimpath", run where its
-	// go.mod is (module zips and release archives put it in a directory).
+	// go.mod is (a module zip puts it in a directory), relative to the
+	// project's folder the build runs in.
+	top := ProjectFolder(&m.Source)
 	var paths []string
 	for _, f := range m.Source.Files {
-		if f.Mode != glassbox.ModeSymlink {
-			paths = append(paths, f.Path)
+		if p, ok := strings.CutPrefix(f.Path, top); ok && f.Mode != glassbox.ModeSymlink {
+			paths = append(paths, strings.TrimPrefix(p, "/"))
 		}
 	}
 	var gomod *glassbox.File
-	if dir, ok := moduleRoot(paths); ok {
+	dir, ok := moduleRoot(paths)
+	if ok {
 		for i, f := range m.Source.Files {
-			if f.Path == path.Join(dir, "go.mod") {
+			if f.Path == path.Join(top, dir, "go.mod") {
 				gomod = &m.Source.Files[i]
 			}
 		}
@@ -79,11 +82,33 @@ func ChooseRecipe(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.R
 		}
 		bins[a.Path] = ra
 	}
-	r, err := GoRecipe(module, path.Dir(gomod.Path), bins)
+	r, err := GoRecipe(module, dir, bins)
 	if err != nil {
 		return nil, "", err
 	}
 	return r, "", nil
+}
+
+// ProjectFolder returns the folder a release's build runs in, relative to
+// the root of its source: for an archive whose every file is inside one
+// top-level folder (the convention of release tarballs: cJSON-1.7.18/,
+// go-containerregistry-0.20.2/), that folder, which is where its vendor
+// runs the build after unpacking; "" (the root) otherwise. A recipe's
+// commands and artefact paths are relative to it.
+func ProjectFolder(src *glassbox.Source) string {
+	if src.Kind != glassbox.SourceArchive || len(src.Files) == 0 {
+		return ""
+	}
+	top, _, nested := strings.Cut(src.Files[0].Path, "/")
+	if !nested {
+		return ""
+	}
+	for _, f := range src.Files[1:] {
+		if !strings.HasPrefix(f.Path, top+"/") {
+			return ""
+		}
+	}
+	return top
 }
 
 // GoToolchain returns the GOROOT and version of the Go toolchain a Go

@@ -133,10 +133,61 @@ func moduleDepth(dir string) int {
 
 // vendored reports whether the module whose go.mod is in dir builds from
 // its vendor directory: vendor/modules.txt is there, as the go command
-// requires.
+// requires, and every package it lists is there too. A module zip keeps
+// vendor/modules.txt but drops the vendored packages (crane 0.20.2's
+// module is such a tree): its vendor directory is incomplete, and the
+// module is built as "go install module@version" builds it, from
+// fetched modules.
 func vendored(dir string) bool {
-	st, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt"))
-	return err == nil && st.Mode().IsRegular()
+	ok, _ := vendorComplete(dir)
+	return ok
+}
+
+// vendorComplete reports whether dir/vendor holds every package its
+// modules.txt lists; when it does not, missing names the first absent one
+// (or why modules.txt could not be read).
+func vendorComplete(dir string) (ok bool, missing string) {
+	list := filepath.Join(dir, "vendor", "modules.txt")
+	st, err := os.Lstat(list)
+	if err != nil || !st.Mode().IsRegular() {
+		return false, ""
+	}
+	b, err := input.ReadFile(context.Background(), list, "vendor/modules.txt", MaxModFile)
+	if err != nil {
+		return false, err.Error()
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		pkg := strings.TrimSpace(line)
+		if pkg == "" || strings.HasPrefix(pkg, "#") {
+			continue
+		}
+		if !fs.ValidPath(pkg) {
+			return false, pkg
+		}
+		if !hasFile(filepath.Join(dir, "vendor", filepath.FromSlash(pkg))) {
+			return false, pkg
+		}
+	}
+	return true, ""
+}
+
+// hasFile reports whether the directory holds a regular file (a vendored
+// package keeps at least its sources or its embedded files).
+func hasFile(dir string) bool {
+	st, err := os.Lstat(dir)
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			return true
+		}
+	}
+	return false
 }
 
 // fetchModules downloads the modules every go.mod under src requires into
@@ -180,6 +231,9 @@ func fetchModules(ctx context.Context, src, cache, goroot string) (string, error
 		cmd.Env = append(env, "GOMODCACHE="+cache, "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
 			"GOWORK=off", "GOENV=off", "GOTELEMETRY=off")
 		out, err := cmd.CombinedOutput()
+		if _, missing := vendorComplete(filepath.Dir(gomod)); missing != "" {
+			fmt.Fprintf(&log, "glassbox: %s has vendor/modules.txt but its vendor directory is incomplete (%s is missing, as in a module zip, which drops vendored packages): building from fetched modules, as go install module@version does\n", filepath.ToSlash(rel), missing)
+		}
 		fmt.Fprintf(&log, "glassbox: fetched the modules %s requires through the Go module proxy, checked against its go.sum and the checksum database:\n", filepath.ToSlash(rel))
 		log.Write(out)
 		if err != nil {

@@ -80,6 +80,11 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, rel *glassbox.Release, recipe 
 	if err := Materialise(ctx, rb.Blobs, rel.Manifest.Source.Files, src); err != nil {
 		return nil, "", err
 	}
+	// The build runs in the project's folder, as its vendor runs it after
+	// unpacking a release tarball.
+	if top := ProjectFolder(&rel.Manifest.Source); top != "" {
+		src = filepath.Join(src, filepath.FromSlash(top))
+	}
 	rep := &Report{Release: rel.ID, Recipe: recipeDigest, Stabilisers: recipe.Stabilisers, StartedOn: time.Now().UTC(), Artifacts: []ArtifactResult{}}
 	spec := Spec{Recipe: recipe, Dir: src, Limits: rb.Limits, GOROOT: rb.GOROOT, InputRoots: rb.InputRoots, DataDir: rb.DataDir}
 	if spec.GoCache, err = rb.goCache(rel, recipe, recipeDigest); err != nil {

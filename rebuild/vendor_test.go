@@ -94,3 +94,35 @@ func TestRebuildVendoredTarball(t *testing.T) {
 	rel := c.submit(t, ingest.Request{Product: "example/tool", Version: "1.0.0", SourceArchive: archive, Artifacts: []string{bin}})
 	c.rebuild(t, &Rebuilder{Blobs: c.blobs}, rel)
 }
+
+// TestIncompleteVendorIsNotVendored: a tree whose vendor/modules.txt lists
+// packages that vendor/ does not hold (a module zip keeps modules.txt and
+// drops the packages: crane 0.20.2's module) is built from fetched
+// modules, not with -mod=vendor, which could not build it.
+func TestIncompleteVendorIsNotVendored(t *testing.T) {
+	const list = "# example.com/dep v1.0.0\n## explicit\nexample.com/dep\nexample.com/dep/sub\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  bool
+	}{
+		{"complete", map[string]string{"vendor/modules.txt": list, "vendor/example.com/dep/dep.go": "package dep", "vendor/example.com/dep/sub/sub.go": "package sub"}, true},
+		{"module zip: modules.txt only", map[string]string{"vendor/modules.txt": list}, false},
+		{"one package missing", map[string]string{"vendor/modules.txt": list, "vendor/example.com/dep/dep.go": "package dep"}, false},
+		{"a listed path escapes vendor/", map[string]string{"vendor/modules.txt": "# m v1\n../../etc\n", "etc/x": "x"}, false},
+		{"no modules.txt", map[string]string{"vendor/example.com/dep/dep.go": "package dep"}, false},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		for name, content := range tt.files {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := vendored(dir); got != tt.want {
+			t.Errorf("%s: vendored = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

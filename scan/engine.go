@@ -474,7 +474,8 @@ func readWindow(r io.Reader, buf *[]byte, window int64) (int, error) {
 // are left to the next window, unless this is the last.
 func (s *Scanner) analyzeWindow(sf SourceFile, content []byte, at position, next int, last bool, analyzers []Analyzer, table map[string]Rule, seen map[string]bool, o *workerOut) {
 	p := sf.Path
-	f := &File{Path: p, Content: content, Lang: Language(p), Test: IsTestPath(p), Artifact: sf.Artifact}
+	f := NewFile(p, content)
+	f.Artifact = sf.Artifact
 	nextLine, nextCol := f.LineCol(next)
 	for _, a := range analyzers {
 		found, perr := analyze(a, f)

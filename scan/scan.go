@@ -54,11 +54,20 @@ type File struct {
 	// which is not source: a compiled artefact is expected, and is judged
 	// by the rebuild, not as a binary committed to the tree.
 	Artifact bool
+	// Doc is true for documentation (Markdown, reStructuredText,
+	// AsciiDoc): values in it are examples for a reader, not code.
+	Doc bool
 
 	goOnce sync.Once
 	goFile *ast.File
 	goFset *token.FileSet
 	goErr  error
+}
+
+// NewFile presents content at the slash-separated path p to analysers,
+// with what its name tells: language, test code, documentation.
+func NewFile(p string, content []byte) *File {
+	return &File{Path: p, Content: content, Lang: Language(p), Test: IsTestPath(p), Doc: IsDocPath(p)}
 }
 
 // Go returns the parsed syntax tree of a Go file, parsed once however many
@@ -141,6 +150,15 @@ func Language(p string) string {
 		return "text"
 	}
 	return ""
+}
+
+// IsDocPath reports whether a path is prose documentation.
+func IsDocPath(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".md", ".markdown", ".rst", ".adoc", ".asciidoc":
+		return true
+	}
+	return false
 }
 
 // IsTestPath reports whether a path is test code or test data.

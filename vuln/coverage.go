@@ -85,7 +85,7 @@ func (c Coverage) Gaps() []string {
 	}
 	for _, e := range c.Uncovered {
 		if e == "C/C++" {
-			gaps = append(gaps, fmt.Sprintf("%d vendored C/C++ components belong to no OSV ecosystem, so no imported advisory can name them", c.Components[e]))
+			gaps = append(gaps, fmt.Sprintf("%d C/C++ components (known by their headers' version macros) belong to no OSV ecosystem, so no imported advisory can name them", c.Components[e]))
 			continue
 		}
 		gaps = append(gaps, fmt.Sprintf("the database holds no %s advisories for the %d %s components (import OSV's %s/all.zip)", e, c.Components[e], e, e))

@@ -141,13 +141,19 @@ func (c *collector) assignment(ws, we int) int {
 	}
 	name := string(b[ns:ne])
 	k := ne
-	if k < len(b) && (b[k] == '"' || b[k] == '\'') {
+	quoted := k < len(b) && (b[k] == '"' || b[k] == '\'')
+	if quoted {
 		k++
 	}
 	k = skipBlanks(b, k)
 	op := operator(b, k)
-	if op == 0 {
-		// Go and TypeScript put a type between name and value.
+	if op == 0 && !quoted {
+		// Go and TypeScript put a type between name and value. (Not
+		// after a quoted key, and "[" opens a type only as [] or [N]:
+		// `"x/credentials" [label="…"]` in a Graphviz file is neither.)
+		if k < len(b) && b[k] == '[' && (k+1 >= len(b) || b[k+1] != ']' && (b[k+1] < '0' || b[k+1] > '9')) {
+			return ne
+		}
 		t := k
 		for t < len(b) && (nameChar(b[t]) || b[t] == '[' || b[t] == ']' || b[t] == '*') {
 			t++
@@ -159,6 +165,9 @@ func (c *collector) assignment(ws, we int) int {
 		if op = operator(b, k); op == 0 {
 			return ne
 		}
+	}
+	if op == 0 {
+		return ne
 	}
 	k = skipBlanks(b, k+op)
 	if k < len(b) && (b[k] == 'b' || b[k] == 'r' || b[k] == 'u') && k+1 < len(b) && (b[k+1] == '"' || b[k+1] == '\'') {

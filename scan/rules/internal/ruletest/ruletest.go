@@ -18,7 +18,7 @@ import (
 
 // File builds a scan.File the way the engine would for a path.
 func File(path string, content []byte) *scan.File {
-	return &scan.File{Path: path, Content: content, Lang: scan.Language(path), Test: scan.IsTestPath(path)}
+	return scan.NewFile(path, content)
 }
 
 // Layout says how corpus files are presented to the analyser.
