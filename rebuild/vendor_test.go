@@ -4,10 +4,12 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"testing"
 
+	"glassbox.dev"
 	"glassbox.dev/ingest"
 )
 
@@ -124,5 +126,46 @@ func TestIncompleteVendorIsNotVendored(t *testing.T) {
 		if got := vendored(dir); got != tt.want {
 			t.Errorf("%s: vendored = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestRecipeRunsInTheTarballsFolder: a release tarball keeps everything
+// in one top-level folder (cJSON-1.7.18/); its vendor unpacks it and runs
+// the build there, so the recipe's commands and artefact paths are
+// relative to that folder, not to the archive's root.
+func TestRecipeRunsInTheTarballsFolder(t *testing.T) {
+	needBwrap(t)
+	files := map[string]string{
+		"Makefile":   "lib.txt: src/lib.in\n\tcp src/lib.in lib.txt\n",
+		"src/lib.in": "the library\n",
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	archive := filepath.Join(t.TempDir(), "lib-1.0.tar.gz")
+	writeTarGz(t, archive, "lib-1.0", files)
+	shipped := filepath.Join(t.TempDir(), "lib.txt")
+	if err := os.WriteFile(shipped, []byte(files["src/lib.in"]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recipe := filepath.Join(t.TempDir(), "glassbox-recipe.yaml")
+	if err := os.WriteFile(recipe, []byte("build:\n  - make lib.txt\nartifacts:\n  lib.txt: lib.txt\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := newCentre(t)
+	rel := c.submit(t, ingest.Request{Product: "example/lib", Version: "1.0", SourceArchive: archive, Recipe: recipe, Artifacts: []string{shipped}})
+	if got := ProjectFolder(&rel.Manifest.Source); got != "lib-1.0" {
+		t.Errorf("ProjectFolder = %q, want lib-1.0", got)
+	}
+	c.rebuild(t, &Rebuilder{Blobs: c.blobs}, rel)
+
+	// Two top-level entries: the root is the project.
+	src := glassbox.Source{Kind: glassbox.SourceArchive, Files: []glassbox.File{{Path: "a/x"}, {Path: "b"}}}
+	if got := ProjectFolder(&src); got != "" {
+		t.Errorf("ProjectFolder of a/x and b = %q, want the root", got)
+	}
+	src = glassbox.Source{Kind: glassbox.SourceDirectory, Files: []glassbox.File{{Path: "a/x"}}}
+	if got := ProjectFolder(&src); got != "" {
+		t.Errorf("ProjectFolder of a directory source = %q, want the root (only archives have a top-level folder by convention)", got)
 	}
 }
