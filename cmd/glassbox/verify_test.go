@@ -394,6 +394,38 @@ func TestAttestWritesIntotoJSONL(t *testing.T) {
 	}
 }
 
+// TestCosignAcceptsTheVSA runs cosign verify-blob-attestation on the
+// envelope written beside the receipt (.intoto.jsonl), with the centre's
+// public key as glassbox writes it: a standard tool checks the signature
+// and the subject with no glassbox-specific format in between. It is
+// skipped only when cosign is not installed (.ci/run installs it).
+func TestCosignAcceptsTheVSA(t *testing.T) {
+	bin, err := exec.LookPath("cosign")
+	if err != nil {
+		t.Skip("cosign is not installed")
+	}
+	f := newAttestFixture(t, "transparency.example.org/glassbox/log", vsaPassed)
+	jsonl, err := attest.JSONL(readReceipt(t, f.receipt).Envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, filepath.Join(f.dir, "router.img.intoto.jsonl"), jsonl)
+	verify := func(artifact string) ([]byte, error) {
+		cmd := exec.Command(bin, "verify-blob-attestation", "--key", f.pub, "--signature", path,
+			"--type", "https://slsa.dev/verification_summary/v1", "--insecure-ignore-tlog=true", artifact)
+		cmd.Env = append(os.Environ(), "COSIGN_EXPERIMENTAL=0", "TUF_ROOT="+t.TempDir())
+		return cmd.CombinedOutput()
+	}
+	if out, err := verify(f.artifact); err != nil {
+		t.Fatalf("cosign verify-blob-attestation: %v\n%s", err, out)
+	}
+	// The same envelope does not vouch for another blob.
+	other := writeFile(t, filepath.Join(f.dir, "other.img"), []byte("another image"))
+	if out, err := verify(other); err == nil {
+		t.Fatalf("cosign accepted the VSA for a blob it does not name:\n%s", out)
+	}
+}
+
 // TestSLSAVerifierAcceptsTheVSA runs slsa-verifier verify-vsa on the
 // centre's VSA envelope with only the public key (no --public-key-id). It
 // is skipped only when slsa-verifier is not installed.
