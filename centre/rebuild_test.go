@@ -116,10 +116,10 @@ func writeFile(t *testing.T, path, data string) string {
 func TestRebuildARealGoProgram(t *testing.T) {
 	t.Parallel()
 	zipPath, dir := modtest.Download(t, helloModule, helloVersion)
-	root := helloModule + "@" + helloVersion
+	// The recipe runs in the module's folder of the zip, MODULE@VERSION/.
 	recipe := writeFile(t, filepath.Join(t.TempDir(), "recipe.yaml"), `toolchain: go
 build:
-  - cd '`+root+`' && CGO_ENABLED=0 go build -trimpath -o "$OLDPWD/dist/hello" .
+  - CGO_ENABLED=0 go build -trimpath -o dist/hello .
 artifacts:
   hello: dist/hello
 `)

@@ -93,22 +93,39 @@ func ChooseRecipe(ctx context.Context, blobs glassbox.BlobStore, rel *glassbox.R
 // the root of its source: for an archive whose every file is inside one
 // top-level folder (the convention of release tarballs: cJSON-1.7.18/,
 // go-containerregistry-0.20.2/), that folder, which is where its vendor
-// runs the build after unpacking; "" (the root) otherwise. A recipe's
-// commands and artefact paths are relative to it.
+// runs the build after unpacking; for a Go module zip, whose files are all
+// under MODULE@VERSION/, that folder, the module's root; "" (the root)
+// otherwise. A recipe's commands and artefact paths are relative to it.
 func ProjectFolder(src *glassbox.Source) string {
 	if src.Kind != glassbox.SourceArchive || len(src.Files) == 0 {
 		return ""
 	}
-	top, _, nested := strings.Cut(src.Files[0].Path, "/")
-	if !nested {
-		return ""
-	}
-	for _, f := range src.Files[1:] {
-		if !strings.HasPrefix(f.Path, top+"/") {
-			return ""
+	first := src.Files[0].Path
+	var candidates []string
+	if i := strings.Index(first, "@"); i > 0 {
+		if j := strings.IndexByte(first[i:], '/'); j > 0 {
+			candidates = append(candidates, first[:i+j]) // a module zip's MODULE@VERSION
 		}
 	}
-	return top
+	if top, _, nested := strings.Cut(first, "/"); nested {
+		candidates = append(candidates, top)
+	}
+	for _, c := range candidates {
+		if allUnder(src.Files, c) {
+			return c
+		}
+	}
+	return ""
+}
+
+// allUnder reports whether every file is inside the folder dir.
+func allUnder(files []glassbox.File, dir string) bool {
+	for _, f := range files {
+		if !strings.HasPrefix(f.Path, dir+"/") {
+			return false
+		}
+	}
+	return true
 }
 
 // GoToolchain returns the GOROOT and version of the Go toolchain a Go

@@ -164,6 +164,14 @@ func TestRecipeRunsInTheTarballsFolder(t *testing.T) {
 	if got := ProjectFolder(&src); got != "" {
 		t.Errorf("ProjectFolder of a/x and b = %q, want the root", got)
 	}
+	src = glassbox.Source{Kind: glassbox.SourceArchive, Files: []glassbox.File{{Path: "golang.org/x/example/hello@v0.1.0/go.mod"}, {Path: "golang.org/x/example/hello@v0.1.0/reverse/reverse.go"}}}
+	if got := ProjectFolder(&src); got != "golang.org/x/example/hello@v0.1.0" {
+		t.Errorf("ProjectFolder of a module zip = %q, want its MODULE@VERSION folder", got)
+	}
+	src = glassbox.Source{Kind: glassbox.SourceArchive, Files: []glassbox.File{{Path: "lib-1.0/a@b/x"}, {Path: "lib-1.0/y"}}}
+	if got := ProjectFolder(&src); got != "lib-1.0" {
+		t.Errorf("ProjectFolder of a tarball with an @ in a file name = %q, want lib-1.0", got)
+	}
 	src = glassbox.Source{Kind: glassbox.SourceDirectory, Files: []glassbox.File{{Path: "a/x"}}}
 	if got := ProjectFolder(&src); got != "" {
 		t.Errorf("ProjectFolder of a directory source = %q, want the root (only archives have a top-level folder by convention)", got)
