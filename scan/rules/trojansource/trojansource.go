@@ -10,9 +10,11 @@
 package trojansource
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -124,6 +126,18 @@ func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
 		return nil
 	}
 	c := &collector{f: f}
+	var spans []span // the file's strings and comments, lexed on first need
+	lexed := false
+	kindAt := func(off int) kind {
+		if !lexed {
+			spans, lexed = lex(b, syntaxOf(f.Lang, f.Path)), true
+		}
+		k := sort.Search(len(spans), func(i int) bool { return spans[i].end > off })
+		if k < len(spans) && spans[k].start <= off {
+			return spans[k].kind
+		}
+		return code
+	}
 	letters := false // any non-ASCII letter, so identifiers are worth tokenising
 	for i := first; i < len(b); {
 		if b[i] < 0x80 {
@@ -136,18 +150,113 @@ func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
 		r, n := utf8.DecodeRune(b[i:])
 		switch {
 		case isBidi(r):
-			c.add(RuleBidi, i, i+n, fmt.Sprintf("bidirectional control %s (%s) in source", uplus(r), runeName(r)))
+			k := kindAt(i)
+			if why := c.bidiDeceives(spans, k, i); why != "" {
+				c.add(RuleBidi, i, i+n, fmt.Sprintf("bidirectional control %s (%s) %s", uplus(r), runeName(r), why))
+			}
 		case r == 0x200B || r == 0x2060 || (r == 0xFEFF && i > 0):
-			c.add(RuleInvisible, i, i+n, fmt.Sprintf("invisible character %s (%s) in source", uplus(r), runeName(r)))
+			if why := invisibleDeceives(b, kindAt(i), i, n); why != "" {
+				c.add(RuleInvisible, i, i+n, fmt.Sprintf("invisible character %s (%s) %s", uplus(r), runeName(r), why))
+			}
 		case n > 1 && unicode.IsLetter(r):
 			letters = true
 		}
 		i += n
 	}
 	if letters {
-		c.homoglyphs()
+		kindAt(0)
+		c.homoglyphs(spans)
 	}
 	return c.out
+}
+
+// bidiDeceives says why the bidi control r at off misleads a reader, or
+// "" if it does not. In code a bidi control has no business at all. In a
+// string or comment it is how right-to-left text is written (an Arabic
+// message with a left-to-right isolate around its %s, a mark after a
+// Hebrew word), and it deceives when it leaks out: an embedding, override
+// or isolate still open at the end of its string or comment on that line
+// reorders the code after it (the stretched string, the commented-out
+// check of CVE-2021-42574), and one in text with no right-to-left letter
+// at all only disguises Latin text ("admin" + U+061C is not "admin").
+func (c *collector) bidiDeceives(spans []span, k kind, off int) string {
+	if k == code {
+		return "in code, outside any string or comment"
+	}
+	b := c.f.Content
+	j := sort.Search(len(spans), func(i int) bool { return spans[i].end > off })
+	s, e := spans[j].start, spans[j].end
+	// The segment is the literal's part of this line: display reordering
+	// runs to the end of a line (a paragraph), never further.
+	if ls := bytes.LastIndexByte(b[s:off], '\n'); ls >= 0 {
+		s += ls + 1
+	}
+	if le := bytes.IndexByte(b[off:e], '\n'); le >= 0 {
+		e = off + le
+	}
+	seg := b[s:e]
+	embed, isolate := 0, 0
+	unbalanced, rtl := false, false
+	for _, q := range string(seg) {
+		switch {
+		case q == 0x202A || q == 0x202B || q == 0x202D || q == 0x202E:
+			embed++
+		case q == 0x202C:
+			if embed--; embed < 0 {
+				unbalanced = true
+			}
+		case q >= 0x2066 && q <= 0x2068:
+			isolate++
+		case q == 0x2069:
+			if isolate--; isolate < 0 {
+				unbalanced = true
+			}
+		case q >= 0x0590 && q <= 0x08FF, q >= 0xFB1D && q <= 0xFDFF, q >= 0xFE70 && q <= 0xFEFF:
+			// Hebrew, Arabic, Syriac, Thaana, NKo and their presentation forms.
+			if unicode.IsLetter(q) {
+				rtl = true
+			}
+		}
+	}
+	where := "string"
+	if k == comment {
+		where = "comment"
+	}
+	switch {
+	case unbalanced || embed > 0 || isolate > 0:
+		return "is not closed before the end of its " + where + ": the code after it is displayed reordered"
+	case !rtl:
+		return "in a " + where + " with no right-to-left text: it disguises what the text holds"
+	}
+	return ""
+}
+
+// invisibleDeceives says why the invisible character at [off, off+n)
+// misleads a reader, or "" if it does not. In code it makes two names that
+// look alike differ. In a string or comment it is ordinary text shaping
+// between letters of scripts that use it (a zero-width space between
+// Khmer, Thai or Gujarati words marks a word break), and deceives when it
+// sits beside Latin letters or digits ("root" + U+2060 is not "root") or
+// alone.
+func invisibleDeceives(b []byte, k kind, off, n int) string {
+	if k == code {
+		return "in code, outside any string or comment"
+	}
+	prev, _ := utf8.DecodeLastRune(b[:off])
+	next, _ := utf8.DecodeRune(b[off+n:])
+	asciiWord := func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_'
+	}
+	script := func(r rune) bool {
+		return r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.Is(unicode.M, r))
+	}
+	if !asciiWord(prev) && !asciiWord(next) && (script(prev) || script(next)) {
+		return ""
+	}
+	if k == comment {
+		return "in a comment, beside Latin text"
+	}
+	return "in a string, beside Latin text or alone: the string is not what it looks"
 }
 
 type collector struct {
@@ -157,13 +266,16 @@ type collector struct {
 }
 
 func (c *collector) add(r scan.Rule, start, end int, msg string) {
+	c.addSev(r, r.Severity, start, end, msg)
+}
+
+func (c *collector) addSev(r scan.Rule, sev glassbox.Severity, start, end int, msg string) {
 	idx := map[string]int{"GB0801": 0, "GB0802": 1, "GB0803": 2}[r.ID]
 	if c.counts[idx] >= maxPerRule {
 		return
 	}
 	c.counts[idx]++
-	sev := r.Severity
-	if c.f.Test {
+	if c.f.Test && sev.Rank() > glassbox.SeverityLow.Rank() {
 		// Tests of Unicode handling are full of these on purpose.
 		sev = glassbox.SeverityLow
 		msg += " in test code — a fixture?"
