@@ -80,6 +80,8 @@ type SourceFile struct {
 	Mode fs.FileMode // only the type bits matter: a symlink is skipped
 	// Artifact marks a shipped artefact, not source (see File.Artifact).
 	Artifact bool
+
+	layout *Layout // the tree the file is in, set by ScanFiles
 }
 
 // Skipped is a file (or a whole vendored directory) that was not scanned,
@@ -290,6 +292,7 @@ func (s *Scanner) ScanFiles(ctx context.Context, files iter.Seq[SourceFile]) (*R
 	// each: node_modules alone can hold a hundred thousand files.
 	vendored := map[string]int{}
 	var pre []Skipped
+	var accepted []SourceFile
 	for f := range files {
 		if ctx.Err() != nil {
 			break
@@ -312,6 +315,16 @@ func (s *Scanner) ScanFiles(ctx context.Context, files iter.Seq[SourceFile]) (*R
 			pre = append(pre, Skipped{Path: f.Path, Reason: "not a regular file"})
 			continue
 		}
+		accepted = append(accepted, f)
+	}
+	// Analysers learn what the tree is (a wheel, a package's data tree, a
+	// source release) from its layout, so the files are listed first.
+	layout := newLayout(accepted)
+	for _, f := range accepted {
+		if ctx.Err() != nil {
+			break
+		}
+		f.layout = layout
 		jobs <- job{f: f}
 	}
 	close(jobs)
@@ -476,6 +489,7 @@ func (s *Scanner) analyzeWindow(sf SourceFile, content []byte, at position, next
 	p := sf.Path
 	f := NewFile(p, content)
 	f.Artifact = sf.Artifact
+	f.Layout = sf.layout
 	nextLine, nextCol := f.LineCol(next)
 	for _, a := range analyzers {
 		found, perr := analyze(a, f)

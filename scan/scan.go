@@ -57,6 +57,9 @@ type File struct {
 	// Doc is true for documentation (Markdown, reStructuredText,
 	// AsciiDoc): values in it are examples for a reader, not code.
 	Doc bool
+	// Layout is the tree the file was scanned in (nil for a file analysed
+	// on its own): which files are beside it, and its manifests.
+	Layout *Layout
 
 	goOnce sync.Once
 	goFile *ast.File

@@ -40,7 +40,7 @@ var (
 		Name:     "executable-in-source",
 		Family:   Family,
 		Severity: glassbox.SeverityHigh,
-		Summary:  "An ELF, PE or Mach-O executable or object file is committed to the source tree (high when its name hides what it is, medium when its name declares a compiled file, such as .syso, .o, .so, .dll or .exe).",
+		Summary:  "An ELF, PE or Mach-O executable or object file is committed to the source tree (high when its name hides what it is, medium when its name declares a compiled file, such as .syso, .o, .so, .dll or .exe); low when the tree is a built distribution whose manifest or build layout accounts for it (a wheel's RECORD, a Debian package's md5sums or data tree, an npm package's prebuilds/ or declared platform), high when that manifest's digest does not match it.",
 		Explanation: "A compiled file cannot be reviewed and is not built from the sources next to it; " +
 			"whatever it does, nobody who reads the tree can tell, and a build that links or runs it " +
 			"runs unreviewed code. One whose name says what it is (a Go .syso linked into the build, " +
@@ -98,6 +98,21 @@ var compiledExts = map[string]bool{
 	".dylib": true, ".exe": true, ".sys": true, ".elf": true, ".bin": true, ".out": true, ".node": true,
 }
 
+// sharedLibrary reports a versioned shared library's name, which declares
+// a compiled file as plainly as .so does: libvips-cpp.so.42, libz.so.1.3.
+func sharedLibrary(base string) bool {
+	_, ver, ok := strings.Cut(base, ".so.")
+	if !ok || ver == "" {
+		return false
+	}
+	for _, r := range ver {
+		if (r < '0' || r > '9') && r != '.' {
+			return false
+		}
+	}
+	return true
+}
+
 // Analyze returns the blob findings in f. It never panics: decoders of
 // untrusted streams run under recover.
 func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
@@ -111,9 +126,15 @@ func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
 	// A shipped artefact is compiled by nature and is not source: the
 	// rebuild judges it, not this rule.
 	if exe != "" && !f.Artifact {
-		if compiledExts[ext] {
+		what, mismatch := distribution(f, exe)
+		switch {
+		case mismatch != "":
+			c.add(RuleExecutable, RuleExecutable.Severity, "a compiled "+exe+" file ("+path.Base(f.Path)+") is "+what+", but "+mismatch)
+		case what != "":
+			c.add(RuleExecutable, glassbox.SeverityLow, "a compiled "+exe+" file ("+path.Base(f.Path)+") is "+what+": a built distribution's output, judged by rebuilding it, not a blob in a source release")
+		case compiledExts[ext] || sharedLibrary(path.Base(f.Path)):
 			c.add(RuleExecutable, glassbox.SeverityMedium, "a prebuilt "+exe+" file ("+path.Base(f.Path)+") is committed to the source tree and is not built from it; record where it comes from and rebuild or check it")
-		} else {
+		default:
 			c.add(RuleExecutable, RuleExecutable.Severity, "a compiled "+exe+" file is committed to the source tree under a name ("+path.Base(f.Path)+") that does not say so")
 		}
 	}
@@ -141,7 +162,7 @@ type collector struct {
 // add reports a finding on the whole file: a blob has no better region
 // than its first line.
 func (c *collector) add(r scan.Rule, sev glassbox.Severity, msg string) {
-	if c.f.Test && r.ID != RuleTestBlob.ID {
+	if c.f.Test && r.ID != RuleTestBlob.ID && sev.Rank() > glassbox.SeverityMedium.Rank() {
 		// Test data holds sample binaries on purpose (debug/elf parses
 		// them), so it is less alarming, but the xz backdoor lived there,
 		// so it stays visible.
