@@ -54,4 +54,17 @@ type Finding struct {
 	// the rule, the path and the normalised matched text, hashed. A
 	// suppression names it.
 	Fingerprint string `json:"fingerprint"`
+	// Flow is the path data takes from an untrusted source to the sink
+	// the finding is about, source first, for data-flow findings: an
+	// evaluator follows it step by step (SARIF codeFlows).
+	Flow []FlowStep `json:"flow,omitempty"`
+}
+
+// FlowStep is one place on a data-flow path: where the data is, and what
+// happens to it there ("request parameter r read", "passed to run as cmd").
+type FlowStep struct {
+	Path    string `json:"path"` // slash-separated, relative to the scanned root
+	Line    int    `json:"line"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
 }

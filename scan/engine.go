@@ -329,6 +329,8 @@ func (s *Scanner) ScanFiles(ctx context.Context, files iter.Seq[SourceFile]) (*R
 	}
 	close(jobs)
 	wg.Wait()
+	// Then what needs several files at once: a package, a file set.
+	outs = append(outs, s.scanSets(ctx, accepted, layout, table, workers)...)
 	if err := ctx.Err(); err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "scan interrupted: %w", err)
 	}

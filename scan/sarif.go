@@ -67,6 +67,9 @@ func SARIF(r *Result) ([]byte, error) {
 		if i, ok := index[f.RuleID]; ok {
 			res.RuleIndex = &i
 		}
+		if len(f.Flow) > 0 {
+			res.CodeFlows = []sarif.CodeFlow{codeFlow(f.Flow)}
+		}
 		if s := f.Suppression; s != nil {
 			ss := sarif.Suppression{Kind: "external", Status: "accepted", Justification: s.Reason}
 			if s.By != "" {
@@ -90,6 +93,17 @@ func SARIF(r *Result) ([]byte, error) {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "encode SARIF: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// codeFlow is a finding's data-flow path as one SARIF thread flow.
+func codeFlow(steps []glassbox.FlowStep) sarif.CodeFlow {
+	tf := sarif.ThreadFlow{}
+	for _, st := range steps {
+		loc := sarif.FileLocation(st.Path, region(glassbox.Region{StartLine: st.Line, StartColumn: st.Column}))
+		loc.Message = text(st.Message)
+		tf.Locations = append(tf.Locations, sarif.ThreadFlowLocation{Location: loc})
+	}
+	return sarif.CodeFlow{ThreadFlows: []sarif.ThreadFlow{tf}}
 }
 
 // ruleProperties carries the score GitHub code scanning ranks alerts by

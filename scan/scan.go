@@ -2,7 +2,8 @@
 // source trees and artefacts, with one analyser per rule family, and writes
 // what it finds as SARIF 2.1.0.
 //
-// Analysers see one file at a time; the engine walks the tree, skips (and
+// Analysers see one file at a time, set analysers a group of files (a Go
+// package) after them; the engine walks the tree, skips (and
 // reports) what it does not scan, runs the analysers on every core, applies
 // audited suppressions and fingerprints the findings.
 package scan

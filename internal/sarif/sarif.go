@@ -106,6 +106,7 @@ type Result struct {
 	Level               string            `json:"level"`
 	Message             Text              `json:"message"`
 	Locations           []Location        `json:"locations,omitempty"`
+	CodeFlows           []CodeFlow        `json:"codeFlows,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
 	Suppressions        []Suppression     `json:"suppressions,omitempty"`
 	Properties          map[string]any    `json:"properties,omitempty"`
@@ -114,6 +115,24 @@ type Result struct {
 // Location is where a result is.
 type Location struct {
 	PhysicalLocation PhysicalLocation `json:"physicalLocation"`
+	Message          *Text            `json:"message,omitempty"`
+}
+
+// CodeFlow is the path data takes to a result: for glassbox, one thread,
+// from an untrusted source to the sink.
+type CodeFlow struct {
+	ThreadFlows []ThreadFlow `json:"threadFlows"`
+}
+
+// ThreadFlow is a sequence of places in the code, in the order the data
+// passes them.
+type ThreadFlow struct {
+	Locations []ThreadFlowLocation `json:"locations"`
+}
+
+// ThreadFlowLocation is one step of a thread flow.
+type ThreadFlowLocation struct {
+	Location Location `json:"location"`
 }
 
 // PhysicalLocation is a file and, if known, a region of it.
