@@ -492,6 +492,7 @@ func (s *Scanner) analyzeWindow(sf SourceFile, content []byte, at position, next
 	f := NewFile(p, content)
 	f.Artifact = sf.Artifact
 	f.Layout = sf.layout
+	defer f.Close()
 	nextLine, nextCol := f.LineCol(next)
 	for _, a := range analyzers {
 		found, perr := analyze(a, f)

@@ -9,6 +9,7 @@
 package scan
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -17,6 +18,7 @@ import (
 	"sync"
 
 	"glassbox.dev"
+	"glassbox.dev/scan/syntax"
 )
 
 // Rule describes one rule an analyser reports findings of. Its ID is
@@ -66,6 +68,10 @@ type File struct {
 	goFile *ast.File
 	goFset *token.FileSet
 	goErr  error
+
+	treeOnce sync.Once
+	tree     *syntax.Tree
+	treeErr  error
 }
 
 // NewFile presents content at the slash-separated path p to analysers,
@@ -90,6 +96,33 @@ func (f *File) Go() (*ast.File, *token.FileSet, error) {
 }
 
 var errNotGo = glassbox.Errorf(glassbox.EINVALID, "not a Go file")
+
+// Tree returns the syntax tree of a file in C, C++, Java, JavaScript,
+// TypeScript, PHP, Python or shell, parsed once however many analysers
+// ask. It returns an error for other languages, for files over
+// syntax.MaxSize, and for a parse that ran out of time; an analyser then
+// falls back to reading the text. The tree is valid until Close.
+func (f *File) Tree() (*syntax.Tree, error) {
+	f.treeOnce.Do(func() {
+		g := syntax.Grammar(f.Lang, f.Path)
+		if g == "" {
+			f.treeErr = glassbox.Errorf(glassbox.EINVALID, "%s: no grammar for language %q", f.Path, f.Lang)
+			return
+		}
+		f.tree, f.treeErr = syntax.Parse(context.Background(), g, f.Content)
+	})
+	return f.tree, f.treeErr
+}
+
+// Close frees what was built for the file's analysers (its syntax tree).
+// The engine closes each file once its analysers have run.
+func (f *File) Close() {
+	f.treeOnce.Do(func() {})
+	f.tree.Close()
+	f.tree, f.treeErr = nil, errClosed
+}
+
+var errClosed = glassbox.Errorf(glassbox.EINVALID, "the file was closed")
 
 // LineCol converts a byte offset in f.Content to a 1-based line and column.
 func (f *File) LineCol(off int) (line, col int) {
