@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -84,6 +85,15 @@ func (s *Scanner) scanSets(ctx context.Context, accepted []SourceFile, layout *L
 	if len(jobs) == 0 {
 		return nil
 	}
+	// The largest sets first, so that one large package does not start
+	// last and keep one core busy after the others are done.
+	size := func(j setJob) (n int64) {
+		for _, f := range j.files {
+			n += f.Size
+		}
+		return n
+	}
+	slices.SortStableFunc(jobs, func(a, b setJob) int { return cmp.Compare(size(b), size(a)) })
 	ch := make(chan setJob)
 	outs := make([]workerOut, workers)
 	var wg sync.WaitGroup

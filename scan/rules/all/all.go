@@ -10,6 +10,7 @@ import (
 	_ "glassbox.dev/scan/rules/blobs"        // GB07xx binary blobs in source
 	_ "glassbox.dev/scan/rules/buildtamper"  // GB06xx build-script tampering
 	_ "glassbox.dev/scan/rules/credentials"  // GB01xx magic-value authentication, hard-coded passwords
+	_ "glassbox.dev/scan/rules/dataflow"     // GB15xx untrusted input reaching command execution across functions and files
 	_ "glassbox.dev/scan/rules/listener"     // GB02xx hidden listeners and remote shells
 	_ "glassbox.dev/scan/rules/payload"      // GB03xx decoded and obfuscated payloads
 	_ "glassbox.dev/scan/rules/privilege"    // GB09xx privilege escalation

@@ -2,6 +2,7 @@ package all_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -53,8 +54,24 @@ func TestIncidents(t *testing.T) {
 		fired := map[string]bool{}
 		for _, f := range res.Findings {
 			fired[f.RuleID] = true
+			fired[fmt.Sprintf("%s@%s:%d", f.RuleID, f.Path, f.Region.StartLine)] = true
 		}
+		// An entry is a rule that must fire, or RULE@PATH:LINE, a rule
+		// that must fire at that line.
 		for _, id := range strings.Fields(string(b)) {
+			if rule, at, ok := strings.Cut(id, "@"); ok {
+				if family[rule] == "" {
+					t.Fatalf("%s names %s, which no family defines", expect, rule)
+				}
+				tl := fam(family[rule])
+				tl.want++
+				if fired[id] {
+					tl.hit++
+				} else {
+					t.Errorf("incident %s: %s did not fire at %s (found %v)", filepath.Base(dir), rule, at, keys(fired))
+				}
+				continue
+			}
 			if family[id] == "" {
 				t.Fatalf("%s names %s, which no family defines", expect, id)
 			}
