@@ -70,7 +70,7 @@ static int check(const char *user, char **argv) {
 		assigned:  []string{"cp", "f"},
 		strings:   []string{"'child_process'", "`ls ${a}`"},
 		comments:  1,
-		classOf:   map[string]Class{"child_process": String, "eval": Code, "c */": Comment},
+		classOf:   map[string]Class{"child_process": String, "eval": Code, "c */": Comment, "ls ": String, "a}`": Code},
 	},
 	{
 		lang:      "typescript",
@@ -85,13 +85,13 @@ static int check(const char *user, char **argv) {
 		src: `<?php
 // shell
 function run($cmd, array $opts = []) { system($cmd); $o->exec("x"); }
-$x = $_GET['c']; eval(base64_decode($x));`,
+$x = $_GET['c']; eval(base64_decode($x)); echo "got $_POST[y]";`,
 		calls:     []string{"system", "exec", "eval", "base64_decode"},
 		functions: []string{"run(cmd,opts)"},
 		assigned:  []string{"$x"},
-		strings:   []string{`"x"`, `'c'`},
+		strings:   []string{`"x"`, `'c'`, `"got $_POST[y]"`},
 		comments:  1,
-		classOf:   map[string]Class{"shell": Comment, "eval": Code},
+		classOf:   map[string]Class{"shell": Comment, "eval": Code, "got": String, "_POST[y]": Code},
 	},
 	{
 		lang: "python",

@@ -106,12 +106,24 @@ func (t *Tree) ClassAt(off int) Class {
 		if t.g.comments[k] {
 			return Comment
 		}
+		if interpolations[k] {
+			return Code // ${x} in a template, $x in a PHP or shell string: code the string runs
+		}
 		if t.g.strings[k] {
 			return String
 		}
 	}
 	return Code
 }
+
+// interpolations are the node kinds, in any grammar, of code inside a
+// string literal that the program evaluates: JavaScript's ${…}, Python's
+// f-string {…}, PHP's "$x" and "{$x}", the shell's $x and $(…).
+var interpolations = set([]string{
+	"template_substitution", "interpolation", "variable_name", "dynamic_variable_name",
+	"subscript_expression", "member_access_expression", "simple_expansion", "expansion",
+	"command_substitution", "process_substitution", "arithmetic_expansion",
+})
 
 // Node is one node of a Tree. The zero Node is no node: Valid is false,
 // and every method returns a zero value.

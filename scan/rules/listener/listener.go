@@ -4,9 +4,11 @@
 // standard streams.
 //
 // The analyser is deliberately syntactic. Go files are read through their
-// syntax tree; C, Python, JavaScript, shell and everything else through
-// regular expressions guarded by a cheap keyword pre-filter, so a tree of
-// ordinary code costs little more than a few bytes.Contains calls per file.
+// syntax tree; GB0204 reads C, Java, JavaScript, PHP and Python through
+// theirs (scan/syntax) once a cheap keyword pre-filter lets a file
+// through; the other rules use regular expressions behind the same
+// pre-filter, so a tree of ordinary code costs little more than a few
+// bytes.Contains calls per file.
 package listener
 
 import (

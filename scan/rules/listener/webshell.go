@@ -91,6 +91,11 @@ func (c *collector) requestExec() {
 	if !ok || !anyKeyword(b, webKeywords) || l.source.Find(b) == nil {
 		return
 	}
+	if c.F.Lang != "go" {
+		if tree, err := c.F.Tree(); err == nil && c.requestExecTree(l, tree) {
+			return
+		}
+	}
 	// Variables that hold request input, and where they were assigned.
 	tainted := map[string][]int{}
 	at := func(name string, use int) bool {
