@@ -148,6 +148,11 @@ func (s *Scanner) scanSet(j setJob, layout *Layout, table map[string]Rule, o *wo
 	if len(set.Files) == 0 {
 		return
 	}
+	defer func() {
+		for _, f := range set.Files {
+			f.Close()
+		}
+	}()
 	found, perr := analyzeSet(j.a, set)
 	if perr != "" {
 		o.skipped = append(o.skipped, Skipped{Path: set.Files[0].Path, Reason: perr + " on the set " + j.key})

@@ -16,5 +16,6 @@ import (
 	_ "glassbox.dev/scan/rules/privilege"    // GB09xx privilege escalation
 	_ "glassbox.dev/scan/rules/secrets"      // GB05xx planted secrets and keys
 	_ "glassbox.dev/scan/rules/timebomb"     // GB04xx time bombs
+	_ "glassbox.dev/scan/rules/trigger"      // GB14xx hidden triggers: byte-by-byte magic values, constant-time compares with literals, install-hook droppers
 	_ "glassbox.dev/scan/rules/trojansource" // GB08xx Trojan Source: bidirectional and invisible characters
 )
