@@ -9,12 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"glassbox.dev"
 	"glassbox.dev/scan"
+	"glassbox.dev/scan/syntax"
 )
 
 // ScanOptions say what BenchScan scans and with what.
@@ -45,15 +48,29 @@ type ScanReport struct {
 	Rules     int    `json:"rules"`
 	// Files and Bytes are what glassbox analysed, the rest being skipped
 	// (vendored, binary, too large).
-	Files    int                       `json:"files"`
-	Bytes    int64                     `json:"bytes"`
-	Skipped  int                       `json:"skipped"`
-	Glassbox Measurement               `json:"glassbox"`
-	Gitleaks *Measurement              `json:"gitleaks,omitempty"`
-	NoPeer   string                    `json:"no_gitleaks,omitempty"` // why gitleaks was not timed
-	Ratio    float64                   `json:"ratio_gitleaks_over_glassbox,omitempty"`
+	Files    int          `json:"files"`
+	Bytes    int64        `json:"bytes"`
+	Skipped  int          `json:"skipped"`
+	Glassbox Measurement  `json:"glassbox"`
+	Gitleaks *Measurement `json:"gitleaks,omitempty"`
+	NoPeer   string       `json:"no_gitleaks,omitempty"` // why gitleaks was not timed
+	Ratio    float64      `json:"ratio_gitleaks_over_glassbox,omitempty"`
+	// Syntax is the tree building one glassbox scan did (analysers parse a
+	// file when their pre-filter lets it through); ParseAll is the time to
+	// build a tree of every file of the tree in a language scan/syntax
+	// parses, the cost were every analyser to ask for every tree.
+	Syntax   SyntaxWork                `json:"syntax"`
+	ParseAll *Measurement              `json:"parse_all,omitempty"`
 	ByRule   []RuleCount               `json:"by_rule"`
 	BySev    map[glassbox.Severity]int `json:"by_severity"`
+}
+
+// SyntaxWork is how much tree building a scan did.
+type SyntaxWork struct {
+	Trees   int64   `json:"trees"`
+	Bytes   int64   `json:"bytes"`
+	Seconds float64 `json:"seconds"` // summed over the workers
+	Refused int64   `json:"refused"` // over 1 MiB or out of time
 }
 
 // Scan times glassbox's scan of a tree with every analyser, next to
@@ -108,9 +125,12 @@ func Scan(ctx context.Context, o ScanOptions) (*ScanReport, error) {
 	}
 
 	var res *scan.Result
+	var parsed syntax.Stats
 	s := &scan.Scanner{Analyzers: o.Analyzers}
 	rep.Glassbox, err = measure("glassbox scan", "glassbox scan --format sarif -o /dev/null --fail-on none "+o.Tree, func() error {
 		var err error
+		before := syntax.ReadStats()
+		defer func() { parsed = syntax.ReadStats().Sub(before) }()
 		res, err = s.ScanDir(ctx, o.Tree)
 		if err != nil {
 			return err
@@ -142,6 +162,13 @@ func Scan(ctx context.Context, o ScanOptions) (*ScanReport, error) {
 	for _, c := range rep.ByRule {
 		logf("  %s %-36s %-8s %6d", c.RuleID, c.Rule, c.Severity, c.Count)
 	}
+	rep.Syntax = SyntaxWork{parsed.Trees, parsed.Bytes, parsed.Time.Seconds(), parsed.Refused}
+	logf("syntax trees the scan built: %d (%.1f MB, %.2fs over the workers), %d refused", parsed.Trees, float64(parsed.Bytes)/1e6, parsed.Time.Seconds(), parsed.Refused)
+	if m, n, err := measureParseAll(ctx, o.Tree, measure); err != nil {
+		logf("parse every file: %v", err)
+	} else if n > 0 {
+		rep.ParseAll = &m
+	}
 
 	gitleaks, why := findGitleaks(ctx, o.Gitleaks)
 	if gitleaks == "" {
@@ -172,6 +199,65 @@ func Scan(ctx context.Context, o ScanOptions) (*ScanReport, error) {
 	rep.Ratio = m.Median.Seconds() / rep.Glassbox.Median.Seconds()
 	logf("gitleaks time / glassbox time = %.2f", rep.Ratio)
 	return rep, nil
+}
+
+// measureParseAll times building the syntax tree of every file of the
+// tree that scan/syntax has a grammar for, on every core, as the scan's
+// engine reads files: the cost of tree building were every analyser to ask.
+func measureParseAll(ctx context.Context, root string, measure func(name, command string, job func() error) (Measurement, error)) (Measurement, int, error) {
+	type job struct{ path, grammar string }
+	var jobs []job
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if g := syntax.Grammar(scan.Language(rel), rel); g != "" {
+			jobs = append(jobs, job{p, g})
+		}
+		return nil
+	})
+	if err != nil || len(jobs) == 0 {
+		return Measurement{}, 0, err
+	}
+	name := fmt.Sprintf("syntax trees of all %d", len(jobs))
+	m, err := measure(name, "every C, C++, Java, JavaScript, TypeScript, PHP, Python and shell file parsed once", func() error {
+		next := make(chan job)
+		errs := make(chan error, runtime.GOMAXPROCS(0))
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range next {
+					src, err := os.ReadFile(j.path)
+					if err != nil {
+						select {
+						case errs <- err:
+						default:
+						}
+						continue
+					}
+					if t, err := syntax.Parse(ctx, j.grammar, src); err == nil {
+						t.Close()
+					}
+				}
+			}()
+		}
+		for _, j := range jobs {
+			next <- j
+		}
+		close(next)
+		wg.Wait()
+		select {
+		case err := <-errs:
+			return err
+		default:
+			return nil
+		}
+	})
+	return m, len(jobs), err
 }
 
 // findGitleaks returns the gitleaks to run, or why there is none.

@@ -11,6 +11,7 @@ package syntax
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 )
 
@@ -114,4 +115,31 @@ func Grammar(lang, p string) string {
 
 func hasSuffix(s, suffix string) bool {
 	return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix
+}
+
+// Stats counts the parsing done in this process, for benchmarks: how many
+// trees were built, of how many bytes, in how much time, and how many
+// sources were refused (too large, out of time, cancelled).
+type Stats struct {
+	Trees   int64
+	Bytes   int64
+	Time    time.Duration
+	Refused int64
+}
+
+var stats struct{ trees, bytes, nanos, refused atomic.Int64 }
+
+// ReadStats returns the parsing done so far in this process.
+func ReadStats() Stats {
+	return Stats{
+		Trees:   stats.trees.Load(),
+		Bytes:   stats.bytes.Load(),
+		Time:    time.Duration(stats.nanos.Load()),
+		Refused: stats.refused.Load(),
+	}
+}
+
+// Sub returns the parsing done between an earlier reading and s.
+func (s Stats) Sub(earlier Stats) Stats {
+	return Stats{s.Trees - earlier.Trees, s.Bytes - earlier.Bytes, s.Time - earlier.Time, s.Refused - earlier.Refused}
 }

@@ -340,3 +340,18 @@ func TestGrammar(t *testing.T) {
 		}
 	}
 }
+
+func TestStatsCountParsing(t *testing.T) {
+	before := ReadStats()
+	tree, err := Parse(context.Background(), "python", []byte("x = 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree.Close()
+	Parse(context.Background(), "python", make([]byte, MaxSize+1))
+	got := ReadStats().Sub(before)
+	// Other tests may parse in parallel; at least these two are counted.
+	if got.Trees < 1 || got.Bytes < 6 || got.Refused < 1 {
+		t.Errorf("after a parse and a refusal: %+v", got)
+	}
+}

@@ -32,8 +32,11 @@ func Parse(ctx context.Context, lang string, src []byte) (*Tree, error) {
 		return nil, fmt.Errorf("parsing %q: %w", lang, ErrUnsupported)
 	}
 	if len(src) > MaxSize {
+		stats.refused.Add(1)
 		return nil, fmt.Errorf("parsing %s source of %d bytes: %w", lang, len(src), ErrTooLarge)
 	}
+	began := time.Now()
+	defer func() { stats.nanos.Add(int64(time.Since(began))) }()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parsing %s source: %w", lang, err)
 	}
@@ -66,9 +69,12 @@ func Parse(ctx context.Context, lang string, src []byte) (*Tree, error) {
 		if stopped == nil {
 			stopped = ErrTimeout
 		}
+		stats.refused.Add(1)
 		return nil, fmt.Errorf("parsing %s source of %d bytes: %w", lang, len(src), stopped)
 	}
 	g.release(p)
+	stats.trees.Add(1)
+	stats.bytes.Add(int64(len(src)))
 	return &Tree{Lang: lang, src: src, g: g, t: t}, nil
 }
 
