@@ -64,6 +64,8 @@ func (analyzer) AnalyzeSet(s *scan.FileSet) []glassbox.Finding {
 	switch s.Files[0].Lang {
 	case "go":
 		return analyzeGo(s.Files)
+	case "c", "cpp":
+		return analyzeC(s.Files)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/scan"
+	"glassbox.dev/scan/syntax"
 )
 
 // Bounds on one package's analysis: summaries are iterated to a fixpoint
@@ -155,6 +156,9 @@ type sinkPath struct {
 	via   []string
 	pos   token.Pos
 	end   token.Pos
+	// In C, where the sink is.
+	file *scan.File
+	node syntax.Node
 }
 
 // fn is one function of the package and its summary.
