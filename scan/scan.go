@@ -165,9 +165,9 @@ func Language(p string) string {
 		return "cpp"
 	case ".java":
 		return "java"
-	case ".py":
+	case ".py", ".pyi":
 		return "python"
-	case ".js", ".mjs", ".cjs", ".ts", ".jsx", ".tsx":
+	case ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx":
 		return "javascript"
 	case ".php":
 		return "php"
@@ -198,16 +198,39 @@ func IsDocPath(p string) bool {
 	return false
 }
 
-// IsTestPath reports whether a path is test code or test data.
+// IsTestPath reports whether a path is test code or test data, by the
+// conventions of the languages scanned: Go's _test.go and testdata/,
+// Python's test_*.py, PHPUnit's and JUnit's Tests/ and *Test.php or
+// *Test.java, JavaScript's *.test.js and *.spec.ts, and test folders
+// (tests/, testcerts/, OpenSSH's and PostgreSQL's regress/).
 func IsTestPath(p string) bool {
-	if strings.HasSuffix(p, "_test.go") || strings.HasSuffix(p, "_test.py") || strings.HasPrefix(path.Base(p), "test_") {
+	base := path.Base(p)
+	if strings.HasSuffix(p, "_test.go") || strings.HasSuffix(p, "_test.py") || strings.HasPrefix(base, "test_") {
 		return true
 	}
-	for _, elem := range strings.Split(path.Dir(p), "/") {
-		switch elem {
-		case "test", "tests", "testdata", "testing", "fixtures", "__tests__", "spec":
+	if stem, ext, ok := strings.Cut(base, "."); ok {
+		switch {
+		case (ext == "php" || ext == "java") && (strings.HasSuffix(stem, "Test") || strings.HasSuffix(stem, "Tests")),
+			strings.HasPrefix(ext, "test.") || strings.HasPrefix(ext, "spec."):
 			return true
+		}
+	}
+	for _, elem := range strings.Split(path.Dir(p), "/") {
+		switch elem = strings.ToLower(elem); elem {
+		case "test", "tests", "testdata", "testing", "fixtures", "__tests__", "spec", "regress", "regression":
+			return true
+		default:
+			// testcerts/, test-data/, test_utils/: a folder named as a
+			// test's.
+			if strings.HasPrefix(elem, "test") && len(elem) > 4 && !isLower(elem[4]) {
+				return true
+			}
+			if strings.HasPrefix(elem, "testcert") || strings.HasPrefix(elem, "testdata") {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }

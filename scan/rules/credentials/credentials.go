@@ -261,7 +261,7 @@ func interesting(lit, word string) bool {
 }
 
 // grantRe is what a branch that lets someone in looks like.
-var grantRe = regexp.MustCompile(`(?i)return\s*\(?\s*(?:true|1)\b|authenticat|\broot\b|admin|grant|\bexec|setuid|\bsystem\s*\(|\beval\s*\(|logged_?in|is_?auth|access\s*=\s*(?:true|1)`)
+var grantRe = regexp.MustCompile(`(?i)return\s*\(?\s*(?:true|1)\b|authenticated?\b|\broot\b|admin|grant|\bexec|setuid|\bsystem\s*\(|\beval\s*\(|logged_?in|is_?auth|access\s*=\s*(?:true|1)`)
 
 // execRe is code evaluation or command execution, in the languages read.
 var execRe = regexp.MustCompile(`(?:^|[^.\w$>])(?:eval|system|exec|execl|execlp|execle|execv|execvp|execve|popen|passthru|shell_exec|proc_open|pcntl_exec|zend_eval_string|zend_eval_stringl|create_function)\s*\(|\bos\.(?:system|popen|exec\w*)\s*\(|\bsubprocess\.\w+\s*\(|\bexec\.Command(?:Context)?\s*\(|\bsyscall\.Exec\s*\(|Runtime\.getRuntime\(\)\s*\.\s*exec\s*\(|\bchild_process\b|\bexecSync\s*\(|\bnew\s+Function\s*\(|\bProcessBuilder\s*\(`)

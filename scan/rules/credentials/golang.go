@@ -32,14 +32,19 @@ func (c *collector) goRules() {
 		}
 		return string(src[s:e])
 	}
-	// The stack of enclosing nodes finds the if whose body a comparison guards.
+	// The stack of enclosing nodes finds the if whose body a comparison
+	// guards. Comparisons are reported after the walk, once every literal
+	// each operand is compared with is known.
 	var stack []ast.Node
+	values := comparedValues{}
+	var pending []func()
 	magic := func(n ast.Node, lit *ast.BasicLit, operand ast.Expr, contain bool) {
 		val, err := strconv.Unquote(lit.Value)
 		if err != nil {
 			return
 		}
 		op := text(operand)
+		values.add(op, val)
 		word, header, ok := authName(op)
 		if !ok || (header && contain) || !interesting(val, word) {
 			return
@@ -60,8 +65,13 @@ func (c *collector) goRules() {
 				break
 			}
 		}
-		c.magic(body, s, e, ls+1, le-1, val, op, header)
+		pending = append(pending, func() { c.magic(body, s, e, ls+1, le-1, val, op, word, header, values) })
 	}
+	defer func() {
+		for _, report := range pending {
+			report()
+		}
+	}()
 	ast.Inspect(file, func(n ast.Node) bool {
 		if n == nil {
 			stack = stack[:len(stack)-1]

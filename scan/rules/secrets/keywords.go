@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"bytes"
 	"encoding/binary"
 	"strings"
 )
@@ -187,6 +188,12 @@ func (c *collector) assignment(ws, we int) int {
 		if ve >= len(b) {
 			return ne
 		}
+		// A literal is a value only if it ends there: one followed by a
+		// word or another quote is a piece of a larger expression
+		// ('…"auth_bearer": '.json_encode($options['auth_bearer'])…).
+		if e := ve + 1; e < len(b) && (alnumUnder[b[e]] || b[e] == '$' || b[e] == '"' || b[e] == '\'' || b[e] == '`') {
+			return ne
+		}
 	} else if unquotedLangs[c.f.Lang] && startsLine(b, ns) {
 		vs = k
 		ve = vs
@@ -196,14 +203,14 @@ func (c *collector) assignment(ws, we int) int {
 		if e := skipBlanks(b, ve); e < len(b) && b[e] != '\n' && b[e] != '\r' {
 			return ne // more follows: an expression, not a value
 		}
-		if v := b[vs:ve]; strings.ContainsAny(string(v), "();{}") {
-			return ne // a statement of code, not a value
+		if v := b[vs:ve]; strings.ContainsAny(string(v), "();{}[]") || bytes.HasSuffix(v, []byte(",")) {
+			return ne // a statement or expression of code, not a value
 		}
 	} else {
 		return ne
 	}
 	val := string(b[vs:ve])
-	if c.isClaimed(vs, ve) || !secretName(strings.ToLower(name)) || !secretValue(val) {
+	if c.isClaimed(vs, ve) || !secretName(strings.ToLower(name)) || !secretValue(val) || sharesWord(name, val) {
 		return ne
 	}
 	c.add(RuleGeneric, vs, ve, "a high-entropy literal is assigned to "+quoteName(name), snippetLine(b, vs, ve, val))
@@ -256,4 +263,63 @@ func startsLine(b []byte, at int) bool {
 	ls := strings.LastIndexByte(string(b[max(0, at-128):at]), '\n') + 1 + max(0, at-128)
 	pre := strings.TrimSpace(string(b[ls:at]))
 	return pre == "" || pre == "export" || pre == "-"
+}
+
+// sharesWord reports whether a value and the name it is assigned to share
+// a word of four letters or more: the value then names what the name
+// does (consul's BuiltinExtAuthzExtension = "builtin/ext-authz",
+// symfony's splitsh.json "password-hasher":
+// "src/Symfony/Component/PasswordHasher"), where a secret shares nothing
+// with its name. The value must be all words (a key such as
+// "my-minio-key:OSMM+vkKU…" shares "minio" with MINIO_KMS_SECRET_KEY, and
+// is a secret still).
+func sharesWord(name, val string) bool {
+	for _, run := range strings.FieldsFunc(val, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }) {
+		if strings.ContainsAny(run, "0123456789") && (len(run) > 4 || strings.Trim(run, "0123456789") != "") {
+			return false
+		}
+	}
+	in := map[string]bool{}
+	for _, w := range identWords(name) {
+		if len(w) >= 4 {
+			in[w] = true
+		}
+	}
+	for _, w := range identWords(val) {
+		if in[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// identWords splits camelCase, snake_case, kebab-case and paths into
+// lower-case words of letters.
+func identWords(s string) []string {
+	var out []string
+	var cur []byte
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		upper, lower := ch >= 'A' && ch <= 'Z', ch >= 'a' && ch <= 'z'
+		if !upper && !lower {
+			flush()
+			continue
+		}
+		if upper && len(cur) > 0 {
+			prev := s[i-1]
+			nextLower := i+1 < len(s) && s[i+1] >= 'a' && s[i+1] <= 'z'
+			if prev >= 'a' && prev <= 'z' || prev >= 'A' && prev <= 'Z' && nextLower {
+				flush()
+			}
+		}
+		cur = append(cur, ch)
+	}
+	flush()
+	return out
 }

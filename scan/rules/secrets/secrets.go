@@ -13,10 +13,12 @@ package secrets
 import (
 	"bytes"
 	"math"
+	"path"
 	"strings"
 
 	"glassbox.dev"
 	"glassbox.dev/scan"
+	"glassbox.dev/scan/rules/internal/rulekit"
 )
 
 // Family is the name of the rule family this package implements.
@@ -96,12 +98,24 @@ func (c *collector) add(r scan.Rule, start, end int, msg, snippet string) {
 		// fixtures, not backdoors, unless production code accepts them.
 		sev = glassbox.SeverityLow
 		msg += " in test code — a fixture?"
-	} else if c.f.Doc && r.ID == RuleGeneric.ID {
-		// A value in prose is an example for the reader; a token of a
-		// provider's own format (GB0502) or a private key is a leak
-		// wherever it is.
+	} else if (c.f.Doc || rulekit.IsExamplePath(c.f.Path)) && r.ID != RuleToken.ID {
+		// A value in prose or example code is shown to every reader: an
+		// example (cryptography's serialization docs print their keys).
+		// A token of a provider's own format (GB0502) is a leak wherever
+		// it is: providers revoke only what they are told of.
 		sev = glassbox.SeverityLow
-		msg += " in documentation — an example?"
+		msg += " in documentation or example code — an example?"
+	} else if r.ID == RuleGeneric.ID && ciConfig(c.f.Path) {
+		// A literal in a CI workflow configures the services the tests
+		// run against; a real CI secret is read from the CI's secret
+		// store (${{ secrets.X }}), which is not a literal.
+		sev = glassbox.SeverityLow
+		msg += " in CI configuration — a fixture for the services the tests run against?"
+	} else if r.ID == RulePrivateKey.ID && localKeyName(c.f.Path) {
+		// A key file named for localhost or as a snake-oil key belongs
+		// to a name no one else can be: a fixture for local TLS.
+		sev = glassbox.SeverityLow
+		msg += " in a file named for a local or snake-oil host — a fixture?"
 	}
 	c.out = append(c.out, glassbox.Finding{
 		RuleID:   r.ID,
@@ -113,6 +127,20 @@ func (c *collector) add(r scan.Rule, start, end int, msg, snippet string) {
 		Snippet:  snippet,
 	})
 	c.claimed = append(c.claimed, [2]int{start, end})
+}
+
+// ciConfig reports whether a path is a CI service's configuration.
+func ciConfig(p string) bool {
+	return strings.HasPrefix(p, ".github/workflows/") || strings.Contains(p, "/.github/workflows/") ||
+		strings.HasPrefix(p, ".circleci/") || strings.Contains(p, "/.circleci/") ||
+		path.Base(p) == ".gitlab-ci.yml" || path.Base(p) == ".travis.yml"
+}
+
+// localKeyName reports whether a key file's name says it is for the local
+// host or a snake-oil (self-signed throwaway) certificate.
+func localKeyName(p string) bool {
+	b := strings.ToLower(path.Base(p))
+	return strings.Contains(b, "localhost") || strings.Contains(b, "snakeoil") || strings.Contains(b, "127.0.0.1")
 }
 
 func (c *collector) isClaimed(start, end int) bool {
@@ -357,9 +385,19 @@ func secretName(name string) bool {
 
 // secretValue reports whether a literal looks like a real secret: long,
 // random-looking, and not a placeholder, a reference or a locator.
+//
+// Secrets are drawn from ASCII alphabets (base64, hex, printable password
+// characters). A value with letters of a natural script — TypeScript's
+// Japanese and Chinese diagnostic messages, whose bytes are high-entropy
+// by nature — is text, not a secret, and byte entropy says nothing of it.
 func secretValue(v string) bool {
 	if len(v) < 16 || isPlaceholder(v) {
 		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x21 || v[i] > 0x7e {
+			return false
+		}
 	}
 	if strings.Contains(v, "://") || strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "$") {
 		return false

@@ -267,3 +267,25 @@ func Capitalise(s string) string {
 	}
 	return s
 }
+
+// IsExamplePath reports whether a path is example code or documentation
+// written for a reader to copy: a folder named examples/, samples/,
+// demo/ or docs/, or a configuration template (config.json.sample,
+// settings.py.example, phpunit.xml.dist). Values in it are shown, not
+// used.
+func IsExamplePath(p string) bool {
+	elems := strings.Split(strings.ToLower(p), "/")
+	for _, e := range elems[:len(elems)-1] {
+		switch e {
+		case "example", "examples", "sample", "samples", "demo", "demos", "doc", "docs":
+			return true
+		}
+	}
+	base := elems[len(elems)-1]
+	for _, ext := range []string{".sample", ".example", ".dist", ".template", ".tmpl"} {
+		if strings.HasSuffix(base, ext) {
+			return true
+		}
+	}
+	return false
+}
