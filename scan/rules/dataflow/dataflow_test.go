@@ -189,3 +189,38 @@ func BenchmarkGoroot(b *testing.B) {
 		b.SetBytes(res.Bytes)
 	}
 }
+
+// FuzzSetAnalyze runs the Go analysis on a package of two files: the
+// fuzzed one and a fixed file with sinks it may call into.
+func FuzzSetAnalyze(f *testing.F) {
+	for _, c := range goCases {
+		for _, src := range c.files {
+			f.Add([]byte(src))
+		}
+	}
+	for _, p := range []string{"../../testdata/incidents/go-split-exec-backdoor/server.go", "../../testdata/incidents/go-split-exec-backdoor/maintenance.go"} {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	fixed := scan.NewFile("sink.go", []byte("package p\n\nimport \"os/exec\"\n\nfunc handle(s string) { exec.Command(\"sh\", \"-c\", s).Run() }\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		analyzer{}.AnalyzeSet(&scan.FileSet{Key: "go:.", Files: []*scan.File{scan.NewFile("a.go", b), fixed}})
+	})
+}
+
+// FuzzCFlows runs the C analysis on a directory of two files likewise.
+func FuzzCFlows(f *testing.F) {
+	for _, p := range []string{"../../testdata/incidents/c-split-recv-system/net.c", "../../testdata/incidents/c-split-recv-system/diag.c", "testdata/negative/c-control-socket/ctl.c"} {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a := scan.NewFile("a.c", b)
+		s := scan.NewFile("sink.c", []byte("#include <stdlib.h>\nvoid handle(const char *s) { system(s); }\n"))
+		defer a.Close()
+		defer s.Close()
+		analyzer{}.AnalyzeSet(&scan.FileSet{Key: "c:.", Files: []*scan.File{a, s}})
+	})
+}

@@ -81,5 +81,3 @@ func (analyzer) AnalyzeSet(s *scan.FileSet) []glassbox.Finding {
 	}
 	return installDroppers(s)
 }
-
-func installDroppers(s *scan.FileSet) []glassbox.Finding { return nil }

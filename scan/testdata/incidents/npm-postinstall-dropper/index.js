@@ -1,0 +1,4 @@
+'use strict';
+module.exports = function format(c) {
+  return '\x1b[' + c + 'm';
+};
