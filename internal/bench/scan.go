@@ -257,6 +257,15 @@ func measureParseAll(ctx context.Context, root string, measure func(name, comman
 			return nil
 		}
 	})
+	if err == nil {
+		var size int64
+		for _, j := range jobs {
+			if fi, err := os.Stat(j.path); err == nil {
+				size += fi.Size()
+			}
+		}
+		m.Name += fmt.Sprintf(" files (%.1f MB)", float64(size)/1e6)
+	}
 	return m, len(jobs), err
 }
 

@@ -21,6 +21,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/scan"
 	"glassbox.dev/scan/rules/internal/rulekit"
+	"glassbox.dev/scan/syntax"
 )
 
 // Family is the name of the rule family this package implements.
@@ -116,9 +117,11 @@ func mayMatch(b []byte) bool {
 // downgraded), with messages written as sentences.
 type collector struct {
 	rulekit.Collector
+	tree     *syntax.Tree // the file's syntax tree, if it has one, read on first need
+	treeRead bool
 }
 
-func newCollector(f *scan.File) *collector { return &collector{rulekit.Collector{F: f}} }
+func newCollector(f *scan.File) *collector { return &collector{Collector: rulekit.Collector{F: f}} }
 
 func (c *collector) add(r scan.Rule, sev glassbox.Severity, start, end int, msg string) {
 	c.Add(r, sev, start, end, 0, 0, rulekit.Capitalise(msg))

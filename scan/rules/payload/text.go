@@ -7,6 +7,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/scan/rules/internal/rulekit"
+	"glassbox.dev/scan/syntax"
 )
 
 // lang describes, for one scripting language, what decodes and what
@@ -87,7 +88,7 @@ func (c *collector) textTaint(l lang) {
 		name := string(b[pos+m[2] : pos+m[3]])
 		rhs := b[pos+m[4] : pos+m[5]]
 		at := pos + m[2]
-		if l.decode.Match(rhs) || mentionsTainted(rhs, tainted, at) {
+		if c.decodesInCode(l, rhs, pos+m[4]) || mentionsTainted(rhs, tainted, at) {
 			tainted.add(name, at, false)
 		}
 		// Resume inside the right-hand side: "var a = 1, b = atob(x)"
@@ -110,6 +111,9 @@ func (c *collector) textTaint(l lang) {
 		name := b[start:m[1]]
 		if l.keep != nil && !l.keep(b, string(name)) {
 			continue
+		}
+		if !c.inCode(start) {
+			continue // the name of a sink in a comment or a string runs nothing
 		}
 		close := matchParen(b, open)
 		if close < 0 {
@@ -135,6 +139,31 @@ func (c *collector) textTaint(l lang) {
 			}
 		}
 	}
+}
+
+// inCode reports whether the byte at off is code, not inside a comment or
+// a string literal, by the file's syntax tree; without one (a language
+// scan/syntax does not parse, a file over its size limit) everything is
+// taken as code.
+func (c *collector) inCode(off int) bool {
+	if !c.treeRead {
+		c.treeRead = true
+		if t, err := c.F.Tree(); err == nil {
+			c.tree = t
+		}
+	}
+	return c.tree == nil || c.tree.ClassAt(off) == syntax.Code
+}
+
+// decodesInCode reports whether b, which starts at offset at of the file,
+// calls a decoder in its code (not in a trailing comment).
+func (c *collector) decodesInCode(l lang, b []byte, at int) bool {
+	for _, m := range l.decode.FindAllIndex(b, -1) {
+		if c.inCode(at + m[0]) {
+			return true
+		}
+	}
+	return false
 }
 
 // aliasRe finds a code-running function given another name:
