@@ -23,13 +23,15 @@ func (t *Tree) match(k queryKind, fn func(caps map[string][]Node)) error {
 	names := q.CaptureNames()
 	cur := ts.NewQueryCursor()
 	defer cur.Close()
+	// Not MatchesWithOptions: the binding hands tree-sitter a pointer to
+	// Go memory holding the progress callback, which the cursor keeps and
+	// calls from later next_match calls after the garbage collector may
+	// have reclaimed it (a SIGSEGV under load: PC equal to the fault
+	// address). The cursor's own time limit needs no callback.
 	deadline := time.Now().Add(Timeout)
-	timedOut := false
+	cur.SetTimeoutMicros(uint64(Timeout / time.Microsecond))
 	root := t.t.RootNode()
-	matches := cur.MatchesWithOptions(q, root, t.src, ts.QueryCursorOptions{ProgressCallback: func(ts.QueryCursorState) bool {
-		timedOut = time.Now().After(deadline)
-		return timedOut
-	}})
+	matches := cur.Matches(q, root, t.src)
 	for i := 0; i < maxResults; i++ {
 		m := matches.Next()
 		if m == nil {
@@ -43,7 +45,7 @@ func (t *Tree) match(k queryKind, fn func(caps map[string][]Node)) error {
 		}
 		fn(caps)
 	}
-	if timedOut {
+	if time.Now().After(deadline) {
 		return fmt.Errorf("querying a %s tree: %w", t.Lang, ErrTimeout)
 	}
 	return nil
