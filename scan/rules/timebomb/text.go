@@ -70,13 +70,17 @@ func (c *collector) text(code []byte) {
 		}
 	}
 	hasNow := func(l []byte) bool { return containsAny(l, nowKeywords...) }
-	nowVars, dateVars := map[string]bool{}, map[string]bool{}
-	each(nowAssignRe, hasNow, func(m []int) { nowVars[string(code[m[2]:m[3]])] = true })
+	// Where each variable is assigned the current time or an instant.
+	nowVars, dateVars := map[string][]int{}, map[string][]int{}
+	each(nowAssignRe, hasNow, func(m []int) {
+		v := string(code[m[2]:m[3]])
+		nowVars[v] = append(nowVars[v], m[0])
+	})
 	each(dateAssignRe, func(l []byte) bool {
 		return containsAny(l, "Date", "date", "Instant", "strtotime", "mktime") || longNumber(l)
 	}, func(m []int) {
-		if v := string(code[m[2]:m[3]]); !nowVars[v] {
-			dateVars[v] = true
+		if v := string(code[m[2]:m[3]]); nowVars[v] == nil && instantAssigned(code[m[3]:m[1]]) {
+			dateVars[v] = append(dateVars[v], m[0])
 		}
 	})
 	var varNames []string
@@ -86,18 +90,17 @@ func (c *collector) text(code []byte) {
 	// A comparison needs the current time on its line, as an expression
 	// or a variable holding it.
 	hasNowOrVar := func(l []byte) bool { return hasNow(l) || containsAny(l, varNames...) }
-	isNow := func(s string) bool { return nowRe.MatchString(s) || nowVars[s] }
-	isDate := func(s string) bool {
-		if dateVars[s] || dateLitRe.MatchString(s) {
+	isNow := func(s string, at int) bool { return nowRe.MatchString(s) || bound(nowVars[s], s, at) }
+	isDate := func(s string, at int) bool {
+		if bound(dateVars[s], s, at) || dateLitRe.MatchString(s) {
 			return true
 		}
-		v, err := strconv.ParseInt(strings.TrimRight(strings.ReplaceAll(s, "_", ""), "lL"), 10, 64)
-		return err == nil && v >= 1_000_000_000
+		return timestamp(s)
 	}
 	pair := func(re *regexp.Regexp, nowGroup, dateGroup int) {
 		each(re, hasNowOrVar, func(m []int) {
 			now, date := string(code[m[2*nowGroup]:m[2*nowGroup+1]]), string(code[m[2*dateGroup]:m[2*dateGroup+1]])
-			if isNow(now) && isDate(date) {
+			if isNow(now, m[0]) && isDate(date, m[0]) {
 				c.gate(code, m[0], m[1], "the current time "+now+" is compared with the literal instant "+shorten(date))
 			}
 		})
@@ -113,7 +116,7 @@ func (c *collector) text(code []byte) {
 		}
 	})
 	each(yearRe, func(l []byte) bool { return containsAny(l, "ear") && hasNowOrVar(l) }, func(m []int) {
-		if isNow(string(code[m[2]:m[3]])) && year(code[m[4]:m[5]]) {
+		if isNow(string(code[m[2]:m[3]]), m[0]) && year(code[m[4]:m[5]]) {
 			c.gate(code, m[0], m[1], "the current year is compared with the literal "+string(code[m[4]:m[5]]))
 		}
 	})
@@ -124,6 +127,67 @@ func (c *collector) text(code []byte) {
 			}
 		})
 	}
+}
+
+// minifiedReach is how far before a comparison the assignment of a short
+// variable may be. Minified code names every local e, t or ott and reuses
+// the names in every function: an "e=Date.now()" in one function says
+// nothing of the e compared a thousand functions later.
+const minifiedReach = 1024
+
+// bound reports whether the variable name, assigned at the offsets in
+// assigned, holds that value at the comparison at offset at: a name of
+// three letters or fewer only from an assignment shortly before it.
+func bound(assigned []int, name string, at int) bool {
+	if len(assigned) == 0 {
+		return false
+	}
+	if len(name) > 3 {
+		return true
+	}
+	for _, a := range assigned {
+		if a <= at && at-a <= minifiedReach {
+			return true
+		}
+	}
+	return false
+}
+
+// instantAssigned reports whether the right-hand side of an assignment
+// (" = 1767225600000;", " = new Date(2026, 0, 1);") is a literal instant.
+func instantAssigned(rhs []byte) bool {
+	s := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(rhs)), "="))
+	s = strings.TrimSpace(strings.TrimRight(s, ";,\n \t"))
+	return dateLitRe.MatchString(s) || dateLitRe.MatchString(strings.TrimSuffix(s, ")")) || timestamp(strings.TrimRight(s, ")"))
+}
+
+// timestamp reports whether s is a number literal that reads as an instant
+// of this century, in seconds or milliseconds since 1970 (2000 to 2100),
+// and is not one of the limits programs compare with: a power of two or of
+// ten, or one less (2147483647 is INT32_MAX, not 2038-01-19;
+// 9007199254740991 is JavaScript's largest safe integer).
+func timestamp(s string) bool {
+	v, err := strconv.ParseInt(strings.TrimRight(strings.ReplaceAll(s, "_", ""), "lL"), 10, 64)
+	if err != nil {
+		return false
+	}
+	const y2000, y2100 = 946_684_800, 4_102_444_800
+	if !(v >= y2000 && v <= y2100 || v >= y2000*1000 && v <= y2100*1000) {
+		return false
+	}
+	for _, w := range []int64{v, v + 1} {
+		if w&(w-1) == 0 {
+			return false
+		}
+		p := w
+		for p%10 == 0 {
+			p /= 10
+		}
+		if p == 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // longNumber reports whether l has a run of ten or more digits: a Unix

@@ -155,7 +155,8 @@ func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
 				c.add(RuleBidi, i, i+n, fmt.Sprintf("bidirectional control %s (%s) %s", uplus(r), runeName(r), why))
 			}
 		case r == 0x200B || r == 0x2060 || (r == 0xFEFF && i > 0):
-			if why := invisibleDeceives(b, kindAt(i), i, n); why != "" {
+			k := kindAt(i)
+			if why := invisibleDeceives(b, k, i, n); why != "" {
 				c.add(RuleInvisible, i, i+n, fmt.Sprintf("invisible character %s (%s) %s", uplus(r), runeName(r), why))
 			}
 		case n > 1 && unicode.IsLetter(r):
@@ -195,6 +196,13 @@ func (c *collector) bidiDeceives(spans []span, k kind, off int) string {
 		e = off + le
 	}
 	seg := b[s:e]
+	mark := false // only marks: they reorder nothing, but can disguise text
+	if r, n := utf8.DecodeRune(b[off:]); r == 0x200E || r == 0x200F || r == 0x061C {
+		mark = true
+		if !touchesWord(b, off, n) {
+			return ""
+		}
+	}
 	embed, isolate := 0, 0
 	unbalanced, rtl := false, false
 	for _, q := range string(seg) {
@@ -211,11 +219,9 @@ func (c *collector) bidiDeceives(spans []span, k kind, off int) string {
 			if isolate--; isolate < 0 {
 				unbalanced = true
 			}
-		case q >= 0x0590 && q <= 0x08FF, q >= 0xFB1D && q <= 0xFDFF, q >= 0xFE70 && q <= 0xFEFF:
+		case isRTL(q):
 			// Hebrew, Arabic, Syriac, Thaana, NKo and their presentation forms.
-			if unicode.IsLetter(q) {
-				rtl = true
-			}
+			rtl = true
 		}
 	}
 	where := "string"
@@ -225,44 +231,87 @@ func (c *collector) bidiDeceives(spans []span, k kind, off int) string {
 	switch {
 	case unbalanced || embed > 0 || isolate > 0:
 		return "is not closed before the end of its " + where + ": the code after it is displayed reordered"
-	case !rtl:
-		return "in a " + where + " with no right-to-left text: it disguises what the text holds"
+	case rtl:
+		return ""
+	case mark && c.rightToLeft():
+		// A mark beside a neutral character of a right-to-left locale's
+		// format (dayjs's ar-ly 'D/\u200fM/\u200fYYYY') sets the
+		// direction the slash is drawn in.
+		return ""
 	}
-	return ""
+	return "in a " + where + " with no right-to-left text: it disguises what the text holds"
+}
+
+// rightToLeft reports whether the file holds any right-to-left letter: a
+// right-to-left locale or message catalogue written as code.
+func (c *collector) rightToLeft() bool {
+	if c.rtl == 0 {
+		c.rtl = 2
+		for _, q := range string(c.f.Content) {
+			if isRTL(q) {
+				c.rtl = 1
+				break
+			}
+		}
+	}
+	return c.rtl == 1
+}
+
+func isRTL(q rune) bool {
+	return (q >= 0x0590 && q <= 0x08FF || q >= 0xFB1D && q <= 0xFDFF || q >= 0xFE70 && q <= 0xFEFE) && unicode.IsLetter(q)
+}
+
+// touchesWord reports whether the character at [off, off+n) touches an
+// ASCII letter, digit or underscore of a word, which it then makes differ
+// from the word it looks like. A letter that ends an escape sequence
+// (\n, \s, \ufeff) is not a word: tables of special characters and
+// regular-expression classes are written so.
+func touchesWord(b []byte, off, n int) bool {
+	word := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+	}
+	if off+n < len(b) && word(b[off+n]) {
+		return true
+	}
+	if off == 0 || !word(b[off-1]) {
+		return false
+	}
+	// Walk back over the hex digits and letters of a possible escape.
+	i := off - 1
+	for i > 0 && off-i <= 9 && word(b[i]) {
+		if b[i-1] == '\\' {
+			return false
+		}
+		i--
+	}
+	return true
 }
 
 // invisibleDeceives says why the invisible character at [off, off+n)
 // misleads a reader, or "" if it does not. In code it makes two names that
-// look alike differ. In a string or comment it is ordinary text shaping
-// between letters of scripts that use it (a zero-width space between
-// Khmer, Thai or Gujarati words marks a word break), and deceives when it
-// sits beside Latin letters or digits ("root" + U+2060 is not "root") or
-// alone.
+// look alike differ. In a string or comment it deceives when it touches a
+// Latin word ("root" + U+2060 is not "root"); elsewhere it is text: a
+// zero-width space between Khmer, Thai or Gujarati words marks a word
+// break, and tables of special characters hold it on its own (core-js's
+// whitespace check "\u200b\u0085\u180e", an HTML entity map's
+// "NegativeMediumSpace":"\u200b", a regular expression's [\s\u200b]).
 func invisibleDeceives(b []byte, k kind, off, n int) string {
-	if k == code {
+	switch {
+	case k == code:
 		return "in code, outside any string or comment"
-	}
-	prev, _ := utf8.DecodeLastRune(b[:off])
-	next, _ := utf8.DecodeRune(b[off+n:])
-	asciiWord := func(r rune) bool {
-		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_'
-	}
-	script := func(r rune) bool {
-		return r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.Is(unicode.M, r))
-	}
-	if !asciiWord(prev) && !asciiWord(next) && (script(prev) || script(next)) {
+	case !touchesWord(b, off, n):
 		return ""
+	case k == comment:
+		return "in a comment, touching a Latin word"
 	}
-	if k == comment {
-		return "in a comment, beside Latin text"
-	}
-	return "in a string, beside Latin text or alone: the string is not what it looks"
+	return "in a string, touching a Latin word: the string is not what it looks"
 }
 
 type collector struct {
 	f      *scan.File
 	out    []glassbox.Finding
 	counts [3]int
+	rtl    int // 0 not yet known, 1 the file holds right-to-left letters, 2 it does not
 }
 
 func (c *collector) add(r scan.Rule, start, end int, msg string) {

@@ -35,6 +35,18 @@ func TestSpecifics(t *testing.T) {
 		{"mixed word in a comment", "src/a.go", "package a\n\n// p\u0430ssword\nvar password = 1\n", "", ""},
 		{"mixed word in a Python string", "src/a.py", "password = 1\nx = 'p\u0430ssword'\n", "", ""},
 		{"homoglyph in template code", "src/a.js", "const isAdmin = 0;\nconst s = `${is\u0410dmin}`;\n", "GB0802", glassbox.SeverityHigh},
+		// core-js's whitespace check, as bundled in consul's UI and next.
+		{"string of invisible characters only", "dist/vendor.js", "return\"\u200b\u0085\u180e\"!==\"\u200b\u0085\u180e\"[t]()\n", "", ""},
+		// the HTML entity map bundled in laravel's exception renderer.
+		{"entity map", "dist/scripts.js", "const e={zwnj:`\u200c`,lrm:`\u200e`,rlm:`\u200f`};\n", "", ""},
+		// dayjs 1.11.13 locale/ar-ly.js
+		{"mark in a right-to-left locale's format", "locale/ar-ly.js", "const l={months:'يناير',L:'D/\u200fM/\u200fYYYY'};\n", "", ""},
+		{"mark after Latin in a file with no right-to-left text", "src/a.js", "if (r === 'admin\u061c') {}\n", "GB0801", glassbox.SeverityHigh},
+		{"lone zero-width space beside text", "src/a.js", "if (r === 'root\u200b') {}\n", "GB0803", glassbox.SeverityMedium},
+		// the windows-874 table bundled as node-fetch's in next 14.2.15.
+		{"zero-width space after an escape in a code page table", "dist/nf.js", "var t = \"\u0e2f\\ufeff\u200b\u2013\";\n", "", ""},
+		// amphtml-validator in next 14.2.15.
+		{"zero-width space in a regular expression class", "dist/av.js", "new RegExp(\"[\\\\s\u200b]\");\n", "", ""},
 		{"zero-width space", "src/a.go", "package a\n\nvar x\u200b = 1\n", "GB0803", glassbox.SeverityMedium},
 		{"BOM at start", "src/a.go", "\ufeffpackage a\n", "", ""},
 		{"invalid UTF-8", "src/a.go", "package a\xff\xfe\xe2\x80", "", ""},
