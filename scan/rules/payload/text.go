@@ -64,6 +64,7 @@ func (c *collector) textTaint(l lang) {
 		return
 	}
 	tainted := taints{} // name -> offsets of its tainting assignments
+	tainted.rebind(b)
 	// A helper whose body decodes is itself a decoder: flatmap-stream
 	// wrapped Buffer.from(x, "hex") in a one-letter function and called
 	// that everywhere. Its name counts as a decode wherever it appears.
@@ -99,8 +100,9 @@ func (c *collector) textTaint(l lang) {
 	sinks := l.sink.FindAllIndex(b, -1)
 	// A sink renamed (var r = require) is still a sink: flatmap-stream
 	// called require only through a one-letter alias.
-	if aliases := sinkAliases(b); aliases != nil {
-		sinks = append(sinks, aliases.FindAllIndex(b, -1)...)
+	aliases, aliasRe := sinkAliases(b)
+	if aliasRe != nil {
+		sinks = append(sinks, aliasRe.FindAllIndex(b, -1)...)
 	}
 	for _, m := range sinks {
 		open := m[1] - 1
@@ -111,6 +113,9 @@ func (c *collector) textTaint(l lang) {
 		name := b[start:m[1]]
 		if l.keep != nil && !l.keep(b, string(name)) {
 			continue
+		}
+		if callee := strings.TrimRight(string(name), "( \t"); aliases[callee] != nil && !l.sink.Match(b[m[0]:m[1]]) && !aliases.at(callee, start) {
+			continue // the name is another function here
 		}
 		if !c.inCode(start) {
 			continue // the name of a sink in a comment or a string runs nothing
@@ -170,17 +175,25 @@ func (c *collector) decodesInCode(l lang, b []byte, at int) bool {
 // "var r = require", "const run = eval", "e = Function,".
 var aliasRe = regexp.MustCompile(`([A-Za-z_$][\w$]*)\s*=\s*(?:require|eval|Function|globalThis\.eval|window\.eval)\s*[,;)\n]`)
 
-// sinkAliases returns a pattern matching calls of the file's aliases of
-// sinks, or nil if it has none.
-func sinkAliases(b []byte) *regexp.Regexp {
+// sinkAliases returns where the file makes aliases of sinks, and a
+// pattern matching calls of them (nil if it has none). An alias holds
+// from its assignment on, and a short name (three letters or fewer, as
+// minifiers name every local) only within reach: mongoose's browser
+// bundle sets one h=Function and has a thousand other functions named h.
+func sinkAliases(b []byte) (taints, *regexp.Regexp) {
 	var names []string
-	for _, m := range aliasRe.FindAllSubmatch(b, -1) {
-		names = append(names, regexp.QuoteMeta(string(m[1])))
+	at := taints{}
+	for _, m := range aliasRe.FindAllSubmatchIndex(b, -1) {
+		name := string(b[m[2]:m[3]])
+		if at[name] == nil {
+			names = append(names, regexp.QuoteMeta(name))
+		}
+		at.add(name, m[2], len(name) > 3)
 	}
 	if names == nil {
-		return nil
+		return nil, nil
 	}
-	return regexp.MustCompile(`(?:^|[^.\w$])(?:` + strings.Join(names, "|") + `)\s*\(`)
+	return at, regexp.MustCompile(`(?:^|[^.\w$])(?:` + strings.Join(names, "|") + `)\s*\(`)
 }
 
 // computedCallRe finds obj[f(…)]( and getattr(obj, f(…))( — a call of a
@@ -235,6 +248,30 @@ func (c *collector) hiddenCalls(l lang, tainted taints) {
 // follows it closely: within reach bytes, about one function's worth. Decoder helpers (global) reach the whole file.
 type taints map[string][]taint
 
+// paramsKey holds, under a name no identifier can have, where each name is
+// declared anew as a function's parameter.
+const paramsKey = "\x00params "
+
+// paramListRe finds the parameter lists of JavaScript functions and
+// arrows: function f(a, b) {, function(t){, (e, r) =>, t =>.
+var paramListRe = regexp.MustCompile(`\bfunction\b[\w$\s]*\(([^()]*)\)\s*\{|\(([^()]*)\)\s*=>|([A-Za-z_$][\w$]*)\s*=>`)
+
+// rebind records where a name is declared as a parameter: from there on,
+// until the function ends, it is another variable, whatever an
+// assignment before it held (minified code names every parameter t or e).
+func (t taints) rebind(b []byte) {
+	for _, m := range paramListRe.FindAllSubmatchIndex(b, -1) {
+		for g := 2; g < len(m); g += 2 {
+			if m[g] < 0 {
+				continue
+			}
+			for _, id := range identRe.FindAll(b[m[g]:m[g+1]], -1) {
+				t.add(paramsKey+string(id), m[g], false)
+			}
+		}
+	}
+}
+
 type taint struct {
 	off    int
 	global bool
@@ -249,7 +286,18 @@ func (t taints) add(name string, off int, global bool) {
 // at reports whether name holds decoded data at offset use.
 func (t taints) at(name string, use int) bool {
 	for _, x := range t[name] {
-		if x.off < use && (x.global || use-x.off <= reach) {
+		if x.off < use && (x.global || use-x.off <= reach) && !t.redeclared(name, x.off, use) {
+			return true
+		}
+	}
+	return false
+}
+
+// redeclared reports whether name is declared as a parameter between the
+// offsets from and to.
+func (t taints) redeclared(name string, from, to int) bool {
+	for _, p := range t[paramsKey+name] {
+		if p.off > from && p.off < to {
 			return true
 		}
 	}
