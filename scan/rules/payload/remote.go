@@ -55,6 +55,7 @@ func (c *collector) remoteExec() {
 		return
 	}
 	tainted := taints{}
+	tainted.rebind(b)
 	for _, m := range dataHandlerRe.FindAllSubmatchIndex(b, -1) {
 		tainted.add(string(b[m[2]:m[3]]), m[0], false)
 	}
@@ -85,6 +86,15 @@ func (c *collector) remoteExec() {
 			continue
 		}
 		args := b[m[1] : end-1]
+		if bytes.HasPrefix(name, []byte("set")) {
+			// setTimeout and setInterval run code only when their first
+			// argument is a string: a callback with a timeout taken from a
+			// response (node-fetch's request timer) runs nothing fetched.
+			args = firstArg(args)
+			if bytes.Contains(args, []byte("=>")) || bytes.Contains(args, []byte("function")) || identRe.Find(args) == nil {
+				continue
+			}
+		}
 		via := ""
 		if s := src.Find(args); s != nil {
 			via = string(bytes.TrimRight(s, "( \t"))
@@ -102,6 +112,32 @@ func (c *collector) remoteExec() {
 		c.add(RuleRemoteExec, glassbox.SeverityCritical, start, end,
 			"Code downloaded at run time ("+via+") is passed to "+trimCall(string(name)))
 	}
+}
+
+// firstArg returns a call's first argument: args up to the first comma
+// outside brackets and strings.
+func firstArg(args []byte) []byte {
+	depth := 0
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case '"', '\'', '`':
+			q := args[i]
+			for i++; i < len(args) && args[i] != q; i++ {
+				if args[i] == '\\' {
+					i++
+				}
+			}
+		case ',':
+			if depth == 0 {
+				return args[:i]
+			}
+		}
+	}
+	return args
 }
 
 func anyKeyword(b []byte, ks [][]byte) bool {
