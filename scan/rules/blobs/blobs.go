@@ -130,6 +130,8 @@ func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
 		switch {
 		case mismatch != "":
 			c.add(RuleExecutable, RuleExecutable.Severity, "a compiled "+exe+" file ("+path.Base(f.Path)+") is "+what+", but "+mismatch)
+		case fixtureOf(f, exe) != "":
+			c.add(RuleExecutable, glassbox.SeverityLow, "a compiled "+exe+" file ("+path.Base(f.Path)+") is test data of "+fixtureOf(f, exe)+", which reads "+exe+" files: a sample for the parser under test")
 		case what != "":
 			c.add(RuleExecutable, glassbox.SeverityLow, "a compiled "+exe+" file ("+path.Base(f.Path)+") is "+what+": a built distribution's output, judged by rebuilding it, not a blob in a source release")
 		case compiledExts[ext] || sharedLibrary(path.Base(f.Path)):
@@ -228,11 +230,65 @@ func executableKind(b []byte) string {
 
 // isBinary reports NUL bytes in the first 8000 bytes, as git decides, but
 // lets UTF-16 text with a byte-order mark through.
+//
+// Text with a few NUL characters is text too: PHP's serialised objects
+// mark private properties with NULs (symfony's Fixtures/*.txt), and a
+// UTF-8 decoder test holds one on purpose (busybox's
+// docs/unicode_UTF-8-test.txt). So is UTF-16 or UTF-32 text without a
+// byte-order mark (golang.org/x/text's candide-utf-16le.txt), whose NULs
+// are the high bytes of ASCII letters.
 func isBinary(b []byte) bool {
 	if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
 		return false
 	}
-	return bytes.IndexByte(b[:min(len(b), 8000)], 0) >= 0
+	sample := b[:min(len(b), 8000)]
+	if bytes.IndexByte(sample, 0) < 0 {
+		return false
+	}
+	return !wideText(sample) && !textWithNULs(sample)
+}
+
+// textWithNULs reports text in which NULs and other control bytes are
+// rare (at most 1 in 100 bytes each).
+func textWithNULs(b []byte) bool {
+	nul, ctl := 0, 0
+	for _, x := range b {
+		switch {
+		case x == 0:
+			nul++
+		case x < 0x20 && x != '\t' && x != '\n' && x != '\r' && x != '\f', x == 0x7f:
+			ctl++
+		}
+	}
+	return nul*100 <= len(b) && ctl*100 <= len(b)
+}
+
+// wideText reports UTF-16 or UTF-32 text without a byte-order mark: in
+// either byte order, nearly every code unit is a printable ASCII
+// character or white space with its high bytes zero.
+func wideText(b []byte) bool {
+	for _, unit := range []int{2, 4} {
+		for lo := 0; lo < unit; lo += unit - 1 { // little-endian: low byte first; big-endian: last
+			n, ok := 0, 0
+			for i := 0; i+unit <= len(b); i += unit {
+				n++
+				c := b[i+lo]
+				zero := true
+				for j := 0; j < unit; j++ {
+					if j != lo && b[i+j] != 0 {
+						zero = false
+					}
+				}
+				if zero && (c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r') {
+					ok++
+				}
+			}
+			if n >= 8 && ok*100 >= n*95 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // looksRandom reports whether b's entropy is at least 7.5 bits per byte,

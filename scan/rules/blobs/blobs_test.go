@@ -29,6 +29,10 @@ func TestSpecifics(t *testing.T) {
 		{"MZ without PE header", "docs/mz.bin", "MZ" + strings.Repeat("\x00", 100), "", ""},
 		{"NUL in .c", "src/x.c", "int x;\x00\n", "GB0702", glassbox.SeverityHigh},
 		{"text .c", "src/x.c", "int x;\n", "", ""},
+		// golang.org/x/text v0.44.0 encoding/testdata/candide-utf-16le.txt
+		{"UTF-16LE text without a byte-order mark", "testdata/candide-utf-16le.txt", "T\x00h\x00i\x00s\x00 \x00f\x00i\x00l\x00e\x00 \x00i\x00s\x00 \x00t\x00e\x00x\x00t\x00\n\x00", "", ""},
+		// symfony 5.4.53 Security/Core/Tests/.../Fixtures/switch-user-token-4.4.txt
+		{"PHP serialised object with NULs", "Fixtures/token.txt", `C:68:"SwitchUserToken":1236:{a:3:{i:0;s:4:"user";i:1;s:12:"` + "\x00*\x00firewall" + `";i:2;s:4:"main";}}` + strings.Repeat(`i:3;s:8:"ROLE_USER";`, 20), "", ""},
 		{"random .bin outside tests", "assets/blob.bin", strings.Repeat("\x9f\x13", 3000), "", ""},
 	}
 	a := New()

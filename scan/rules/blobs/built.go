@@ -223,3 +223,53 @@ func formatFor(os, format string) bool {
 	p := platformFormat(os)
 	return p != "" && strings.HasPrefix(format, p)
 }
+
+// formatMarkers are what code that reads an executable format says: its
+// parser's package or header, or its structures' names.
+var formatMarkers = map[string][]string{
+	"ELF":          {"debug/elf", "elf.NewFile", "elf.Open", "<elf.h>", "Elf64_", "Elf32_", "elftools", "goblin::elf"},
+	"PE (Windows)": {"debug/pe", "pe.NewFile", "pe.Open", "IMAGE_NT_HEADERS", "IMAGE_DOS_HEADER", "pefile"},
+	"Mach-O":       {"debug/macho", "macho.NewFile", "macho.Open", "package macho", "<mach-o/", "mach_header"},
+}
+
+// fixtureOf says which source file beside a test-data directory reads the
+// format of the compiled file f, or "": then f is a sample for the parser
+// under test (golang.org/x/tools's splitdwarf/internal/macho/testdata,
+// go/gccgoexportdata/testdata), not a program the build runs. Only the
+// directory that holds the test data is read, at most 32 of its files.
+func fixtureOf(f *scan.File, format string) string {
+	l := f.Layout
+	if l == nil || !f.Test {
+		return ""
+	}
+	markers := formatMarkers[strings.TrimSuffix(format, " universal")]
+	dir := path.Dir(f.Path)
+	for dir != "." && dir != "/" {
+		base := path.Base(dir)
+		dir = path.Dir(dir)
+		if base != "testdata" && base != "test" && base != "tests" && base != "fixtures" {
+			continue
+		}
+		read := 0
+		for _, name := range l.List(dir) {
+			switch path.Ext(name) {
+			case ".go", ".c", ".h", ".cc", ".cpp", ".py", ".rs", ".java", ".js", ".ts":
+			default:
+				continue
+			}
+			if read++; read > 32 {
+				break
+			}
+			src, ok := l.Read(path.Join(dir, name))
+			if !ok {
+				continue
+			}
+			for _, m := range markers {
+				if bytes.Contains(src, []byte(m)) {
+					return path.Join(dir, name)
+				}
+			}
+		}
+	}
+	return ""
+}

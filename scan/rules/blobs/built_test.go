@@ -80,6 +80,15 @@ func TestBuiltDistributions(t *testing.T) {
 		{"versioned shared library in a source tree", map[string]string{
 			"lib/libzstd.so.1.5.4": elfFile,
 		}, "lib/libzstd.so.1.5.4", glassbox.SeverityMedium},
+		// golang.org/x/tools v0.52.0 cmd/splitdwarf/internal/macho
+		{"Mach-O sample beside a Mach-O parser", map[string]string{
+			"macho/file.go":                        "// Package macho implements access to Mach-O object files.\npackage macho\n",
+			"macho/testdata/gcc-amd64-darwin-exec": machoFile,
+		}, "macho/testdata/gcc-amd64-darwin-exec", glassbox.SeverityLow},
+		{"ELF in test data of code that parses no ELF", map[string]string{
+			"util/strings.go":      "package util\n",
+			"util/testdata/helper": elfFile,
+		}, "util/testdata/helper", glassbox.SeverityMedium},
 		// npm pack bufferutil@4.0.9
 		{"npm prebuilds/<platform>-<arch>", map[string]string{
 			"package/package.json":                               `{"name":"bufferutil","scripts":{"install":"node-gyp-build"}}`,

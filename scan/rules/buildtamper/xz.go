@@ -104,6 +104,31 @@ func (c *collector) modifyBuild(k kind) {
 		if k != configure && !sigTestData.Match(line) {
 			return
 		}
+		if !linksFilesIn(line[m[0]:m[1]]) {
+			return
+		}
 		c.add(RuleModifyBuild, RuleModifyBuild.Severity, ls+m[0], ls+m[1], "a build script links a prebuilt object into the build (ld -r)")
 	})
+}
+
+// linksFilesIn reports whether a relocatable link takes as input an
+// object named by a literal path, which may be committed to the tree (xz
+// 5.6.1 linked one extracted from its test files). Libtool's and
+// autoconf's own links take objects the build itself just compiled: its
+// $libobjs, or conftest.o, configure's scratch object compiled from the
+// conftest.c it wrote ("$LD -64 -r -o conftest2.o conftest.o" in every
+// libtool configure, curl 7.88.1's among them).
+func linksFilesIn(cmd []byte) bool {
+	fields := strings.Fields(string(cmd))
+	for i, f := range fields {
+		f = strings.Trim(f, "\"'`;()")
+		if !strings.HasSuffix(f, ".o") || i > 0 && fields[i-1] == "-o" {
+			continue
+		}
+		if strings.HasPrefix(f, "$") || strings.HasPrefix(f, "\\$") || strings.HasPrefix(f, "conftest") {
+			continue
+		}
+		return true
+	}
+	return false
 }

@@ -257,8 +257,26 @@ func (c *collector) rightToLeft() bool {
 	return c.rtl == 1
 }
 
+// isRTL reports a character of a right-to-left script (Hebrew, Arabic,
+// Syriac, Thaana, NKo and their presentation forms), its punctuation too:
+// Django's Arabic date format 'j F، Y' has an Arabic comma and no letter.
+// The Arabic letter mark is a control, not text.
 func isRTL(q rune) bool {
-	return (q >= 0x0590 && q <= 0x08FF || q >= 0xFB1D && q <= 0xFDFF || q >= 0xFE70 && q <= 0xFEFE) && unicode.IsLetter(q)
+	return (q >= 0x0590 && q <= 0x08FF || q >= 0xFB1D && q <= 0xFDFF || q >= 0xFE70 && q <= 0xFEFE) && q != 0x061C && !unicode.Is(unicode.Mn, q)
+}
+
+// directive reports whether the comment line holding off is one a tool
+// reads (//go:build, //go:generate, #cgo, # -*- coding, #!): there an
+// invisible character changes what the tool does.
+func directive(b []byte, off int) bool {
+	ls := bytes.LastIndexByte(b[:off], '\n') + 1
+	line := bytes.TrimLeft(b[ls:off], " \t")
+	for _, p := range []string{"//go:", "//line ", "//export ", "#cgo", "//+build", "# -*-", "#!", "// +build"} {
+		if bytes.HasPrefix(line, []byte(p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // touchesWord reports whether the character at [off, off+n) touches an
@@ -299,10 +317,10 @@ func invisibleDeceives(b []byte, k kind, off, n int) string {
 	switch {
 	case k == code:
 		return "in code, outside any string or comment"
-	case !touchesWord(b, off, n):
+	case !touchesWord(b, off, n), k == comment && !directive(b, off):
+		// A comment runs nothing: a zero-width space typed into prose
+		// (golang.org/x/tools go/cfg/cfg.go) changes no name and no value.
 		return ""
-	case k == comment:
-		return "in a comment, touching a Latin word"
 	}
 	return "in a string, touching a Latin word: the string is not what it looks"
 }

@@ -47,6 +47,11 @@ func TestSpecifics(t *testing.T) {
 		{"zero-width space after an escape in a code page table", "dist/nf.js", "var t = \"\u0e2f\\ufeff\u200b\u2013\";\n", "", ""},
 		// amphtml-validator in next 14.2.15.
 		{"zero-width space in a regular expression class", "dist/av.js", "new RegExp(\"[\\\\s\u200b]\");\n", "", ""},
+		// Django 3.2.25 django/conf/locale/ar/formats.py
+		{"mark in an Arabic format with only an Arabic comma", "locale/ar/formats.py", "DATE_FORMAT = 'j F\u060c Y'\nSHORT_DATE_FORMAT = 'd\u200f/m\u200f/Y'\n", "", ""},
+		// golang.org/x/tools v0.52.0 go/cfg/cfg.go
+		{"zero-width space in a prose comment", "go/cfg/cfg.go", "package cfg\n\n// a block\u200bwith no successors\nvar x = 1\n", "", ""},
+		{"zero-width space in a build directive", "a.go", "//go:build linux\u200b\n\npackage a\n", "GB0803", glassbox.SeverityMedium},
 		{"zero-width space", "src/a.go", "package a\n\nvar x\u200b = 1\n", "GB0803", glassbox.SeverityMedium},
 		{"BOM at start", "src/a.go", "\ufeffpackage a\n", "", ""},
 		{"invalid UTF-8", "src/a.go", "package a\xff\xfe\xe2\x80", "", ""},
