@@ -135,7 +135,7 @@ var (
 	// cast: (uid_t)0.
 	grantLitRe = regexp.MustCompile(`^(?:\(\s*\w+\s*\)\s*)?(?:0|0x0|1|true|TRUE|True)$`)
 	lhsRe      = regexp.MustCompile(`[\w$]+(?:\s*(?:->|\.|::)\s*[\w$]+|\[[^\]\n]*\])*\s*$`)
-	rhsRe      = regexp.MustCompile(`^\s*((?:\(\s*\w+\s*\)\s*)?[\w$]+(?:\s*(?:->|\.)\s*[\w$]+)*)(\s*\()?`)
+	rhsRe      = regexp.MustCompile(`^\s*((?:\(\s*\w+\s*\)\s*)?[\w$]+(?:\s*(?:->|\.|::)\s*[\w$]+)*)(\s*\()?`)
 )
 
 // assignInCondition scans every if/while condition for a lone "=".
@@ -168,6 +168,12 @@ func (c *collector) assignInCondition(code []byte) {
 			if grantLitRe.MatchString(rhs) {
 				c.Add(RuleAssignInCondition, glassbox.SeverityCritical, ls, re, 0, 0,
 					"the condition assigns "+rhs+" to "+lhs+" (\""+lhs+" = "+rhs+"\") where a comparison belongs, granting the privilege instead of checking it")
+			} else if strings.Contains(rhs, "::") || strings.Contains(rhs, "->") || strings.Contains(rhs, ".") {
+				// Fetch and test: "if (!$gid = self::$gid)" reads a
+				// stored value and tests it (symfony's VarCloner), which
+				// grants nothing.
+				c.Add(RuleAssignInCondition, glassbox.SeverityLow, ls, re, 0, 0,
+					"the condition assigns "+rhs+", a value read from elsewhere, to the privilege variable "+lhs+" and tests it: fetch and test, not a grant")
 			} else {
 				c.Add(RuleAssignInCondition, glassbox.SeverityHigh, ls, re, 0, 0,
 					"the condition assigns "+rhs+" to the privilege variable "+lhs+" where a comparison may belong")

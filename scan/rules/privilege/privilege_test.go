@@ -12,6 +12,8 @@ func TestSpecifics(t *testing.T) {
 	ruletest.Specifics(t, New(), []ruletest.Specific{
 		{Name: "wait4: uid assigned 0 in a condition is critical, at the assignment", Path: "exit.c", Src: "long f(int options) {\n\tif ((options == (__WCLONE|__WALL)) && (current->uid = 0))\n\t\treturn -1;\n}\n", Rule: "GB0901", Sev: glassbox.SeverityCritical, Line: 2, Snippet: "current->uid = 0"},
 		{Name: "a privilege variable assigned another variable is high", Path: "a.js", Src: "if (ok && (user.isAdmin = wanted)) { go(); }\n", Rule: "GB0901", Sev: glassbox.SeverityHigh, Line: 1, Snippet: "user.isAdmin = wanted"},
+		// symfony 5.4.53 src/Symfony/Component/VarDumper/Cloner/VarCloner.php
+		{Name: "PHP: a static property fetched and tested is low", Path: "VarCloner.php", Src: "<?php\nif (!$gid = self::$gid) {\n    $gid = self::$gid = md5(random_bytes(6));\n}\n", Rule: "GB0901", Sev: glassbox.SeverityLow, Line: 2, Snippet: "$gid = self::$gid"},
 		{Name: "PHP: is_admin assigned true", Path: "a.php", Src: "<?php\nif ($u->is_admin = true) { grant(); }\n", Rule: "GB0901", Sev: glassbox.SeverityCritical, Line: 2, Snippet: "$u->is_admin = true"},
 		{Name: "setuid(0) in a helper is medium", Path: "a.c", Src: "void helper(void)\n{\n    setuid(0);\n}\n", Rule: "GB0902", Sev: glassbox.SeverityMedium, Line: 3, Snippet: "setuid(0)"},
 		{Name: "Go: os.Setuid(0) in a handler", Path: "h.go", Src: "package h\n\nimport \"os\"\n\nfunc serve() {\n\tos.Setuid(0)\n}\n", Rule: "GB0902", Sev: glassbox.SeverityMedium, Line: 6, Snippet: "os.Setuid(0)"},
@@ -26,6 +28,8 @@ func TestQuiet(t *testing.T) {
 		{Path: "a.c", Src: "int f(void) { if ((uid = getuid()) == 0) return 1; return 0; }\n"},
 		{Path: "a.c", Src: "int f(void) { if (current->uid == 0 || cred->euid != 0) return 1; return 0; }\n"},
 		{Path: "a.c", Src: "int f(int n) { if (n = 0) return 1; return 0; }\n"},
+		// composer 2.5.5 src/Composer/Console/Application.php
+		{Path: "Application.php", Src: "<?php\nif ($uid = (int) Platform::getEnv('SUDO_UID')) {\n    shell_exec('sudo -K');\n}\n"},
 		{Path: "a.c", Src: "/* if (current->uid = 0) */ int x;\n"},
 		{Path: "a.c", Src: "int f(void) { if (strcmp(s, \"uid = 0\") == 0) return 1; return 0; }\n"},
 		{Path: "a.go", Src: "package a\n\nfunc init() { syscall.Setuid(0) }\n"},
