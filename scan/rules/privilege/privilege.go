@@ -291,12 +291,12 @@ func (c *collector) setuidZero(code []byte) {
 		}
 	}
 	for _, m := range locs {
-		fn := ""
+		fn, fnStart := "", 0
 		for _, h := range heads {
 			if h[0] > m[0] {
 				break
 			}
-			fn = string(code[h[2]:h[3]])
+			fn, fnStart = string(code[h[2]:h[3]]), h[0]
 		}
 		// No enclosing function is a script's top level, which is its main.
 		if fn == "" || startupRe.MatchString(fn) {
@@ -317,7 +317,31 @@ func (c *collector) setuidZero(code []byte) {
 				call+"(0) is followed by a shell inside "+fn+", which is not start-up code: a root shell")
 			continue
 		}
+		if drops(code[fnStart:m[0]]) || drops(code[m[1]:min(len(code), m[1]+200)]) {
+			// Root restored after a temporary drop in the same function
+			// (openssh's sshpam_chauthtok_ruid: setreuid(pw_uid, -1),
+			// pam_chauthtok, setreuid(0, -1)), or taken back only to drop
+			// for good right after (auth-sia.c: setuid(0);
+			// permanently_set_uid(pw)): the process was root already.
+			c.Add(RuleSetuidZero, glassbox.SeverityLow, m[0], m[1], 0, 0,
+				call+"(0) inside "+fn+" restores root next to a drop of it in the same function: the process was root already")
+			continue
+		}
 		c.Add(RuleSetuidZero, glassbox.SeverityMedium, m[0], m[1], 0, 0,
 			call+"(0) makes the process root inside "+fn+", which is not start-up code")
 	}
+}
+
+// dropRe is a change of identity: the first argument says to whom.
+var dropRe = regexp.MustCompile(`\b(?:set(?:re|res)?[ug]id|sete[ug]id|Set(?:re|res)?[ug]id|Sete[ug]id|permanently_set_uid|temporarily_use_uid)\s*\(([^()\n]*)`)
+
+// drops reports whether code changes identity to someone other than root.
+func drops(code []byte) bool {
+	for _, m := range dropRe.FindAllSubmatch(code, -1) {
+		arg, _, _ := strings.Cut(string(m[1]), ",")
+		if a := strings.TrimSpace(arg); a != "0" && a != "" {
+			return true
+		}
+	}
+	return false
 }

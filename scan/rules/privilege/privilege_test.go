@@ -16,6 +16,10 @@ func TestSpecifics(t *testing.T) {
 		{Name: "PHP: a static property fetched and tested is low", Path: "VarCloner.php", Src: "<?php\nif (!$gid = self::$gid) {\n    $gid = self::$gid = md5(random_bytes(6));\n}\n", Rule: "GB0901", Sev: glassbox.SeverityLow, Line: 2, Snippet: "$gid = self::$gid"},
 		{Name: "PHP: is_admin assigned true", Path: "a.php", Src: "<?php\nif ($u->is_admin = true) { grant(); }\n", Rule: "GB0901", Sev: glassbox.SeverityCritical, Line: 2, Snippet: "$u->is_admin = true"},
 		{Name: "setuid(0) in a helper is medium", Path: "a.c", Src: "void helper(void)\n{\n    setuid(0);\n}\n", Rule: "GB0902", Sev: glassbox.SeverityMedium, Line: 3, Snippet: "setuid(0)"},
+		// openssh 9.2p1 auth-pam.c
+		{Name: "root restored after a temporary drop is low", Path: "auth-pam.c", Src: "static int\nsshpam_chauthtok_ruid(pam_handle_t *pamh, int flags)\n{\n\tint result;\n\n\tif (setreuid(sshpam_authctxt->pw->pw_uid, -1) == -1)\n\t\tfatal(\"setreuid\");\n\tresult = pam_chauthtok(pamh, flags);\n\tif (setreuid(0, -1) == -1)\n\t\tfatal(\"setreuid\");\n\treturn result;\n}\n", Rule: "GB0902", Sev: glassbox.SeverityLow, Line: 9, Snippet: "setreuid(0,"},
+		// openssh 9.2p1 auth-sia.c
+		{Name: "root taken back to drop for good is low", Path: "auth-sia.c", Src: "void\nsession_setup_sia(struct passwd *pw, char *tty)\n{\n\tsia_ses_release(&ent);\n\n\tsetuid(0);\n\tpermanently_set_uid(pw);\n}\n", Rule: "GB0902", Sev: glassbox.SeverityLow, Line: 6, Snippet: "setuid(0)"},
 		{Name: "Go: os.Setuid(0) in a handler", Path: "h.go", Src: "package h\n\nimport \"os\"\n\nfunc serve() {\n\tos.Setuid(0)\n}\n", Rule: "GB0902", Sev: glassbox.SeverityMedium, Line: 6, Snippet: "os.Setuid(0)"},
 		{Name: "in test code it is low and says so", Path: "tests/uid_test.c", Src: "void t(void) { if (cred->uid = 0) abort(); }\n", Rule: "GB0901", Sev: glassbox.SeverityLow, Line: 1, Snippet: "cred->uid = 0"},
 	})
