@@ -101,7 +101,17 @@ func (c *collector) text(code []byte) {
 		each(re, hasNowOrVar, func(m []int) {
 			now, date := string(code[m[2*nowGroup]:m[2*nowGroup+1]]), string(code[m[2*dateGroup]:m[2*dateGroup+1]])
 			if isNow(now, m[0]) && isDate(date, m[0]) {
-				c.gate(code, m[0], m[1], "the current time "+now+" is compared with the literal instant "+shorten(date))
+				// Which side of the instant the guarded code runs on.
+				op := ""
+				if re != methodRe {
+					lo, hi := m[2*nowGroup+1], m[2*dateGroup]
+					if dateGroup < nowGroup {
+						lo, hi = m[2*dateGroup+1], m[2*nowGroup]
+					}
+					op = strings.TrimSpace(string(code[lo:hi]))
+				}
+				before := nowGroup < dateGroup && (op == "<" || op == "<=") || dateGroup < nowGroup && (op == ">" || op == ">=")
+				c.gateSide(code, m[0], m[1], before, "the current time "+now+" is compared with the literal instant "+shorten(date))
 			}
 		})
 	}
@@ -220,6 +230,31 @@ func shift(m []int, off int) []int {
 func year(b []byte) bool {
 	v, err := strconv.Atoi(string(b))
 	return err == nil && v >= 2000 && v <= 2200
+}
+
+// leavesRe is a statement that leaves the code that follows: what a
+// dormant trigger uses to skip its payload until the day comes.
+var leavesRe = regexp.MustCompile(`\b(?:return|exit|die|throw|raise|break|continue|goto)\b`)
+
+// gateSide reports a comparison whose guarded code runs before the
+// instant (before is true) or from it on. Code that runs only before an
+// instant and does not leave (composer 2.5.5's "allow-plugins is nullable
+// until July 1st 2022": time() < strtotime('2022-07-01') guards
+// $type = TypeCombinator::addNull($type)) is a compatibility branch that
+// expires, low: a time bomb's payload runs after its day, or skips the
+// code after it until then.
+func (c *collector) gateSide(code []byte, start, end int, before bool, msg string) {
+	if before {
+		body := braceBlock(code, end)
+		if c.F.Lang == "python" {
+			body = pyBlock(code, start, end)
+		}
+		if strings.TrimSpace(body) != "" && !leavesRe.MatchString(body) {
+			c.Add(RuleDateGate, glassbox.SeverityLow, start, end, 0, 0, msg+"; what it guards runs only before that instant and leaves nothing skipped: a compatibility branch that expires")
+			return
+		}
+	}
+	c.gate(code, start, end, msg)
 }
 
 // gate reports one comparison, medium if what it guards only logs.

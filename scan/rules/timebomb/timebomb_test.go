@@ -10,6 +10,9 @@ import (
 // TestSpecifics pins severities and places for the cases that matter.
 func TestSpecifics(t *testing.T) {
 	ruletest.Specifics(t, New(), []ruletest.Specific{
+		// composer 2.5.5 src/Composer/PHPStan/ConfigReturnTypeExtension.php
+		{Name: "a branch that runs only before the instant and skips nothing is low", Path: "Ext.php", Src: "<?php\nif ($path === 'allow-plugins' && time() < strtotime('2022-07-01')) {\n    $type = TypeCombinator::addNull($type);\n}\n", Rule: "GB0401", Sev: glassbox.SeverityLow, Line: 2, Snippet: "time() < strtotime('2022-07-01')"},
+		{Name: "returning until the instant keeps what follows dormant: high", Path: "a.php", Src: "<?php\nif (time() < strtotime('2027-01-01')) {\n    return;\n}\nwipe();\n", Rule: "GB0401", Sev: glassbox.SeverityHigh, Line: 2, Snippet: "time() < strtotime('2027-01-01')"},
 		{Name: "Go: now after a literal date, guarding real work, is high", Path: "x.go", Src: "package x\n\nimport \"time\"\n\nfunc f() {\n\tif time.Now().After(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {\n\t\twipe()\n\t}\n}\n", Rule: "GB0401", Sev: glassbox.SeverityHigh, Line: 6, Snippet: "time.Now().After(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))"},
 		{Name: "Go: a deprecation notice that only logs is medium", Path: "x.go", Src: "package x\n\nimport (\n\t\"log\"\n\t\"time\"\n)\n\nfunc f() {\n\tif time.Now().Unix() > 1767225600 {\n\t\tlog.Println(\"v1 API is deprecated\")\n\t}\n}\n", Rule: "GB0401", Sev: glassbox.SeverityMedium, Line: 9, Snippet: "time.Now().Unix() > 1767225600"},
 		{Name: "C: time(NULL) against a timestamp", Path: "a.c", Src: "void f(void) {\n  if (time(NULL) >= 1767225600) { corrupt(); }\n}\n", Rule: "GB0401", Sev: glassbox.SeverityHigh, Line: 2, Snippet: "time(NULL) >= 1767225600"},
