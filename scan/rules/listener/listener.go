@@ -235,7 +235,15 @@ func (c *collector) oddPorts() {
 		check(socatPortRe, 1, "socat listener", "LISTEN", "listen")
 		return
 	}
-	for _, m := range ncPortRe.FindAllSubmatchIndex(b, -1) {
+	// In a program's comment a netcat command is usage documentation
+	// (busybox's nc_bloaty.c: "echo no | nc -lp 1234"), which runs nothing;
+	// shell scripts, Makefiles and CI files are where it runs.
+	nb := b
+	switch c.F.Lang {
+	case "c", "cpp", "java", "javascript", "go", "php", "python":
+		nb = rulekit.BlankComments(b, c.F.Lang)
+	}
+	for _, m := range ncPortRe.FindAllSubmatchIndex(nb, -1) {
 		if strings.Contains(string(b[m[2]:m[3]]), "l") {
 			c.port(m[0], m[1], string(b[m[4]:m[5]]), "netcat listener")
 		}
