@@ -326,6 +326,13 @@ func (c *collector) testBlob(ext string) {
 	base := strings.ToLower(path.Base(c.f.Path))
 	if format := compressedFormat(b, ext); format != "" && claimsCorrupt(base) {
 		if decodes(format, b) {
+			if w := namesEntry(format, b, base); w != "" {
+				// Django's tests/app_loading/eggs/brokenapp.egg holds the
+				// package broken_app/: the name says what is inside, not
+				// that the archive is damaged.
+				c.add(RuleTestBlob, glassbox.SeverityNote, "“"+path.Base(c.f.Path)+"” is a valid "+format+" archive whose name's “"+w+"” names its content (an entry is called so), not its integrity")
+				return
+			}
 			c.add(RuleTestBlob, RuleTestBlob.Severity, "“"+path.Base(c.f.Path)+"” is named as corrupt but is a valid "+format+" stream")
 			return
 		}
@@ -339,6 +346,33 @@ func (c *collector) testBlob(ext string) {
 	if len(b) >= 4096 && looksRandom(b) {
 		c.add(RuleTestBlob, glassbox.SeverityNote, "“"+path.Base(c.f.Path)+"” is high-entropy test data (compressed or encrypted); review what reads it")
 	}
+}
+
+// namesEntry returns the word of a zip archive's name that claims damage
+// ("broken", "bad", …) when an entry of the archive is named with it too,
+// or "".
+func namesEntry(format string, b []byte, base string) string {
+	if format != "zip" {
+		return ""
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return ""
+	}
+	for _, w := range []string{"corrupt", "bad", "broken", "invalid"} {
+		if !strings.Contains(base, w) {
+			continue
+		}
+		for i, f := range zr.File {
+			if i >= 1000 {
+				break
+			}
+			if strings.Contains(strings.ToLower(f.Name), w) {
+				return w
+			}
+		}
+	}
+	return ""
 }
 
 // claimsCorrupt reports whether a file name says its content is invalid.

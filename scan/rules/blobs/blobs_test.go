@@ -1,6 +1,9 @@
 package blobs
 
 import (
+	"archive/zip"
+	"bytes"
+
 	"glassbox.dev/scan/rules/internal/ruletest"
 	"strings"
 	"testing"
@@ -55,6 +58,34 @@ func TestSpecifics(t *testing.T) {
 			}
 			t.Fatalf("no %s finding in %+v", tc.rule, fs)
 		})
+	}
+}
+
+// TestNamedForItsContent: a valid zip whose "broken" names an entry, as
+// Django 3.2.25's tests/app_loading/eggs/brokenapp.egg holds broken_app/,
+// is a note; one whose entries say nothing of it stays medium.
+func TestNamedForItsContent(t *testing.T) {
+	egg := func(entry string) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		w, err := zw.Create(entry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte("raise ImportError\n"))
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	for entry, want := range map[string]glassbox.Severity{
+		"broken_app/models.py": glassbox.SeverityNote,
+		"app/models.py":        glassbox.SeverityMedium,
+	} {
+		fs := New().Analyze(file("tests/app_loading/eggs/brokenapp.egg", egg(entry)))
+		if len(fs) != 1 || fs[0].RuleID != RuleTestBlob.ID || fs[0].Severity != want {
+			t.Errorf("entry %s: want one GB0703 %s, got %+v", entry, want, fs)
+		}
 	}
 }
 
