@@ -27,14 +27,7 @@ var evaluated = []string{"gorilla-mux", "commander", "jq", "jinja2", "commons-io
 // catch). Checks that need what a source-only release does not have (a
 // binary to rebuild) or a human are not this test's concern.
 func TestCorpusReleasesEvaluate(t *testing.T) {
-	dir := os.Getenv("GLASSBOX_PRECISION_CORPUS")
-	if dir == "" {
-		t.Skip("GLASSBOX_PRECISION_CORPUS is not set: fill a cache with go run ./scan/internal/precision/fetchcorpus -dir DIR and set it to DIR")
-	}
-	projects, err := precision.Corpus()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, projects := corpus(t)
 	byName := map[string]precision.Project{}
 	for _, p := range projects {
 		byName[p.Name] = p

@@ -20,14 +20,7 @@ import (
 //	go run ./scan/internal/precision/fetchcorpus -dir DIR
 //	GLASSBOX_PRECISION_CORPUS=DIR go test ./scan/internal/precision -run TestPrecisionCorpus -v
 func TestPrecisionCorpus(t *testing.T) {
-	dir := os.Getenv("GLASSBOX_PRECISION_CORPUS")
-	if dir == "" {
-		t.Skip("GLASSBOX_PRECISION_CORPUS is not set: fill a cache with go run ./scan/internal/precision/fetchcorpus -dir DIR and set it to DIR")
-	}
-	projects, err := precision.Corpus()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, projects := corpus(t)
 	f := &precision.Fetcher{Dir: dir}
 	var reports []*precision.Report
 	failing := 0
@@ -57,4 +50,19 @@ func TestPrecisionCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("precision corpus, %d projects, %d findings of medium or above:\n%s", len(reports), failing, table.String())
+}
+
+// corpus returns the corpus cache GLASSBOX_PRECISION_CORPUS names and the
+// pinned projects, and skips the test when no cache is named.
+func corpus(t *testing.T) (string, []precision.Project) {
+	t.Helper()
+	dir := os.Getenv("GLASSBOX_PRECISION_CORPUS")
+	if dir == "" {
+		t.Skip("GLASSBOX_PRECISION_CORPUS is not set: fill a cache with go run ./scan/internal/precision/fetchcorpus -dir DIR and set it to DIR")
+	}
+	projects, err := precision.Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, projects
 }

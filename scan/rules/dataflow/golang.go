@@ -422,6 +422,22 @@ func (w *walker) isGlobal(v *types.Var) bool {
 
 // walk visits the statements of a body; inClosure is set inside function
 // literals, whose returns are not the function's.
+// assignAll gives each of lhs the taint of its value in rhs: pairwise,
+// or all of them the taint of one multi-valued rhs (a call, a map index, a
+// type assertion).
+func (w *walker) assignAll(lhs, rhs []ast.Expr) {
+	if len(lhs) == len(rhs) {
+		for i := range lhs {
+			w.assign(lhs[i], w.eval(rhs[i]))
+		}
+	} else if len(rhs) == 1 {
+		t := w.eval(rhs[0])
+		for _, l := range lhs {
+			w.assign(l, t)
+		}
+	}
+}
+
 func (w *walker) walk(body ast.Node, inClosure bool) {
 	if body == nil {
 		return
@@ -433,28 +449,14 @@ func (w *walker) walk(body ast.Node, inClosure bool) {
 			w.walk(n.Body, true)
 			return false
 		case *ast.AssignStmt:
-			if len(n.Lhs) == len(n.Rhs) {
-				for i := range n.Lhs {
-					w.assign(n.Lhs[i], w.eval(n.Rhs[i]))
-				}
-			} else if len(n.Rhs) == 1 {
-				t := w.eval(n.Rhs[0])
-				for _, l := range n.Lhs {
-					w.assign(l, t)
-				}
-			}
+			w.assignAll(n.Lhs, n.Rhs)
 		case *ast.ValueSpec:
 			w.sourceDecl(n.Type, n.Names)
-			if len(n.Names) == len(n.Values) {
-				for i := range n.Names {
-					w.assign(n.Names[i], w.eval(n.Values[i]))
-				}
-			} else if len(n.Values) == 1 {
-				t := w.eval(n.Values[0])
-				for _, l := range n.Names {
-					w.assign(l, t)
-				}
+			lhs := make([]ast.Expr, len(n.Names))
+			for i, name := range n.Names {
+				lhs[i] = name
 			}
+			w.assignAll(lhs, n.Values)
 		case *ast.RangeStmt:
 			t := w.eval(n.X)
 			if n.Key != nil {
