@@ -255,6 +255,11 @@ func (c *collector) downloadExec() {
 			if ok, _ := c.runs(ls + m[0]); !ok {
 				return
 			}
+			if c.shell != nil {
+				if scalar, _ := c.shell.scalarOutput(ls + m[1] - 1); scalar {
+					return
+				}
+			}
 			c.add(RuleDownloadExec, RuleDownloadExec.Severity, ls+m[0], le, "a build script runs the output of a download as shell code")
 			return
 		}

