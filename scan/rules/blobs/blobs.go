@@ -17,6 +17,11 @@ import (
 	"compress/bzip2"
 	"compress/gzip"
 	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"math"
 	"path"
@@ -144,6 +149,11 @@ func (analyzer) Analyze(f *scan.File) []glassbox.Finding {
 		switch {
 		case exe != "":
 			c.add(RuleMisleadingExt, RuleMisleadingExt.Severity, "a compiled "+exe+" file is named "+path.Base(f.Path)+", as if it were text")
+		case f.Test && completeImage(b) != "":
+			// Django 3.2.25's tests/mail/attachments/file_png.txt: a
+			// sample for guessing a type by name against content. Every
+			// byte is the image's; only its pixels could carry anything.
+			c.add(RuleMisleadingExt, glassbox.SeverityLow, "test data "+path.Base(f.Path)+" is a complete "+completeImage(b)+" image, every byte of it accounted for by the format, named as text: a sample for a content-type test?")
 		case isBinary(b):
 			c.add(RuleMisleadingExt, RuleMisleadingExt.Severity, "binary content (NUL bytes) is named "+path.Base(f.Path)+", as if it were text")
 		case len(b) >= 4096 && looksRandom(b):
@@ -463,6 +473,67 @@ func decodes(format string, b []byte) (ok bool) {
 	}
 	n, err := io.Copy(io.Discard, io.LimitReader(r, maxDecoded))
 	return err == nil && n < maxDecoded
+}
+
+// maxImagePixels bounds the images completeImage decodes.
+const maxImagePixels = 4 << 20
+
+// completeImage names the image format b is when b is one whole, valid
+// image and nothing else: a PNG whose chunks all check and end at IEND at
+// the end of b, a GIF or JPEG that decodes and ends with its trailer. It
+// returns "" for anything else, including an image with bytes appended.
+func completeImage(b []byte) (format string) {
+	defer func() {
+		if recover() != nil {
+			format = ""
+		}
+	}()
+	var decode func(io.Reader) (image.Image, error)
+	var config func(io.Reader) (image.Config, error)
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		if !pngChunksEnd(b) {
+			return ""
+		}
+		format, decode, config = "PNG", png.Decode, png.DecodeConfig
+	case (bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a"))) && b[len(b)-1] == 0x3b:
+		format, decode, config = "GIF", func(r io.Reader) (image.Image, error) { return gif.Decode(r) }, gif.DecodeConfig
+	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}) && bytes.HasSuffix(b, []byte{0xff, 0xd9}):
+		format, decode, config = "JPEG", func(r io.Reader) (image.Image, error) { return jpeg.Decode(r) }, jpeg.DecodeConfig
+	default:
+		return ""
+	}
+	cfg, err := config(bytes.NewReader(b))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxImagePixels {
+		return ""
+	}
+	if _, err := decode(bytes.NewReader(b)); err != nil {
+		return ""
+	}
+	return format
+}
+
+// pngChunksEnd reports whether a PNG's chunks each carry a correct CRC and
+// the IEND chunk ends the file: no bytes hide after the image.
+func pngChunksEnd(b []byte) bool {
+	for i := 8; i+12 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		if n < 0 || n > len(b)-i-12 {
+			return false
+		}
+		typ, data := b[i+4:i+8], b[i+8:i+8+n]
+		crc := crc32.NewIEEE()
+		crc.Write(typ)
+		crc.Write(data)
+		if crc.Sum32() != binary.BigEndian.Uint32(b[i+8+n:]) {
+			return false
+		}
+		i += 12 + n
+		if string(typ) == "IEND" {
+			return i == len(b)
+		}
+	}
+	return false
 }
 
 func init() { scan.Register(New()) }

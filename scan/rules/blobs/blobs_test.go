@@ -3,6 +3,12 @@ package blobs
 import (
 	"archive/zip"
 	"bytes"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
 
 	"glassbox.dev/scan/rules/internal/ruletest"
 	"strings"
@@ -118,3 +124,43 @@ func BenchmarkGOROOT(b *testing.B) { ruletest.Throughput(b, New()) }
 // TestGOROOTReport lists what the analyser finds in the Go source tree; it
 // runs only when GOROOT_FOR_BENCH is set.
 func TestGOROOTReport(t *testing.T) { ruletest.Report(t, New()) }
+
+// TestCompleteImageNamedAsText: Django 3.2.25's tests/mail/attachments/
+// file_png.txt is a whole PNG named as text, a sample for guessing a type
+// by name; it is low in test code. An image with bytes after its end, a
+// damaged one, or one outside test code stays as high as before.
+func TestCompleteImageNamedAsText(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 3, 2))
+	img.Set(1, 1, color.NRGBA{R: 200, A: 255})
+	encode := func(enc func(io.Writer, image.Image) error) []byte {
+		var buf bytes.Buffer
+		if err := enc(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	pngb := encode(png.Encode)
+	gifb := encode(func(w io.Writer, m image.Image) error { return gif.Encode(w, m, nil) })
+	jpgb := encode(func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, nil) })
+	damaged := bytes.Clone(pngb)
+	damaged[len(damaged)/2] ^= 0xff
+	for _, tc := range []struct {
+		name, path string
+		content    []byte
+		want       glassbox.Severity
+	}{
+		{"PNG in test data", "tests/mail/attachments/file_png.txt", pngb, glassbox.SeverityLow},
+		{"GIF in test data", "tests/files/x.txt", gifb, glassbox.SeverityLow},
+		{"JPEG in test data", "tests/files/x.json", jpgb, glassbox.SeverityLow},
+		{"PNG with a payload after IEND", "tests/files/x.txt", append(bytes.Clone(pngb), strings.Repeat("\x00payload", 64)...), glassbox.SeverityMedium},
+		{"PNG with a damaged chunk", "tests/files/x.txt", damaged, glassbox.SeverityMedium},
+		{"PNG outside test code", "src/x.txt", pngb, glassbox.SeverityHigh},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := New().Analyze(file(tc.path, tc.content))
+			if len(fs) != 1 || fs[0].RuleID != RuleMisleadingExt.ID || fs[0].Severity != tc.want {
+				t.Fatalf("want one GB0702 %s, got %+v", tc.want, fs)
+			}
+		})
+	}
+}
