@@ -14,6 +14,10 @@ const (
 	ENOTFOUND = "not_found" // the named thing does not exist
 	ECORRUPT  = "corrupt"   // stored evidence no longer matches its digest
 	EINTERNAL = "internal"  // a failure of the centre itself (disk, database)
+
+	EUNAUTHENTICATED = "unauthenticated" // no credentials, or ones that are unknown, expired or revoked
+	EFORBIDDEN       = "forbidden"       // the caller is known but may not do this
+	EUNAVAILABLE     = "unavailable"     // a service this needs (the log) cannot be reached now; retry later
 )
 
 // Error is a failure with a code and a message written for the person who
