@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -397,4 +398,36 @@ func (n *Notary) About(ctx context.Context, subject glassbox.Digest) ([]Logged, 
 		out = append(out, Logged{Attestation: *a, Envelope: env})
 	}
 	return out, nil
+}
+
+// errFound stops a walk of the log at the entry sought.
+var errFound = errors.New("found")
+
+// Receipt returns the receipt of an envelope the log already holds,
+// proved against the current checkpoint, so that anyone can verify it
+// offline; ENOTFOUND if the centre never logged it.
+func (n *Notary) Receipt(ctx context.Context, d glassbox.Digest) (*tlog.Receipt, error) {
+	if err := n.IndexLog(ctx); err != nil {
+		return nil, err
+	}
+	a, err := n.index.FindAttestation(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	env, err := n.Envelope(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	var leaf []byte
+	_, err = n.log.Entries(ctx, a.LogIndex, func(_ uint64, l []byte) error {
+		leaf = bytes.Clone(l)
+		return errFound
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, err
+	}
+	if leaf == nil {
+		return nil, glassbox.Errorf(glassbox.ECORRUPT, "the index places envelope %s at log entry %d, which the log does not hold", d, a.LogIndex)
+	}
+	return n.receipt(ctx, env, leaf, a.LogIndex, nil)
 }

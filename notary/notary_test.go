@@ -179,3 +179,49 @@ func TestCrashBeforeIndexing(t *testing.T) {
 		t.Errorf("the envelope logged before the crash at %d was logged again at %d", inc.Index, got)
 	}
 }
+
+// TestReceiptOfLoggedEnvelope: a receipt asked for later is the receipt of
+// the same envelope and leaf, at the same index, proved against a newer
+// checkpoint; an envelope never logged is ENOTFOUND.
+func TestReceiptOfLoggedEnvelope(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	n, l := f.open(t)
+	defer l.Close(ctx)
+	defer n.Close(ctx)
+	first, err := n.Attest(ctx, request(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Attest(ctx, request(2)); err != nil {
+		t.Fatal(err)
+	}
+	d := glassbox.DigestOf(first.Envelope)
+	got, err := n.Receipt(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Envelope) != string(first.Envelope) || index(t, got) != index(t, first) {
+		t.Fatalf("receipt of %s: index %d, want %d", d, index(t, got), index(t, first))
+	}
+	_, p, err := tlog.ParseReceipt(mustJSON(t, got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, _ := tlog.ParseReceipt(mustJSON(t, first))
+	if string(p.ExtraData) != string(want.ExtraData) {
+		t.Fatal("the later receipt carries another leaf")
+	}
+	if _, err := n.Receipt(ctx, glassbox.DigestOf([]byte("never logged"))); glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+		t.Fatalf("receipt of an envelope never logged: %v, want ENOTFOUND", err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
