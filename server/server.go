@@ -36,6 +36,8 @@ type Server struct {
 	token  [sha256.Size]byte // SHA-256 of the write token; zero: writes disabled
 	writes bool
 
+	api *API // API v1; nil serves the log and the legacy endpoints only
+
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	attests  *prometheus.CounterVec
@@ -72,6 +74,12 @@ func New(n *notary.Notary, l *tlog.Log, token string) *Server {
 	return s
 }
 
+// WithAPI serves API v1 beside the log.
+func (s *Server) WithAPI(a *API) *Server {
+	s.api, a.server = a, s
+	return s
+}
+
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -80,7 +88,18 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /tile/", s.count("tile", tiles))
 	mux.Handle("GET /attestations/{digest}", s.count("attestations_get", http.HandlerFunc(s.getAttestations)))
 	mux.Handle("POST /attestations", s.count("attestations_post", http.HandlerFunc(s.postAttestation)))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+	if s.api != nil {
+		s.api.mount(mux)
+		// Metrics name routes, counts and sizes an outsider has no need
+		// of: with the API they need a token that may read them.
+		mux.Handle("GET /metrics", s.api.serve(route{method: "GET", pattern: "/metrics", act: ActMetrics, handle: func(w http.ResponseWriter, r *http.Request, _ string) error {
+			metrics.ServeHTTP(w, r)
+			return nil
+		}}))
+	} else {
+		mux.Handle("GET /metrics", metrics)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	return mux
 }

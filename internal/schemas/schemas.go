@@ -1,5 +1,5 @@
 // Package schemas holds the official JSON schemas of the formats glassbox
-// writes (SARIF 2.1.0, CycloneDX 1.6, OSV, OSCAL 1.0.6) and validates
+// writes (SARIF 2.1.0, CycloneDX 1.6, OSV, OSCAL 1.0.6, OpenAPI 3.1) and validates
 // documents against them. Tests use it to hold every document the project
 // writes to its standard; SOURCE.txt says where each schema comes from.
 package schemas
@@ -24,6 +24,7 @@ const (
 	OSV                    = "osv-schema.json"
 	OSCALCatalog           = "oscal-1.0.6-catalog.schema.json"
 	OSCALAssessmentResults = "oscal-1.0.6-assessment-results.schema.json"
+	OpenAPI31              = "openapi-3.1.schema.json"
 )
 
 // urls are the ids under which schemas that others reference are known.

@@ -1,0 +1,359 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/notary"
+	"glassbox.dev/tlog"
+)
+
+// Backend is what API v1's handlers need of the centre. cmd/glassbox
+// builds it from an open data directory; every job is the application
+// layer's, the API only checks, calls and answers.
+type Backend struct {
+	Authority Authority
+	Releases  glassbox.ReleaseStore
+	// Resolve finds the release a reference names: an ID, an abbreviation
+	// of one, or PRODUCT@VERSION.
+	Resolve    func(ctx context.Context, ref string) (*glassbox.Release, error)
+	Blobs      glassbox.BlobStore
+	Notary     *notary.Notary
+	Judgements glassbox.JudgementStore
+	// Judge records and signs a judgement made by p.
+	Judge func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, j *glassbox.Judgement) error
+	// Withdraw withdraws every verdict about rel.
+	Withdraw func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error)
+	// Submit ingests a release from files the uploads hold.
+	Submit  Submitter
+	Access  AccessRecord
+	Jobs    Jobs
+	Parties PartyAdmin
+	// Uploads is the directory, inside the data directory, that holds
+	// uploads in progress.
+	Uploads string
+	// UploadLimit bounds one upload; UploadTTL is how long an unfinished
+	// one is kept.
+	UploadLimit int64
+	UploadTTL   time.Duration
+	// Rate and Burst bound each token's (or anonymous address's) requests
+	// per second.
+	Rate  float64
+	Burst int
+}
+
+// AccessRecord is the record of confidential reads (package access): a
+// read is served only after Record returned without error.
+type AccessRecord interface {
+	// Record logs that p read files of rel (kind: source-file, archive,
+	// artifact, …) under grant. An error means the read must be refused.
+	Record(ctx context.Context, p *glassbox.Principal, grant string, rel *glassbox.Release, kind string, files []glassbox.File) error
+	// List returns the recorded reads of rel, each with its proof.
+	List(ctx context.Context, rel *glassbox.Release) ([]AccessEntry, error)
+}
+
+// AccessEntry is one recorded read as the API returns it: the signed
+// statement's receipt, verifiable offline, and what it says.
+type AccessEntry struct {
+	Receipt *tlog.Receipt `json:"receipt"`
+	Read    any           `json:"read,omitempty"`
+}
+
+// API is the /api/v1 router.
+type API struct {
+	b         Backend
+	authority Authority
+	limits    *limiter
+	uploads   *uploads
+	server    *Server // for its request counter; may be nil
+}
+
+// NewAPI returns API v1 over b.
+func NewAPI(b Backend) (*API, error) {
+	if b.Authority == nil || b.Releases == nil || b.Resolve == nil || b.Blobs == nil || b.Notary == nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "server: API v1 needs an authority, the release store, a resolver, the blob store and the notary")
+	}
+	up, err := newUploads(b.Uploads, b.UploadLimit, b.UploadTTL)
+	if err != nil {
+		return nil, err
+	}
+	if b.Rate == 0 {
+		b.Rate, b.Burst = 50, 100
+	}
+	return &API{b: b, authority: b.Authority, limits: newLimiter(b.Rate, b.Burst), uploads: up}, nil
+}
+
+func (a *API) count(route string, h http.Handler) http.Handler {
+	if a.server == nil {
+		return h
+	}
+	return a.server.count(route, h)
+}
+
+// release resolves the {release} of the path.
+func (a *API) release(r *http.Request) (*glassbox.Release, error) {
+	ref := r.PathValue("release")
+	if ref == "" {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "no release named in the path")
+	}
+	return a.b.Resolve(r.Context(), ref)
+}
+
+// releaseProduct is the product of the {release} of the path; a release
+// that does not exist is ENOTFOUND here, before any decision, as one the
+// caller may not see is after it.
+func (a *API) releaseProduct(r *http.Request) (string, error) {
+	rel, err := a.release(r)
+	if err != nil {
+		return "", err
+	}
+	return rel.Manifest.Product, nil
+}
+
+func (a *API) listReleases(w http.ResponseWriter, r *http.Request, _ string) error {
+	f := glassbox.ReleaseFilter{Product: r.URL.Query().Get("product"), Limit: 1000}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return glassbox.Errorf(glassbox.EINVALID, "limit %q: want a number from 1 to 1000", v)
+		}
+		f.Limit = n
+	}
+	rels, err := a.b.Releases.FindReleases(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	p := PrincipalFrom(r.Context())
+	visible := map[string]bool{}
+	out := []*glassbox.Release{}
+	for _, rel := range rels {
+		prod := rel.Manifest.Product
+		ok, seen := visible[prod]
+		if !seen {
+			_, err := a.authority.Authorize(r.Context(), p, ActReadRelease, prod)
+			ok = err == nil
+			visible[prod] = ok
+		}
+		if ok {
+			out = append(out, rel)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"releases": out})
+	return nil
+}
+
+func (a *API) getRelease(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rel)
+	return nil
+}
+
+// readSource serves one file of a release's source tree, after the read is
+// on the record.
+func (a *API) readSource(w http.ResponseWriter, r *http.Request, grant string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	p := r.PathValue("path")
+	if err := glassbox.ValidatePath(p); err != nil {
+		return err
+	}
+	var file *glassbox.File
+	for i := range rel.Manifest.Source.Files {
+		if rel.Manifest.Source.Files[i].Path == p {
+			file = &rel.Manifest.Source.Files[i]
+			break
+		}
+	}
+	if file == nil {
+		return glassbox.Errorf(glassbox.ENOTFOUND, "release %s@%s has no source file %q", rel.Manifest.Product, rel.Manifest.Version, p)
+	}
+	if a.b.Access == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre keeps no access record, so it serves no confidential content")
+	}
+	// Open before recording, so a read that cannot be served is not
+	// recorded as made; record before the first byte leaves.
+	rc, err := a.b.Blobs.Open(r.Context(), file.Digest)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := a.b.Access.Record(r.Context(), PrincipalFrom(r.Context()), grant, rel, "source-file", []glassbox.File{*file}); err != nil {
+		if glassbox.ErrorCode(err) == glassbox.EINTERNAL {
+			err = glassbox.Errorf(glassbox.EUNAVAILABLE, "the read could not be put on the record, so it is refused; retry later: %w", err)
+		}
+		return err
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(file.Size, 10))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFilename(p)+`"`)
+	w.Header().Set("Digest", "sha-256="+string(file.Digest))
+	if _, err := io.Copy(w, rc); err != nil {
+		// The response has started: it can no longer be an error; the
+		// client sees a body shorter than Content-Length.
+		slog.Warn("source read cut short", "release", rel.ID, "err", err)
+	}
+	return nil
+}
+
+// safeFilename is the last element of a path with anything a header could
+// misread replaced.
+func safeFilename(p string) string {
+	p = p[strings.LastIndexByte(p, '/')+1:]
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == '"' || r == '\\' || r > 0x7e {
+			return '_'
+		}
+		return r
+	}, p)
+}
+
+func (a *API) listJudgements(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	if a.b.Judgements == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre keeps no judgements")
+	}
+	js, err := a.b.Judgements.FindJudgements(r.Context(), rel.ID)
+	if err != nil {
+		return err
+	}
+	if js == nil {
+		js = []*glassbox.Judgement{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"judgements": js})
+	return nil
+}
+
+// JudgeRequest is the body of POST /api/v1/releases/{release}/judgements.
+type JudgeRequest struct {
+	Catalog   string `json:"catalog"`
+	Control   string `json:"control"`
+	Satisfied bool   `json:"satisfied"`
+	Note      string `json:"note"`
+}
+
+func (a *API) judge(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	var req JudgeRequest
+	if err := decodeJSON(w, r, 64<<10, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Control) == "" || strings.TrimSpace(req.Note) == "" {
+		return glassbox.Errorf(glassbox.EINVALID, "a judgement needs a control and a note saying what was looked at")
+	}
+	if a.b.Judge == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no judgements over the API")
+	}
+	p := PrincipalFrom(r.Context())
+	j := &glassbox.Judgement{Release: rel.ID, Catalog: req.Catalog, Control: req.Control, Satisfied: req.Satisfied, Note: req.Note}
+	if err := a.b.Judge(r.Context(), p, rel, j); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, j)
+	return nil
+}
+
+// WithdrawRequest is the body of POST /api/v1/releases/{release}/withdrawal.
+type WithdrawRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) withdraw(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	var req WithdrawRequest
+	if err := decodeJSON(w, r, 16<<10, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		return glassbox.Errorf(glassbox.EINVALID, "a withdrawal needs a reason")
+	}
+	if a.b.Withdraw == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no withdrawals over the API")
+	}
+	revoked, err := a.b.Withdraw(r.Context(), PrincipalFrom(r.Context()), rel, req.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"revoked": verdictsJSON(revoked)})
+	return nil
+}
+
+// verdictJSON is a verdict as API v1 writes it.
+type verdictJSON struct {
+	LogIndex     uint64          `json:"log_index"`
+	Envelope     glassbox.Digest `json:"envelope"`
+	Result       string          `json:"result"`
+	TimeVerified string          `json:"time_verified"`
+}
+
+func verdictsJSON(vs []notary.Verdict) []verdictJSON {
+	out := []verdictJSON{}
+	for _, v := range vs {
+		out = append(out, verdictJSON{v.LogIndex, v.Envelope, v.Result, v.TimeVerified})
+	}
+	return out
+}
+
+// getVerdicts answers the centre's verdicts about an artefact with a
+// receipt for each, which anyone can verify offline.
+func (a *API) getVerdicts(w http.ResponseWriter, r *http.Request, _ string) error {
+	d, err := glassbox.ParseDigest(r.PathValue("digest"))
+	if err != nil {
+		return err
+	}
+	vs, err := a.b.Notary.Verdicts(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	receipts := []*tlog.Receipt{}
+	for _, v := range vs {
+		rc, err := a.b.Notary.Receipt(r.Context(), v.Envelope)
+		if err != nil {
+			return err
+		}
+		receipts = append(receipts, rc)
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	writeJSON(w, http.StatusOK, map[string]any{"subject": d, "verdicts": verdictsJSON(vs), "receipts": receipts})
+	return nil
+}
+
+func (a *API) accessRecord(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	if a.b.Access == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre keeps no access record")
+	}
+	entries, err := a.b.Access.List(r.Context(), rel)
+	if err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []AccessEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	return nil
+}

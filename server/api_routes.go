@@ -1,0 +1,197 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"glassbox.dev"
+)
+
+// Actions of API v1; party's policy decides each. The strings are also
+// the x-glassbox-action of every operation in openapi.json.
+const (
+	ActPublic           Action = "public"             // anyone, anonymous included
+	ActAuthenticated    Action = "authenticated"      // any valid token
+	ActListReleases     Action = "list-releases"      // a token with the read scope; the list is filtered per release
+	ActReadRelease      Action = "read-release"       // a release and everything confidential in it
+	ActSubmit           Action = "submit"             // submit releases, and the uploads they are made of
+	ActEvaluate         Action = "evaluate"           // queue or cancel a rebuild, scan or evaluation
+	ActReadJob          Action = "read-job"           // a job's state and progress: as reading its release
+	ActJudge            Action = "judge"              // judge a control of a release
+	ActWithdraw         Action = "withdraw"           // withdraw a release's verdicts
+	ActReadAccessRecord Action = "read-access-record" // who read a vendor's releases
+	ActListGrants       Action = "list-grants"        // grants the caller is party to
+	ActGrant            Action = "grant"              // grant or revoke an evaluator's access to a product
+	ActAdminRead        Action = "admin-read"         // organisations, users, tokens, the admin record
+	ActAdmin            Action = "admin"              // change them
+	ActMetrics          Action = "metrics"            // Prometheus metrics
+)
+
+// route is one operation of API v1.
+type route struct {
+	method, pattern string // as http.ServeMux reads it
+	act             Action
+	// product finds the product the request is about, for the policy; nil
+	// when the action is not about one product.
+	product func(r *http.Request) (string, error)
+	handle  func(w http.ResponseWriter, r *http.Request, grant string) error
+}
+
+// routes lists every operation of API v1.
+func (a *API) routes() []route {
+	rel := a.releaseProduct
+	return []route{
+		{"GET", "/api/v1/openapi.json", ActPublic, nil, a.getOpenAPI},
+		{"GET", "/api/v1/whoami", ActAuthenticated, nil, a.whoami},
+		{"GET", "/api/v1/verdicts/{digest}", ActPublic, nil, a.getVerdicts},
+		{"GET", "/api/v1/releases", ActListReleases, nil, a.listReleases},
+		{"POST", "/api/v1/releases", ActSubmit, nil, a.submit},
+		{"GET", "/api/v1/releases/{release}", ActReadRelease, rel, a.getRelease},
+		{"GET", "/api/v1/releases/{release}/source/{path...}", ActReadRelease, rel, a.readSource},
+		{"POST", "/api/v1/releases/{release}/evaluations", ActEvaluate, rel, a.evaluate},
+		{"GET", "/api/v1/releases/{release}/judgements", ActReadRelease, rel, a.listJudgements},
+		{"POST", "/api/v1/releases/{release}/judgements", ActJudge, rel, a.judge},
+		{"POST", "/api/v1/releases/{release}/withdrawal", ActWithdraw, rel, a.withdraw},
+		{"GET", "/api/v1/releases/{release}/access", ActReadAccessRecord, rel, a.accessRecord},
+		{"GET", "/api/v1/jobs/{job}", ActReadJob, a.jobProduct, a.getJob},
+		{"GET", "/api/v1/jobs/{job}/events", ActReadJob, a.jobProduct, a.jobEvents},
+		{"POST", "/api/v1/jobs/{job}/cancel", ActEvaluate, a.jobProduct, a.cancelJob},
+		{"POST", "/api/v1/uploads", ActSubmit, nil, a.createUpload},
+		{"GET", "/api/v1/uploads/{upload}", ActSubmit, nil, a.getUpload},
+		{"PATCH", "/api/v1/uploads/{upload}", ActSubmit, nil, a.appendUpload},
+		{"DELETE", "/api/v1/uploads/{upload}", ActSubmit, nil, a.deleteUpload},
+		{"GET", "/api/v1/grants", ActListGrants, nil, a.listGrants},
+		{"POST", "/api/v1/grants", ActGrant, a.grantRequestProduct, a.createGrant},
+		{"DELETE", "/api/v1/grants/{grant}", ActGrant, a.grantProduct, a.revokeGrant},
+		{"GET", "/api/v1/orgs", ActAdminRead, nil, a.listOrgs},
+		{"POST", "/api/v1/orgs", ActAdmin, nil, a.createOrg},
+		{"GET", "/api/v1/users", ActAdminRead, nil, a.listUsers},
+		{"POST", "/api/v1/users", ActAdmin, nil, a.createUser},
+		{"GET", "/api/v1/tokens", ActAdminRead, nil, a.listTokens},
+		{"POST", "/api/v1/tokens", ActAdmin, nil, a.createToken},
+		{"DELETE", "/api/v1/tokens/{token}", ActAdmin, nil, a.revokeToken},
+		{"GET", "/api/v1/admin/actions", ActAdminRead, nil, a.adminActions},
+	}
+}
+
+// Route is an operation as the router serves it, for tests that hold the
+// router and the OpenAPI document together.
+type Route struct {
+	Method, Pattern string
+	Action          Action
+}
+
+// Routes lists the operations the API serves.
+func (a *API) Routes() []Route {
+	var out []Route
+	for _, rt := range a.routes() {
+		out = append(out, Route{rt.method, rt.pattern, rt.act})
+	}
+	return out
+}
+
+// maxRequestTime bounds a request that is not an upload or a stream.
+const maxRequestTime = 30 * time.Second
+
+// mount registers every route on mux behind authentication, rate limits
+// and the policy.
+func (a *API) mount(mux *http.ServeMux) {
+	for _, rt := range a.routes() {
+		mux.Handle(rt.method+" "+rt.pattern, a.count("api "+rt.method+" "+rt.pattern, a.serve(rt)))
+	}
+	// Anything else under /api/v1/ is a JSON 404, not the mux's text.
+	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeAPIError(w, glassbox.ENOTFOUND, "no route "+r.Method+" "+r.URL.Path+"; see /api/v1/openapi.json")
+	})
+}
+
+func (a *API) serve(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !streams(rt) {
+			ctx, cancel := context.WithTimeout(r.Context(), maxRequestTime)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		r, err := a.authenticate(r)
+		if err != nil {
+			apiError(w, err)
+			return
+		}
+		if a.rateLimited(w, r) {
+			return
+		}
+		p := PrincipalFrom(r.Context())
+		product := ""
+		if rt.product != nil {
+			if p == nil {
+				// Say who must sign in before saying what exists.
+				apiError(w, glassbox.Errorf(glassbox.EUNAUTHENTICATED, "this route needs a token: send Authorization: Bearer TOKEN"))
+				return
+			}
+			if product, err = rt.product(r); err != nil {
+				apiError(w, err)
+				return
+			}
+		}
+		grant, err := a.authority.Authorize(r.Context(), p, rt.act, product)
+		if err != nil {
+			if glassbox.ErrorCode(err) == glassbox.EFORBIDDEN && product != "" && !a.related(r.Context(), p, product) {
+				err = hidden(r)
+			}
+			apiError(w, err)
+			return
+		}
+		if err := rt.handle(w, r, grant); err != nil {
+			apiError(w, err)
+		}
+	})
+}
+
+// related reports whether p's organisation has any part in product: it
+// could read it, given a token with the read scope. Refusals to those who
+// have none are answered as for a product that does not exist, so no route
+// tells a party which of another vendor's releases exist; those who have a
+// part but not the right (a token without the scope, a vendor judging its
+// own product) are told they are forbidden.
+func (a *API) related(ctx context.Context, p *glassbox.Principal, product string) bool {
+	if p == nil {
+		return false
+	}
+	q := *p
+	q.Scopes = []glassbox.Scope{glassbox.ScopeRead}
+	_, err := a.authority.Authorize(ctx, &q, ActReadRelease, product)
+	return err == nil
+}
+
+// hidden is the answer about a resource the caller may not see: the same
+// as for one that does not exist.
+func hidden(r *http.Request) error {
+	what := r.PathValue("release")
+	if what == "" {
+		what = r.PathValue("job")
+	}
+	if what == "" {
+		what = r.PathValue("grant")
+	}
+	return glassbox.Errorf(glassbox.ENOTFOUND, "no %q visible to you", what)
+}
+
+// streams reports the routes whose requests may outlast maxRequestTime:
+// uploads and event streams set their own deadlines.
+func streams(rt route) bool {
+	return strings.HasSuffix(rt.pattern, "/events") || (rt.method == "PATCH" && strings.HasPrefix(rt.pattern, "/api/v1/uploads/"))
+}
+
+func (a *API) getOpenAPI(w http.ResponseWriter, r *http.Request, _ string) error {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(openAPIDocument)
+	return err
+}
+
+func (a *API) whoami(w http.ResponseWriter, r *http.Request, _ string) error {
+	writeJSON(w, http.StatusOK, PrincipalFrom(r.Context()))
+	return nil
+}

@@ -1,0 +1,366 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/ingest"
+)
+
+// Uploads carry a submission's files (the source archive, artefacts, a
+// recipe, an SBOM) to the centre in pieces, so a large one survives a
+// dropped connection: the client asks how much the centre holds
+// (GET: offset) and sends the rest from there (PATCH with Upload-Offset),
+// as tus.io's core protocol does. An upload lives in the data directory
+// under DIR/<id>/ (data and meta.json), is visible only to the user who
+// started it, is bounded in size, and is deleted when a submission takes
+// it, when its owner drops it, or when it has not been touched for its
+// time to live; what a submission refuses leaves nothing in the evidence
+// store.
+
+// uploads is the upload area.
+type uploads struct {
+	dir   string
+	limit int64
+	ttl   time.Duration
+	mu    sync.Mutex // serialises appends and deletes of one process
+}
+
+// Upload is an upload's state as API v1 answers it.
+type Upload struct {
+	ID      string    `json:"id"`
+	Offset  int64     `json:"offset"`
+	Expires time.Time `json:"expires"`
+}
+
+type uploadMeta struct {
+	Owner   string    `json:"owner"` // the user who started it
+	Created time.Time `json:"created"`
+}
+
+// DefaultUploadLimit bounds one upload: the ingest limit on a release's
+// bytes.
+var DefaultUploadLimit = ingest.DefaultLimits().MaxTotalSize
+
+func newUploads(dir string, limit int64, ttl time.Duration) (*uploads, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	if limit <= 0 {
+		limit = DefaultUploadLimit
+	}
+	if ttl <= 0 {
+		ttl = 24 * time.Hour
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "uploads: %w", err)
+	}
+	u := &uploads{dir: dir, limit: limit, ttl: ttl}
+	u.expire(time.Now())
+	return u, nil
+}
+
+// expire deletes uploads untouched for longer than the time to live.
+func (u *uploads) expire(now time.Time) {
+	entries, err := os.ReadDir(u.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		fi, err := os.Stat(filepath.Join(u.dir, e.Name(), "data"))
+		if err != nil || now.Sub(fi.ModTime()) > u.ttl {
+			os.RemoveAll(filepath.Join(u.dir, e.Name()))
+		}
+	}
+}
+
+// path returns the directory of upload id, refusing any id this centre
+// could not have made.
+func (u *uploads) path(id string) (string, error) {
+	if len(id) != 32 || nonHex(id) != "" {
+		return "", glassbox.Errorf(glassbox.ENOTFOUND, "no upload %q", id)
+	}
+	return filepath.Join(u.dir, id), nil
+}
+
+func nonHex(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return s[i:]
+		}
+	}
+	return ""
+}
+
+// open returns the upload's directory and state if p owns it.
+func (u *uploads) open(p *glassbox.Principal, id string) (string, *Upload, error) {
+	if u == nil {
+		return "", nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no uploads")
+	}
+	dir, err := u.path(id)
+	if err != nil {
+		return "", nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+	if err != nil {
+		return "", nil, glassbox.Errorf(glassbox.ENOTFOUND, "no upload %q", id)
+	}
+	var m uploadMeta
+	if err := json.Unmarshal(b, &m); err != nil || p == nil || m.Owner != p.User.ID {
+		return "", nil, glassbox.Errorf(glassbox.ENOTFOUND, "no upload %q", id)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "data"))
+	if err != nil {
+		return "", nil, glassbox.Errorf(glassbox.ENOTFOUND, "no upload %q", id)
+	}
+	return dir, &Upload{ID: id, Offset: fi.Size(), Expires: fi.ModTime().Add(u.ttl).UTC()}, nil
+}
+
+func (a *API) createUpload(w http.ResponseWriter, r *http.Request, _ string) error {
+	u := a.uploads
+	if u == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no uploads")
+	}
+	u.expire(time.Now())
+	var raw [16]byte
+	rand.Read(raw[:])
+	id := hex.EncodeToString(raw[:])
+	dir := filepath.Join(u.dir, id)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "start an upload: %w", err)
+	}
+	meta, _ := json.Marshal(uploadMeta{Owner: PrincipalFrom(r.Context()).User.ID, Created: time.Now().UTC()})
+	if err := os.WriteFile(filepath.Join(dir, "data"), nil, 0o600); err != nil {
+		os.RemoveAll(dir)
+		return glassbox.Errorf(glassbox.EINTERNAL, "start an upload: %w", err)
+	}
+	// meta.json last: an upload without it is not one, and expires.
+	if err := os.WriteFile(filepath.Join(dir, "meta.json"), meta, 0o600); err != nil {
+		os.RemoveAll(dir)
+		return glassbox.Errorf(glassbox.EINTERNAL, "start an upload: %w", err)
+	}
+	w.Header().Set("Location", "/api/v1/uploads/"+id)
+	writeJSON(w, http.StatusCreated, Upload{ID: id, Offset: 0, Expires: time.Now().Add(u.ttl).UTC()})
+	return nil
+}
+
+func (a *API) getUpload(w http.ResponseWriter, r *http.Request, _ string) error {
+	_, up, err := a.uploads.open(PrincipalFrom(r.Context()), r.PathValue("upload"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Upload-Offset", strconv.FormatInt(up.Offset, 10))
+	writeJSON(w, http.StatusOK, up)
+	return nil
+}
+
+// uploadChunkTime bounds one PATCH: a large upload is sent in several.
+const uploadChunkTime = time.Hour
+
+// appendUpload appends the body at Upload-Offset. What arrives is synced
+// before the answer, so after a dropped connection GET tells where to
+// resume; a body cut short keeps the bytes that arrived.
+func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) error {
+	u := a.uploads
+	dir, up, err := u.open(PrincipalFrom(r.Context()), r.PathValue("upload"))
+	if err != nil {
+		return err
+	}
+	off, err := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
+	if err != nil || off < 0 {
+		return glassbox.Errorf(glassbox.EINVALID, "Upload-Offset %q: want the number of bytes the centre holds (GET the upload to learn it)", r.Header.Get("Upload-Offset"))
+	}
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(uploadChunkTime))
+	rc.SetWriteDeadline(time.Now().Add(uploadChunkTime + time.Minute))
+	ctx, cancel := context.WithTimeout(r.Context(), uploadChunkTime)
+	defer cancel()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	f, err := os.OpenFile(filepath.Join(dir, "data"), os.O_WRONLY, 0)
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", up.ID, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", up.ID, err)
+	}
+	if off != fi.Size() {
+		w.Header().Set("Upload-Offset", strconv.FormatInt(fi.Size(), 10))
+		return glassbox.Errorf(glassbox.ECONFLICT, "upload %s holds %d bytes, not %d: send from %d", up.ID, fi.Size(), off, fi.Size())
+	}
+	room := u.limit - off
+	body := http.MaxBytesReader(w, r.Body, room)
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", up.ID, err)
+	}
+	_, cerr := io.Copy(f, ctxReader{ctx, body})
+	if err := f.Sync(); err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", up.ID, err)
+	}
+	end, _ := f.Seek(0, io.SeekCurrent)
+	if cerr != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(cerr, &tooLarge) {
+			// Keep what fits? No: an upload over the limit is no use.
+			os.RemoveAll(dir)
+			return glassbox.Errorf(codeTooLarge, "upload %s is over the limit of %d bytes and was dropped: %w", up.ID, u.limit, cerr)
+		}
+		slog.Info("upload cut short", "upload", up.ID, "at", end, "err", cerr)
+	}
+	w.Header().Set("Upload-Offset", strconv.FormatInt(end, 10))
+	writeJSON(w, http.StatusOK, Upload{ID: up.ID, Offset: end, Expires: time.Now().Add(u.ttl).UTC()})
+	return nil
+}
+
+// ctxReader stops reading when ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+func (a *API) deleteUpload(w http.ResponseWriter, r *http.Request, _ string) error {
+	dir, _, err := a.uploads.open(PrincipalFrom(r.Context()), r.PathValue("upload"))
+	if err != nil {
+		return err
+	}
+	a.uploads.mu.Lock()
+	defer a.uploads.mu.Unlock()
+	if err := os.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return glassbox.Errorf(glassbox.EINTERNAL, "drop upload: %w", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Submitter ingests a release for p: the application layer's submit,
+// which claims the product for p's organisation.
+type Submitter func(ctx context.Context, p *glassbox.Principal, req ingest.Request) (*ingest.Result, error)
+
+// SubmitRequest is the body of POST /api/v1/releases: the release's
+// product and version and the uploads that hold its files.
+type SubmitRequest struct {
+	Product   string           `json:"product"`
+	Version   string           `json:"version"`
+	Source    string           `json:"source"`
+	Recipe    string           `json:"recipe,omitempty"`
+	SBOM      string           `json:"sbom,omitempty"`
+	Artifacts []SubmitArtifact `json:"artifacts,omitempty"`
+}
+
+// SubmitArtifact names an upload as a shipped file.
+type SubmitArtifact struct {
+	Name   string `json:"name"`
+	Upload string `json:"upload"`
+}
+
+func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
+	var req SubmitRequest
+	if err := decodeJSON(w, r, 256<<10, &req); err != nil {
+		return err
+	}
+	if a.b.Submit == nil || a.uploads == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no submissions over the API")
+	}
+	if err := glassbox.ValidateProduct(req.Product); err != nil {
+		return err
+	}
+	if err := glassbox.ValidateVersion(req.Version); err != nil {
+		return err
+	}
+	p := PrincipalFrom(r.Context())
+	// The product's owner decides before any file is read.
+	if _, err := a.authority.Authorize(r.Context(), p, ActSubmit, req.Product); err != nil {
+		if glassbox.ErrorCode(err) == glassbox.EFORBIDDEN {
+			return glassbox.Errorf(glassbox.EFORBIDDEN, "product %q belongs to another vendor; submit under a product name of your own", req.Product)
+		}
+		return err
+	}
+	// Each upload is linked under the name the submission gives it, in a
+	// scratch directory of the upload area, so ingest reads named files.
+	scratch, err := os.MkdirTemp(a.uploads.dir, ".submit-")
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "submit: %w", err)
+	}
+	defer os.RemoveAll(scratch)
+	used := map[string]bool{}
+	link := func(what, id, name string) (string, error) {
+		dir, _, err := a.uploads.open(p, id)
+		if err != nil {
+			return "", glassbox.Errorf(glassbox.EINVALID, "%s: %w", what, err)
+		}
+		if used[id] {
+			return "", glassbox.Errorf(glassbox.EINVALID, "%s: upload %s is named twice in the submission", what, id)
+		}
+		used[id] = true
+		sub, err := os.MkdirTemp(scratch, "f")
+		if err != nil {
+			return "", glassbox.Errorf(glassbox.EINTERNAL, "submit: %w", err)
+		}
+		dst := filepath.Join(sub, name)
+		if err := os.Link(filepath.Join(dir, "data"), dst); err != nil {
+			return "", glassbox.Errorf(glassbox.EINTERNAL, "submit: %w", err)
+		}
+		return dst, nil
+	}
+	in := ingest.Request{Product: req.Product, Version: req.Version, Limits: ingest.DefaultLimits()}
+	if in.SourceArchive, err = link("source", req.Source, "source-archive"); err != nil {
+		return err
+	}
+	if req.Recipe != "" {
+		if in.Recipe, err = link("recipe", req.Recipe, "recipe.yaml"); err != nil {
+			return err
+		}
+	}
+	if req.SBOM != "" {
+		if in.SBOM, err = link("sbom", req.SBOM, "sbom.json"); err != nil {
+			return err
+		}
+	}
+	for i, art := range req.Artifacts {
+		if err := glassbox.ValidatePath(art.Name); err != nil || filepath.Base(art.Name) != art.Name {
+			return glassbox.Errorf(glassbox.EINVALID, "artifact %d: name %q must be a plain file name", i+1, art.Name)
+		}
+		path, err := link("artifact "+art.Name, art.Upload, art.Name)
+		if err != nil {
+			return err
+		}
+		in.Artifacts = append(in.Artifacts, path)
+	}
+	res, err := a.b.Submit(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	// The release holds the files now: the uploads are done with.
+	a.uploads.mu.Lock()
+	for id := range used {
+		if dir, err := a.uploads.path(id); err == nil {
+			os.RemoveAll(dir)
+		}
+	}
+	a.uploads.mu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]any{"release": res.Release, "created": res.Created})
+	return nil
+}
