@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
@@ -23,6 +24,12 @@ type Limits struct {
 	IdleTimeout       time.Duration // a keep-alive connection waiting for its next request
 	MaxHeaderBytes    int           // request line and headers
 	Grace             time.Duration // on shutdown, how long requests in flight may finish
+
+	// CertFile and KeyFile, when set, serve HTTPS (TLS 1.2 or later) with
+	// this PEM certificate chain and key. Tokens travel in every request:
+	// a centre reached beyond loopback must be behind TLS, its own or a
+	// proxy's.
+	CertFile, KeyFile string
 }
 
 // DefaultLimits are the limits glassbox serve uses: generous for the API's
@@ -50,6 +57,18 @@ func ListenAndServe(ctx context.Context, addr string, h http.Handler, lim Limits
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return glassbox.Errorf(glassbox.EINVALID, "listen on %s: %w", addr, err)
+	}
+	if (lim.CertFile == "") != (lim.KeyFile == "") {
+		ln.Close()
+		return glassbox.Errorf(glassbox.EINVALID, "TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
+	}
+	if lim.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(lim.CertFile, lim.KeyFile)
+		if err != nil {
+			ln.Close()
+			return glassbox.Errorf(glassbox.EINVALID, "TLS certificate %s and key %s: %w", lim.CertFile, lim.KeyFile, err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}})
 	}
 	ln = limitListener(ln, lim.MaxConns)
 	srv := &http.Server{

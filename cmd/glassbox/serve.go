@@ -49,7 +49,11 @@ clients cannot take every file descriptor the log needs.`,
 			srv := server.New(c.notary, c.log, token)
 			err = server.ListenAndServe(ctx, addr, srv.Handler(), lim, func(a net.Addr) {
 				slog.Info("serving", "addr", a.String(), "origin", c.log.Origin())
-				fmt.Fprintf(g.stderr, "glassbox: serving log %q on http://%s\n", c.log.Origin(), a)
+				scheme := "http"
+				if lim.CertFile != "" {
+					scheme = "https"
+				}
+				fmt.Fprintf(g.stderr, "glassbox: serving log %q on %s://%s\n", c.log.Origin(), scheme, a)
 			})
 			if cerr := c.Close(context.WithoutCancel(ctx)); err == nil {
 				err = cerr
@@ -60,6 +64,8 @@ clients cannot take every file descriptor the log needs.`,
 	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "`address` to listen on")
 	cmd.Flags().StringVar(&tokenFile, "token-file", "", "`file` holding the token that POST /attestations requires (or env GLASSBOX_TOKEN)")
 	cmd.Flags().StringVar(&token, "token", "", "`token` that POST /attestations requires; visible in ps: prefer --token-file")
+	cmd.Flags().StringVar(&lim.CertFile, "tls-cert", "", "serve HTTPS with this PEM certificate `file` (with --tls-key); without it, serve loopback or behind a TLS proxy")
+	cmd.Flags().StringVar(&lim.KeyFile, "tls-key", "", "the PEM private key `file` of --tls-cert")
 	cmd.Flags().DurationVar(&lim.Grace, "grace", lim.Grace, "how long to wait for requests in flight on shutdown")
 	cmd.Flags().IntVar(&lim.MaxConns, "max-connections", lim.MaxConns, "connections served at once; more wait until one closes")
 	return cmd
