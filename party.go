@@ -2,7 +2,11 @@ package glassbox
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The parties of a centre. Organisations are vendors (they deposit
@@ -163,4 +167,146 @@ type PartyStore interface {
 	ListGrants(ctx context.Context, vendorID, evaluator string) ([]*Grant, error)
 
 	ListAdminActions(ctx context.Context, after int64, limit int) ([]*AdminAction, error)
+}
+
+// Bounds on the names the centre keeps about its parties.
+const (
+	MaxPartyID   = 64  // organisation and user IDs
+	MaxPartyName = 256 // names for people, token names
+)
+
+// ValidPartyID returns an EINVALID error unless id can name an
+// organisation or a user: 1 to MaxPartyID lower-case ASCII letters, digits
+// and '-', starting with a letter or digit. IDs appear in URLs, logs and
+// access statements, so they must need no quoting anywhere.
+func ValidPartyID(what, id string) error {
+	ok := id != "" && len(id) <= MaxPartyID && id[0] != '-'
+	for i := 0; ok && i < len(id); i++ {
+		c := id[i]
+		ok = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-'
+	}
+	if !ok {
+		return Errorf(EINVALID, "%s %q: want 1 to %d lower-case letters, digits and '-', not starting with '-'", what, id, MaxPartyID)
+	}
+	return nil
+}
+
+// validPartyName returns an EINVALID error unless v is a name for people:
+// UTF-8 without control characters, at most MaxPartyName bytes, and not
+// empty unless optional.
+func validPartyName(what, v string, optional bool) error {
+	if (!optional && strings.TrimSpace(v) == "") || len(v) > MaxPartyName || !utf8.ValidString(v) ||
+		strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return Errorf(EINVALID, "%s %q: want at most %d bytes of UTF-8 text without control characters", what, v, MaxPartyName)
+	}
+	return nil
+}
+
+// Validate reports whether o can be recorded.
+func (o *Organisation) Validate() error {
+	if err := ValidPartyID("organisation id", o.ID); err != nil {
+		return err
+	}
+	if err := validPartyName("organisation name", o.Name, false); err != nil {
+		return err
+	}
+	switch o.Kind {
+	case OrgVendor, OrgEvaluator, OrgOperator:
+		return nil
+	}
+	return Errorf(EINVALID, "organisation %s: kind %q: want vendor, evaluator or operator", o.ID, o.Kind)
+}
+
+// Validate reports whether u can be recorded. Whether the role fits the
+// organisation's kind is the party service's rule, not checked here.
+func (u *User) Validate() error {
+	if err := ValidPartyID("user id", u.ID); err != nil {
+		return err
+	}
+	if err := ValidPartyID("organisation id", u.OrgID); err != nil {
+		return err
+	}
+	if err := validPartyName("user name", u.Name, false); err != nil {
+		return err
+	}
+	switch u.Role {
+	case RoleAdmin, RoleVendor, RoleEvaluator, RoleAuditor:
+		return nil
+	}
+	return Errorf(EINVALID, "user %s: role %q: want admin, vendor, evaluator or auditor", u.ID, u.Role)
+}
+
+// ValidScope reports whether s is one of Scopes.
+func ValidScope(s Scope) bool { return slices.Contains(Scopes, s) }
+
+// Validate reports whether t can be recorded: a handle, a user, known
+// scopes without repeats, a hash and an expiry after its creation.
+func (t *Token) Validate() error {
+	if !strings.HasPrefix(t.ID, "tok_") || ValidPartyID("token id", t.ID[4:]) != nil {
+		return Errorf(EINVALID, "token id %q: want tok_ followed by lower-case letters, digits and '-'", t.ID)
+	}
+	if err := ValidPartyID("user id", t.UserID); err != nil {
+		return err
+	}
+	if err := validPartyName("token name", t.Name, true); err != nil {
+		return err
+	}
+	if len(t.Scopes) == 0 {
+		return Errorf(EINVALID, "token %s has no scopes; want one or more of %v", t.ID, Scopes)
+	}
+	for i, s := range t.Scopes {
+		if !ValidScope(s) {
+			return Errorf(EINVALID, "token %s: scope %q: want one of %v", t.ID, s, Scopes)
+		}
+		if slices.Contains(t.Scopes[:i], s) {
+			return Errorf(EINVALID, "token %s names scope %s twice", t.ID, s)
+		}
+	}
+	if t.Hash == ([32]byte{}) {
+		return Errorf(EINVALID, "token %s has no hash", t.ID)
+	}
+	if !t.Expires.After(t.Created) {
+		return Errorf(EINVALID, "token %s expires (%s) before it is created (%s)", t.ID, t.Expires.Format(time.RFC3339), t.Created.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Validate reports whether g can be recorded.
+func (g *Grant) Validate() error {
+	if !strings.HasPrefix(g.ID, "grant_") || ValidPartyID("grant id", g.ID[6:]) != nil {
+		return Errorf(EINVALID, "grant id %q: want grant_ followed by lower-case letters, digits and '-'", g.ID)
+	}
+	if err := ValidPartyID("vendor", g.VendorID); err != nil {
+		return err
+	}
+	if err := ValidPartyID("evaluator", g.Evaluator); err != nil {
+		return err
+	}
+	if err := validPartyName("product", g.Product, false); err != nil {
+		return err
+	}
+	if err := validPartyName("granted by", g.GrantedBy, false); err != nil {
+		return err
+	}
+	if !g.Expires.After(g.Created) {
+		return Errorf(EINVALID, "grant %s expires (%s) before it is created (%s)", g.ID, g.Expires.Format(time.RFC3339), g.Created.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Validate reports whether a can be recorded.
+func (a *AdminAction) Validate() error {
+	if err := validPartyName("admin action actor", a.Actor, false); err != nil {
+		return err
+	}
+	if err := validPartyName("admin action", a.Action, false); err != nil {
+		return err
+	}
+	if err := validPartyName("admin action target", a.Target, false); err != nil {
+		return err
+	}
+	if len(a.Detail) > 4096 || !utf8.ValidString(a.Detail) {
+		return Errorf(EINVALID, "admin action detail: want at most 4096 bytes of UTF-8 text")
+	}
+	return nil
 }
