@@ -148,6 +148,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		vulndbCommand(g), vulnsCommand(g),
 		judgeCommand(g), catalogsCommand(g), versionCommand(g))
 	root.AddCommand(withdrawCommand(g))
+	root.AddCommand(adminCommand(g))
 
 	root.Version = glassbox.Version()
 	root.SetVersionTemplate("glassbox {{.Version}}\n")
