@@ -10,6 +10,10 @@ import (
 const (
 	PredicateVSA        = "https://slsa.dev/verification_summary/v1"
 	PredicateProvenance = "https://slsa.dev/provenance/v1"
+	// PredicateAccess is the centre's record of a read of confidential
+	// content (package access): served only to the release's vendor, never
+	// publicly.
+	PredicateAccess = "https://glassbox.dev/predicates/access/v1"
 )
 
 // Attestation is a signed in-toto statement that the centre made and
