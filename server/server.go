@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,6 +160,9 @@ func (s *Server) getAttestations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// Who read a vendor's confidential content is itself confidential: the
+	// access record goes only to the vendor (package access), never here.
+	list = slices.DeleteFunc(list, func(l notary.Logged) bool { return l.PredicateType == glassbox.PredicateAccess })
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, map[string]any{"subject": d, "attestations": list})
 }
