@@ -149,6 +149,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		judgeCommand(g), catalogsCommand(g), versionCommand(g))
 	root.AddCommand(withdrawCommand(g))
 	root.AddCommand(adminCommand(g))
+	root.AddCommand(accessCommand(g))
 
 	root.Version = glassbox.Version()
 	root.SetVersionTemplate("glassbox {{.Version}}\n")
