@@ -31,8 +31,17 @@ type Centre struct {
 	Verifier note.Verifier     // the log's checkpoint key
 }
 
-// New starts a centre whose notary also accepts clients' submissions.
+// New starts a centre whose notary also accepts clients' submissions. Its
+// log publishes a checkpoint every 100 ms and writes batches after 10 ms.
 func New(t testing.TB, origin string) *Centre {
+	t.Helper()
+	return NewWithLog(t, origin, tlog.Options{CheckpointInterval: 100e6, BatchMaxAge: 10e6})
+}
+
+// NewWithLog starts a centre as New does, with a log tuned by o (its zero
+// value: the production defaults), for benchmarks that measure what a
+// deployed centre would do.
+func NewWithLog(t testing.TB, origin string, o tlog.Options) *Centre {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -57,7 +66,7 @@ func New(t testing.TB, origin string) *Centre {
 		t.Fatal(err)
 	}
 	blobs, meta := Stores(t, dir)
-	l, err := tlog.Open(ctx, filepath.Join(dir, "log"), ls, lv, tlog.Options{CheckpointInterval: 100e6, BatchMaxAge: 10e6})
+	l, err := tlog.Open(ctx, filepath.Join(dir, "log"), ls, lv, o)
 	if err != nil {
 		t.Fatal(err)
 	}
