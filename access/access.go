@@ -105,15 +105,37 @@ type Predicate struct {
 	TimeRead time.Time       `json:"timeRead"`
 }
 
+// basisOfRole is the one basis each role reads on: an evaluator only
+// under a grant, a vendor's member only its own products (party.Authorize
+// decides; the record says what it decided).
+var basisOfRole = map[glassbox.Role]Basis{
+	glassbox.RoleEvaluator: BasisGrant,
+	glassbox.RoleVendor:    BasisOwner,
+	glassbox.RoleAuditor:   BasisAuditor,
+	glassbox.RoleAdmin:     BasisAdmin,
+}
+
 // Read is a read about to be served, as the caller (the HTTP API) decided
 // it: who, under which basis, what.
 type Read struct {
 	Principal *glassbox.Principal
-	Basis     Basis
-	Grant     string // the grant's ID when Basis is BasisGrant; "" otherwise
-	Kind      Kind
-	Release   *glassbox.Release
-	Paths     []Path // at least one, except for KindRelease
+	// Basis may be left empty: it follows from the principal's role. One
+	// that does not fit the role is refused.
+	Basis   Basis
+	Grant   string // the ID of the grant an evaluator reads under (party.Authorize returns it); "" otherwise
+	Kind    Kind
+	Release *glassbox.Release
+	Paths   []Path // at least one, except for KindRelease
+}
+
+// PathsOf lists files of a release (source files, artefacts) as the paths
+// of a read that serves them whole.
+func PathsOf(files []glassbox.File) []Path {
+	out := make([]Path, len(files))
+	for i, f := range files {
+		out[i] = Path{Path: f.Path, Digest: f.Digest}
+	}
+	return out
 }
 
 // predicate checks the read and returns what its statement will say,
@@ -132,17 +154,17 @@ func (r *Read) predicate() (*Predicate, error) {
 	case len(r.Paths) == 0 && r.Kind != KindRelease:
 		return nil, bad("a %s read must name the paths it serves", r.Kind)
 	}
-	switch r.Basis {
-	case BasisGrant:
-		if r.Grant == "" {
-			return nil, bad("the basis is a grant but no grant ID is given")
-		}
-	case BasisOwner, BasisAuditor, BasisAdmin:
-		if r.Grant != "" {
-			return nil, bad("the basis is %s, yet grant %q is given; a grant goes with basis %q only", r.Basis, r.Grant, BasisGrant)
-		}
-	default:
-		return nil, bad("basis %q is not one of grant, owner, auditor, admin", r.Basis)
+	u := &r.Principal.User
+	basis, ok := basisOfRole[u.Role]
+	switch {
+	case !ok:
+		return nil, bad("user %s has role %q; evaluators, vendors' members, auditors and administrators read, no one else", u.ID, u.Role)
+	case r.Basis != "" && r.Basis != basis:
+		return nil, bad("user %s is %s and reads on basis %q, not %q", u.ID, u.Role, basis, r.Basis)
+	case basis == BasisGrant && r.Grant == "":
+		return nil, bad("evaluator %s reads only under a grant, and no grant ID is given", u.ID)
+	case basis != BasisGrant && r.Grant != "":
+		return nil, bad("user %s is %s, yet grant %q is given; only an evaluator reads under a grant", u.ID, u.Role, r.Grant)
 	}
 	for i, p := range r.Paths {
 		if p.Path == "" || !utf8.ValidString(p.Path) {
@@ -158,7 +180,7 @@ func (r *Read) predicate() (*Predicate, error) {
 	}
 	return &Predicate{
 		Reader: Reader{Org: r.Principal.Org.ID, OrgName: r.Principal.Org.Name, User: r.Principal.User.ID, Token: r.Principal.Token},
-		Basis:  r.Basis, Grant: r.Grant, Kind: r.Kind,
+		Basis:  basis, Grant: r.Grant, Kind: r.Kind,
 		Release: r.Release.ID, Product: r.Release.Manifest.Product, Version: r.Release.Manifest.Version,
 		Paths: paths,
 	}, nil

@@ -209,8 +209,10 @@ func TestAReadThatCannotBeDescribedIsRefused(t *testing.T) {
 		{"empty path", func(x *Read) { x.Paths[0].Path = "" }},
 		{"bad digest", func(x *Read) { x.Paths[0].Digest = "sha256:zz" }},
 		{"grant without ID", func(x *Read) { x.Grant = "" }},
-		{"owner with a grant", func(x *Read) { x.Basis = BasisOwner }},
-		{"unknown basis", func(x *Read) { x.Basis = "friend"; x.Grant = "" }},
+		{"evaluator as owner", func(x *Read) { x.Basis = BasisOwner }},
+		{"unknown basis", func(x *Read) { x.Basis = "friend" }},
+		{"vendor with a grant", func(x *Read) { x.Principal.User.Role = glassbox.RoleVendor; x.Basis = "" }},
+		{"no role", func(x *Read) { x.Principal.User.Role = "" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			read := sourceRead(rel, "alice", "src/a.c")
@@ -223,10 +225,16 @@ func TestAReadThatCannotBeDescribedIsRefused(t *testing.T) {
 	if size, err := c.Log.Reader().IntegratedSize(ctx); err != nil || size != 0 {
 		t.Errorf("the log holds %d entries after refused reads (%v); want none", size, err)
 	}
-	// A read of the manifest names no paths.
-	manifest := Read{Principal: evaluator("alice"), Basis: BasisAuditor, Kind: KindRelease, Release: rel}
-	if _, err := r.Record(ctx, manifest); err != nil {
-		t.Errorf("a read of the release's manifest: %v", err)
+	// A read of the manifest names no paths; the basis follows from the
+	// reader's role.
+	auditor := evaluator("carol")
+	auditor.User.Role, auditor.Org.Kind = glassbox.RoleAuditor, glassbox.OrgOperator
+	e, err := r.Record(ctx, Read{Principal: auditor, Kind: KindRelease, Release: rel})
+	if err != nil {
+		t.Fatalf("a read of the release's manifest: %v", err)
+	}
+	if e.Access.Basis != BasisAuditor || e.Access.Grant != "" || len(e.Access.Paths) != 0 {
+		t.Errorf("an auditor's read of the manifest is recorded as %+v", e.Access)
 	}
 }
 

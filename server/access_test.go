@@ -26,7 +26,7 @@ func TestAccessRecordIsNotPublic(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, err := access.NewRecorder(c.Notary, c.Store, c.Key).Record(ctx, access.Read{
-		Principal: &glassbox.Principal{User: glassbox.User{ID: "alice"}, Org: glassbox.Organisation{ID: "lab-a"}, Token: "tok_1"},
+		Principal: &glassbox.Principal{User: glassbox.User{ID: "alice", Role: glassbox.RoleEvaluator}, Org: glassbox.Organisation{ID: "lab-a"}, Token: "tok_1"},
 		Basis:     access.BasisGrant, Grant: "grant-1", Kind: access.KindSourceFile, Release: rel,
 		Paths: []access.Path{{Path: "src/secret.c", Digest: glassbox.DigestOf([]byte("secret"))}},
 	})

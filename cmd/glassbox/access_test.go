@@ -38,7 +38,7 @@ func TestAccessListsAndVerifiesEveryRead(t *testing.T) {
 	const n = 3
 	for i := range n {
 		_, err := r.Record(ctx, access.Read{
-			Principal: &glassbox.Principal{User: glassbox.User{ID: "alice"}, Org: glassbox.Organisation{ID: "lab-a", Name: "Lab A"}, Token: "tok_1"},
+			Principal: &glassbox.Principal{User: glassbox.User{ID: "alice", Role: glassbox.RoleEvaluator}, Org: glassbox.Organisation{ID: "lab-a", Name: "Lab A"}, Token: "tok_1"},
 			Basis:     access.BasisGrant, Grant: "grant-7", Kind: access.KindSourceFile, Release: rel,
 			Paths: []access.Path{{Path: fmt.Sprintf("src/file%d.c", i), Digest: glassbox.DigestOf([]byte{byte(i)})}},
 		})
