@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -264,5 +265,37 @@ func TestTheLogLeafNamesOnlyTheRelease(t *testing.T) {
 		if bytes.Contains(leaf, []byte(secret)) {
 			t.Errorf("the public leaf reveals %q:\n%s", secret, leaf)
 		}
+	}
+}
+
+// TestConcurrentReadsAreEachRecorded: reads made at once (an evaluator's
+// tool fetching files in parallel) share the log's batches, yet each is
+// its own statement, listed once.
+func TestConcurrentReadsAreEachRecorded(t *testing.T) {
+	r, c := newRecorder(t)
+	rel := release("1.0.0")
+	const n = 32
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, err := r.Record(context.Background(), sourceRead(rel, "alice", fmt.Sprintf("src/%d.c", i))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	list, err := r.List(context.Background(), rel.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range list {
+		if err := Verify(&e, c.Key, c.Verifier); err != nil {
+			t.Error(err)
+		}
+		seen[e.Access.Paths[0].Path] = true
+	}
+	if len(list) != n || len(seen) != n {
+		t.Errorf("%d concurrent reads are listed as %d entries of %d paths", n, len(list), len(seen))
 	}
 }
