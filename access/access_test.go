@@ -299,3 +299,33 @@ func TestConcurrentReadsAreEachRecorded(t *testing.T) {
 		t.Errorf("%d concurrent reads are listed as %d entries of %d paths", n, len(list), len(seen))
 	}
 }
+
+// TestAReceiptAloneProvesTheRead: a client given only a receipt (as the API
+// serves it) gets the read it proves, and a receipt of another release or
+// of a statement that is not a read proves none.
+func TestAReceiptAloneProvesTheRead(t *testing.T) {
+	r, c := newRecorder(t)
+	ctx := context.Background()
+	rel := release("1.0.0")
+	e := mustRecord(t, r, sourceRead(rel, "alice", "src/secret.c"))
+	got, err := VerifyReceipt(rel.ID, e.Receipt, c.Key, c.Verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(got, c.Key, c.Verifier); err != nil || got.LogIndex != e.LogIndex || got.Access.Paths[0].Path != "src/secret.c" {
+		t.Errorf("VerifyReceipt = %+v, %v", got, err)
+	}
+	if _, err := VerifyReceipt(release("2.0.0").ID, e.Receipt, c.Key, c.Verifier); glassbox.ErrorCode(err) != glassbox.EINVALID {
+		t.Errorf("the receipt as a read of another release: %v; want an %s error", err, glassbox.EINVALID)
+	}
+	judgement, err := c.Notary.Attest(ctx, notary.Request{
+		Subjects:      []attest.Subject{{Name: "manifest", Digest: rel.ID}},
+		PredicateType: "https://glassbox.dev/predicates/judgement/v1", Predicate: json.RawMessage(`{"satisfied":true}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyReceipt(rel.ID, judgement, c.Key, c.Verifier); glassbox.ErrorCode(err) != glassbox.EINVALID {
+		t.Errorf("a judgement's receipt as a read: %v; want an %s error", err, glassbox.EINVALID)
+	}
+}
