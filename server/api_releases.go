@@ -61,8 +61,11 @@ type AccessRecord interface {
 // AccessEntry is one recorded read as the API returns it: the signed
 // statement's receipt, verifiable offline, and what it says.
 type AccessEntry struct {
+	LogIndex       uint64          `json:"log_index"`
+	EnvelopeDigest glassbox.Digest `json:"envelope_digest"`
+	// Access is the statement's predicate: who read what, when, why.
+	Access  any           `json:"access"`
 	Receipt *tlog.Receipt `json:"receipt"`
-	Read    any           `json:"read,omitempty"`
 }
 
 // API is the /api/v1 router.

@@ -179,7 +179,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		return exitError
 	}
 	switch glassbox.ErrorCode(err) {
-	case glassbox.EINVALID, glassbox.ECONFLICT, glassbox.ENOTFOUND:
+	case glassbox.EINVALID, glassbox.ECONFLICT, glassbox.ENOTFOUND, glassbox.EUNAUTHENTICATED, glassbox.EFORBIDDEN:
 		return exitRefused
 	}
 	return exitError
