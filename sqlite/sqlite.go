@@ -47,6 +47,14 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	return sqlstore.New(ctx, db, dialect)
 }
 
+// OpenDB opens the SQLite database at path with the settings every
+// glassbox database has (WAL, synchronous=FULL, a busy timeout, immediate
+// transactions), for a store other than the release metadata: the job
+// queue keeps its own file beside it.
+func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
+	return openDB(ctx, path)
+}
+
 func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
