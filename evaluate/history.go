@@ -38,9 +38,8 @@ type RecordVSA struct {
 	Envelope glassbox.Digest `json:"envelope"`
 }
 
-// record keeps the evaluation's record as evidence of the release.
-func (r *run) record(ctx context.Context) error {
-	out := r.out
+// Record is the record of the evaluation's outcome.
+func (out *Outcome) Record() Record {
 	rec := Record{
 		At: out.At, Standards: out.Standards, Passed: out.Assessment.PassedStandards(), Verdict: out.Verdict,
 		Policy: out.Policy.URI, AssessmentResults: out.AssessmentResults, Report: out.Report,
@@ -48,7 +47,12 @@ func (r *run) record(ctx context.Context) error {
 	for _, v := range out.VSAs {
 		rec.VSAs = append(rec.VSAs, RecordVSA{Artifact: v.Artifact, Digest: v.Digest, Envelope: glassbox.DigestOf(v.Receipt.Envelope)})
 	}
-	b, err := json.Marshal(rec)
+	return rec
+}
+
+// record keeps the evaluation's record as evidence of the release.
+func (r *run) record(ctx context.Context) error {
+	b, err := json.Marshal(r.out.Record())
 	if err != nil {
 		return err
 	}

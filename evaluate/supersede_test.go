@@ -2,7 +2,6 @@ package evaluate_test
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/attest"
 	"glassbox.dev/evaluate"
-	"glassbox.dev/ingest"
 	"glassbox.dev/internal/centretest"
 	"glassbox.dev/notary"
 	"glassbox.dev/standard"
@@ -70,15 +68,7 @@ func TestAWorseVerdictRevokesTheEarlierPassed(t *testing.T) {
 func routerCentre(t *testing.T) (*centretest.Centre, *glassbox.Release) {
 	t.Helper()
 	c := centretest.New(t, "evaluate.test/log")
-	src, dist := t.TempDir(), t.TempDir()
-	os.WriteFile(filepath.Join(src, "main.c"), []byte("int main(void) { return 0; }\n"), 0o644)
-	art := filepath.Join(dist, "router.img")
-	os.WriteFile(art, []byte("router firmware"), 0o644)
-	res, err := (&ingest.Ingester{Blobs: c.Blobs, Releases: c.Store}).Submit(t.Context(), ingest.Request{Product: "router", Version: "2.1.0", SourceDir: src, Artifacts: []string{art}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, res.Release
+	return c, c.Router(t)
 }
 
 // signingEvaluator evaluates on the centre, signing with its notary, with

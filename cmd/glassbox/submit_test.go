@@ -2,11 +2,8 @@ package main
 
 import (
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +14,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/centretest"
 )
 
 // backends returns the metadata databases the CLI tests run against: SQLite
@@ -34,24 +32,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) []string {
 // freshSchema makes a PostgreSQL schema for one test, drops it afterwards,
 // and returns a URL whose connections use it.
 func freshSchema(t *testing.T, url string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("cli_%d", rand.Uint64())
-	if _, err := db.Exec("CREATE SCHEMA " + name); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		db.Exec("DROP SCHEMA " + name + " CASCADE")
-		db.Close()
-	})
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	return url + sep + "search_path=" + name
+	return centretest.PostgresSchema(t, url)
 }
 
 func sha256Hex(b []byte) string {

@@ -6,13 +6,22 @@ package centretest
 import (
 	"context"
 	"crypto/ed25519"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 
 	"golang.org/x/mod/sumdb/note"
 
+	"glassbox.dev"
 	"glassbox.dev/attest"
 	"glassbox.dev/evidence"
+	"glassbox.dev/ingest"
 	"glassbox.dev/internal/sqlstore"
 	"glassbox.dev/notary"
 	"glassbox.dev/sqlite"
@@ -96,4 +105,43 @@ func Stores(t testing.TB, dir string) (*evidence.FS, *sqlstore.Store) {
 	}
 	t.Cleanup(func() { meta.Close() })
 	return blobs, meta
+}
+
+// Router stores router 2.1.0 in the centre: a C source file and one
+// shipped artefact, with no recipe; it evaluates in a second or two.
+func (c *Centre) Router(t testing.TB) *glassbox.Release {
+	t.Helper()
+	src, dist := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "main.c"), []byte("int main(void) { return 0; }\n"), 0o644)
+	art := filepath.Join(dist, "router.img")
+	os.WriteFile(art, []byte("router firmware"), 0o644)
+	res, err := (&ingest.Ingester{Blobs: c.Blobs, Releases: c.Store}).Submit(context.Background(), ingest.Request{Product: "router", Version: "2.1.0", SourceDir: src, Artifacts: []string{art}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Release
+}
+
+// PostgresSchema makes a schema for one test on the PostgreSQL server at
+// url, drops it when the test ends, and returns a URL whose connections
+// use it.
+func PostgresSchema(t testing.TB, url string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("test_%d", rand.Uint64())
+	if _, err := db.Exec("CREATE SCHEMA " + name); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		db.Exec("DROP SCHEMA " + name + " CASCADE")
+		db.Close()
+	})
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "search_path=" + name
 }
