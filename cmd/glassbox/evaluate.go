@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -101,48 +102,26 @@ func splitList(s string) []string {
 }
 
 func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outDir string, supp []scan.Suppression, verifier string, fresh, asJSON bool, maxAge time.Duration) error {
-	var c *dataDir
-	var n *notary.Notary
-	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err == nil {
-		lc, err := g.openLog(ctx)
-		if err != nil {
-			return err
-		}
-		defer lc.Close(context.WithoutCancel(ctx))
-		c, n = lc.dataDir, lc.notary
-		if verifier == "" {
-			verifier = "https://glassbox.dev/centre/" + lc.log.Origin()
-		}
-	} else {
-		fmt.Fprintf(g.stderr, "glassbox: no keys in %s: nothing will be signed and no VSA issued (glassbox keys generate --origin ORIGIN)\n", g.keyDir())
-		var err error
-		if c, err = g.open(ctx); err != nil {
-			return err
-		}
-		defer c.Close()
+	c, err := g.openEvaluation(ctx)
+	if err != nil {
+		return err
 	}
+	defer c.close()
 	rel, err := findRelease(ctx, c.releases, ref)
 	if err != nil {
 		return err
 	}
-	lib, err := standard.OpenLibrary(g.data)
+	e, err := g.evaluator(c, verifier, maxAge)
 	if err != nil {
 		return err
 	}
+	e.Suppressions, e.Fresh, e.Progress = supp, fresh, stageProgress(g)
 	if outDir == "" {
 		// One directory per evaluation: a report is never overwritten, and
 		// the release keeps the history of its evaluations.
 		if outDir, err = newReportDir(filepath.Join(g.data, "reports", safeName(rel.Manifest.Product+"-"+rel.Manifest.Version)), time.Now()); err != nil {
 			return err
 		}
-	}
-	e := &evaluate.Evaluator{
-		Blobs: c.blobs, Store: c.releases, Library: lib, Notary: n, Verifier: verifier,
-		Vulns: c.vulnStore(g), VulnMaxAge: maxAge, Suppressions: supp, Fresh: fresh,
-		Progress: stageProgress(g),
-		// Rebuilds keep each vendor's Go build cache in the data
-		// directory, from which no recipe input may come.
-		Rebuilder: &rebuild.Rebuilder{DataDir: g.data},
 	}
 	start := time.Now()
 	out, err := e.Evaluate(ctx, rel, ids)
@@ -170,6 +149,48 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 		return codedError{code: exitRefused}
 	}
 	return nil
+}
+
+// evalCentre is what an evaluation needs: the data directory and, when
+// the centre has keys, its notary (without keys nothing is signed, and the
+// evaluation says so), and the centre's identity in its VSAs.
+type evalCentre struct {
+	*dataDir
+	notary   *notary.Notary // nil without keys
+	verifier string         // https://glassbox.dev/centre/ and the log's origin, without keys empty
+	close    func()
+}
+
+func (g *globals) openEvaluation(ctx context.Context) (*evalCentre, error) {
+	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err != nil {
+		fmt.Fprintf(g.stderr, "glassbox: no keys in %s: nothing will be signed and no VSA issued (glassbox keys generate --origin ORIGIN)\n", g.keyDir())
+		c, err := g.open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &evalCentre{dataDir: c, close: func() { c.Close() }}, nil
+	}
+	lc, err := g.openLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return lc.evalCentre(), nil
+}
+
+// evaluator is the evaluation of the centre, as glassbox evaluate and the
+// job workers run it; verifier, if set, replaces the centre's identity.
+func (g *globals) evaluator(c *evalCentre, verifier string, maxAge time.Duration) (*evaluate.Evaluator, error) {
+	lib, err := standard.OpenLibrary(g.data)
+	if err != nil {
+		return nil, err
+	}
+	return &evaluate.Evaluator{
+		Blobs: c.blobs, Store: c.releases, Library: lib, Notary: c.notary, Verifier: cmp.Or(verifier, c.verifier),
+		Vulns: c.vulnStore(g), VulnMaxAge: maxAge,
+		// Rebuilds keep each vendor's Go build cache in the data
+		// directory, from which no recipe input may come.
+		Rebuilder: &rebuild.Rebuilder{DataDir: g.data},
+	}, nil
 }
 
 // stageProgress shows the running stage on a terminal and one line per

@@ -150,6 +150,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	root.AddCommand(withdrawCommand(g))
 	root.AddCommand(adminCommand(g))
 	root.AddCommand(accessCommand(g))
+	root.AddCommand(workerCommand(g))
 
 	root.Version = glassbox.Version()
 	root.SetVersionTemplate("glassbox {{.Version}}\n")

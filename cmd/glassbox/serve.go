@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 
 func serveCommand(g *globals) *cobra.Command {
 	var addr, token, tokenFile string
+	var js jobSettings
 	lim := server.DefaultLimits()
 	cmd := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--token-file FILE]",
@@ -46,6 +48,11 @@ clients cannot take every file descriptor the log needs.`,
 			if err != nil {
 				return err
 			}
+			q, err := g.openJobs(ctx, c.evalCentre(), js)
+			if err != nil {
+				c.Close(context.WithoutCancel(ctx))
+				return err
+			}
 			srv := server.New(c.notary, c.log, token)
 			err = server.ListenAndServe(ctx, addr, srv.Handler(), lim, func(a net.Addr) {
 				slog.Info("serving", "addr", a.String(), "origin", c.log.Origin())
@@ -55,7 +62,7 @@ clients cannot take every file descriptor the log needs.`,
 				}
 				fmt.Fprintf(g.stderr, "glassbox: serving log %q on %s://%s\n", c.log.Origin(), scheme, a)
 			})
-			if cerr := c.Close(context.WithoutCancel(ctx)); err == nil {
+			if cerr := errors.Join(q.Close(context.WithoutCancel(ctx)), c.Close(context.WithoutCancel(ctx))); err == nil {
 				err = cerr
 			}
 			return err
@@ -68,5 +75,6 @@ clients cannot take every file descriptor the log needs.`,
 	cmd.Flags().StringVar(&lim.KeyFile, "tls-key", "", "the PEM private key `file` of --tls-cert")
 	cmd.Flags().DurationVar(&lim.Grace, "grace", lim.Grace, "how long to wait for requests in flight on shutdown")
 	cmd.Flags().IntVar(&lim.MaxConns, "max-connections", lim.MaxConns, "connections served at once; more wait until one closes")
+	js.flags(cmd.Flags(), 1, "jobs (evaluations, rebuilds, scans) run at once in this process; 0 leaves them to 'glassbox worker'")
 	return cmd
 }

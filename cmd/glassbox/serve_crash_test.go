@@ -32,7 +32,15 @@ import (
 // URL once it listens.
 func startServe(t *testing.T, bin, data, token string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "--data", data, "serve", "--listen", "127.0.0.1:0", "--token", token)
+	return startServeArgs(t, bin, []string{"--data", data}, "--token", token)
+}
+
+// startServeArgs starts 'glassbox serve' on a free port, with the global
+// arguments before the command and args after it, and returns its base
+// URL once it listens.
+func startServeArgs(t *testing.T, bin string, global []string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, append(append(global, "serve", "--listen", "127.0.0.1:0"), args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

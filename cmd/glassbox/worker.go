@@ -1,0 +1,101 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"glassbox.dev/jobs"
+	"glassbox.dev/vuln"
+)
+
+// jobSettings are the job queue's flags, the same on serve and worker.
+type jobSettings struct {
+	workers    int
+	timeout    time.Duration
+	vulnMaxAge time.Duration
+}
+
+func (s *jobSettings) flags(f *pflag.FlagSet, workers int, workersHelp string) {
+	f.IntVar(&s.workers, "workers", workers, workersHelp)
+	f.DurationVar(&s.timeout, "job-timeout", jobs.DefaultTimeout, "the longest a job may run; a job whose worker was killed is run again this long (and a quarter more, at most a minute) after it started")
+	f.DurationVar(&s.vulnMaxAge, "vulndb-max-age", vuln.DefaultMaxAge, "how old the vulnerability data may be for an evaluation's check to pass")
+}
+
+// openJobs opens the data directory's job queue; with workers, it starts
+// them running jobs on the centre c until the queue is closed.
+func (g *globals) openJobs(ctx context.Context, c *evalCentre, s jobSettings) (*jobs.Queue, error) {
+	if s.workers < 0 {
+		return nil, usageError{fmt.Errorf("--workers %d: want 0 or more", s.workers)}
+	}
+	cfg := jobs.Config{DataDir: g.data, DB: cmp.Or(g.db, os.Getenv("GLASSBOX_DB")), Workers: s.workers, Timeout: s.timeout}
+	if s.workers > 0 {
+		e, err := g.evaluator(c, "", s.vulnMaxAge)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Runner = &jobs.Centre{Evaluator: e}
+	}
+	q, err := jobs.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Start(ctx); err != nil {
+		q.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return q, nil
+}
+
+// evalCentre is the centre with its log as an evaluation sees it.
+func (c *logCentre) evalCentre() *evalCentre {
+	return &evalCentre{dataDir: c.dataDir, notary: c.notary, verifier: "https://glassbox.dev/centre/" + c.log.Origin(),
+		close: func() { c.Close(context.Background()) }}
+}
+
+func workerCommand(g *globals) *cobra.Command {
+	var s jobSettings
+	cmd := &cobra.Command{
+		Use:   "worker [--workers N]",
+		Short: "Run the queued jobs (evaluations, rebuilds, scans) of the data directory or database, until SIGINT or SIGTERM",
+		Long: `Worker runs the jobs queued in the centre's job queue (by the HTTP API, or
+by 'glassbox serve' itself) without serving anything: start more of them,
+on this machine or, with --db, on others, to run more jobs at once.
+
+A job runs as 'glassbox evaluate', 'rebuild' or 'scan' would, signing with
+the centre's keys if it has them. A job that fails is tried again with a
+growing backoff, three times in all, unless its input is bad (a release
+that does not exist). On SIGINT or SIGTERM the running jobs are stopped
+and queued again. A job whose worker was killed is run again --job-timeout
+(and a quarter more, at most a minute) after it started, by any worker; it then reuses what the
+killed attempt stored and signs the same statements, so the release gets
+one verdict, not two.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if s.workers < 1 {
+				return usageError{errors.New("--workers: a worker runs at least one job at a time")}
+			}
+			c, err := g.openEvaluation(ctx)
+			if err != nil {
+				return err
+			}
+			defer c.close()
+			q, err := g.openJobs(ctx, c, s)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "glassbox: worker running %d job(s) at a time from the queue of %s\n", s.workers, g.data)
+			<-ctx.Done()
+			return q.Close(context.WithoutCancel(ctx))
+		},
+	}
+	s.flags(cmd.Flags(), 1, "how many jobs to run at once")
+	return cmd
+}
