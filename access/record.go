@@ -29,7 +29,8 @@ type Entry struct {
 	Receipt        *tlog.Receipt   `json:"receipt"`
 }
 
-// Recorder records reads in the transparency log and lists them.
+// Recorder records reads in the transparency log and lists them. It is
+// safe for concurrent use.
 type Recorder struct {
 	notary *notary.Notary
 	index  glassbox.AttestationStore
