@@ -393,3 +393,35 @@ func TestARerunOfAJobSignsNothingNew(t *testing.T) {
 		t.Errorf("the log holds %d VSAs about the artefact; want 1", vsas)
 	}
 }
+
+// TestRebuildAndScanJobs: a scan job records the release's scan and says
+// where it is; a rebuild of a release with no recipe to rebuild it fails
+// at once, saying why.
+func TestRebuildAndScanJobs(t *testing.T) {
+	c := centretest.New(t, "jobs.test/log")
+	rel := c.Router(t)
+	q := open(t, jobs.Config{DataDir: c.Dir, Runner: centreRunner(t, c)})
+	scan, err := q.Enqueue(t.Context(), jobs.Request{Kind: jobs.KindScan, Release: rel.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, j := follow(t, q, scan)
+	var out jobs.Scanned
+	if err := json.Unmarshal(j.Output, &out); err != nil || j.State != jobs.Done || out.Result == "" || out.SARIF == "" {
+		t.Fatalf("scan job %+v, output %s (%v); want done with the result and its SARIF", j, j.Output, err)
+	}
+	if !has(evs, "scan", string(evaluate.StageStarted)) || !has(evs, "scan", string(evaluate.StageDone)) {
+		t.Errorf("the scan stage's start and end are not among the events: %v", evs)
+	}
+	if ds, err := c.Store.FindEvidence(t.Context(), rel.ID, "scan/result"); err != nil || len(ds) != 1 || ds[0] != out.Result {
+		t.Errorf("the release's scan evidence is %v (%v); want the job's result %s", ds, err, out.Result)
+	}
+	rebuild, err := q.Enqueue(t.Context(), jobs.Request{Kind: jobs.KindRebuild, Release: rel.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, j = follow(t, q, rebuild)
+	if j.State != jobs.Failed || j.Attempt != 1 || !strings.Contains(j.Reason, "has no recipe") || !has(evs, "rebuild", string(evaluate.StageFailed)) {
+		t.Errorf("rebuild job without a recipe: %+v, events %v; want it failed at once, saying there is no recipe", j, evs)
+	}
+}
