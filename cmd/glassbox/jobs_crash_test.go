@@ -135,3 +135,44 @@ func TestAKilledServeFinishesItsEvaluationOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkerRunsQueuedJobs starts 'glassbox worker' beside a queue that
+// only queues (as 'serve --workers 0' does): the worker runs the job, and
+// stops on SIGTERM with exit 0.
+func TestWorkerRunsQueuedJobs(t *testing.T) {
+	bin := buildGlassbox(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	mustRun(t, "--data", data, "keys", "generate", "--origin", "jobs.test/log")
+	src := filepath.Join(dir, "src")
+	writeFile(t, filepath.Join(src, "main.c"), []byte("int main(void) { return 0; }\n"))
+	id := glassbox.Digest(strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "fw", "--version", "1", "--source", src)))
+	q, err := jobs.Open(t.Context(), jobs.Config{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(context.Background())
+	job, err := q.Enqueue(t.Context(), jobs.Request{Kind: jobs.KindScan, Release: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := exec.Command(bin, "--data", data, "worker", "--workers", "2")
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	ch, err := q.Subscribe(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range ch {
+	}
+	worker.Process.Signal(syscall.SIGTERM)
+	if err := worker.Wait(); err != nil {
+		t.Errorf("the worker did not stop cleanly on SIGTERM: %v", err)
+	}
+	if j, err := q.Get(t.Context(), job); err != nil || j.State != jobs.Done {
+		t.Errorf("job %+v, %v; want done", j, err)
+	}
+}
