@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/provenance"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/standard"
@@ -69,9 +69,9 @@ func (r *run) checkRebuild(ctx context.Context) ([]glassbox.CheckResult, bool, e
 		res.Status, res.Summary = glassbox.CheckNotApplicable, "the release ships no artefacts to rebuild"
 		return []glassbox.CheckResult{res}, false, nil
 	}
-	var o centre.RebuildOptions
+	var o stage.RebuildOptions
 	if rb := r.e.Rebuilder; rb != nil {
-		o = centre.RebuildOptions{Limits: rb.Limits, InputRoots: rb.InputRoots, Explain: rb.Explain, DataDir: rb.DataDir}
+		o = stage.RebuildOptions{Limits: rb.Limits, InputRoots: rb.InputRoots, Explain: rb.Explain, DataDir: rb.DataDir}
 	}
 	p, err := r.jobs.Rebuild(ctx, o)
 	if err != nil {
@@ -144,7 +144,7 @@ func (r *run) checkRebuild(ctx context.Context) ([]glassbox.CheckResult, bool, e
 // secrets.
 func (r *run) checkScan(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
 	checks := []string{glassbox.CheckNoBackdoorIndicators, glassbox.CheckNoEmbeddedSecrets}
-	sc, err := r.jobs.Scan(ctx, centre.ScanOptions{Suppressions: r.e.Suppressions})
+	sc, err := r.jobs.Scan(ctx, stage.ScanOptions{Suppressions: r.e.Suppressions})
 	if err != nil {
 		return failed(err, checks...), false, err
 	}

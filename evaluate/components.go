@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/standard"
 	"glassbox.dev/vuln"
 )
@@ -65,7 +65,7 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 		err := glassbox.Errorf(glassbox.EINVALID, "the release's components are unknown: the SBOM stage failed")
 		return failed(err, check), false, err
 	}
-	vs, err := r.jobs.Vulns(ctx, r.e.Vulns, centre.VulnsOptions{MaxAge: r.e.VulnMaxAge})
+	vs, err := r.jobs.Vulns(ctx, r.e.Vulns, stage.VulnsOptions{MaxAge: r.e.VulnMaxAge})
 	if err != nil {
 		return failed(err, check), false, err
 	}

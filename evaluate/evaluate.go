@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/notary"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/scan"
@@ -53,7 +53,7 @@ type Evaluator struct {
 	// assessed.
 	VulnMaxAge time.Duration
 	// Rebuilder gives the rebuild's Limits, InputRoots and Explain (the
-	// rebuild itself is centre.Jobs.Rebuild's). Nil means a rebuild with
+	// rebuild itself is stage.Jobs.Rebuild's). Nil means a rebuild with
 	// the recipes' own limits.
 	Rebuilder *rebuild.Rebuilder
 	// Suppressions are applied to the scan (audited exceptions).
@@ -126,15 +126,15 @@ type Outcome struct {
 // Evidence kinds of the jobs' documents: one kind per document, whoever
 // ran the job (package centre).
 const (
-	KindRebuildReport    = centre.KindRebuildReport
-	KindProvenanceReport = centre.KindProvenanceReport
-	KindScanResult       = centre.KindScanResult
-	KindScanSARIF        = centre.KindScanSARIF
-	KindSBOM             = centre.KindSBOM
-	KindSBOMComparison   = centre.KindSBOMComparison
-	KindVulnsReport      = centre.KindVulnsReport
-	KindVulnsVEX         = centre.KindVulnsVEX
-	KindVulnsSARIF       = centre.KindVulnsSARIF
+	KindRebuildReport    = stage.KindRebuildReport
+	KindProvenanceReport = stage.KindProvenanceReport
+	KindScanResult       = stage.KindScanResult
+	KindScanSARIF        = stage.KindScanSARIF
+	KindSBOM             = stage.KindSBOM
+	KindSBOMComparison   = stage.KindSBOMComparison
+	KindVulnsReport      = stage.KindVulnsReport
+	KindVulnsVEX         = stage.KindVulnsVEX
+	KindVulnsSARIF       = stage.KindVulnsSARIF
 )
 
 // Evidence kinds the evaluation itself records about a release.
@@ -161,7 +161,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 		now = e.Now
 	}
 	r := &run{e: e, rel: rel, out: &Outcome{Release: rel, Standards: standards, Policy: policy, Documents: map[string][]byte{}}}
-	r.jobs = &centre.Jobs{Blobs: e.Blobs, Evidence: e.Store, Release: rel, Fresh: e.Fresh, Now: e.Now}
+	r.jobs = &stage.Jobs{Blobs: e.Blobs, Evidence: e.Store, Release: rel, Fresh: e.Fresh, Now: e.Now}
 	defer r.jobs.Close()
 
 	r.stage(ctx, "source", r.checkSource)
@@ -222,10 +222,10 @@ type run struct {
 	rel *glassbox.Release
 	out *Outcome
 
-	jobs       *centre.Jobs // the per-release jobs, whose evidence any caller reuses
+	jobs       *stage.Jobs // the per-release jobs, whose evidence any caller reuses
 	inputs     []inputAttestation
 	envelopes  []envelopeRef
-	components *centre.Components
+	components *stage.Components
 	rebuilds   []standard.RebuildRow
 	findings   []glassbox.Finding
 	vulnRows   []standard.VulnerabilityRow

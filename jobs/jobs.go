@@ -26,8 +26,8 @@ type Kind string
 // The jobs the queue runs.
 const (
 	KindEvaluate Kind = "evaluate" // evaluate.Evaluator.Evaluate
-	KindRebuild  Kind = "rebuild"  // centre.Jobs.Rebuild, its provenance signed
-	KindScan     Kind = "scan"     // centre.Jobs.Scan
+	KindRebuild  Kind = "rebuild"  // stage.Jobs.Rebuild, its provenance signed
+	KindScan     Kind = "scan"     // stage.Jobs.Scan
 )
 
 // State is where a job is.

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/evaluate"
 )
 
@@ -90,13 +90,13 @@ func (c *Centre) Run(ctx context.Context, w *Work) (any, error) {
 		rec := out.Record()
 		return &rec, nil
 	}
-	jobs := &centre.Jobs{Blobs: e.Blobs, Evidence: e.Store, Release: rel, Fresh: w.Fresh, Now: now}
+	jobs := &stage.Jobs{Blobs: e.Blobs, Evidence: e.Store, Release: rel, Fresh: w.Fresh, Now: now}
 	defer jobs.Close()
 	switch w.Kind {
 	case KindRebuild:
-		var o centre.RebuildOptions
+		var o stage.RebuildOptions
 		if rb := e.Rebuilder; rb != nil {
-			o = centre.RebuildOptions{Limits: rb.Limits, InputRoots: rb.InputRoots, Explain: rb.Explain, DataDir: rb.DataDir}
+			o = stage.RebuildOptions{Limits: rb.Limits, InputRoots: rb.InputRoots, Explain: rb.Explain, DataDir: rb.DataDir}
 		}
 		w.Progress("rebuild", string(evaluate.StageStarted), "")
 		rb, err := jobs.Rebuild(ctx, o)
@@ -116,7 +116,7 @@ func (c *Centre) Run(ctx context.Context, w *Work) (any, error) {
 		return res, nil
 	case KindScan:
 		w.Progress("scan", string(evaluate.StageStarted), "")
-		s, err := jobs.Scan(ctx, centre.ScanOptions{Suppressions: e.Suppressions})
+		s, err := jobs.Scan(ctx, stage.ScanOptions{Suppressions: e.Suppressions})
 		if err != nil {
 			w.Progress("scan", string(evaluate.StageFailed), err.Error())
 			return nil, err

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/internal/schemas"
 	"glassbox.dev/tlog"
 	"glassbox.dev/vuln"
@@ -219,29 +219,29 @@ func ranJobs(t *testing.T, data, id string) map[string]glassbox.Digest {
 	if err := json.Unmarshal([]byte(mustRun(t, "--data", data, "rebuild", id, "--json")), &rebuilt); err != nil || rebuilt.Receipt == nil {
 		t.Fatalf("rebuild --json: %v, receipt %v", err, rebuilt.Receipt)
 	}
-	ran[centre.KindRebuildReport] = rebuilt.ReportDigest
-	ran["attestation/"+centre.KindRebuildReport] = glassbox.DigestOf(rebuilt.Receipt.Envelope)
+	ran[stage.KindRebuildReport] = rebuilt.ReportDigest
+	ran["attestation/"+stage.KindRebuildReport] = glassbox.DigestOf(rebuilt.Receipt.Envelope)
 	var scanned struct {
 		SARIF glassbox.Digest `json:"sarif"`
 	}
 	if err := json.Unmarshal([]byte(mustRun(t, "--data", data, "scan", id, "--format", "json")), &scanned); err != nil {
 		t.Fatal(err)
 	}
-	ran[centre.KindScanSARIF] = scanned.SARIF
+	ran[stage.KindScanSARIF] = scanned.SARIF
 	var sbom struct {
 		SBOM glassbox.Digest `json:"sbom"`
 	}
 	if err := json.Unmarshal([]byte(mustRun(t, "--data", data, "sbom", id, "--format", "json")), &sbom); err != nil {
 		t.Fatal(err)
 	}
-	ran[centre.KindSBOM] = sbom.SBOM
+	ran[stage.KindSBOM] = sbom.SBOM
 	code, _, stderr := glassboxRun(t, "--data", data, "vulns", id, "--format", "json")
 	if code != exitOK {
 		t.Fatalf("vulns: exit %d\n%s", code, stderr)
 	}
 	for _, line := range strings.Split(stderr, "\n") {
-		if rest, ok := strings.CutPrefix(line, centre.KindVulnsVEX+" stored as "); ok {
-			ran[centre.KindVulnsVEX] = glassbox.Digest(strings.TrimSuffix(strings.Fields(rest)[0], ","))
+		if rest, ok := strings.CutPrefix(line, stage.KindVulnsVEX+" stored as "); ok {
+			ran[stage.KindVulnsVEX] = glassbox.Digest(strings.TrimSuffix(strings.Fields(rest)[0], ","))
 		}
 	}
 	for kind, d := range ran {

@@ -20,7 +20,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/datadir"
 	"glassbox.dev/internal/input"
@@ -221,7 +221,7 @@ type metadata interface {
 	glassbox.ReleaseStore
 	glassbox.AttestationStore
 	glassbox.JudgementStore
-	centre.EvidenceStore
+	stage.EvidenceStore
 }
 
 func (g *globals) open(ctx context.Context) (*dataDir, error) {

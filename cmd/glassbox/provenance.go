@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 )
 
 func provenanceCommand(g *globals) *cobra.Command {
@@ -35,7 +35,7 @@ metadata); 1 it does not; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+			jobs := &stage.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
 			defer jobs.Close()
 			p, err := jobs.Provenance(cmd.Context())
 			if err != nil {

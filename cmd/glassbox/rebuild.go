@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/internal/input"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/tlog"
@@ -71,7 +71,7 @@ not be rebuilt; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			o := centre.RebuildOptions{Limits: limits, InputRoots: inputRoots, DataDir: g.data}
+			o := stage.RebuildOptions{Limits: limits, InputRoots: inputRoots, DataDir: g.data}
 			if recipeFile != "" {
 				if o.Recipe, o.RecipeDigest, err = loadRecipe(ctx, recipeFile); err != nil {
 					return err
@@ -79,7 +79,7 @@ not be rebuilt; 2 usage or internal error.`,
 			}
 			// The command rebuilds again, and records the rebuild as the
 			// release's evidence: evaluate assesses it without rebuilding.
-			jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+			jobs := &stage.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
 			defer jobs.Close()
 			stop := showElapsed(g.stderr, "rebuilding "+rel.Manifest.String()+" in the sandbox")
 			rb, err := jobs.Rebuild(ctx, o)
@@ -135,7 +135,7 @@ func loadRecipe(ctx context.Context, file string) (*rebuild.Recipe, glassbox.Dig
 
 // attestRebuild signs and logs the rebuild's SLSA Provenance statement, if
 // the centre has keys: the same statement an evaluation signs.
-func attestRebuild(ctx context.Context, g *globals, rb *centre.Rebuilt) (*tlog.Receipt, error) {
+func attestRebuild(ctx context.Context, g *globals, rb *stage.Rebuilt) (*tlog.Receipt, error) {
 	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err != nil {
 		return nil, nil // no keys: the report is evidence, unsigned
 	}

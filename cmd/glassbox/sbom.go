@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/sbom"
 )
 
@@ -227,7 +227,7 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 	if err != nil {
 		return "", err
 	}
-	jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+	jobs := &stage.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
 	defer jobs.Close()
 	s, err := jobs.SBOM(ctx)
 	if err != nil {
@@ -244,7 +244,7 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 	sbom.Sort(rep.Components)
 	rep.Findings = append(rep.Findings, s.Components.Findings...)
 	rep.cyclonedx, rep.SBOM = s.CycloneDX, s.Components.CycloneDX
-	return fmt.Sprintf("SBOM stored as %s, recorded as %s evidence of release %s (glassbox cat %s)", rep.SBOM, centre.KindSBOM, rel.ID, rep.SBOM), nil
+	return fmt.Sprintf("SBOM stored as %s, recorded as %s evidence of release %s (glassbox cat %s)", rep.SBOM, stage.KindSBOM, rel.ID, rep.SBOM), nil
 }
 
 func writeSBOMText(w io.Writer, rep *sbomReport) {

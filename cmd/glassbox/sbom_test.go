@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/schemas"
 	"glassbox.dev/sqlite"
@@ -174,7 +174,7 @@ func TestSBOMRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := store.FindEvidence(ctx, glassbox.Digest(id), centre.KindSBOM)
+	got, err := store.FindEvidence(ctx, glassbox.Digest(id), stage.KindSBOM)
 	store.Close()
 	if err != nil || len(got) != 1 || got[0] != rep.SBOM {
 		t.Fatalf("FindEvidence = %v, %v; want [%s]", got, err, rep.SBOM)

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/internal/bench"
 	"glassbox.dev/scan"
 	_ "glassbox.dev/scan/rules/all" // every rule family registers itself
@@ -129,7 +129,7 @@ func runScan(ctx context.Context, g *globals, target string, o scanOptions) erro
 			return err
 		}
 	} else {
-		jo := centre.ScanOptions{Suppressions: s.Suppressions, MaxFileSize: s.MaxFileSize, IncludeVendored: s.IncludeVendored, Workers: s.Workers}
+		jo := stage.ScanOptions{Suppressions: s.Suppressions, MaxFileSize: s.MaxFileSize, IncludeVendored: s.IncludeVendored, Workers: s.Workers}
 		if stored, err = scanRelease(ctx, g, jo, target, rep); err != nil {
 			return err
 		}
@@ -181,7 +181,7 @@ func runScan(ctx context.Context, g *globals, target string, o scanOptions) erro
 // centre's scan job, which keeps the result and its SARIF as evidence of
 // the release (unless the options make it a variant). It returns a line
 // saying where the SARIF went.
-func scanRelease(ctx context.Context, g *globals, o centre.ScanOptions, ref string, rep *scanReport) (string, error) {
+func scanRelease(ctx context.Context, g *globals, o stage.ScanOptions, ref string, rep *scanReport) (string, error) {
 	c, err := g.open(ctx)
 	if err != nil {
 		return "", err
@@ -191,7 +191,7 @@ func scanRelease(ctx context.Context, g *globals, o centre.ScanOptions, ref stri
 	if err != nil {
 		return "", err
 	}
-	jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+	jobs := &stage.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
 	defer jobs.Close()
 	sc, err := jobs.Scan(ctx, o)
 	if err != nil {
@@ -202,7 +202,7 @@ func scanRelease(ctx context.Context, g *globals, o centre.ScanOptions, ref stri
 		return fmt.Sprintf("not recorded as evidence of release %s: --max-file-size or --include-vendored make this scan a variant of the centre's", rel.ID), nil
 	}
 	return fmt.Sprintf("SARIF stored as %s, recorded as %s evidence of release %s (glassbox cat %s)",
-		sc.SARIFDigest, centre.KindScanSARIF, rel.ID, sc.SARIFDigest), nil
+		sc.SARIFDigest, stage.KindScanSARIF, rel.ID, sc.SARIFDigest), nil
 }
 
 // writeText writes one line per finding and a summary.

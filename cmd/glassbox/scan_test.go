@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/evidence"
 	"glassbox.dev/scan"
 	"glassbox.dev/sqlite"
@@ -141,7 +141,7 @@ func TestScanStoredRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := store.FindEvidence(ctx, glassbox.Digest(id), centre.KindScanSARIF)
+	got, err := store.FindEvidence(ctx, glassbox.Digest(id), stage.KindScanSARIF)
 	store.Close()
 	if err != nil || len(got) != 1 || got[0] != digest {
 		t.Fatalf("FindEvidence = %v, %v; want [%s]", got, err, digest)

@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/sbom"
 	"glassbox.dev/vuln"
 )
@@ -211,7 +211,7 @@ func vulnsPath(ctx context.Context, load loadFunc, target string, o vulnsOptions
 		rep.Reachability = "reachability analysis turned off (--reachability off)"
 		return nil
 	}
-	return centre.Reach(ctx, db, rep, vuln.ReachOptions{Path: target, Mode: mode})
+	return stage.Reach(ctx, db, rep, vuln.ReachOptions{Path: target, Mode: mode})
 }
 
 // vulnsRelease runs the centre's vulnerability job on a stored release:
@@ -224,9 +224,9 @@ func vulnsRelease(ctx context.Context, c *dataDir, store *vuln.Store, ref string
 	if err != nil {
 		return "", err
 	}
-	jobs := &centre.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+	jobs := &stage.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
 	defer jobs.Close()
-	vs, err := jobs.Vulns(ctx, store, centre.VulnsOptions{IncludeResolved: o.resolved, NoReachability: o.reach == "off"})
+	vs, err := jobs.Vulns(ctx, store, stage.VulnsOptions{IncludeResolved: o.resolved, NoReachability: o.reach == "off"})
 	if err != nil {
 		return "", err
 	}
@@ -238,7 +238,7 @@ func vulnsRelease(ctx context.Context, c *dataDir, store *vuln.Store, ref string
 	for _, doc := range []struct {
 		kind string
 		d    glassbox.Digest
-	}{{centre.KindVulnsReport, vs.Digest}, {centre.KindVulnsVEX, vs.VEXDigest}, {centre.KindVulnsSARIF, vs.SARIFDigest}} {
+	}{{stage.KindVulnsReport, vs.Digest}, {stage.KindVulnsVEX, vs.VEXDigest}, {stage.KindVulnsSARIF, vs.SARIFDigest}} {
 		lines = append(lines, fmt.Sprintf("%s stored as %s, recorded as evidence of release %s (glassbox cat %s)", doc.kind, doc.d, rel.ID, doc.d))
 	}
 	return strings.Join(lines, "\n"), nil

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/sqlite"
 )
 
@@ -162,7 +162,7 @@ func TestVulnsBinarySBOMAndRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	for _, kind := range []string{centre.KindVulnsVEX, centre.KindVulnsSARIF} {
+	for _, kind := range []string{stage.KindVulnsVEX, stage.KindVulnsSARIF} {
 		if got, err := store.FindEvidence(ctx, glassbox.Digest(id), kind); err != nil || len(got) != 1 {
 			t.Errorf("evidence %s: %v %v", kind, got, err)
 		}

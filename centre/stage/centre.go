@@ -1,12 +1,11 @@
-// Package centre is the application layer: the jobs the centre runs on a
-// stored release (provenance, rebuild, scan, SBOM, vulnerabilities), each
-// written once and called alike by the commands, the evaluation and the
-// server.
+// Package stage runs each stage's job on a stored release (provenance,
+// rebuild, scan, SBOM, vulnerabilities), written once and called alike by
+// the commands, the evaluation and the centre's application layer.
 //
 // Each job keeps its documents as evidence of the release, under one kind
 // per document, and reuses what any earlier caller stored: a rebuild made by
 // "glassbox rebuild" is the rebuild "glassbox evaluate" assesses.
-package centre
+package stage
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package centre
+package stage
 
 import (
 	"context"

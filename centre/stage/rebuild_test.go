@@ -1,4 +1,4 @@
-package centre_test
+package stage_test
 
 import (
 	"io"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/evidence"
 	"glassbox.dev/ingest"
 	"glassbox.dev/internal/centretest"
@@ -33,22 +33,22 @@ func openDataDir(t *testing.T) *dataDir {
 }
 
 // submit stores a release and returns the jobs on it.
-func (d *dataDir) submit(t *testing.T, req ingest.Request) *centre.Jobs {
+func (d *dataDir) submit(t *testing.T, req ingest.Request) *stage.Jobs {
 	t.Helper()
 	in := &ingest.Ingester{Blobs: d.blobs, Releases: d.store}
 	res, err := in.Submit(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &centre.Jobs{Blobs: d.blobs, Evidence: d.store, Release: res.Release}
+	j := &stage.Jobs{Blobs: d.blobs, Evidence: d.store, Release: res.Release}
 	t.Cleanup(func() { j.Close() })
 	return j
 }
 
 // rebuilt runs the rebuild job and fails the test if it cannot run.
-func rebuilt(t *testing.T, j *centre.Jobs) *centre.Rebuilt {
+func rebuilt(t *testing.T, j *stage.Jobs) *stage.Rebuilt {
 	t.Helper()
-	rb, err := j.Rebuild(t.Context(), centre.RebuildOptions{})
+	rb, err := j.Rebuild(t.Context(), stage.RebuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
