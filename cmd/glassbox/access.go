@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -61,12 +60,12 @@ Exit status 1 if any read does not verify.`,
 			if err != nil {
 				return err
 			}
-			defer c.Close(context.WithoutCancel(ctx))
-			rel, err := findRelease(ctx, c.releases, a[0])
+			defer c.Close()
+			rel, err := findRelease(ctx, c, a[0])
 			if err != nil {
 				return err
 			}
-			entries, err := access.NewRecorder(c.notary, c.releases, own).List(ctx, rel.ID)
+			entries, err := access.NewRecorder(c.Notary, c.Store, own).List(ctx, rel.ID)
 			if err != nil {
 				return err
 			}

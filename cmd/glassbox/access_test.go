@@ -30,11 +30,11 @@ func TestAccessListsAndVerifiesEveryRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel, err := findRelease(ctx, c.releases, id)
+	rel, err := findRelease(ctx, c, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := access.NewRecorder(c.notary, c.releases, key)
+	r := access.NewRecorder(c.Notary, c.Store, key)
 	const n = 3
 	for i := range n {
 		_, err := r.Record(ctx, access.Read{
@@ -46,7 +46,7 @@ func TestAccessListsAndVerifiesEveryRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := c.Close(ctx); err != nil {
+	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
 

@@ -51,7 +51,7 @@ func (g *globals) parties(ctx context.Context) (*party.Service, func(), error) {
 		c.Close()
 		return nil, nil, err
 	}
-	ps, ok := c.releases.(glassbox.PartyStore)
+	ps, ok := c.Store.(glassbox.PartyStore)
 	if !ok {
 		c.Close()
 		return nil, nil, glassbox.Errorf(glassbox.EINTERNAL, "the metadata database keeps no parties")

@@ -117,8 +117,8 @@ func attestLocal(ctx context.Context, g *globals, req notary.Request) (*tlog.Rec
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close(context.WithoutCancel(ctx))
-	return c.notary.Submit(ctx, req)
+	defer c.Close()
+	return c.Notary.Submit(ctx, req)
 }
 
 func attestRemote(ctx context.Context, url, token string, req notary.Request) (*tlog.Receipt, error) {

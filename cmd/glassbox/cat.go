@@ -42,7 +42,7 @@ A source path that clashes with these names can be given as source/PATH.`,
 				if err != nil {
 					return err
 				}
-				rc, err := c.blobs.Open(ctx, d)
+				rc, err := c.Blobs.Open(ctx, d)
 				if err != nil {
 					return err
 				}
@@ -50,7 +50,7 @@ A source path that clashes with these names can be given as source/PATH.`,
 				_, err = io.Copy(g.stdout, rc)
 				return err
 			}
-			rel, err := findRelease(ctx, c.releases, a[0])
+			rel, err := findRelease(ctx, c, a[0])
 			if err != nil {
 				return err
 			}
@@ -62,7 +62,7 @@ A source path that clashes with these names can be given as source/PATH.`,
 				_, err := io.WriteString(g.stdout, f.Target)
 				return err
 			}
-			rc, err := c.blobs.Open(ctx, f.Digest)
+			rc, err := c.Blobs.Open(ctx, f.Digest)
 			if err != nil {
 				return err
 			}

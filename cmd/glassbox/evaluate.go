@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,8 +15,8 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/attest"
+	"glassbox.dev/centre"
 	"glassbox.dev/evaluate"
-	"glassbox.dev/notary"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/scan"
 	"glassbox.dev/standard"
@@ -106,8 +105,8 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 	if err != nil {
 		return err
 	}
-	defer c.close()
-	rel, err := findRelease(ctx, c.releases, ref)
+	defer c.Close()
+	rel, err := findRelease(ctx, c, ref)
 	if err != nil {
 		return err
 	}
@@ -151,42 +150,32 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 	return nil
 }
 
-// evalCentre is what an evaluation needs: the data directory and, when
-// the centre has keys, its notary (without keys nothing is signed, and the
-// evaluation says so), and the centre's identity in its VSAs.
-type evalCentre struct {
-	*dataDir
-	notary   *notary.Notary // nil without keys
-	verifier string         // https://glassbox.dev/centre/ and the log's origin, without keys empty
-	close    func()
-}
-
-func (g *globals) openEvaluation(ctx context.Context) (*evalCentre, error) {
-	if _, err := os.Stat(filepath.Join(g.keyDir(), "attestation.key")); err != nil {
-		fmt.Fprintf(g.stderr, "glassbox: no keys in %s: nothing will be signed and no VSA issued (glassbox keys generate --origin ORIGIN)\n", g.keyDir())
-		c, err := g.open(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return &evalCentre{dataDir: c, close: func() { c.Close() }}, nil
-	}
-	lc, err := g.openLog(ctx)
+// openEvaluation opens the data directory and, when the centre has keys,
+// its log: without keys nothing is signed, and the evaluation says so.
+func (g *globals) openEvaluation(ctx context.Context) (*centre.Centre, error) {
+	c, err := g.openCentre(ctx, centre.LogIfKeys)
 	if err != nil {
 		return nil, err
 	}
-	return lc.evalCentre(), nil
+	if c.Notary == nil {
+		fmt.Fprintf(g.stderr, "glassbox: no keys in %s: nothing will be signed and no VSA issued (glassbox keys generate --origin ORIGIN)\n", g.keyDir())
+	}
+	return c, nil
 }
 
 // evaluator is the evaluation of the centre, as glassbox evaluate and the
 // job workers run it; verifier, if set, replaces the centre's identity.
-func (g *globals) evaluator(c *evalCentre, verifier string, maxAge time.Duration) (*evaluate.Evaluator, error) {
+func (g *globals) evaluator(c *centre.Centre, verifier string, maxAge time.Duration) (*evaluate.Evaluator, error) {
 	lib, err := standard.OpenLibrary(g.data)
 	if err != nil {
 		return nil, err
 	}
+	if verifier == "" && c.Log != nil {
+		verifier = "https://glassbox.dev/centre/" + c.Log.Origin()
+	}
 	return &evaluate.Evaluator{
-		Blobs: c.blobs, Store: c.releases, Library: lib, Notary: c.notary, Verifier: cmp.Or(verifier, c.verifier),
-		Vulns: c.vulnStore(g), VulnMaxAge: maxAge,
+		Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Notary, Verifier: verifier,
+		Vulns: c.VulnStore(), VulnMaxAge: maxAge,
 		// Rebuilds keep each vendor's Go build cache in the data
 		// directory, from which no recipe input may come.
 		Rebuilder: &rebuild.Rebuilder{DataDir: g.data},

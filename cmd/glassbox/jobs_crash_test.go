@@ -110,16 +110,16 @@ func TestAKilledServeFinishesItsEvaluationOnce(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the data directory after the kill: %v", err)
 			}
-			defer c.Close(context.Background())
-			h, err := evaluate.History(t.Context(), c.blobs, c.releases, id)
+			defer c.Close()
+			h, err := evaluate.History(t.Context(), c.Blobs, c.Store, id)
 			if err != nil || len(h) != 1 {
 				t.Errorf("history %+v, %v: want one evaluation record", h, err)
 			}
-			rel, err := c.releases.FindRelease(t.Context(), id)
+			rel, err := c.Store.FindRelease(t.Context(), id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			about, err := c.releases.FindAttestations(t.Context(), rel.Manifest.Artifacts[0].Digest)
+			about, err := c.Store.FindAttestations(t.Context(), rel.Manifest.Artifacts[0].Digest)
 			if err != nil {
 				t.Fatal(err)
 			}

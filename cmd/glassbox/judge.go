@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/attest"
+	"glassbox.dev/centre"
 	"glassbox.dev/evaluate"
 	"glassbox.dev/notary"
 	"glassbox.dev/standard"
@@ -110,11 +109,11 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 		return err
 	}
 	defer closeAll()
-	rel, err := findRelease(ctx, c.releases, ref)
+	rel, err := findRelease(ctx, c, ref)
 	if err != nil {
 		return err
 	}
-	js := c.releases
+	js := c.Store
 	previous, err := js.FindJudgements(ctx, rel.ID)
 	if err != nil {
 		return err
@@ -171,11 +170,11 @@ func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) e
 		return err
 	}
 	defer closeAll()
-	rel, err := findRelease(ctx, c.releases, ref)
+	rel, err := findRelease(ctx, c, ref)
 	if err != nil {
 		return err
 	}
-	js := c.releases
+	js := c.Store
 	for i := range entries {
 		j := &entries[i]
 		j.Release, j.Evaluator = rel.ID, evaluator
@@ -193,19 +192,12 @@ func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) e
 
 // openJudging opens the data directory and, when the centre has keys, its
 // log, so that each judgement is signed and logged as it is recorded.
-func (g *globals) openJudging(ctx context.Context) (*dataDir, *notary.Notary, func(), error) {
-	if _, err := os.Stat(filepath.Join(g.keyDir(), attest.AttestationKeyFile)); err != nil {
-		c, err := g.open(ctx)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		return c, nil, func() { c.Close() }, nil
-	}
-	lc, err := g.openLog(ctx)
+func (g *globals) openJudging(ctx context.Context) (*centre.Centre, *notary.Notary, func(), error) {
+	c, err := g.openCentre(ctx, centre.LogIfKeys)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return lc.dataDir, lc.notary, func() { lc.Close(context.WithoutCancel(ctx)) }, nil
+	return c, c.Notary, func() { c.Close() }, nil
 }
 
 // signJudgements signs and logs recorded judgements as the centre's
@@ -237,11 +229,11 @@ func runJudgeList(ctx context.Context, g *globals, ref string, asJSON bool) erro
 		return err
 	}
 	defer c.Close()
-	rel, err := findRelease(ctx, c.releases, ref)
+	rel, err := findRelease(ctx, c, ref)
 	if err != nil {
 		return err
 	}
-	js := c.releases
+	js := c.Store
 	all, err := js.FindJudgements(ctx, rel.ID)
 	if err != nil {
 		return err

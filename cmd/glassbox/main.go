@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -20,13 +19,9 @@ import (
 	"k8s.io/klog/v2"
 
 	"glassbox.dev"
-	"glassbox.dev/centre/stage"
-	"glassbox.dev/evidence"
-	"glassbox.dev/internal/datadir"
+	"glassbox.dev/centre"
 	"glassbox.dev/internal/input"
 	"glassbox.dev/internal/terminal"
-	"glassbox.dev/postgres"
-	"glassbox.dev/sqlite"
 )
 
 // Exit codes a CI job can act on.
@@ -208,64 +203,23 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-// dataDir is an opened data directory: the evidence store and the metadata.
-type dataDir struct {
-	blobs    *evidence.FS
-	releases metadata
+// open opens the data directory without its log.
+func (g *globals) open(ctx context.Context) (*centre.Centre, error) {
+	return g.openCentre(ctx, centre.NoLog)
 }
 
-// metadata is what the SQL stores implement: releases, the index of the
-// transparency log, evaluators' judgements and the evidence recorded about
-// releases.
-type metadata interface {
-	glassbox.ReleaseStore
-	glassbox.AttestationStore
-	glassbox.JudgementStore
-	stage.EvidenceStore
+// openLog opens the data directory with its keys, log and notary.
+func (g *globals) openLog(ctx context.Context) (*centre.Centre, error) {
+	return g.openCentre(ctx, centre.WithLog)
 }
 
-func (g *globals) open(ctx context.Context) (*dataDir, error) {
-	if err := os.MkdirAll(g.data, 0o750); err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "create data directory %s: %w", g.data, err)
-	}
-	blobs, err := evidence.OpenFS(filepath.Join(g.data, "evidence"))
-	if err != nil {
-		return nil, err
-	}
-	var releases metadata
-	var dbName string
+func (g *globals) openCentre(ctx context.Context, mode centre.LogMode) (*centre.Centre, error) {
 	db := g.db
 	if db == "" {
 		db = os.Getenv("GLASSBOX_DB")
 	}
-	switch {
-	case db == "":
-		dbName = filepath.Join(g.data, "glassbox.db")
-		if _, serr := os.Stat(dbName); errors.Is(serr, os.ErrNotExist) {
-			if err := datadir.CheckNewDatabase(g.data, dbName); err != nil {
-				blobs.Close()
-				return nil, err
-			}
-		}
-		releases, err = sqlite.Open(ctx, dbName)
-	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		dbName = postgres.Redact(db)
-		releases, err = postgres.Open(ctx, db)
-	default:
-		err = usageError{fmt.Errorf("--db %q: want a postgres:// URL, or nothing for SQLite in the data directory", postgres.Redact(db))}
+	if err := centre.CheckDB(db); err != nil {
+		return nil, usageError{err}
 	}
-	if err == nil {
-		if err = datadir.CheckDatabase(ctx, g.data, dbName, releases); err != nil {
-			releases.Close()
-		}
-	}
-	if err != nil {
-		blobs.Close()
-		return nil, err
-	}
-	return &dataDir{blobs: blobs, releases: releases}, nil
-}
-
-func (c *dataDir) Close() error {
-	return errors.Join(c.releases.Close(), c.blobs.Close())
+	return centre.Open(ctx, g.data, centre.Options{DB: db, Log: mode})
 }

@@ -31,11 +31,11 @@ metadata); 1 it does not; 2 usage or internal error.`,
 				return err
 			}
 			defer c.Close()
-			rel, err := findRelease(cmd.Context(), c.releases, a[0])
+			rel, err := findRelease(cmd.Context(), c, a[0])
 			if err != nil {
 				return err
 			}
-			jobs := &stage.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+			jobs := &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: true}
 			defer jobs.Close()
 			p, err := jobs.Provenance(cmd.Context())
 			if err != nil {

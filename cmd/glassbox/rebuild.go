@@ -67,7 +67,7 @@ not be rebuilt; 2 usage or internal error.`,
 				return err
 			}
 			defer c.Close()
-			rel, err := findRelease(ctx, c.releases, a[0])
+			rel, err := findRelease(ctx, c, a[0])
 			if err != nil {
 				return err
 			}
@@ -79,7 +79,7 @@ not be rebuilt; 2 usage or internal error.`,
 			}
 			// The command rebuilds again, and records the rebuild as the
 			// release's evidence: evaluate assesses it without rebuilding.
-			jobs := &stage.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+			jobs := &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: true}
 			defer jobs.Close()
 			stop := showElapsed(g.stderr, "rebuilding "+rel.Manifest.String()+" in the sandbox")
 			rb, err := jobs.Rebuild(ctx, o)
@@ -147,8 +147,8 @@ func attestRebuild(ctx context.Context, g *globals, rb *stage.Rebuilt) (*tlog.Re
 	if err != nil {
 		return nil, err
 	}
-	defer lc.Close(context.WithoutCancel(ctx))
-	return lc.notary.Attest(ctx, *st)
+	defer lc.Close()
+	return lc.Notary.Attest(ctx, *st)
 }
 
 func printRebuild(g *globals, rel *glassbox.Release, rep *rebuild.Report, reportDigest glassbox.Digest, receipt *tlog.Receipt) {

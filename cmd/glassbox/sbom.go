@@ -227,7 +227,7 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 	if err != nil {
 		return "", err
 	}
-	jobs := &stage.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+	jobs := &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: true}
 	defer jobs.Close()
 	s, err := jobs.SBOM(ctx)
 	if err != nil {

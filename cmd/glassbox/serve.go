@@ -48,21 +48,21 @@ clients cannot take every file descriptor the log needs.`,
 			if err != nil {
 				return err
 			}
-			q, err := g.openJobs(ctx, c.evalCentre(), js)
+			q, err := g.openJobs(ctx, c, js)
 			if err != nil {
-				c.Close(context.WithoutCancel(ctx))
+				c.Close()
 				return err
 			}
-			srv := server.New(c.notary, c.log, token)
+			srv := server.New(c.Notary, c.Log, token)
 			err = server.ListenAndServe(ctx, addr, srv.Handler(), lim, func(a net.Addr) {
-				slog.Info("serving", "addr", a.String(), "origin", c.log.Origin())
+				slog.Info("serving", "addr", a.String(), "origin", c.Log.Origin())
 				scheme := "http"
 				if lim.CertFile != "" {
 					scheme = "https"
 				}
-				fmt.Fprintf(g.stderr, "glassbox: serving log %q on %s://%s\n", c.log.Origin(), scheme, a)
+				fmt.Fprintf(g.stderr, "glassbox: serving log %q on %s://%s\n", c.Log.Origin(), scheme, a)
 			})
-			if cerr := errors.Join(q.Close(context.WithoutCancel(ctx)), c.Close(context.WithoutCancel(ctx))); err == nil {
+			if cerr := errors.Join(q.Close(context.WithoutCancel(ctx)), c.Close()); err == nil {
 				err = cerr
 			}
 			return err

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/evaluate"
 )
 
 func showCommand(g *globals) *cobra.Command {
@@ -26,7 +25,7 @@ its manifest.`,
 				return err
 			}
 			defer c.Close()
-			rel, err := findRelease(cmd.Context(), c.releases, a[0])
+			rel, err := findRelease(cmd.Context(), c, a[0])
 			if err != nil {
 				return err
 			}
@@ -65,7 +64,7 @@ its manifest.`,
 			if m.SBOM != nil {
 				fmt.Fprintf(tw, "SBOM\t%s\t%s\n", m.SBOM.Path, m.SBOM.Digest)
 			}
-			history, err := evaluate.History(cmd.Context(), c.blobs, c.releases, rel.ID)
+			history, err := c.Evaluations(cmd.Context(), rel)
 			if err != nil {
 				return err
 			}

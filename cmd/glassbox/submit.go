@@ -79,7 +79,7 @@ leave no trace.`,
 				return err
 			}
 			defer c.Close()
-			in := &ingest.Ingester{Blobs: c.blobs, Releases: c.releases, Progress: &ingest.Progress{}}
+			in := &ingest.Ingester{Blobs: c.Blobs, Releases: c.Store, Progress: &ingest.Progress{}}
 			stop := showProgress(g.stderr, "submit", in.Progress)
 			res, err := in.Submit(ctx, req)
 			stop()

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"glassbox.dev"
+	"glassbox.dev/centre"
 )
 
 func isDir(p string) bool {
@@ -17,8 +18,8 @@ func isDir(p string) bool {
 
 // releaseTarget resolves a command's target that is neither a file nor a
 // directory as a stored release.
-func releaseTarget(ctx context.Context, c *dataDir, ref string) (*glassbox.Release, error) {
-	rel, err := findRelease(ctx, c.releases, ref)
+func releaseTarget(ctx context.Context, c *centre.Centre, ref string) (*glassbox.Release, error) {
+	rel, err := findRelease(ctx, c, ref)
 	if err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {

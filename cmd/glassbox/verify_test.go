@@ -38,12 +38,12 @@ func centreAttest(t *testing.T, data, artifact, predicateType, predicate string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close(ctx)
+	defer c.Close()
 	d, err := hashFile(artifact)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.notary.Attest(ctx, notary.Request{Subjects: []attest.Subject{{Name: filepath.Base(artifact), Digest: d}}, PredicateType: predicateType, Predicate: json.RawMessage(predicate)})
+	r, err := c.Notary.Attest(ctx, notary.Request{Subjects: []attest.Subject{{Name: filepath.Base(artifact), Digest: d}}, PredicateType: predicateType, Predicate: json.RawMessage(predicate)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,8 +226,8 @@ func TestVerifyFromServedLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close(ctx)
-	srv := httptest.NewServer(server.New(c.notary, c.log, "tok").Handler())
+	defer c.Close()
+	srv := httptest.NewServer(server.New(c.Notary, c.Log, "tok").Handler())
 	defer srv.Close()
 
 	state := filepath.Join(t.TempDir(), "state")
@@ -238,7 +238,7 @@ func TestVerifyFromServedLog(t *testing.T) {
 	// The log grows with a newer verdict of the centre's and a client's
 	// statement through the write endpoint; the state demands and gets a
 	// consistency proof. A client cannot post a verdict.
-	if _, err := c.notary.Attest(ctx, notary.Request{Subjects: []attest.Subject{{Name: "router.img", Digest: mustHash(t, f.artifact)}},
+	if _, err := c.Notary.Attest(ctx, notary.Request{Subjects: []attest.Subject{{Name: "router.img", Digest: mustHash(t, f.artifact)}},
 		PredicateType: glassbox.PredicateVSA, Predicate: json.RawMessage(strings.Replace(vsaPassed, "2026-11-20", "2026-11-22", 1))}); err != nil {
 		t.Fatal(err)
 	}
@@ -333,8 +333,8 @@ func TestWithdrawDeniesOnline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close(ctx)
-	srv := httptest.NewServer(server.New(c.notary, c.log, "").Handler())
+	defer c.Close()
+	srv := httptest.NewServer(server.New(c.Notary, c.Log, "").Handler())
 	defer srv.Close()
 	code, vout, errOut := glassboxRun(t, "verify", f.artifact, "--log", srv.URL, "--key", f.pub, "--log-key", f.vkey)
 	if code != exitRefused || !strings.Contains(vout, "release withdrawn: shipped a debug backdoor") {

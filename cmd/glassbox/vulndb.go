@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -12,13 +11,6 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/vuln"
 )
-
-// vulnStore is the vulnerability database kept in a data directory: its
-// sources and snapshot records in the evidence store, and the current
-// snapshot named in DATA/vulndb/current.
-func (c *dataDir) vulnStore(g *globals) *vuln.Store {
-	return &vuln.Store{Blobs: c.blobs, Current: filepath.Join(g.data, "vulndb", "current")}
-}
 
 func vulndbCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
@@ -57,7 +49,7 @@ source could not be read at all, or another error.`,
 			}
 			defer c.Close()
 			start := time.Now()
-			snap, d, err := c.vulnStore(g).Import(cmd.Context(), a)
+			snap, d, err := c.VulnStore().Import(cmd.Context(), a)
 			if err != nil {
 				return codedError{code: exitError, err: err}
 			}
@@ -94,7 +86,7 @@ Exit codes: 0 a snapshot is loaded; 1 none has been imported; 2 error.`,
 				return err
 			}
 			defer c.Close()
-			snap, d, err := c.vulnStore(g).CurrentSnapshot(cmd.Context())
+			snap, d, err := c.VulnStore().CurrentSnapshot(cmd.Context())
 			if err != nil {
 				return err
 			}

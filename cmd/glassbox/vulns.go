@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/centre"
 	"glassbox.dev/centre/stage"
 	"glassbox.dev/sbom"
 	"glassbox.dev/vuln"
@@ -101,7 +102,7 @@ func runVulns(ctx context.Context, g *globals, target string, o vulnsOptions) er
 		return err
 	}
 	defer c.Close()
-	store := c.vulnStore(g)
+	store := c.VulnStore()
 	snap, snapDigest, err := store.CurrentSnapshot(ctx)
 	if err != nil {
 		return err
@@ -219,12 +220,12 @@ func vulnsPath(ctx context.Context, load loadFunc, target string, o vulnsOptions
 // reachability from the Go binaries among them. The report, the CycloneDX
 // VEX and the SARIF are kept as evidence of the release, unless the
 // options make the match a variant.
-func vulnsRelease(ctx context.Context, c *dataDir, store *vuln.Store, ref string, o vulnsOptions, rep *vuln.Report) (string, error) {
+func vulnsRelease(ctx context.Context, c *centre.Centre, store *vuln.Store, ref string, o vulnsOptions, rep *vuln.Report) (string, error) {
 	rel, err := releaseTarget(ctx, c, ref)
 	if err != nil {
 		return "", err
 	}
-	jobs := &stage.Jobs{Blobs: c.blobs, Evidence: c.releases, Release: rel, Fresh: true}
+	jobs := &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: true}
 	defer jobs.Close()
 	vs, err := jobs.Vulns(ctx, store, stage.VulnsOptions{IncludeResolved: o.resolved, NoReachability: o.reach == "off"})
 	if err != nil {

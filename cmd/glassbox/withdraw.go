@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -34,12 +33,12 @@ PRODUCT@VERSION.`,
 			if err != nil {
 				return err
 			}
-			defer c.Close(context.WithoutCancel(ctx))
-			rel, err := findRelease(ctx, c.releases, a[0])
+			defer c.Close()
+			rel, err := findRelease(ctx, c, a[0])
 			if err != nil {
 				return err
 			}
-			receipt, revoked, err := c.notary.Withdraw(ctx, rel, reason, time.Now())
+			receipt, revoked, err := c.Notary.Withdraw(ctx, rel, reason, time.Now())
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"glassbox.dev/centre"
 	"glassbox.dev/jobs"
 	"glassbox.dev/vuln"
 )
@@ -30,7 +31,7 @@ func (s *jobSettings) flags(f *pflag.FlagSet, workers int, workersHelp string) {
 
 // openJobs opens the data directory's job queue; with workers, it starts
 // them running jobs on the centre c until the queue is closed.
-func (g *globals) openJobs(ctx context.Context, c *evalCentre, s jobSettings) (*jobs.Queue, error) {
+func (g *globals) openJobs(ctx context.Context, c *centre.Centre, s jobSettings) (*jobs.Queue, error) {
 	if s.workers < 0 {
 		return nil, usageError{fmt.Errorf("--workers %d: want 0 or more", s.workers)}
 	}
@@ -51,12 +52,6 @@ func (g *globals) openJobs(ctx context.Context, c *evalCentre, s jobSettings) (*
 		return nil, err
 	}
 	return q, nil
-}
-
-// evalCentre is the centre with its log as an evaluation sees it.
-func (c *logCentre) evalCentre() *evalCentre {
-	return &evalCentre{dataDir: c.dataDir, notary: c.notary, verifier: "https://glassbox.dev/centre/" + c.log.Origin(),
-		close: func() { c.Close(context.Background()) }}
 }
 
 func workerCommand(g *globals) *cobra.Command {
@@ -86,7 +81,7 @@ one verdict, not two.`,
 			if err != nil {
 				return err
 			}
-			defer c.close()
+			defer c.Close()
 			q, err := g.openJobs(ctx, c, s)
 			if err != nil {
 				return err

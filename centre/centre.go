@@ -1,0 +1,228 @@
+// Package centre is the application layer: every job the centre does on a
+// release (submit, find, evaluate, judge, withdraw, the catalogs, clients'
+// attestations), written once and called alike by the command line and the
+// HTTP server, with typed inputs and outputs and glassbox's error codes.
+//
+// A Centre is an open data directory: the evidence store, the metadata
+// database and, when asked for, the centre's keys, transparency log and
+// notary. The stage jobs it runs are package stage's; the evaluation is
+// package evaluate's.
+package centre
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/centre/stage"
+	"glassbox.dev/evidence"
+	"glassbox.dev/internal/datadir"
+	"glassbox.dev/notary"
+	"glassbox.dev/postgres"
+	"glassbox.dev/sqlite"
+	"glassbox.dev/tlog"
+	"glassbox.dev/vuln"
+)
+
+// Store is what the metadata database keeps: releases, the index of the
+// transparency log, evaluators' judgements and the evidence recorded about
+// releases. The SQL stores (sqlite, postgres) implement it.
+type Store interface {
+	glassbox.ReleaseStore
+	glassbox.AttestationStore
+	glassbox.JudgementStore
+	stage.EvidenceStore
+}
+
+// LogMode says whether Open opens the centre's keys, log and notary. The
+// log is recomputed in full on open and held by one process at a time, so
+// a job that signs nothing does not open it.
+type LogMode int
+
+const (
+	// NoLog opens the evidence store and the metadata only.
+	NoLog LogMode = iota
+	// LogIfKeys opens the log and the notary when the centre has keys,
+	// and leaves them nil when it has none (nothing is signed).
+	LogIfKeys
+	// WithLog opens the log and the notary; a centre without keys is
+	// EINVALID.
+	WithLog
+)
+
+// Options say how to open a data directory.
+type Options struct {
+	// DB is the metadata database: empty for SQLite in the data
+	// directory, or a postgres:// URL.
+	DB  string
+	Log LogMode
+}
+
+// Centre is an open data directory. Its stores are safe for concurrent use;
+// Close releases them.
+type Centre struct {
+	// Data is the data directory: the evidence store, the SQLite database,
+	// the log, the keys, the catalogs and the reports are inside it.
+	Data  string
+	Blobs *evidence.FS
+	Store Store
+	// Log and Notary are nil when the centre was opened without its log.
+	Log    *tlog.Log
+	Notary *notary.Notary
+}
+
+// KeyDir is where the centre's keys are: DATA/keys.
+func KeyDir(data string) string { return filepath.Join(data, "keys") }
+
+// HasKeys reports whether the data directory holds the centre's
+// attestation key, without which nothing is signed.
+func HasKeys(data string) bool {
+	_, err := os.Stat(filepath.Join(KeyDir(data), attest.AttestationKeyFile))
+	return err == nil
+}
+
+// CheckDB refuses a database that is neither empty (SQLite in the data
+// directory) nor a postgres:// URL.
+func CheckDB(db string) error {
+	if db == "" || strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		return nil
+	}
+	return glassbox.Errorf(glassbox.EINVALID, "--db %q: want a postgres:// URL, or nothing for SQLite in the data directory", postgres.Redact(db))
+}
+
+// Open opens the data directory data, creating it if needed. A new,
+// empty database beside existing evidence, or a database that does not
+// hold the directory's anchored release, is refused (package datadir).
+func Open(ctx context.Context, data string, o Options) (*Centre, error) {
+	if err := CheckDB(o.DB); err != nil {
+		return nil, err
+	}
+	if o.Log == LogIfKeys {
+		o.Log = NoLog
+		if HasKeys(data) {
+			o.Log = WithLog
+		}
+	}
+	if o.Log == NoLog {
+		return openStores(ctx, data, o.DB)
+	}
+	return openLog(ctx, data, o.DB)
+}
+
+// openStores opens the evidence store and the metadata database.
+func openStores(ctx context.Context, data, db string) (*Centre, error) {
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "create data directory %s: %w", data, err)
+	}
+	blobs, err := evidence.OpenFS(filepath.Join(data, "evidence"))
+	if err != nil {
+		return nil, err
+	}
+	var store Store
+	var dbName string
+	if db == "" {
+		dbName = filepath.Join(data, "glassbox.db")
+		if _, serr := os.Stat(dbName); errors.Is(serr, os.ErrNotExist) {
+			if err := datadir.CheckNewDatabase(data, dbName); err != nil {
+				blobs.Close()
+				return nil, err
+			}
+		}
+		store, err = sqlite.Open(ctx, dbName)
+	} else {
+		dbName = postgres.Redact(db)
+		store, err = postgres.Open(ctx, db)
+	}
+	if err == nil {
+		if err = datadir.CheckDatabase(ctx, data, dbName, store); err != nil {
+			store.Close()
+		}
+	}
+	if err != nil {
+		blobs.Close()
+		return nil, err
+	}
+	return &Centre{Data: data, Blobs: blobs, Store: store}, nil
+}
+
+// openLog opens the stores, the log and the notary, which signs the
+// centre's statements with the attestation key and clients' with the
+// submission key.
+func openLog(ctx context.Context, data, db string) (*Centre, error) {
+	dir := KeyDir(data)
+	if !HasKeys(data) {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "no keys in %s: run 'glassbox keys generate --origin ORIGIN' first", dir)
+	}
+	signer, err := attest.LoadSigner(filepath.Join(dir, attest.AttestationKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	// Clients' statements (attest, POST /attestations) are signed by a key
+	// of their own, never by the verdict key above.
+	submissions, err := attest.LoadOrCreateSubmissionSigner(dir)
+	if err != nil {
+		return nil, err
+	}
+	logSigner, err := attest.LoadLogSigner(filepath.Join(dir, "log.key"))
+	if err != nil {
+		return nil, err
+	}
+	logVerifier, err := attest.LoadLogVerifier(filepath.Join(dir, "log.vkey"))
+	if err != nil {
+		return nil, err
+	}
+	c, err := openStores(ctx, data, db)
+	if err != nil {
+		return nil, err
+	}
+	if c.Log, err = tlog.Open(ctx, filepath.Join(data, "log"), logSigner, logVerifier, tlog.Options{}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if c.Notary, err = notary.New(ctx, signer, c.Log, c.Blobs, c.Store); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if err := c.Notary.AcceptSubmissions(submissions); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Close closes the notary (its appends in flight finish), the log and the
+// stores.
+func (c *Centre) Close() error {
+	// Closing publishes the log's last checkpoint, which a cancelled
+	// command must still do.
+	ctx := context.Background()
+	var errs []error
+	if c.Notary != nil {
+		errs = append(errs, c.Notary.Close(ctx))
+	}
+	if c.Log != nil {
+		errs = append(errs, c.Log.Close(ctx))
+	}
+	errs = append(errs, c.Store.Close(), c.Blobs.Close())
+	return errors.Join(errs...)
+}
+
+// verifier is the centre's identity in its VSAs: the given one, or
+// https://glassbox.dev/centre/ followed by the log's origin.
+func (c *Centre) verifier(given string) string {
+	if given != "" || c.Log == nil {
+		return given
+	}
+	return "https://glassbox.dev/centre/" + c.Log.Origin()
+}
+
+// VulnStore is the vulnerability database kept in the data directory: its
+// sources and snapshot records in the evidence store, and the current
+// snapshot named in DATA/vulndb/current.
+func (c *Centre) VulnStore() *vuln.Store {
+	return &vuln.Store{Blobs: c.Blobs, Current: filepath.Join(c.Data, "vulndb", "current")}
+}
