@@ -9,8 +9,6 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/ingest"
-	"glassbox.dev/internal/datadir"
-	"glassbox.dev/rebuild"
 )
 
 func submitCommand(g *globals) *cobra.Command {
@@ -57,7 +55,6 @@ leave no trace.`,
 				}
 			}
 			req.Limits = limits
-			req.Exclude = []string{g.data}
 			ctx := cmd.Context()
 			for _, c := range []struct {
 				what  string
@@ -67,21 +64,14 @@ leave no trace.`,
 					return err
 				}
 			}
-			// A recipe is checked as rebuild will read it, so that a
-			// malformed one is refused now, not stored to fail later.
-			if req.Recipe != "" {
-				if _, err := rebuild.Load(ctx, req.Recipe); err != nil {
-					return err
-				}
-			}
 			c, err := g.open(ctx)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			in := &ingest.Ingester{Blobs: c.Blobs, Releases: c.Store, Progress: &ingest.Progress{}}
-			stop := showProgress(g.stderr, "submit", in.Progress)
-			res, err := in.Submit(ctx, req)
+			progress := &ingest.Progress{}
+			stop := showProgress(g.stderr, "submit", progress)
+			res, err := c.Submit(ctx, req, progress)
 			stop()
 			if err != nil {
 				return err
@@ -90,9 +80,6 @@ leave no trace.`,
 				fmt.Fprintf(g.stderr, "glassbox: skipped %s (version-control metadata or the data directory; submit with --git to record a commit)\n", p)
 			}
 			rel := res.Release
-			if err := datadir.Remember(g.data, rel.ID); err != nil {
-				return err
-			}
 			if res.Created {
 				fmt.Fprintf(g.stderr, "glassbox: stored %s as release %s (%d new blobs)\n", rel.Manifest.String(), rel.ID, res.BlobsAdded)
 			} else {
