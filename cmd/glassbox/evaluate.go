@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -14,10 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/attest"
 	"glassbox.dev/centre"
 	"glassbox.dev/evaluate"
-	"glassbox.dev/rebuild"
 	"glassbox.dev/scan"
 	"glassbox.dev/standard"
 	"glassbox.dev/vuln"
@@ -110,25 +106,8 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 	if err != nil {
 		return err
 	}
-	e, err := g.evaluator(c, verifier, maxAge)
-	if err != nil {
-		return err
-	}
-	e.Suppressions, e.Fresh, e.Progress = supp, fresh, stageProgress(g)
-	if outDir == "" {
-		// One directory per evaluation: a report is never overwritten, and
-		// the release keeps the history of its evaluations.
-		if outDir, err = newReportDir(filepath.Join(g.data, "reports", safeName(rel.Manifest.Product+"-"+rel.Manifest.Version)), time.Now()); err != nil {
-			return err
-		}
-	}
-	start := time.Now()
-	out, err := e.Evaluate(ctx, rel, ids)
-	if err != nil {
-		return err
-	}
-	took := time.Since(start)
-	files, err := writeEvaluation(outDir, out)
+	ev, err := c.Evaluate(ctx, rel, centre.EvaluateOptions{Standards: ids, OutDir: outDir, Suppressions: supp,
+		Verifier: verifier, Fresh: fresh, VulnMaxAge: maxAge}, stageProgress(g))
 	if err != nil {
 		return err
 	}
@@ -138,13 +117,13 @@ func runEvaluate(ctx context.Context, g *globals, ref string, ids []string, outD
 			*evaluate.Outcome
 			Files    map[string]string `json:"files"`
 			Duration time.Duration     `json:"duration_ns"`
-		}{rel.ID, out, files, took}); err != nil {
+		}{rel.ID, ev.Outcome, ev.Files, ev.Took}); err != nil {
 			return err
 		}
 	} else {
-		printEvaluation(g, rel, out, files, took)
+		printEvaluation(g, ev)
 	}
-	if out.Verdict != standard.Passed {
+	if ev.Verdict != standard.Passed {
 		return codedError{code: exitRefused}
 	}
 	return nil
@@ -161,25 +140,6 @@ func (g *globals) openEvaluation(ctx context.Context) (*centre.Centre, error) {
 		fmt.Fprintf(g.stderr, "glassbox: no keys in %s: nothing will be signed and no VSA issued (glassbox keys generate --origin ORIGIN)\n", g.keyDir())
 	}
 	return c, nil
-}
-
-// evaluator is the evaluation of the centre, as glassbox evaluate and the
-// job workers run it; verifier, if set, replaces the centre's identity.
-func (g *globals) evaluator(c *centre.Centre, verifier string, maxAge time.Duration) (*evaluate.Evaluator, error) {
-	lib, err := standard.OpenLibrary(g.data)
-	if err != nil {
-		return nil, err
-	}
-	if verifier == "" && c.Log != nil {
-		verifier = "https://glassbox.dev/centre/" + c.Log.Origin()
-	}
-	return &evaluate.Evaluator{
-		Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Notary, Verifier: verifier,
-		Vulns: c.VulnStore(), VulnMaxAge: maxAge,
-		// Rebuilds keep each vendor's Go build cache in the data
-		// directory, from which no recipe input may come.
-		Rebuilder: &rebuild.Rebuilder{DataDir: g.data},
-	}, nil
 }
 
 // stageProgress shows the running stage on a terminal and one line per
@@ -216,95 +176,8 @@ func clipLine(s string, n int) string {
 	return s[:n-1] + "…"
 }
 
-// writeEvaluation writes the evaluation's documents into dir and returns
-// their paths by name.
-func writeEvaluation(dir string, out *evaluate.Outcome) (map[string]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "create %s: %w", dir, err)
-	}
-	files := map[string]string{}
-	write := func(name string, data []byte) error {
-		if data == nil {
-			return nil
-		}
-		p := filepath.Join(dir, name)
-		if err := writeFileAtomic(p, data, 0o644); err != nil {
-			return glassbox.Errorf(glassbox.EINTERNAL, "write %s: %w", p, err)
-		}
-		files[name] = p
-		return nil
-	}
-	docs := []struct {
-		name string
-		data []byte
-	}{
-		{"assessment-results.json", out.AssessmentResultsJSON},
-		{"report.html", out.ReportHTML},
-		{"sbom.cdx.json", out.Documents[evaluate.KindSBOM]},
-		{"vex.cdx.json", out.Documents[evaluate.KindVulnsVEX]},
-		{"scan.sarif", out.Documents[evaluate.KindScanSARIF]},
-		{"vulns.sarif", out.Documents[evaluate.KindVulnsSARIF]},
-	}
-	for _, d := range docs {
-		if err := write(d.name, d.data); err != nil {
-			return nil, err
-		}
-	}
-	for _, v := range out.VSAs {
-		b, err := v.Receipt.Marshal()
-		if err != nil {
-			return nil, err
-		}
-		if err := write(safeName(v.Artifact)+".vsa.receipt.json", b); err != nil {
-			return nil, err
-		}
-		// The envelope alone, as standard tools read it (slsa-verifier
-		// verify-vsa --attestation-path, cosign verify-blob-attestation).
-		jsonl, err := attest.JSONL(v.Receipt.Envelope)
-		if err != nil {
-			return nil, err
-		}
-		if err := write(attest.JSONLPath(safeName(v.Artifact)+".vsa.receipt.json"), jsonl); err != nil {
-			return nil, err
-		}
-	}
-	return files, nil
-}
-
-// newReportDir makes a new directory under parent named after the time of
-// the evaluation, never one that exists.
-func newReportDir(parent string, at time.Time) (string, error) {
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", glassbox.Errorf(glassbox.EINTERNAL, "report directory: %w", err)
-	}
-	name := at.UTC().Format("20060102T150405Z")
-	for i := 1; ; i++ {
-		dir := filepath.Join(parent, name)
-		if i > 1 {
-			dir = fmt.Sprintf("%s-%d", dir, i)
-		}
-		err := os.Mkdir(dir, 0o755)
-		if err == nil {
-			return dir, nil
-		}
-		if !errors.Is(err, fs.ErrExist) || i > 100 {
-			return "", glassbox.Errorf(glassbox.EINTERNAL, "report directory: %w", err)
-		}
-	}
-}
-
-// safeName turns a path or a product name into one file name.
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '/' || r == '\\' || r == 0 || r < ' ':
-			return '_'
-		}
-		return r
-	}, strings.TrimLeft(s, "."))
-}
-
-func printEvaluation(g *globals, rel *glassbox.Release, out *evaluate.Outcome, files map[string]string, took time.Duration) {
+func printEvaluation(g *globals, ev *centre.Evaluation) {
+	rel, out, files, took := ev.Release, ev.Outcome, ev.Files, ev.Took
 	w := g.stdout
 	fmt.Fprintf(w, "%s %s (release %s) in %s\n\n", out.Verdict, rel.Manifest.String(), rel.ID, took.Round(10*time.Millisecond))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -326,7 +199,7 @@ func printEvaluation(g *globals, rel *glassbox.Release, out *evaluate.Outcome, f
 	fmt.Fprintf(w, "\nreport: %s\n", files["report.html"])
 	fmt.Fprintf(w, "OSCAL assessment-results: %s\n", files["assessment-results.json"])
 	for _, v := range out.VSAs {
-		rp := files[safeName(v.Artifact)+".vsa.receipt.json"]
+		rp := files[centre.ReceiptFile(v.Artifact)]
 		fmt.Fprintf(w, "VSA of %s (%s): %s\n", v.Artifact, v.Digest, rp)
 		fmt.Fprintf(w, "  check the shipped binary before deploying it:\n  glassbox verify PATH/TO/%s --receipt %s --key %s --log-key %s --policy POLICY.yaml\n",
 			filepath.Base(v.Artifact), rp, filepath.Join(g.keyDir(), "attestation.pub"), filepath.Join(g.keyDir(), "log.vkey"))

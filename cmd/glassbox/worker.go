@@ -37,7 +37,7 @@ func (g *globals) openJobs(ctx context.Context, c *centre.Centre, s jobSettings)
 	}
 	cfg := jobs.Config{DataDir: g.data, DB: cmp.Or(g.db, os.Getenv("GLASSBOX_DB")), Workers: s.workers, Timeout: s.timeout}
 	if s.workers > 0 {
-		e, err := g.evaluator(c, "", s.vulnMaxAge)
+		e, err := c.Evaluator("", s.vulnMaxAge)
 		if err != nil {
 			return nil, err
 		}
