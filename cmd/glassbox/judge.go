@@ -12,8 +12,6 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/centre"
-	"glassbox.dev/evaluate"
-	"glassbox.dev/notary"
 	"glassbox.dev/standard"
 )
 
@@ -94,44 +92,24 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 	if err != nil {
 		return err
 	}
-	lib, err := standard.OpenLibrary(g.data)
+	c, rel, err := g.openJudging(ctx, ref)
 	if err != nil {
 		return err
 	}
-	// The control is checked before the database is touched, so that a
-	// typo costs nothing and the message lists where glassbox looked.
-	cat, ctl, err := lib.FindControl(o.catalog, control)
-	if err != nil {
+	defer c.Close()
+	judged, err := c.Judge(ctx, rel, evaluator, []glassbox.Judgement{{Catalog: o.catalog, Control: control, Satisfied: o.satisfied, Note: o.note}})
+	if judged == nil {
 		return err
 	}
-	c, n, closeAll, err := g.openJudging(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	rel, err := findRelease(ctx, c, ref)
-	if err != nil {
-		return err
-	}
-	js := c.Store
-	previous, err := js.FindJudgements(ctx, rel.ID)
-	if err != nil {
-		return err
-	}
-	j := &glassbox.Judgement{Release: rel.ID, Catalog: cat.ID, Control: ctl.ID, Satisfied: o.satisfied, Note: strings.TrimSpace(o.note), Evaluator: evaluator}
-	if err := js.RecordJudgement(ctx, j); err != nil {
-		return err
-	}
-	fmt.Fprintf(g.stdout, "%s %s (%s) of %s: judged %s by %s at %s\n", cat.ID, ctl.Label, ctl.Title, rel.Manifest.String(),
+	jd := judged[0]
+	j := jd.Judgement
+	fmt.Fprintf(g.stdout, "%s %s (%s) of %s: judged %s by %s at %s\n", j.Catalog, jd.Control.Label, jd.Control.Title, rel.Manifest.String(),
 		verdictWord(j.Satisfied), j.Evaluator, j.At.Format(time.RFC3339))
-	if err := signJudgements(ctx, g, n, rel, j); err != nil {
+	if err := printSigned(g, c, judged, err); err != nil {
 		return err
 	}
-	for i := len(previous) - 1; i >= 0; i-- {
-		if p := previous[i]; p.Catalog == j.Catalog && p.Control == j.Control {
-			fmt.Fprintf(g.stdout, "supersedes the judgement %s by %s at %s\n", verdictWord(p.Satisfied), p.Evaluator, p.At.Format(time.RFC3339))
-			break
-		}
+	if p := jd.Supersedes; p != nil {
+		fmt.Fprintf(g.stdout, "supersedes the judgement %s by %s at %s\n", verdictWord(p.Satisfied), p.Evaluator, p.At.Format(time.RFC3339))
 	}
 	return nil
 }
@@ -157,70 +135,54 @@ func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) e
 	if err != nil {
 		return err
 	}
-	lib, err := standard.OpenLibrary(g.data)
+	c, rel, err := g.openJudging(ctx, ref)
 	if err != nil {
 		return err
 	}
-	entries, err := lib.ParseJudgements(o.from, b)
+	defer c.Close()
+	entries, err := c.ParseJudgements(o.from, b)
 	if err != nil {
 		return err
 	}
-	c, n, closeAll, err := g.openJudging(ctx)
-	if err != nil {
-		return err
+	judged, err := c.Judge(ctx, rel, evaluator, entries)
+	if judged == nil {
+		return fmt.Errorf("%s: %w", o.from, err)
 	}
-	defer closeAll()
-	rel, err := findRelease(ctx, c, ref)
-	if err != nil {
-		return err
-	}
-	js := c.Store
-	for i := range entries {
-		j := &entries[i]
-		j.Release, j.Evaluator = rel.ID, evaluator
-		if err := js.RecordJudgement(ctx, j); err != nil {
-			return fmt.Errorf("%s: judgement %d (%s %s): %w (the %d before it are recorded)", o.from, i+1, j.Catalog, j.Control, err, i)
-		}
-	}
-	fmt.Fprintf(g.stdout, "recorded %d judgements on %s by %s\n", len(entries), rel.Manifest.String(), evaluator)
-	recorded := make([]*glassbox.Judgement, len(entries))
-	for i := range entries {
-		recorded[i] = &entries[i]
-	}
-	return signJudgements(ctx, g, n, rel, recorded...)
+	fmt.Fprintf(g.stdout, "recorded %d judgements on %s by %s\n", len(judged), rel.Manifest.String(), evaluator)
+	return printSigned(g, c, judged, err)
 }
 
 // openJudging opens the data directory and, when the centre has keys, its
-// log, so that each judgement is signed and logged as it is recorded.
-func (g *globals) openJudging(ctx context.Context) (*centre.Centre, *notary.Notary, func(), error) {
+// log, so that each judgement is signed and logged as it is recorded; and
+// finds the release judged.
+func (g *globals) openJudging(ctx context.Context, ref string) (*centre.Centre, *glassbox.Release, error) {
 	c, err := g.openCentre(ctx, centre.LogIfKeys)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return c, c.Notary, func() { c.Close() }, nil
+	rel, err := findRelease(ctx, c, ref)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return c, rel, nil
 }
 
-// signJudgements signs and logs recorded judgements as the centre's
-// statements naming the evaluator, or says they are not signed yet.
-func signJudgements(ctx context.Context, g *globals, n *notary.Notary, rel *glassbox.Release, js ...*glassbox.Judgement) error {
-	if n == nil {
+// printSigned says which recorded judgements were signed and logged, or
+// that none are signed yet; err is the signing's.
+func printSigned(g *globals, c *centre.Centre, judged []centre.Judged, err error) error {
+	if c.Notary == nil {
 		fmt.Fprintf(g.stdout, "not signed: the centre has no keys yet (glassbox keys generate); the evaluation that uses the judgement signs and logs it\n")
 		return nil
 	}
-	for _, j := range js {
-		r, err := evaluate.SignJudgement(ctx, n, rel, j)
-		if err != nil {
-			return fmt.Errorf("the judgement is recorded but not logged: %w", err)
+	for _, jd := range judged {
+		if jd.Receipt == nil {
+			break
 		}
-		fmt.Fprintf(g.stdout, "signed and logged: %s %s by %s, envelope %s\n", j.Catalog, j.Control, j.Evaluator, glassbox.DigestOf(r.Envelope))
+		j := jd.Judgement
+		fmt.Fprintf(g.stdout, "signed and logged: %s %s by %s, envelope %s\n", j.Catalog, j.Control, j.Evaluator, glassbox.DigestOf(jd.Receipt.Envelope))
 	}
-	return nil
-}
-
-// judgementRow is one line of judge --list --json.
-type judgementRow struct {
-	glassbox.Judgement
-	Superseded bool `json:"superseded"`
+	return err
 }
 
 func runJudgeList(ctx context.Context, g *globals, ref string, asJSON bool) error {
@@ -233,21 +195,9 @@ func runJudgeList(ctx context.Context, g *globals, ref string, asJSON bool) erro
 	if err != nil {
 		return err
 	}
-	js := c.Store
-	all, err := js.FindJudgements(ctx, rel.ID)
+	rows, err := c.Judgements(ctx, rel)
 	if err != nil {
 		return err
-	}
-	// Oldest first, so a judgement is superseded when a later one names
-	// the same control.
-	rows := make([]judgementRow, len(all))
-	newest := map[[2]string]int{}
-	for i, j := range all {
-		rows[i] = judgementRow{Judgement: *j}
-		newest[[2]string{j.Catalog, j.Control}] = i
-	}
-	for i := range rows {
-		rows[i].Superseded = newest[[2]string{rows[i].Catalog, rows[i].Control}] != i
 	}
 	if asJSON {
 		return writeJSON(g, rows)
