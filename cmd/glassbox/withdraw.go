@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -38,15 +37,15 @@ PRODUCT@VERSION.`,
 			if err != nil {
 				return err
 			}
-			receipt, revoked, err := c.Notary.Withdraw(ctx, rel, reason, time.Now())
+			w, err := c.Withdraw(ctx, rel, reason)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return writeJSON(g, map[string]any{"release": rel.ID, "revoked_verdicts": revoked, "receipt": receipt})
+				return writeJSON(g, map[string]any{"release": rel.ID, "revoked_verdicts": w.Revoked, "receipt": w.Receipt})
 			}
-			fmt.Fprintf(g.stdout, "Withdrew %s@%s (%s): %d verdicts revoked\n", rel.Manifest.Product, rel.Manifest.Version, rel.ID, len(revoked))
-			for _, v := range revoked {
+			fmt.Fprintf(g.stdout, "Withdrew %s@%s (%s): %d verdicts revoked\n", rel.Manifest.Product, rel.Manifest.Version, rel.ID, len(w.Revoked))
+			for _, v := range w.Revoked {
 				fmt.Fprintf(g.stdout, "  revoked  %s verdict at log entry #%d (%s)\n", v.Result, v.LogIndex, v.Envelope)
 			}
 			return nil
