@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"glassbox.dev"
+	"glassbox.dev/centre"
 	"glassbox.dev/internal/input"
 	"glassbox.dev/standard"
 )
@@ -29,36 +29,6 @@ operator's internal baseline, with glassbox catalogs add.`,
 	return cmd
 }
 
-// catalogSummary is one row of catalogs list --json.
-type catalogSummary struct {
-	ID        string          `json:"id"`
-	Title     string          `json:"title"`
-	Version   string          `json:"version"`
-	Builtin   bool            `json:"builtin"`
-	Digest    glassbox.Digest `json:"digest"`
-	Controls  int             `json:"controls"` // the controls that are assessed
-	Automated int             `json:"automated"`
-	Supported int             `json:"supported"`
-	Manual    int             `json:"manual"`
-}
-
-func summarise(l *standard.Library, c *standard.Catalog) catalogSummary {
-	s := catalogSummary{ID: c.ID, Title: c.Title, Version: c.Version, Builtin: c.Builtin, Digest: c.Digest()}
-	m := l.Mapping(c.ID)
-	for _, ctl := range c.Leaves() {
-		s.Controls++
-		switch m.For(ctl.ID).Coverage {
-		case standard.Automated:
-			s.Automated++
-		case standard.Supported:
-			s.Supported++
-		default:
-			s.Manual++
-		}
-	}
-	return s
-}
-
 func catalogsListCommand(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -66,13 +36,9 @@ func catalogsListCommand(g *globals) *cobra.Command {
 		Short: "List the catalogs, built-in and added",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, err := standard.OpenLibrary(g.data)
+			rows, standards, err := centre.Catalogs(g.data)
 			if err != nil {
 				return err
-			}
-			rows := []catalogSummary{}
-			for _, c := range l.Catalogs() {
-				rows = append(rows, summarise(l, c))
 			}
 			if asJSON {
 				return writeJSON(g, rows)
@@ -89,24 +55,12 @@ func catalogsListCommand(g *globals) *cobra.Command {
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "\nstandards to evaluate against: %s\n", strings.Join(l.StandardIDs(), ", "))
+			fmt.Fprintf(g.stdout, "\nstandards to evaluate against: %s\n", strings.Join(standards, ", "))
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
-}
-
-// controlRow is one control of catalogs show --json.
-type controlRow struct {
-	ID       string              `json:"id"`
-	Label    string              `json:"label"`
-	Title    string              `json:"title"`
-	Group    string              `json:"group,omitempty"`
-	Levels   []int               `json:"maturity_levels,omitempty"`
-	Coverage standard.Coverage   `json:"coverage"`
-	Checks   []standard.CheckRef `json:"checks,omitempty"`
-	Why      string              `json:"why"`
 }
 
 func catalogsShowCommand(g *globals) *cobra.Command {
@@ -124,37 +78,21 @@ the rest) or manual (an evaluator decides), and the checks mapped to it.
 			if asJSON && asOSCAL {
 				return usageError{fmt.Errorf("give --json or --oscal, not both")}
 			}
-			l, err := standard.OpenLibrary(g.data)
+			v, err := centre.Catalog(g.data, a[0])
 			if err != nil {
 				return err
 			}
-			sels, err := l.Select([]string{a[0]})
-			if err != nil {
-				return glassbox.Errorf(glassbox.ENOTFOUND, "%v", err)
-			}
-			sel := sels[0]
 			if asOSCAL {
-				_, err := g.stdout.Write(sel.Catalog.JSON)
+				_, err := g.stdout.Write(v.OSCAL)
 				return err
-			}
-			var rows []controlRow
-			for _, ctl := range sel.Controls() {
-				cm := sel.Mapping.For(ctl.ID)
-				rows = append(rows, controlRow{ID: ctl.ID, Label: ctl.Label, Title: ctl.Title, Group: ctl.Group, Levels: ctl.Levels,
-					Coverage: cm.Coverage, Checks: cm.Checks, Why: strings.TrimSpace(cm.Why)})
 			}
 			if asJSON {
-				return writeJSON(g, struct {
-					catalogSummary
-					Selection string       `json:"selection"`
-					Policy    string       `json:"policy"`
-					Controls  []controlRow `json:"controls"`
-				}{summarise(l, sel.Catalog), sel.ID, mustPolicy(l, sel.ID), rows})
+				return writeJSON(g, v)
 			}
-			fmt.Fprintf(g.stdout, "%s — %s (version %s)\npolicy %s\n\n", sel.ID, sel.Title(), sel.Catalog.Version, mustPolicy(l, sel.ID))
+			fmt.Fprintf(g.stdout, "%s — %s (version %s)\npolicy %s\n\n", v.Selection, v.SelectionTitle, v.Version, v.Policy)
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "CONTROL\tCOVERAGE\tCHECKS\tTITLE")
-			for _, r := range rows {
+			for _, r := range v.Controls {
 				var checks []string
 				for _, c := range r.Checks {
 					checks = append(checks, c.Check)
@@ -170,14 +108,6 @@ the rest) or manual (an evaluator decides), and the checks mapped to it.
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&asOSCAL, "oscal", false, "print the OSCAL catalog")
 	return cmd
-}
-
-func mustPolicy(l *standard.Library, id string) string {
-	p, err := l.Policy([]string{id})
-	if err != nil {
-		return ""
-	}
-	return p.URI
 }
 
 func catalogsAddCommand(g *globals) *cobra.Command {
@@ -221,18 +151,10 @@ refused, or another catalog has the id; 2 usage or internal error.`,
 					return err
 				}
 			}
-			if id == "" {
-				id = standard.CatalogIDFor(a[0], cb)
-			}
-			c, err := standard.AddCatalog(g.data, id, a[0], cb, mapping, mb)
+			s, err := centre.AddCatalog(g.data, id, a[0], cb, mapping, mb)
 			if err != nil {
 				return err
 			}
-			l, err := standard.OpenLibrary(g.data)
-			if err != nil {
-				return err
-			}
-			s := summarise(l, c)
 			if asJSON {
 				return writeJSON(g, s)
 			}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"glassbox.dev/centre"
 )
 
 const internalBaseline = `{
@@ -46,7 +48,7 @@ func TestCatalogsAddListShow(t *testing.T) {
 	}
 	mustRun(t, append(d, "catalogs", "add", cat, "--mapping", mapping)...) // the same again: nothing changes
 
-	var rows []catalogSummary
+	var rows []centre.CatalogSummary
 	if err := json.Unmarshal([]byte(mustRun(t, append(d, "catalogs", "list", "--json")...)), &rows); err != nil {
 		t.Fatal(err)
 	}
