@@ -118,7 +118,7 @@ func attestLocal(ctx context.Context, g *globals, req notary.Request) (*tlog.Rec
 		return nil, err
 	}
 	defer c.Close()
-	return c.Notary.Submit(ctx, req)
+	return c.Attest(ctx, req)
 }
 
 func attestRemote(ctx context.Context, url, token string, req notary.Request) (*tlog.Receipt, error) {
