@@ -226,3 +226,11 @@ func (c *Centre) verifier(given string) string {
 func (c *Centre) VulnStore() *vuln.Store {
 	return &vuln.Store{Blobs: c.Blobs, Current: filepath.Join(c.Data, "vulndb", "current")}
 }
+
+// Jobs returns the stage jobs (provenance, rebuild, scan, SBOM,
+// vulnerabilities) of a release over the centre's stores. Fresh runs each
+// again instead of reusing the evidence stored for the release. The
+// caller closes it, which removes its scratch directory.
+func (c *Centre) Jobs(rel *glassbox.Release, fresh bool) *stage.Jobs {
+	return &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: fresh}
+}

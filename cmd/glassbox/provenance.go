@@ -5,8 +5,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"glassbox.dev/centre/stage"
 )
 
 func provenanceCommand(g *globals) *cobra.Command {
@@ -35,7 +33,7 @@ metadata); 1 it does not; 2 usage or internal error.`,
 			if err != nil {
 				return err
 			}
-			jobs := &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: true}
+			jobs := c.Jobs(rel, true)
 			defer jobs.Close()
 			p, err := jobs.Provenance(cmd.Context())
 			if err != nil {

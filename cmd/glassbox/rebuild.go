@@ -79,7 +79,7 @@ not be rebuilt; 2 usage or internal error.`,
 			}
 			// The command rebuilds again, and records the rebuild as the
 			// release's evidence: evaluate assesses it without rebuilding.
-			jobs := &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: true}
+			jobs := c.Jobs(rel, true)
 			defer jobs.Close()
 			stop := showElapsed(g.stderr, "rebuilding "+rel.Manifest.String()+" in the sandbox")
 			rb, err := jobs.Rebuild(ctx, o)

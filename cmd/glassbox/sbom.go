@@ -227,7 +227,7 @@ func sbomRelease(ctx context.Context, g *globals, ref string, rep *sbomReport) (
 	if err != nil {
 		return "", err
 	}
-	jobs := &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: true}
+	jobs := c.Jobs(rel, true)
 	defer jobs.Close()
 	s, err := jobs.SBOM(ctx)
 	if err != nil {

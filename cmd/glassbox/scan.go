@@ -191,7 +191,7 @@ func scanRelease(ctx context.Context, g *globals, o stage.ScanOptions, ref strin
 	if err != nil {
 		return "", err
 	}
-	jobs := &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: true}
+	jobs := c.Jobs(rel, true)
 	defer jobs.Close()
 	sc, err := jobs.Scan(ctx, o)
 	if err != nil {

@@ -225,7 +225,7 @@ func vulnsRelease(ctx context.Context, c *centre.Centre, store *vuln.Store, ref 
 	if err != nil {
 		return "", err
 	}
-	jobs := &stage.Jobs{Blobs: c.Blobs, Evidence: c.Store, Release: rel, Fresh: true}
+	jobs := c.Jobs(rel, true)
 	defer jobs.Close()
 	vs, err := jobs.Vulns(ctx, store, stage.VulnsOptions{IncludeResolved: o.resolved, NoReachability: o.reach == "off"})
 	if err != nil {
