@@ -29,12 +29,14 @@ import (
 )
 
 // Store is what the metadata database keeps: releases, the index of the
-// transparency log, evaluators' judgements and the evidence recorded about
-// releases. The SQL stores (sqlite, postgres) implement it.
+// transparency log, evaluators' judgements, the evidence recorded about
+// releases and the centre's parties (organisations, users, tokens,
+// grants). The SQL stores (sqlite, postgres) implement it.
 type Store interface {
 	glassbox.ReleaseStore
 	glassbox.AttestationStore
 	glassbox.JudgementStore
+	glassbox.PartyStore
 	stage.EvidenceStore
 }
 
