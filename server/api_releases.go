@@ -87,7 +87,10 @@ func NewAPI(b Backend) (*API, error) {
 		return nil, err
 	}
 	if b.Rate == 0 {
-		b.Rate, b.Burst = 50, 100
+		b.Rate = 50
+	}
+	if b.Burst <= 0 {
+		b.Burst = max(1, int(2*b.Rate))
 	}
 	return &API{b: b, authority: b.Authority, limits: newLimiter(b.Rate, b.Burst), uploads: up}, nil
 }

@@ -17,17 +17,17 @@ import (
 )
 
 // centre is a served centre.
-type centre struct {
+type servedCentre struct {
 	*centretest.Centre
 	srv *httptest.Server
 }
 
-func newCentre(t *testing.T, token string) *centre {
+func newCentre(t *testing.T, token string) *servedCentre {
 	t.Helper()
 	c := centretest.New(t, "server.test/log")
 	srv := httptest.NewServer(New(c.Notary, c.Log, token).Handler())
 	t.Cleanup(srv.Close)
-	return &centre{Centre: c, srv: srv}
+	return &servedCentre{Centre: c, srv: srv}
 }
 
 // TestTokenHolderCannotObtainAVerdict: whatever a holder of the write token

@@ -6,15 +6,23 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"glassbox.dev/access"
+	"glassbox.dev/attest"
+	"glassbox.dev/centre"
+	"glassbox.dev/internal/atomicfile"
+	"glassbox.dev/jobs"
+	"glassbox.dev/party"
 	"glassbox.dev/server"
 )
 
 func serveCommand(g *globals) *cobra.Command {
 	var addr, token, tokenFile string
 	var js jobSettings
+	var rate float64
 	lim := server.DefaultLimits()
 	cmd := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--token-file FILE]",
@@ -53,7 +61,12 @@ clients cannot take every file descriptor the log needs.`,
 				c.Close()
 				return err
 			}
-			srv := server.New(c.Notary, c.Log, token)
+			api, err := g.openAPI(ctx, c, q, rate)
+			if err != nil {
+				errors.Join(q.Close(context.WithoutCancel(ctx)), c.Close())
+				return err
+			}
+			srv := server.New(c.Notary, c.Log, token).WithAPI(api)
 			err = server.ListenAndServe(ctx, addr, srv.Handler(), lim, func(a net.Addr) {
 				slog.Info("serving", "addr", a.String(), "origin", c.Log.Origin())
 				scheme := "http"
@@ -75,6 +88,39 @@ clients cannot take every file descriptor the log needs.`,
 	cmd.Flags().StringVar(&lim.KeyFile, "tls-key", "", "the PEM private key `file` of --tls-cert")
 	cmd.Flags().DurationVar(&lim.Grace, "grace", lim.Grace, "how long to wait for requests in flight on shutdown")
 	cmd.Flags().IntVar(&lim.MaxConns, "max-connections", lim.MaxConns, "connections served at once; more wait until one closes")
+	cmd.Flags().Float64Var(&rate, "rate", 50, "requests per second each token (or anonymous address) may make; more wait (429)")
 	js.flags(cmd.Flags(), 1, "jobs (evaluations, rebuilds, scans) run at once in this process; 0 leaves them to 'glassbox worker'")
 	return cmd
+}
+
+// bootstrapTokenFile is where the first start leaves the first
+// administrator's token: a file only the data directory's owner reads, not
+// a log line.
+const bootstrapTokenFile = "bootstrap-admin.token"
+
+// openAPI assembles API v1 over the open centre: the parties (bootstrapped
+// on the first start), the access record and the job queue.
+func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, rate float64) (*server.API, error) {
+	ps := party.New(c.Store)
+	secret, created, err := ps.Bootstrap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		path := filepath.Join(g.data, bootstrapTokenFile)
+		if err := atomicfile.Write(path, []byte(secret+"\n"), 0o600, false); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(g.stderr, "glassbox: a new centre: the first administrator's token (every scope, valid %s) is in %s; read it once, create the organisations and tokens you need, then delete it\n", party.BootstrapTokenTTL, path)
+	}
+	pub, err := attest.LoadPublicKey(filepath.Join(centre.KeyDir(c.Data), attest.AttestationPubFile))
+	if err != nil {
+		return nil, err
+	}
+	b, err := server.NewBackend(c, ps, server.NewAccessRecord(access.NewRecorder(c.Notary, c.Store, pub)), server.NewJobs(q, c.ResolveRelease))
+	if err != nil {
+		return nil, err
+	}
+	b.Rate = rate
+	return server.NewAPI(b)
 }

@@ -1,0 +1,194 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+
+	"glassbox.dev"
+	"glassbox.dev/access"
+	"glassbox.dev/centre"
+	"glassbox.dev/ingest"
+	"glassbox.dev/jobs"
+	"glassbox.dev/notary"
+	"glassbox.dev/party"
+	"glassbox.dev/standard"
+)
+
+// partyAuthority is package party's policy as the API asks it.
+type partyAuthority struct{ *party.Service }
+
+func (a partyAuthority) Authorize(ctx context.Context, p *glassbox.Principal, act Action, product string) (string, error) {
+	return a.Service.Authorize(ctx, p, party.Action(act), product)
+}
+
+// NewBackend assembles API v1's backend from an open centre (with its
+// log), the parties' service, the access record and the job queue: every
+// job is the application layer's (package centre); what the API adds is
+// who asks, which the jobs are told.
+func NewBackend(c *centre.Centre, parties *party.Service, access AccessRecord, jobs Jobs) (Backend, error) {
+	if c.Notary == nil {
+		return Backend{}, glassbox.Errorf(glassbox.EINVALID, "the API needs the centre's log: generate its keys (glassbox keys generate)")
+	}
+	b := Backend{
+		Authority:  partyAuthority{parties},
+		Releases:   c.Store,
+		Resolve:    c.ResolveRelease,
+		Blobs:      c.Blobs,
+		Notary:     c.Notary,
+		Judgements: c.Store,
+		Access:     access,
+		Jobs:       jobs,
+		Parties:    parties,
+		Uploads:    filepath.Join(c.Data, "uploads"),
+	}
+	b.Submit = func(ctx context.Context, p *glassbox.Principal, req ingest.Request) (*ingest.Result, error) {
+		// The product is the submitter's from now on, or refused if it is
+		// another vendor's, before a byte is stored.
+		if err := parties.ClaimForSubmit(ctx, p, req.Product); err != nil {
+			return nil, err
+		}
+		return c.Submit(ctx, req, nil)
+	}
+	b.Judge = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, j *glassbox.Judgement) error {
+		judged, err := c.Judge(ctx, rel, Evaluator(p), []glassbox.Judgement{*j})
+		if err != nil {
+			return err
+		}
+		*j = *judged[0].Judgement
+		return nil
+	}
+	b.Withdraw = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error) {
+		w, err := c.Withdraw(ctx, rel, reason+" (by "+Evaluator(p)+")")
+		if err != nil {
+			return nil, err
+		}
+		return w.Revoked, nil
+	}
+	return b, nil
+}
+
+// Evaluator is how a principal is named on the judgements it makes and
+// the statements about it: user@organisation.
+func Evaluator(p *glassbox.Principal) string {
+	return p.User.ID + "@" + p.Org.ID
+}
+
+// accessRecord is package access's Recorder as the API asks it.
+type accessRecord struct{ r *access.Recorder }
+
+// NewAccessRecord returns the API's access record over r.
+func NewAccessRecord(r *access.Recorder) AccessRecord { return accessRecord{r} }
+
+func (a accessRecord) Record(ctx context.Context, p *glassbox.Principal, grant string, rel *glassbox.Release, kind string, files []glassbox.File) error {
+	_, err := a.r.Record(ctx, access.Read{Principal: p, Grant: grant, Kind: access.Kind(kind), Release: rel, Paths: access.PathsOf(files)})
+	return err
+}
+
+func (a accessRecord) List(ctx context.Context, rel *glassbox.Release) ([]AccessEntry, error) {
+	es, err := a.r.List(ctx, rel.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AccessEntry, 0, len(es))
+	for i := range es {
+		out = append(out, AccessEntry{LogIndex: es[i].LogIndex, EnvelopeDigest: es[i].EnvelopeDigest, Access: es[i].Access, Receipt: es[i].Receipt})
+	}
+	return out, nil
+}
+
+// jobQueue is package jobs' Queue as the API asks it.
+type jobQueue struct {
+	q       *jobs.Queue
+	resolve func(ctx context.Context, ref string) (*glassbox.Release, error)
+}
+
+// NewJobs returns the API's job queue over q; resolve finds a job's
+// release, whose product the policy decides by.
+func NewJobs(q *jobs.Queue, resolve func(ctx context.Context, ref string) (*glassbox.Release, error)) Jobs {
+	return jobQueue{q, resolve}
+}
+
+// Enqueue queues an evaluation. The same evaluation already queued or
+// running is that job: a client follows it instead of starting another.
+func (j jobQueue) Enqueue(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, req EvaluateRequest) (*Job, error) {
+	standards := req.Standards
+	if len(standards) == 0 {
+		standards = []string{standard.CRA}
+	}
+	id, err := j.q.Enqueue(ctx, jobs.Request{Kind: jobs.KindEvaluate, Release: rel.ID, Standards: standards, Fresh: req.Fresh})
+	if err != nil && !(glassbox.ErrorCode(err) == glassbox.ECONFLICT && id != 0) {
+		return nil, err
+	}
+	slog.Info("evaluation queued", "job", id, "release", rel.ID, "by", Evaluator(p))
+	return j.Get(ctx, strconv.FormatInt(id, 10))
+}
+
+func (j jobQueue) id(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, glassbox.Errorf(glassbox.ENOTFOUND, "no job %q", s)
+	}
+	return id, nil
+}
+
+func (j jobQueue) Get(ctx context.Context, s string) (*Job, error) {
+	id, err := j.id(s)
+	if err != nil {
+		return nil, err
+	}
+	job, err := j.q.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return j.job(ctx, job)
+}
+
+func (j jobQueue) job(ctx context.Context, job *jobs.Job) (*Job, error) {
+	rel, err := j.resolve(ctx, string(job.Release))
+	if err != nil {
+		return nil, err
+	}
+	out := &Job{ID: strconv.FormatInt(job.ID, 10), Kind: string(job.Kind), Release: job.Release, Product: rel.Manifest.Product,
+		State: string(job.State), Created: job.CreatedAt, Finished: job.FinishedAt, Attempt: job.Attempt}
+	if job.State == jobs.Failed || job.State == jobs.Queued {
+		out.Error = job.Reason
+	}
+	var o struct {
+		Verdict string `json:"verdict"`
+	}
+	if json.Unmarshal(job.Output, &o) == nil {
+		out.Verdict = o.Verdict
+	}
+	return out, nil
+}
+
+func (j jobQueue) Events(ctx context.Context, s string, after int64) ([]JobEvent, error) {
+	id, err := j.id(s)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := j.q.Events(ctx, id, after)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JobEvent, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, JobEvent{Seq: e.ID, At: e.At, Stage: e.Stage, State: e.State, Detail: e.Message})
+	}
+	return out, nil
+}
+
+func (j jobQueue) Cancel(ctx context.Context, s string) (*Job, error) {
+	id, err := j.id(s)
+	if err != nil {
+		return nil, err
+	}
+	job, err := j.q.Cancel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return j.job(ctx, job)
+}
