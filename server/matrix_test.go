@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -257,10 +258,25 @@ func newMatrixCentre(t *testing.T) *matrixCentre {
 func submitFixture(t *testing.T, c *centre.Centre, product string) *glassbox.Release {
 	t.Helper()
 	dir := t.TempDir()
+	archive := filepath.Join(dir, "src.tar.gz")
+	artifact := filepath.Join(dir, "fw.bin")
+	os.WriteFile(archive, fixtureArchive(t, product, 0), 0o644)
+	os.WriteFile(artifact, []byte("firmware of "+product), 0o644)
+	res, err := c.Submit(context.Background(), ingest.Request{Product: product, Version: "1.0.0", SourceArchive: archive, Artifacts: []string{artifact}, Limits: ingest.DefaultLimits()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Release
+}
+
+// fixtureArchive is a small source tree as a tar.gz, with extra random
+// (incompressible) bytes in one file when extra > 0.
+func fixtureArchive(t *testing.T, product string, extra int) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
-	for name, body := range map[string]string{
+	files := map[string]string{
 		"src/main.c":  "int main(void) { return 0; }\n",
 		"src/net.c":   "int listen_port = 8080;\n",
 		"README.md":   "# " + product + "\n",
@@ -268,21 +284,25 @@ func submitFixture(t *testing.T, c *centre.Centre, product string) *glassbox.Rel
 		"src/util.h":  "#define N 4\n",
 		"LICENSE":     "Apache-2.0\n",
 		"docs/use.md": "use it\n",
-	} {
+	}
+	if extra > 0 {
+		b := make([]byte, extra)
+		rand.Read(b)
+		files["assets/blob.bin"] = string(b)
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		body := files[name]
 		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
 		tw.Write([]byte(body))
 	}
 	tw.Close()
 	gz.Close()
-	archive := filepath.Join(dir, "src.tar.gz")
-	artifact := filepath.Join(dir, "fw.bin")
-	os.WriteFile(archive, buf.Bytes(), 0o644)
-	os.WriteFile(artifact, []byte("firmware of "+product), 0o644)
-	res, err := c.Submit(context.Background(), ingest.Request{Product: product, Version: "1.0.0", SourceArchive: archive, Artifacts: []string{artifact}, Limits: ingest.DefaultLimits()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Release
+	return buf.Bytes()
 }
 
 // call makes one request as a party and returns the status and body.
@@ -540,4 +560,12 @@ func (m *matrixCentre) endedJob(t *testing.T, x string) string {
 		t.Fatal(err)
 	}
 	return j.ID
+}
+
+// newServer serves h on loopback for the test and returns its URL.
+func newServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
