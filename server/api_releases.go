@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,6 +28,9 @@ type Backend struct {
 	Judge func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, j *glassbox.Judgement) error
 	// Withdraw withdraws every verdict about rel.
 	Withdraw func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error)
+	// Evidence finds the newest document of a kind (EvidenceKinds) the
+	// centre keeps about rel, or ENOTFOUND.
+	Evidence func(ctx context.Context, rel *glassbox.Release, kind string) (glassbox.Digest, error)
 	// Submit ingests a release from files the uploads hold.
 	Submit  Submitter
 	Access  AccessRecord
@@ -184,34 +185,7 @@ func (a *API) readSource(w http.ResponseWriter, r *http.Request, grant string) e
 	if file == nil {
 		return glassbox.Errorf(glassbox.ENOTFOUND, "release %s@%s has no source file %q", rel.Manifest.Product, rel.Manifest.Version, p)
 	}
-	if a.b.Access == nil {
-		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre keeps no access record, so it serves no confidential content")
-	}
-	// Open before recording, so a read that cannot be served is not
-	// recorded as made; record before the first byte leaves.
-	rc, err := a.b.Blobs.Open(r.Context(), file.Digest)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	if err := a.b.Access.Record(r.Context(), PrincipalFrom(r.Context()), grant, rel, "source-file", []glassbox.File{*file}); err != nil {
-		if glassbox.ErrorCode(err) == glassbox.EINTERNAL {
-			err = glassbox.Errorf(glassbox.EUNAVAILABLE, "the read could not be put on the record, so it is refused; retry later: %w", err)
-		}
-		return err
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.FormatInt(file.Size, 10))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFilename(p)+`"`)
-	w.Header().Set("Digest", "sha-256="+string(file.Digest))
-	if _, err := io.Copy(w, rc); err != nil {
-		// The response has started: it can no longer be an error; the
-		// client sees a body shorter than Content-Length.
-		slog.Warn("source read cut short", "release", rel.ID, "err", err)
-	}
-	return nil
+	return a.serveRecorded(w, r, grant, rel, "source-file", *file, "")
 }
 
 // safeFilename is the last element of a path with anything a header could

@@ -60,6 +60,35 @@ func NewBackend(c *centre.Centre, parties *party.Service, access AccessRecord, j
 		*j = *judged[0].Judgement
 		return nil
 	}
+	b.Evidence = func(ctx context.Context, rel *glassbox.Release, kind string) (glassbox.Digest, error) {
+		var newest glassbox.Digest
+		switch kind {
+		case "evaluation/report", "evaluation/oscal":
+			recs, err := c.Evaluations(ctx, rel)
+			if err != nil {
+				return "", err
+			}
+			for _, r := range recs { // oldest first
+				if kind == "evaluation/report" && r.Report != "" {
+					newest = r.Report
+				} else if kind == "evaluation/oscal" && r.AssessmentResults != "" {
+					newest = r.AssessmentResults
+				}
+			}
+		default:
+			ds, err := c.Store.FindEvidence(ctx, rel.ID, kind)
+			if err != nil {
+				return "", err
+			}
+			if len(ds) > 0 {
+				newest = ds[len(ds)-1] // oldest first
+			}
+		}
+		if newest == "" {
+			return "", glassbox.Errorf(glassbox.ENOTFOUND, "release %s@%s has no %s yet: run the job that makes it (glassbox evaluate, or POST …/evaluations)", rel.Manifest.Product, rel.Manifest.Version, kind)
+		}
+		return newest, nil
+	}
 	b.Withdraw = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error) {
 		w, err := c.Withdraw(ctx, rel, reason+" (by "+Evaluator(p)+")")
 		if err != nil {

@@ -243,6 +243,10 @@ func newMatrixCentre(t *testing.T) *matrixCentre {
 		owner := map[string]string{"A": vendorA, "B": vendorB}[x]
 		must(ps.ClaimForSubmit(ctx, m.princ[owner], m.product[x]))
 		m.rel[x] = submitFixture(t, c, m.product[x])
+		// A document the centre keeps about the release: the scan's SARIF.
+		d, err := c.Blobs.Put(ctx, []byte(`{"version":"2.1.0","runs":[]}`))
+		must(err)
+		must(c.Store.RecordEvidence(ctx, m.rel[x].ID, "scan/sarif", d))
 	}
 	_, err = ps.CreateGrant(ctx, m.princ[vendorA], glassbox.Grant{Product: m.product["A"], Evaluator: "lab-granted", Expires: time.Now().Add(24 * time.Hour)})
 	must(err)
@@ -401,6 +405,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			path = strings.ReplaceAll(path, "{release}", string(m.rel[x].ID))
 			path = strings.ReplaceAll(path, "{digest}", string(art[x]))
 			path = strings.ReplaceAll(path, "{path}", "src/main.c")
+			path = strings.ReplaceAll(path, "{name}", "fw.bin")
+			path = strings.ReplaceAll(path, "{kind}", "scan/sarif")
 			c := matrixCase{act: rt.Action, method: rt.Method, ok: 200, x: x}
 			if !strings.Contains(rt.Pattern, "{") && rt.Action != server.ActGrant && !(rt.Method == "POST" && rt.Pattern == "/api/v1/releases") {
 				c.x = "" // not about a product: once is enough
