@@ -32,8 +32,19 @@ func serveCommand(g *globals) *cobra.Command {
   GET  /checkpoint, /tile/…         the log, read-only, as C2SP tlog-tiles says
   GET  /attestations/{digest}       envelopes logged about an artefact (sha256:…)
   POST /attestations                sign and log a statement (Authorization: Bearer TOKEN)
-  GET  /metrics                     Prometheus metrics
+  /api/v1/…                         the centre for every party (vendors, evaluators,
+                                    operators, the public), described at
+                                    /api/v1/openapi.json; tokens come from
+                                    'glassbox admin token create' or the API
+  GET  /metrics                     Prometheus metrics (a token of an
+                                    administrator or auditor)
   GET  /healthz
+
+On the first start, a centre without organisations gets its operator, a
+first administrator and an admin token valid for a day, written to
+DATA/bootstrap-admin.token (mode 0600): use it to create organisations,
+users and tokens, then delete the file. Jobs (evaluations queued through
+the API) run in this process (--workers) or in 'glassbox worker'.
 
 The write token is read from --token-file, or GLASSBOX_TOKEN (--token
 works too but shows the token to every user in ps); without one the write
