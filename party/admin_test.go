@@ -137,6 +137,9 @@ func TestGrants(t *testing.T) {
 	if g.VendorID != "acme" || g.GrantedBy != "alice" || !strings.HasPrefix(g.ID, "grant_") || !g.Created.Equal(t0) {
 		t.Errorf("grant = %+v; want acme's, by alice, created now", g)
 	}
+	// A second later: grants list oldest first, and two made in the same
+	// instant would be ordered by their random IDs.
+	c.now = c.now.Add(time.Second)
 	byOperator := c.grant(t, local, "globex/app", "lab", until)
 	if byOperator.VendorID != "globex" || byOperator.GrantedBy != "local" {
 		t.Errorf("the operator's grant = %+v; want globex's, by local", byOperator)
