@@ -13,6 +13,7 @@ import (
 	"glassbox.dev/attest"
 	"glassbox.dev/centre"
 	"glassbox.dev/server"
+	"glassbox.dev/server/backend"
 )
 
 // TestRequestsAreBounded: a token that sends faster than its rate is told
@@ -70,7 +71,7 @@ func (m *matrixCentre) api(t *testing.T, adjust func(*server.Backend)) *server.A
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := server.NewBackend(m.c, m.ps, server.NewAccessRecord(access.NewRecorder(m.c.Notary, m.c.Store, pub)), nil)
+	b, err := backend.New(m.c, m.ps, backend.AccessRecord(access.NewRecorder(m.c.Notary, m.c.Store, pub)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"glassbox.dev/jobs"
 	"glassbox.dev/party"
 	"glassbox.dev/server"
+	"glassbox.dev/server/backend"
 )
 
 // The parties of the authorization matrix. Every one is a real user with
@@ -535,13 +536,13 @@ func (m *matrixCentre) handler(t *testing.T) http.Handler {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { q.Close(context.Background()) })
-	m.jobs = server.NewJobs(q, m.c.ResolveRelease)
+	m.jobs = backend.Jobs(q, m.c.ResolveRelease)
 	pub, err := attest.LoadPublicKey(filepath.Join(centre.KeyDir(m.c.Data), attest.AttestationPubFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := access.NewRecorder(m.c.Notary, m.c.Store, pub)
-	b, err := server.NewBackend(m.c, m.ps, server.NewAccessRecord(rec), m.jobs)
+	b, err := backend.New(m.c, m.ps, backend.AccessRecord(rec), m.jobs)
 	if err != nil {
 		t.Fatal(err)
 	}

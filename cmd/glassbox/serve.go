@@ -17,6 +17,7 @@ import (
 	"glassbox.dev/jobs"
 	"glassbox.dev/party"
 	"glassbox.dev/server"
+	"glassbox.dev/server/backend"
 )
 
 func serveCommand(g *globals) *cobra.Command {
@@ -128,7 +129,7 @@ func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, 
 	if err != nil {
 		return nil, err
 	}
-	b, err := server.NewBackend(c, ps, server.NewAccessRecord(access.NewRecorder(c.Notary, c.Store, pub)), server.NewJobs(q, c.ResolveRelease))
+	b, err := backend.New(c, ps, backend.AccessRecord(access.NewRecorder(c.Notary, c.Store, pub)), backend.Jobs(q, c.ResolveRelease))
 	if err != nil {
 		return nil, err
 	}

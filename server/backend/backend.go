@@ -1,4 +1,7 @@
-package server
+// Package backend assembles API v1's backend (server.Backend) over the
+// application layer (centre.Centre), the parties' service, the access
+// record and the job queue: what the API adds to each job is who asks.
+package backend
 
 import (
 	"context"
@@ -14,33 +17,34 @@ import (
 	"glassbox.dev/jobs"
 	"glassbox.dev/notary"
 	"glassbox.dev/party"
+	"glassbox.dev/server"
 	"glassbox.dev/standard"
 )
 
 // partyAuthority is package party's policy as the API asks it.
 type partyAuthority struct{ *party.Service }
 
-func (a partyAuthority) Authorize(ctx context.Context, p *glassbox.Principal, act Action, product string) (string, error) {
+func (a partyAuthority) Authorize(ctx context.Context, p *glassbox.Principal, act server.Action, product string) (string, error) {
 	return a.Service.Authorize(ctx, p, party.Action(act), product)
 }
 
-// NewBackend assembles API v1's backend from an open centre (with its
+// New assembles API v1's backend from an open centre (with its
 // log), the parties' service, the access record and the job queue: every
 // job is the application layer's (package centre); what the API adds is
 // who asks, which the jobs are told.
-func NewBackend(c *centre.Centre, parties *party.Service, access AccessRecord, jobs Jobs) (Backend, error) {
+func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, queue server.Jobs) (server.Backend, error) {
 	if c.Notary == nil {
-		return Backend{}, glassbox.Errorf(glassbox.EINVALID, "the API needs the centre's log: generate its keys (glassbox keys generate)")
+		return server.Backend{}, glassbox.Errorf(glassbox.EINVALID, "the API needs the centre's log: generate its keys (glassbox keys generate)")
 	}
-	b := Backend{
+	b := server.Backend{
 		Authority:  partyAuthority{parties},
 		Releases:   c.Store,
 		Resolve:    c.ResolveRelease,
 		Blobs:      c.Blobs,
 		Notary:     c.Notary,
 		Judgements: c.Store,
-		Access:     access,
-		Jobs:       jobs,
+		Access:     record,
+		Jobs:       queue,
 		Parties:    parties,
 		Uploads:    filepath.Join(c.Data, "uploads"),
 	}
@@ -108,22 +112,22 @@ func Evaluator(p *glassbox.Principal) string {
 // accessRecord is package access's Recorder as the API asks it.
 type accessRecord struct{ r *access.Recorder }
 
-// NewAccessRecord returns the API's access record over r.
-func NewAccessRecord(r *access.Recorder) AccessRecord { return accessRecord{r} }
+// AccessRecord returns the API's access record over r.
+func AccessRecord(r *access.Recorder) server.AccessRecord { return accessRecord{r} }
 
 func (a accessRecord) Record(ctx context.Context, p *glassbox.Principal, grant string, rel *glassbox.Release, kind string, files []glassbox.File) error {
 	_, err := a.r.Record(ctx, access.Read{Principal: p, Grant: grant, Kind: access.Kind(kind), Release: rel, Paths: access.PathsOf(files)})
 	return err
 }
 
-func (a accessRecord) List(ctx context.Context, rel *glassbox.Release) ([]AccessEntry, error) {
+func (a accessRecord) List(ctx context.Context, rel *glassbox.Release) ([]server.AccessEntry, error) {
 	es, err := a.r.List(ctx, rel.ID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]AccessEntry, 0, len(es))
+	out := make([]server.AccessEntry, 0, len(es))
 	for i := range es {
-		out = append(out, AccessEntry{LogIndex: es[i].LogIndex, EnvelopeDigest: es[i].EnvelopeDigest, Access: es[i].Access, Receipt: es[i].Receipt})
+		out = append(out, server.AccessEntry{LogIndex: es[i].LogIndex, EnvelopeDigest: es[i].EnvelopeDigest, Access: es[i].Access, Receipt: es[i].Receipt})
 	}
 	return out, nil
 }
@@ -134,15 +138,15 @@ type jobQueue struct {
 	resolve func(ctx context.Context, ref string) (*glassbox.Release, error)
 }
 
-// NewJobs returns the API's job queue over q; resolve finds a job's
+// Jobs returns the API's job queue over q; resolve finds a job's
 // release, whose product the policy decides by.
-func NewJobs(q *jobs.Queue, resolve func(ctx context.Context, ref string) (*glassbox.Release, error)) Jobs {
+func Jobs(q *jobs.Queue, resolve func(ctx context.Context, ref string) (*glassbox.Release, error)) server.Jobs {
 	return jobQueue{q, resolve}
 }
 
 // Enqueue queues an evaluation. The same evaluation already queued or
 // running is that job: a client follows it instead of starting another.
-func (j jobQueue) Enqueue(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, req EvaluateRequest) (*Job, error) {
+func (j jobQueue) Enqueue(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, req server.EvaluateRequest) (*server.Job, error) {
 	standards := req.Standards
 	if len(standards) == 0 {
 		standards = []string{standard.CRA}
@@ -163,7 +167,7 @@ func (j jobQueue) id(s string) (int64, error) {
 	return id, nil
 }
 
-func (j jobQueue) Get(ctx context.Context, s string) (*Job, error) {
+func (j jobQueue) Get(ctx context.Context, s string) (*server.Job, error) {
 	id, err := j.id(s)
 	if err != nil {
 		return nil, err
@@ -175,12 +179,12 @@ func (j jobQueue) Get(ctx context.Context, s string) (*Job, error) {
 	return j.job(ctx, job)
 }
 
-func (j jobQueue) job(ctx context.Context, job *jobs.Job) (*Job, error) {
+func (j jobQueue) job(ctx context.Context, job *jobs.Job) (*server.Job, error) {
 	rel, err := j.resolve(ctx, string(job.Release))
 	if err != nil {
 		return nil, err
 	}
-	out := &Job{ID: strconv.FormatInt(job.ID, 10), Kind: string(job.Kind), Release: job.Release, Product: rel.Manifest.Product,
+	out := &server.Job{ID: strconv.FormatInt(job.ID, 10), Kind: string(job.Kind), Release: job.Release, Product: rel.Manifest.Product,
 		State: string(job.State), Created: job.CreatedAt, Finished: job.FinishedAt, Attempt: job.Attempt}
 	if job.State == jobs.Failed || job.State == jobs.Queued {
 		out.Error = job.Reason
@@ -194,7 +198,7 @@ func (j jobQueue) job(ctx context.Context, job *jobs.Job) (*Job, error) {
 	return out, nil
 }
 
-func (j jobQueue) Events(ctx context.Context, s string, after int64) ([]JobEvent, error) {
+func (j jobQueue) Events(ctx context.Context, s string, after int64) ([]server.JobEvent, error) {
 	id, err := j.id(s)
 	if err != nil {
 		return nil, err
@@ -203,14 +207,14 @@ func (j jobQueue) Events(ctx context.Context, s string, after int64) ([]JobEvent
 	if err != nil {
 		return nil, err
 	}
-	out := make([]JobEvent, 0, len(evs))
+	out := make([]server.JobEvent, 0, len(evs))
 	for _, e := range evs {
-		out = append(out, JobEvent{Seq: e.ID, At: e.At, Stage: e.Stage, State: e.State, Detail: e.Message})
+		out = append(out, server.JobEvent{Seq: e.ID, At: e.At, Stage: e.Stage, State: e.State, Detail: e.Message})
 	}
 	return out, nil
 }
 
-func (j jobQueue) Cancel(ctx context.Context, s string) (*Job, error) {
+func (j jobQueue) Cancel(ctx context.Context, s string) (*server.Job, error) {
 	id, err := j.id(s)
 	if err != nil {
 		return nil, err
