@@ -14,8 +14,11 @@ import (
 // jobs): the API queues, reads, follows and cancels them; workers run
 // them, in this process or elsewhere.
 type Jobs interface {
-	// Enqueue queues an evaluation of rel for p.
-	Enqueue(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, req EvaluateRequest) (*Job, error)
+	// Enqueue queues a job of kind (evaluate, rebuild, scan) on rel for
+	// p; the same job already queued or running is that job.
+	Enqueue(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, kind string, req EvaluateRequest) (*Job, error)
+	// List returns the jobs on rel, newest first.
+	List(ctx context.Context, rel *glassbox.Release) ([]*Job, error)
 	Get(ctx context.Context, id string) (*Job, error)
 	// Events returns the job's progress after seq, oldest first.
 	Events(ctx context.Context, id string, after int64) ([]JobEvent, error)
@@ -77,6 +80,19 @@ func (a *API) jobProduct(r *http.Request) (string, error) {
 }
 
 func (a *API) evaluate(w http.ResponseWriter, r *http.Request, _ string) error {
+	return a.queue(w, r, "evaluate")
+}
+
+func (a *API) rebuild(w http.ResponseWriter, r *http.Request, _ string) error {
+	return a.queue(w, r, "rebuild")
+}
+
+func (a *API) scan(w http.ResponseWriter, r *http.Request, _ string) error {
+	return a.queue(w, r, "scan")
+}
+
+// queue queues a job of kind on the {release} of the path.
+func (a *API) queue(w http.ResponseWriter, r *http.Request, kind string) error {
 	rel, err := a.release(r)
 	if err != nil {
 		return err
@@ -91,12 +107,32 @@ func (a *API) evaluate(w http.ResponseWriter, r *http.Request, _ string) error {
 			return err
 		}
 	}
-	j, err := js.Enqueue(r.Context(), PrincipalFrom(r.Context()), rel, req)
+	if kind != "evaluate" && len(req.Standards) > 0 {
+		return glassbox.Errorf(glassbox.EINVALID, "a %s takes no standards; only an evaluation does", kind)
+	}
+	j, err := js.Enqueue(r.Context(), PrincipalFrom(r.Context()), rel, kind, req)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/jobs/"+j.ID)
 	writeJSON(w, http.StatusAccepted, j)
+	return nil
+}
+
+func (a *API) listJobs(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	js, err := a.jobs()
+	if err != nil {
+		return err
+	}
+	list, err := js.List(r.Context(), rel)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": nonNil(list)})
 	return nil
 }
 

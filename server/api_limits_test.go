@@ -116,3 +116,20 @@ func TestTokensNeverLogged(t *testing.T) {
 		t.Errorf("something that looks like a token secret is in the log")
 	}
 }
+
+// TestMetricsNeedAScope: the centre's metrics go to its administrators
+// and auditors only.
+func TestMetricsNeedAScope(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a centre with a log")
+	}
+	m := newMatrixCentre(t)
+	m.url = newServer(t, m.handler(t))
+	for as, want := range map[string]int{anonymous: 401, vendorA: 403, evalGranted: 403, auditor: 200, admin: 200, revokedToken: 401} {
+		if code, b := m.call(t, as, "GET", "/metrics", nil); code != want {
+			t.Errorf("GET /metrics as %s: %d, want %d: %s", as, code, want, b)
+		} else if code == 200 && !bytes.Contains(b, []byte("glassbox_http_requests_total")) {
+			t.Errorf("GET /metrics as %s: no metrics in %q", as, b)
+		}
+	}
+}

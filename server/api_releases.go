@@ -31,6 +31,10 @@ type Backend struct {
 	// Evidence finds the newest document of a kind (EvidenceKinds) the
 	// centre keeps about rel, or ENOTFOUND.
 	Evidence func(ctx context.Context, rel *glassbox.Release, kind string) (glassbox.Digest, error)
+	// Evaluations lists the records of rel's evaluations, oldest first.
+	Evaluations func(ctx context.Context, rel *glassbox.Release) (any, error)
+	// Catalogs lists the catalogs of controls the centre judges against.
+	Catalogs func(ctx context.Context) (any, error)
 	// Submit ingests a release from files the uploads hold.
 	Submit  Submitter
 	Access  AccessRecord
@@ -335,5 +339,34 @@ func (a *API) accessRecord(w http.ResponseWriter, r *http.Request, _ string) err
 		entries = []AccessEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	return nil
+}
+
+func (a *API) listEvaluations(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	if a.b.Evaluations == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre lists no evaluations")
+	}
+	recs, err := a.b.Evaluations(r.Context(), rel)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"evaluations": recs})
+	return nil
+}
+
+func (a *API) listCatalogs(w http.ResponseWriter, r *http.Request, _ string) error {
+	if a.b.Catalogs == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre lists no catalogs")
+	}
+	cs, err := a.b.Catalogs(r.Context())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	writeJSON(w, http.StatusOK, map[string]any{"catalogs": cs})
 	return nil
 }

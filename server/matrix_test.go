@@ -422,7 +422,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			case "POST /api/v1/releases":
 				c.body = server.SubmitRequest{Product: m.product[x], Version: "9.9.9", Source: "0123456789abcdef0123456789abcdef"}
 				c.ok = 400 // the upload does not exist: refused after the policy allowed it
-			case "POST /api/v1/releases/{release}/evaluations", "POST /api/v1/jobs/{job}/cancel":
+			case "POST /api/v1/releases/{release}/evaluations", "POST /api/v1/releases/{release}/rebuilds", "POST /api/v1/releases/{release}/scans", "POST /api/v1/jobs/{job}/cancel":
 				c.ok = 202
 				if rt.Pattern == "/api/v1/jobs/{job}/cancel" {
 					c.ok = 200
@@ -559,7 +559,7 @@ func (m *matrixCentre) handler(t *testing.T) http.Handler {
 func (m *matrixCentre) endedJob(t *testing.T, x string) string {
 	t.Helper()
 	ctx := context.Background()
-	j, err := m.jobs.Enqueue(ctx, m.princ[admin], m.rel[x], server.EvaluateRequest{})
+	j, err := m.jobs.Enqueue(ctx, m.princ[admin], m.rel[x], "evaluate", server.EvaluateRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/access"
 	"glassbox.dev/centre"
+	"glassbox.dev/evaluate"
 	"glassbox.dev/ingest"
 	"glassbox.dev/jobs"
 	"glassbox.dev/notary"
@@ -93,6 +94,17 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		}
 		return newest, nil
 	}
+	b.Evaluations = func(ctx context.Context, rel *glassbox.Release) (any, error) {
+		recs, err := c.Evaluations(ctx, rel)
+		if recs == nil {
+			recs = []evaluate.Record{}
+		}
+		return recs, err
+	}
+	b.Catalogs = func(ctx context.Context) (any, error) {
+		cs, _, err := centre.Catalogs(c.Data)
+		return cs, err
+	}
 	b.Withdraw = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error) {
 		w, err := c.Withdraw(ctx, rel, reason+" (by "+Evaluator(p)+")")
 		if err != nil {
@@ -146,17 +158,33 @@ func Jobs(q *jobs.Queue, resolve func(ctx context.Context, ref string) (*glassbo
 
 // Enqueue queues an evaluation. The same evaluation already queued or
 // running is that job: a client follows it instead of starting another.
-func (j jobQueue) Enqueue(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, req server.EvaluateRequest) (*server.Job, error) {
+func (j jobQueue) Enqueue(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, kind string, req server.EvaluateRequest) (*server.Job, error) {
 	standards := req.Standards
-	if len(standards) == 0 {
+	if kind == string(jobs.KindEvaluate) && len(standards) == 0 {
 		standards = []string{standard.CRA}
 	}
-	id, err := j.q.Enqueue(ctx, jobs.Request{Kind: jobs.KindEvaluate, Release: rel.ID, Standards: standards, Fresh: req.Fresh})
+	id, err := j.q.Enqueue(ctx, jobs.Request{Kind: jobs.Kind(kind), Release: rel.ID, Standards: standards, Fresh: req.Fresh})
 	if err != nil && !(glassbox.ErrorCode(err) == glassbox.ECONFLICT && id != 0) {
 		return nil, err
 	}
-	slog.Info("evaluation queued", "job", id, "release", rel.ID, "by", Evaluator(p))
+	slog.Info("job queued", "kind", kind, "job", id, "release", rel.ID, "by", Evaluator(p))
 	return j.Get(ctx, strconv.FormatInt(id, 10))
+}
+
+func (j jobQueue) List(ctx context.Context, rel *glassbox.Release) ([]*server.Job, error) {
+	list, err := j.q.List(ctx, jobs.Filter{Release: rel.ID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*server.Job, 0, len(list))
+	for _, job := range list {
+		sj, err := j.job(ctx, job)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sj)
+	}
+	return out, nil
 }
 
 func (j jobQueue) id(s string) (int64, error) {
