@@ -128,7 +128,7 @@ func TestMetricsNeedAScope(t *testing.T) {
 	for as, want := range map[string]int{anonymous: 401, vendorA: 403, evalGranted: 403, auditor: 200, admin: 200, revokedToken: 401} {
 		if code, b := m.call(t, as, "GET", "/metrics", nil); code != want {
 			t.Errorf("GET /metrics as %s: %d, want %d: %s", as, code, want, b)
-		} else if code == 200 && !bytes.Contains(b, []byte("glassbox_http_requests_total")) {
+		} else if code == 200 && !bytes.Contains(b, []byte("glassbox_log_size")) {
 			t.Errorf("GET /metrics as %s: no metrics in %q", as, b)
 		}
 	}
