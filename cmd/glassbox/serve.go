@@ -124,6 +124,11 @@ func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, 
 			return nil, err
 		}
 		fmt.Fprintf(g.stderr, "glassbox: a new centre: the first administrator's token (every scope, valid %s) is in %s; read it once, create the organisations and tokens you need, then delete it\n", party.BootstrapTokenTTL, path)
+		// On the operator's terminal it is shown too, once; never into a
+		// pipe or a service's journal.
+		if _, ok := terminalFile(g.stderr); ok {
+			fmt.Fprintf(g.stderr, "glassbox: first administrator's token: %s\n", secret)
+		}
 	}
 	pub, err := attest.LoadPublicKey(filepath.Join(centre.KeyDir(c.Data), attest.AttestationPubFile))
 	if err != nil {
