@@ -400,6 +400,13 @@ func (n *Notary) About(ctx context.Context, subject glassbox.Digest) ([]Logged, 
 	return out, nil
 }
 
+// LogState returns what About, Verdicts and Receipt answer from: the log's
+// integrated size and its latest checkpoint. While both are unchanged,
+// they answer the same, so a reader may keep their answers until then.
+func (n *Notary) LogState(ctx context.Context) (uint64, []byte, error) {
+	return n.log.State(ctx)
+}
+
 // errFound stops a walk of the log at the entry sought.
 var errFound = errors.New("found")
 

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"glassbox.dev"
@@ -80,6 +83,8 @@ type API struct {
 	limits    *limiter
 	uploads   *uploads
 	server    *Server // for its request counter; may be nil
+	verdicts  verdictAnswers
+	releases  releasesByID
 }
 
 // NewAPI returns API v1 over b.
@@ -113,8 +118,65 @@ func (a *API) release(r *http.Request) (*glassbox.Release, error) {
 	if ref == "" {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "no release named in the path")
 	}
-	return a.b.Resolve(r.Context(), ref)
+	memo, _ := r.Context().Value(resolvedKey{}).(*resolved)
+	if memo != nil && memo.rel != nil && memo.ref == ref {
+		return memo.rel, nil
+	}
+	rel, ok := a.releases.get(ref)
+	if !ok {
+		var err error
+		if rel, err = a.b.Resolve(r.Context(), ref); err != nil {
+			return nil, err
+		}
+		a.releases.put(rel)
+	}
+	if memo != nil {
+		memo.ref, memo.rel = ref, rel
+	}
+	return rel, nil
 }
+
+// releasesByID keeps the releases read lately by their full ID. A release
+// never changes (its ID is the digest of its manifest) and is never
+// deleted, so what is kept stays exact; a reference other than the full ID
+// (an abbreviation, PRODUCT@VERSION) is always resolved by the store.
+// Callers must not change a release they are given.
+type releasesByID struct {
+	mu  sync.Mutex // guards rel
+	rel map[glassbox.Digest]*glassbox.Release
+}
+
+// maxReleasesByID bounds the memory the releases use; they are dropped
+// when it is reached.
+const maxReleasesByID = 1024
+
+func (c *releasesByID) get(ref string) (*glassbox.Release, bool) {
+	if !strings.HasPrefix(ref, glassbox.DigestPrefix) {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rel, ok := c.rel[glassbox.Digest(ref)]
+	return rel, ok
+}
+
+func (c *releasesByID) put(rel *glassbox.Release) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rel == nil || len(c.rel) >= maxReleasesByID {
+		c.rel = map[glassbox.Digest]*glassbox.Release{}
+	}
+	c.rel[rel.ID] = rel
+}
+
+// resolved holds the release a request's path names once it is read, so
+// that the policy and the handler read it from the store once.
+type resolved struct {
+	ref string
+	rel *glassbox.Release
+}
+
+type resolvedKey struct{}
 
 // releaseProduct is the product of the {release} of the path; a release
 // that does not exist is ENOTFOUND here, before any decision, as one the
@@ -306,21 +368,78 @@ func (a *API) getVerdicts(w http.ResponseWriter, r *http.Request, _ string) erro
 	if err != nil {
 		return err
 	}
-	vs, err := a.b.Notary.Verdicts(r.Context(), d)
+	// The answer depends only on the log: while it holds the same entries
+	// under the same checkpoint, the answer built for it is still exact.
+	size, cp, err := a.b.Notary.LogState(r.Context())
 	if err != nil {
 		return err
 	}
-	receipts := []*tlog.Receipt{}
-	for _, v := range vs {
-		rc, err := a.b.Notary.Receipt(r.Context(), v.Envelope)
+	body, ok := a.verdicts.get(size, cp, d)
+	if !ok {
+		vs, err := a.b.Notary.Verdicts(r.Context(), d)
 		if err != nil {
 			return err
 		}
-		receipts = append(receipts, rc)
+		receipts := []*tlog.Receipt{}
+		for _, v := range vs {
+			rc, err := a.b.Notary.Receipt(r.Context(), v.Envelope)
+			if err != nil {
+				return err
+			}
+			receipts = append(receipts, rc)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(map[string]any{"subject": d, "verdicts": verdictsJSON(vs), "receipts": receipts}); err != nil {
+			return glassbox.Errorf(glassbox.EINTERNAL, "verdicts of %s: %w", d, err)
+		}
+		body = buf.Bytes()
+		a.verdicts.put(size, cp, d, body)
 	}
 	w.Header().Set("Cache-Control", "no-cache")
-	writeJSON(w, http.StatusOK, map[string]any{"subject": d, "verdicts": verdictsJSON(vs), "receipts": receipts})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
 	return nil
+}
+
+// verdictAnswers keeps the answers of GET /api/v1/verdicts/{digest} for
+// one state of the log (its size and checkpoint), and forgets them all
+// when the log moves on: verifiers poll the same artefacts far more often
+// than the log grows, and each answer costs an index pass, a walk of the
+// log and an inclusion proof per verdict.
+type verdictAnswers struct {
+	mu   sync.Mutex // guards the fields below
+	size uint64
+	cp   []byte
+	body map[glassbox.Digest][]byte
+}
+
+// maxVerdictAnswers bounds the memory the answers use; they are dropped
+// when it is reached.
+const maxVerdictAnswers = 4096
+
+func (v *verdictAnswers) get(size uint64, cp []byte, d glassbox.Digest) ([]byte, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if size != v.size || !bytes.Equal(cp, v.cp) {
+		return nil, false
+	}
+	b, ok := v.body[d]
+	return b, ok
+}
+
+// put keeps an answer built after the log was seen at (size, cp). Built
+// later than that, it may reflect a newer state; it is then never served,
+// since the state it is kept under has passed.
+func (v *verdictAnswers) put(size uint64, cp []byte, d glassbox.Digest, body []byte) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.body == nil || size != v.size || !bytes.Equal(cp, v.cp) || len(v.body) >= maxVerdictAnswers {
+		v.size, v.cp, v.body = size, cp, map[glassbox.Digest][]byte{}
+	}
+	v.body[d] = body
 }
 
 func (a *API) accessRecord(w http.ResponseWriter, r *http.Request, _ string) error {

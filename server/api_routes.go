@@ -138,6 +138,9 @@ func (a *API) serve(rt route) http.Handler {
 				apiError(w, glassbox.Errorf(glassbox.EUNAUTHENTICATED, "this route needs a token: send Authorization: Bearer TOKEN"))
 				return
 			}
+			// The handler reads the release the policy was asked about,
+			// not a second copy from the store.
+			r = r.WithContext(context.WithValue(r.Context(), resolvedKey{}, &resolved{}))
 			if product, err = rt.product(r); err != nil {
 				apiError(w, err)
 				return
@@ -187,9 +190,11 @@ func hidden(r *http.Request) error {
 }
 
 // streams reports the routes whose requests may outlast maxRequestTime:
-// uploads and event streams set their own deadlines.
+// uploads, submissions (which ingest what was uploaded) and event streams
+// set their own deadlines.
 func streams(rt route) bool {
-	return strings.HasSuffix(rt.pattern, "/events") || (rt.method == "PATCH" && strings.HasPrefix(rt.pattern, "/api/v1/uploads/"))
+	return strings.HasSuffix(rt.pattern, "/events") || (rt.method == "PATCH" && strings.HasPrefix(rt.pattern, "/api/v1/uploads/")) ||
+		rt.method == "POST" && rt.pattern == "/api/v1/releases"
 }
 
 func (a *API) getOpenAPI(w http.ResponseWriter, r *http.Request, _ string) error {

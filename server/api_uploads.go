@@ -276,7 +276,16 @@ type SubmitArtifact struct {
 	Upload string `json:"upload"`
 }
 
+// submitTime bounds a submission: ingesting a release of the largest size
+// an upload may have takes minutes on a busy centre, not maxRequestTime.
+const submitTime = time.Hour
+
 func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Now().Add(submitTime + time.Minute))
+	ctx, cancel := context.WithTimeout(r.Context(), submitTime)
+	defer cancel()
+	r = r.WithContext(ctx)
 	var req SubmitRequest
 	if err := decodeJSON(w, r, 256<<10, &req); err != nil {
 		return err

@@ -55,6 +55,9 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 	return openDB(ctx, path)
 }
 
+// maxIdleConns is how many connections stay open between queries.
+const maxIdleConns = 32
+
 func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -97,6 +100,10 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 		db.Close()
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sqlite: open %s: the database is in journal mode %q and cannot be switched to WAL; is it on a network file system?", path, mode)
 	}
+	// database/sql keeps 2 idle connections by default: under concurrent
+	// requests every other query would open a connection (parse the DSN,
+	// open the file, set the pragmas) and close it again.
+	db.SetMaxIdleConns(maxIdleConns)
 	return db, nil
 }
 

@@ -321,6 +321,21 @@ func (c *proofCache) put(size uint64, b *lockedBuilder) {
 	}
 }
 
+// State returns the log's integrated size and its latest checkpoint:
+// while both are unchanged, so are its entries and every proof against
+// its checkpoint.
+func (l *Log) State(ctx context.Context) (uint64, []byte, error) {
+	size, err := l.reader.IntegratedSize(ctx)
+	if err != nil {
+		return 0, nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: %w", err)
+	}
+	cp, err := l.readCheckpoint(ctx)
+	if err != nil {
+		return 0, nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: %w", err)
+	}
+	return size, cp, nil
+}
+
 // Entries calls fn with every leaf from index start up to the log's
 // integrated size, in order, and returns the index after the last.
 func (l *Log) Entries(ctx context.Context, start uint64, fn func(index uint64, leaf []byte) error) (uint64, error) {

@@ -55,18 +55,9 @@ func Ingest(ctx context.Context, o IngestOptions) (*IngestReport, error) {
 	if o.Runs <= 0 {
 		o.Runs = 3
 	}
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
-		}
-	}
-	src := filepath.Join(o.Dir, "src")
-	tarPath := filepath.Join(o.Dir, "release.tar")
-	logf("making a %d MiB release with %d small files and one large file in %s", o.TotalSize>>20, o.SmallFiles, o.Dir)
-	if err := makeRelease(src, o.TotalSize, o.SmallFiles); err != nil {
-		return nil, err
-	}
-	if err := makeTar(tarPath, src); err != nil {
+	logf := logger(o.Log)
+	src, tarPath, err := makeReleaseTar(o.Dir, o.TotalSize, o.SmallFiles, logf)
+	if err != nil {
 		return nil, err
 	}
 	rep := &IngestReport{Bytes: o.TotalSize, Files: o.SmallFiles + 1}
@@ -156,6 +147,27 @@ func submit(ctx context.Context, dir string, req ingest.Request) error {
 		return glassbox.Errorf(glassbox.EINTERNAL, "the benchmark release was already stored")
 	}
 	return nil
+}
+
+// logger returns a printf to w, or one that prints nothing if w is nil.
+func logger(w io.Writer) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		if w != nil {
+			fmt.Fprintf(w, format+"\n", args...)
+		}
+	}
+}
+
+// makeReleaseTar makes the benchmarks' release in dir: the tree (dir/src,
+// see makeRelease) and the same as a tar (dir/release.tar).
+func makeReleaseTar(dir string, total int64, small int, logf func(string, ...any)) (src, tarPath string, err error) {
+	src = filepath.Join(dir, "src")
+	tarPath = filepath.Join(dir, "release.tar")
+	logf("making a %d MiB release with %d small files and one large file in %s", total>>20, small, dir)
+	if err := makeRelease(src, total, small); err != nil {
+		return "", "", err
+	}
+	return src, tarPath, makeTar(tarPath, src)
 }
 
 // makeRelease writes SmallFiles files of 1 to 2·avg bytes that together
