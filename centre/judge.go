@@ -113,8 +113,13 @@ func (c *Centre) Judgements(ctx context.Context, rel *glassbox.Release) ([]Judge
 	if err != nil {
 		return nil, err
 	}
-	// Oldest first, so a judgement is superseded when a later one names
-	// the same control.
+	return JudgementRecords(all), nil
+}
+
+// JudgementRecords marks, in judgements listed oldest first (as the store
+// and the API list them), those a later one on the same control
+// supersedes.
+func JudgementRecords(all []*glassbox.Judgement) []JudgementRecord {
 	rows := make([]JudgementRecord, len(all))
 	newest := map[[2]string]int{}
 	for i, j := range all {
@@ -124,5 +129,5 @@ func (c *Centre) Judgements(ctx context.Context, rel *glassbox.Release) ([]Judge
 	for i := range rows {
 		rows[i].Superseded = newest[[2]string{rows[i].Catalog, rows[i].Control}] != i
 	}
-	return rows, nil
+	return rows
 }

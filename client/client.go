@@ -21,6 +21,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/server"
+	"glassbox.dev/tlog"
 )
 
 // Client is a connection to one centre as one token.
@@ -375,6 +376,30 @@ func (c *Client) CreateGrant(ctx context.Context, product, evaluator string, exp
 	var g glassbox.Grant
 	_, err := c.do(ctx, "POST", "/api/v1/grants", body, hdr, &g)
 	return &g, err
+}
+
+// Verdict is one of the centre's verdicts about an artefact.
+type Verdict struct {
+	LogIndex     uint64          `json:"log_index"`
+	Envelope     glassbox.Digest `json:"envelope"`
+	Result       string          `json:"result"`
+	TimeVerified string          `json:"time_verified"`
+}
+
+// Verdicts is what the centre says about an artefact: its verdicts and a
+// receipt for each, which anyone can verify offline (glassbox verify).
+type Verdicts struct {
+	Subject  glassbox.Digest `json:"subject"`
+	Verdicts []Verdict       `json:"verdicts"`
+	Receipts []*tlog.Receipt `json:"receipts"`
+}
+
+// Verdicts returns the verdicts about the artefact with digest d; it needs
+// no token.
+func (c *Client) Verdicts(ctx context.Context, d glassbox.Digest) (*Verdicts, error) {
+	var v Verdicts
+	_, err := c.do(ctx, "GET", "/api/v1/verdicts/"+url.PathEscape(string(d)), nil, nil, &v)
+	return &v, err
 }
 
 // IsNotFound reports whether err is the centre saying a thing is not there

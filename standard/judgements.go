@@ -28,6 +28,24 @@ type JudgementEntry struct {
 // nothing. It returns judgements without release, evaluator or time, which
 // the caller sets.
 func (l *Library) ParseJudgements(name string, b []byte) ([]glassbox.Judgement, error) {
+	entries, err := ReadJudgements(name, b)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range entries {
+		cat, ctl, err := l.FindControl(e.Catalog, e.Control)
+		if err != nil {
+			return nil, glassbox.Errorf(glassbox.ErrorCode(err), "%s: judgement %d: %v", name, i+1, err)
+		}
+		entries[i].Catalog, entries[i].Control = cat.ID, ctl.ID
+	}
+	return entries, nil
+}
+
+// ReadJudgements reads a YAML (or JSON) list of judgements, each with a
+// control, satisfied: true|false and a note, without resolving the
+// controls: a remote centre resolves them in its own catalogs.
+func ReadJudgements(name string, b []byte) ([]glassbox.Judgement, error) {
 	if len(b) > MaxJudgementsFile {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "%s: %d bytes is more than the %d a file of judgements may have", name, len(b), MaxJudgementsFile)
 	}
@@ -42,9 +60,8 @@ func (l *Library) ParseJudgements(name string, b []byte) ([]glassbox.Judgement, 
 	}
 	out := make([]glassbox.Judgement, 0, len(entries))
 	for i, e := range entries {
-		cat, ctl, err := l.FindControl(e.Catalog, e.Control)
-		if err != nil {
-			return nil, glassbox.Errorf(glassbox.ErrorCode(err), "%s: judgement %d: %v", name, i+1, err)
+		if strings.TrimSpace(e.Control) == "" {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "%s: judgement %d: name the control", name, i+1)
 		}
 		if e.Satisfied == nil {
 			return nil, glassbox.Errorf(glassbox.EINVALID, "%s: judgement %d (%s): say satisfied: true or satisfied: false", name, i+1, e.Control)
@@ -52,7 +69,7 @@ func (l *Library) ParseJudgements(name string, b []byte) ([]glassbox.Judgement, 
 		if strings.TrimSpace(e.Note) == "" {
 			return nil, glassbox.Errorf(glassbox.EINVALID, "%s: judgement %d (%s): the note is required: say what was examined", name, i+1, e.Control)
 		}
-		out = append(out, glassbox.Judgement{Catalog: cat.ID, Control: ctl.ID, Satisfied: *e.Satisfied, Note: strings.TrimSpace(e.Note)})
+		out = append(out, glassbox.Judgement{Catalog: e.Catalog, Control: e.Control, Satisfied: *e.Satisfied, Note: strings.TrimSpace(e.Note)})
 	}
 	return out, nil
 }
