@@ -380,11 +380,7 @@ date (2027-03-31) or time (RFC 3339).`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(g, gr)
-			}
-			fmt.Fprintf(g.stdout, "Granted %s access to %s (%s's) until %s: %s\n", gr.Evaluator, gr.Product, gr.VendorID, gr.Expires.Format(time.RFC3339), gr.ID)
-			return nil
+			return printGrant(g, gr, asJSON)
 		}),
 	}
 	cmd.Flags().StringVar(&product, "product", "", "the product (required)")
@@ -460,4 +456,12 @@ func adminLog(g *globals) *cobra.Command {
 	cmd.Flags().Int64Var(&after, "after", 0, "only actions after this seq")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many (0: all)")
 	return cmd
+}
+
+func printGrant(g *globals, gr *glassbox.Grant, asJSON bool) error {
+	if asJSON {
+		return writeJSON(g, gr)
+	}
+	fmt.Fprintf(g.stdout, "Granted %s access to %s (%s's) until %s: %s\n", gr.Evaluator, gr.Product, gr.VendorID, gr.Expires.Format(time.RFC3339), gr.ID)
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"glassbox.dev/centre"
 	"glassbox.dev/evaluate"
 	"glassbox.dev/scan"
+	"glassbox.dev/server"
 	"glassbox.dev/standard"
 	"glassbox.dev/vuln"
 )
@@ -64,6 +65,14 @@ internal error.`,
 			ids := splitList(standards)
 			if len(ids) == 0 {
 				return usageError{errors.New("--standard: name at least one standard, e.g. cra-annex-i")}
+			}
+			if g.remote() {
+				for _, name := range []string{"out", "suppressions", "verifier", "vulndb-max-age"} {
+					if cmd.Flags().Changed(name) {
+						return usageError{fmt.Errorf("--%s is the centre's to set: it does not go with --server", name)}
+					}
+				}
+				return remoteEvaluate(ctx, g, a[0], ids, fresh, asJSON)
 			}
 			var supp []scan.Suppression
 			if suppressions != "" {
@@ -176,10 +185,63 @@ func clipLine(s string, n int) string {
 	return s[:n-1] + "…"
 }
 
+// printVerdictLine is the first line an evaluation prints.
+func printVerdictLine(g *globals, verdict string, rel *glassbox.Release, took time.Duration) {
+	fmt.Fprintf(g.stdout, "%s %s (release %s) in %s\n", verdict, rel.Manifest.String(), rel.ID, took.Round(10*time.Millisecond))
+}
+
+// remoteEvaluate queues an evaluation on the remote centre, follows its
+// progress and prints its verdict and where its receipts are.
+func remoteEvaluate(ctx context.Context, g *globals, ref string, ids []string, fresh, asJSON bool) error {
+	c, err := g.client(ctx)
+	if err != nil {
+		return err
+	}
+	rel, err := c.Release(ctx, ref)
+	if err != nil {
+		return err
+	}
+	j, err := c.Evaluate(ctx, ref, server.EvaluateRequest{Standards: ids, Fresh: fresh})
+	if err != nil {
+		return err
+	}
+	if !g.quiet {
+		fmt.Fprintf(g.stderr, "glassbox: evaluate: queued as job %s on %s\n", j.ID, g.server)
+	}
+	if j, err = followJob(ctx, g, c, j); err != nil {
+		return err
+	}
+	if j.State != "done" {
+		return glassbox.Errorf(glassbox.EINTERNAL, "the evaluation job %s of %s ended %s: %s", j.ID, rel.Manifest.String(), j.State, j.Error)
+	}
+	if asJSON {
+		if err := writeJSON(g, struct {
+			Release glassbox.Digest `json:"release"`
+			Job     *server.Job     `json:"job"`
+		}{rel.ID, j}); err != nil {
+			return err
+		}
+	} else {
+		var took time.Duration
+		if j.Finished != nil {
+			took = j.Finished.Sub(j.Created)
+		}
+		printVerdictLine(g, j.Verdict, rel, took)
+		for _, a := range rel.Manifest.Artifacts {
+			fmt.Fprintf(g.stdout, "verdicts and receipts of %s: %s/api/v1/verdicts/%s\n", a.Path, strings.TrimRight(g.server, "/"), a.Digest)
+		}
+	}
+	if j.Verdict != string(standard.Passed) {
+		return codedError{code: exitRefused}
+	}
+	return nil
+}
+
 func printEvaluation(g *globals, ev *centre.Evaluation) {
 	rel, out, files, took := ev.Release, ev.Outcome, ev.Files, ev.Took
 	w := g.stdout
-	fmt.Fprintf(w, "%s %s (release %s) in %s\n\n", out.Verdict, rel.Manifest.String(), rel.ID, took.Round(10*time.Millisecond))
+	printVerdictLine(g, string(out.Verdict), rel, took)
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "check\tresult\twhat it established")
 	for _, c := range out.Checks {

@@ -105,6 +105,23 @@ func evaluateJSON(t *testing.T, data, id, out string) (int, *evaluation) {
 	return code, &ev
 }
 
+// recentVulnDB writes an OSV export with one Go record that does not
+// affect this toolchain's standard library, and one that affects another
+// module: the check runs, matches nothing, and passes. Its records are
+// recent: older data would leave the check not assessed.
+func recentVulnDB(t *testing.T) string {
+	t.Helper()
+	modified := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	zip, err := vuln.ZipDir(map[string][]byte{
+		"GO-2099-0001.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0001","modified":"` + modified + `","aliases":["CVE-2099-0001"],"summary":"an old bug in net/http","affected":[{"package":{"ecosystem":"Go","name":"stdlib"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.1"}]}],"ecosystem_specific":{"imports":[{"path":"net/http","symbols":["Serve"]}]}}]}`),
+		"GO-2099-0002.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0002","modified":"` + modified + `","summary":"a bug elsewhere","affected":[{"package":{"ecosystem":"Go","name":"example.org/other"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, filepath.Join(t.TempDir(), "all.zip"), zip)
+}
+
 // TestEvaluateEndToEnd runs the centre's main job as the README's first
 // command does, on a faithful release of the example program, after its
 // rebuild, scan, SBOM and vulnerability jobs were run one by one with
@@ -123,20 +140,7 @@ func TestEvaluateEndToEnd(t *testing.T) {
 	}
 	data := filepath.Join(t.TempDir(), "data")
 	mustRun(t, "--data", data, "keys", "generate", "--origin", "glassbox.test/evaluate/log")
-	// A vulnerability database with one Go record that does not affect
-	// this toolchain's standard library, and one that affects another
-	// module: the check runs, matches nothing, and passes.
-	// Its records are recent: older data would leave the check not
-	// assessed.
-	modified := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
-	zip, err := vuln.ZipDir(map[string][]byte{
-		"GO-2099-0001.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0001","modified":"` + modified + `","aliases":["CVE-2099-0001"],"summary":"an old bug in net/http","affected":[{"package":{"ecosystem":"Go","name":"stdlib"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.1"}]}],"ecosystem_specific":{"imports":[{"path":"net/http","symbols":["Serve"]}]}}]}`),
-		"GO-2099-0002.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0002","modified":"` + modified + `","summary":"a bug elsewhere","affected":[{"package":{"ecosystem":"Go","name":"example.org/other"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}`),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, "--data", data, "vulndb", "import", writeFile(t, filepath.Join(t.TempDir(), "all.zip"), zip))
+	mustRun(t, "--data", data, "vulndb", "import", recentVulnDB(t))
 	recipe := "../../examples/hello/glassbox-recipe.yaml"
 	worksheet := "../../examples/hello/evaluation.yaml"
 	submit := func(version, src, bin, sbom string) string {

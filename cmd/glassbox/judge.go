@@ -12,6 +12,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/centre"
+	"glassbox.dev/server"
 	"glassbox.dev/standard"
 )
 
@@ -51,6 +52,9 @@ Exit codes: 0 recorded (or listed); 1 the release or control does not exist,
 or the input was refused; 2 usage or internal error.`,
 		Args: args(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if g.remote() && o.evaluator != "" {
+				return usageError{fmt.Errorf("--evaluator does not go with --server: the centre records the judgement under your token's organisation and user")}
+			}
 			if o.list {
 				if len(a) != 1 || o.satisfied || o.notSatisfied || o.note != "" {
 					return usageError{fmt.Errorf("--list takes only RELEASE")}
@@ -88,6 +92,14 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 	if strings.TrimSpace(o.note) == "" {
 		return usageError{fmt.Errorf("--note is required: say what was examined and why the control is (not) satisfied")}
 	}
+	if g.remote() {
+		js, rel, err := remoteJudge(ctx, g, ref, []glassbox.Judgement{{Catalog: o.catalog, Control: control, Satisfied: o.satisfied, Note: o.note}})
+		if err != nil {
+			return err
+		}
+		printJudged(g, js[0], nil, rel)
+		return nil
+	}
 	evaluator, err := evaluatorName(o)
 	if err != nil {
 		return err
@@ -102,9 +114,7 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 		return err
 	}
 	jd := judged[0]
-	j := jd.Judgement
-	fmt.Fprintf(g.stdout, "%s %s (%s) of %s: judged %s by %s at %s\n", j.Catalog, jd.Control.Label, jd.Control.Title, rel.Manifest.String(),
-		verdictWord(j.Satisfied), j.Evaluator, j.At.Format(time.RFC3339))
+	printJudged(g, jd.Judgement, jd.Control, rel)
 	if err := printSigned(g, c, judged, err); err != nil {
 		return err
 	}
@@ -112,6 +122,42 @@ func runJudge(ctx context.Context, g *globals, ref, control string, o judgeOptio
 		fmt.Fprintf(g.stdout, "supersedes the judgement %s by %s at %s\n", verdictWord(p.Satisfied), p.Evaluator, p.At.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// printJudged says what was recorded; ctl, when known, names the control
+// as its catalog labels it.
+func printJudged(g *globals, j *glassbox.Judgement, ctl *standard.Control, rel *glassbox.Release) {
+	control := j.Control
+	if ctl != nil {
+		control = fmt.Sprintf("%s (%s)", ctl.Label, ctl.Title)
+	}
+	fmt.Fprintf(g.stdout, "%s %s of %s: judged %s by %s at %s\n", j.Catalog, control, rel.Manifest.String(),
+		verdictWord(j.Satisfied), j.Evaluator, j.At.Format(time.RFC3339))
+}
+
+// remoteJudge records judgements on the remote centre, one request each,
+// under the token's identity.
+func remoteJudge(ctx context.Context, g *globals, ref string, js []glassbox.Judgement) ([]*glassbox.Judgement, *glassbox.Release, error) {
+	c, err := g.client(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rel, err := c.Release(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*glassbox.Judgement
+	for i, j := range js {
+		r, err := c.Judge(ctx, ref, server.JudgeRequest{Catalog: j.Catalog, Control: j.Control, Satisfied: j.Satisfied, Note: j.Note})
+		if err != nil {
+			if len(js) > 1 {
+				err = fmt.Errorf("judgement %d (%s), after %d recorded: %w", i+1, j.Control, i, err)
+			}
+			return out, rel, err
+		}
+		out = append(out, r)
+	}
+	return out, rel, nil
 }
 
 func evaluatorName(o judgeOptions) (string, error) {
@@ -127,6 +173,22 @@ func evaluatorName(o judgeOptions) (string, error) {
 
 // runJudgeFile records every judgement of a file, after checking them all.
 func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) error {
+	if g.remote() {
+		b, err := readLimited(o.from, standard.MaxJudgementsFile)
+		if err != nil {
+			return err
+		}
+		entries, err := standard.ReadJudgements(o.from, b)
+		if err != nil {
+			return err
+		}
+		judged, rel, err := remoteJudge(ctx, g, ref, entries)
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.from, err)
+		}
+		fmt.Fprintf(g.stdout, "recorded %d judgements on %s by %s\n", len(judged), rel.Manifest.String(), judged[0].Evaluator)
+		return nil
+	}
 	evaluator, err := evaluatorName(o)
 	if err != nil {
 		return err
@@ -186,16 +248,7 @@ func printSigned(g *globals, c *centre.Centre, judged []centre.Judged, err error
 }
 
 func runJudgeList(ctx context.Context, g *globals, ref string, asJSON bool) error {
-	c, err := g.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	rel, err := findRelease(ctx, c, ref)
-	if err != nil {
-		return err
-	}
-	rows, err := c.Judgements(ctx, rel)
+	rel, rows, err := judgementsOf(ctx, g, ref)
 	if err != nil {
 		return err
 	}
@@ -216,6 +269,34 @@ func runJudgeList(ctx context.Context, g *globals, ref string, asJSON bool) erro
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.At.Format(time.RFC3339), r.Catalog, r.Control, verdict, r.Evaluator, oneLineNote(r.Note))
 	}
 	return tw.Flush()
+}
+
+// judgementsOf lists the judgements on a release, from the data directory
+// or the remote centre.
+func judgementsOf(ctx context.Context, g *globals, ref string) (*glassbox.Release, []centre.JudgementRecord, error) {
+	if g.remote() {
+		c, err := g.client(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		rel, err := c.Release(ctx, ref)
+		if err != nil {
+			return nil, nil, err
+		}
+		js, err := c.Judgements(ctx, ref)
+		return rel, centre.JudgementRecords(js), err
+	}
+	c, err := g.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.Close()
+	rel, err := findRelease(ctx, c, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := c.Judgements(ctx, rel)
+	return rel, rows, err
 }
 
 func verdictWord(satisfied bool) string {

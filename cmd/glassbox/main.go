@@ -94,8 +94,12 @@ type globals struct {
 	db       string
 	logLevel string
 	quiet    bool // no progress lines on stderr
-	stdout   io.Writer
-	stderr   io.Writer
+	// server is a remote centre's URL (--server, GLASSBOX_SERVER): the
+	// commands that can run against its API do; tokenFile holds the token.
+	server    string
+	tokenFile string
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 // run executes one glassbox command line and returns its exit code.
@@ -120,7 +124,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 			// Tessera logs through klog; send it where everything else goes.
 			klog.SetSlogLogger(slog.Default())
-			return nil
+			return g.checkRemote(cmd)
 		},
 	}
 	root.SetArgs(args)
@@ -134,6 +138,8 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	// opened, not shown in --help.
 	pf.StringVar(&g.db, "db", "", "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
+	pf.StringVar(&g.server, "server", os.Getenv("GLASSBOX_SERVER"), "run submit, releases, show, evaluate, judge, access and withdraw against the centre at this `URL` (env GLASSBOX_SERVER; token from GLASSBOX_TOKEN or --token-file)")
+	pf.StringVar(&g.tokenFile, "token-file", "", "with --server, the `file` holding your API token (default: env GLASSBOX_TOKEN)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress on stderr (piped, long commands print a line as each stage starts and ends)")
 
 	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g),
@@ -145,6 +151,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	root.AddCommand(withdrawCommand(g))
 	root.AddCommand(adminCommand(g))
 	root.AddCommand(accessCommand(g))
+	root.AddCommand(grantCommand(g))
 	root.AddCommand(workerCommand(g))
 
 	root.Version = glassbox.Version()

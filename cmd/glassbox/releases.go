@@ -22,14 +22,21 @@ func releasesCommand(g *globals) *cobra.Command {
 		Short: "List stored releases, newest first",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			rels, err := c.Releases(cmd.Context(), filter)
-			if err != nil {
-				return err
+			var rels []centre.ReleaseVerdict
+			if g.remote() {
+				var err error
+				if rels, err = remoteReleases(cmd.Context(), g, filter); err != nil {
+					return err
+				}
+			} else {
+				c, err := g.open(cmd.Context())
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				if rels, err = c.Releases(cmd.Context(), filter); err != nil {
+					return err
+				}
 			}
 			if asJSON {
 				type row struct {

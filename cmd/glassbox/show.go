@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/evaluate"
 )
 
 func showCommand(g *globals) *cobra.Command {
@@ -20,14 +21,35 @@ id's hex digits, or PRODUCT@VERSION. --json prints the stored release with
 its manifest.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			rel, err := findRelease(cmd.Context(), c, a[0])
-			if err != nil {
-				return err
+			var rel *glassbox.Release
+			var history []evaluate.Record
+			if g.remote() {
+				c, err := g.client(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if rel, err = c.Release(cmd.Context(), a[0]); err != nil {
+					return err
+				}
+				current, err := remoteVerdict(cmd.Context(), c, rel)
+				if err != nil {
+					return err
+				}
+				if current != nil {
+					history = append(history, *current)
+				}
+			} else {
+				c, err := g.open(cmd.Context())
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				if rel, err = findRelease(cmd.Context(), c, a[0]); err != nil {
+					return err
+				}
+				if history, err = c.Evaluations(cmd.Context(), rel); err != nil {
+					return err
+				}
 			}
 			if asJSON {
 				return writeJSON(g, rel)
@@ -64,10 +86,6 @@ its manifest.`,
 			if m.SBOM != nil {
 				fmt.Fprintf(tw, "SBOM\t%s\t%s\n", m.SBOM.Path, m.SBOM.Digest)
 			}
-			history, err := c.Evaluations(cmd.Context(), rel)
-			if err != nil {
-				return err
-			}
 			if len(history) == 0 {
 				fmt.Fprintf(tw, "Verdict\tnot evaluated\n")
 			}
@@ -76,6 +94,11 @@ its manifest.`,
 				label := "Verdict"
 				if i < len(history)-1 {
 					label = "Earlier"
+				}
+				if h.Report == "" {
+					// From a remote centre: the logged verdict, not the report.
+					fmt.Fprintf(tw, "%s\t%s at %s\tlogged, envelope %s\n", label, h.Verdict, h.At.UTC().Format(time.RFC3339), h.VSAs[0].Envelope)
+					continue
 				}
 				fmt.Fprintf(tw, "%s\t%s\treport %s\n", label, h.String(), h.Report)
 			}

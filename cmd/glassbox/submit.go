@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/client"
 	"glassbox.dev/ingest"
 )
 
@@ -64,6 +66,9 @@ leave no trace.`,
 					return err
 				}
 			}
+			if g.remote() {
+				return remoteSubmit(ctx, g, req, source, asJSON)
+			}
 			c, err := g.open(ctx)
 			if err != nil {
 				return err
@@ -79,17 +84,7 @@ leave no trace.`,
 			for _, p := range res.Skipped {
 				fmt.Fprintf(g.stderr, "glassbox: skipped %s (version-control metadata or the data directory; submit with --git to record a commit)\n", p)
 			}
-			rel := res.Release
-			if res.Created {
-				fmt.Fprintf(g.stderr, "glassbox: stored %s as release %s (%d new blobs)\n", rel.Manifest.String(), rel.ID, res.BlobsAdded)
-			} else {
-				fmt.Fprintf(g.stderr, "glassbox: %s is already stored as release %s; nothing new stored\n", rel.Manifest.String(), rel.ID)
-			}
-			if asJSON {
-				return writeJSON(g, rel.Manifest)
-			}
-			fmt.Fprintln(g.stdout, rel.ID)
-			return nil
+			return printSubmitted(g, res.Release, res.Created, fmt.Sprintf(" (%d new blobs)", res.BlobsAdded), asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -106,6 +101,44 @@ leave no trace.`,
 	f.Float64Var(&limits.MaxRatio, "max-ratio", limits.MaxRatio, "refuse an archive that expands more than this `ratio` (judged past 64 MiB)")
 	f.BoolVar(&asJSON, "json", false, "print the release manifest as JSON instead of the id")
 	return cmd
+}
+
+// printSubmitted says what a submission stored (stored details it) and
+// prints the release's id, or its manifest with --json.
+func printSubmitted(g *globals, rel *glassbox.Release, created bool, stored string, asJSON bool) error {
+	if created {
+		fmt.Fprintf(g.stderr, "glassbox: stored %s as release %s%s\n", rel.Manifest.String(), rel.ID, stored)
+	} else {
+		fmt.Fprintf(g.stderr, "glassbox: %s is already stored as release %s; nothing new stored\n", rel.Manifest.String(), rel.ID)
+	}
+	if asJSON {
+		return writeJSON(g, rel.Manifest)
+	}
+	fmt.Fprintln(g.stdout, rel.ID)
+	return nil
+}
+
+// remoteSubmit uploads the release's files to the remote centre and
+// submits them there.
+func remoteSubmit(ctx context.Context, g *globals, req ingest.Request, source string, asJSON bool) error {
+	if req.GitRepo != "" {
+		return usageError{fmt.Errorf("--git is not supported with --server: the centre does not clone for you; submit the tree as --source DIR or an archive (git archive --format=tar.gz %s)", req.GitRef)}
+	}
+	c, err := g.client(ctx)
+	if err != nil {
+		return err
+	}
+	archive, done, err := remoteSource(g, source)
+	if err != nil {
+		return err
+	}
+	defer done()
+	rel, created, err := c.Submit(ctx, client.SubmitFiles{Product: req.Product, Version: req.Version, SourceArchive: archive,
+		Recipe: req.Recipe, SBOM: req.SBOM, Artifacts: req.Artifacts})
+	if err != nil {
+		return err
+	}
+	return printSubmitted(g, rel, created, " on "+g.server, asJSON)
 }
 
 func writeJSON(g *globals, v any) error {

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"glassbox.dev"
+	"glassbox.dev/client"
 )
 
 func withdrawCommand(g *globals) *cobra.Command {
@@ -28,6 +33,9 @@ PRODUCT@VERSION.`,
 				return usageError{fmt.Errorf("--reason is required: say why the release is withdrawn")}
 			}
 			ctx := cmd.Context()
+			if g.remote() {
+				return remoteWithdraw(ctx, g, a[0], reason, asJSON)
+			}
 			c, err := g.openLog(ctx)
 			if err != nil {
 				return err
@@ -44,14 +52,49 @@ PRODUCT@VERSION.`,
 			if asJSON {
 				return writeJSON(g, map[string]any{"release": rel.ID, "revoked_verdicts": w.Revoked, "receipt": w.Receipt})
 			}
-			fmt.Fprintf(g.stdout, "Withdrew %s@%s (%s): %d verdicts revoked\n", rel.Manifest.Product, rel.Manifest.Version, rel.ID, len(w.Revoked))
-			for _, v := range w.Revoked {
-				fmt.Fprintf(g.stdout, "  revoked  %s verdict at log entry #%d (%s)\n", v.Result, v.LogIndex, v.Envelope)
+			revoked := make([]client.Verdict, len(w.Revoked))
+			for i, v := range w.Revoked {
+				revoked[i] = client.Verdict{LogIndex: v.LogIndex, Envelope: v.Envelope, Result: v.Result}
 			}
+			printWithdrawn(g, rel, revoked)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the release is withdrawn (logged, public)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+func printWithdrawn(g *globals, rel *glassbox.Release, revoked []client.Verdict) {
+	fmt.Fprintf(g.stdout, "Withdrew %s@%s (%s): %d verdicts revoked\n", rel.Manifest.Product, rel.Manifest.Version, rel.ID, len(revoked))
+	for _, v := range revoked {
+		fmt.Fprintf(g.stdout, "  revoked  %s verdict at log entry #%d (%s)\n", v.Result, v.LogIndex, v.Envelope)
+	}
+}
+
+// remoteWithdraw withdraws the release on the remote centre.
+func remoteWithdraw(ctx context.Context, g *globals, ref, reason string, asJSON bool) error {
+	c, err := g.client(ctx)
+	if err != nil {
+		return err
+	}
+	rel, err := c.Release(ctx, ref)
+	if err != nil {
+		return err
+	}
+	raw, err := c.Withdraw(ctx, ref, reason)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Revoked []client.Verdict `json:"revoked"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "the centre's answer to the withdrawal is not the JSON expected: %v", err)
+	}
+	if asJSON {
+		return writeJSON(g, map[string]any{"release": rel.ID, "revoked_verdicts": out.Revoked})
+	}
+	printWithdrawn(g, rel, out.Revoked)
+	return nil
 }
