@@ -92,10 +92,11 @@ func TestCentreEndToEnd(t *testing.T) {
 			if code, _, errOut := as(evaluator, "judge", id, "--from", "../../examples/hello/evaluation.yaml", "--evaluator", "someone else"); code != exitError || !strings.Contains(errOut, "--evaluator does not go with --server") {
 				t.Errorf("judge --evaluator against a centre: exit %d, %q; want a usage error", code, errOut)
 			}
-			if out := must(evaluator, "judge", id, "--from", "../../examples/hello/evaluation.yaml"); !strings.Contains(out, "by lab/lab-eve") && !strings.Contains(out, "lab-eve") {
+			// PRODUCT@VERSION names the release as well as its id.
+			if out := must(evaluator, "judge", "hello@1.0.0", "--from", "../../examples/hello/evaluation.yaml"); !strings.Contains(out, "by lab/lab-eve") && !strings.Contains(out, "lab-eve") {
 				t.Errorf("the judgements are not recorded under the evaluator's token: %s", out)
 			}
-			code, out, progress := as(evaluator, "evaluate", id)
+			code, out, progress := as(evaluator, "evaluate", "hello@1.0.0")
 			if code != exitOK || !strings.HasPrefix(out, "PASSED hello@1.0.0") {
 				t.Fatalf("evaluate against the centre: exit %d\n%s%s", code, out, progress)
 			}
@@ -107,7 +108,7 @@ func TestCentreEndToEnd(t *testing.T) {
 			}
 
 			// The vendor: who read its source, each read verified offline.
-			if out := must(vendor, "access", id, "--key", filepath.Join(keys, "attestation.pub"), "--log-key", filepath.Join(keys, "log.vkey")); !strings.Contains(out, "1 reads, 1 verified") || !strings.Contains(out, "main.go") {
+			if out := must(vendor, "access", "hello@1.0.0", "--key", filepath.Join(keys, "attestation.pub"), "--log-key", filepath.Join(keys, "log.vkey")); !strings.Contains(out, "1 reads, 1 verified") || !strings.Contains(out, "main.go") {
 				t.Errorf("the vendor's access record:\n%s", out)
 			}
 			// Commands that need the data directory say where they run.
