@@ -81,11 +81,7 @@ Exit status 1 if any read does not verify.`,
 // remoteAccess reads a release's access record from the remote centre and
 // verifies it offline.
 func remoteAccess(ctx context.Context, g *globals, ref, keyPath, logKey string, asJSON bool) error {
-	c, err := g.client(ctx)
-	if err != nil {
-		return err
-	}
-	rel, err := c.Release(ctx, ref)
+	c, rel, err := g.remoteRelease(ctx, ref)
 	if err != nil {
 		return err
 	}

@@ -193,11 +193,7 @@ func printVerdictLine(g *globals, verdict string, rel *glassbox.Release, took ti
 // remoteEvaluate queues an evaluation on the remote centre, follows its
 // progress and prints its verdict and where its receipts are.
 func remoteEvaluate(ctx context.Context, g *globals, ref string, ids []string, fresh, asJSON bool) error {
-	c, err := g.client(ctx)
-	if err != nil {
-		return err
-	}
-	rel, err := c.Release(ctx, ref)
+	c, rel, err := g.remoteRelease(ctx, ref)
 	if err != nil {
 		return err
 	}

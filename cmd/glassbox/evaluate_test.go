@@ -135,9 +135,7 @@ func recentVulnDB(t *testing.T) string {
 // planted backdoor and a binary not built from its source, are evaluated
 // in package evaluate's tests.)
 func TestEvaluateEndToEnd(t *testing.T) {
-	if _, err := exec.LookPath("bwrap"); err != nil {
-		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
-	}
+	needSandbox(t)
 	data := filepath.Join(t.TempDir(), "data")
 	mustRun(t, "--data", data, "keys", "generate", "--origin", "glassbox.test/evaluate/log")
 	mustRun(t, "--data", data, "vulndb", "import", recentVulnDB(t))

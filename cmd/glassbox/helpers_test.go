@@ -27,6 +27,29 @@ func glassboxRun(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// needSandbox fails a test that rebuilds when bubblewrap is missing: a
+// skipped rebuild would pass unnoticed.
+func needSandbox(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("bwrap"); err != nil {
+		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
+	}
+}
+
+// eachBackend runs test once per metadata database (SQLite, and
+// PostgreSQL when GLASSBOX_TEST_POSTGRES names a server), each in a fresh
+// directory dir holding the data directory data; global points commands
+// at both.
+func eachBackend(t *testing.T, test func(t *testing.T, dir, data string, global []string)) {
+	for name, backend := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			data := filepath.Join(dir, "data")
+			test(t, dir, data, append([]string{"--data", data}, backend(t)...))
+		})
+	}
+}
+
 // mustRun runs a command line that must succeed and returns its output.
 func mustRun(t *testing.T, args ...string) string {
 	t.Helper()

@@ -22,118 +22,111 @@ import (
 // log on open), and that the release has one current verdict: one
 // evaluation record, one VSA about its artefact in the log.
 func TestAKilledServeFinishesItsEvaluationOnce(t *testing.T) {
-	if _, err := exec.LookPath("bwrap"); err != nil {
-		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
-	}
+	needSandbox(t)
 	bin := buildGlassbox(t)
-	for name, backend := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			data := filepath.Join(dir, "data")
-			global := append([]string{"--data", data}, backend(t)...)
-			db := ""
-			if len(global) > 2 {
-				db = global[3]
-			}
-			mustRun(t, append(global, "keys", "generate", "--origin", "jobs.test/log")...)
-			// The rebuild sleeps, so that the worker is surely in it when
-			// it is killed.
-			src := filepath.Join(dir, "src")
-			writeFile(t, filepath.Join(src, "greeting.txt"), []byte("hello\n"))
-			recipe := writeFile(t, filepath.Join(dir, "recipe.yaml"), []byte("build:\n  - sleep 5 && mkdir -p dist && cp greeting.txt dist/greeting\nartifacts:\n  greeting: dist/greeting\n"))
-			art := writeFile(t, filepath.Join(dir, "dist", "greeting"), []byte("hello\n"))
-			id := glassbox.Digest(strings.TrimSpace(mustRun(t, append(global, "submit", "--product", "greeting", "--version", "1.0.0",
-				"--source", src, "--recipe", recipe, "--artifact", art)...)))
+	eachBackend(t, func(t *testing.T, dir, data string, global []string) {
+		db := ""
+		if len(global) > 2 {
+			db = global[3]
+		}
+		mustRun(t, append(global, "keys", "generate", "--origin", "jobs.test/log")...)
+		// The rebuild sleeps, so that the worker is surely in it when
+		// it is killed.
+		src := filepath.Join(dir, "src")
+		writeFile(t, filepath.Join(src, "greeting.txt"), []byte("hello\n"))
+		recipe := writeFile(t, filepath.Join(dir, "recipe.yaml"), []byte("build:\n  - sleep 5 && mkdir -p dist && cp greeting.txt dist/greeting\nartifacts:\n  greeting: dist/greeting\n"))
+		art := writeFile(t, filepath.Join(dir, "dist", "greeting"), []byte("hello\n"))
+		id := glassbox.Digest(strings.TrimSpace(mustRun(t, append(global, "submit", "--product", "greeting", "--version", "1.0.0",
+			"--source", src, "--recipe", recipe, "--artifact", art)...)))
 
-			q, err := jobs.Open(t.Context(), jobs.Config{DataDir: data, DB: db})
+		q, err := jobs.Open(t.Context(), jobs.Config{DataDir: data, DB: db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer q.Close(context.Background())
+		job, err := q.Enqueue(t.Context(), jobs.Request{Kind: jobs.KindEvaluate, Release: id, Standards: []string{"cra-annex-i"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A killed job is run again after its timeout and a quarter.
+		serve, _ := startServeArgs(t, bin, global, "--job-timeout", "40s")
+		killed := false
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !killed; time.Sleep(20 * time.Millisecond) {
+			evs, err := q.Events(t.Context(), job, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer q.Close(context.Background())
-			job, err := q.Enqueue(t.Context(), jobs.Request{Kind: jobs.KindEvaluate, Release: id, Standards: []string{"cra-annex-i"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			// A killed job is run again after its timeout and a quarter.
-			serve, _ := startServeArgs(t, bin, global, "--job-timeout", "40s")
-			killed := false
-			for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !killed; time.Sleep(20 * time.Millisecond) {
-				evs, err := q.Events(t.Context(), job, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, ev := range evs {
-					if ev.Stage == "rebuild" && ev.State == string(evaluate.StageStarted) {
-						serve.Process.Signal(syscall.SIGKILL)
-						killed = true
-					}
+			for _, ev := range evs {
+				if ev.Stage == "rebuild" && ev.State == string(evaluate.StageStarted) {
+					serve.Process.Signal(syscall.SIGKILL)
+					killed = true
 				}
 			}
-			serve.Wait()
-			if !killed {
-				t.Fatal("the worker did not start the rebuild within a minute")
-			}
-			if j, err := q.Get(t.Context(), job); err != nil || j.State != jobs.Running {
-				t.Fatalf("after the kill the job is %+v (%v); want still marked running", j, err)
-			}
+		}
+		serve.Wait()
+		if !killed {
+			t.Fatal("the worker did not start the rebuild within a minute")
+		}
+		if j, err := q.Get(t.Context(), job); err != nil || j.State != jobs.Running {
+			t.Fatalf("after the kill the job is %+v (%v); want still marked running", j, err)
+		}
 
-			serve, _ = startServeArgs(t, bin, global, "--job-timeout", "40s")
-			ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
-			defer cancel()
-			ch, err := q.Subscribe(ctx, job)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var evs []jobs.Event
-			for ev := range ch {
-				evs = append(evs, ev)
-			}
-			serve.Process.Signal(syscall.SIGTERM)
-			if err := serve.Wait(); err != nil {
-				t.Errorf("graceful shutdown after the job: %v", err)
-			}
-			j, err := q.Get(t.Context(), job)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if j.State != jobs.Done || j.Attempt != 2 {
-				t.Fatalf("job %+v; want done at its second attempt; events %+v", j, evs)
-			}
+		serve, _ = startServeArgs(t, bin, global, "--job-timeout", "40s")
+		ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+		defer cancel()
+		ch, err := q.Subscribe(ctx, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var evs []jobs.Event
+		for ev := range ch {
+			evs = append(evs, ev)
+		}
+		serve.Process.Signal(syscall.SIGTERM)
+		if err := serve.Wait(); err != nil {
+			t.Errorf("graceful shutdown after the job: %v", err)
+		}
+		j, err := q.Get(t.Context(), job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State != jobs.Done || j.Attempt != 2 {
+			t.Fatalf("job %+v; want done at its second attempt; events %+v", j, evs)
+		}
 
-			// The data directory and the log open (the log is checked in
-			// full), and the release has one verdict.
-			g := &globals{data: data, stderr: io.Discard}
-			if db != "" {
-				g.db = db
+		// The data directory and the log open (the log is checked in
+		// full), and the release has one verdict.
+		g := &globals{data: data, stderr: io.Discard}
+		if db != "" {
+			g.db = db
+		}
+		c, err := g.openLog(t.Context())
+		if err != nil {
+			t.Fatalf("the data directory after the kill: %v", err)
+		}
+		defer c.Close()
+		h, err := evaluate.History(t.Context(), c.Blobs, c.Store, id)
+		if err != nil || len(h) != 1 {
+			t.Errorf("history %+v, %v: want one evaluation record", h, err)
+		}
+		rel, err := c.Store.FindRelease(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		about, err := c.Store.FindAttestations(t.Context(), rel.Manifest.Artifacts[0].Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vsas := 0
+		for _, a := range about {
+			if a.PredicateType == glassbox.PredicateVSA {
+				vsas++
 			}
-			c, err := g.openLog(t.Context())
-			if err != nil {
-				t.Fatalf("the data directory after the kill: %v", err)
-			}
-			defer c.Close()
-			h, err := evaluate.History(t.Context(), c.Blobs, c.Store, id)
-			if err != nil || len(h) != 1 {
-				t.Errorf("history %+v, %v: want one evaluation record", h, err)
-			}
-			rel, err := c.Store.FindRelease(t.Context(), id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			about, err := c.Store.FindAttestations(t.Context(), rel.Manifest.Artifacts[0].Digest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			vsas := 0
-			for _, a := range about {
-				if a.PredicateType == glassbox.PredicateVSA {
-					vsas++
-				}
-			}
-			if vsas != 1 {
-				t.Errorf("the log holds %d VSAs about the artefact; want 1", vsas)
-			}
-		})
-	}
+		}
+		if vsas != 1 {
+			t.Errorf("the log holds %d VSAs about the artefact; want 1", vsas)
+		}
+	})
 }
 
 // TestWorkerRunsQueuedJobs starts 'glassbox worker' beside a queue that

@@ -138,11 +138,7 @@ func printJudged(g *globals, j *glassbox.Judgement, ctl *standard.Control, rel *
 // remoteJudge records judgements on the remote centre, one request each,
 // under the token's identity.
 func remoteJudge(ctx context.Context, g *globals, ref string, js []glassbox.Judgement) ([]*glassbox.Judgement, *glassbox.Release, error) {
-	c, err := g.client(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	rel, err := c.Release(ctx, ref)
+	c, rel, err := g.remoteRelease(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -275,11 +271,7 @@ func runJudgeList(ctx context.Context, g *globals, ref string, asJSON bool) erro
 // or the remote centre.
 func judgementsOf(ctx context.Context, g *globals, ref string) (*glassbox.Release, []centre.JudgementRecord, error) {
 	if g.remote() {
-		c, err := g.client(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		rel, err := c.Release(ctx, ref)
+		c, rel, err := g.remoteRelease(ctx, ref)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,9 +13,7 @@ import (
 // replaces the submitted recipe. Rebuilding real Go programs is tested
 // with the rebuild job itself, in package centre.
 func TestRebuildCommand(t *testing.T) {
-	if _, err := exec.LookPath("bwrap"); err != nil {
-		t.Fatal("bubblewrap is not installed: apt-get install bubblewrap (.ci/run does)")
-	}
+	needSandbox(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
 	writeFile(t, filepath.Join(src, "greeting.txt"), []byte("hello\n"))

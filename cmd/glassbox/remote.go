@@ -70,6 +70,20 @@ func (g *globals) client(ctx context.Context) (*client.Client, error) {
 	return c, nil
 }
 
+// remoteRelease connects to the remote centre and finds the release ref
+// names there (its id, an abbreviation, or PRODUCT@VERSION).
+func (g *globals) remoteRelease(ctx context.Context, ref string) (*client.Client, *glassbox.Release, error) {
+	c, err := g.client(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rel, err := c.Release(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, rel, nil
+}
+
 // remoteSource is the archive a remote submission uploads: an archive as
 // given, or a directory packed into a gzipped tar in a temporary directory
 // (removed by the returned function).

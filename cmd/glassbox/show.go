@@ -24,13 +24,11 @@ its manifest.`,
 			var rel *glassbox.Release
 			var history []evaluate.Record
 			if g.remote() {
-				c, err := g.client(cmd.Context())
+				c, r, err := g.remoteRelease(cmd.Context(), a[0])
 				if err != nil {
 					return err
 				}
-				if rel, err = c.Release(cmd.Context(), a[0]); err != nil {
-					return err
-				}
+				rel = r
 				current, err := remoteVerdict(cmd.Context(), c, rel)
 				if err != nil {
 					return err

@@ -74,11 +74,7 @@ func printWithdrawn(g *globals, rel *glassbox.Release, revoked []client.Verdict)
 
 // remoteWithdraw withdraws the release on the remote centre.
 func remoteWithdraw(ctx context.Context, g *globals, ref, reason string, asJSON bool) error {
-	c, err := g.client(ctx)
-	if err != nil {
-		return err
-	}
-	rel, err := c.Release(ctx, ref)
+	c, rel, err := g.remoteRelease(ctx, ref)
 	if err != nil {
 		return err
 	}
