@@ -138,7 +138,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	// opened, not shown in --help.
 	pf.StringVar(&g.db, "db", "", "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
-	pf.StringVar(&g.server, "server", os.Getenv("GLASSBOX_SERVER"), "run submit, releases, show, evaluate, judge, access and withdraw against the centre at this `URL` (env GLASSBOX_SERVER; token from GLASSBOX_TOKEN or --token-file)")
+	pf.StringVar(&g.server, "server", os.Getenv("GLASSBOX_SERVER"), "run submit, releases, show, evaluate, judge, access, withdraw and grant against the centre at this `URL` (env GLASSBOX_SERVER; token from GLASSBOX_TOKEN or --token-file)")
 	pf.StringVar(&g.tokenFile, "token-file", "", "with --server, the `file` holding your API token (default: env GLASSBOX_TOKEN)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress on stderr (piped, long commands print a line as each stage starts and ends)")
 
