@@ -22,7 +22,8 @@ import (
 // which the server's worker runs in the sandbox while the CLI follows its
 // progress, to PASSED; the vendor lists the access record, each read
 // verified offline; an operator fetches the verdict's receipt from the
-// public API and verifies the shipped binary offline against it.
+// public API and verifies the shipped binary offline against it; the
+// vendor sees the verdict in show, and the administrator withdraws it.
 func TestCentreEndToEnd(t *testing.T) {
 	needSandbox(t)
 	bin := buildGlassbox(t)
@@ -133,6 +134,15 @@ func TestCentreEndToEnd(t *testing.T) {
 			"--policy", "../../examples/hello/policy.yaml")
 		if code != exitOK || !strings.Contains(out+errOut, "ALLOWED") {
 			t.Errorf("verify of the shipped binary against the fetched receipt: exit %d\n%s%s", code, out, errOut)
+		}
+
+		// The vendor sees the verdict; the centre's administrator (the
+		// bootstrap token) withdraws the release, as locally.
+		if out := must(vendor, "show", "hello@1.0.0"); !strings.Contains(out, "PASSED at ") {
+			t.Errorf("show does not give the logged verdict:\n%s", out)
+		}
+		if out := must(filepath.Join(data, bootstrapTokenFile), "withdraw", "hello@1.0.0", "--reason", "end-to-end test"); !strings.HasPrefix(out, "Withdrew hello@1.0.0") || !strings.Contains(out, "1 verdicts revoked") {
+			t.Errorf("withdraw against the centre:\n%s", out)
 		}
 	})
 }
