@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"glassbox.dev"
+	"glassbox.dev/party"
 )
 
 // API v1 (/api/v1/…) is the centre for every party: vendors submit and
@@ -28,8 +29,9 @@ var openAPIDocument []byte
 // OpenAPI returns the OpenAPI 3.1 document of API v1.
 func OpenAPI() []byte { return openAPIDocument }
 
-// Action names what a request does, for the policy: one per route.
-type Action string
+// Action names what a request does, for the policy: one per route. The
+// actions are package party's, which decides them.
+type Action = party.Action
 
 // Authority authenticates tokens and decides what a principal may do.
 // Package party implements it; the API never decides access itself.

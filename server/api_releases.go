@@ -12,6 +12,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/notary"
+	"glassbox.dev/party"
 	"glassbox.dev/tlog"
 )
 
@@ -209,7 +210,7 @@ func (a *API) listReleases(w http.ResponseWriter, r *http.Request, _ string) err
 		prod := rel.Manifest.Product
 		ok, seen := visible[prod]
 		if !seen {
-			_, err := a.authority.Authorize(r.Context(), p, ActReadRelease, prod)
+			_, err := a.authority.Authorize(r.Context(), p, party.ActReadRelease, prod)
 			ok = err == nil
 			visible[prod] = ok
 		}

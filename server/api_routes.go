@@ -7,26 +7,7 @@ import (
 	"time"
 
 	"glassbox.dev"
-)
-
-// Actions of API v1; party's policy decides each. The strings are also
-// the x-glassbox-action of every operation in openapi.json.
-const (
-	ActPublic           Action = "public"             // anyone, anonymous included
-	ActAuthenticated    Action = "authenticated"      // any valid token
-	ActListReleases     Action = "list-releases"      // a token with the read scope; the list is filtered per release
-	ActReadRelease      Action = "read-release"       // a release and everything confidential in it
-	ActSubmit           Action = "submit"             // submit releases, and the uploads they are made of
-	ActEvaluate         Action = "evaluate"           // queue or cancel a rebuild, scan or evaluation
-	ActReadJob          Action = "read-job"           // a job's state and progress: as reading its release
-	ActJudge            Action = "judge"              // judge a control of a release
-	ActWithdraw         Action = "withdraw"           // withdraw a release's verdicts
-	ActReadAccessRecord Action = "read-access-record" // who read a vendor's releases
-	ActListGrants       Action = "list-grants"        // grants the caller is party to
-	ActGrant            Action = "grant"              // grant or revoke an evaluator's access to a product
-	ActAdminRead        Action = "admin-read"         // organisations, users, tokens, the admin record
-	ActAdmin            Action = "admin"              // change them
-	ActMetrics          Action = "metrics"            // Prometheus metrics
+	"glassbox.dev/party"
 )
 
 // route is one operation of API v1.
@@ -43,44 +24,44 @@ type route struct {
 func (a *API) routes() []route {
 	rel := a.releaseProduct
 	return []route{
-		{"GET", "/api/v1/openapi.json", ActPublic, nil, a.getOpenAPI},
-		{"GET", "/api/v1/whoami", ActAuthenticated, nil, a.whoami},
-		{"GET", "/api/v1/verdicts/{digest}", ActPublic, nil, a.getVerdicts},
-		{"GET", "/api/v1/catalogs", ActPublic, nil, a.listCatalogs},
-		{"GET", "/api/v1/releases", ActListReleases, nil, a.listReleases},
-		{"POST", "/api/v1/releases", ActSubmit, nil, a.submit},
-		{"GET", "/api/v1/releases/{release}", ActReadRelease, rel, a.getRelease},
-		{"GET", "/api/v1/releases/{release}/source/{path...}", ActReadRelease, rel, a.readSource},
-		{"GET", "/api/v1/releases/{release}/archive", ActReadRelease, rel, a.readArchive},
-		{"GET", "/api/v1/releases/{release}/artifacts/{name}", ActReadRelease, rel, a.readArtifact},
-		{"GET", "/api/v1/releases/{release}/evidence/{kind...}", ActReadRelease, rel, a.readEvidence},
-		{"POST", "/api/v1/releases/{release}/evaluations", ActEvaluate, rel, a.evaluate},
-		{"GET", "/api/v1/releases/{release}/evaluations", ActReadRelease, rel, a.listEvaluations},
-		{"POST", "/api/v1/releases/{release}/rebuilds", ActEvaluate, rel, a.rebuild},
-		{"POST", "/api/v1/releases/{release}/scans", ActEvaluate, rel, a.scan},
-		{"GET", "/api/v1/releases/{release}/jobs", ActReadRelease, rel, a.listJobs},
-		{"GET", "/api/v1/releases/{release}/judgements", ActReadRelease, rel, a.listJudgements},
-		{"POST", "/api/v1/releases/{release}/judgements", ActJudge, rel, a.judge},
-		{"POST", "/api/v1/releases/{release}/withdrawal", ActWithdraw, rel, a.withdraw},
-		{"GET", "/api/v1/releases/{release}/access", ActReadAccessRecord, rel, a.accessRecord},
-		{"GET", "/api/v1/jobs/{job}", ActReadJob, a.jobProduct, a.getJob},
-		{"GET", "/api/v1/jobs/{job}/events", ActReadJob, a.jobProduct, a.jobEvents},
-		{"POST", "/api/v1/jobs/{job}/cancel", ActEvaluate, a.jobProduct, a.cancelJob},
-		{"POST", "/api/v1/uploads", ActSubmit, nil, a.createUpload},
-		{"GET", "/api/v1/uploads/{upload}", ActSubmit, nil, a.getUpload},
-		{"PATCH", "/api/v1/uploads/{upload}", ActSubmit, nil, a.appendUpload},
-		{"DELETE", "/api/v1/uploads/{upload}", ActSubmit, nil, a.deleteUpload},
-		{"GET", "/api/v1/grants", ActListGrants, nil, a.listGrants},
-		{"POST", "/api/v1/grants", ActGrant, a.grantRequestProduct, a.createGrant},
-		{"DELETE", "/api/v1/grants/{grant}", ActGrant, a.grantProduct, a.revokeGrant},
-		{"GET", "/api/v1/orgs", ActAdminRead, nil, a.listOrgs},
-		{"POST", "/api/v1/orgs", ActAdmin, nil, a.createOrg},
-		{"GET", "/api/v1/users", ActAdminRead, nil, a.listUsers},
-		{"POST", "/api/v1/users", ActAdmin, nil, a.createUser},
-		{"GET", "/api/v1/tokens", ActAdminRead, nil, a.listTokens},
-		{"POST", "/api/v1/tokens", ActAdmin, nil, a.createToken},
-		{"DELETE", "/api/v1/tokens/{token}", ActAdmin, nil, a.revokeToken},
-		{"GET", "/api/v1/admin/actions", ActAdminRead, nil, a.adminActions},
+		{"GET", "/api/v1/openapi.json", party.ActPublic, nil, a.getOpenAPI},
+		{"GET", "/api/v1/whoami", party.ActAuthenticated, nil, a.whoami},
+		{"GET", "/api/v1/verdicts/{digest}", party.ActPublic, nil, a.getVerdicts},
+		{"GET", "/api/v1/catalogs", party.ActPublic, nil, a.listCatalogs},
+		{"GET", "/api/v1/releases", party.ActListReleases, nil, a.listReleases},
+		{"POST", "/api/v1/releases", party.ActSubmit, nil, a.submit},
+		{"GET", "/api/v1/releases/{release}", party.ActReadRelease, rel, a.getRelease},
+		{"GET", "/api/v1/releases/{release}/source/{path...}", party.ActReadRelease, rel, a.readSource},
+		{"GET", "/api/v1/releases/{release}/archive", party.ActReadRelease, rel, a.readArchive},
+		{"GET", "/api/v1/releases/{release}/artifacts/{name}", party.ActReadRelease, rel, a.readArtifact},
+		{"GET", "/api/v1/releases/{release}/evidence/{kind...}", party.ActReadRelease, rel, a.readEvidence},
+		{"POST", "/api/v1/releases/{release}/evaluations", party.ActEvaluate, rel, a.evaluate},
+		{"GET", "/api/v1/releases/{release}/evaluations", party.ActReadRelease, rel, a.listEvaluations},
+		{"POST", "/api/v1/releases/{release}/rebuilds", party.ActEvaluate, rel, a.rebuild},
+		{"POST", "/api/v1/releases/{release}/scans", party.ActEvaluate, rel, a.scan},
+		{"GET", "/api/v1/releases/{release}/jobs", party.ActReadRelease, rel, a.listJobs},
+		{"GET", "/api/v1/releases/{release}/judgements", party.ActReadRelease, rel, a.listJudgements},
+		{"POST", "/api/v1/releases/{release}/judgements", party.ActJudge, rel, a.judge},
+		{"POST", "/api/v1/releases/{release}/withdrawal", party.ActWithdraw, rel, a.withdraw},
+		{"GET", "/api/v1/releases/{release}/access", party.ActReadAccessRecord, rel, a.accessRecord},
+		{"GET", "/api/v1/jobs/{job}", party.ActReadJob, a.jobProduct, a.getJob},
+		{"GET", "/api/v1/jobs/{job}/events", party.ActReadJob, a.jobProduct, a.jobEvents},
+		{"POST", "/api/v1/jobs/{job}/cancel", party.ActEvaluate, a.jobProduct, a.cancelJob},
+		{"POST", "/api/v1/uploads", party.ActSubmit, nil, a.createUpload},
+		{"GET", "/api/v1/uploads/{upload}", party.ActSubmit, nil, a.getUpload},
+		{"PATCH", "/api/v1/uploads/{upload}", party.ActSubmit, nil, a.appendUpload},
+		{"DELETE", "/api/v1/uploads/{upload}", party.ActSubmit, nil, a.deleteUpload},
+		{"GET", "/api/v1/grants", party.ActListGrants, nil, a.listGrants},
+		{"POST", "/api/v1/grants", party.ActGrant, a.grantRequestProduct, a.createGrant},
+		{"DELETE", "/api/v1/grants/{grant}", party.ActGrant, a.grantProduct, a.revokeGrant},
+		{"GET", "/api/v1/orgs", party.ActAdminRead, nil, a.listOrgs},
+		{"POST", "/api/v1/orgs", party.ActAdmin, nil, a.createOrg},
+		{"GET", "/api/v1/users", party.ActAdminRead, nil, a.listUsers},
+		{"POST", "/api/v1/users", party.ActAdmin, nil, a.createUser},
+		{"GET", "/api/v1/tokens", party.ActAdminRead, nil, a.listTokens},
+		{"POST", "/api/v1/tokens", party.ActAdmin, nil, a.createToken},
+		{"DELETE", "/api/v1/tokens/{token}", party.ActAdmin, nil, a.revokeToken},
+		{"GET", "/api/v1/admin/actions", party.ActAdminRead, nil, a.adminActions},
 	}
 }
 
@@ -172,7 +153,7 @@ func (a *API) related(ctx context.Context, p *glassbox.Principal, product string
 	}
 	q := *p
 	q.Scopes = []glassbox.Scope{glassbox.ScopeRead}
-	_, err := a.authority.Authorize(ctx, &q, ActReadRelease, product)
+	_, err := a.authority.Authorize(ctx, &q, party.ActReadRelease, product)
 	return err == nil
 }
 

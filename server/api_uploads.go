@@ -13,11 +13,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"glassbox.dev"
 	"glassbox.dev/ingest"
+	"glassbox.dev/party"
 )
 
 // Uploads carry a submission's files (the source archive, artefacts, a
@@ -90,20 +92,10 @@ func (u *uploads) expire(now time.Time) {
 // path returns the directory of upload id, refusing any id this centre
 // could not have made.
 func (u *uploads) path(id string) (string, error) {
-	if len(id) != 32 || nonHex(id) != "" {
+	if _, err := hex.DecodeString(id); len(id) != 32 || err != nil || strings.ToLower(id) != id {
 		return "", glassbox.Errorf(glassbox.ENOTFOUND, "no upload %q", id)
 	}
 	return filepath.Join(u.dir, id), nil
-}
-
-func nonHex(s string) string {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return s[i:]
-		}
-	}
-	return ""
 }
 
 // open returns the upload's directory and state if p owns it.
@@ -301,7 +293,7 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
 	}
 	p := PrincipalFrom(r.Context())
 	// The product's owner decides before any file is read.
-	if _, err := a.authority.Authorize(r.Context(), p, ActSubmit, req.Product); err != nil {
+	if _, err := a.authority.Authorize(r.Context(), p, party.ActSubmit, req.Product); err != nil {
 		if glassbox.ErrorCode(err) == glassbox.EFORBIDDEN {
 			return glassbox.Errorf(glassbox.EFORBIDDEN, "product %q belongs to another vendor; submit under a product name of your own", req.Product)
 		}

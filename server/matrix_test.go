@@ -92,7 +92,7 @@ func expect(act server.Action, w who, x string, ok int) int {
 	if w.dead {
 		return 401
 	}
-	if w.role == "" && act != server.ActPublic {
+	if w.role == "" && act != party.ActPublic {
 		return 401
 	}
 	// on decides a product-scoped right: allowed, forbidden to one with
@@ -108,16 +108,16 @@ func expect(act server.Action, w who, x string, ok int) int {
 	}
 	isAdmin, isAuditor := w.role == glassbox.RoleAdmin, w.role == glassbox.RoleAuditor
 	switch act {
-	case server.ActPublic, server.ActAuthenticated:
+	case party.ActPublic, party.ActAuthenticated:
 		return ok
-	case server.ActListReleases, server.ActListGrants:
+	case party.ActListReleases, party.ActListGrants:
 		if w.has(glassbox.ScopeRead) {
 			return ok
 		}
 		return 403
-	case server.ActReadRelease, server.ActReadJob:
+	case party.ActReadRelease, party.ActReadJob:
 		return on(w.has(glassbox.ScopeRead) && w.related(x))
-	case server.ActSubmit:
+	case party.ActSubmit:
 		if w.role != glassbox.RoleVendor || !w.has(glassbox.ScopeSubmit) {
 			return 403
 		}
@@ -125,22 +125,22 @@ func expect(act server.Action, w who, x string, ok int) int {
 			return 404 // another vendor's upload, or its product (403: see the submit row)
 		}
 		return ok
-	case server.ActEvaluate:
+	case party.ActEvaluate:
 		return on(w.has(glassbox.ScopeEvaluate) && (w.owns == x || w.grant == x || isAdmin))
-	case server.ActJudge:
+	case party.ActJudge:
 		return on(w.has(glassbox.ScopeJudge) && w.role == glassbox.RoleEvaluator && w.grant == x)
-	case server.ActWithdraw:
+	case party.ActWithdraw:
 		return on(isAdmin)
-	case server.ActReadAccessRecord:
+	case party.ActReadAccessRecord:
 		return on(w.has(glassbox.ScopeRead) && (w.owns == x || isAdmin || isAuditor))
-	case server.ActGrant:
+	case party.ActGrant:
 		return on(w.has(glassbox.ScopeAdmin) && (w.owns == x || isAdmin))
-	case server.ActAdminRead:
+	case party.ActAdminRead:
 		if isAdmin || isAuditor {
 			return ok
 		}
 		return 403
-	case server.ActAdmin:
+	case party.ActAdmin:
 		if isAdmin {
 			return ok
 		}
@@ -409,7 +409,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			path = strings.ReplaceAll(path, "{name}", "fw.bin")
 			path = strings.ReplaceAll(path, "{kind}", "scan/sarif")
 			c := matrixCase{act: rt.Action, method: rt.Method, ok: 200, x: x}
-			if !strings.Contains(rt.Pattern, "{") && rt.Action != server.ActGrant && !(rt.Method == "POST" && rt.Pattern == "/api/v1/releases") {
+			if !strings.Contains(rt.Pattern, "{") && rt.Action != party.ActGrant && !(rt.Method == "POST" && rt.Pattern == "/api/v1/releases") {
 				c.x = "" // not about a product: once is enough
 			}
 			for _, v := range []string{"upload", "grant", "token", "job"} {
@@ -479,7 +479,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					body = b
 				}
 				want := expect(c.act, w, c.x, c.ok)
-				if c.act == server.ActSubmit && c.method == "POST" && strings.HasSuffix(c.path, "/releases") && w.role == glassbox.RoleVendor && w.has(glassbox.ScopeSubmit) && w.owns != c.x {
+				if c.act == party.ActSubmit && c.method == "POST" && strings.HasSuffix(c.path, "/releases") && w.role == glassbox.RoleVendor && w.has(glassbox.ScopeSubmit) && w.owns != c.x {
 					want = 403 // another vendor's product name: refused, and said so
 				}
 				got, ctype, b := m.callType(t, as, c.method, path, body)

@@ -24,6 +24,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/attest"
 	"glassbox.dev/notary"
+	"glassbox.dev/party"
 	"glassbox.dev/tlog"
 )
 
@@ -94,7 +95,7 @@ func (s *Server) Handler() http.Handler {
 		s.api.mount(mux)
 		// Metrics name routes, counts and sizes an outsider has no need
 		// of: with the API they need a token that may read them.
-		mux.Handle("GET /metrics", s.api.serve(route{method: "GET", pattern: "/metrics", act: ActMetrics, handle: func(w http.ResponseWriter, r *http.Request, _ string) error {
+		mux.Handle("GET /metrics", s.api.serve(route{method: "GET", pattern: "/metrics", act: party.ActMetrics, handle: func(w http.ResponseWriter, r *http.Request, _ string) error {
 			metrics.ServeHTTP(w, r)
 			return nil
 		}}))

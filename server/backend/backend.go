@@ -22,13 +22,6 @@ import (
 	"glassbox.dev/standard"
 )
 
-// partyAuthority is package party's policy as the API asks it.
-type partyAuthority struct{ *party.Service }
-
-func (a partyAuthority) Authorize(ctx context.Context, p *glassbox.Principal, act server.Action, product string) (string, error) {
-	return a.Service.Authorize(ctx, p, party.Action(act), product)
-}
-
 // New assembles API v1's backend from an open centre (with its
 // log), the parties' service, the access record and the job queue: every
 // job is the application layer's (package centre); what the API adds is
@@ -38,7 +31,7 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		return server.Backend{}, glassbox.Errorf(glassbox.EINVALID, "the API needs the centre's log: generate its keys (glassbox keys generate)")
 	}
 	b := server.Backend{
-		Authority:  partyAuthority{parties},
+		Authority:  parties,
 		Releases:   c.Store,
 		Resolve:    c.ResolveRelease,
 		Blobs:      c.Blobs,
