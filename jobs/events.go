@@ -16,7 +16,8 @@ const maxMessage = 4096
 // eventLog is the table job_events, beside River's tables: the stages of
 // every job, written by the worker running it, read by any process.
 type eventLog struct {
-	db *sql.DB
+	db       *sql.DB
+	numbered bool // PostgreSQL's $1 parameters, not SQLite's ?
 	// The statements, in the database's parameter syntax.
 	insertQ, listQ, cancelledQ, startedQ string
 }
@@ -40,7 +41,7 @@ CREATE INDEX IF NOT EXISTS job_events_job ON job_events (job_id, id)`
 // gives PostgreSQL's.
 func eventQueries(db *sql.DB, numbered bool) *eventLog {
 	if numbered {
-		return &eventLog{db: db,
+		return &eventLog{db: db, numbered: true,
 			insertQ:    `INSERT INTO job_events (job_id, attempt, stage, state, message, at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			listQ:      `SELECT id, job_id, attempt, stage, state, message, at FROM job_events WHERE job_id = $1 AND id > $2 ORDER BY id`,
 			cancelledQ: `SELECT count(*) FROM job_events WHERE job_id = $1 AND stage = $2 AND state = $3`,

@@ -6,10 +6,10 @@
 // A job is queued, running, done, failed (with the reason) or cancelled;
 // each stage it goes through is recorded as an Event that any process
 // reading the same database can list or follow. A job whose worker died
-// is run again after Config.Timeout, and the run is keyed to the job (its
-// clock is the job's first start, and a retry reuses what the earlier
-// attempt stored), so it signs the same statements and leaves one
-// evaluation record, not two.
+// (it missed six heartbeats, see Config.Heartbeat) is run again, and the
+// run is keyed to the job (its clock is the job's first start, and a
+// retry reuses what the earlier attempt stored), so it signs the same
+// statements and leaves one evaluation record, not two.
 package jobs
 
 import (

@@ -425,3 +425,51 @@ func TestRebuildAndScanJobs(t *testing.T) {
 		t.Errorf("rebuild job without a recipe: %+v, events %v; want it failed at once, saying there is no recipe", j, evs)
 	}
 }
+
+// TestALostWorkersJobIsRunAgain has two workers on one queue. While the
+// one running a job beats, the other leaves the job alone, however long
+// it runs; once its heartbeat stops (as when its process is killed), the
+// other runs the job again within a few heartbeats, long before the
+// job's timeout, and says why in the job's events.
+func TestALostWorkersJobIsRunAgain(t *testing.T) {
+	const beat = 50 * time.Millisecond
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			dir, url := t.TempDir(), db(t)
+			started := make(chan struct{}, 1)
+			a := open(t, jobs.Config{DataDir: dir, DB: url, Heartbeat: beat, Runner: runnerFunc(func(ctx context.Context, w *jobs.Work) (any, error) {
+				started <- struct{}{}
+				<-ctx.Done()
+				return nil, ctx.Err()
+			})})
+			id, err := a.Enqueue(t.Context(), jobs.Request{Kind: jobs.KindScan, Release: glassbox.DigestOf([]byte("r"))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-started
+			ran := make(chan int, 1)
+			b := open(t, jobs.Config{DataDir: dir, DB: url, Heartbeat: beat, Runner: runnerFunc(func(ctx context.Context, w *jobs.Work) (any, error) {
+				ran <- w.Attempt
+				return nil, nil
+			})})
+
+			time.Sleep(30 * beat)
+			if j, err := b.Get(t.Context(), id); err != nil || j.State != jobs.Running || j.Attempt != 1 {
+				t.Fatalf("while its worker beats the job is %+v (%v); want running its first attempt", j, err)
+			}
+
+			jobs.StopHeartbeat(a)
+			evs, j := follow(t, b, id)
+			if j.State != jobs.Done || j.Attempt != 2 || <-ran != 2 {
+				t.Fatalf("job %+v; want done by the other worker at the second attempt; events %v", j, evs)
+			}
+			rescued := false
+			for _, ev := range evs {
+				rescued = rescued || ev.State == string(jobs.Queued) && strings.Contains(ev.Message, "no heartbeat")
+			}
+			if !rescued {
+				t.Errorf("no event says the job was queued again for its worker's lost heartbeat: %v", evs)
+			}
+		})
+	}
+}

@@ -22,29 +22,29 @@ const migrationLock int64 = 0x67626a6f6273
 // openPostgres opens the queue in the centre's PostgreSQL database: River's
 // tables and job_events go where the URL's search_path points, beside the
 // metadata.
-func openPostgres(ctx context.Context, url string, rc *river.Config) (riverClient, *eventLog, func() error, error) {
+func openPostgres(ctx context.Context, url string, rc *river.Config) (*store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, nil, nil, glassbox.Errorf(glassbox.EINVALID, "job queue: postgres: %v", err)
+		return nil, glassbox.Errorf(glassbox.EINVALID, "job queue: postgres: %v", err)
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = postgres.DefaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, nil, nil, glassbox.Errorf(glassbox.EINTERNAL, "job queue: postgres %s: %v", postgres.Redact(url), err)
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "job queue: postgres %s: %v", postgres.Redact(url), err)
 	}
 	driver := riverpgxv5.New(pool)
 	client, err := newClient(driver, rc, func() error { return migratePostgres(ctx, pool, driver, rc) }, pool.Close)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	db := stdlib.OpenDBFromPool(pool)
-	return client, eventQueries(db, true), func() error {
+	return &store{client: client, events: eventQueries(db, true), exec: driver.GetExecutor(), closed: func() error {
 		err := db.Close()
 		pool.Close()
 		return err
-	}, nil
+	}}, nil
 }
 
 // migratePostgres brings River's tables and the event table up to date,
@@ -70,6 +70,9 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5
 	}
 	if _, err := conn.Exec(ctx, postgresEvents); err != nil {
 		return glassbox.Errorf(glassbox.EINTERNAL, "job queue: the event table: %w", err)
+	}
+	if _, err := conn.Exec(ctx, workerTable); err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "job queue: the worker table: %w", err)
 	}
 	return nil
 }

@@ -41,11 +41,14 @@ type Config struct {
 	// ignored without a Runner.
 	Workers int
 	// Timeout is the longest a job may run; its context then ends and it
-	// is retried. A job still marked running after Timeout and a margin
-	// (a quarter of it, at most a minute) has lost its worker (the process was killed) and is run again:
-	// River has no heartbeat, so a shorter rescue would run a live job
-	// twice. DefaultTimeout if zero.
+	// is retried. DefaultTimeout if zero.
 	Timeout time.Duration
+	// Heartbeat is how often a worker process records that it is alive
+	// (DefaultHeartbeat if zero). A running job whose worker missed six
+	// heartbeats (its process was killed, or its machine lost) is run
+	// again; as a last resort, so is a job still marked running after
+	// Timeout and a margin (a quarter of it, at most a minute).
+	Heartbeat time.Duration
 	// MaxAttempts is how often a job is tried before it fails
 	// (DefaultMaxAttempts if zero). A job whose input is bad (EINVALID,
 	// ENOTFOUND) fails at once.
@@ -63,10 +66,13 @@ func rescueMargin(timeout time.Duration) time.Duration {
 
 // Queue is the centre's job queue.
 type Queue struct {
-	client riverClient
-	events *eventLog
-	closed func() error // closes the database handles
-	runner Runner
+	*store
+	runner    Runner
+	heartbeat time.Duration
+	// stopBeat stops the heartbeat that Start started; beating is closed
+	// once it has.
+	stopBeat context.CancelFunc
+	beating  chan struct{}
 
 	// stopping is set by Close before it cancels running jobs, so that
 	// they are put back in the queue rather than counted as failed.
@@ -82,6 +88,16 @@ type riverClient interface {
 	JobCancel(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	Start(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
+	ID() string
+}
+
+// store is the queue's database: River's client and executor over it,
+// the event table, and how to close it.
+type store struct {
+	client riverClient
+	exec   riverdriver.Executor
+	events *eventLog
+	closed func() error // closes the database handles
 }
 
 // Open opens the queue, creating or upgrading its tables with River's own
@@ -95,7 +111,10 @@ func Open(ctx context.Context, c Config) (*Queue, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	q := &Queue{runner: c.Runner}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = DefaultHeartbeat
+	}
+	q := &Queue{runner: c.Runner, heartbeat: c.Heartbeat}
 	rc := &river.Config{
 		JobTimeout:           c.Timeout,
 		RescueStuckJobsAfter: c.Timeout + rescueMargin(c.Timeout),
@@ -114,9 +133,9 @@ func Open(ctx context.Context, c Config) (*Queue, error) {
 	var err error
 	switch {
 	case c.DB == "":
-		q.client, q.events, q.closed, err = openSQLite(ctx, c.DataDir, rc)
+		q.store, err = openSQLite(ctx, c.DataDir, rc)
 	case strings.HasPrefix(c.DB, "postgres://"), strings.HasPrefix(c.DB, "postgresql://"):
-		q.client, q.events, q.closed, err = openPostgres(ctx, c.DB, rc)
+		q.store, err = openPostgres(ctx, c.DB, rc)
 	default:
 		err = glassbox.Errorf(glassbox.EINVALID, "job queue: database %q: want a postgres:// URL, or nothing for SQLite in the data directory", postgres.Redact(c.DB))
 	}
@@ -150,6 +169,13 @@ func (q *Queue) Start(ctx context.Context) error {
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return glassbox.Errorf(glassbox.EINTERNAL, "start the job workers: %w", err)
 	}
+	bctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	q.stopBeat, q.beating = stop, make(chan struct{})
+	h := newHeartbeat(q.events.db, q.exec, q.client, q.events, q.heartbeat, q.events.numbered)
+	go func() {
+		defer close(q.beating)
+		h.run(bctx)
+	}()
 	return nil
 }
 
@@ -157,6 +183,10 @@ func (q *Queue) Start(ctx context.Context) error {
 // cancelled and queued again, so the next worker to start runs it.
 func (q *Queue) Close(ctx context.Context) error {
 	var err error
+	if q.stopBeat != nil {
+		q.stopBeat()
+		<-q.beating
+	}
 	if q.runner != nil {
 		q.stopping.Store(true)
 		if serr := q.client.StopAndCancel(ctx); serr != nil && !strings.Contains(serr.Error(), "not started") {

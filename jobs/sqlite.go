@@ -27,18 +27,18 @@ const File = "jobs.db"
 
 var sqliteEvents = eventTable("INTEGER PRIMARY KEY AUTOINCREMENT")
 
-func openSQLite(ctx context.Context, dataDir string, rc *river.Config) (riverClient, *eventLog, func() error, error) {
+func openSQLite(ctx context.Context, dataDir string, rc *river.Config) (*store, error) {
 	db, err := sqlite.OpenDB(ctx, filepath.Join(dataDir, File))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	db.SetMaxOpenConns(1)
 	driver := riversqlite.New(db)
 	client, err := newClient(driver, rc, func() error { return migrateSQLite(ctx, db, driver, rc) }, func() { db.Close() })
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	return client, eventQueries(db, false), db.Close, nil
+	return &store{client: client, events: eventQueries(db, false), exec: driver.GetExecutor(), closed: db.Close}, nil
 }
 
 // migrateSQLite brings River's tables and the event table up to date in
@@ -58,6 +58,9 @@ func migrateSQLite(ctx context.Context, db *sql.DB, driver *riversqlite.Driver, 
 	}
 	if _, err := tx.ExecContext(ctx, sqliteEvents); err != nil {
 		return glassbox.Errorf(glassbox.EINTERNAL, "job queue: the event table: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, workerTable); err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "job queue: the worker table: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return glassbox.Errorf(glassbox.EINTERNAL, "job queue: migrate: %w", err)

@@ -48,8 +48,8 @@ func TestAKilledServeFinishesItsEvaluationOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// A killed job is run again after its timeout and a quarter.
-		serve, _ := startServeArgs(t, bin, global, "--job-timeout", "40s")
+		// A killed worker's job is run again after six missed heartbeats.
+		serve, _ := startServeArgs(t, bin, global, "--heartbeat", "500ms")
 		killed := false
 		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !killed; time.Sleep(20 * time.Millisecond) {
 			evs, err := q.Events(t.Context(), job, 0)
@@ -71,7 +71,7 @@ func TestAKilledServeFinishesItsEvaluationOnce(t *testing.T) {
 			t.Fatalf("after the kill the job is %+v (%v); want still marked running", j, err)
 		}
 
-		serve, _ = startServeArgs(t, bin, global, "--job-timeout", "40s")
+		serve, _ = startServeArgs(t, bin, global, "--heartbeat", "500ms")
 		ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 		defer cancel()
 		ch, err := q.Subscribe(ctx, job)

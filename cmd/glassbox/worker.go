@@ -20,12 +20,14 @@ import (
 type jobSettings struct {
 	workers    int
 	timeout    time.Duration
+	heartbeat  time.Duration
 	vulnMaxAge time.Duration
 }
 
 func (s *jobSettings) flags(f *pflag.FlagSet, workers int, workersHelp string) {
 	f.IntVar(&s.workers, "workers", workers, workersHelp)
-	f.DurationVar(&s.timeout, "job-timeout", jobs.DefaultTimeout, "the longest a job may run; a job whose worker was killed is run again this long (and a quarter more, at most a minute) after it started")
+	f.DurationVar(&s.timeout, "job-timeout", jobs.DefaultTimeout, "the longest a job may run before it is stopped and tried again")
+	f.DurationVar(&s.heartbeat, "heartbeat", jobs.DefaultHeartbeat, "how often this process records that it is alive; a job whose worker missed six heartbeats is run again by another")
 	f.DurationVar(&s.vulnMaxAge, "vulndb-max-age", vuln.DefaultMaxAge, "how old the vulnerability data may be for an evaluation's check to pass")
 }
 
@@ -35,7 +37,7 @@ func (g *globals) openJobs(ctx context.Context, c *centre.Centre, s jobSettings)
 	if s.workers < 0 {
 		return nil, usageError{fmt.Errorf("--workers %d: want 0 or more", s.workers)}
 	}
-	cfg := jobs.Config{DataDir: g.data, DB: cmp.Or(g.db, os.Getenv("GLASSBOX_DB")), Workers: s.workers, Timeout: s.timeout}
+	cfg := jobs.Config{DataDir: g.data, DB: cmp.Or(g.db, os.Getenv("GLASSBOX_DB")), Workers: s.workers, Timeout: s.timeout, Heartbeat: s.heartbeat}
 	if s.workers > 0 {
 		e, err := c.Evaluator("", s.vulnMaxAge)
 		if err != nil {
@@ -67,9 +69,10 @@ A job runs as 'glassbox evaluate', 'rebuild' or 'scan' would, signing with
 the centre's keys if it has them. A job that fails is tried again with a
 growing backoff, three times in all, unless its input is bad (a release
 that does not exist). On SIGINT or SIGTERM the running jobs are stopped
-and queued again. A job whose worker was killed is run again --job-timeout
-(and a quarter more, at most a minute) after it started, by any worker; it then reuses what the
-killed attempt stored and signs the same statements, so the release gets
+and queued again. Each worker records a heartbeat every --heartbeat; a job
+whose worker missed six (its process was killed, its machine lost) is run
+again by any other worker, or by the next to start. It then reuses what
+the lost attempt stored and signs the same statements, so the release gets
 one verdict, not two.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
