@@ -167,6 +167,10 @@ type PartyStore interface {
 	ListGrants(ctx context.Context, vendorID, evaluator string) ([]*Grant, error)
 
 	ListAdminActions(ctx context.Context, after int64, limit int) ([]*AdminAction, error)
+	// LastAdminAction returns the seq of the latest administrative
+	// action, 0 if there is none: every change of tokens, users,
+	// organisations and grants raises it.
+	LastAdminAction(ctx context.Context) (int64, error)
 }
 
 // Bounds on the names the centre keeps about its parties.

@@ -23,9 +23,12 @@ type Service struct {
 	Now func() time.Time
 }
 
-// New returns the Service over store.
+// New returns the Service over store. It keeps what the policy reads on
+// every request; a change made through another Service on the same
+// database (another process) reaches its decisions within
+// RevocationDelay, one made through it at once.
 func New(store glassbox.PartyStore) *Service {
-	return &Service{store: store, Now: time.Now}
+	return &Service{store: newCache(store), Now: time.Now}
 }
 
 // Identities that are never users of the store: the actors of the

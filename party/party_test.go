@@ -18,16 +18,18 @@ type centre struct {
 	*Service
 	store glassbox.PartyStore
 	now   time.Time
+	path  string // the database
 }
 
 func newCentre(t *testing.T) *centre {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "glassbox.db"))
+	path := filepath.Join(t.TempDir(), "glassbox.db")
+	st, err := sqlite.Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &centre{Service: New(st), store: st, now: t0}
+	c := &centre{Service: New(st), store: st, now: t0, path: path}
 	c.Now = func() time.Time { return c.now }
 	return c
 }

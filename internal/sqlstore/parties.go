@@ -537,3 +537,13 @@ func (s *Store) ListAdminActions(ctx context.Context, after int64, limit int) ([
 		return &a, err
 	})
 }
+
+// LastAdminAction returns the seq of the latest administrative action, or
+// 0 if there is none.
+func (s *Store) LastAdminAction(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM admin_actions`).Scan(&seq); err != nil {
+		return 0, s.errorf("read the last admin action: %w", err)
+	}
+	return seq, nil
+}

@@ -350,6 +350,9 @@ func testAdminActions(t *testing.T, s glassbox.PartyStore) {
 	if all[1].At.IsZero() || all[1].At.Location() != time.UTC || all[1].Actor != "local" {
 		t.Errorf("an action without a time = %+v; want the current time, in UTC", *all[1])
 	}
+	if last, err := s.LastAdminAction(ctx(t)); err != nil || last != 4 {
+		t.Errorf("LastAdminAction = %d, %v; want 4", last, err)
+	}
 	page, err := s.ListAdminActions(ctx(t), 1, 2)
 	if err != nil || len(page) != 2 || page[0].Seq != 2 || page[1].Seq != 3 {
 		t.Errorf("ListAdminActions(after 1, limit 2) = %v, %v; want seqs 2 and 3", page, err)
