@@ -108,43 +108,39 @@ func remember[K comparable, V any](m map[K]V, k K, v V) {
 	m[k] = v
 }
 
-// get returns m[k] after making the cache current, and the generation
-// of the cache it looked in, for put.
-func get[K comparable, V any](ctx context.Context, c *cache, m func() map[K]V, k K) (v V, ok bool, gen uint64, err error) {
+// lookup returns m[k], loading and keeping it on a miss. A value loaded
+// across a drop of the cache is returned but not kept: it may be older
+// than the change that dropped the cache.
+func lookup[K comparable, V any](ctx context.Context, c *cache, m func() map[K]V, k K, load func(context.Context, K) (*V, error)) (*V, error) {
 	if err := c.current(ctx); err != nil {
-		return v, false, 0, err
+		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok = m()[k]
-	return v, ok, c.gen, nil
-}
-
-// put keeps v, read from the store after get, unless the cache was
-// dropped in between: v may then be older than the change that dropped it.
-func put[K comparable, V any](c *cache, gen uint64, m func() map[K]V, k K, v V) {
-	c.mu.Lock()
-	if c.gen == gen {
-		remember(m(), k, v)
-	}
+	v, ok := m()[k]
+	gen := c.gen
 	c.mu.Unlock()
+	if !ok {
+		found, err := load(ctx, k)
+		if err != nil {
+			return nil, err // what is not found is not kept
+		}
+		v = *found
+		c.mu.Lock()
+		if c.gen == gen {
+			remember(m(), k, v)
+		}
+		c.mu.Unlock()
+	}
+	return &v, nil
 }
 
 func (c *cache) FindTokenByHash(ctx context.Context, h [32]byte) (*glassbox.Token, error) {
-	t, ok, gen, err := get(ctx, c, func() map[[32]byte]glassbox.Token { return c.tokens }, h)
+	t, err := lookup(ctx, c, func() map[[32]byte]glassbox.Token { return c.tokens }, h, c.PartyStore.FindTokenByHash)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		found, err := c.PartyStore.FindTokenByHash(ctx, h)
-		if err != nil {
-			return nil, err // unknown tokens are not kept
-		}
-		t = *found
-		put(c, gen, func() map[[32]byte]glassbox.Token { return c.tokens }, h, t)
-	}
 	t.Scopes = slices.Clone(t.Scopes)
-	return &t, nil
+	return t, nil
 }
 
 func (c *cache) TouchToken(ctx context.Context, id string, at time.Time) error {
@@ -165,35 +161,11 @@ func (c *cache) TouchToken(ctx context.Context, id string, at time.Time) error {
 }
 
 func (c *cache) FindUser(ctx context.Context, id string) (*glassbox.User, error) {
-	u, ok, gen, err := get(ctx, c, func() map[string]glassbox.User { return c.users }, id)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		found, err := c.PartyStore.FindUser(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		u = *found
-		put(c, gen, func() map[string]glassbox.User { return c.users }, id, u)
-	}
-	return &u, nil
+	return lookup(ctx, c, func() map[string]glassbox.User { return c.users }, id, c.PartyStore.FindUser)
 }
 
 func (c *cache) FindOrg(ctx context.Context, id string) (*glassbox.Organisation, error) {
-	o, ok, gen, err := get(ctx, c, func() map[string]glassbox.Organisation { return c.orgs }, id)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		found, err := c.PartyStore.FindOrg(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		o = *found
-		put(c, gen, func() map[string]glassbox.Organisation { return c.orgs }, id, o)
-	}
-	return &o, nil
+	return lookup(ctx, c, func() map[string]glassbox.Organisation { return c.orgs }, id, c.PartyStore.FindOrg)
 }
 
 // ProductOwner keeps a product's owner once it has one: ownership is
@@ -216,25 +188,24 @@ func (c *cache) ProductOwner(ctx context.Context, product string) (string, error
 }
 
 func (c *cache) ListGrants(ctx context.Context, vendorID, evaluator string) ([]*glassbox.Grant, error) {
-	k := [2]string{vendorID, evaluator}
-	gs, ok, gen, err := get(ctx, c, func() map[[2]string][]glassbox.Grant { return c.grants }, k)
+	gs, err := lookup(ctx, c, func() map[[2]string][]glassbox.Grant { return c.grants }, [2]string{vendorID, evaluator},
+		func(ctx context.Context, k [2]string) (*[]glassbox.Grant, error) {
+			found, err := c.PartyStore.ListGrants(ctx, k[0], k[1])
+			if err != nil {
+				return nil, err
+			}
+			gs := make([]glassbox.Grant, len(found))
+			for i, g := range found {
+				gs[i] = *g
+			}
+			return &gs, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		found, err := c.PartyStore.ListGrants(ctx, vendorID, evaluator)
-		if err != nil {
-			return nil, err
-		}
-		gs = make([]glassbox.Grant, len(found))
-		for i, g := range found {
-			gs[i] = *g
-		}
-		put(c, gen, func() map[[2]string][]glassbox.Grant { return c.grants }, k, gs)
-	}
-	out := make([]*glassbox.Grant, len(gs))
-	for i := range gs {
-		g := gs[i]
+	out := make([]*glassbox.Grant, len(*gs))
+	for i := range *gs {
+		g := (*gs)[i]
 		out[i] = &g
 	}
 	return out, nil

@@ -24,10 +24,10 @@ func elsewhere(t *testing.T, c *centre) *Service {
 	return s
 }
 
-// TestAChangeElsewhereReachesTheCache revokes a token and a grant that c
-// has just used, from another process's Service: within RevocationDelay
-// c refuses both. A revocation through c itself refuses at once.
-func TestAChangeElsewhereReachesTheCache(t *testing.T) {
+// grantedCentre has vendor acme (alice, an administrator of its own
+// products), owner of acme/router, and evaluator lab (eve), granted on it.
+func grantedCentre(t *testing.T) (*centre, *glassbox.Grant) {
+	t.Helper()
 	c := newCentre(t)
 	c.org(t, "acme", glassbox.OrgVendor)
 	c.user(t, "alice", "acme", glassbox.RoleVendor)
@@ -37,9 +37,16 @@ func TestAChangeElsewhereReachesTheCache(t *testing.T) {
 	if err := c.ClaimForSubmit(t.Context(), alice, "acme/router"); err != nil {
 		t.Fatal(err)
 	}
+	return c, c.grant(t, alice, "acme/router", "lab", t0.Add(24*time.Hour))
+}
+
+// TestAChangeElsewhereReachesTheCache revokes a token and a grant that c
+// has just used, from another process's Service: within RevocationDelay
+// c refuses both. A revocation through c itself refuses at once.
+func TestAChangeElsewhereReachesTheCache(t *testing.T) {
+	c, g := grantedCentre(t)
 	evesSecret := c.token(t, "eve", 0)
 	eve := c.principal(t, evesSecret)
-	g := c.grant(t, alice, "acme/router", "lab", t0.Add(24*time.Hour))
 	if _, err := c.Authorize(t.Context(), eve, ActReadRelease, "acme/router"); err != nil {
 		t.Fatalf("the granted evaluator is refused: %v", err)
 	}
@@ -108,16 +115,7 @@ func (s *counting) ListGrants(ctx context.Context, vendor, evaluator string) ([]
 // TestARepeatedRequestReadsNothing authenticates an evaluator and decides
 // its read under a grant twice: the second time the store is not read.
 func TestARepeatedRequestReadsNothing(t *testing.T) {
-	c := newCentre(t)
-	c.org(t, "acme", glassbox.OrgVendor)
-	c.user(t, "alice", "acme", glassbox.RoleVendor)
-	c.org(t, "lab", glassbox.OrgEvaluator)
-	c.user(t, "eve", "lab", glassbox.RoleEvaluator)
-	alice := c.principal(t, c.token(t, "alice", 0, glassbox.ScopeRead, glassbox.ScopeSubmit, glassbox.ScopeAdmin))
-	if err := c.ClaimForSubmit(t.Context(), alice, "acme/router"); err != nil {
-		t.Fatal(err)
-	}
-	c.grant(t, alice, "acme/router", "lab", t0.Add(24*time.Hour))
+	c, _ := grantedCentre(t)
 	secret := c.token(t, "eve", 0)
 
 	st := &counting{PartyStore: c.store}
