@@ -29,6 +29,30 @@ type Record struct {
 	AssessmentResults glassbox.Digest  `json:"assessment_results"`
 	Report            glassbox.Digest  `json:"report"`
 	VSAs              []RecordVSA      `json:"vsas,omitempty"`
+	// Checks, Results and Reasons summarise the outcome as the evaluation
+	// printed it: every check's result, every standard's tally, and why
+	// the verdict is not PASSED. Records made before they were kept have
+	// none.
+	Checks  []RecordCheck    `json:"checks,omitempty"`
+	Results []RecordStandard `json:"results,omitempty"`
+	Reasons []string         `json:"reasons,omitempty"`
+}
+
+// RecordCheck is one automated check's result.
+type RecordCheck struct {
+	Check   string               `json:"check"`
+	Status  glassbox.CheckStatus `json:"status"`
+	Summary string               `json:"summary"`
+}
+
+// RecordStandard is one standard's tally of controls.
+type RecordStandard struct {
+	ID           string           `json:"id"`
+	Controls     int              `json:"controls"`
+	Satisfied    int              `json:"satisfied"`
+	NotSatisfied int              `json:"not_satisfied"`
+	NotAssessed  int              `json:"not_assessed"`
+	Verdict      standard.Verdict `json:"verdict"`
 }
 
 // RecordVSA names the signed verdict on one artefact.
@@ -43,6 +67,16 @@ func (out *Outcome) Record() Record {
 	rec := Record{
 		At: out.At, Standards: out.Standards, Passed: out.Assessment.PassedStandards(), Verdict: out.Verdict,
 		Policy: out.Policy.URI, AssessmentResults: out.AssessmentResults, Report: out.Report,
+		Reasons: out.Reasons,
+	}
+	for _, c := range out.Checks {
+		rec.Checks = append(rec.Checks, RecordCheck{Check: c.Check, Status: c.Status, Summary: c.Summary})
+	}
+	if out.Assessment != nil {
+		for _, s := range out.Assessment.Standards {
+			rec.Results = append(rec.Results, RecordStandard{ID: s.ID, Controls: len(s.Controls), Satisfied: s.Satisfied,
+				NotSatisfied: s.NotSatisfied, NotAssessed: s.NotAssessed, Verdict: s.Verdict})
+		}
 	}
 	for _, v := range out.VSAs {
 		rec.VSAs = append(rec.VSAs, RecordVSA{Artifact: v.Artifact, Digest: v.Digest, Envelope: glassbox.DigestOf(v.Receipt.Envelope)})

@@ -43,6 +43,9 @@ type Job struct {
 	Finished *time.Time      `json:"finished,omitempty"`
 	Attempt  int             `json:"attempt,omitempty"`
 	Verdict  string          `json:"verdict,omitempty"`
+	// Evaluation is a finished evaluation's record, as GET
+	// /releases/{release}/evaluations lists it.
+	Evaluation json.RawMessage `json:"evaluation,omitempty"`
 }
 
 // Ended reports whether the job will change no more.

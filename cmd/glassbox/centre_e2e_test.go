@@ -100,6 +100,13 @@ func TestCentreEndToEnd(t *testing.T) {
 		if !strings.Contains(progress, "glassbox: evaluate: rebuild: done after") {
 			t.Errorf("evaluate did not show the job's progress as a local evaluation does:\n%s", progress)
 		}
+		// The same tables as a local evaluation prints: every check's
+		// result and every standard's tally.
+		for _, want := range append([]string{"what it established", "not assessed  verdict", "cra-annex-i", "evidence/evaluation/report", "/api/v1/verdicts/sha256:"}, glassbox.Checks()...) {
+			if !strings.Contains(out, want) {
+				t.Errorf("evaluate against the centre does not print %q as a local evaluation does:\n%s", want, out)
+			}
+		}
 		if out := must(vendor, "releases"); !strings.Contains(out, "PASSED") || !strings.Contains(out, id[len("sha256:"):][:16]) {
 			t.Errorf("releases does not show the release PASSED:\n%s", out)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -222,9 +223,16 @@ func remoteEvaluate(ctx context.Context, g *globals, ref string, ids []string, f
 		if j.Finished != nil {
 			took = j.Finished.Sub(j.Created)
 		}
-		printVerdictLine(g, j.Verdict, rel, took)
-		for _, a := range rel.Manifest.Artifacts {
-			fmt.Fprintf(g.stdout, "verdicts and receipts of %s: %s/api/v1/verdicts/%s\n", a.Path, strings.TrimRight(g.server, "/"), a.Digest)
+		var rec evaluate.Record
+		if err := json.Unmarshal(j.Evaluation, &rec); err != nil || rec.Verdict == "" {
+			return glassbox.Errorf(glassbox.EINTERNAL, "the evaluation job %s of %s ended without its record; see GET /api/v1/releases/%s/evaluations", j.ID, rel.Manifest.String(), rel.ID)
+		}
+		printOutcome(g, rel, rec, took)
+		api := strings.TrimRight(g.server, "/") + "/api/v1"
+		fmt.Fprintf(g.stdout, "\nreport: %s/releases/%s/evidence/evaluation/report\n", api, rel.ID)
+		fmt.Fprintf(g.stdout, "OSCAL assessment-results: %s/releases/%s/evidence/evaluation/oscal\n", api, rel.ID)
+		for _, v := range rec.VSAs {
+			fmt.Fprintf(g.stdout, "VSA of %s (%s): %s/verdicts/%s\n", v.Artifact, v.Digest, api, v.Digest)
 		}
 	}
 	if j.Verdict != string(standard.Passed) {
@@ -233,27 +241,35 @@ func remoteEvaluate(ctx context.Context, g *globals, ref string, ids []string, f
 	return nil
 }
 
-func printEvaluation(g *globals, ev *centre.Evaluation) {
-	rel, out, files, took := ev.Release, ev.Outcome, ev.Files, ev.Took
+// printOutcome prints what an evaluation concluded, the same whether it
+// ran here or on a centre: the verdict, each check's result, each
+// standard's tally and why the verdict is not PASSED.
+func printOutcome(g *globals, rel *glassbox.Release, rec evaluate.Record, took time.Duration) {
 	w := g.stdout
-	printVerdictLine(g, string(out.Verdict), rel, took)
+	printVerdictLine(g, string(rec.Verdict), rel, took)
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "check\tresult\twhat it established")
-	for _, c := range out.Checks {
+	for _, c := range rec.Checks {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Check, c.Status, clipLine(c.Summary, 140))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "standard\tcontrols\tsatisfied\tnot satisfied\tnot assessed\tverdict")
-	for _, s := range out.Assessment.Standards {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", s.ID, len(s.Controls), s.Satisfied, s.NotSatisfied, s.NotAssessed, s.Verdict)
+	for _, s := range rec.Results {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", s.ID, s.Controls, s.Satisfied, s.NotSatisfied, s.NotAssessed, s.Verdict)
 	}
 	tw.Flush()
-	for _, r := range out.Reasons {
+	for _, r := range rec.Reasons {
 		fmt.Fprintf(w, "  - %s\n", r)
 	}
+}
+
+func printEvaluation(g *globals, ev *centre.Evaluation) {
+	rel, out, files, took := ev.Release, ev.Outcome, ev.Files, ev.Took
+	w := g.stdout
+	printOutcome(g, rel, out.Record(), took)
 	fmt.Fprintf(w, "\nreport: %s\n", files["report.html"])
 	fmt.Fprintf(w, "OSCAL assessment-results: %s\n", files["assessment-results.json"])
 	for _, v := range out.VSAs {

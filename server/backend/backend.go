@@ -215,6 +215,9 @@ func (j jobQueue) job(ctx context.Context, job *jobs.Job) (*server.Job, error) {
 	}
 	if json.Unmarshal(job.Output, &o) == nil {
 		out.Verdict = o.Verdict
+		if job.Kind == jobs.KindEvaluate && job.State == jobs.Done {
+			out.Evaluation = job.Output
+		}
 	}
 	return out, nil
 }
