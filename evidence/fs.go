@@ -198,18 +198,11 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }
 // Stage implements glassbox.BlobStore. The content is not yet synced to
 // disk; Commit does that for a whole batch at once.
 func (s *FS) Stage(ctx context.Context, r io.Reader) (glassbox.StagedBlob, error) {
-	dir, err := s.TempDir()
+	f, err := s.stagingFile("stage")
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(dir, "blob-")
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: stage: %w", err)
-	}
-	h := sha256.New()
-	buf := copyBufs.Get().(*[]byte)
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), input.Reader(ctx, r), *buf)
-	copyBufs.Put(buf)
+	d, n, err := hashCopy(ctx, f, r)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = glassbox.Errorf(glassbox.EINTERNAL, "evidence: stage: %w", cerr)
 	}
@@ -217,7 +210,63 @@ func (s *FS) Stage(ctx context.Context, r io.Reader) (glassbox.StagedBlob, error
 		os.Remove(f.Name())
 		return nil, err // the reader's error says what was wrong with the input
 	}
-	return &staged{tmp: f.Name(), digest: digestOf(h), size: n}, nil
+	return &staged{tmp: f.Name(), digest: d, size: n}, nil
+}
+
+// stagingFile creates an empty file in the staging area, for op.
+func (s *FS) stagingFile(op string) (*os.File, error) {
+	dir, err := s.TempDir()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, "blob-")
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: %s: %w", op, err)
+	}
+	return f, nil
+}
+
+// hashCopy copies r to w (nil: nowhere) and returns the SHA-256 digest and
+// size of what it read.
+func hashCopy(ctx context.Context, w io.Writer, r io.Reader) (glassbox.Digest, int64, error) {
+	h := sha256.New()
+	var dst io.Writer = h
+	if w != nil {
+		dst = io.MultiWriter(w, h)
+	}
+	buf := copyBufs.Get().(*[]byte)
+	n, err := io.CopyBuffer(dst, input.Reader(ctx, r), *buf)
+	copyBufs.Put(buf)
+	return digestOf(h), n, err
+}
+
+// Adopt stages the file at path without copying it: it is moved into the
+// staging area, on the store's own filesystem, and hashed there. The
+// caller gives the file up: it must be one nobody else writes (an upload
+// the centre has claimed). A file on another filesystem is EXDEV, wrapped:
+// stage a copy of it instead.
+func (s *FS) Adopt(ctx context.Context, path string) (glassbox.StagedBlob, error) {
+	tmp, err := s.stagingFile("adopt")
+	if err != nil {
+		return nil, err
+	}
+	tmp.Close()
+	if err := os.Rename(path, tmp.Name()); err != nil {
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("evidence: adopt %s: %w", path, err)
+	}
+	f, err := os.Open(tmp.Name())
+	if err == nil {
+		var d glassbox.Digest
+		var n int64
+		d, n, err = hashCopy(ctx, nil, f)
+		f.Close()
+		if err == nil {
+			return &staged{tmp: tmp.Name(), digest: d, size: n}, nil
+		}
+	}
+	os.Remove(tmp.Name())
+	return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: adopt: %w", err)
 }
 
 func digestOf(h hash.Hash) glassbox.Digest {
@@ -458,15 +507,12 @@ func (s *FS) Open(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error)
 	} else if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: open %s: %w", d, err)
 	}
-	h := sha256.New()
-	buf := copyBufs.Get().(*[]byte)
-	_, err = io.CopyBuffer(h, input.Reader(ctx, f), *buf)
-	copyBufs.Put(buf)
+	got, _, err := hashCopy(ctx, nil, f)
 	if err != nil {
 		f.Close()
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "evidence: read %s: %w", d, err)
 	}
-	if got := digestOf(h); got != d {
+	if got != d {
 		f.Close()
 		slog.Error("corrupt blob in the evidence store", "digest", d, "hashes_to", got, "path", s.path(d))
 		return nil, glassbox.Errorf(glassbox.ECORRUPT, "blob %s is corrupt: its content now hashes to %s; restore %s from a backup", d, got, s.path(d))

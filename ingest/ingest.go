@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"glassbox.dev"
 	"glassbox.dev/internal/jcs"
@@ -39,6 +40,12 @@ type Request struct {
 
 	Limits Limits
 
+	// Consume says the named files (source archive, artefacts) are the
+	// caller's to give up, as the uploads a server has claimed are: a
+	// store that can adopt a file (see Adopter) moves it in instead of
+	// copying it, and the file is gone afterwards whatever the outcome.
+	Consume bool
+
 	// Exclude names directories a source directory may contain that are not
 	// source: the data directory itself, when a vendor submits ".".
 	Exclude []string
@@ -50,6 +57,12 @@ type Result struct {
 	Created    bool     // false if the same release was already stored
 	BlobsAdded int      // blobs the store did not hold before
 	Skipped    []string // source paths left out, as version-control metadata
+}
+
+// Adopter is a store that stages a file by moving it in (evidence.FS);
+// a file it cannot move (another filesystem) is copied instead.
+type Adopter interface {
+	Adopt(ctx context.Context, path string) (glassbox.StagedBlob, error)
 }
 
 // Stager is the part of the evidence store that ingestion needs: staging,
@@ -79,7 +92,7 @@ func (in *Ingester) Submit(ctx context.Context, req Request) (res *Result, err e
 	if req.Limits == (Limits{}) {
 		req.Limits = DefaultLimits()
 	}
-	s := &submission{ctx: ctx, in: in, budget: &budget{limits: req.Limits}}
+	s := &submission{ctx: ctx, in: in, budget: &budget{limits: req.Limits}, consume: req.Consume}
 	defer func() {
 		if err != nil || res == nil || !res.Created {
 			s.discard()
@@ -169,6 +182,8 @@ type submission struct {
 	in     *Ingester
 	budget *budget
 	staged []glassbox.StagedBlob
+	// consume: the request gives its files up (Request.Consume).
+	consume bool
 }
 
 func (s *submission) discard() {
@@ -216,14 +231,16 @@ func (s *submission) source(req Request) (glassbox.Source, []string, error) {
 		src.Kind = glassbox.SourceArchive
 		// The archive itself is evidence: the provenance check compares it
 		// with the tagged source, as the xz-utils backdoor taught.
-		if src.Archive, err = s.file("source archive", req.SourceArchive, nil); err != nil {
-			return src, nil, err
-		}
+		// Opened first: a consumed archive is moved by s.file, and read
+		// here where it went.
 		f, ferr := os.Open(req.SourceArchive)
 		if ferr != nil {
 			return src, nil, glassbox.Errorf(glassbox.EINVALID, "source archive %s: %w", req.SourceArchive, ferr)
 		}
 		defer f.Close()
+		if src.Archive, err = s.file("source archive", req.SourceArchive, nil); err != nil {
+			return src, nil, err
+		}
 		fi, ferr := f.Stat()
 		if ferr != nil || fi.Size() != src.Archive.Size {
 			return src, nil, glassbox.Errorf(glassbox.EINVALID, "source archive %s changed while it was being read", req.SourceArchive)
@@ -321,12 +338,14 @@ func (s *submission) file(what, path string, check func([]byte) error) (*glassbo
 		}
 		r = bytes.NewReader(data)
 	}
-	br := &budgetReader{r: r, b: s.budget, progress: s.in.Progress}
-	b, err := s.in.Blobs.Stage(s.ctx, br)
-	if err != nil {
-		if br.limitErr != nil || br.srcErr != nil {
-			return nil, glassbox.Errorf(glassbox.EINVALID, "%s %s: %w", what, path, errors.Join(br.limitErr, br.srcErr))
+	b, err := s.adopt(path, fi.Size(), check == nil)
+	if b == nil && err == nil {
+		br := &budgetReader{r: r, b: s.budget, progress: s.in.Progress}
+		if b, err = s.in.Blobs.Stage(s.ctx, br); err != nil && (br.limitErr != nil || br.srcErr != nil) {
+			err = glassbox.Errorf(glassbox.EINVALID, "%s %s: %w", what, path, errors.Join(br.limitErr, br.srcErr))
 		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	s.staged = append(s.staged, b)
@@ -339,6 +358,29 @@ func (s *submission) file(what, path string, check func([]byte) error) (*glassbo
 		mode = glassbox.ModeExecutable
 	}
 	return &glassbox.File{Path: name, Size: b.Size(), Mode: mode, Digest: b.Digest()}, nil
+}
+
+// adopt stages the file at path of size by moving it into the store, when
+// the request gives its files up and the store can; otherwise it returns
+// nil and no error, and the caller copies the file.
+func (s *submission) adopt(path string, size int64, may bool) (glassbox.StagedBlob, error) {
+	a, ok := s.in.Blobs.(Adopter)
+	if !may || !s.consume || !ok {
+		return nil, nil
+	}
+	b, err := a.Adopt(s.ctx, path)
+	if errors.Is(err, syscall.EXDEV) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.budget.take(b.Size()); err != nil {
+		b.Discard()
+		return nil, glassbox.Errorf(glassbox.EINVALID, "%s: %v", path, err)
+	}
+	s.in.Progress.addBytes(b.Size())
+	return b, nil
 }
 
 func checkSBOM(data []byte) error {

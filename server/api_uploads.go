@@ -38,7 +38,57 @@ type uploads struct {
 	dir   string
 	limit int64
 	ttl   time.Duration
-	mu    sync.Mutex // serialises appends and deletes of one process
+
+	mu sync.Mutex
+	// busy holds the uploads a request of this process is appending to
+	// or submitting: another request on one of them is ECONFLICT.
+	busy map[string]*busyUpload
+}
+
+// take marks upload id busy with what ("appended to", "submitted") for
+// the caller, which calls the release function returned when done. If
+// another request has it, take waits for that one to end (a dropped
+// connection's request ends soon after the drop) for up to busyWait,
+// then refuses with ECONFLICT.
+func (u *uploads) take(ctx context.Context, id, what string) (func(), error) {
+	deadline := time.NewTimer(busyWait)
+	defer deadline.Stop()
+	for {
+		u.mu.Lock()
+		if u.busy == nil {
+			u.busy = map[string]*busyUpload{}
+		}
+		b, ok := u.busy[id]
+		if !ok {
+			mine := &busyUpload{what: what, done: make(chan struct{})}
+			u.busy[id] = mine
+			u.mu.Unlock()
+			return func() {
+				u.mu.Lock()
+				delete(u.busy, id)
+				close(mine.done)
+				u.mu.Unlock()
+			}, nil
+		}
+		u.mu.Unlock()
+		select {
+		case <-b.done:
+		case <-deadline.C:
+			return nil, glassbox.Errorf(glassbox.ECONFLICT, "upload %s is being %s by another request; try again when it is done", id, b.what)
+		case <-ctx.Done():
+			return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "upload %s: %w", id, ctx.Err())
+		}
+	}
+}
+
+// busyWait is how long a request waits for another on the same upload.
+const busyWait = 10 * time.Second
+
+// busyUpload is an upload a request has: what it does, and a channel
+// closed when it is done.
+type busyUpload struct {
+	what string
+	done chan struct{}
 }
 
 // Upload is an upload's state as API v1 answers it.
@@ -181,8 +231,11 @@ func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) err
 	rc.SetWriteDeadline(time.Now().Add(uploadChunkTime + time.Minute))
 	ctx, cancel := context.WithTimeout(r.Context(), uploadChunkTime)
 	defer cancel()
-	u.mu.Lock()
-	defer u.mu.Unlock()
+	done, err := u.take(ctx, up.ID, "appended to")
+	if err != nil {
+		return err
+	}
+	defer done()
 	f, err := os.OpenFile(filepath.Join(dir, "data"), os.O_WRONLY, 0)
 	if err != nil {
 		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", up.ID, err)
@@ -201,7 +254,10 @@ func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) err
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
 		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", up.ID, err)
 	}
-	_, cerr := io.Copy(f, ctxReader{ctx, body})
+	// Large writes: a chunk is tens of MiB, and io.Copy's 32 KiB would
+	// make it tens of thousands of system calls.
+	buf := make([]byte, 1<<20)
+	_, cerr := io.CopyBuffer(struct{ io.Writer }{f}, ctxReader{ctx, body}, buf)
 	if err := f.Sync(); err != nil {
 		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", up.ID, err)
 	}
@@ -238,8 +294,11 @@ func (a *API) deleteUpload(w http.ResponseWriter, r *http.Request, _ string) err
 	if err != nil {
 		return err
 	}
-	a.uploads.mu.Lock()
-	defer a.uploads.mu.Unlock()
+	done, err := a.uploads.take(r.Context(), r.PathValue("upload"), "deleted")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := os.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return glassbox.Errorf(glassbox.EINTERNAL, "drop upload: %w", err)
 	}
@@ -307,6 +366,12 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
 	}
 	defer os.RemoveAll(scratch)
 	used := map[string]bool{}
+	var taken []func()
+	defer func() {
+		for _, done := range taken {
+			done()
+		}
+	}()
 	link := func(what, id, name string) (string, error) {
 		dir, _, err := a.uploads.open(p, id)
 		if err != nil {
@@ -315,6 +380,13 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
 		if used[id] {
 			return "", glassbox.Errorf(glassbox.EINVALID, "%s: upload %s is named twice in the submission", what, id)
 		}
+		// No other request writes it while it is submitted: the store
+		// takes the file in as it is, without a copy.
+		done, err := a.uploads.take(r.Context(), id, "submitted")
+		if err != nil {
+			return "", err
+		}
+		taken = append(taken, done)
 		used[id] = true
 		sub, err := os.MkdirTemp(scratch, "f")
 		if err != nil {
@@ -326,7 +398,9 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
 		}
 		return dst, nil
 	}
-	in := ingest.Request{Product: req.Product, Version: req.Version, Limits: ingest.DefaultLimits()}
+	// The links in scratch are the store's to move in: the uploads keep
+	// their own names, so a submission refused leaves them to submit again.
+	in := ingest.Request{Product: req.Product, Version: req.Version, Limits: ingest.DefaultLimits(), Consume: true}
 	if in.SourceArchive, err = link("source", req.Source, "source-archive"); err != nil {
 		return err
 	}
@@ -355,13 +429,11 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
 		return err
 	}
 	// The release holds the files now: the uploads are done with.
-	a.uploads.mu.Lock()
 	for id := range used {
 		if dir, err := a.uploads.path(id); err == nil {
 			os.RemoveAll(dir)
 		}
 	}
-	a.uploads.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]any{"release": res.Release, "created": res.Created})
 	return nil
 }

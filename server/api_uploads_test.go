@@ -128,6 +128,35 @@ func TestInterruptedUploadResumes(t *testing.T) {
 	if rels, err := m.c.Store.FindReleases(t.Context(), glassbox.ReleaseFilter{Product: "vendor-a/router", Version: "3.0.0"}); err != nil || len(rels) != 0 {
 		t.Fatalf("a refused submission left a release: %v %v", rels, err)
 	}
+	if code, b := m.call(t, vendorA, "GET", "/api/v1/uploads/"+up.ID, nil); code != 200 || !bytes.Contains(b, []byte(`"offset":21`)) {
+		t.Errorf("after a refused submission the upload is %d %s; want it whole", code, b)
+	}
+
+	// A submission refused after the store took the archive in (its
+	// version is taken) leaves the upload whole too: submitted again
+	// under a free version, it is the release.
+	other := fixtureArchive(t, "vendor-a/router", 1<<20)
+	code, b = m.call(t, vendorA, "POST", "/api/v1/uploads", nil)
+	var up2 server.Upload
+	json.Unmarshal(b, &up2)
+	req, _ = http.NewRequest("PATCH", m.url+"/api/v1/uploads/"+up2.ID, bytes.NewReader(other))
+	req.Header.Set("Authorization", "Bearer "+m.secrets[vendorA])
+	req.Header.Set("Upload-Offset", "0")
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code, b = m.call(t, vendorA, "POST", "/api/v1/releases", server.SubmitRequest{Product: "vendor-a/router", Version: "2.0.0", Source: up2.ID}); code != 409 {
+		t.Fatalf("submit under a taken version: %d %s, want 409", code, b)
+	}
+	if code, b = m.call(t, vendorA, "POST", "/api/v1/releases", server.SubmitRequest{Product: "vendor-a/router", Version: "4.0.0", Source: up2.ID}); code != 201 {
+		t.Fatalf("the same upload under a free version: %d %s", code, b)
+	}
+	json.Unmarshal(b, &sub)
+	if sub.Release.Manifest.Source.Archive.Size != int64(len(other)) {
+		t.Fatalf("the release's archive is %d bytes, want %d", sub.Release.Manifest.Source.Archive.Size, len(other))
+	}
+
 	entries, _ := os.ReadDir(filepath.Join(m.c.Data, "uploads"))
 	for _, e := range entries {
 		if e.Name() != up.ID {
