@@ -173,6 +173,34 @@ type PartyStore interface {
 	LastAdminAction(ctx context.Context) (int64, error)
 }
 
+// Session is a signed-in person's session in the workspace: the browser
+// holds its secret in a cookie, the centre only its hash.
+type Session struct {
+	Hash     [32]byte   `json:"-"`  // SHA-256 of the cookie's secret
+	ID       string     `json:"id"` // a short public handle: the hash's first 16 hex digits
+	UserID   string     `json:"user_id"`
+	CSRF     string     `json:"-"` // the token every form of the session carries
+	Created  time.Time  `json:"created"`
+	LastSeen time.Time  `json:"last_seen"`
+	Ended    *time.Time `json:"ended,omitempty"`
+}
+
+// SignInStore keeps the workspace's credentials and sessions.
+type SignInStore interface {
+	// SetPassword keeps user's password hash (a PHC string, argon2id) and
+	// ends every session of the user, with the administrative action a.
+	SetPassword(ctx context.Context, userID, hash string, a AdminAction) error
+	// PasswordHash returns user's password hash, or ENOTFOUND.
+	PasswordHash(ctx context.Context, userID string) (string, error)
+	CreateSession(ctx context.Context, s *Session) error
+	// FindSession returns the session whose secret hashes to h, or
+	// ENOTFOUND; callers check that it has not ended or timed out.
+	FindSession(ctx context.Context, h [32]byte) (*Session, error)
+	// TouchSession records activity; it may be coarse (once a minute).
+	TouchSession(ctx context.Context, h [32]byte, at time.Time) error
+	EndSession(ctx context.Context, h [32]byte, at time.Time) error
+}
+
 // Bounds on the names the centre keeps about its parties.
 const (
 	MaxPartyID   = 64  // organisation and user IDs

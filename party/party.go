@@ -19,6 +19,8 @@ import (
 // Service is the party administration and the policy over a PartyStore.
 type Service struct {
 	store glassbox.PartyStore
+	// signin is the store's sign-in part, if it has one.
+	signin glassbox.SignInStore
 	// Now is the clock; tests set it before the Service is used.
 	Now func() time.Time
 }
@@ -28,7 +30,9 @@ type Service struct {
 // database (another process) reaches its decisions within
 // RevocationDelay, one made through it at once.
 func New(store glassbox.PartyStore) *Service {
-	return &Service{store: newCache(store), Now: time.Now}
+	s := &Service{store: newCache(store), Now: time.Now}
+	s.signin, _ = store.(glassbox.SignInStore)
+	return s
 }
 
 // Identities that are never users of the store: the actors of the

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"glassbox.dev"
 	"glassbox.dev/party"
@@ -30,8 +34,8 @@ again: the centre keeps only its SHA-256.`,
 	}
 	org := &cobra.Command{Use: "org", Short: "Create and list organisations (vendors, evaluators, the operator)"}
 	org.AddCommand(adminOrgCreate(g), adminOrgList(g))
-	user := &cobra.Command{Use: "user", Short: "Create and list users"}
-	user.AddCommand(adminUserCreate(g), adminUserList(g))
+	user := &cobra.Command{Use: "user", Short: "Create and list users, set their workspace passwords"}
+	user.AddCommand(adminUserCreate(g), adminUserList(g), adminUserPassword(g))
 	token := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens"}
 	token.AddCommand(adminTokenCreate(g), adminTokenList(g), adminTokenRevoke(g))
 	grant := &cobra.Command{Use: "grant", Short: "Grant evaluators access to a vendor's product, list and revoke grants"}
@@ -340,6 +344,60 @@ func adminTokenList(g *globals) *cobra.Command {
 		})
 	cmd.Flags().StringVar(&user, "user", "", "only this user's tokens")
 	return cmd
+}
+
+func adminUserPassword(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "password USER",
+		Short: "Set a user's password for the workspace's sign-in, read from the terminal or the first line of standard input",
+		Long: `Password sets the password USER signs in to the workspace with. It is read
+from the terminal, without echo, twice; or, when standard input is not a
+terminal, from its first line. It is never a flag, which ps would show.
+At least 12 characters: a passphrase of a few words. The centre keeps only
+its argon2id hash; every session of the user ends.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			pw, err := readPassword(g, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			return adminRun(g, func(ctx context.Context, s *party.Service, p *glassbox.Principal, a []string) error {
+				if err := s.SetPassword(ctx, p, a[0], pw); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "Set the password of %s; its sessions have ended\n", a[0])
+				return nil
+			})(cmd, a)
+		},
+	}
+}
+
+// readPassword reads a new password: twice without echo from a terminal,
+// or the first line of standard input.
+func readPassword(g *globals, in io.Reader) (string, error) {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(g.stderr, "New password: ")
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(g.stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(g.stderr, "Again: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(g.stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", usageError{errors.New("the two passwords differ")}
+		}
+		return string(a), nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(in, party.MaxPassword+2)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func adminTokenRevoke(g *globals) *cobra.Command {

@@ -163,3 +163,36 @@ func TestAdminHelpShowsNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// admin user password reads the password from standard input, never from
+// a flag or the output, and the user signs in with it; a short one is
+// refused and changes nothing.
+func TestAdminUserPassword(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	mustRun(t, "--data", data, "admin", "org", "create", "lab", "--kind", "evaluator", "--name", "Test Lab")
+	mustRun(t, "--data", data, "admin", "user", "create", "eve", "--org", "lab", "--role", "evaluator", "--name", "Eve")
+	set := func(pw string) (int, string) {
+		var stdout, stderr strings.Builder
+		code := run(t.Context(), []string{"--data", data, "admin", "user", "password", "eve"}, strings.NewReader(pw+"\n"), &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	const pw = "four random words here"
+	if code, out := set("short"); code != exitRefused || !strings.Contains(out, "shorter than 12") {
+		t.Errorf("a short password: exit %d, %q", code, out)
+	}
+	code, out := set(pw)
+	if code != exitOK || strings.Contains(out, pw) {
+		t.Fatalf("admin user password: exit %d, %q", code, out)
+	}
+	st, err := sqlite.Open(t.Context(), filepath.Join(data, "glassbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, _, err := party.New(st).SignIn(t.Context(), "eve", pw); err != nil {
+		t.Errorf("eve signs in with the password set: %v", err)
+	}
+	if !strings.Contains(mustRun(t, "--data", data, "admin", "log"), "user.password") {
+		t.Errorf("the admin log does not record the password change")
+	}
+}
