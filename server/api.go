@@ -60,6 +60,9 @@ const (
 	codeRateLimited = "rate_limited"
 )
 
+// Status is the HTTP status that answers err.
+func Status(err error) int { return statusOf(glassbox.ErrorCode(err)) }
+
 // statusOf maps an error code to its HTTP status.
 func statusOf(code string) int {
 	switch code {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -34,24 +35,45 @@ var EvidenceKinds = map[string]struct{ Read, MediaType string }{
 	"evaluation/oscal":    {"report", "application/json"},
 }
 
-// serveRecorded serves one stored file of rel, after recording the read.
-func (a *API) serveRecorded(w http.ResponseWriter, r *http.Request, grant string, rel *glassbox.Release, kind string, file glassbox.File, mediaType string) error {
-	if a.b.Access == nil {
-		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre keeps no access record, so it serves no confidential content")
+// AccessEntries lists the recorded reads of rel, each with its proof.
+func (b *Backend) AccessEntries(ctx context.Context, rel *glassbox.Release) ([]AccessEntry, error) {
+	if b.Access == nil {
+		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre keeps no access record")
+	}
+	return b.Access.List(ctx, rel)
+}
+
+// ReadRecorded opens one stored file of rel for p to read under grant,
+// once the read is on the access record: a read that cannot be recorded
+// is refused (EUNAVAILABLE). kind is what is read (source-file, archive,
+// artifact, finding, …).
+func (b *Backend) ReadRecorded(ctx context.Context, p *glassbox.Principal, grant string, rel *glassbox.Release, kind string, file glassbox.File) (io.ReadCloser, error) {
+	if b.Access == nil {
+		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre keeps no access record, so it serves no confidential content")
 	}
 	// Open before recording, so a read that cannot be served is not
 	// recorded as made; record before the first byte leaves.
-	rc, err := a.b.Blobs.Open(r.Context(), file.Digest)
+	rc, err := b.Blobs.Open(ctx, file.Digest)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Access.Record(ctx, p, grant, rel, kind, []glassbox.File{file}); err != nil {
+		rc.Close()
+		if glassbox.ErrorCode(err) == glassbox.EINTERNAL {
+			err = glassbox.Errorf(glassbox.EUNAVAILABLE, "the read could not be put on the record, so it is refused; retry later: %w", err)
+		}
+		return nil, err
+	}
+	return rc, nil
+}
+
+// serveRecorded serves one stored file of rel, after recording the read.
+func (a *API) serveRecorded(w http.ResponseWriter, r *http.Request, grant string, rel *glassbox.Release, kind string, file glassbox.File, mediaType string) error {
+	rc, err := a.b.ReadRecorded(r.Context(), PrincipalFrom(r.Context()), grant, rel, kind, file)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	if err := a.b.Access.Record(r.Context(), PrincipalFrom(r.Context()), grant, rel, kind, []glassbox.File{file}); err != nil {
-		if glassbox.ErrorCode(err) == glassbox.EINTERNAL {
-			err = glassbox.Errorf(glassbox.EUNAVAILABLE, "the read could not be put on the record, so it is refused; retry later: %w", err)
-		}
-		return err
-	}
 	if mediaType == "" {
 		mediaType = "application/octet-stream"
 	}

@@ -199,18 +199,28 @@ func (a *API) listReleases(w http.ResponseWriter, r *http.Request, _ string) err
 		}
 		f.Limit = n
 	}
-	rels, err := a.b.Releases.FindReleases(r.Context(), f)
+	out, err := VisibleReleases(r.Context(), a.b.Releases, a.authority, PrincipalFrom(r.Context()), f)
 	if err != nil {
 		return err
 	}
-	p := PrincipalFrom(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{"releases": out})
+	return nil
+}
+
+// VisibleReleases returns the releases f selects that p may read, in the
+// store's order.
+func VisibleReleases(ctx context.Context, releases glassbox.ReleaseStore, auth Authority, p *glassbox.Principal, f glassbox.ReleaseFilter) ([]*glassbox.Release, error) {
+	rels, err := releases.FindReleases(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	visible := map[string]bool{}
 	out := []*glassbox.Release{}
 	for _, rel := range rels {
 		prod := rel.Manifest.Product
 		ok, seen := visible[prod]
 		if !seen {
-			_, err := a.authority.Authorize(r.Context(), p, party.ActReadRelease, prod)
+			_, err := auth.Authorize(ctx, p, party.ActReadRelease, prod)
 			ok = err == nil
 			visible[prod] = ok
 		}
@@ -218,8 +228,7 @@ func (a *API) listReleases(w http.ResponseWriter, r *http.Request, _ string) err
 			out = append(out, rel)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"releases": out})
-	return nil
+	return out, nil
 }
 
 func (a *API) getRelease(w http.ResponseWriter, r *http.Request, _ string) error {
@@ -448,10 +457,7 @@ func (a *API) accessRecord(w http.ResponseWriter, r *http.Request, _ string) err
 	if err != nil {
 		return err
 	}
-	if a.b.Access == nil {
-		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre keeps no access record")
-	}
-	entries, err := a.b.Access.List(r.Context(), rel)
+	entries, err := a.b.AccessEntries(r.Context(), rel)
 	if err != nil {
 		return err
 	}

@@ -129,7 +129,7 @@ func (a *API) serve(rt route) http.Handler {
 		}
 		grant, err := a.authority.Authorize(r.Context(), p, rt.act, product)
 		if err != nil {
-			if glassbox.ErrorCode(err) == glassbox.EFORBIDDEN && product != "" && !a.related(r.Context(), p, product) {
+			if glassbox.ErrorCode(err) == glassbox.EFORBIDDEN && product != "" && !Related(r.Context(), a.authority, p, product) {
 				err = hidden(r)
 			}
 			apiError(w, err)
@@ -141,19 +141,19 @@ func (a *API) serve(rt route) http.Handler {
 	})
 }
 
-// related reports whether p's organisation has any part in product: it
+// Related reports whether p's organisation has any part in product: it
 // could read it, given a token with the read scope. Refusals to those who
 // have none are answered as for a product that does not exist, so no route
-// tells a party which of another vendor's releases exist; those who have a
-// part but not the right (a token without the scope, a vendor judging its
-// own product) are told they are forbidden.
-func (a *API) related(ctx context.Context, p *glassbox.Principal, product string) bool {
+// or page tells a party which of another vendor's releases exist; those
+// who have a part but not the right (a token without the scope, a vendor
+// judging its own product) are told they are forbidden.
+func Related(ctx context.Context, auth Authority, p *glassbox.Principal, product string) bool {
 	if p == nil {
 		return false
 	}
 	q := *p
 	q.Scopes = []glassbox.Scope{glassbox.ScopeRead}
-	_, err := a.authority.Authorize(ctx, &q, party.ActReadRelease, product)
+	_, err := auth.Authorize(ctx, &q, party.ActReadRelease, product)
 	return err == nil
 }
 

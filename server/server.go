@@ -39,6 +39,8 @@ type Server struct {
 	writes bool
 
 	api *API // API v1; nil serves the log and the legacy endpoints only
+	// workspace adds the pages for browsers (package web), if set.
+	workspace interface{ Mount(*http.ServeMux) }
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -82,6 +84,12 @@ func (s *Server) WithAPI(a *API) *Server {
 	return s
 }
 
+// WithWorkspace serves the workspace's pages (package web) beside the API.
+func (s *Server) WithWorkspace(w interface{ Mount(*http.ServeMux) }) *Server {
+	s.workspace = w
+	return s
+}
+
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -103,6 +111,9 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET /metrics", metrics)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	if s.workspace != nil {
+		s.workspace.Mount(mux)
+	}
 	return mux
 }
 

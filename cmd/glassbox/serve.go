@@ -18,6 +18,7 @@ import (
 	"glassbox.dev/party"
 	"glassbox.dev/server"
 	"glassbox.dev/server/backend"
+	"glassbox.dev/server/web"
 )
 
 func serveCommand(g *globals) *cobra.Command {
@@ -73,12 +74,12 @@ clients cannot take every file descriptor the log needs.`,
 				c.Close()
 				return err
 			}
-			api, err := g.openAPI(ctx, c, q, rate)
+			api, ws, err := g.openAPI(ctx, c, q, rate)
 			if err != nil {
 				errors.Join(q.Close(context.WithoutCancel(ctx)), c.Close())
 				return err
 			}
-			srv := server.New(c.Notary, c.Log, token).WithAPI(api)
+			srv := server.New(c.Notary, c.Log, token).WithAPI(api).WithWorkspace(ws)
 			err = server.ListenAndServe(ctx, addr, srv.Handler(), lim, func(a net.Addr) {
 				slog.Info("serving", "addr", a.String(), "origin", c.Log.Origin())
 				scheme := "http"
@@ -110,18 +111,19 @@ clients cannot take every file descriptor the log needs.`,
 // a log line.
 const bootstrapTokenFile = "bootstrap-admin.token"
 
-// openAPI assembles API v1 over the open centre: the parties (bootstrapped
-// on the first start), the access record and the job queue.
-func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, rate float64) (*server.API, error) {
+// openAPI assembles API v1 and the workspace over the open centre: the
+// parties (bootstrapped on the first start), the access record and the job
+// queue.
+func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, rate float64) (*server.API, *web.Workspace, error) {
 	ps := party.New(c.Store)
 	secret, created, err := ps.Bootstrap(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if created {
 		path := filepath.Join(g.data, bootstrapTokenFile)
 		if err := atomicfile.Write(path, []byte(secret+"\n"), 0o600, false); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		fmt.Fprintf(g.stderr, "glassbox: a new centre: the first administrator's token (every scope, valid %s) is in %s; read it once, create the organisations and tokens you need, then delete it\n", party.BootstrapTokenTTL, path)
 		// On the operator's terminal it is shown too, once; never into a
@@ -132,12 +134,20 @@ func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, 
 	}
 	pub, err := attest.LoadPublicKey(filepath.Join(centre.KeyDir(c.Data), attest.AttestationPubFile))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b, err := backend.New(c, ps, backend.AccessRecord(access.NewRecorder(c.Notary, c.Store, pub)), backend.Jobs(q, c.ResolveRelease))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b.Rate = rate
-	return server.NewAPI(b)
+	api, err := server.NewAPI(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	ws, err := web.New(&b, ps)
+	if err != nil {
+		return nil, nil, err
+	}
+	return api, ws, nil
 }

@@ -1,0 +1,271 @@
+package web
+
+import (
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/access"
+	"glassbox.dev/evaluate"
+	"glassbox.dev/party"
+	"glassbox.dev/server"
+)
+
+var funcs = template.FuncMap{
+	"short": func(d glassbox.Digest) string {
+		h := d.Hex()
+		if len(h) > 12 {
+			return h[:12]
+		}
+		return h
+	},
+	"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"lower": strings.ToLower,
+}
+
+func (w *Workspace) signInPage(rw http.ResponseWriter, r *request) error {
+	if r.p != nil {
+		http.Redirect(rw, r.Request, "/ui/", http.StatusSeeOther)
+		return nil
+	}
+	return w.signInForm(rw, r, http.StatusOK, "")
+}
+
+// signInForm shows the form with a fresh token in its cookie.
+func (w *Workspace) signInForm(rw http.ResponseWriter, r *request, status int, problem string) error {
+	tok := newToken()
+	http.SetCookie(rw, &http.Cookie{Name: preCSRF, Value: tok, Path: "/ui/signin", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+	return w.render(rw, r, status, "signin", map[string]any{"Title": "Sign in", "CSRF": tok, "Next": safeNext(r.FormValue("next")), "Problem": problem})
+}
+
+// safeNext keeps a page to go to after signing in only if it is one of
+// the workspace's own.
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/ui/") || strings.Contains(next, "\\") || strings.HasPrefix(next, "//") {
+		return "/ui/"
+	}
+	return next
+}
+
+func (w *Workspace) signIn(rw http.ResponseWriter, r *request) error {
+	user, pw := strings.TrimSpace(r.PostFormValue("user")), r.PostFormValue("password")
+	secret, _, err := w.parties.SignIn(r.Context(), user, pw)
+	if glassbox.ErrorCode(err) == glassbox.EUNAUTHENTICATED {
+		return w.signInForm(rw, r, http.StatusUnauthorized, err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	http.SetCookie(rw, &http.Cookie{Name: preCSRF, Value: "", Path: "/ui/signin", MaxAge: -1})
+	http.SetCookie(rw, &http.Cookie{Name: cookieName(r.Request), Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(party.SessionMax / time.Second)})
+	http.Redirect(rw, r.Request, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	return nil
+}
+
+func (w *Workspace) signOut(rw http.ResponseWriter, r *request) error {
+	if err := w.parties.SignOut(r.Context(), r.secret); err != nil {
+		return err
+	}
+	http.SetCookie(rw, &http.Cookie{Name: cookieName(r.Request), Value: "", Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	http.Redirect(rw, r.Request, "/ui/signin", http.StatusSeeOther)
+	return nil
+}
+
+// releaseRow is a release as the lists show it.
+type releaseRow struct {
+	Release *glassbox.Release
+	Verdict string
+}
+
+func (w *Workspace) dashboard(rw http.ResponseWriter, r *request) error {
+	rels, err := server.VisibleReleases(r.Context(), w.b.Releases, w.parties, r.p, glassbox.ReleaseFilter{Limit: 200})
+	if err != nil {
+		return err
+	}
+	rows := make([]releaseRow, 0, len(rels))
+	for _, rel := range rels {
+		row := releaseRow{Release: rel, Verdict: "not evaluated"}
+		if rec := w.latestEvaluation(r, rel); rec != nil {
+			row.Verdict = string(rec.Verdict)
+		}
+		rows = append(rows, row)
+	}
+	heading := map[glassbox.Role]string{
+		glassbox.RoleEvaluator: "Releases granted to " + r.p.Org.Name,
+		glassbox.RoleVendor:    r.p.Org.Name + "'s releases",
+	}[r.p.User.Role]
+	if heading == "" {
+		heading = "All releases"
+	}
+	return w.render(rw, r, http.StatusOK, "dashboard", map[string]any{"Title": "Dashboard", "Heading": heading, "Releases": rows})
+}
+
+// latestEvaluation returns rel's newest evaluation record, or nil.
+func (w *Workspace) latestEvaluation(r *request, rel *glassbox.Release) *evaluate.Record {
+	if w.b.Evaluations == nil {
+		return nil
+	}
+	v, err := w.b.Evaluations(r.Context(), rel)
+	if err != nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var recs []evaluate.Record
+	if json.Unmarshal(b, &recs) != nil || len(recs) == 0 {
+		return nil
+	}
+	return &recs[len(recs)-1]
+}
+
+// releaseOf resolves the page's release and decides p's read of it.
+func (w *Workspace) releaseOf(r *request, act party.Action) (*glassbox.Release, string, error) {
+	// As the API: a release of a product the caller has no part in looks
+	// as one that does not exist.
+	hidden := glassbox.Errorf(glassbox.ENOTFOUND, "there is no release %q you may see", r.PathValue("release"))
+	rel, err := w.b.Resolve(r.Context(), r.PathValue("release"))
+	if glassbox.ErrorCode(err) == glassbox.ENOTFOUND {
+		return nil, "", hidden
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	grant, err := w.authorize(r, act, rel)
+	if glassbox.ErrorCode(err) == glassbox.EFORBIDDEN && !server.Related(r.Context(), w.parties, r.p, rel.Manifest.Product) {
+		return nil, "", hidden
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return rel, grant, nil
+}
+
+func (w *Workspace) release(rw http.ResponseWriter, r *request) error {
+	rel, _, err := w.releaseOf(r, party.ActReadRelease)
+	if err != nil {
+		return err
+	}
+	var jobs []*server.Job
+	if w.b.Jobs != nil {
+		jobs, _ = w.b.Jobs.List(r.Context(), rel)
+	}
+	_, accessErr := w.authorize(r, party.ActReadAccessRecord, rel)
+	return w.render(rw, r, http.StatusOK, "release", map[string]any{
+		"Title": rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Evaluation": w.latestEvaluation(r, rel),
+		"Jobs": jobs, "Tree": tree(rel, ""), "MayReadAccess": accessErr == nil,
+	})
+}
+
+// entry is one line of a directory listing.
+type entry struct {
+	Name, Path string
+	Dir        bool
+	File       *glassbox.File
+}
+
+// tree lists the directory dir ("" for the root) of rel's source.
+func tree(rel *glassbox.Release, dir string) []entry {
+	prefix := ""
+	if dir != "" {
+		prefix = dir + "/"
+	}
+	seen := map[string]bool{}
+	var out []entry
+	for i := range rel.Manifest.Source.Files {
+		f := &rel.Manifest.Source.Files[i]
+		if !strings.HasPrefix(f.Path, prefix) {
+			continue
+		}
+		rest := f.Path[len(prefix):]
+		if name, _, isDir := strings.Cut(rest, "/"); isDir {
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, entry{Name: name + "/", Path: prefix + name, Dir: true})
+			}
+		} else {
+			out = append(out, entry{Name: rest, Path: f.Path, File: f})
+		}
+	}
+	// Directories first, each group in path order (the manifest's).
+	dirs, files := []entry{}, []entry{}
+	for _, e := range out {
+		if e.Dir {
+			dirs = append(dirs, e)
+		} else {
+			files = append(files, e)
+		}
+	}
+	return append(dirs, files...)
+}
+
+// crumbs are the links from the root to p.
+type crumb struct{ Name, Path string }
+
+func crumbs(p string) []crumb {
+	var out []crumb
+	for i, part := range strings.Split(p, "/") {
+		if part == "" {
+			continue
+		}
+		prev := ""
+		if i > 0 && len(out) > 0 {
+			prev = out[len(out)-1].Path + "/"
+		}
+		out = append(out, crumb{Name: part, Path: prev + part})
+	}
+	return out
+}
+
+func (w *Workspace) access(rw http.ResponseWriter, r *request) error {
+	rel, _, err := w.releaseOf(r, party.ActReadAccessRecord)
+	if err != nil {
+		return err
+	}
+	entries, err := w.b.AccessEntries(r.Context(), rel)
+	if err != nil {
+		return err
+	}
+	type read struct {
+		Index     uint64
+		At        time.Time
+		Who, Kind string
+		Grant     string
+		Paths     []string
+		Envelope  glassbox.Digest
+	}
+	var reads []read
+	for _, e := range entries {
+		var a access.Predicate
+		b, err := json.Marshal(e.Access)
+		if err == nil {
+			err = json.Unmarshal(b, &a)
+		}
+		if err != nil {
+			return glassbox.Errorf(glassbox.EINTERNAL, "access record entry %d: %w", e.LogIndex, err)
+		}
+		rd := read{Index: e.LogIndex, At: a.TimeRead, Who: a.Reader.User + " of " + a.Reader.OrgName, Kind: string(a.Kind), Grant: a.Grant, Envelope: e.EnvelopeDigest}
+		for _, p := range a.Paths {
+			rd.Paths = append(rd.Paths, p.Path)
+		}
+		reads = append(reads, rd)
+	}
+	return w.render(rw, r, http.StatusOK, "access", map[string]any{"Title": "Who read " + rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Reads": reads})
+}
+
+// parent is the directory of p ("" at the root).
+func parent(p string) string {
+	d := path.Dir(p)
+	if d == "." {
+		return ""
+	}
+	return d
+}

@@ -1,0 +1,257 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"glassbox.dev"
+	"glassbox.dev/access"
+	"glassbox.dev/attest"
+	"glassbox.dev/centre"
+	"glassbox.dev/ingest"
+	"glassbox.dev/party"
+	"glassbox.dev/server"
+	"glassbox.dev/server/backend"
+	"glassbox.dev/server/web"
+)
+
+// marker is in the release's source and nowhere else: a page that shows
+// it showed confidential content.
+const marker = "CONFIDENTIAL_MARKER_7f3a"
+
+const password = "a passphrase for the tests"
+
+type site struct {
+	url string
+	c   *centre.Centre
+	rel *glassbox.Release
+}
+
+// newSite serves the workspace of a centre with vendor acme (alice), an
+// evaluator lab it granted (eve), one it did not (nick), and one release.
+func newSite(t *testing.T) *site {
+	t.Helper()
+	ctx := context.Background()
+	data := t.TempDir()
+	if _, err := attest.GenerateKeys(centre.KeyDir(data), "web.test/log", false); err != nil {
+		t.Fatal(err)
+	}
+	c, err := centre.Open(ctx, data, centre.Options{Log: centre.WithLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ps := party.New(c.Store.(glassbox.PartyStore))
+	op := party.LocalOperator()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, o := range []glassbox.Organisation{{ID: "acme", Name: "ACME Corp", Kind: glassbox.OrgVendor}, {ID: "lab", Name: "Test Lab", Kind: glassbox.OrgEvaluator}, {ID: "other-lab", Name: "Other Lab", Kind: glassbox.OrgEvaluator}} {
+		_, err := ps.CreateOrg(ctx, op, o)
+		must(err)
+	}
+	for _, u := range []glassbox.User{{ID: "alice", OrgID: "acme", Name: "Alice", Role: glassbox.RoleVendor}, {ID: "eve", OrgID: "lab", Name: "Eve", Role: glassbox.RoleEvaluator}, {ID: "nick", OrgID: "other-lab", Name: "Nick", Role: glassbox.RoleEvaluator}} {
+		_, err := ps.CreateUser(ctx, op, u)
+		must(err)
+		must(ps.SetPassword(ctx, op, u.ID, password))
+	}
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "src"), 0o755)
+	os.WriteFile(filepath.Join(src, "src", "main.c"), []byte("#include <stdio.h>\n\nint main(void) {\n\tputs(\""+marker+"\");\n\treturn 0;\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "README.md"), []byte("# router\n"), 0o644)
+	alice := &glassbox.Principal{User: glassbox.User{ID: "alice", OrgID: "acme", Role: glassbox.RoleVendor}, Org: glassbox.Organisation{ID: "acme", Kind: glassbox.OrgVendor}, Scopes: glassbox.Scopes}
+	must(ps.ClaimForSubmit(ctx, alice, "acme/router"))
+	res, err := c.Submit(ctx, ingest.Request{Product: "acme/router", Version: "1.0.0", SourceDir: src, Limits: ingest.DefaultLimits()}, nil)
+	must(err)
+	_, err = ps.CreateGrant(ctx, op, glassbox.Grant{Product: "acme/router", Evaluator: "lab", Expires: time.Now().Add(24 * time.Hour)})
+	must(err)
+
+	pub, err := attest.LoadPublicKey(filepath.Join(centre.KeyDir(data), attest.AttestationPubFile))
+	must(err)
+	b, err := backend.New(c, ps, backend.AccessRecord(access.NewRecorder(c.Notary, c.Store, pub)), nil)
+	must(err)
+	ws, err := web.New(&b, ps)
+	must(err)
+	srv := httptest.NewServer(server.New(c.Notary, c.Log, "").WithWorkspace(ws).Handler())
+	t.Cleanup(srv.Close)
+	return &site{url: srv.URL, c: c, rel: res.Release}
+}
+
+// browser is a client with its own cookies, as a person's browser.
+type browser struct {
+	t    *testing.T
+	s    *site
+	http *http.Client
+}
+
+func (s *site) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, s: s, http: &http.Client{Jar: jar, Timeout: time.Minute}}
+}
+
+// get fetches a page and returns its status and body.
+func (b *browser) get(path string) (int, string, http.Header) {
+	b.t.Helper()
+	resp, err := b.http.Get(b.s.url + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// post submits a form with the CSRF token of the page it came from.
+func (b *browser) post(path, from string, form url.Values) (int, string) {
+	b.t.Helper()
+	_, page, _ := b.get(from)
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		b.t.Fatalf("%s has no form token:\n%s", from, page)
+	}
+	form.Set("csrf", m[1])
+	return b.postRaw(path, form, nil)
+}
+
+func (b *browser) postRaw(path string, form url.Values, h http.Header) (int, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.s.url+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func (b *browser) signIn(user string) {
+	b.t.Helper()
+	code, page := b.post("/ui/signin", "/ui/signin", url.Values{"user": {user}, "password": {password}})
+	if code != 200 || !strings.Contains(page, "Sign out") {
+		b.t.Fatalf("%s signs in: %d\n%s", user, code, page)
+	}
+}
+
+// TestSignIn: every page needs a session; a wrong password is refused with
+// the sign-in form again; a form without its token, or from another site,
+// is refused; signing out ends the session.
+func TestSignIn(t *testing.T) {
+	s := newSite(t)
+	b := s.browser(t)
+	code, page, _ := b.get("/ui/")
+	if code != 200 || !strings.Contains(page, `name="password"`) {
+		t.Fatalf("the dashboard without a session: %d, not the sign-in form", code)
+	}
+	if code, page := b.post("/ui/signin", "/ui/signin", url.Values{"user": {"eve"}, "password": {"wrong wrong wrong"}}); code != 401 || !strings.Contains(page, "wrong") {
+		t.Errorf("a wrong password: %d\n%s", code, page)
+	}
+	if code, _ := b.postRaw("/ui/signin", url.Values{"user": {"eve"}, "password": {password}}, nil); code != 403 {
+		t.Errorf("a sign-in without the form's token: %d; want 403", code)
+	}
+	b.signIn("eve")
+	if code, _ := b.postRaw("/ui/signout", url.Values{}, http.Header{"Sec-Fetch-Site": {"cross-site"}}); code != 403 {
+		t.Errorf("a sign-out from another site: %d; want 403", code)
+	}
+	if code, page := b.post("/ui/signout", "/ui/", url.Values{}); code != 200 || !strings.Contains(page, `name="password"`) {
+		t.Errorf("sign out: %d", code)
+	}
+	if _, page, _ := b.get("/ui/"); strings.Contains(page, "Sign out") {
+		t.Errorf("the session lives on after signing out")
+	}
+}
+
+// TestEveryResponseCarriesTheSecurityHeaders, signed in or not, pages and
+// errors alike; confidential pages are not cached.
+func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
+	s := newSite(t)
+	b := s.browser(t)
+	b.signIn("eve")
+	for _, p := range []string{"/ui/signin", "/ui/", "/ui/releases/" + string(s.rel.ID), "/ui/releases/" + string(s.rel.ID) + "/source/src/main.c", "/ui/releases/nothing", "/ui/static/style.css", "/ui/highlight.css"} {
+		_, _, h := b.get(p)
+		csp := h.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: Content-Security-Policy %q", p, csp)
+		}
+		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+			if h.Get(k) != v {
+				t.Errorf("%s: %s = %q; want %q", p, k, h.Get(k), v)
+			}
+		}
+		if strings.HasPrefix(p, "/ui/releases/") && h.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q; want no-store", p, h.Get("Cache-Control"))
+		}
+	}
+}
+
+// TestAGrantedEvaluatorReadsOnTheRecord: the evaluator sees the release on
+// its dashboard, opens a source file, highlighted with line anchors, and
+// the vendor's access record lists exactly that read, by that evaluator.
+func TestAGrantedEvaluatorReadsOnTheRecord(t *testing.T) {
+	s := newSite(t)
+	eve := s.browser(t)
+	eve.signIn("eve")
+	if _, page, _ := eve.get("/ui/"); !strings.Contains(page, "acme/router") || !strings.Contains(page, "Releases granted to Test Lab") {
+		t.Errorf("the evaluator's dashboard does not list the granted release:\n%s", page)
+	}
+	code, page, _ := eve.get("/ui/releases/" + string(s.rel.ID))
+	if code != 200 || !strings.Contains(page, "src/") || strings.Contains(page, marker) {
+		t.Fatalf("the release page: %d (it lists the source, and shows none of it)\n%s", code, page)
+	}
+	code, page, _ = eve.get("/ui/releases/" + string(s.rel.ID) + "/source/src/main.c")
+	if code != 200 || !strings.Contains(page, marker) || !strings.Contains(page, `id="L4"`) || !strings.Contains(page, `class="`) {
+		t.Fatalf("the source view: %d; want the file highlighted with line anchors\n%s", code, page)
+	}
+
+	alice := s.browser(t)
+	alice.signIn("alice")
+	code, page, _ = alice.get("/ui/access/" + string(s.rel.ID))
+	if code != 200 || strings.Count(page, "<code>src/main.c</code>") != 1 || !strings.Contains(page, "eve of Test Lab") {
+		t.Errorf("the vendor's access record: %d; want one read of src/main.c by eve\n%s", code, page)
+	}
+	if code, _, _ := eve.get("/ui/access/" + string(s.rel.ID)); code != 403 {
+		t.Errorf("the evaluator reads the vendor's access record: %d; want 403", code)
+	}
+}
+
+// TestNoGrantNoContent: an evaluator without a grant sees no release, and
+// its pages are those of a release that does not exist, holding nothing of
+// it; nothing is recorded.
+func TestNoGrantNoContent(t *testing.T) {
+	s := newSite(t)
+	nick := s.browser(t)
+	nick.signIn("nick")
+	if _, page, _ := nick.get("/ui/"); strings.Contains(page, "acme/router") {
+		t.Errorf("the dashboard of an evaluator without a grant lists the release")
+	}
+	for _, p := range []string{"/ui/releases/" + string(s.rel.ID), "/ui/releases/" + string(s.rel.ID) + "/source/src/main.c", "/ui/releases/" + string(s.rel.ID) + "/source/src"} {
+		code, page, _ := nick.get(p)
+		if code != 404 || strings.Contains(page, marker) || strings.Contains(page, "main.c</a>") || strings.Contains(page, "acme/router") {
+			t.Errorf("%s without a grant: %d; want the page of a release that does not exist, with nothing of it\n%s", p, code, page)
+		}
+	}
+	alice := s.browser(t)
+	alice.signIn("alice")
+	if _, page, _ := alice.get("/ui/access/" + string(s.rel.ID)); !strings.Contains(page, "Nobody has read") {
+		t.Errorf("refused reads are on the record:\n%s", page)
+	}
+}
