@@ -18,6 +18,7 @@ import (
 	"glassbox.dev/access"
 	"glassbox.dev/attest"
 	"glassbox.dev/centre"
+	"glassbox.dev/centre/stage"
 	"glassbox.dev/ingest"
 	"glassbox.dev/party"
 	"glassbox.dev/server"
@@ -72,9 +73,15 @@ func newSite(t *testing.T) *site {
 	os.MkdirAll(filepath.Join(src, "src"), 0o755)
 	os.WriteFile(filepath.Join(src, "src", "main.c"), []byte("#include <stdio.h>\n\nint main(void) {\n\tputs(\""+marker+"\");\n\treturn 0;\n}\n"), 0o644)
 	os.WriteFile(filepath.Join(src, "README.md"), []byte("# router\n"), 0o644)
+	// A planted backdoor for the scan to find: vsftpd 2.3.4's ":)" trigger.
+	backdoor, err := os.ReadFile("../../scan/testdata/incidents/vsftpd-2.3.4/str.c")
+	must(err)
+	os.WriteFile(filepath.Join(src, "src", "str.c"), backdoor, 0o644)
 	alice := &glassbox.Principal{User: glassbox.User{ID: "alice", OrgID: "acme", Role: glassbox.RoleVendor}, Org: glassbox.Organisation{ID: "acme", Kind: glassbox.OrgVendor}, Scopes: glassbox.Scopes}
 	must(ps.ClaimForSubmit(ctx, alice, "acme/router"))
 	res, err := c.Submit(ctx, ingest.Request{Product: "acme/router", Version: "1.0.0", SourceDir: src, Limits: ingest.DefaultLimits()}, nil)
+	must(err)
+	_, err = c.Jobs(res.Release, false).Scan(ctx, stage.ScanOptions{})
 	must(err)
 	_, err = ps.CreateGrant(ctx, op, glassbox.Grant{Product: "acme/router", Evaluator: "lab", Expires: time.Now().Add(24 * time.Hour)})
 	must(err)
@@ -222,11 +229,26 @@ func TestAGrantedEvaluatorReadsOnTheRecord(t *testing.T) {
 		t.Fatalf("the source view: %d; want the file highlighted with line anchors\n%s", code, page)
 	}
 
+	// The planted backdoor's finding, under the line it is on, with why.
+	code, page, _ = eve.get("/ui/releases/" + string(s.rel.ID) + "/source/src/str.c")
+	line15 := strings.Index(page, `id="L15"`)
+	if code != 200 || line15 < 0 {
+		t.Fatalf("the backdoored file: %d\n%s", code, page)
+	}
+	row := page[line15:]
+	row = row[:strings.Index(row[1:], `<tr id="L`)+1]
+	if !strings.Contains(row, `class="finding"`) || !strings.Contains(row, "GB1401") || !strings.Contains(page, `href="#L15"`) {
+		t.Errorf("the finding on line 15 is not shown under it:\n%s", row)
+	}
+
 	alice := s.browser(t)
 	alice.signIn("alice")
 	code, page, _ = alice.get("/ui/access/" + string(s.rel.ID))
-	if code != 200 || strings.Count(page, "<code>src/main.c</code>") != 1 || !strings.Contains(page, "eve of Test Lab") {
-		t.Errorf("the vendor's access record: %d; want one read of src/main.c by eve\n%s", code, page)
+	if code != 200 || strings.Count(page, "<code>src/main.c</code>") != 1 || strings.Count(page, "<code>src/str.c</code>") != 1 || !strings.Contains(page, "eve of Test Lab") {
+		t.Errorf("the vendor's access record: %d; want one read of src/main.c and one of src/str.c by eve\n%s", code, page)
+	}
+	if n := strings.Count(page, "<td>finding</td>"); n != 2 {
+		t.Errorf("the access record holds %d reads of findings; want one per source page opened (2)\n%s", n, page)
 	}
 	if code, _, _ := eve.get("/ui/access/" + string(s.rel.ID)); code != 403 {
 		t.Errorf("the evaluator reads the vendor's access record: %d; want 403", code)
