@@ -159,7 +159,13 @@ func (w *Workspace) release(rw http.ResponseWriter, r *request) error {
 		jobs, _ = w.b.Jobs.List(r.Context(), rel)
 	}
 	_, accessErr := w.authorize(r, party.ActReadAccessRecord, rel)
-	return w.render(rw, r, http.StatusOK, "release", map[string]any{
+	var standards []string
+	if w.Standards != nil && w.Catalog != nil {
+		if standards, err = w.Standards(); err != nil {
+			return err
+		}
+	}
+	return w.render(rw, r, http.StatusOK, "release", map[string]any{"Standards": standards,
 		"Title": rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Evaluation": w.latestEvaluation(r, rel),
 		"Jobs": jobs, "Tree": tree(rel, ""), "MayReadAccess": accessErr == nil,
 	})

@@ -49,6 +49,10 @@ type Workspace struct {
 	b       *server.Backend
 	parties Parties
 	pages   map[string]*template.Template
+	// Catalog describes a standard for the worksheets; nil leaves them out.
+	Catalog Catalog
+	// Standards lists the standards a release can be judged against.
+	Standards func() ([]string, error)
 	// Now is the clock of the pages (times shown, cookie expiry).
 	Now func() time.Time
 }
@@ -92,6 +96,8 @@ func (w *Workspace) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /ui/releases/{release}", w.page(true, w.release))
 	mux.Handle("GET /ui/releases/{release}/source/{path...}", w.page(true, w.source))
 	mux.Handle("GET /ui/access/{release}", w.page(true, w.access))
+	mux.Handle("GET /ui/releases/{release}/worksheet/{standard}", w.page(true, w.worksheet))
+	mux.Handle("POST /ui/releases/{release}/judgements", w.page(true, w.judge))
 }
 
 // headers sets the security headers every response of the workspace

@@ -92,6 +92,11 @@ func newSite(t *testing.T) *site {
 	must(err)
 	ws, err := web.New(&b, ps)
 	must(err)
+	ws.Catalog = func(_ context.Context, id string) (*centre.CatalogView, error) { return centre.Catalog(data, id) }
+	ws.Standards = func() ([]string, error) {
+		_, ids, err := centre.Catalogs(data)
+		return ids, err
+	}
 	srv := httptest.NewServer(server.New(c.Notary, c.Log, "").WithWorkspace(ws).Handler())
 	t.Cleanup(srv.Close)
 	return &site{url: srv.URL, c: c, rel: res.Release}
@@ -275,5 +280,50 @@ func TestNoGrantNoContent(t *testing.T) {
 	alice.signIn("alice")
 	if _, page, _ := alice.get("/ui/access/" + string(s.rel.ID)); !strings.Contains(page, "Nobody has read") {
 		t.Errorf("refused reads are on the record:\n%s", page)
+	}
+}
+
+var judgeForm = regexp.MustCompile(`name="control" value="([^"]+)"`)
+
+// TestTheWorksheet: the evaluator under a grant judges a control of the
+// CRA worksheet from its form, and the worksheet shows the judgement in
+// force under the evaluator's name; a judgement without a note or verdict
+// is refused; the vendor sees the worksheet without forms.
+func TestTheWorksheet(t *testing.T) {
+	s := newSite(t)
+	eve := s.browser(t)
+	eve.signIn("eve")
+	ws := "/ui/releases/" + string(s.rel.ID) + "/worksheet/cra-annex-i"
+	if _, page, _ := eve.get("/ui/releases/" + string(s.rel.ID)); !strings.Contains(page, `href="`+ws+`"`) {
+		t.Fatalf("the release page does not link the CRA worksheet")
+	}
+	code, page, _ := eve.get(ws)
+	m := judgeForm.FindStringSubmatch(page)
+	if code != 200 || m == nil {
+		t.Fatalf("the worksheet: %d, no form to judge a control\n%s", code, page)
+	}
+	control := m[1]
+	if code, page := eve.post("/ui/releases/"+string(s.rel.ID)+"/judgements", ws, url.Values{"standard": {"cra-annex-i"}, "control": {control}, "note": {"read the update code"}}); code != 400 {
+		t.Errorf("a judgement without a verdict: %d\n%s", code, page)
+	}
+	if code, _ := eve.post("/ui/releases/"+string(s.rel.ID)+"/judgements", ws, url.Values{"standard": {"cra-annex-i"}, "control": {control}, "verdict": {"satisfied"}, "note": {"  "}}); code != 400 {
+		t.Errorf("a judgement without a note: %d", code)
+	}
+	code, page = eve.post("/ui/releases/"+string(s.rel.ID)+"/judgements", ws, url.Values{"standard": {"cra-annex-i"}, "control": {control}, "verdict": {"satisfied"}, "note": {"read the update code and its tests"}})
+	if code != 200 || !strings.Contains(page, "Judged <strong>satisfied</strong> by eve@lab") || !strings.Contains(page, "read the update code and its tests") {
+		t.Fatalf("after judging %s: %d\n%s", control, code, page)
+	}
+	js, err := s.c.Store.FindJudgements(t.Context(), s.rel.ID)
+	if err != nil || len(js) != 1 || js[0].Control != control || js[0].Evaluator != "eve@lab" || !js[0].Satisfied {
+		t.Errorf("the judgements recorded: %+v, %v", js, err)
+	}
+
+	alice := s.browser(t)
+	alice.signIn("alice")
+	if code, page, _ := alice.get(ws); code != 200 || strings.Contains(page, `name="verdict"`) || !strings.Contains(page, "by eve@lab") {
+		t.Errorf("the vendor's view of the worksheet: %d (want it, with the judgement and no forms)", code)
+	}
+	if code, _ := alice.post("/ui/releases/"+string(s.rel.ID)+"/judgements", "/ui/", url.Values{"standard": {"cra-annex-i"}, "control": {control}, "verdict": {"satisfied"}, "note": {"we say so"}}); code != 403 {
+		t.Errorf("the vendor judges its own release: %d; want 403", code)
 	}
 }
