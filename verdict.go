@@ -80,6 +80,32 @@ type Judgement struct {
 	At        time.Time `json:"at"`        // when, in UTC
 }
 
+// Triage is an evaluator's decision on one finding of a release's scan:
+// confirmed (it is what it looks like) or dismissed, with the reason.
+// Decisions are only ever added; the newest on a finding is in force, and
+// a dismissal in force suppresses the finding in the next evaluation.
+type Triage struct {
+	Release     Digest    `json:"release"`
+	Fingerprint string    `json:"fingerprint"` // the finding's (Finding.Fingerprint)
+	RuleID      string    `json:"rule_id"`
+	Path        string    `json:"path"`
+	Line        int       `json:"line"`
+	Dismissed   bool      `json:"dismissed"`
+	Reason      string    `json:"reason"`    // why: required to dismiss
+	Evaluator   string    `json:"evaluator"` // who
+	At          time.Time `json:"at"`        // when, in UTC
+}
+
+// TriageStore keeps evaluators' decisions on findings, append-only.
+type TriageStore interface {
+	// RecordTriage adds t; the release must exist (ENOTFOUND). A zero
+	// t.At is the current time; on success t.At is as recorded, in UTC.
+	RecordTriage(ctx context.Context, t *Triage) error
+	// FindTriage returns every decision recorded about a release's
+	// findings, oldest first, superseded ones included.
+	FindTriage(ctx context.Context, release Digest) ([]*Triage, error)
+}
+
 // ControlStatus is where a control of a standard stands for a release.
 type ControlStatus string
 

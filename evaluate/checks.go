@@ -3,6 +3,7 @@ package evaluate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"glassbox.dev"
@@ -144,7 +145,12 @@ func (r *run) checkRebuild(ctx context.Context) ([]glassbox.CheckResult, bool, e
 // secrets.
 func (r *run) checkScan(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
 	checks := []string{glassbox.CheckNoBackdoorIndicators, glassbox.CheckNoEmbeddedSecrets}
-	sc, err := r.jobs.Scan(ctx, stage.ScanOptions{Suppressions: r.e.Suppressions})
+	// The evaluators' dismissals in force join the audited suppressions.
+	dismissed, err := Dismissals(ctx, r.e.Store, r.rel.ID)
+	if err != nil {
+		return failed(err, checks...), false, err
+	}
+	sc, err := r.jobs.Scan(ctx, stage.ScanOptions{Suppressions: append(slices.Clone(r.e.Suppressions), dismissed...)})
 	if err != nil {
 		return failed(err, checks...), false, err
 	}

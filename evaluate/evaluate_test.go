@@ -185,3 +185,40 @@ func TestMediumFindingsFailUntilSuppressed(t *testing.T) {
 		t.Error("the suppression and its reason are not in the SARIF evidence")
 	}
 }
+
+// TestADismissalInForceSuppressesItsFinding: an evaluator's dismissal of a
+// finding, recorded in the store, suppresses it in the next evaluation
+// with the evaluator's reason; a later confirmation brings it back.
+func TestADismissalInForceSuppressesItsFinding(t *testing.T) {
+	c := openCentre(t)
+	rel := c.submit(t, "3.0.0", map[string]string{
+		"package.json": `{"name": "left-padding", "version": "3.0.0", "scripts": {"preinstall": "node setup.js"}}`,
+		"setup.js":     "console.log('configuring');\n",
+	})
+	e := freshEvaluator(t, c)
+	out, err := e.Evaluate(t.Context(), rel, []string{"cra-annex-i"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := check(out, glassbox.CheckNoBackdoorIndicators).Findings[0]
+	decide := func(dismissed bool, reason string) *evaluate.Outcome {
+		t.Helper()
+		if err := c.store.(glassbox.TriageStore).RecordTriage(t.Context(), &glassbox.Triage{Release: rel.ID, Fingerprint: f.Fingerprint, RuleID: f.RuleID, Path: f.Path,
+			Line: f.Region.StartLine, Dismissed: dismissed, Reason: reason, Evaluator: "eve@lab"}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := e.Evaluate(t.Context(), rel, []string{"cra-annex-i"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	out = decide(true, "setup.js only logs; read it")
+	if res := check(out, glassbox.CheckNoBackdoorIndicators); res.Status != glassbox.CheckPass || !strings.Contains(string(out.Documents[evaluate.KindScanSARIF]), "setup.js only logs; read it") {
+		t.Errorf("dismissed, the check = %+v; want pass, with the reason in the SARIF", res)
+	}
+	out = decide(false, "on second look it fetches code")
+	if res := check(out, glassbox.CheckNoBackdoorIndicators); res.Status != glassbox.CheckFail {
+		t.Errorf("confirmed after a dismissal, the check = %+v; want fail", res)
+	}
+}

@@ -44,11 +44,17 @@ func judgementRequest(rel *glassbox.Release, j *glassbox.Judgement) (notary.Requ
 	if err != nil {
 		return notary.Request{}, err
 	}
+	return aboutManifest(rel, PredicateJudgement, b), nil
+}
+
+// aboutManifest is a statement whose subject is rel's manifest.
+func aboutManifest(rel *glassbox.Release, predicateType string, predicate []byte) notary.Request {
+	m := &rel.Manifest
 	return notary.Request{
 		Subjects:      []attest.Subject{{Name: m.Product + "@" + m.Version + " manifest", Digest: rel.ID}},
-		PredicateType: PredicateJudgement,
-		Predicate:     b,
-	}, nil
+		PredicateType: predicateType,
+		Predicate:     predicate,
+	}
 }
 
 // SignJudgement signs a recorded judgement as the centre's statement and

@@ -30,6 +30,9 @@ type Backend struct {
 	Judgements glassbox.JudgementStore
 	// Judge records and signs a judgement made by p.
 	Judge func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, j *glassbox.Judgement) error
+	// Triage records p's decision on a finding of rel's scan (by its
+	// fingerprint): confirmed, or dismissed with a reason.
+	Triage func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, fingerprint string, dismissed bool, reason string) (*glassbox.Triage, error)
 	// Withdraw withdraws every verdict about rel.
 	Withdraw func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error)
 	// Evidence finds the newest document of a kind (EvidenceKinds) the

@@ -139,6 +139,13 @@ func (j *Jobs) storedJSON(ctx context.Context, kind string, v any) (glassbox.Dig
 	return d, true, nil
 }
 
+// Stored decodes the release's newest JSON document of kind into v and
+// reports whether there was one.
+func (j *Jobs) Stored(ctx context.Context, kind string, v any) (bool, error) {
+	_, found, err := j.storedJSON(ctx, kind, v)
+	return found, err
+}
+
 // storedDoc returns the newest document of a kind and its digest, or
 // nothing if there is none (a job reusing its main document fetches its
 // companions this way).

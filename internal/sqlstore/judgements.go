@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -39,10 +40,8 @@ func (s *Store) RecordJudgement(ctx context.Context, j *glassbox.Judgement) erro
 			return glassbox.Errorf(glassbox.EINVALID, "record judgement on %s: %w", j.Release, err)
 		}
 	}
-	if len(j.Note) > maxJudgementNote || !utf8.ValidString(j.Note) || strings.IndexFunc(j.Note, func(r rune) bool {
-		return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r'
-	}) >= 0 {
-		return glassbox.Errorf(glassbox.EINVALID, "record judgement on %s: the note must be UTF-8 text of at most %d bytes, without control characters other than line breaks and tabs", j.Release, maxJudgementNote)
+	if err := validNote("the note", j.Note); err != nil {
+		return glassbox.Errorf(glassbox.EINVALID, "record judgement on %s: %w", j.Release, err)
 	}
 	at := j.At
 	if at.IsZero() {
@@ -58,14 +57,7 @@ func (s *Store) RecordJudgement(ctx context.Context, j *glassbox.Judgement) erro
 		satisfied = 1
 	}
 	var recorded int64
-	// Concurrent judgements on one control can pick the same instant; the
-	// loser of the race takes the next free one.
-	for attempt := 0; ; attempt++ {
-		err = s.recordJudgement(ctx, j, nanos, satisfied, &recorded)
-		if err == nil || attempt == 8 || glassbox.ErrorCode(err) == glassbox.ENOTFOUND || !s.d.IsUniqueViolation(err) {
-			break
-		}
-	}
+	err = s.retryRace(func() error { return s.recordJudgement(ctx, j, nanos, satisfied, &recorded) })
 	if err != nil {
 		if glassbox.ErrorCode(err) == glassbox.ENOTFOUND {
 			return err
@@ -76,35 +68,69 @@ func (s *Store) RecordJudgement(ctx context.Context, j *glassbox.Judgement) erro
 	return nil
 }
 
+// validNote checks an evaluator's note (a judgement's, a triage's reason).
+func validNote(what, note string) error {
+	if len(note) > maxJudgementNote || !utf8.ValidString(note) || strings.IndexFunc(note, func(r rune) bool {
+		return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r'
+	}) >= 0 {
+		return fmt.Errorf("%s must be UTF-8 text of at most %d bytes, without control characters other than line breaks and tabs", what, maxJudgementNote)
+	}
+	return nil
+}
+
+// retryRace runs record, which inserts at a free instant, again when a
+// concurrent insert took the instant first.
+func (s *Store) retryRace(record func() error) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = record()
+		if err == nil || attempt == 8 || glassbox.ErrorCode(err) == glassbox.ENOTFOUND || !s.d.IsUniqueViolation(err) {
+			return err
+		}
+	}
+}
+
+// freeInstant returns the first instant at or after nanos that query
+// (which lists the taken ones at or after its last argument, in order)
+// does not list: concurrent records of one thing can pick the same
+// instant, and the loser of the race takes the next free one.
+func (s *Store) freeInstant(ctx context.Context, tx *sql.Tx, query string, nanos int64, args ...any) (int64, error) {
+	rows, err := tx.QueryContext(ctx, s.q(query), append(args, nanos)...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	free := nanos
+	for rows.Next() {
+		var taken int64
+		if err := rows.Scan(&taken); err != nil {
+			return 0, err
+		}
+		if taken == free {
+			free++
+		}
+	}
+	return free, rows.Err()
+}
+
+// releaseExists is ENOTFOUND unless release is stored.
+func (s *Store) releaseExists(ctx context.Context, tx *sql.Tx, release glassbox.Digest) error {
+	var one int
+	err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM releases WHERE id = ?`), string(release)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return glassbox.Errorf(glassbox.ENOTFOUND, "no release has id %s", release)
+	}
+	return err
+}
+
 func (s *Store) recordJudgement(ctx context.Context, j *glassbox.Judgement, nanos int64, satisfied int, recorded *int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var one int
-		err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM releases WHERE id = ?`), string(j.Release)).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return glassbox.Errorf(glassbox.ENOTFOUND, "no release has id %s", j.Release)
-		}
+		err := s.releaseExists(ctx, tx, j.Release)
 		if err != nil {
 			return err
 		}
-		// The first free instant at or after the one asked for.
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT judged_at FROM judgements WHERE release_id = ? AND catalog = ? AND control = ? AND judged_at >= ? ORDER BY judged_at`),
-			string(j.Release), j.Catalog, j.Control, nanos)
-		if err != nil {
-			return err
-		}
-		*recorded = nanos
-		for rows.Next() {
-			var taken int64
-			if err := rows.Scan(&taken); err != nil {
-				rows.Close()
-				return err
-			}
-			if taken == *recorded {
-				*recorded++
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if *recorded, err = s.freeInstant(ctx, tx, `SELECT judged_at FROM judgements WHERE release_id = ? AND catalog = ? AND control = ? AND judged_at >= ? ORDER BY judged_at`,
+			nanos, string(j.Release), j.Catalog, j.Control); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO judgements (release_id, catalog, control, judged_at, satisfied, note, evaluator) VALUES (?, ?, ?, ?, ?, ?, ?)`),

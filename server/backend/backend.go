@@ -58,6 +58,13 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		*j = *judged[0].Judgement
 		return nil
 	}
+	b.Triage = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, fingerprint string, dismissed bool, reason string) (*glassbox.Triage, error) {
+		t, err := c.Triage(ctx, rel, Evaluator(p), fingerprint, dismissed, reason)
+		if err != nil {
+			return nil, err
+		}
+		return t.Triage, nil
+	}
 	b.Evidence = func(ctx context.Context, rel *glassbox.Release, kind string) (glassbox.Digest, error) {
 		var newest glassbox.Digest
 		switch kind {

@@ -48,7 +48,7 @@ func BenchmarkSourceView(b *testing.B) {
 	rel := &glassbox.Release{ID: glassbox.DigestOf([]byte("bench")), Manifest: glassbox.Manifest{Product: "acme/big", Version: "1.0.0"}}
 	file := &glassbox.File{Path: "big.go", Size: int64(len(src)), Digest: glassbox.DigestOf([]byte(src))}
 	page := func() {
-		code, lines, err := highlight(rel.ID, file.Path, file.Digest, src, findings)
+		code, lines, err := highlight(rel.ID, file.Path, file.Digest, src, findings, triageView{})
 		if err != nil {
 			b.Fatal(err)
 		}

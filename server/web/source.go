@@ -116,7 +116,20 @@ func (w *Workspace) source(rw http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	code, lines, err := highlight(rel.ID, file.Path, file.Digest, string(content), findings)
+	tv := triageView{decisions: map[string]*glassbox.Triage{}}
+	if _, err := w.authorize(r, party.ActJudge, rel); err == nil && w.b.Triage != nil {
+		tv.mayJudge, tv.csrf = true, r.session.CSRF
+	}
+	if ts, ok := w.b.Releases.(glassbox.TriageStore); ok && len(findings) > 0 {
+		all, err := ts.FindTriage(r.Context(), rel.ID)
+		if err != nil {
+			return err
+		}
+		for _, t := range all {
+			tv.decisions[t.Fingerprint] = t
+		}
+	}
+	code, lines, err := highlight(rel.ID, file.Path, file.Digest, string(content), findings, tv)
 	if err != nil {
 		return err
 	}
@@ -205,16 +218,29 @@ func highlightLines(name string, digest glassbox.Digest, source string) ([]strin
 }
 
 // findingRow is a finding as the source view shows it, under its line.
-var findingRow = template.Must(template.New("finding").Parse(`<tr class="finding-row"><td></td><td><div class="finding" role="note">
+var findingRow = template.Must(template.New("finding").Parse(`<tr class="finding-row"><td></td><td><div class="finding" role="note" id="f-{{.F.Fingerprint}}">
 <p><span class="sev sev-{{.F.Severity}}">{{.F.Severity}}</span> <strong>{{.F.RuleID}} {{.F.Rule}}</strong>: {{.F.Message}}{{with .F.Suppression}} <em>(suppressed: {{.Reason}})</em>{{end}}</p>
 {{with .F.Explanation}}<p>{{.}}</p>{{end}}
 {{with .F.Flow}}<ol class="flow">{{range .}}<li><a href="/ui/releases/{{$.Release}}/source/{{.Path}}#L{{.Line}}">{{.Path}}:{{.Line}}</a> {{.Message}}</li>{{end}}</ol>{{end}}
+{{with .Decision}}<p class="decision">{{if .Dismissed}}Dismissed{{else}}Confirmed{{end}} by {{.Evaluator}} on {{.At.UTC.Format "2006-01-02 15:04 UTC"}}{{with .Reason}}: {{.}}{{end}}</p>{{end}}
+{{if .MayJudge}}<form method="post" action="/ui/releases/{{.Release}}/triage" class="triage">
+<input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="fingerprint" value="{{.F.Fingerprint}}"><input type="hidden" name="path" value="{{.F.Path}}">
+<label for="reason-{{.F.Fingerprint}}">Reason</label> <input id="reason-{{.F.Fingerprint}}" name="reason" maxlength="8192">
+<button type="submit" name="decision" value="confirmed">Confirm</button> <button type="submit" name="decision" value="dismissed">Dismiss</button>
+</form>{{end}}
 </div></td></tr>
 `))
 
+// triageView is what a finding's row shows of its triage.
+type triageView struct {
+	decisions map[string]*glassbox.Triage // in force, by fingerprint
+	mayJudge  bool
+	csrf      string
+}
+
 // highlight renders a source file's table rows: each line an anchor
 // (#L12), and under the line a finding starts on, the finding.
-func highlight(rel glassbox.Digest, name string, digest glassbox.Digest, source string, findings []scan.Finding) (template.HTML, int, error) {
+func highlight(rel glassbox.Digest, name string, digest glassbox.Digest, source string, findings []scan.Finding, tv triageView) (template.HTML, int, error) {
 	lines, err := highlightLines(name, digest, source)
 	if err != nil {
 		return "", 0, err
@@ -232,7 +258,7 @@ func highlight(rel glassbox.Digest, name string, digest glassbox.Digest, source 
 		b.WriteString(l) // escaped by highlightLines
 		b.WriteString("</code></td></tr>\n")
 		for _, f := range at[i+1] {
-			if err := findingRow.Execute(&b, map[string]any{"F": f, "Release": rel}); err != nil {
+			if err := findingRow.Execute(&b, map[string]any{"F": f, "Release": rel, "Decision": tv.decisions[f.Fingerprint], "MayJudge": tv.mayJudge, "CSRF": tv.csrf}); err != nil {
 				return "", 0, glassbox.Errorf(glassbox.EINTERNAL, "render a finding: %w", err)
 			}
 		}

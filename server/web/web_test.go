@@ -19,6 +19,7 @@ import (
 	"glassbox.dev/attest"
 	"glassbox.dev/centre"
 	"glassbox.dev/centre/stage"
+	"glassbox.dev/evaluate"
 	"glassbox.dev/ingest"
 	"glassbox.dev/party"
 	"glassbox.dev/server"
@@ -325,5 +326,44 @@ func TestTheWorksheet(t *testing.T) {
 	}
 	if code, _ := alice.post("/ui/releases/"+string(s.rel.ID)+"/judgements", "/ui/", url.Values{"standard": {"cra-annex-i"}, "control": {control}, "verdict": {"satisfied"}, "note": {"we say so"}}); code != 403 {
 		t.Errorf("the vendor judges its own release: %d; want 403", code)
+	}
+}
+
+var triageForm = regexp.MustCompile(`name="fingerprint" value="([^"]+)"`)
+
+// TestTriageFromTheSourceView: the evaluator dismisses the planted
+// backdoor's finding from under its line (a reason is required), the page
+// shows the decision under the evaluator's name, and the next evaluation
+// will apply it as a suppression; the vendor sees no form.
+func TestTriageFromTheSourceView(t *testing.T) {
+	s := newSite(t)
+	eve := s.browser(t)
+	eve.signIn("eve")
+	file := "/ui/releases/" + string(s.rel.ID) + "/source/src/str.c"
+	_, page, _ := eve.get(file)
+	m := triageForm.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form to decide on the finding:\n%s", page)
+	}
+	fp := m[1]
+	to := "/ui/releases/" + string(s.rel.ID) + "/triage"
+	if code, _ := eve.post(to, file, url.Values{"fingerprint": {fp}, "decision": {"dismissed"}, "reason": {" "}}); code != 400 {
+		t.Errorf("a dismissal without a reason: %d; want 400", code)
+	}
+	if code, _ := eve.post(to, file, url.Values{"fingerprint": {"not-a-finding"}, "decision": {"confirmed"}}); code != 404 {
+		t.Errorf("a decision on no finding: %d; want 404", code)
+	}
+	code, page := eve.post(to, file, url.Values{"fingerprint": {fp}, "decision": {"dismissed"}, "reason": {"a test fixture, not built into the product"}})
+	if code != 200 || !strings.Contains(page, "Dismissed by eve@lab") || !strings.Contains(page, "a test fixture, not built into the product") {
+		t.Fatalf("after the dismissal: %d\n%s", code, page)
+	}
+	supp, err := evaluate.Dismissals(t.Context(), s.c.Store, s.rel.ID)
+	if err != nil || len(supp) != 1 || supp[0].Fingerprint != fp || supp[0].By != "eve@lab" {
+		t.Errorf("the next evaluation's suppressions: %+v, %v", supp, err)
+	}
+	alice := s.browser(t)
+	alice.signIn("alice")
+	if _, page, _ := alice.get(file); strings.Contains(page, `name="fingerprint"`) || !strings.Contains(page, "Dismissed by eve@lab") {
+		t.Errorf("the vendor's view of the finding: a form, or no decision")
 	}
 }

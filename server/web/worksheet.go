@@ -124,3 +124,33 @@ func (w *Workspace) judge(rw http.ResponseWriter, r *request) error {
 	http.Redirect(rw, r.Request, "/ui/releases/"+string(rel.ID)+"/worksheet/"+url.PathEscape(standard)+"#c-"+url.PathEscape(control), http.StatusSeeOther)
 	return nil
 }
+
+// triage records the signed-in evaluator's decision on a finding, from
+// the source view's form, and returns to the finding.
+func (w *Workspace) triage(rw http.ResponseWriter, r *request) error {
+	rel, _, err := w.releaseOf(r, party.ActJudge)
+	if err != nil {
+		return err
+	}
+	if w.b.Triage == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no decisions on findings")
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if len(reason) > maxNote {
+		return glassbox.Errorf(glassbox.EINVALID, "the reason is longer than %d bytes", maxNote)
+	}
+	var dismissed bool
+	switch r.PostFormValue("decision") {
+	case "dismissed":
+		dismissed = true
+	case "confirmed":
+	default:
+		return glassbox.Errorf(glassbox.EINVALID, "confirm or dismiss the finding")
+	}
+	t, err := w.b.Triage(r.Context(), r.p, rel, r.PostFormValue("fingerprint"), dismissed, reason)
+	if err != nil {
+		return err
+	}
+	http.Redirect(rw, r.Request, "/ui/releases/"+string(rel.ID)+"/source/"+t.Path+"#f-"+url.PathEscape(t.Fingerprint), http.StatusSeeOther)
+	return nil
+}
