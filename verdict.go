@@ -106,6 +106,27 @@ type TriageStore interface {
 	FindTriage(ctx context.Context, release Digest) ([]*Triage, error)
 }
 
+// ReviewMark says an evaluator reviewed the changes to one file between
+// two releases of a product (a differential review): the file's changed
+// lines count as reviewed in the review's coverage. Marks are only added.
+type ReviewMark struct {
+	Release   Digest    `json:"release"` // the newer release, under review
+	Base      Digest    `json:"base"`    // the release it is compared with
+	Path      string    `json:"path"`
+	Evaluator string    `json:"evaluator"`
+	At        time.Time `json:"at"`
+}
+
+// ReviewStore keeps the marks of differential reviews, append-only.
+type ReviewStore interface {
+	// MarkReviewed adds m; both releases must exist (ENOTFOUND). A zero
+	// m.At is the current time; on success m.At is as recorded, in UTC.
+	MarkReviewed(ctx context.Context, m *ReviewMark) error
+	// FindReviewMarks returns the marks of the review of release against
+	// base, oldest first.
+	FindReviewMarks(ctx context.Context, release, base Digest) ([]*ReviewMark, error)
+}
+
 // ControlStatus is where a control of a standard stands for a release.
 type ControlStatus string
 

@@ -304,3 +304,21 @@ func lineDiff(a, b []string, maxD int) ([]hunk, bool) {
 	}
 	return hs, true
 }
+
+// Hunk is a changed region of a text: lines [A0, A1) of the old text became
+// lines [B0, B1) of the new one (0-based; an empty range is an insertion
+// or a deletion).
+type Hunk struct{ A0, A1, B0, B1 int }
+
+// Lines splits a and b into lines and returns the changed hunks between
+// them (Myers' algorithm). When more than maxD lines change, ok is false and
+// there is one hunk covering everything after the common prefix and before
+// the common suffix.
+func Lines(a, b []byte, maxD int) (hs []Hunk, la, lb []string, ok bool) {
+	la, lb = splitLines(a), splitLines(b)
+	raw, ok := lineDiff(la, lb, maxD)
+	for _, h := range raw {
+		hs = append(hs, Hunk{h.a0, h.a1, h.b0, h.b1})
+	}
+	return hs, la, lb, ok
+}

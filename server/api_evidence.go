@@ -57,14 +57,27 @@ func (b *Backend) ReadRecorded(ctx context.Context, p *glassbox.Principal, grant
 	if err != nil {
 		return nil, err
 	}
-	if err := b.Access.Record(ctx, p, grant, rel, kind, []glassbox.File{file}); err != nil {
+	if err := b.RecordRead(ctx, p, grant, rel, kind, file); err != nil {
 		rc.Close()
-		if glassbox.ErrorCode(err) == glassbox.EINTERNAL {
-			err = glassbox.Errorf(glassbox.EUNAVAILABLE, "the read could not be put on the record, so it is refused; retry later: %w", err)
-		}
 		return nil, err
 	}
 	return rc, nil
+}
+
+// RecordRead puts p's read of content of rel (kind: source-file, diff, …;
+// each file names what is served and its digest) on the access record. A
+// read that cannot be recorded must be refused: the error says so.
+func (b *Backend) RecordRead(ctx context.Context, p *glassbox.Principal, grant string, rel *glassbox.Release, kind string, files ...glassbox.File) error {
+	if b.Access == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre keeps no access record, so it serves no confidential content")
+	}
+	if err := b.Access.Record(ctx, p, grant, rel, kind, files); err != nil {
+		if glassbox.ErrorCode(err) == glassbox.EINTERNAL {
+			err = glassbox.Errorf(glassbox.EUNAVAILABLE, "the read could not be put on the record, so it is refused; retry later: %w", err)
+		}
+		return err
+	}
+	return nil
 }
 
 // serveRecorded serves one stored file of rel, after recording the read.

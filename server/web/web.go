@@ -51,6 +51,8 @@ type Workspace struct {
 	pages   map[string]*template.Template
 	// Catalog describes a standard for the worksheets; nil leaves them out.
 	Catalog Catalog
+	// Reviews runs differential reviews; nil leaves them out.
+	Reviews Reviewer
 	// Standards lists the standards a release can be judged against.
 	Standards func() ([]string, error)
 	// Now is the clock of the pages (times shown, cookie expiry).
@@ -99,6 +101,9 @@ func (w *Workspace) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /ui/releases/{release}/worksheet/{standard}", w.page(true, w.worksheet))
 	mux.Handle("POST /ui/releases/{release}/judgements", w.page(true, w.judge))
 	mux.Handle("POST /ui/releases/{release}/triage", w.page(true, w.triage))
+	mux.Handle("GET /ui/releases/{release}/review", w.page(true, w.review))
+	mux.Handle("GET /ui/releases/{release}/review/diff/{path...}", w.page(true, w.reviewDiff))
+	mux.Handle("POST /ui/releases/{release}/review", w.page(true, w.markReviewed))
 }
 
 // headers sets the security headers every response of the workspace

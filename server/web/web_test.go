@@ -98,6 +98,7 @@ func newSite(t *testing.T) *site {
 		_, ids, err := centre.Catalogs(data)
 		return ids, err
 	}
+	ws.Reviews = c
 	srv := httptest.NewServer(server.New(c.Notary, c.Log, "").WithWorkspace(ws).Handler())
 	t.Cleanup(srv.Close)
 	return &site{url: srv.URL, c: c, rel: res.Release}
@@ -365,5 +366,66 @@ func TestTriageFromTheSourceView(t *testing.T) {
 	alice.signIn("alice")
 	if _, page, _ := alice.get(file); strings.Contains(page, `name="fingerprint"`) || !strings.Contains(page, "Dismissed by eve@lab") {
 		t.Errorf("the vendor's view of the finding: a form, or no decision")
+	}
+}
+
+var percent = regexp.MustCompile(`Review coverage: ([0-9.]+) %`)
+
+// TestADifferentialReviewToFullCoverage: a second version of the product
+// changes main.c and adds a file; the evaluator's review lists exactly
+// those two with their changed lines, shows each diff (on the access
+// record, as a diff), and marking both reviewed takes the coverage from
+// 0 to 100 %.
+func TestADifferentialReviewToFullCoverage(t *testing.T) {
+	s := newSite(t)
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "src"), 0o755)
+	os.WriteFile(filepath.Join(src, "src", "main.c"), []byte("#include <stdio.h>\n\nint main(void) {\n\tputs(\"hello, world\");\n\treturn 0;\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "src", "update.c"), []byte("int update(void) {\n\treturn 1;\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "README.md"), []byte("# router\n"), 0o644)
+	backdoor, _ := os.ReadFile("../../scan/testdata/incidents/vsftpd-2.3.4/str.c")
+	os.WriteFile(filepath.Join(src, "src", "str.c"), backdoor, 0o644)
+	res, err := s.c.Submit(t.Context(), ingest.Request{Product: "acme/router", Version: "1.1.0", SourceDir: src, Limits: ingest.DefaultLimits()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := string(res.Release.ID)
+	eve := s.browser(t)
+	eve.signIn("eve")
+	review := "/ui/releases/" + head + "/review"
+	code, page, _ := eve.get(review)
+	if code != 200 || percent.FindStringSubmatch(page) == nil || percent.FindStringSubmatch(page)[1] != "0.0" {
+		t.Fatalf("the review: %d, want 0.0 %% coverage\n%s", code, page)
+	}
+	for _, want := range []string{">src/main.c</a>", ">src/update.c</a>", "<td>added</td>", "<td>changed</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the review does not show %q", want)
+		}
+	}
+	if strings.Contains(page, ">README.md</a>") || strings.Contains(page, ">src/str.c</a>") {
+		t.Errorf("the review lists unchanged files")
+	}
+	code, page, _ = eve.get("/ui/releases/" + head + "/review/diff/src/main.c?base=" + string(s.rel.ID))
+	if code != 200 || !strings.Contains(page, "- \tputs(&#34;"+marker) || !strings.Contains(page, "+ \tputs(&#34;hello, world&#34;);") {
+		t.Fatalf("the diff of main.c: %d\n%s", code, page)
+	}
+	for i, p := range []string{"src/main.c", "src/update.c"} {
+		code, page = eve.post(review, "/ui/releases/"+head+"/review/diff/"+p+"?base="+string(s.rel.ID), url.Values{"base": {string(s.rel.ID)}, "path": {p}})
+		// main.c: one line removed, one added; update.c: three added.
+		want := map[int]string{0: "40.0", 1: "100.0"}[i]
+		if m := percent.FindStringSubmatch(page); code != 200 || m == nil || m[1] != want {
+			t.Fatalf("after marking %s reviewed: %d, coverage %v\n%s", p, code, m, page)
+		}
+	}
+	if !strings.Contains(page, "by eve@lab") {
+		t.Errorf("the review does not say who reviewed")
+	}
+	if code, _ := eve.post(review, "/ui/releases/"+head+"/review?base="+string(s.rel.ID), url.Values{"base": {string(s.rel.ID)}, "path": {"README.md"}}); code != 404 {
+		t.Errorf("marking an unchanged file reviewed: %d; want 404", code)
+	}
+	alice := s.browser(t)
+	alice.signIn("alice")
+	if _, page, _ := alice.get("/ui/access/" + head); !strings.Contains(page, "<td>diff</td>") {
+		t.Errorf("the diff read is not on the vendor's access record:\n%s", page)
 	}
 }

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore) {
 	// And evaluators' judgements on controls: judgement.go.
 	t.Run("Judgements", func(t *testing.T) { testJudgements(t, open) })
 	t.Run("Triage", func(t *testing.T) { testTriage(t, open) })
+	t.Run("ReviewMarks", func(t *testing.T) { testReviewMarks(t, open) })
 	// And the parties of the centre: party.go.
 	t.Run("Parties", func(t *testing.T) { testParties(t, open) })
 }
