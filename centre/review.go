@@ -1,206 +1,30 @@
 package centre
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"slices"
 
 	"glassbox.dev"
-	"glassbox.dev/diff"
+	"glassbox.dev/review"
 )
 
-// A differential review compares a release of a product with an earlier
-// one, file by file; an evaluator marks each changed file reviewed, and
-// the review's coverage is the share of changed lines in reviewed files.
-
-// maxReviewFile bounds a file compared line by line; a larger one, or one
-// that is not text, counts as one changed line.
-const maxReviewFile = 4 << 20
-
-// maxReviewEdits bounds the line edits computed for one file.
-const maxReviewEdits = 20000
-
-// ReviewFile is one file that differs between the two releases.
-type ReviewFile struct {
-	Path     string
-	Status   string // added, removed or changed
-	Added    int    // lines added (or modified) in the release
-	Removed  int    // lines removed from the base
-	Text     bool   // compared line by line
-	Reviewed *glassbox.ReviewMark
+// reviewer is the differential review over the centre's stores.
+func (c *Centre) reviewer() *review.Reviewer {
+	marks, _ := c.Store.(glassbox.ReviewStore)
+	return &review.Reviewer{Blobs: c.Blobs, Marks: marks}
 }
 
-// Lines is how many changed lines the file counts for in the coverage.
-func (f *ReviewFile) Lines() int {
-	if !f.Text {
-		return 1
-	}
-	return f.Added + f.Removed
+// Review compares rel with base, an earlier release of its product, and
+// counts the changed lines evaluators marked reviewed (package review).
+func (c *Centre) Review(ctx context.Context, rel, base *glassbox.Release) (*review.Review, error) {
+	return c.reviewer().Review(ctx, rel, base)
 }
 
-// Review is a differential review of Release against Base.
-type Review struct {
-	Release, Base *glassbox.Release
-	Files         []ReviewFile
-	Changed       int // changed lines
-	Reviewed      int // changed lines of reviewed files
+// FileDiff compares two versions of a file line by line.
+func (c *Centre) FileDiff(ctx context.Context, a, b *glassbox.File) (*review.FileDiff, error) {
+	return c.reviewer().FileDiff(ctx, a, b)
 }
 
-// Coverage is the share of changed lines reviewed, from 0 to 1; 1 when
-// nothing changed.
-func (r *Review) Coverage() float64 {
-	if r.Changed == 0 {
-		return 1
-	}
-	return float64(r.Reviewed) / float64(r.Changed)
-}
-
-// Review compares rel with base, an earlier release of the same product,
-// and counts the changed lines that evaluators marked reviewed.
-func (c *Centre) Review(ctx context.Context, rel, base *glassbox.Release) (*Review, error) {
-	if rel.Manifest.Product != base.Manifest.Product || rel.ID == base.ID {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "a review compares two releases of one product: %s@%s and %s@%s", rel.Manifest.Product, rel.Manifest.Version, base.Manifest.Product, base.Manifest.Version)
-	}
-	rs, ok := c.Store.(glassbox.ReviewStore)
-	if !ok {
-		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre's store keeps no reviews")
-	}
-	marks, err := rs.FindReviewMarks(ctx, rel.ID, base.ID)
-	if err != nil {
-		return nil, err
-	}
-	marked := map[string]*glassbox.ReviewMark{}
-	for _, m := range marks {
-		if marked[m.Path] == nil {
-			marked[m.Path] = m // the first mark says who reviewed it first
-		}
-	}
-	r := &Review{Release: rel, Base: base}
-	old := map[string]glassbox.File{}
-	for _, f := range base.Manifest.Source.Files {
-		old[f.Path] = f
-	}
-	seen := map[string]bool{}
-	for _, f := range rel.Manifest.Source.Files {
-		seen[f.Path] = true
-		b, had := old[f.Path]
-		switch {
-		case !had:
-			rf, err := c.compare(ctx, f.Path, nil, &f)
-			if err != nil {
-				return nil, err
-			}
-			r.Files = append(r.Files, rf)
-		case b.Digest != f.Digest || b.Mode != f.Mode || b.Target != f.Target:
-			rf, err := c.compare(ctx, f.Path, &b, &f)
-			if err != nil {
-				return nil, err
-			}
-			r.Files = append(r.Files, rf)
-		}
-	}
-	for _, f := range base.Manifest.Source.Files {
-		if !seen[f.Path] {
-			rf, err := c.compare(ctx, f.Path, &f, nil)
-			if err != nil {
-				return nil, err
-			}
-			r.Files = append(r.Files, rf)
-		}
-	}
-	slices.SortFunc(r.Files, func(a, b ReviewFile) int {
-		if a.Path < b.Path {
-			return -1
-		}
-		return 1
-	})
-	for i := range r.Files {
-		f := &r.Files[i]
-		f.Reviewed = marked[f.Path]
-		r.Changed += f.Lines()
-		if f.Reviewed != nil {
-			r.Reviewed += f.Lines()
-		}
-	}
-	return r, nil
-}
-
-// compare counts the changed lines of one file (nil: absent on that side).
-func (c *Centre) compare(ctx context.Context, path string, a, b *glassbox.File) (ReviewFile, error) {
-	rf := ReviewFile{Path: path, Status: "changed"}
-	if a == nil {
-		rf.Status = "added"
-	} else if b == nil {
-		rf.Status = "removed"
-	}
-	d, err := c.FileDiff(ctx, a, b)
-	if err != nil {
-		return rf, err
-	}
-	if d != nil {
-		rf.Text = true
-		for _, h := range d.Hunks {
-			rf.Added += h.B1 - h.B0
-			rf.Removed += h.A1 - h.A0
-		}
-	}
-	return rf, nil
-}
-
-// FileDiff is the line diff of one file between two releases.
-type FileDiff struct {
-	Hunks    []diff.Hunk
-	Old, New []string // the lines, each with its newline
-}
-
-// FileDiff compares two versions of a file (nil: absent) line by line. It
-// returns nil when either is not text, is a link, or is larger than
-// maxReviewFile.
-func (c *Centre) FileDiff(ctx context.Context, a, b *glassbox.File) (*FileDiff, error) {
-	read := func(f *glassbox.File) ([]byte, bool, error) {
-		if f == nil {
-			return nil, true, nil
-		}
-		if f.Mode == glassbox.ModeSymlink || f.Size > maxReviewFile {
-			return nil, false, nil
-		}
-		rc, err := c.Blobs.Open(ctx, f.Digest)
-		if err != nil {
-			return nil, false, err
-		}
-		defer rc.Close()
-		data, err := io.ReadAll(io.LimitReader(rc, maxReviewFile+1))
-		if err != nil {
-			return nil, false, err
-		}
-		return data, bytes.IndexByte(data, 0) < 0, nil
-	}
-	old, okA, err := read(a)
-	if err != nil || !okA {
-		return nil, err
-	}
-	cur, okB, err := read(b)
-	if err != nil || !okB {
-		return nil, err
-	}
-	hs, la, lb, _ := diff.Lines(old, cur, maxReviewEdits)
-	return &FileDiff{Hunks: hs, Old: la, New: lb}, nil
-}
-
-// MarkReviewed records that evaluator reviewed the changes to path between
-// base and rel; path must be one of the review's changed files.
+// MarkReviewed records evaluator's review of the changes to path.
 func (c *Centre) MarkReviewed(ctx context.Context, rel, base *glassbox.Release, evaluator, path string) (*glassbox.ReviewMark, error) {
-	r, err := c.Review(ctx, rel, base)
-	if err != nil {
-		return nil, err
-	}
-	if !slices.ContainsFunc(r.Files, func(f ReviewFile) bool { return f.Path == path }) {
-		return nil, glassbox.Errorf(glassbox.ENOTFOUND, "%s did not change between %s and %s", path, base.Manifest.Version, rel.Manifest.Version)
-	}
-	m := &glassbox.ReviewMark{Release: rel.ID, Base: base.ID, Path: path, Evaluator: evaluator}
-	if err := c.Store.(glassbox.ReviewStore).MarkReviewed(ctx, m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return c.reviewer().MarkReviewed(ctx, rel, base, evaluator, path)
 }

@@ -14,6 +14,7 @@ package evaluate
 import (
 	"context"
 	"fmt"
+	"glassbox.dev/review"
 	"time"
 
 	"glassbox.dev"
@@ -190,6 +191,9 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 	if err != nil {
 		return nil, err
 	}
+	if a.Review, err = r.review(ctx); err != nil {
+		return nil, err
+	}
 	out := r.out
 	out.Assessment, out.Verdict, out.Reasons, out.At = a, a.Verdict, a.Reasons, now().UTC()
 	if out.AssessmentResultsJSON, err = standard.AssessmentResults(a, out.At); err != nil {
@@ -287,4 +291,23 @@ func (r *run) keep(ctx context.Context, kind string, data []byte) (glassbox.Dige
 		return "", err
 	}
 	return d, nil
+}
+
+// review summarises the differential review of the release against the
+// previous release of its product, or returns nil when there is none (or
+// the store keeps no reviews).
+func (r *run) review(ctx context.Context) (*review.Summary, error) {
+	marks, ok := r.e.Store.(glassbox.ReviewStore)
+	if !ok {
+		return nil, nil
+	}
+	base, err := review.Previous(ctx, r.e.Store, r.rel)
+	if err != nil || base == nil {
+		return nil, err
+	}
+	rv, err := (&review.Reviewer{Blobs: r.e.Blobs, Marks: marks}).Review(ctx, r.rel, base)
+	if err != nil {
+		return nil, fmt.Errorf("the review of %s against %s: %w", r.rel.Manifest.Version, base.Manifest.Version, err)
+	}
+	return rv.Summarise(), nil
 }

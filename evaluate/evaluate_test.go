@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"glassbox.dev"
 	"glassbox.dev/evaluate"
@@ -220,5 +221,43 @@ func TestADismissalInForceSuppressesItsFinding(t *testing.T) {
 	out = decide(false, "on second look it fetches code")
 	if res := check(out, glassbox.CheckNoBackdoorIndicators); res.Status != glassbox.CheckFail {
 		t.Errorf("confirmed after a dismissal, the check = %+v; want fail", res)
+	}
+}
+
+// TestTheReviewCoverageIsReported: a second version of a product, with one
+// of its two changed files marked reviewed by an evaluator, is evaluated;
+// the assessment, the OSCAL assessment-results (valid against NIST's
+// schema) and the report carry the review coverage against the first
+// version.
+func TestTheReviewCoverageIsReported(t *testing.T) {
+	c := openCentre(t)
+	v1 := c.submit(t, "1.0.0", map[string]string{"a.txt": "one\ntwo\n", "b.txt": "x\n"})
+	time.Sleep(10 * time.Millisecond) // a later submission time
+	v2 := c.submit(t, "1.1.0", map[string]string{"a.txt": "one\nTWO\nthree\n", "b.txt": "y\n"})
+	if err := c.store.(glassbox.ReviewStore).MarkReviewed(t.Context(), &glassbox.ReviewMark{Release: v2.ID, Base: v1.ID, Path: "a.txt", Evaluator: "eve@lab"}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := freshEvaluator(t, c).Evaluate(t.Context(), v2, []string{"cra-annex-i"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a.txt: one line removed, two added (3); b.txt: one removed, one added (2).
+	rv := out.Assessment.Review
+	if rv == nil || rv.Base != v1.ID || rv.Changed != 5 || rv.Reviewed != 3 || rv.Files != 2 || rv.FilesReviewed != 1 {
+		t.Fatalf("the review in the assessment: %+v; want 3 of 5 lines, 1 of 2 files, against 1.0.0", rv)
+	}
+	if err := schemas.Validate(schemas.OSCALAssessmentResults, out.AssessmentResultsJSON); err != nil {
+		t.Fatalf("the assessment results with a review: %v", err)
+	}
+	if !strings.Contains(string(out.AssessmentResultsJSON), `"name": "review-coverage"`) && !strings.Contains(string(out.AssessmentResultsJSON), `"name":"review-coverage"`) || !strings.Contains(string(out.AssessmentResultsJSON), `"0.600"`) {
+		t.Errorf("the OSCAL results do not carry the review coverage 0.600")
+	}
+	if !strings.Contains(string(out.ReportHTML), "Review coverage since 1.0.0") || !strings.Contains(string(out.ReportHTML), "60.0 %") {
+		t.Errorf("the report does not show the review coverage")
+	}
+	// The first version has nothing to be compared with.
+	out, err = freshEvaluator(t, c).Evaluate(t.Context(), v1, []string{"cra-annex-i"})
+	if err != nil || out.Assessment.Review != nil {
+		t.Errorf("the first version's review: %+v, %v; want none", out.Assessment.Review, err)
 	}
 }

@@ -2,6 +2,7 @@ package standard
 
 import (
 	"fmt"
+	"glassbox.dev/review"
 	"slices"
 	"strings"
 
@@ -20,7 +21,11 @@ const (
 
 // Assessment is a release judged against one or more standards.
 type Assessment struct {
-	Release   *glassbox.Release `json:"release"`
+	Release *glassbox.Release `json:"release"`
+	// Review is the differential review of the release against the
+	// previous one of its product, when there is one: how many of the
+	// changed lines evaluators reviewed. It is reported, not judged.
+	Review    *review.Summary   `json:"review,omitempty"`
 	Standards []*StandardResult `json:"standards"`
 	// Checks are the automated checks' results the assessment used, by
 	// check id.

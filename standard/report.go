@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"glassbox.dev/review"
 	"html/template"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +86,8 @@ type reportView struct {
 	Findings                           []glassbox.Finding
 	Vulnerabilities                    []VulnerabilityRow
 	Evidence                           []glassbox.Evidence
+	Review                             *review.Summary
+	ReviewCoverage                     string
 }
 
 // Report renders the assessment and what the evaluation found as one
@@ -118,6 +122,9 @@ func Report(d ReportData) ([]byte, error) {
 		Rebuilds:        d.Rebuilds,
 		Findings:        slices.Clone(d.Findings),
 		Vulnerabilities: d.Vulnerabilities,
+	}
+	if a.Review != nil {
+		v.Review, v.ReviewCoverage = a.Review, strconv.FormatFloat(100*a.Review.Coverage(), 'f', 1, 64)+" %"
 	}
 	v.Summary = failureSummary(a)
 	v.Covered, v.Receipts = d.Covered, d.Receipts

@@ -139,6 +139,14 @@ func AssessmentResults(a *Assessment, at time.Time) ([]byte, error) {
 				{Name: "not-assessed", NS: oscal.Namespace, Value: strconv.Itoa(sr.NotAssessed)},
 			},
 		}
+		if rv := a.Review; rv != nil {
+			r.Props = append(r.Props,
+				oscal.Prop{Name: "review-base", NS: oscal.Namespace, Value: string(rv.Base), Remarks: "the earlier release of the product the changes are counted against: " + rv.BaseVersion},
+				oscal.Prop{Name: "review-changed-lines", NS: oscal.Namespace, Value: strconv.Itoa(rv.Changed)},
+				oscal.Prop{Name: "review-reviewed-lines", NS: oscal.Namespace, Value: strconv.Itoa(rv.Reviewed)},
+				oscal.Prop{Name: "review-coverage", NS: oscal.Namespace, Value: strconv.FormatFloat(rv.Coverage(), 'f', 3, 64),
+					Remarks: fmt.Sprintf("changed lines in files an evaluator marked reviewed / changed lines since %s (%d of %d files)", rv.BaseVersion, rv.FilesReviewed, rv.Files)})
+		}
 		if len(sr.Reasons) > 0 {
 			r.Remarks = strings.Join(sr.Reasons, "\n\n")
 		}

@@ -8,16 +8,15 @@ import (
 	"strings"
 
 	"glassbox.dev"
-	"glassbox.dev/centre"
 	"glassbox.dev/party"
-	"glassbox.dev/server"
+	"glassbox.dev/review"
 	"glassbox.dev/server/backend"
 )
 
 // Reviewer runs differential reviews (centre.Centre); nil leaves them out.
 type Reviewer interface {
-	Review(ctx context.Context, rel, base *glassbox.Release) (*centre.Review, error)
-	FileDiff(ctx context.Context, a, b *glassbox.File) (*centre.FileDiff, error)
+	Review(ctx context.Context, rel, base *glassbox.Release) (*review.Review, error)
+	FileDiff(ctx context.Context, a, b *glassbox.File) (*review.FileDiff, error)
 	MarkReviewed(ctx context.Context, rel, base *glassbox.Release, evaluator, path string) (*glassbox.ReviewMark, error)
 }
 
@@ -34,16 +33,9 @@ func (w *Workspace) reviewOf(r *request, act party.Action) (rel, base *glassbox.
 	}
 	ref := r.FormValue("base")
 	if ref == "" {
-		rels, err := server.VisibleReleases(r.Context(), w.b.Releases, w.parties, r.p, glassbox.ReleaseFilter{Product: rel.Manifest.Product, Limit: 1000})
-		if err != nil {
-			return nil, nil, "", err
-		}
-		for _, x := range rels {
-			if x.ID != rel.ID && x.SubmittedAt.Before(rel.SubmittedAt) && (base == nil || x.SubmittedAt.After(base.SubmittedAt)) {
-				base = x
-			}
-		}
-		return rel, base, grant, nil
+		// Visibility is per product: the base is as visible as rel.
+		base, err = review.Previous(r.Context(), w.b.Releases, rel)
+		return rel, base, grant, err
 	}
 	base, err = w.b.Resolve(r.Context(), ref)
 	if err != nil || base.Manifest.Product != rel.Manifest.Product {
@@ -79,7 +71,7 @@ type diffRow struct {
 // diffContext is how many unchanged lines a diff view shows around a change.
 const diffContext = 3
 
-func diffRows(d *centre.FileDiff) []diffRow {
+func diffRows(d *review.FileDiff) []diffRow {
 	var rows []diffRow
 	next := 0 // the first line of Old not shown yet
 	for i, h := range d.Hunks {
