@@ -155,9 +155,22 @@ func (w *Workspace) release(rw http.ResponseWriter, r *request) error {
 		return err
 	}
 	var jobs []*server.Job
+	var progress []server.JobEvent
+	refresh := 0
 	if w.b.Jobs != nil {
 		jobs, _ = w.b.Jobs.List(r.Context(), rel)
+		for _, j := range jobs {
+			if !j.Ended() {
+				// Without script, the page follows a running job by
+				// reloading itself.
+				refresh = 3
+				if progress == nil {
+					progress, _ = w.b.Jobs.Events(r.Context(), j.ID, 0)
+				}
+			}
+		}
 	}
+	_, evalErr := w.authorize(r, party.ActEvaluate, rel)
 	_, accessErr := w.authorize(r, party.ActReadAccessRecord, rel)
 	var standards []string
 	if w.Standards != nil && w.Catalog != nil {
@@ -165,8 +178,9 @@ func (w *Workspace) release(rw http.ResponseWriter, r *request) error {
 			return err
 		}
 	}
-	return w.render(rw, r, http.StatusOK, "release", map[string]any{"Standards": standards,
-		"Title": rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Evaluation": w.latestEvaluation(r, rel),
+	return w.render(rw, r, http.StatusOK, "release", map[string]any{"Standards": standards, "Refresh": refresh, "Progress": progress,
+		"MayEvaluate": evalErr == nil && w.b.Jobs != nil,
+		"Title":       rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Evaluation": w.latestEvaluation(r, rel),
 		"Jobs": jobs, "Tree": tree(rel, ""), "MayReadAccess": accessErr == nil,
 	})
 }
@@ -274,4 +288,25 @@ func parent(p string) string {
 		return ""
 	}
 	return d
+}
+
+// evaluate queues an evaluation of the release against the standards the
+// form names, and returns to the release, which follows the job.
+func (w *Workspace) evaluate(rw http.ResponseWriter, r *request) error {
+	rel, _, err := w.releaseOf(r, party.ActEvaluate)
+	if err != nil {
+		return err
+	}
+	if w.b.Jobs == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre runs no jobs")
+	}
+	standards := r.PostForm["standard"]
+	if len(standards) == 0 {
+		return glassbox.Errorf(glassbox.EINVALID, "choose at least one standard to evaluate against")
+	}
+	if _, err := w.b.Jobs.Enqueue(r.Context(), r.p, rel, "evaluate", server.EvaluateRequest{Standards: standards}); err != nil && glassbox.ErrorCode(err) != glassbox.ECONFLICT {
+		return err
+	}
+	http.Redirect(rw, r.Request, "/ui/releases/"+string(rel.ID), http.StatusSeeOther)
+	return nil
 }

@@ -101,6 +101,7 @@ func (w *Workspace) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /ui/releases/{release}/worksheet/{standard}", w.page(true, w.worksheet))
 	mux.Handle("POST /ui/releases/{release}/judgements", w.page(true, w.judge))
 	mux.Handle("POST /ui/releases/{release}/triage", w.page(true, w.triage))
+	mux.Handle("POST /ui/releases/{release}/evaluations", w.page(true, w.evaluate))
 	mux.Handle("GET /ui/releases/{release}/review", w.page(true, w.review))
 	mux.Handle("GET /ui/releases/{release}/review/diff/{path...}", w.page(true, w.reviewDiff))
 	mux.Handle("POST /ui/releases/{release}/review", w.page(true, w.markReviewed))

@@ -21,10 +21,12 @@ import (
 	"glassbox.dev/centre/stage"
 	"glassbox.dev/evaluate"
 	"glassbox.dev/ingest"
+	"glassbox.dev/jobs"
 	"glassbox.dev/party"
 	"glassbox.dev/server"
 	"glassbox.dev/server/backend"
 	"glassbox.dev/server/web"
+	"glassbox.dev/vuln"
 )
 
 // marker is in the release's source and nowhere else: a page that shows
@@ -89,7 +91,13 @@ func newSite(t *testing.T) *site {
 
 	pub, err := attest.LoadPublicKey(filepath.Join(centre.KeyDir(data), attest.AttestationPubFile))
 	must(err)
-	b, err := backend.New(c, ps, backend.AccessRecord(access.NewRecorder(c.Notary, c.Store, pub)), nil)
+	e, err := c.Evaluator("", vuln.DefaultMaxAge)
+	must(err)
+	q, err := jobs.Open(ctx, jobs.Config{DataDir: data, Runner: &jobs.Centre{Evaluator: e}})
+	must(err)
+	must(q.Start(ctx))
+	t.Cleanup(func() { q.Close(context.Background()) })
+	b, err := backend.New(c, ps, backend.AccessRecord(access.NewRecorder(c.Notary, c.Store, pub)), backend.Jobs(q, c.ResolveRelease))
 	must(err)
 	ws, err := web.New(&b, ps)
 	must(err)
@@ -427,5 +435,36 @@ func TestADifferentialReviewToFullCoverage(t *testing.T) {
 	alice.signIn("alice")
 	if _, page, _ := alice.get("/ui/access/" + head); !strings.Contains(page, "<td>diff</td>") {
 		t.Errorf("the diff read is not on the vendor's access record:\n%s", page)
+	}
+}
+
+// TestRunAnEvaluationFromTheReleasePage: the evaluator queues an
+// evaluation from the release page, which follows the job (it reloads
+// itself while the job runs) until the verdict is shown; an evaluator
+// without a grant cannot queue one.
+func TestRunAnEvaluationFromTheReleasePage(t *testing.T) {
+	s := newSite(t)
+	eve := s.browser(t)
+	eve.signIn("eve")
+	rel := "/ui/releases/" + string(s.rel.ID)
+	code, page := eve.post(rel+"/evaluations", rel, url.Values{"standard": {"cra-annex-i"}})
+	if code != 200 {
+		t.Fatalf("queue the evaluation: %d\n%s", code, page)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for strings.Contains(page, `http-equiv="refresh"`) && time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+		_, page, _ = eve.get(rel)
+	}
+	if strings.Contains(page, `http-equiv="refresh"`) || strings.Contains(page, "not evaluated yet") || !strings.Contains(page, "no-backdoor-indicators") {
+		t.Fatalf("the release page after the evaluation:\n%s", page)
+	}
+	if !strings.Contains(page, `class="verdict v-failed"`) {
+		t.Errorf("a release with a planted backdoor is not shown FAILED")
+	}
+	nick := s.browser(t)
+	nick.signIn("nick")
+	if code, _ := nick.post(rel+"/evaluations", "/ui/", url.Values{"standard": {"cra-annex-i"}}); code != 404 {
+		t.Errorf("an evaluator without a grant queues an evaluation: %d; want 404", code)
 	}
 }
