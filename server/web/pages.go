@@ -104,7 +104,36 @@ func (w *Workspace) dashboard(rw http.ResponseWriter, r *request) error {
 	if heading == "" {
 		heading = "All releases"
 	}
-	return w.render(rw, r, http.StatusOK, "dashboard", map[string]any{"Title": "Dashboard", "Heading": heading, "Releases": rows})
+	data := map[string]any{"Title": "Dashboard", "Heading": heading, "Releases": rows}
+	// Grants: a vendor's to evaluators, an evaluator's from vendors, all
+	// for the centre's staff; the policy says which.
+	if gs, err := w.parties.ListGrants(r.Context(), r.p); err == nil {
+		now := w.Now()
+		var active []*glassbox.Grant
+		for _, g := range gs {
+			if g.Active(now) {
+				active = append(active, g)
+			}
+		}
+		data["Grants"] = active
+	}
+	// The centre's parties, for its administrators and auditors.
+	if r.p.User.Role == glassbox.RoleAdmin || r.p.User.Role == glassbox.RoleAuditor {
+		orgs, err := w.parties.ListOrgs(r.Context(), r.p)
+		if err != nil {
+			return err
+		}
+		users, err := w.parties.ListUsers(r.Context(), r.p, "")
+		if err != nil {
+			return err
+		}
+		tokens, err := w.parties.ListTokens(r.Context(), r.p, "")
+		if err != nil {
+			return err
+		}
+		data["Orgs"], data["Users"], data["Tokens"] = orgs, users, tokens
+	}
+	return w.render(rw, r, http.StatusOK, "dashboard", data)
 }
 
 // latestEvaluation returns rel's newest evaluation record, or nil.

@@ -42,6 +42,10 @@ type Parties interface {
 	SignIn(ctx context.Context, user, password string) (string, *glassbox.Session, error)
 	Session(ctx context.Context, secret string) (*glassbox.Principal, *glassbox.Session, error)
 	SignOut(ctx context.Context, secret string) error
+	ListGrants(ctx context.Context, p *glassbox.Principal) ([]*glassbox.Grant, error)
+	ListOrgs(ctx context.Context, p *glassbox.Principal) ([]*glassbox.Organisation, error)
+	ListUsers(ctx context.Context, p *glassbox.Principal, org string) ([]*glassbox.User, error)
+	ListTokens(ctx context.Context, p *glassbox.Principal, user string) ([]*glassbox.Token, error)
 }
 
 // Workspace serves the pages.

@@ -63,11 +63,11 @@ func newSite(t *testing.T) *site {
 			t.Fatal(err)
 		}
 	}
-	for _, o := range []glassbox.Organisation{{ID: "acme", Name: "ACME Corp", Kind: glassbox.OrgVendor}, {ID: "lab", Name: "Test Lab", Kind: glassbox.OrgEvaluator}, {ID: "other-lab", Name: "Other Lab", Kind: glassbox.OrgEvaluator}} {
+	for _, o := range []glassbox.Organisation{{ID: "acme", Name: "ACME Corp", Kind: glassbox.OrgVendor}, {ID: "lab", Name: "Test Lab", Kind: glassbox.OrgEvaluator}, {ID: "other-lab", Name: "Other Lab", Kind: glassbox.OrgEvaluator}, {ID: party.OperatorOrg, Name: "The Centre", Kind: glassbox.OrgOperator}} {
 		_, err := ps.CreateOrg(ctx, op, o)
 		must(err)
 	}
-	for _, u := range []glassbox.User{{ID: "alice", OrgID: "acme", Name: "Alice", Role: glassbox.RoleVendor}, {ID: "eve", OrgID: "lab", Name: "Eve", Role: glassbox.RoleEvaluator}, {ID: "nick", OrgID: "other-lab", Name: "Nick", Role: glassbox.RoleEvaluator}} {
+	for _, u := range []glassbox.User{{ID: "alice", OrgID: "acme", Name: "Alice", Role: glassbox.RoleVendor}, {ID: "eve", OrgID: "lab", Name: "Eve", Role: glassbox.RoleEvaluator}, {ID: "nick", OrgID: "other-lab", Name: "Nick", Role: glassbox.RoleEvaluator}, {ID: "ada", OrgID: party.OperatorOrg, Name: "Ada", Role: glassbox.RoleAdmin}} {
 		_, err := ps.CreateUser(ctx, op, u)
 		must(err)
 		must(ps.SetPassword(ctx, op, u.ID, password))
@@ -466,5 +466,29 @@ func TestRunAnEvaluationFromTheReleasePage(t *testing.T) {
 	nick.signIn("nick")
 	if code, _ := nick.post(rel+"/evaluations", "/ui/", url.Values{"standard": {"cra-annex-i"}}); code != 404 {
 		t.Errorf("an evaluator without a grant queues an evaluation: %d; want 404", code)
+	}
+}
+
+// TestDashboardsPerRole: the evaluator's shows the grants it holds, the
+// vendor's the grants it gave, the administrator's the organisations,
+// users and tokens; no one else sees those.
+func TestDashboardsPerRole(t *testing.T) {
+	s := newSite(t)
+	for user, want := range map[string][]string{
+		"eve":   {"Grants in force", "acme/router"},
+		"alice": {"ACME Corp&#39;s releases", "Grants in force", "<td>lab</td>"},
+		"ada":   {"All releases", "Organisations", "<code>other-lab</code>", "Users", "<code>nick</code>", "API tokens"},
+	} {
+		b := s.browser(t)
+		b.signIn(user)
+		_, page, _ := b.get("/ui/")
+		for _, w := range want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s's dashboard does not show %q", user, w)
+			}
+		}
+		if user != "ada" && (strings.Contains(page, "<h2>Users</h2>") || strings.Contains(page, "API tokens")) {
+			t.Errorf("%s's dashboard shows the centre's users or tokens", user)
+		}
 	}
 }
