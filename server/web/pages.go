@@ -13,6 +13,7 @@ import (
 	"glassbox.dev/access"
 	"glassbox.dev/evaluate"
 	"glassbox.dev/party"
+	"glassbox.dev/provenance"
 	"glassbox.dev/server"
 )
 
@@ -219,10 +220,39 @@ type entry struct {
 	Name, Path string
 	Dir        bool
 	File       *glassbox.File
+	// Git says how the file differs from the git commit the release
+	// claims to come from ("" when it does not, or there is no claim).
+	Git string
+}
+
+// gitMarks compares rel's source with the git commit it claims to come
+// from (the manifest's own file lists: nothing confidential is read) and
+// says, by release path, what only the archive has or has otherwise: where
+// the xz-utils backdoor hid.
+func gitMarks(rel *glassbox.Release) map[string]string {
+	src := &rel.Manifest.Source
+	if src.Git == nil {
+		return nil
+	}
+	rep, err := provenance.Check(src)
+	if err != nil {
+		return nil
+	}
+	marks := map[string]string{}
+	for _, f := range rep.Findings {
+		switch f.Change {
+		case provenance.Added:
+			marks[rep.Prefix+f.Path] = "only in the release archive, not in git " + rep.Ref
+		case provenance.Changed:
+			marks[rep.Prefix+f.Path] = "differs from git " + rep.Ref
+		}
+	}
+	return marks
 }
 
 // tree lists the directory dir ("" for the root) of rel's source.
 func tree(rel *glassbox.Release, dir string) []entry {
+	marks := gitMarks(rel)
 	prefix := ""
 	if dir != "" {
 		prefix = dir + "/"
@@ -240,8 +270,15 @@ func tree(rel *glassbox.Release, dir string) []entry {
 				seen[name] = true
 				out = append(out, entry{Name: name + "/", Path: prefix + name, Dir: true})
 			}
+			if marks[f.Path] != "" {
+				for i := range out {
+					if out[i].Dir && out[i].Path == prefix+name {
+						out[i].Git = "holds files that are not as in git"
+					}
+				}
+			}
 		} else {
-			out = append(out, entry{Name: rest, Path: f.Path, File: f})
+			out = append(out, entry{Name: rest, Path: f.Path, File: f, Git: marks[f.Path]})
 		}
 	}
 	// Directories first, each group in path order (the manifest's).

@@ -90,7 +90,7 @@ func (w *Workspace) source(rw http.ResponseWriter, r *request) error {
 		data["Entries"] = entries
 		return w.render(rw, r, http.StatusOK, "tree", data)
 	}
-	data["File"] = file
+	data["File"], data["Git"] = file, gitMarks(rel)[file.Path]
 	if file.Mode == glassbox.ModeSymlink {
 		data["Notice"] = "a symbolic link to " + file.Target
 		return w.render(rw, r, http.StatusOK, "file", data)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -490,5 +491,49 @@ func TestDashboardsPerRole(t *testing.T) {
 		if user != "ada" && (strings.Contains(page, "<h2>Users</h2>") || strings.Contains(page, "API tokens")) {
 			t.Errorf("%s's dashboard shows the centre's users or tokens", user)
 		}
+	}
+}
+
+// TestFilesNotInGitAreMarked: a release whose source claims a git tag but
+// holds a build macro the tag does not (as xz-utils 5.6.1 did) shows that
+// file, and its directory, marked in the tree and on its page.
+func TestFilesNotInGitAreMarked(t *testing.T) {
+	s := newSite(t)
+	repo := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.org"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	os.MkdirAll(filepath.Join(repo, "m4"), 0o755)
+	os.WriteFile(filepath.Join(repo, "configure.ac"), []byte("AC_INIT([router], [2.0])\n"), 0o644)
+	os.WriteFile(filepath.Join(repo, "m4", "ax_pthread.m4"), []byte("# pthread\n"), 0o644)
+	git("add", ".")
+	git("commit", "-q", "-m", "2.0")
+	git("tag", "v2.0")
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "m4"), 0o755)
+	os.WriteFile(filepath.Join(src, "configure.ac"), []byte("AC_INIT([router], [2.0])\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "m4", "ax_pthread.m4"), []byte("# pthread\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "m4", "build-to-host.m4"), []byte("# not in git\n"), 0o644)
+	res, err := s.c.Submit(t.Context(), ingest.Request{Product: "acme/router", Version: "2.0.0", SourceDir: src, GitRepo: repo, GitRef: "v2.0", Limits: ingest.DefaultLimits()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eve := s.browser(t)
+	eve.signIn("eve")
+	rel := "/ui/releases/" + string(res.Release.ID)
+	if _, page, _ := eve.get(rel); !strings.Contains(page, "m4/</a> <span class=\"git-diff\">") {
+		t.Errorf("the m4 directory is not marked on the release page")
+	}
+	_, page, _ := eve.get(rel + "/source/m4")
+	if !strings.Contains(page, "build-to-host.m4</a> <span class=\"git-diff\">(only in the release archive, not in git v2.0)") || strings.Contains(page, "ax_pthread.m4</a> <span") {
+		t.Errorf("the tree of m4/ does not mark exactly the file git lacks:\n%s", page)
+	}
+	if _, page, _ := eve.get(rel + "/source/m4/build-to-host.m4"); !strings.Contains(page, "This file is only in the release archive") {
+		t.Errorf("the file's page does not say it is not in git")
 	}
 }
