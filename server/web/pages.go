@@ -3,9 +3,11 @@ package web
 import (
 	"encoding/json"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -208,7 +210,15 @@ func (w *Workspace) release(rw http.ResponseWriter, r *request) error {
 			return err
 		}
 	}
-	return w.render(rw, r, http.StatusOK, "release", map[string]any{"Standards": standards, "Refresh": refresh, "Progress": progress,
+	var docs []map[string]string
+	if w.b.Evidence != nil {
+		for _, d := range downloads {
+			if _, err := w.b.Evidence(r.Context(), rel, d.Kind); err == nil {
+				docs = append(docs, map[string]string{"Kind": d.Kind, "Title": d.Title})
+			}
+		}
+	}
+	return w.render(rw, r, http.StatusOK, "release", map[string]any{"Standards": standards, "Downloads": docs, "Refresh": refresh, "Progress": progress,
 		"MayEvaluate": evalErr == nil && w.b.Jobs != nil,
 		"Title":       rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Evaluation": w.latestEvaluation(r, rel),
 		"Jobs": jobs, "Tree": tree(rel, ""), "MayReadAccess": accessErr == nil,
@@ -375,4 +385,52 @@ func (w *Workspace) evaluate(rw http.ResponseWriter, r *request) error {
 	}
 	http.Redirect(rw, r.Request, "/ui/releases/"+string(rel.ID), http.StatusSeeOther)
 	return nil
+}
+
+// download serves one of the documents the centre keeps about the release
+// (server.EvidenceKinds: the report, OSCAL, SARIF, CycloneDX, …) as a
+// file, once the read is on the access record, as the API does.
+func (w *Workspace) download(rw http.ResponseWriter, r *request) error {
+	rel, grant, err := w.releaseOf(r, party.ActReadRelease)
+	if err != nil {
+		return err
+	}
+	kind := r.PathValue("kind")
+	k, ok := server.EvidenceKinds[kind]
+	if !ok || w.b.Evidence == nil {
+		return glassbox.Errorf(glassbox.ENOTFOUND, "there is no document %q of a release", kind)
+	}
+	d, err := w.b.Evidence(r.Context(), rel, kind)
+	if err != nil {
+		return err
+	}
+	size, err := w.b.Blobs.Stat(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	name := strings.ReplaceAll(kind, "/", "-")
+	rc, err := w.b.ReadRecorded(r.Context(), r.p, grant, rel, k.Read, glassbox.File{Path: name, Size: size, Digest: d})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := rw.Header()
+	h.Set("Content-Type", k.MediaType)
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	_, err = io.Copy(rw, rc)
+	return err
+}
+
+// downloads are the documents the release page offers, in this order.
+var downloads = []struct{ Kind, Title string }{
+	{"evaluation/report", "report (HTML)"},
+	{"evaluation/oscal", "OSCAL assessment results"},
+	{"scan/sarif", "findings (SARIF)"},
+	{"sbom/cyclonedx", "SBOM (CycloneDX)"},
+	{"vulns/cyclonedx-vex", "vulnerabilities (CycloneDX VEX)"},
+	{"vulns/sarif", "vulnerabilities (SARIF)"},
+	{"rebuild/report", "rebuild report"},
+	{"provenance/report", "provenance report"},
 }

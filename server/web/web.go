@@ -102,6 +102,7 @@ func (w *Workspace) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /ui/releases/{release}", w.page(true, w.release))
 	mux.Handle("GET /ui/releases/{release}/source/{path...}", w.page(true, w.source))
 	mux.Handle("GET /ui/access/{release}", w.page(true, w.access))
+	mux.Handle("GET /ui/releases/{release}/documents/{kind...}", w.page(true, w.download))
 	mux.Handle("GET /ui/releases/{release}/worksheet/{standard}", w.page(true, w.worksheet))
 	mux.Handle("POST /ui/releases/{release}/judgements", w.page(true, w.judge))
 	mux.Handle("POST /ui/releases/{release}/triage", w.page(true, w.triage))

@@ -537,3 +537,31 @@ func TestFilesNotInGitAreMarked(t *testing.T) {
 		t.Errorf("the file's page does not say it is not in git")
 	}
 }
+
+// TestDocumentsAreDownloadedOnTheRecord: the release page offers the
+// documents the centre keeps (here the scan's SARIF); a download is the
+// document itself, as an attachment, and is on the access record; a
+// party without a grant gets none.
+func TestDocumentsAreDownloadedOnTheRecord(t *testing.T) {
+	s := newSite(t)
+	eve := s.browser(t)
+	eve.signIn("eve")
+	rel := "/ui/releases/" + string(s.rel.ID)
+	if _, page, _ := eve.get(rel); !strings.Contains(page, `href="`+rel+`/documents/scan/sarif"`) || strings.Contains(page, "/documents/evaluation/report") {
+		t.Errorf("the release page does not offer exactly the documents there are")
+	}
+	code, body, h := eve.get(rel + "/documents/scan/sarif")
+	if code != 200 || h.Get("Content-Type") != "application/sarif+json" || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") || !strings.Contains(body, `"version":"2.1.0"`) && !strings.Contains(body, `"version": "2.1.0"`) {
+		t.Fatalf("the SARIF download: %d %v\n%.300s", code, h, body)
+	}
+	alice := s.browser(t)
+	alice.signIn("alice")
+	if _, page, _ := alice.get("/ui/access/" + string(s.rel.ID)); !strings.Contains(page, "<code>scan-sarif</code>") {
+		t.Errorf("the download is not on the access record:\n%s", page)
+	}
+	nick := s.browser(t)
+	nick.signIn("nick")
+	if code, body, _ := nick.get(rel + "/documents/scan/sarif"); code != 404 || strings.Contains(body, "2.1.0") {
+		t.Errorf("a download without a grant: %d", code)
+	}
+}
