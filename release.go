@@ -307,5 +307,16 @@ func (m *Manifest) Blobs() []Digest {
 	return out
 }
 
+// SourceFile returns the source file at path, or nil if the release has
+// none there.
+func (m *Manifest) SourceFile(path string) *File {
+	for i := range m.Source.Files {
+		if m.Source.Files[i].Path == path {
+			return &m.Source.Files[i]
+		}
+	}
+	return nil
+}
+
 // String returns "product@version".
 func (m *Manifest) String() string { return fmt.Sprintf("%s@%s", m.Product, m.Version) }

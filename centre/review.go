@@ -28,3 +28,9 @@ func (c *Centre) FileDiff(ctx context.Context, a, b *glassbox.File) (*review.Fil
 func (c *Centre) MarkReviewed(ctx context.Context, rel, base *glassbox.Release, evaluator, path string) (*glassbox.ReviewMark, error) {
 	return c.reviewer().MarkReviewed(ctx, rel, base, evaluator, path)
 }
+
+// ReviewMark returns who first marked path reviewed in the review of rel
+// against base, or nil.
+func (c *Centre) ReviewMark(ctx context.Context, rel, base *glassbox.Release, path string) (*glassbox.ReviewMark, error) {
+	return c.reviewer().Mark(ctx, rel, base, path)
+}

@@ -81,37 +81,12 @@ func (c *Reviewer) Review(ctx context.Context, rel, base *glassbox.Release) (*Re
 		}
 	}
 	r := &Review{Release: rel, Base: base}
-	old := map[string]glassbox.File{}
-	for _, f := range base.Manifest.Source.Files {
-		old[f.Path] = f
-	}
-	seen := map[string]bool{}
-	for _, f := range rel.Manifest.Source.Files {
-		seen[f.Path] = true
-		b, had := old[f.Path]
-		switch {
-		case !had:
-			rf, err := c.compare(ctx, f.Path, nil, &f)
-			if err != nil {
-				return nil, err
-			}
-			r.Files = append(r.Files, rf)
-		case b.Digest != f.Digest || b.Mode != f.Mode || b.Target != f.Target:
-			rf, err := c.compare(ctx, f.Path, &b, &f)
-			if err != nil {
-				return nil, err
-			}
-			r.Files = append(r.Files, rf)
+	for _, ch := range Changes(rel, base) {
+		rf, err := c.compare(ctx, ch.Path, ch.Base, ch.Release)
+		if err != nil {
+			return nil, err
 		}
-	}
-	for _, f := range base.Manifest.Source.Files {
-		if !seen[f.Path] {
-			rf, err := c.compare(ctx, f.Path, &f, nil)
-			if err != nil {
-				return nil, err
-			}
-			r.Files = append(r.Files, rf)
-		}
+		r.Files = append(r.Files, rf)
 	}
 	slices.SortFunc(r.Files, func(a, b File) int {
 		if a.Path < b.Path {
@@ -128,6 +103,39 @@ func (c *Reviewer) Review(ctx context.Context, rel, base *glassbox.Release) (*Re
 		}
 	}
 	return r, nil
+}
+
+// Change is a file that differs between two releases: its version in
+// each (nil where it is absent).
+type Change struct {
+	Path          string
+	Base, Release *glassbox.File
+}
+
+// Changes lists the files that differ between base and rel, from their
+// manifests alone: added, removed, or with other content, mode or link
+// target.
+func Changes(rel, base *glassbox.Release) []Change {
+	old := map[string]*glassbox.File{}
+	for i := range base.Manifest.Source.Files {
+		old[base.Manifest.Source.Files[i].Path] = &base.Manifest.Source.Files[i]
+	}
+	var out []Change
+	seen := map[string]bool{}
+	for i := range rel.Manifest.Source.Files {
+		f := &rel.Manifest.Source.Files[i]
+		seen[f.Path] = true
+		b := old[f.Path]
+		if b == nil || b.Digest != f.Digest || b.Mode != f.Mode || b.Target != f.Target {
+			out = append(out, Change{Path: f.Path, Base: b, Release: f})
+		}
+	}
+	for i := range base.Manifest.Source.Files {
+		if f := &base.Manifest.Source.Files[i]; !seen[f.Path] {
+			out = append(out, Change{Path: f.Path, Base: f})
+		}
+	}
+	return out
 }
 
 // compare counts the changed lines of one file (nil: absent on that side).
@@ -195,11 +203,10 @@ func (c *Reviewer) FileDiff(ctx context.Context, a, b *glassbox.File) (*FileDiff
 // MarkReviewed records that evaluator reviewed the changes to path between
 // base and rel; path must be one of the review's changed files.
 func (c *Reviewer) MarkReviewed(ctx context.Context, rel, base *glassbox.Release, evaluator, path string) (*glassbox.ReviewMark, error) {
-	r, err := c.Review(ctx, rel, base)
-	if err != nil {
-		return nil, err
+	if c.Marks == nil {
+		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre's store keeps no reviews")
 	}
-	if !slices.ContainsFunc(r.Files, func(f File) bool { return f.Path == path }) {
+	if !slices.ContainsFunc(Changes(rel, base), func(ch Change) bool { return ch.Path == path }) {
 		return nil, glassbox.Errorf(glassbox.ENOTFOUND, "%s did not change between %s and %s", path, base.Manifest.Version, rel.Manifest.Version)
 	}
 	m := &glassbox.ReviewMark{Release: rel.ID, Base: base.ID, Path: path, Evaluator: evaluator}
@@ -207,6 +214,24 @@ func (c *Reviewer) MarkReviewed(ctx context.Context, rel, base *glassbox.Release
 		return nil, err
 	}
 	return m, nil
+}
+
+// Mark returns the first mark on path in the review of rel against base,
+// or nil if nobody marked it reviewed.
+func (c *Reviewer) Mark(ctx context.Context, rel, base *glassbox.Release, path string) (*glassbox.ReviewMark, error) {
+	if c.Marks == nil {
+		return nil, nil
+	}
+	marks, err := c.Marks.FindReviewMarks(ctx, rel.ID, base.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range marks {
+		if m.Path == path {
+			return m, nil
+		}
+	}
+	return nil, nil
 }
 
 // Previous returns the newest release of rel's product submitted before

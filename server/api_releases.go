@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"glassbox.dev/evaluate"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ type Backend struct {
 	// centre keeps about rel, or ENOTFOUND.
 	Evidence func(ctx context.Context, rel *glassbox.Release, kind string) (glassbox.Digest, error)
 	// Evaluations lists the records of rel's evaluations, oldest first.
-	Evaluations func(ctx context.Context, rel *glassbox.Release) (any, error)
+	Evaluations func(ctx context.Context, rel *glassbox.Release) ([]evaluate.Record, error)
 	// Catalogs lists the catalogs of controls the centre judges against.
 	Catalogs func(ctx context.Context) (any, error)
 	// Submit ingests a release from files the uploads hold.
@@ -254,13 +255,7 @@ func (a *API) readSource(w http.ResponseWriter, r *http.Request, grant string) e
 	if err := glassbox.ValidatePath(p); err != nil {
 		return err
 	}
-	var file *glassbox.File
-	for i := range rel.Manifest.Source.Files {
-		if rel.Manifest.Source.Files[i].Path == p {
-			file = &rel.Manifest.Source.Files[i]
-			break
-		}
-	}
+	file := rel.Manifest.SourceFile(p)
 	if file == nil {
 		return glassbox.Errorf(glassbox.ENOTFOUND, "release %s@%s has no source file %q", rel.Manifest.Product, rel.Manifest.Version, p)
 	}

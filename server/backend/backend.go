@@ -94,7 +94,7 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		}
 		return newest, nil
 	}
-	b.Evaluations = func(ctx context.Context, rel *glassbox.Release) (any, error) {
+	b.Evaluations = func(ctx context.Context, rel *glassbox.Release) ([]evaluate.Record, error) {
 		recs, err := c.Evaluations(ctx, rel)
 		if recs == nil {
 			recs = []evaluate.Record{}

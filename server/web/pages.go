@@ -144,16 +144,8 @@ func (w *Workspace) latestEvaluation(r *request, rel *glassbox.Release) *evaluat
 	if w.b.Evaluations == nil {
 		return nil
 	}
-	v, err := w.b.Evaluations(r.Context(), rel)
-	if err != nil {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var recs []evaluate.Record
-	if json.Unmarshal(b, &recs) != nil || len(recs) == 0 {
+	recs, err := w.b.Evaluations(r.Context(), rel)
+	if err != nil || len(recs) == 0 {
 		return nil
 	}
 	return &recs[len(recs)-1]

@@ -18,6 +18,7 @@ type Reviewer interface {
 	Review(ctx context.Context, rel, base *glassbox.Release) (*review.Review, error)
 	FileDiff(ctx context.Context, a, b *glassbox.File) (*review.FileDiff, error)
 	MarkReviewed(ctx context.Context, rel, base *glassbox.Release, evaluator, path string) (*glassbox.ReviewMark, error)
+	ReviewMark(ctx context.Context, rel, base *glassbox.Release, path string) (*glassbox.ReviewMark, error)
 }
 
 // reviewOf resolves the page's release and the base it is reviewed
@@ -119,15 +120,7 @@ func (w *Workspace) reviewDiff(rw http.ResponseWriter, r *request) error {
 		return glassbox.Errorf(glassbox.ENOTFOUND, "%s has no earlier release to compare with", rel.Manifest.Product)
 	}
 	path := r.PathValue("path")
-	find := func(rel *glassbox.Release) *glassbox.File {
-		for i := range rel.Manifest.Source.Files {
-			if rel.Manifest.Source.Files[i].Path == path {
-				return &rel.Manifest.Source.Files[i]
-			}
-		}
-		return nil
-	}
-	a, b := find(base), find(rel)
+	a, b := base.Manifest.SourceFile(path), rel.Manifest.SourceFile(path)
 	if a == nil && b == nil {
 		return glassbox.Errorf(glassbox.ENOTFOUND, "neither release has %q", path)
 	}
@@ -150,13 +143,11 @@ func (w *Workspace) reviewDiff(rw http.ResponseWriter, r *request) error {
 	} else {
 		data["Notice"] = "not compared line by line (not text, a link, or over 4 MiB); it counts as one changed line"
 	}
-	if rev, err := w.Reviews.Review(r.Context(), rel, base); err == nil {
-		for _, f := range rev.Files {
-			if f.Path == path {
-				data["Mark"] = f.Reviewed
-			}
-		}
+	mark, err := w.Reviews.ReviewMark(r.Context(), rel, base, path)
+	if err != nil {
+		return err
 	}
+	data["Mark"] = mark
 	_, judgeErr := w.authorize(r, party.ActJudge, rel)
 	data["MayMark"] = judgeErr == nil
 	return w.render(rw, r, http.StatusOK, "diff", data)

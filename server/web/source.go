@@ -74,13 +74,7 @@ func (w *Workspace) source(rw http.ResponseWriter, r *request) error {
 		return err
 	}
 	p := strings.TrimSuffix(r.PathValue("path"), "/")
-	var file *glassbox.File
-	for i := range rel.Manifest.Source.Files {
-		if rel.Manifest.Source.Files[i].Path == p {
-			file = &rel.Manifest.Source.Files[i]
-			break
-		}
-	}
+	file := rel.Manifest.SourceFile(p)
 	data := map[string]any{"Release": rel, "Path": p, "Crumbs": crumbs(p), "Title": p + " · " + rel.Manifest.Product + " " + rel.Manifest.Version}
 	if file == nil {
 		entries := tree(rel, p)
