@@ -199,6 +199,55 @@ type SignInStore interface {
 	// TouchSession records activity; it may be coarse (once a minute).
 	TouchSession(ctx context.Context, h [32]byte, at time.Time) error
 	EndSession(ctx context.Context, h [32]byte, at time.Time) error
+
+	// AddPasskey keeps a user's new passkey, with the administrative
+	// action a; a credential ID already kept is ECONFLICT.
+	AddPasskey(ctx context.Context, k *Passkey, a AdminAction) error
+	// Passkeys lists a user's passkeys, oldest first.
+	Passkeys(ctx context.Context, userID string) ([]*Passkey, error)
+	// FindPasskey returns the passkey with the credential ID, or ENOTFOUND.
+	FindPasskey(ctx context.Context, id string) (*Passkey, error)
+	// UsePasskey records a sign-in with the passkey and its credential
+	// record as it now stands (the authenticator's counter moves).
+	UsePasskey(ctx context.Context, id string, credential []byte, at time.Time) error
+	// RemovePasskey removes a user's passkey, with the administrative
+	// action a; ENOTFOUND when the user has no such passkey.
+	RemovePasskey(ctx context.Context, userID, id string, a AdminAction) error
+	// SaveCeremony keeps a WebAuthn ceremony until it is taken or expires.
+	SaveCeremony(ctx context.Context, c *Ceremony) error
+	// TakeCeremony returns the ceremony whose secret hashes to h and
+	// forgets it, so that its challenge is answered once; one expired at
+	// now, or unknown, is ENOTFOUND.
+	TakeCeremony(ctx context.Context, h [32]byte, now time.Time) (*Ceremony, error)
+}
+
+// Passkey is a WebAuthn credential a user signs in with: the private key
+// stays on the user's authenticator, the centre keeps the public key.
+type Passkey struct {
+	ID         string     `json:"id"` // the credential ID, base64url
+	UserID     string     `json:"user_id"`
+	Name       string     `json:"name"`
+	Credential []byte     `json:"-"` // the credential record (public key, counter, flags), JSON
+	Created    time.Time  `json:"created"`
+	LastUsed   *time.Time `json:"last_used,omitempty"`
+}
+
+// The kinds of WebAuthn ceremony.
+const (
+	CeremonyRegister     = "register"      // a signed-in user adds a passkey
+	CeremonySignIn       = "signin"        // someone signs in with a passkey alone
+	CeremonySecondFactor = "second-factor" // a user whose password was right confirms with a passkey
+)
+
+// Ceremony is a WebAuthn ceremony begun and not yet finished: the
+// challenge the browser must have signed, bound to the secret of a cookie
+// the centre keeps only the hash of.
+type Ceremony struct {
+	Hash    [32]byte
+	Kind    string
+	UserID  string // the user registering or confirming; empty for a passkey alone
+	Data    []byte // the relying party's session data, JSON
+	Expires time.Time
 }
 
 // Bounds on the names the centre keeps about its parties.
