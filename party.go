@@ -391,3 +391,14 @@ func (a *AdminAction) Validate() error {
 	}
 	return nil
 }
+
+// Validate reports whether k can be kept.
+func (k *Passkey) Validate() error {
+	if k.ID == "" {
+		return Errorf(EINVALID, "a passkey without a credential ID")
+	}
+	if err := ValidPartyID("user id", k.UserID); err != nil {
+		return err
+	}
+	return validPartyName("passkey name", k.Name, false)
+}

@@ -1,6 +1,7 @@
 package party
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -84,4 +85,13 @@ func wantCode(t *testing.T, what string, err error, code string) {
 	if got := glassbox.ErrorCode(err); got != code {
 		t.Errorf("%s: %v (code %q); want code %q", what, err, got, code)
 	}
+}
+
+// password signs user in with pw alone: a user without passkeys.
+func (c *centre) password(ctx context.Context, user, pw string) (string, *glassbox.Session, error) {
+	r, err := c.SignIn(ctx, nil, user, pw)
+	if err != nil {
+		return "", nil, err
+	}
+	return r.Secret, r.Session, nil
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
 	"golang.org/x/crypto/argon2"
 
 	"glassbox.dev"
@@ -149,12 +151,23 @@ func signInRefused() error {
 	return glassbox.Errorf(glassbox.EUNAUTHENTICATED, "the user name or the password is wrong")
 }
 
-// SignIn checks user's password and starts a session. It returns the
-// session's secret, for the cookie, which is kept nowhere.
-func (s *Service) SignIn(ctx context.Context, user, pw string) (string, *glassbox.Session, error) {
+// SignedIn is where a sign-in stands: a session begun (Secret, Session),
+// or, for a user with passkeys, a password accepted and a passkey to
+// confirm it (Confirm).
+type SignedIn struct {
+	Secret  string // the session's secret, for the cookie, kept nowhere
+	Session *glassbox.Session
+	// Confirm is the ceremony a passkey of the user must answer
+	// (FinishPasskeySignIn) before the session begins.
+	Confirm *Ceremony
+}
+
+// SignIn checks user's password. A user without passkeys is signed in; a
+// user with passkeys must confirm with one of them, bound to rp.
+func (s *Service) SignIn(ctx context.Context, rp *RelyingParty, user, pw string) (*SignedIn, error) {
 	st, err := s.signIn()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	hash := dummyHash
 	_, uerr := s.store.FindUser(ctx, user)
@@ -162,35 +175,61 @@ func (s *Service) SignIn(ctx context.Context, user, pw string) (string, *glassbo
 		if h, err := st.PasswordHash(ctx, user); err == nil {
 			hash = h
 		} else if glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
-			return "", nil, err
+			return nil, err
 		}
 	} else if glassbox.ErrorCode(uerr) != glassbox.ENOTFOUND {
-		return "", nil, uerr
+		return nil, uerr
 	}
 	if len(pw) > MaxPassword {
 		pw = pw[:MaxPassword]
 	}
 	ok, err := checkPassword(ctx, hash, pw)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if !ok || uerr != nil || hash == dummyHash {
-		return "", nil, signInRefused()
+		return nil, signInRefused()
 	}
-	secret, h := newSessionSecret()
+	pu, err := s.passkeyUser(ctx, st, user)
+	if err != nil {
+		return nil, err
+	}
+	if len(pu.creds) == 0 {
+		return s.startSession(ctx, st, user)
+	}
+	w, err := rp.webauthn()
+	if err != nil {
+		return nil, err
+	}
+	assertion, sd, err := w.BeginLogin(pu, webauthn.WithUserVerification(protocol.VerificationPreferred))
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "ask for %s's passkey: %w", user, err)
+	}
+	c, err := s.beginCeremony(ctx, st, glassbox.CeremonySecondFactor, user, sd, assertion)
+	if err != nil {
+		return nil, err
+	}
+	return &SignedIn{Confirm: &c}, nil
+}
+
+// startSession begins a session of user.
+func (s *Service) startSession(ctx context.Context, st glassbox.SignInStore, user string) (*SignedIn, error) {
+	secret, h := newSecret(SessionPrefix)
 	csrf := make([]byte, 32)
 	rand.Read(csrf)
 	ses := &glassbox.Session{Hash: h, UserID: user, CSRF: base64.RawURLEncoding.EncodeToString(csrf), Created: s.Now()}
 	if err := st.CreateSession(ctx, ses); err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	return secret, ses, nil
+	return &SignedIn{Secret: secret, Session: ses}, nil
 }
 
-func newSessionSecret() (string, [32]byte) {
+// newSecret returns a new secret, 256 random bits after prefix, and its
+// SHA-256, which is all the centre keeps of it.
+func newSecret(prefix string) (string, [32]byte) {
 	b := make([]byte, 32)
-	rand.Read(b)
-	secret := SessionPrefix + base64.RawURLEncoding.EncodeToString(b)
+	rand.Read(b) // never fails; see crypto/rand
+	secret := prefix + base64.RawURLEncoding.EncodeToString(b)
 	return secret, sha256.Sum256([]byte(secret))
 }
 

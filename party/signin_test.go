@@ -32,7 +32,7 @@ func TestSignInAndSessions(t *testing.T) {
 
 	var refusals []string
 	for _, try := range [][2]string{{"eve", "wrong horse battery staple"}, {"nobody", pw}, {"eve", strings.Repeat("x", 5000)}} {
-		_, _, err := c.SignIn(ctx, try[0], try[1])
+		_, _, err := c.password(ctx, try[0], try[1])
 		wantCode(t, "sign-in as "+try[0], err, glassbox.EUNAUTHENTICATED)
 		if err != nil {
 			refusals = append(refusals, err.Error())
@@ -44,7 +44,7 @@ func TestSignInAndSessions(t *testing.T) {
 		}
 	}
 
-	secret, ses, err := c.SignIn(ctx, "eve", pw)
+	secret, ses, err := c.password(ctx, "eve", pw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestSignInAndSessions(t *testing.T) {
 	wantCode(t, "an idle session", err, glassbox.EUNAUTHENTICATED)
 
 	// However busy, a session ends after SessionMax.
-	secret, _, err = c.SignIn(ctx, "eve", pw)
+	secret, _, err = c.password(ctx, "eve", pw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,13 +82,13 @@ func TestSignInAndSessions(t *testing.T) {
 	wantCode(t, "a session past its absolute timeout", err, glassbox.EUNAUTHENTICATED)
 
 	// Signing out, and a new password, end sessions.
-	secret, _, _ = c.SignIn(ctx, "eve", pw)
+	secret, _, _ = c.password(ctx, "eve", pw)
 	if err := c.SignOut(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = c.Session(ctx, secret)
 	wantCode(t, "a signed-out session", err, glassbox.EUNAUTHENTICATED)
-	secret, _, _ = c.SignIn(ctx, "eve", pw)
+	secret, _, _ = c.password(ctx, "eve", pw)
 	if err := c.SetPassword(ctx, local, "eve", "a brand new passphrase"); err != nil {
 		t.Fatal(err)
 	}

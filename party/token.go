@@ -2,10 +2,8 @@ package party
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,14 +24,6 @@ const (
 // SecretPrefix begins every token secret, so that a secret pasted where it
 // should not be (a log, a repository) is recognisable by scanners.
 const SecretPrefix = "gbx_"
-
-// newSecret returns a new token secret, 256 random bits, and its hash.
-func newSecret() (string, [32]byte) {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails; see crypto/rand
-	secret := SecretPrefix + base64.RawURLEncoding.EncodeToString(b)
-	return secret, sha256.Sum256([]byte(secret))
-}
 
 // unauthenticated is the one refusal of a presented token, whatever was
 // wrong with it, so that a caller learns nothing about tokens it does not
@@ -121,7 +111,7 @@ func (s *Service) IssueToken(ctx context.Context, p *glassbox.Principal, user, n
 
 // issue makes and records the token; its caller has decided everything.
 func (s *Service) issue(ctx context.Context, p *glassbox.Principal, u *glassbox.User, name string, scopes []glassbox.Scope, ttl time.Duration) (string, *glassbox.Token, error) {
-	secret, hash := newSecret()
+	secret, hash := newSecret(SecretPrefix)
 	now := s.Now().UTC()
 	t := &glassbox.Token{ID: newID("tok_"), UserID: u.ID, Name: name, Scopes: slices.Clone(scopes), Hash: hash, Created: now, Expires: now.Add(ttl)}
 	detail := fmt.Sprintf("for %s, scopes %s, expires %s", u.ID, joinScopes(t.Scopes), t.Expires.Format(time.RFC3339))

@@ -189,7 +189,7 @@ func TestAdminUserPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, _, err := party.New(st).SignIn(t.Context(), "eve", pw); err != nil {
+	if _, err := party.New(st).SignIn(t.Context(), nil, "eve", pw); err != nil {
 		t.Errorf("eve signs in with the password set: %v", err)
 	}
 	if !strings.Contains(mustRun(t, "--data", data, "admin", "log"), "user.password") {

@@ -22,7 +22,7 @@ import (
 )
 
 func serveCommand(g *globals) *cobra.Command {
-	var addr, token, tokenFile string
+	var addr, token, tokenFile, origin string
 	var js jobSettings
 	var rate float64
 	lim := server.DefaultLimits()
@@ -61,6 +61,11 @@ clients cannot take every file descriptor the log needs.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if origin != "" {
+				if _, err := party.NewRelyingParty(origin); err != nil {
+					return fmt.Errorf("--origin: %w", err)
+				}
+			}
 			token, err := writeToken(ctx, g, token, tokenFile)
 			if err != nil {
 				return err
@@ -79,6 +84,7 @@ clients cannot take every file descriptor the log needs.`,
 				errors.Join(q.Close(context.WithoutCancel(ctx)), c.Close())
 				return err
 			}
+			ws.Origin = origin
 			srv := server.New(c.Notary, c.Log, token).WithAPI(api).WithWorkspace(ws)
 			err = server.ListenAndServe(ctx, addr, srv.Handler(), lim, func(a net.Addr) {
 				slog.Info("serving", "addr", a.String(), "origin", c.Log.Origin())
@@ -95,6 +101,7 @@ clients cannot take every file descriptor the log needs.`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "`address` to listen on")
+	cmd.Flags().StringVar(&origin, "origin", "", "the workspace's public `URL` (https://centre.example), which passkeys are bound to; without it, passkeys work only at http://localhost")
 	cmd.Flags().StringVar(&tokenFile, "token-file", "", "`file` holding the token that POST /attestations requires (or env GLASSBOX_TOKEN)")
 	cmd.Flags().StringVar(&token, "token", "", "`token` that POST /attestations requires; visible in ps: prefer --token-file")
 	cmd.Flags().StringVar(&lim.CertFile, "tls-cert", "", "serve HTTPS with this PEM certificate `file` (with --tls-key); without it, serve loopback or behind a TLS proxy")

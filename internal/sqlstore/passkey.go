@@ -113,8 +113,9 @@ func (s *Store) RemovePasskey(ctx context.Context, userID, id string, a glassbox
 	})
 }
 
-// SaveCeremony keeps c until it is taken or expires; ceremonies expired
-// by then are forgotten on the way.
+// SaveCeremony keeps c until it is taken or expires; ceremonies that
+// expired an hour before c will are forgotten on the way (by the caller's
+// clock, which is c's).
 func (s *Store) SaveCeremony(ctx context.Context, c *glassbox.Ceremony) error {
 	if len(c.Data) == 0 || len(c.Data) > maxCeremonyBytes {
 		return glassbox.Errorf(glassbox.EINVALID, "begin a passkey ceremony: the session data is empty or too large")
@@ -124,7 +125,7 @@ func (s *Store) SaveCeremony(ctx context.Context, c *glassbox.Ceremony) error {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM passkey_ceremonies WHERE expires < ?`), time.Now().UnixNano()); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM passkey_ceremonies WHERE expires < ?`), exp-int64(time.Hour)); err != nil {
 			return s.errorf("forget expired passkey ceremonies: %w", err)
 		}
 		var user any

@@ -39,11 +39,17 @@ func (w *Workspace) signInPage(rw http.ResponseWriter, r *request) error {
 	return w.signInForm(rw, r, http.StatusOK, "")
 }
 
-// signInForm shows the form with a fresh token in its cookie.
+// signInForm shows the form with its token in a cookie: the browser's
+// token if it has one, so that a second tab does not make the first's
+// form (or passkey confirmation) stale.
 func (w *Workspace) signInForm(rw http.ResponseWriter, r *request, status int, problem string) error {
 	tok := newToken()
+	if c, err := r.Cookie(preCSRF); err == nil && len(c.Value) == len(tok) {
+		tok = c.Value
+	}
 	http.SetCookie(rw, &http.Cookie{Name: preCSRF, Value: tok, Path: "/ui/signin", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	return w.render(rw, r, status, "signin", map[string]any{"Title": "Sign in", "CSRF": tok, "Next": safeNext(r.FormValue("next")), "Problem": problem})
+	return w.render(rw, r, status, "signin", map[string]any{"Title": "Sign in", "CSRF": tok, "Next": safeNext(r.FormValue("next")), "Problem": problem,
+		"Passkeys": w.passkeysUsable(r)})
 }
 
 // safeNext keeps a page to go to after signing in only if it is one of
@@ -58,17 +64,22 @@ func safeNext(next string) string {
 
 func (w *Workspace) signIn(rw http.ResponseWriter, r *request) error {
 	user, pw := strings.TrimSpace(r.PostFormValue("user")), r.PostFormValue("password")
-	secret, _, err := w.parties.SignIn(r.Context(), user, pw)
-	if glassbox.ErrorCode(err) == glassbox.EUNAUTHENTICATED {
-		return w.signInForm(rw, r, http.StatusUnauthorized, err.Error())
+	done, err := w.parties.SignIn(r.Context(), w.relyingParty(r), user, pw)
+	if code := glassbox.ErrorCode(err); code == glassbox.EUNAUTHENTICATED || code == glassbox.EUNAVAILABLE {
+		return w.signInForm(rw, r, server.Status(err), err.Error())
 	}
 	if err != nil {
 		return err
 	}
-	http.SetCookie(rw, &http.Cookie{Name: preCSRF, Value: "", Path: "/ui/signin", MaxAge: -1})
-	http.SetCookie(rw, &http.Cookie{Name: cookieName(r.Request), Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
-		SameSite: http.SameSiteStrictMode, MaxAge: int(party.SessionMax / time.Second)})
-	http.Redirect(rw, r.Request, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	next := safeNext(r.PostFormValue("next"))
+	if done.Confirm != nil {
+		// The password was right; one of the user's passkeys must confirm.
+		w.setCeremony(rw, r, done.Confirm.Secret)
+		return w.render(rw, r, http.StatusOK, "confirm", map[string]any{"Title": "Confirm with your passkey",
+			"CSRF": r.PostFormValue("csrf"), "Next": next, "Options": template.JS(done.Confirm.Options)})
+	}
+	w.startSession(rw, r, done.Secret)
+	http.Redirect(rw, r.Request, next, http.StatusSeeOther)
 	return nil
 }
 

@@ -39,7 +39,13 @@ var staticFiles embed.FS
 // policy.
 type Parties interface {
 	server.Authority
-	SignIn(ctx context.Context, user, password string) (string, *glassbox.Session, error)
+	SignIn(ctx context.Context, rp *party.RelyingParty, user, password string) (*party.SignedIn, error)
+	BeginPasskeySignIn(ctx context.Context, rp *party.RelyingParty) (party.Ceremony, error)
+	FinishPasskeySignIn(ctx context.Context, rp *party.RelyingParty, secret string, answer []byte) (*party.SignedIn, error)
+	BeginPasskey(ctx context.Context, p *glassbox.Principal, rp *party.RelyingParty) (party.Ceremony, error)
+	FinishPasskey(ctx context.Context, p *glassbox.Principal, rp *party.RelyingParty, secret, name string, answer []byte) (*glassbox.Passkey, error)
+	Passkeys(ctx context.Context, p *glassbox.Principal, user string) ([]*glassbox.Passkey, error)
+	RemovePasskey(ctx context.Context, p *glassbox.Principal, user, id string) error
 	Session(ctx context.Context, secret string) (*glassbox.Principal, *glassbox.Session, error)
 	SignOut(ctx context.Context, secret string) error
 	ListGrants(ctx context.Context, p *glassbox.Principal) ([]*glassbox.Grant, error)
@@ -59,6 +65,10 @@ type Workspace struct {
 	Reviews Reviewer
 	// Standards lists the standards a release can be judged against.
 	Standards func() ([]string, error)
+	// Origin is the workspace's public origin (https://centre.example),
+	// which passkeys are bound to; without it, passkeys work only when the
+	// workspace is opened at http://localhost.
+	Origin string
 	// Now is the clock of the pages (times shown, cookie expiry).
 	Now func() time.Time
 }
@@ -97,7 +107,13 @@ func (w *Workspace) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", headers(http.RedirectHandler("/ui/", http.StatusSeeOther)))
 	mux.Handle("GET /ui/signin", w.page(false, w.signInPage))
 	mux.Handle("POST /ui/signin", w.page(false, w.signIn))
+	mux.Handle("POST /ui/signin/passkey", w.page(false, w.beginSignIn))
+	mux.Handle("POST /ui/signin/passkey/finish", w.page(false, w.finishSignIn))
 	mux.Handle("POST /ui/signout", w.page(true, w.signOut))
+	mux.Handle("GET /ui/account", w.page(true, w.account))
+	mux.Handle("POST /ui/account/passkeys/begin", w.page(true, w.beginPasskey))
+	mux.Handle("POST /ui/account/passkeys/finish", w.page(true, w.finishPasskey))
+	mux.Handle("POST /ui/account/passkeys/remove", w.page(true, w.removePasskey))
 	mux.Handle("GET /ui/{$}", w.page(true, w.dashboard))
 	mux.Handle("GET /ui/releases/{release}", w.page(true, w.release))
 	mux.Handle("GET /ui/releases/{release}/source/{path...}", w.page(true, w.source))
@@ -208,6 +224,9 @@ func (w *Workspace) checkCSRF(r *request) error {
 		want = c.Value
 	}
 	got := r.PostFormValue("csrf")
+	if got == "" {
+		got = r.Header.Get("X-CSRF-Token") // the passkey script's JSON requests
+	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return refuse
 	}
@@ -237,9 +256,10 @@ func (w *Workspace) render(rw http.ResponseWriter, r *request, status int, name 
 	return err
 }
 
-// fail shows an error as a page with its status; a refusal says no more
-// than the API's would, and shows nothing of what was refused.
-func (w *Workspace) fail(rw http.ResponseWriter, r *request, err error) {
+// failure is the status and message a page shows for err: a refusal says
+// no more than the API's would, and a failure of the centre's is logged,
+// not shown.
+func (w *Workspace) failure(r *request, err error) (int, string) {
 	status := server.Status(err)
 	if status >= 500 {
 		slog.Error("workspace page", "path", r.URL.Path, "err", err)
@@ -248,6 +268,17 @@ func (w *Workspace) fail(rw http.ResponseWriter, r *request, err error) {
 	if status < 500 || status == http.StatusServiceUnavailable {
 		msg = err.Error()
 	}
+	return status, msg
+}
+
+// fail shows an error as a page with its status, or as JSON to the
+// passkey script; it shows nothing of what was refused.
+func (w *Workspace) fail(rw http.ResponseWriter, r *request, err error) {
+	if r.Header.Get("Content-Type") == "application/json" {
+		w.scriptError(rw, r, err)
+		return
+	}
+	status, msg := w.failure(r, err)
 	title := map[int]string{400: "That request is not valid", 401: "Sign in", 403: "Not allowed", 404: "Not found", 409: "Conflict", 429: "Too many requests", 503: "Unavailable"}[status]
 	if title == "" {
 		title = "Error"
