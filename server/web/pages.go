@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -152,14 +153,23 @@ func (w *Workspace) dashboard(rw http.ResponseWriter, r *request) error {
 
 // latestEvaluation returns rel's newest evaluation record, or nil.
 func (w *Workspace) latestEvaluation(r *request, rel *glassbox.Release) *evaluate.Record {
+	latest, _ := w.evaluations(r, rel)
+	return latest
+}
+
+// evaluations returns rel's newest evaluation record, or nil, and the
+// earlier ones, newest first: the verdicts it superseded.
+func (w *Workspace) evaluations(r *request, rel *glassbox.Release) (*evaluate.Record, []evaluate.Record) {
 	if w.b.Evaluations == nil {
-		return nil
+		return nil, nil
 	}
 	recs, err := w.b.Evaluations(r.Context(), rel)
 	if err != nil || len(recs) == 0 {
-		return nil
+		return nil, nil
 	}
-	return &recs[len(recs)-1]
+	earlier := slices.Clone(recs[:len(recs)-1])
+	slices.Reverse(earlier)
+	return &recs[len(recs)-1], earlier
 }
 
 // releaseOf resolves the page's release and decides p's read of it.
@@ -221,9 +231,10 @@ func (w *Workspace) release(rw http.ResponseWriter, r *request) error {
 			}
 		}
 	}
+	latest, earlier := w.evaluations(r, rel)
 	return w.render(rw, r, http.StatusOK, "release", map[string]any{"Standards": standards, "Downloads": docs, "Refresh": refresh, "Progress": progress,
 		"MayEvaluate": evalErr == nil && w.b.Jobs != nil,
-		"Title":       rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Evaluation": w.latestEvaluation(r, rel),
+		"Title":       rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Evaluation": latest, "Earlier": earlier,
 		"Jobs": jobs, "Tree": tree(rel, ""), "MayReadAccess": accessErr == nil,
 	})
 }

@@ -46,6 +46,12 @@ type site struct {
 // evaluator lab it granted (eve), one it did not (nick), and one release.
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteWith(t, nil)
+}
+
+// newSiteWith is newSite with more files in the release's source, by path.
+func newSiteWith(t *testing.T, extra map[string][]byte) *site {
+	t.Helper()
 	ctx := context.Background()
 	data := t.TempDir()
 	if _, err := attest.GenerateKeys(centre.KeyDir(data), "web.test/log", false); err != nil {
@@ -81,6 +87,15 @@ func newSite(t *testing.T) *site {
 	backdoor, err := os.ReadFile("../../scan/testdata/incidents/vsftpd-2.3.4/str.c")
 	must(err)
 	os.WriteFile(filepath.Join(src, "src", "str.c"), backdoor, 0o644)
+	for name, b := range extra {
+		os.MkdirAll(filepath.Dir(filepath.Join(src, name)), 0o755)
+		must(os.WriteFile(filepath.Join(src, name), b, 0o644))
+	}
+	// A vulnerability database, so that the vulnerability check runs.
+	osv := t.TempDir()
+	must(os.WriteFile(filepath.Join(osv, "GO-2026-0001.json"), []byte(`{"id": "GO-2026-0001", "modified": "`+time.Now().UTC().Format(time.RFC3339)+`", "affected": [{"package": {"ecosystem": "Go", "name": "example.com/vulnerable"}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.0.1"}]}]}]}`), 0o644))
+	_, _, err = c.VulnStore().Import(ctx, []string{osv})
+	must(err)
 	alice := &glassbox.Principal{User: glassbox.User{ID: "alice", OrgID: "acme", Role: glassbox.RoleVendor}, Org: glassbox.Organisation{ID: "acme", Kind: glassbox.OrgVendor}, Scopes: glassbox.Scopes}
 	must(ps.ClaimForSubmit(ctx, alice, "acme/router"))
 	res, err := c.Submit(ctx, ingest.Request{Product: "acme/router", Version: "1.0.0", SourceDir: src, Limits: ingest.DefaultLimits()}, nil)
