@@ -39,10 +39,11 @@ const (
 	KindReport     Kind = "report"      // an evaluation's report or assessment
 	KindArtifact   Kind = "artifact"    // a shipped or rebuilt artefact
 	KindRelease    Kind = "release"     // the release's manifest: its file list
+	KindSearch     Kind = "search"      // the lines of source files that matched a search
 )
 
 // Kinds lists every kind, in a fixed order.
-var Kinds = []Kind{KindSourceFile, KindArchive, KindDiff, KindFinding, KindSBOM, KindReport, KindArtifact, KindRelease}
+var Kinds = []Kind{KindSourceFile, KindArchive, KindDiff, KindFinding, KindSBOM, KindReport, KindArtifact, KindRelease, KindSearch}
 
 // Basis is why the reader was allowed to read.
 type Basis string
@@ -77,7 +78,7 @@ type Path struct {
 //	  "reader":  {"org": "lab-a", "orgName": "Lab A", "user": "alice", "token": "tok_…"},
 //	  "basis":   "grant" | "owner" | "auditor" | "admin",
 //	  "grant":   "<grant ID when basis is grant, else \"\">",
-//	  "kind":    "source-file" | "archive" | "diff" | "finding" | "sbom" | "report" | "artifact" | "release",
+//	  "kind":    "source-file" | "archive" | "diff" | "finding" | "sbom" | "report" | "artifact" | "release" | "search",
 //	  "release": "sha256:<the release ID, also the statement's one subject>",
 //	  "product": "router-fw",
 //	  "version": "1.4.2",

@@ -262,6 +262,23 @@ func (a *API) readSource(w http.ResponseWriter, r *http.Request, grant string) e
 	return a.serveRecorded(w, r, grant, rel, "source-file", *file, "")
 }
 
+// search serves the lines of the release's source that contain ?q= (a
+// case-sensitive match with ?case=1), once they are on the access record.
+func (a *API) search(w http.ResponseWriter, r *http.Request, grant string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	q := SearchQuery{Text: r.URL.Query().Get("q"), CaseSensitive: r.URL.Query().Get("case") == "1"}
+	res, err := a.b.Search(r.Context(), PrincipalFrom(r.Context()), grant, rel, q)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
 // safeFilename is the last element of a path with anything a header could
 // misread replaced.
 func safeFilename(p string) string {

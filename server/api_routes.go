@@ -32,6 +32,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/releases", party.ActSubmit, nil, a.submit},
 		{"GET", "/api/v1/releases/{release}", party.ActReadRelease, rel, a.getRelease},
 		{"GET", "/api/v1/releases/{release}/source/{path...}", party.ActReadRelease, rel, a.readSource},
+		{"GET", "/api/v1/releases/{release}/search", party.ActReadRelease, rel, a.search},
 		{"GET", "/api/v1/releases/{release}/archive", party.ActReadRelease, rel, a.readArchive},
 		{"GET", "/api/v1/releases/{release}/artifacts/{name}", party.ActReadRelease, rel, a.readArtifact},
 		{"GET", "/api/v1/releases/{release}/evidence/{kind...}", party.ActReadRelease, rel, a.readEvidence},

@@ -419,6 +419,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			c.path = path
 			switch routeKey(rt.Method, rt.Pattern) {
+			case "GET /api/v1/releases/{release}/search":
+				c.path += "?q=int"
 			case "POST /api/v1/releases":
 				c.body = server.SubmitRequest{Product: m.product[x], Version: "9.9.9", Source: "0123456789abcdef0123456789abcdef"}
 				c.ok = 400 // the upload does not exist: refused after the policy allowed it

@@ -29,6 +29,7 @@ var funcs = template.FuncMap{
 		return h
 	},
 	"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"hit":   hit,
 	"lower": strings.ToLower,
 }
 

@@ -82,10 +82,10 @@ func New(b *server.Backend, parties Parties) (*Workspace, error) {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" {
-			continue
+		if base == "layout" || strings.HasPrefix(base, "_") {
+			continue // the frame, and the partials every page may use
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/_*.html", n)
 		if err != nil {
 			return nil, err
 		}
@@ -117,6 +117,7 @@ func (w *Workspace) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /ui/{$}", w.page(true, w.dashboard))
 	mux.Handle("GET /ui/releases/{release}", w.page(true, w.release))
 	mux.Handle("GET /ui/releases/{release}/source/{path...}", w.page(true, w.source))
+	mux.Handle("GET /ui/releases/{release}/search", w.page(true, w.search))
 	mux.Handle("GET /ui/access/{release}", w.page(true, w.access))
 	mux.Handle("GET /ui/releases/{release}/documents/{kind...}", w.page(true, w.download))
 	mux.Handle("GET /ui/releases/{release}/worksheet/{standard}", w.page(true, w.worksheet))
