@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"glassbox.dev"
 )
@@ -76,6 +77,32 @@ func (b *Backend) RecordRead(ctx context.Context, p *glassbox.Principal, grant s
 			err = glassbox.Errorf(glassbox.EUNAVAILABLE, "the read could not be put on the record, so it is refused; retry later: %w", err)
 		}
 		return err
+	}
+	return nil
+}
+
+// Read is one read to put on the access record: its kind and what it
+// serves.
+type Read struct {
+	Kind  string
+	Files []glassbox.File
+}
+
+// RecordReads puts several reads of rel by p on the access record at once,
+// each its own statement: the log integrates them together, so a page
+// that shows two kinds of content waits for the log once, not twice. Any
+// read not recorded refuses them all.
+func (b *Backend) RecordReads(ctx context.Context, p *glassbox.Principal, grant string, rel *glassbox.Release, reads ...Read) error {
+	errs := make([]error, len(reads))
+	var wg sync.WaitGroup
+	for i, rd := range reads {
+		wg.Go(func() { errs[i] = b.RecordRead(ctx, p, grant, rel, rd.Kind, rd.Files...) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

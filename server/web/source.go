@@ -20,6 +20,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/party"
 	"glassbox.dev/scan"
+	"glassbox.dev/server"
 )
 
 // maxShown bounds the source files shown in the page; a larger one is
@@ -93,7 +94,9 @@ func (w *Workspace) source(rw http.ResponseWriter, r *request) error {
 		data["Notice"] = "too large to show here; download it through the API (GET /api/v1/releases/{id}/source/{path}), which records the read too"
 		return w.render(rw, r, http.StatusOK, "file", data)
 	}
-	rc, err := w.b.ReadRecorded(r.Context(), r.p, grant, rel, "source-file", *file)
+	// Read the file before anything is served of it: a binary file shows
+	// only its digest, which the manifest says anyway, and is no read.
+	rc, err := w.b.Blobs.Open(r.Context(), file.Digest)
 	if err != nil {
 		return err
 	}
@@ -106,9 +109,24 @@ func (w *Workspace) source(rw http.ResponseWriter, r *request) error {
 		data["Notice"] = "a binary file; its digest is " + string(file.Digest)
 		return w.render(rw, r, http.StatusOK, "file", data)
 	}
-	findings, scanned, err := w.findingsOf(r, grant, rel, file.Path)
+	// The file and the scan's findings are two reads, put on the record
+	// together: the page waits for the log once.
+	reads := []server.Read{{Kind: "source-file", Files: []glassbox.File{*file}}}
+	result, scanned, err := w.scanResult(r, rel)
 	if err != nil {
 		return err
+	}
+	if scanned {
+		reads = append(reads, server.Read{Kind: "finding", Files: []glassbox.File{result}})
+	}
+	if err := w.b.RecordReads(r.Context(), r.p, grant, rel, reads...); err != nil {
+		return err
+	}
+	var findings []scan.Finding
+	if scanned {
+		if findings, err = w.findingsIn(r, result, file.Path); err != nil {
+			return err
+		}
 	}
 	tv := triageView{decisions: map[string]*glassbox.Triage{}}
 	if _, err := w.authorize(r, party.ActJudge, rel); err == nil && w.b.Triage != nil {
@@ -263,37 +281,42 @@ func highlight(rel glassbox.Digest, name string, digest glassbox.Digest, source 
 // maxScanResult bounds the scan result read for the findings of a file.
 const maxScanResult = 256 << 20
 
-// findingsOf returns the findings of the release's newest scan on path,
-// once the read of the scan's findings is on the record; ok is false when
-// the release has not been scanned.
-func (w *Workspace) findingsOf(r *request, grant string, rel *glassbox.Release, path string) (fs []scan.Finding, ok bool, err error) {
+// scanResult returns the release's newest scan result as the file a read
+// of it serves; ok is false when the release has not been scanned.
+func (w *Workspace) scanResult(r *request, rel *glassbox.Release) (f glassbox.File, ok bool, err error) {
 	if w.b.Evidence == nil {
-		return nil, false, nil
+		return f, false, nil
 	}
 	d, err := w.b.Evidence(r.Context(), rel, "scan/result")
 	if glassbox.ErrorCode(err) == glassbox.ENOTFOUND {
-		return nil, false, nil
+		return f, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return f, false, err
 	}
 	size, err := w.b.Blobs.Stat(r.Context(), d)
 	if err != nil {
-		return nil, false, err
+		return f, false, err
 	}
-	rc, err := w.b.ReadRecorded(r.Context(), r.p, grant, rel, "finding", glassbox.File{Path: "scan-result", Size: size, Digest: d})
+	return glassbox.File{Path: "scan-result", Size: size, Digest: d}, true, nil
+}
+
+// findingsIn returns the findings on path of a scan result whose read is
+// on the record.
+func (w *Workspace) findingsIn(r *request, result glassbox.File, path string) (fs []scan.Finding, err error) {
+	rc, err := w.b.Blobs.Open(r.Context(), result.Digest)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer rc.Close()
 	var res scan.Result
 	if err := json.NewDecoder(io.LimitReader(rc, maxScanResult)).Decode(&res); err != nil {
-		return nil, false, glassbox.Errorf(glassbox.ECORRUPT, "the scan result of %s does not decode: %w", rel.ID, err)
+		return nil, glassbox.Errorf(glassbox.ECORRUPT, "the scan result %s does not decode: %w", result.Digest, err)
 	}
 	for _, f := range res.Findings {
 		if f.Path == path {
 			fs = append(fs, f)
 		}
 	}
-	return fs, true, nil
+	return fs, nil
 }

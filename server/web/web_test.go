@@ -40,17 +40,18 @@ type site struct {
 	url string
 	c   *centre.Centre
 	rel *glassbox.Release
+	ps  *party.Service
 }
 
 // newSite serves the workspace of a centre with vendor acme (alice), an
 // evaluator lab it granted (eve), one it did not (nick), and one release.
-func newSite(t *testing.T) *site {
+func newSite(t testing.TB) *site {
 	t.Helper()
 	return newSiteWith(t, nil)
 }
 
 // newSiteWith is newSite with more files in the release's source, by path.
-func newSiteWith(t *testing.T, extra map[string][]byte) *site {
+func newSiteWith(t testing.TB, extra map[string][]byte) *site {
 	t.Helper()
 	ctx := context.Background()
 	data := t.TempDir()
@@ -123,19 +124,21 @@ func newSiteWith(t *testing.T, extra map[string][]byte) *site {
 		return ids, err
 	}
 	ws.Reviews = c
-	srv := httptest.NewServer(server.New(c.Notary, c.Log, "").WithWorkspace(ws).Handler())
+	api, err := server.NewAPI(b)
+	must(err)
+	srv := httptest.NewServer(server.New(c.Notary, c.Log, "").WithAPI(api).WithWorkspace(ws).Handler())
 	t.Cleanup(srv.Close)
-	return &site{url: srv.URL, c: c, rel: res.Release}
+	return &site{url: srv.URL, c: c, rel: res.Release, ps: ps}
 }
 
 // browser is a client with its own cookies, as a person's browser.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	s    *site
 	http *http.Client
 }
 
-func (s *site) browser(t *testing.T) *browser {
+func (s *site) browser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, s: s, http: &http.Client{Jar: jar, Timeout: time.Minute}}
 }
