@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"net/http"
@@ -370,6 +371,35 @@ func (w *Workspace) access(rw http.ResponseWriter, r *request) error {
 		reads = append(reads, rd)
 	}
 	return w.render(rw, r, http.StatusOK, "access", map[string]any{"Title": "Who read " + rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Reads": reads})
+}
+
+// accessReceipt serves one entry of the access record with its proof: the
+// signed statement, its inclusion proof and the checkpoint it is in, as API
+// v1's access record gives each entry, for the vendor to keep or check.
+func (w *Workspace) accessReceipt(rw http.ResponseWriter, r *request) error {
+	rel, _, err := w.releaseOf(r, party.ActReadAccessRecord)
+	if err != nil {
+		return err
+	}
+	index, err := strconv.ParseUint(r.PathValue("index"), 10, 64)
+	if err != nil {
+		return glassbox.Errorf(glassbox.ENOTFOUND, "there is no access record entry %q", r.PathValue("index"))
+	}
+	entries, err := w.b.AccessEntries(r.Context(), rel)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.LogIndex == index {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="access-%d.json"`, index))
+			rw.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
+			enc := json.NewEncoder(rw)
+			enc.SetIndent("", "  ")
+			return enc.Encode(e)
+		}
+	}
+	return glassbox.Errorf(glassbox.ENOTFOUND, "the access record of %s@%s has no entry at log index %d", rel.Manifest.Product, rel.Manifest.Version, index)
 }
 
 // parent is the directory of p ("" at the root).

@@ -119,6 +119,7 @@ func (w *Workspace) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /ui/releases/{release}/source/{path...}", w.page(true, w.source))
 	mux.Handle("GET /ui/releases/{release}/search", w.page(true, w.search))
 	mux.Handle("GET /ui/access/{release}", w.page(true, w.access))
+	mux.Handle("GET /ui/access/{release}/receipts/{index}", w.page(true, w.accessReceipt))
 	mux.Handle("GET /ui/releases/{release}/documents/{kind...}", w.page(true, w.download))
 	mux.Handle("GET /ui/releases/{release}/worksheet/{standard}", w.page(true, w.worksheet))
 	mux.Handle("POST /ui/releases/{release}/judgements", w.page(true, w.judge))

@@ -41,6 +41,8 @@ type site struct {
 	c   *centre.Centre
 	rel *glassbox.Release
 	ps  *party.Service
+	// keys is the centre's key directory: the keys a vendor obtains.
+	keys string
 }
 
 // newSite serves the workspace of a centre with vendor acme (alice), an
@@ -128,7 +130,7 @@ func newSiteWith(t testing.TB, extra map[string][]byte) *site {
 	must(err)
 	srv := httptest.NewServer(server.New(c.Notary, c.Log, "").WithAPI(api).WithWorkspace(ws).Handler())
 	t.Cleanup(srv.Close)
-	return &site{url: srv.URL, c: c, rel: res.Release, ps: ps}
+	return &site{url: srv.URL, c: c, rel: res.Release, ps: ps, keys: centre.KeyDir(data)}
 }
 
 // browser is a client with its own cookies, as a person's browser.
