@@ -34,8 +34,8 @@ again: the centre keeps only its SHA-256.`,
 	}
 	org := &cobra.Command{Use: "org", Short: "Create and list organisations (vendors, evaluators, the operator)"}
 	org.AddCommand(adminOrgCreate(g), adminOrgList(g))
-	user := &cobra.Command{Use: "user", Short: "Create and list users, set their workspace passwords"}
-	user.AddCommand(adminUserCreate(g), adminUserList(g), adminUserPassword(g))
+	user := &cobra.Command{Use: "user", Short: "Create and list users, set their workspace passwords, list and remove their passkeys"}
+	user.AddCommand(adminUserCreate(g), adminUserList(g), adminUserPassword(g), adminUserPasskeys(g), adminUserRemovePasskey(g))
 	token := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens"}
 	token.AddCommand(adminTokenCreate(g), adminTokenList(g), adminTokenRevoke(g))
 	grant := &cobra.Command{Use: "grant", Short: "Grant evaluators access to a vendor's product, list and revoke grants"}
@@ -369,6 +369,46 @@ its argon2id hash; every session of the user ends.`,
 				return nil
 			})(cmd, a)
 		},
+	}
+}
+
+func adminUserPasskeys(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "passkeys USER",
+		Short: "List the passkeys a user signs in to the workspace with",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: adminRun(g, func(ctx context.Context, s *party.Service, p *glassbox.Principal, a []string) error {
+			keys, err := s.Passkeys(ctx, p, a[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(g, keys)
+			}
+			rows := [][]string{{"ID", "NAME", "ADDED", "LAST USED"}}
+			for _, k := range keys {
+				rows = append(rows, []string{k.ID, k.Name, k.Created.Format(time.RFC3339), when(k.LastUsed)})
+			}
+			return table(g, rows)
+		}),
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func adminUserRemovePasskey(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove-passkey USER PASSKEY-ID",
+		Short: "Remove a user's passkey (a lost or stolen authenticator); with none left, the password alone signs in again",
+		Args:  args(cobra.ExactArgs(2)),
+		RunE: adminRun(g, func(ctx context.Context, s *party.Service, p *glassbox.Principal, a []string) error {
+			if err := s.RemovePasskey(ctx, p, a[0], a[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "Removed passkey %s of %s\n", a[1], a[0])
+			return nil
+		}),
 	}
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/passkeytest"
 	"glassbox.dev/party"
 	"glassbox.dev/sqlite"
 )
@@ -194,5 +196,77 @@ func TestAdminUserPassword(t *testing.T) {
 	}
 	if !strings.Contains(mustRun(t, "--data", data, "admin", "log"), "user.password") {
 		t.Errorf("the admin log does not record the password change")
+	}
+}
+
+// TestAdminUserPasskeys: the operator lists a user's passkeys and removes
+// a lost one; with none left, the password alone signs the user in again.
+func TestAdminUserPasskeys(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	mustRun(t, "--data", data, "admin", "org", "create", "lab", "--kind", "evaluator", "--name", "Test Lab")
+	mustRun(t, "--data", data, "admin", "user", "create", "eve", "--org", "lab", "--role", "evaluator", "--name", "Eve")
+	const pw = "four random words here"
+	if code := run(t.Context(), []string{"--data", data, "admin", "user", "password", "eve"}, strings.NewReader(pw+"\n"), io.Discard, io.Discard); code != exitOK {
+		t.Fatalf("admin user password: exit %d", code)
+	}
+	rp, err := party.NewRelyingParty("https://centre.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withParties := func(f func(s *party.Service)) {
+		st, err := sqlite.Open(t.Context(), filepath.Join(data, "glassbox.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		f(party.New(st))
+	}
+	var id string
+	withParties(func(s *party.Service) {
+		eve := &glassbox.Principal{User: glassbox.User{ID: "eve", OrgID: "lab", Role: glassbox.RoleEvaluator}, Org: glassbox.Organisation{ID: "lab", Kind: glassbox.OrgEvaluator}}
+		begun, err := s.BeginPasskey(t.Context(), eve, rp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := s.FinishPasskey(t.Context(), eve, rp, begun.Secret, "yubikey", passkeytest.New(rp.Origin, rp.ID).Create(t, begun.Options))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id = k.ID
+		if r, err := s.SignIn(t.Context(), rp, "eve", pw); err != nil || r.Confirm == nil {
+			t.Fatalf("with a passkey, the password alone: %+v, %v; want a passkey to confirm", r, err)
+		}
+	})
+	if out := mustRun(t, "--data", data, "admin", "user", "passkeys", "eve"); !strings.Contains(out, id) || !strings.Contains(out, "yubikey") {
+		t.Errorf("admin user passkeys:\n%s", out)
+	}
+	if code := run(t.Context(), []string{"--data", data, "admin", "user", "remove-passkey", "eve", "no-such-key"}, nil, io.Discard, io.Discard); code != exitRefused {
+		t.Errorf("removing a passkey eve does not have: exit %d", code)
+	}
+	mustRun(t, "--data", data, "admin", "user", "remove-passkey", "eve", id)
+	if out := mustRun(t, "--data", data, "admin", "user", "passkeys", "eve", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("after the removal, eve's passkeys: %s", out)
+	}
+	withParties(func(s *party.Service) {
+		if r, err := s.SignIn(t.Context(), rp, "eve", pw); err != nil || r.Session == nil {
+			t.Errorf("with no passkey left, the password: %+v, %v; want a session", r, err)
+		}
+	})
+	if log := mustRun(t, "--data", data, "admin", "log"); !strings.Contains(log, "user.passkey.add") || !strings.Contains(log, "user.passkey.remove") {
+		t.Errorf("the admin log does not record the passkey's life:\n%s", log)
+	}
+}
+
+// TestServeRefusesAnOriginPasskeysCannotUse: passkeys bind to a domain
+// over HTTPS (or localhost), so serve refuses any other --origin before it
+// opens anything.
+func TestServeRefusesAnOriginPasskeysCannotUse(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	for _, origin := range []string{"http://192.0.2.7:8080", "http://centre.example", "centre.example"} {
+		var stderr strings.Builder
+		code := run(t.Context(), []string{"--data", data, "serve", "--listen", "127.0.0.1:0", "--origin", origin}, nil, io.Discard, &stderr)
+		if code == exitOK || !strings.Contains(stderr.String(), "--origin") {
+			t.Errorf("serve --origin %s: exit %d, %q", origin, code, stderr.String())
+		}
 	}
 }
