@@ -18,6 +18,9 @@ type Triaged struct {
 	Receipt *tlog.Receipt
 }
 
+// MaxTriageReason bounds the reason given for a decision on a finding.
+const MaxTriageReason = 8 << 10
+
 // Triage records evaluator's decision on the finding of rel's scan with
 // the fingerprint: confirmed, or dismissed with a reason. The finding's
 // rule and place are taken from the scan, never from the caller; the
@@ -31,6 +34,9 @@ func (c *Centre) Triage(ctx context.Context, rel *glassbox.Release, evaluator, f
 	}
 	if dismissed && reason == "" {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "a dismissal needs a reason: say why the finding is not what it looks like")
+	}
+	if len(reason) > MaxTriageReason {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the reason is longer than %d bytes", MaxTriageReason)
 	}
 	ts, ok := c.Store.(glassbox.TriageStore)
 	if !ok {

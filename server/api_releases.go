@@ -14,6 +14,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/notary"
 	"glassbox.dev/party"
+	"glassbox.dev/review"
 	"glassbox.dev/tlog"
 )
 
@@ -34,6 +35,8 @@ type Backend struct {
 	// Triage records p's decision on a finding of rel's scan (by its
 	// fingerprint): confirmed, or dismissed with a reason.
 	Triage func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, fingerprint string, dismissed bool, reason string) (*glassbox.Triage, error)
+	// Reviews runs differential reviews; nil when the centre runs none.
+	Reviews Reviewer
 	// Withdraw withdraws every verdict about rel.
 	Withdraw func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error)
 	// Evidence finds the newest document of a kind (EvidenceKinds) the
@@ -59,6 +62,33 @@ type Backend struct {
 	// per second.
 	Rate  float64
 	Burst int
+}
+
+// Reviewer runs the differential review of a release against an earlier
+// one of its product (package review, behind the centre).
+type Reviewer interface {
+	Review(ctx context.Context, rel, base *glassbox.Release) (*review.Review, error)
+	FileDiff(ctx context.Context, a, b *glassbox.File) (*review.FileDiff, error)
+	MarkReviewed(ctx context.Context, rel, base *glassbox.Release, evaluator, path string) (*glassbox.ReviewMark, error)
+	ReviewMark(ctx context.Context, rel, base *glassbox.Release, path string) (*glassbox.ReviewMark, error)
+}
+
+// ReviewBase is the release rel is reviewed against: the one ref names,
+// which must be of the same product, or, when ref is empty, the newest
+// earlier release of the product (nil when there is none). Visibility is
+// per product, so the base is as visible as rel.
+func (b *Backend) ReviewBase(ctx context.Context, rel *glassbox.Release, ref string) (*glassbox.Release, error) {
+	if b.Reviews == nil {
+		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre runs no differential reviews")
+	}
+	if ref == "" {
+		return review.Previous(ctx, b.Releases, rel)
+	}
+	base, err := b.Resolve(ctx, ref)
+	if err != nil || base.Manifest.Product != rel.Manifest.Product || base.ID == rel.ID {
+		return nil, glassbox.Errorf(glassbox.ENOTFOUND, "there is no earlier release %q of %s to compare with", ref, rel.Manifest.Product)
+	}
+	return base, nil
 }
 
 // AccessRecord is the record of confidential reads (package access): a
@@ -339,6 +369,155 @@ func (a *API) judge(w http.ResponseWriter, r *http.Request, _ string) error {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, j)
+	return nil
+}
+
+// Evaluator is how a principal is named on the judgements it makes and
+// the statements about it: user@organisation.
+func Evaluator(p *glassbox.Principal) string {
+	return p.User.ID + "@" + p.Org.ID
+}
+
+// TriageRequest is a decision on a finding of the release's scan, by its
+// fingerprint: confirmed, or dismissed with a reason.
+type TriageRequest struct {
+	Fingerprint string `json:"fingerprint"`
+	Decision    string `json:"decision"` // "confirmed" or "dismissed"
+	Reason      string `json:"reason,omitempty"`
+}
+
+// Decide records p's decision on a finding of rel (Backend.Triage).
+func (b *Backend) Decide(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, req TriageRequest) (*glassbox.Triage, error) {
+	if b.Triage == nil {
+		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no decisions on findings")
+	}
+	var dismissed bool
+	switch req.Decision {
+	case "dismissed":
+		dismissed = true
+	case "confirmed":
+	default:
+		return nil, glassbox.Errorf(glassbox.EINVALID, "decision %q: confirm or dismiss the finding (\"confirmed\" or \"dismissed\")", req.Decision)
+	}
+	return b.Triage(ctx, p, rel, req.Fingerprint, dismissed, req.Reason)
+}
+
+func (a *API) triage(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	var req TriageRequest
+	if err := decodeJSON(w, r, 64<<10, &req); err != nil {
+		return err
+	}
+	t, err := a.b.Decide(r.Context(), PrincipalFrom(r.Context()), rel, req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+// listTriage lists the decisions on the release's findings, oldest first,
+// superseded ones included.
+func (a *API) listTriage(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	ts, ok := a.b.Releases.(glassbox.TriageStore)
+	if !ok {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre's store keeps no decisions on findings")
+	}
+	all, err := ts.FindTriage(r.Context(), rel.ID)
+	if err != nil {
+		return err
+	}
+	if all == nil {
+		all = []*glassbox.Triage{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"decisions": all})
+	return nil
+}
+
+// ReviewFile is one changed file of a differential review.
+type ReviewFile struct {
+	Path     string               `json:"path"`
+	Status   string               `json:"status"` // added, removed or changed
+	Text     bool                 `json:"text"`   // compared line by line
+	Added    int                  `json:"added"`
+	Removed  int                  `json:"removed"`
+	Reviewed *glassbox.ReviewMark `json:"reviewed,omitempty"`
+}
+
+// ReviewResult is the differential review of a release against an earlier
+// one of its product.
+type ReviewResult struct {
+	Release  glassbox.Digest `json:"release"`
+	Base     glassbox.Digest `json:"base"`
+	Version  string          `json:"version"`
+	BaseVer  string          `json:"base_version"`
+	Changed  int             `json:"changed_lines"`
+	Reviewed int             `json:"reviewed_lines"`
+	Coverage float64         `json:"coverage"` // reviewed / changed, 0 to 1
+	Files    []ReviewFile    `json:"files"`
+}
+
+// getReview serves the differential review against ?base= (default: the
+// newest earlier release of the product).
+func (a *API) getReview(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	base, err := a.b.ReviewBase(r.Context(), rel, r.URL.Query().Get("base"))
+	if err != nil {
+		return err
+	}
+	if base == nil {
+		return glassbox.Errorf(glassbox.ENOTFOUND, "%s has no release before %s to compare with", rel.Manifest.Product, rel.Manifest.Version)
+	}
+	rev, err := a.b.Reviews.Review(r.Context(), rel, base)
+	if err != nil {
+		return err
+	}
+	out := ReviewResult{Release: rel.ID, Base: base.ID, Version: rel.Manifest.Version, BaseVer: base.Manifest.Version,
+		Changed: rev.Changed, Reviewed: rev.Reviewed, Coverage: rev.Coverage(), Files: []ReviewFile{}}
+	for _, f := range rev.Files {
+		out.Files = append(out.Files, ReviewFile{Path: f.Path, Status: f.Status, Text: f.Text, Added: f.Added, Removed: f.Removed, Reviewed: f.Reviewed})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// MarkRequest marks one changed file reviewed.
+type MarkRequest struct {
+	Base string `json:"base,omitempty"` // default: the newest earlier release
+	Path string `json:"path"`
+}
+
+func (a *API) markReviewed(w http.ResponseWriter, r *http.Request, _ string) error {
+	rel, err := a.release(r)
+	if err != nil {
+		return err
+	}
+	var req MarkRequest
+	if err := decodeJSON(w, r, 16<<10, &req); err != nil {
+		return err
+	}
+	base, err := a.b.ReviewBase(r.Context(), rel, req.Base)
+	if err != nil {
+		return err
+	}
+	if base == nil {
+		return glassbox.Errorf(glassbox.ENOTFOUND, "%s has no release before %s to compare with", rel.Manifest.Product, rel.Manifest.Version)
+	}
+	m, err := a.b.Reviews.MarkReviewed(r.Context(), rel, base, Evaluator(PrincipalFrom(r.Context())), req.Path)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, m)
 	return nil
 }
 

@@ -421,6 +421,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			switch routeKey(rt.Method, rt.Pattern) {
 			case "GET /api/v1/releases/{release}/search":
 				c.path += "?q=int"
+			case "POST /api/v1/releases/{release}/triage":
+				c.body = server.TriageRequest{Fingerprint: "matrix", Decision: "confirmed"}
+				c.ok = 404 // the release has not been scanned: refused after the policy allowed it
+			case "GET /api/v1/releases/{release}/review":
+				c.ok = 404 // the product has no earlier release: after the policy allowed it
+			case "POST /api/v1/releases/{release}/review":
+				c.body = server.MarkRequest{Path: "src/main.c"}
+				c.ok = 404
 			case "POST /api/v1/releases":
 				c.body = server.SubmitRequest{Product: m.product[x], Version: "9.9.9", Source: "0123456789abcdef0123456789abcdef"}
 				c.ok = 400 // the upload does not exist: refused after the policy allowed it

@@ -157,7 +157,6 @@ func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, 
 		return nil, nil, err
 	}
 	ws.Catalog = func(_ context.Context, id string) (*centre.CatalogView, error) { return centre.Catalog(c.Data, id) }
-	ws.Reviews = c
 	ws.Standards = func() ([]string, error) {
 		_, ids, err := centre.Catalogs(c.Data)
 		return ids, err

@@ -40,6 +40,7 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		Access:     record,
 		Jobs:       queue,
 		Parties:    parties,
+		Reviews:    c,
 		Uploads:    filepath.Join(c.Data, "uploads"),
 	}
 	b.Submit = func(ctx context.Context, p *glassbox.Principal, req ingest.Request) (*ingest.Result, error) {
@@ -51,7 +52,7 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		return c.Submit(ctx, req, nil)
 	}
 	b.Judge = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, j *glassbox.Judgement) error {
-		judged, err := c.Judge(ctx, rel, Evaluator(p), []glassbox.Judgement{*j})
+		judged, err := c.Judge(ctx, rel, server.Evaluator(p), []glassbox.Judgement{*j})
 		if err != nil {
 			return err
 		}
@@ -59,7 +60,7 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		return nil
 	}
 	b.Triage = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, fingerprint string, dismissed bool, reason string) (*glassbox.Triage, error) {
-		t, err := c.Triage(ctx, rel, Evaluator(p), fingerprint, dismissed, reason)
+		t, err := c.Triage(ctx, rel, server.Evaluator(p), fingerprint, dismissed, reason)
 		if err != nil {
 			return nil, err
 		}
@@ -106,19 +107,13 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		return cs, err
 	}
 	b.Withdraw = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error) {
-		w, err := c.Withdraw(ctx, rel, reason+" (by "+Evaluator(p)+")")
+		w, err := c.Withdraw(ctx, rel, reason+" (by "+server.Evaluator(p)+")")
 		if err != nil {
 			return nil, err
 		}
 		return w.Revoked, nil
 	}
 	return b, nil
-}
-
-// Evaluator is how a principal is named on the judgements it makes and
-// the statements about it: user@organisation.
-func Evaluator(p *glassbox.Principal) string {
-	return p.User.ID + "@" + p.Org.ID
 }
 
 // accessRecord is package access's Recorder as the API asks it.
@@ -167,7 +162,7 @@ func (j jobQueue) Enqueue(ctx context.Context, p *glassbox.Principal, rel *glass
 	if err != nil && !(glassbox.ErrorCode(err) == glassbox.ECONFLICT && id != 0) {
 		return nil, err
 	}
-	slog.Info("job queued", "kind", kind, "job", id, "release", rel.ID, "by", Evaluator(p))
+	slog.Info("job queued", "kind", kind, "job", id, "release", rel.ID, "by", server.Evaluator(p))
 	return j.Get(ctx, strconv.FormatInt(id, 10))
 }
 

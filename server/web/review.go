@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,37 +9,20 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/party"
 	"glassbox.dev/review"
-	"glassbox.dev/server/backend"
+	"glassbox.dev/server"
 )
-
-// Reviewer runs differential reviews (centre.Centre); nil leaves them out.
-type Reviewer interface {
-	Review(ctx context.Context, rel, base *glassbox.Release) (*review.Review, error)
-	FileDiff(ctx context.Context, a, b *glassbox.File) (*review.FileDiff, error)
-	MarkReviewed(ctx context.Context, rel, base *glassbox.Release, evaluator, path string) (*glassbox.ReviewMark, error)
-	ReviewMark(ctx context.Context, rel, base *glassbox.Release, path string) (*glassbox.ReviewMark, error)
-}
 
 // reviewOf resolves the page's release and the base it is reviewed
 // against: the base named in the query, or the newest earlier release of
 // the product the caller may read. A nil base means there is none.
 func (w *Workspace) reviewOf(r *request, act party.Action) (rel, base *glassbox.Release, grant string, err error) {
-	if w.Reviews == nil {
-		return nil, nil, "", glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre runs no differential reviews")
-	}
 	rel, grant, err = w.releaseOf(r, act)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	ref := r.FormValue("base")
-	if ref == "" {
-		// Visibility is per product: the base is as visible as rel.
-		base, err = review.Previous(r.Context(), w.b.Releases, rel)
-		return rel, base, grant, err
-	}
-	base, err = w.b.Resolve(r.Context(), ref)
-	if err != nil || base.Manifest.Product != rel.Manifest.Product {
-		return nil, nil, "", glassbox.Errorf(glassbox.ENOTFOUND, "there is no earlier release %q of %s to compare with", ref, rel.Manifest.Product)
+	base, err = w.b.ReviewBase(r.Context(), rel, r.FormValue("base"))
+	if err != nil {
+		return nil, nil, "", err
 	}
 	return rel, base, grant, nil
 }
@@ -52,7 +34,7 @@ func (w *Workspace) review(rw http.ResponseWriter, r *request) error {
 	}
 	data := map[string]any{"Title": "Review of " + rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Base": base}
 	if base != nil {
-		rev, err := w.Reviews.Review(r.Context(), rel, base)
+		rev, err := w.b.Reviews.Review(r.Context(), rel, base)
 		if err != nil {
 			return err
 		}
@@ -124,7 +106,7 @@ func (w *Workspace) reviewDiff(rw http.ResponseWriter, r *request) error {
 	if a == nil && b == nil {
 		return glassbox.Errorf(glassbox.ENOTFOUND, "neither release has %q", path)
 	}
-	d, err := w.Reviews.FileDiff(r.Context(), a, b)
+	d, err := w.b.Reviews.FileDiff(r.Context(), a, b)
 	if err != nil {
 		return err
 	}
@@ -143,7 +125,7 @@ func (w *Workspace) reviewDiff(rw http.ResponseWriter, r *request) error {
 	} else {
 		data["Notice"] = "not compared line by line (not text, a link, or over 4 MiB); it counts as one changed line"
 	}
-	mark, err := w.Reviews.ReviewMark(r.Context(), rel, base, path)
+	mark, err := w.b.Reviews.ReviewMark(r.Context(), rel, base, path)
 	if err != nil {
 		return err
 	}
@@ -163,7 +145,7 @@ func (w *Workspace) markReviewed(rw http.ResponseWriter, r *request) error {
 		return glassbox.Errorf(glassbox.ENOTFOUND, "%s has no earlier release to compare with", rel.Manifest.Product)
 	}
 	path := r.PostFormValue("path")
-	if _, err := w.Reviews.MarkReviewed(r.Context(), rel, base, backend.Evaluator(r.p), path); err != nil {
+	if _, err := w.b.Reviews.MarkReviewed(r.Context(), rel, base, server.Evaluator(r.p), path); err != nil {
 		return err
 	}
 	http.Redirect(rw, r.Request, "/ui/releases/"+string(rel.ID)+"/review?base="+url.QueryEscape(string(base.ID)), http.StatusSeeOther)

@@ -61,8 +61,6 @@ type Workspace struct {
 	pages   map[string]*template.Template
 	// Catalog describes a standard for the worksheets; nil leaves them out.
 	Catalog Catalog
-	// Reviews runs differential reviews; nil leaves them out.
-	Reviews Reviewer
 	// Standards lists the standards a release can be judged against.
 	Standards func() ([]string, error)
 	// Origin is the workspace's public origin (https://centre.example),

@@ -125,7 +125,6 @@ func newSiteWith(t testing.TB, extra map[string][]byte) *site {
 		_, ids, err := centre.Catalogs(data)
 		return ids, err
 	}
-	ws.Reviews = c
 	api, err := server.NewAPI(b)
 	must(err)
 	srv := httptest.NewServer(server.New(c.Notary, c.Log, "").WithAPI(api).WithWorkspace(ws).Handler())

@@ -9,6 +9,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/centre"
 	"glassbox.dev/party"
+	"glassbox.dev/server"
 )
 
 // Catalog describes a standard's controls (centre.Catalog over the data
@@ -132,22 +133,7 @@ func (w *Workspace) triage(rw http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	if w.b.Triage == nil {
-		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no decisions on findings")
-	}
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if len(reason) > maxNote {
-		return glassbox.Errorf(glassbox.EINVALID, "the reason is longer than %d bytes", maxNote)
-	}
-	var dismissed bool
-	switch r.PostFormValue("decision") {
-	case "dismissed":
-		dismissed = true
-	case "confirmed":
-	default:
-		return glassbox.Errorf(glassbox.EINVALID, "confirm or dismiss the finding")
-	}
-	t, err := w.b.Triage(r.Context(), r.p, rel, r.PostFormValue("fingerprint"), dismissed, reason)
+	t, err := w.b.Decide(r.Context(), r.p, rel, server.TriageRequest{Fingerprint: r.PostFormValue("fingerprint"), Decision: r.PostFormValue("decision"), Reason: r.PostFormValue("reason")})
 	if err != nil {
 		return err
 	}
