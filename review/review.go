@@ -241,13 +241,18 @@ func Previous(ctx context.Context, releases glassbox.ReleaseStore, rel *glassbox
 	if err != nil {
 		return nil, err
 	}
+	return PreviousIn(rels, rel), nil
+}
+
+// PreviousIn is Previous among rels, which may hold other products too.
+func PreviousIn(rels []*glassbox.Release, rel *glassbox.Release) *glassbox.Release {
 	var base *glassbox.Release
 	for _, x := range rels {
-		if x.ID != rel.ID && x.SubmittedAt.Before(rel.SubmittedAt) && (base == nil || x.SubmittedAt.After(base.SubmittedAt)) {
+		if x.ID != rel.ID && x.Manifest.Product == rel.Manifest.Product && x.SubmittedAt.Before(rel.SubmittedAt) && (base == nil || x.SubmittedAt.After(base.SubmittedAt)) {
 			base = x
 		}
 	}
-	return base, nil
+	return base
 }
 
 // Summary is what an evaluation reports of a release's review: the base,

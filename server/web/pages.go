@@ -18,6 +18,7 @@ import (
 	"glassbox.dev/evaluate"
 	"glassbox.dev/party"
 	"glassbox.dev/provenance"
+	"glassbox.dev/review"
 	"glassbox.dev/server"
 )
 
@@ -95,6 +96,59 @@ func (w *Workspace) signOut(rw http.ResponseWriter, r *request) error {
 	return nil
 }
 
+// runningJob is a job not ended, on the dashboard.
+type runningJob struct {
+	Release *glassbox.Release
+	Job     *server.Job
+}
+
+// openReview is a differential review with changed files not yet marked
+// reviewed.
+type openReview struct {
+	Release, Base        *glassbox.Release
+	FilesReviewed, Files int
+}
+
+// openReviews lists the reviews of rels not finished: each release with
+// an earlier one of its product among rels, whose changed files (from the
+// manifests) are not all marked reviewed. Lines are not counted here,
+// which would mean reading and diffing every changed file.
+func (w *Workspace) openReviews(r *request, rels []*glassbox.Release) ([]openReview, error) {
+	marks, ok := w.b.Releases.(glassbox.ReviewStore)
+	if !ok || w.b.Reviews == nil {
+		return nil, nil
+	}
+	var out []openReview
+	for _, rel := range rels {
+		base := review.PreviousIn(rels, rel)
+		if base == nil {
+			continue
+		}
+		changes := review.Changes(rel, base)
+		if len(changes) == 0 {
+			continue
+		}
+		ms, err := marks.FindReviewMarks(r.Context(), rel.ID, base.ID)
+		if err != nil {
+			return nil, err
+		}
+		marked := map[string]bool{}
+		for _, m := range ms {
+			marked[m.Path] = true
+		}
+		o := openReview{Release: rel, Base: base, Files: len(changes)}
+		for _, c := range changes {
+			if marked[c.Path] {
+				o.FilesReviewed++
+			}
+		}
+		if o.FilesReviewed < o.Files {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
 // releaseRow is a release as the lists show it.
 type releaseRow struct {
 	Release *glassbox.Release
@@ -122,6 +176,31 @@ func (w *Workspace) dashboard(rw http.ResponseWriter, r *request) error {
 		heading = "All releases"
 	}
 	data := map[string]any{"Title": "Dashboard", "Heading": heading, "Releases": rows}
+	// The jobs running on the releases the caller sees.
+	if w.b.Jobs != nil {
+		var running []runningJob
+		for _, rel := range rels {
+			jobs, err := w.b.Jobs.List(r.Context(), rel)
+			if err != nil {
+				return err
+			}
+			for _, j := range jobs {
+				if !j.Ended() {
+					running = append(running, runningJob{Release: rel, Job: j})
+				}
+			}
+		}
+		data["Running"] = running
+	}
+	// The differential reviews not finished, for an evaluator: each
+	// release against the one before it, by changed files marked.
+	if r.p.User.Role == glassbox.RoleEvaluator {
+		reviews, err := w.openReviews(r, rels)
+		if err != nil {
+			return err
+		}
+		data["Reviews"] = reviews
+	}
 	// Grants: a vendor's to evaluators, an evaluator's from vendors, all
 	// for the centre's staff; the policy says which.
 	if gs, err := w.parties.ListGrants(r.Context(), r.p); err == nil {

@@ -421,6 +421,9 @@ func TestADifferentialReviewToFullCoverage(t *testing.T) {
 	eve := s.browser(t)
 	eve.signIn("eve")
 	review := "/ui/releases/" + head + "/review"
+	if _, dash, _ := eve.get("/ui/"); !strings.Contains(dash, "Reviews in progress") || !strings.Contains(dash, "<td>0 of 2</td>") {
+		t.Errorf("the evaluator's dashboard does not show the review to do:\n%s", dash)
+	}
 	code, page, _ := eve.get(review)
 	if code != 200 || percent.FindStringSubmatch(page) == nil || percent.FindStringSubmatch(page)[1] != "0.0" {
 		t.Fatalf("the review: %d, want 0.0 %% coverage\n%s", code, page)
@@ -447,6 +450,9 @@ func TestADifferentialReviewToFullCoverage(t *testing.T) {
 	}
 	if !strings.Contains(page, "by eve@lab") {
 		t.Errorf("the review does not say who reviewed")
+	}
+	if _, dash, _ := eve.get("/ui/"); strings.Contains(dash, "Reviews in progress") {
+		t.Errorf("a finished review is still in progress on the dashboard")
 	}
 	if code, _ := eve.post(review, "/ui/releases/"+head+"/review?base="+string(s.rel.ID), url.Values{"base": {string(s.rel.ID)}, "path": {"README.md"}}); code != 404 {
 		t.Errorf("marking an unchanged file reviewed: %d; want 404", code)
