@@ -22,7 +22,7 @@ type centre struct {
 	path  string // the database
 }
 
-func newCentre(t *testing.T) *centre {
+func newCentre(t testing.TB) *centre {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "glassbox.db")
 	st, err := sqlite.Open(t.Context(), path)
@@ -37,14 +37,14 @@ func newCentre(t *testing.T) *centre {
 
 var local = LocalOperator()
 
-func (c *centre) org(t *testing.T, id string, kind glassbox.OrgKind) {
+func (c *centre) org(t testing.TB, id string, kind glassbox.OrgKind) {
 	t.Helper()
 	if _, err := c.CreateOrg(t.Context(), local, glassbox.Organisation{ID: id, Name: "Org " + id, Kind: kind}); err != nil {
 		t.Fatalf("CreateOrg(%s): %v", id, err)
 	}
 }
 
-func (c *centre) user(t *testing.T, id, org string, role glassbox.Role) {
+func (c *centre) user(t testing.TB, id, org string, role glassbox.Role) {
 	t.Helper()
 	if _, err := c.CreateUser(t.Context(), local, glassbox.User{ID: id, OrgID: org, Name: "User " + id, Role: role}); err != nil {
 		t.Fatalf("CreateUser(%s): %v", id, err)
@@ -52,7 +52,7 @@ func (c *centre) user(t *testing.T, id, org string, role glassbox.Role) {
 }
 
 // token issues a token for user and returns its secret.
-func (c *centre) token(t *testing.T, user string, ttl time.Duration, scopes ...glassbox.Scope) string {
+func (c *centre) token(t testing.TB, user string, ttl time.Duration, scopes ...glassbox.Scope) string {
 	t.Helper()
 	secret, _, err := c.IssueToken(t.Context(), local, user, "test", scopes, ttl)
 	if err != nil {
@@ -62,7 +62,7 @@ func (c *centre) token(t *testing.T, user string, ttl time.Duration, scopes ...g
 }
 
 // principal authenticates secret.
-func (c *centre) principal(t *testing.T, secret string) *glassbox.Principal {
+func (c *centre) principal(t testing.TB, secret string) *glassbox.Principal {
 	t.Helper()
 	p, err := c.Authenticate(t.Context(), secret)
 	if err != nil {
