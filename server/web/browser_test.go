@@ -301,14 +301,29 @@ func TestBrowserEvaluatorJourney(t *testing.T) {
 	eve.check("02-account-passkey")
 	eve.submit("sign out", chromedp.Click(chromedp.CSS(`header form button`)))
 	eve.do("signed out", chromedp.WaitVisible(chromedp.CSS(`#passkey-signin`)))
+	// The password alone now leads to the passkey's confirmation.
+	eve.submit("eve's password",
+		chromedp.SendKeys(chromedp.CSS(`#user`), "eve"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.Click(chromedp.CSS(`form[action="/ui/signin"] button[type=submit]`)))
+	eve.do("the confirmation page", chromedp.WaitVisible(chromedp.CSS(`#passkey-confirm`)))
+	if nav := eval[bool](eve, `document.querySelector('header nav') !== null`); nav {
+		t.Fatalf("the password alone signed eve in, although she has a passkey")
+	}
+	eve.check("02b-confirm-passkey")
+	eve.submit("confirm with the passkey", chromedp.Click(chromedp.CSS(`#passkey-confirm`)))
+	eve.do("signed in by password and passkey", chromedp.WaitVisible(chromedp.CSS(`header nav`)))
+	eve.submit("sign out", chromedp.Click(chromedp.CSS(`header form button`)))
+	eve.do("signed out", chromedp.WaitVisible(chromedp.CSS(`#passkey-signin`)))
+	// The passkey alone.
 	eve.submit("sign in with the passkey", chromedp.Click(chromedp.CSS(`#passkey-signin`)))
 	eve.do("signed in by passkey", chromedp.WaitVisible(chromedp.CSS(`header nav`)))
 	if h := eve.text("main h1"); !strings.Contains(h, "Releases granted to Test Lab") {
 		t.Fatalf("after the passkey, the dashboard says %q", h)
 	}
 	creds, err := chromedp.Call(eve.ctx, cdpwebauthn.GetCredentials, cdpwebauthn.GetCredentialsParams{AuthenticatorID: auth.AuthenticatorID})
-	if err != nil || len(creds.Credentials) != 1 || creds.Credentials[0].SignCount == 0 {
-		t.Fatalf("the virtual authenticator holds %+v, %v; want one passkey, used", creds, err)
+	if err != nil || len(creds.Credentials) != 1 || creds.Credentials[0].SignCount < 2 {
+		t.Fatalf("the virtual authenticator holds %+v, %v; want one passkey, used twice", creds, err)
 	}
 	eve.check("03-dashboard-evaluator")
 
@@ -326,6 +341,16 @@ func TestBrowserEvaluatorJourney(t *testing.T) {
 		t.Errorf("the first finding in the source view says %q; want the backdoor's GB1401", f)
 	}
 	eve.check("04-source-with-finding")
+	// The trigger's other uses, by a search across the release.
+	eve.do("search", chromedp.SetValue(chromedp.CSS(`#q`), "vsf_sysutil_extra"))
+	eve.submit("search", chromedp.Click(chromedp.CSS(`form.search button`)))
+	eve.do("the results", chromedp.WaitVisible(chromedp.CSS(`section.hits`)))
+	if hits := eval[int](eve, `document.querySelectorAll('section.hits mark').length`); hits != 3 {
+		t.Errorf("the search marks %d matches; want the three lines naming vsf_sysutil_extra", hits)
+	}
+	eve.check("04b-search")
+	eve.submit("back to the line", chromedp.Click(chromedp.CSS(`section.hits a[href$="#L16"]`)))
+	eve.do("the source view", chromedp.WaitVisible(chromedp.CSS(`.finding`)))
 	eve.decide("GB1401", "confirmed", "the vsftpd 2.3.4 trigger: a user name ending in :) opens a root shell on port 6200")
 	// The development key's finding, dismissed with its reason.
 	eve.open("/ui/releases/"+rel+"/source/deploy/dev/server.pem", ".finding")
