@@ -43,6 +43,45 @@ type Options struct {
 	// BatchMaxSize is how many entries one write may hold; a full batch is
 	// written at once.
 	BatchMaxSize uint
+	// Witnesses, when set, must cosign every checkpoint before it is
+	// published (C2SP tlog-witness, through Tessera): each new checkpoint
+	// goes to every witness of the policy with a consistency proof from
+	// the size the witness last cosigned, and is published, carrying the
+	// cosignatures, once the policy is satisfied. While it cannot be (too
+	// many witnesses down, or refusing a checkpoint that does not extend
+	// what they saw), nothing new is published: appends wait, and a
+	// caller's deadline ends the wait with an error. Nothing is published
+	// unwitnessed.
+	Witnesses *tessera.WitnessGroup
+	// WitnessTimeout bounds one round of asking the witnesses; the next
+	// checkpoint asks again. Default 10 s.
+	WitnessTimeout time.Duration
+}
+
+// MaxWitnessPolicy bounds a witness policy file.
+const MaxWitnessPolicy = 64 << 10
+
+// ParseWitnessPolicy reads a witness policy in the Sigsum policy format
+// (https://git.glasklar.is/sigsum/core/sigsum-go/-/blob/main/doc/policy.md),
+// with C2SP signed-note verifier keys of the cosignature type:
+//
+//	witness w1 glassbox.test/w1+2e87bc36+BNok… http://127.0.0.1:7381
+//	witness w2 …
+//	witness w3 …
+//	group majority 2 w1 w2 w3
+//	quorum majority
+func ParseWitnessPolicy(b []byte) (*tessera.WitnessGroup, error) {
+	if len(b) > MaxWitnessPolicy {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the witness policy is larger than %d bytes", MaxWitnessPolicy)
+	}
+	g, err := tessera.NewWitnessGroupFromPolicy(b)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the witness policy: %v (the Sigsum policy format: witness NAME VKEY URL lines, group NAME N MEMBERS…, quorum NAME)", err)
+	}
+	if len(g.Endpoints()) == 0 {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the witness policy names no witness; without witnesses, have no policy")
+	}
+	return &g, nil
 }
 
 // DefaultOptions favour a short time from submit to receipt: a checkpoint
@@ -111,6 +150,13 @@ func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Ver
 		WithCheckpointInterval(o.CheckpointInterval).
 		WithBatching(o.BatchMaxSize, o.BatchMaxAge).
 		WithShutdownTimeout(30 * time.Second)
+	if o.Witnesses != nil {
+		timeout := o.WitnessTimeout
+		if timeout == 0 {
+			timeout = 10 * time.Second
+		}
+		opts.WithWitnesses(*o.Witnesses, &tessera.WitnessOptions{Timeout: timeout, FailOpen: false})
+	}
 	appender, shutdown, reader, err := tessera.NewAppender(lctx, driver, opts)
 	if err != nil {
 		cancel()
