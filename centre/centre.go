@@ -181,7 +181,12 @@ func openLog(ctx context.Context, data, db string) (*Centre, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Log, err = tlog.Open(ctx, filepath.Join(data, "log"), logSigner, logVerifier, tlog.Options{}); err != nil {
+	lo, err := logOptions(data)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if c.Log, err = tlog.Open(ctx, filepath.Join(data, "log"), logSigner, logVerifier, lo); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -194,6 +199,29 @@ func openLog(ctx context.Context, data, db string) (*Centre, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// WitnessPolicyFile, in the data directory, names the witnesses that must
+// cosign the log's checkpoints, in the Sigsum policy format
+// (tlog.ParseWitnessPolicy). Without it the log is not witnessed.
+const WitnessPolicyFile = "witnesses.policy"
+
+// logOptions are the log's options for the data directory: its witnesses,
+// if it has a policy.
+func logOptions(data string) (tlog.Options, error) {
+	var o tlog.Options
+	p := filepath.Join(data, WitnessPolicyFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return o, nil
+	}
+	if err != nil {
+		return o, glassbox.Errorf(glassbox.EINTERNAL, "read %s: %w", p, err)
+	}
+	if o.Witnesses, err = tlog.ParseWitnessPolicy(b); err != nil {
+		return o, glassbox.Errorf(glassbox.EINVALID, "%s: %w", p, err)
+	}
+	return o, nil
 }
 
 // Close closes the notary (its appends in flight finish), the log and the

@@ -126,6 +126,19 @@ func (o *Options) checkpoint(res *Result, raw []byte) (*Checkpoint, bool) {
 		res.deny("the checkpoint is not signed by the log key %s+%08x (origin %q): %v", o.LogVerifier.Name(), o.LogVerifier.KeyHash(), o.LogVerifier.Name(), err)
 		return nil, false
 	}
+	if o.Policy != nil && o.Policy.Witnesses != nil {
+		w := o.Policy.Witnesses
+		var by []string
+		for _, v := range w.Keys {
+			if _, err := note.Open(raw, note.VerifierList(v)); err == nil {
+				by = append(by, v.Name())
+			}
+		}
+		if len(by) < w.Threshold {
+			res.deny("the checkpoint (size %d) carries valid cosignatures of %d of the witnesses the policy names (%s); it requires %d: the log's growth is not witnessed as the policy demands", c.Size, len(by), strings.Join(by, ", "), w.Threshold)
+			return nil, false
+		}
+	}
 	return &Checkpoint{Origin: c.Origin, Size: c.Size, Hash: c.Hash}, true
 }
 

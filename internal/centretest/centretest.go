@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 
@@ -23,6 +24,7 @@ import (
 	"glassbox.dev/evidence"
 	"glassbox.dev/ingest"
 	"glassbox.dev/internal/sqlstore"
+	"glassbox.dev/internal/witnesstest"
 	"glassbox.dev/notary"
 	"glassbox.dev/sqlite"
 	"glassbox.dev/tlog"
@@ -52,6 +54,32 @@ func New(t testing.TB, origin string) *Centre {
 // deployed centre would do.
 func NewWithLog(t testing.TB, origin string, o tlog.Options) *Centre {
 	t.Helper()
+	return newCentre(t, origin, func(string) tlog.Options { return o })
+}
+
+// NewWitnessed starts a centre as New does, whose log must have each
+// checkpoint cosigned by threshold of n real witnesses (litewitness),
+// which it returns.
+func NewWitnessed(t testing.TB, origin string, n, threshold int) (*Centre, []*witnesstest.Witness) {
+	t.Helper()
+	ws := witnesstest.StartEmpty(t, n)
+	c := newCentre(t, origin, func(vkey string) tlog.Options {
+		for _, w := range ws {
+			w.AddLog(origin, vkey)
+		}
+		policy, err := tlog.ParseWitnessPolicy(witnesstest.Policy(ws, threshold))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tlog.Options{CheckpointInterval: 100e6, BatchMaxAge: 10e6, Witnesses: policy, WitnessTimeout: 2 * time.Second}
+	})
+	return c, ws
+}
+
+// newCentre starts a centre whose log is tuned by the options opts gives
+// for the log's verifier key.
+func newCentre(t testing.TB, origin string, opts func(logVKey string) tlog.Options) *Centre {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	kf, err := attest.GenerateKeys(filepath.Join(dir, "keys"), origin, false)
@@ -75,7 +103,11 @@ func NewWithLog(t testing.TB, origin string, o tlog.Options) *Centre {
 		t.Fatal(err)
 	}
 	blobs, meta := Stores(t, dir)
-	l, err := tlog.Open(ctx, filepath.Join(dir, "log"), ls, lv, o)
+	vkey, err := os.ReadFile(kf.LogVerifierKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tlog.Open(ctx, filepath.Join(dir, "log"), ls, lv, opts(strings.TrimSpace(string(vkey))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,7 @@ type Witness struct {
 	db   string
 	args []string
 	bin  string
+	ctl  string
 	cmd  *exec.Cmd
 	log  *bytes.Buffer
 }
@@ -77,6 +78,16 @@ type Witness struct {
 // Start starts n witnesses that know one log: its origin and verifier key.
 // They are stopped when the test ends.
 func Start(t testing.TB, n int, origin, logVKey string) []*Witness {
+	t.Helper()
+	ws := StartEmpty(t, n)
+	for _, w := range ws {
+		w.AddLog(origin, logVKey)
+	}
+	return ws
+}
+
+// StartEmpty starts n witnesses that know no log yet (AddLog).
+func StartEmpty(t testing.TB, n int) []*Witness {
 	t.Helper()
 	lw, ctl := Binaries(t)
 	dir := t.TempDir()
@@ -93,13 +104,11 @@ func Start(t testing.TB, n int, origin, logVKey string) []*Witness {
 		run(t, nil, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", fmt.Sprintf("w%d", i), "-f", key)
 		run(t, []string{"SSH_AUTH_SOCK=" + sock}, "ssh-add", "-q", key)
 		fp := strings.Fields(run(t, nil, "ssh-keygen", "-l", "-E", "sha256", "-f", key+".pub"))[1]
-		w := &Witness{Name: fmt.Sprintf("glassbox.test/witness-%d", i), t: t, db: filepath.Join(dir, fmt.Sprintf("w%d.db", i)), bin: lw}
+		w := &Witness{Name: fmt.Sprintf("glassbox.test/witness-%d", i), t: t, db: filepath.Join(dir, fmt.Sprintf("w%d.db", i)), bin: lw, ctl: ctl}
 		addr := freeAddr(t)
 		w.URL = "http://" + addr
 		w.args = []string{"-name", w.Name, "-db", w.db, "-ssh-agent", sock, "-key", fp, "-listen", addr}
 		w.start()
-		run(t, nil, ctl, "add-log", "-db", w.db, "-origin", origin)
-		run(t, nil, ctl, "add-key", "-db", w.db, "-origin", origin, "-key", logVKey)
 		t.Cleanup(w.Stop)
 		ws = append(ws, w)
 	}
@@ -131,6 +140,14 @@ func (w *Witness) logText() string {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
 	return w.log.String()
+}
+
+// AddLog has the witness (witnessctl) cosign the log with origin and
+// verifier key, from size zero.
+func (w *Witness) AddLog(origin, vkey string) {
+	w.t.Helper()
+	run(w.t, nil, w.ctl, "add-log", "-db", w.db, "-origin", origin)
+	run(w.t, nil, w.ctl, "add-key", "-db", w.db, "-origin", origin, "-key", vkey)
 }
 
 // Log is what the witness printed: its requests and refusals.

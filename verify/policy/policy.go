@@ -24,11 +24,25 @@
 //	      now - timestamp(att.predicate.timeVerified) < duration("2160h")
 //
 //	max_age: 720h                      # optional: refuse a verdict made longer ago
+//	witnesses:                         # optional: the log's checkpoint must be cosigned
+//	  threshold: 2                     #   by at least 2 of
+//	  keys:                            #   these witnesses (C2SP verifier keys)
+//	    - witness.example/w1+2e87bc36+BNok…
+//	    - witness.example/w2+…
+//	    - witness.example/w3+…
 //
 // Unknown fields, unnamed or duplicate rules and unknown require values are
 // refused. A policy needs rules, a max_age or both. A policy without rules
 // keeps the default demand of `glassbox verify`: the centre's current
 // verdict about the artefact (its newest SLSA VSA) is PASSED.
+//
+// # witnesses
+//
+// The checkpoint a verification rests on (the receipt's, or the log's when
+// verifying from it) must carry valid cosignatures (C2SP tlog-cosignature)
+// of at least threshold of the listed witnesses: independent parties that
+// checked the log only grew before they cosigned. A receipt with fewer is
+// denied, whatever the verdict says.
 //
 // # max_age
 //
@@ -89,6 +103,8 @@ import (
 	"strings"
 	"time"
 
+	f_note "github.com/transparency-dev/formats/note"
+	sumnote "golang.org/x/mod/sumdb/note"
 	"gopkg.in/yaml.v3"
 
 	"glassbox.dev"
@@ -123,7 +139,21 @@ type Policy struct {
 	Rules []Rule
 	// MaxAge is the oldest a verdict may be; zero: no limit.
 	MaxAge time.Duration
+	// Witnesses, when set, must have cosigned the checkpoint a
+	// verification rests on: at least Threshold of Keys.
+	Witnesses *Witnesses
 }
+
+// Witnesses is a policy's demand on the log's witnesses: the checkpoint
+// carries valid cosignatures (C2SP tlog-cosignature) of at least Threshold
+// of the witnesses whose verifier keys are listed.
+type Witnesses struct {
+	Threshold int
+	Keys      []sumnote.Verifier
+}
+
+// MaxWitnessKeys bounds the witnesses a policy names.
+const MaxWitnessKeys = 64
 
 // Rule is one compiled rule of a policy.
 type Rule struct {
@@ -140,9 +170,15 @@ type Rule struct {
 // file and fileRule are the YAML form. yaml.v3 names these types in its
 // errors, so their names read as part of a message (see yamlError).
 type file struct {
-	Name   string     `yaml:"name"`
-	Rules  []fileRule `yaml:"rules"`
-	MaxAge string     `yaml:"max_age"`
+	Name      string         `yaml:"name"`
+	Rules     []fileRule     `yaml:"rules"`
+	MaxAge    string         `yaml:"max_age"`
+	Witnesses *fileWitnesses `yaml:"witnesses"`
+}
+
+type fileWitnesses struct {
+	Threshold int      `yaml:"threshold"`
+	Keys      []string `yaml:"keys"`
 }
 
 type fileRule struct {
@@ -208,14 +244,37 @@ func Parse(name string, data []byte) (*Policy, error) {
 		}
 		maxAge = d
 	}
-	if len(f.Rules) == 0 && maxAge == 0 {
-		return nil, fail("no rules; a policy needs at least one rule or a max_age")
+	var witnesses *Witnesses
+	if w := f.Witnesses; w != nil {
+		if len(w.Keys) == 0 || len(w.Keys) > MaxWitnessKeys {
+			return nil, fail("witnesses: list 1 to %d keys, each a witness's verifier key (name+hash+key)", MaxWitnessKeys)
+		}
+		if w.Threshold < 1 || w.Threshold > len(w.Keys) {
+			return nil, fail("witnesses: threshold %d; want 1 to %d, the number of keys listed", w.Threshold, len(w.Keys))
+		}
+		witnesses = &Witnesses{Threshold: w.Threshold}
+		seen := map[string]bool{}
+		for i, k := range w.Keys {
+			v, err := f_note.NewVerifierForCosignatureV1(strings.TrimSpace(k))
+			if err != nil {
+				return nil, fail("witnesses: key %d (%q) is not a witness's verifier key: %v", i+1, k, err)
+			}
+			id := fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())
+			if seen[id] {
+				return nil, fail("witnesses: key %d (%s) is listed twice; each witness counts once", i+1, id)
+			}
+			seen[id] = true
+			witnesses.Keys = append(witnesses.Keys, v)
+		}
+	}
+	if len(f.Rules) == 0 && maxAge == 0 && witnesses == nil {
+		return nil, fail("no rules; a policy needs at least one rule, a max_age or witnesses")
 	}
 	if len(f.Rules) > MaxRules {
 		return nil, fail("%d rules; at most %d are allowed", len(f.Rules), MaxRules)
 	}
 
-	p := &Policy{Name: f.Name, Rules: make([]Rule, 0, len(f.Rules)), MaxAge: maxAge}
+	p := &Policy{Name: f.Name, Rules: make([]Rule, 0, len(f.Rules)), MaxAge: maxAge, Witnesses: witnesses}
 	if strings.TrimSpace(p.Name) == "" {
 		p.Name = name
 	}
@@ -277,7 +336,8 @@ func compileRule(fr fileRule) (Rule, error) {
 // the words an operator knows.
 var yamlErrorNames = strings.NewReplacer(
 	"in type policy.fileRule", "in a rule (want name, description, require, applies, match)",
-	"in type policy.file", "at the top level (want name, rules, max_age)",
+	"in type policy.file", "at the top level (want name, rules, max_age, witnesses)",
+	"in type policy.fileWitnesses", "in witnesses (want threshold, keys)",
 	"into policy.fileRule", "into a rule",
 	"into policy.file", "into a policy",
 	"into []policy.fileRule", "into the list of rules",

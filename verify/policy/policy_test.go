@@ -220,3 +220,28 @@ func TestREADMEExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestWitnessesInAPolicy: a policy may demand cosignatures of witnesses;
+// a threshold out of range, a key that is not a witness's verifier key, a
+// key listed twice or an unknown field is refused, naming what is wrong.
+func TestWitnessesInAPolicy(t *testing.T) {
+	const w1 = "witness.example/w1+2e87bc36+BNokrEftgLiAfkGjnWApGtOqJPkxJOqYVfwpmIUTObRo"
+	const w2 = "witness.example/w2+0a6cd99f+BJ5W0WJvKSHwdHnNH1vz7cVh2jvlB4pbzM2MbqqrKdyQ"
+	p, err := Parse("ok", []byte("witnesses:\n  threshold: 2\n  keys: ["+w1+", "+w2+"]\n"))
+	if err != nil || p.Witnesses == nil || p.Witnesses.Threshold != 2 || len(p.Witnesses.Keys) != 2 || p.Witnesses.Keys[0].Name() != "witness.example/w1" {
+		t.Fatalf("Parse = %+v, %v", p, err)
+	}
+	for _, c := range []struct{ name, yaml, want string }{
+		{"threshold zero", "witnesses:\n  threshold: 0\n  keys: [" + w1 + "]\n", "threshold 0"},
+		{"threshold above the keys", "witnesses:\n  threshold: 3\n  keys: [" + w1 + ", " + w2 + "]\n", "threshold 3"},
+		{"no keys", "witnesses:\n  threshold: 1\n", "list 1 to"},
+		{"a log key, not a witness's", "witnesses:\n  threshold: 1\n  keys: [\"log.example+12345678+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\"]\n", "not a witness's verifier key"},
+		{"a key twice", "witnesses:\n  threshold: 1\n  keys: [" + w1 + ", " + w1 + "]\n", "listed twice"},
+		{"a misspelt field", "witnesses:\n  treshold: 1\n  keys: [" + w1 + "]\n", "treshold"},
+	} {
+		_, err := Parse(c.name, []byte(c.yaml))
+		if glassbox.ErrorCode(err) != glassbox.EINVALID || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want EINVALID saying %q", c.name, err, c.want)
+		}
+	}
+}
