@@ -28,12 +28,22 @@ var build struct {
 	dir string
 }
 
-// Binaries returns the paths of litewitness and witnessctl, built with
+// Binaries returns the paths of litewitness and witnessctl (Build), or
+// fails the test.
+func Binaries(t testing.TB) (litewitness, witnessctl string) {
+	t.Helper()
+	lw, ctl, err := Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lw, ctl
+}
+
+// Build returns the paths of litewitness and witnessctl, built with
 // 'go install filippo.io/torchwood/cmd/…@Version' into the user's cache
 // directory the first time (the module proxy serves them; later runs find
 // them built).
-func Binaries(t testing.TB) (litewitness, witnessctl string) {
-	t.Helper()
+func Build() (litewitness, witnessctl string, err error) {
 	build.Lock()
 	defer build.Unlock()
 	if build.dir == "" {
@@ -46,7 +56,7 @@ func Binaries(t testing.TB) (litewitness, witnessctl string) {
 	lw, ctl := filepath.Join(build.dir, "litewitness"), filepath.Join(build.dir, "witnessctl")
 	if _, err := os.Stat(lw); err == nil {
 		if _, err := os.Stat(ctl); err == nil {
-			return lw, ctl
+			return lw, ctl, nil
 		}
 	}
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -56,9 +66,9 @@ func Binaries(t testing.TB) (litewitness, witnessctl string) {
 	cmd := exec.Command(goBin, "install", "filippo.io/torchwood/cmd/litewitness@"+Version, "filippo.io/torchwood/cmd/witnessctl@"+Version)
 	cmd.Env = append(os.Environ(), "GOBIN="+build.dir, "GOFLAGS=")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build litewitness %s (go install, from the module proxy): %v\n%s", Version, err, out)
+		return "", "", fmt.Errorf("build litewitness %s (go install, from the module proxy): %v\n%s", Version, err, out)
 	}
-	return lw, ctl
+	return lw, ctl, nil
 }
 
 // Witness is one litewitness process.
