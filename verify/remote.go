@@ -94,6 +94,20 @@ func (r *Remote) Leaf(ctx context.Context, index, size uint64) ([]byte, error) {
 	return b.Entries[index%256], nil
 }
 
+// EntryBundle fetches the entries of bundle n (entries 256n to 256n+255)
+// of a tree of size: all of them, or those below size in the last,
+// partial bundle. They are untrusted until hashed into a verified tree.
+func (r *Remote) EntryBundle(ctx context.Context, n, size uint64) ([][]byte, error) {
+	b, err := client.GetEntryBundle(ctx, r.fetcher.ReadEntryBundle, n, size)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "entry bundle %d from %s: %v", n, r.base, err)
+	}
+	return b.Entries, nil
+}
+
+// URL is the log's base URL.
+func (r *Remote) URL() string { return r.base.String() }
+
 // logged is one element of GET /attestations/{digest}.
 type logged struct {
 	LogIndex uint64 `json:"log_index"`
