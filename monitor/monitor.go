@@ -290,17 +290,10 @@ func (m *Monitor) follow(ctx context.Context, l Log, r *verify.Remote) (bool, er
 // witnessed reports which of the policy's witnesses cosigned raw and
 // whether they meet it.
 func (m *Monitor) witnessed(raw []byte) ([]string, bool) {
-	w := m.o.Witnesses
-	if w == nil {
+	if m.o.Witnesses == nil {
 		return nil, true
 	}
-	var by []string
-	for _, v := range w.Keys {
-		if _, err := note.Open(raw, note.VerifierList(v)); err == nil {
-			by = append(by, v.Name())
-		}
-	}
-	return by, len(by) >= w.Threshold
+	return m.o.Witnesses.Cosigned(raw)
 }
 
 // proofFrom fetches a consistency proof from any served copy of origin.

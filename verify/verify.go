@@ -128,13 +128,7 @@ func (o *Options) checkpoint(res *Result, raw []byte) (*Checkpoint, bool) {
 	}
 	if o.Policy != nil && o.Policy.Witnesses != nil {
 		w := o.Policy.Witnesses
-		var by []string
-		for _, v := range w.Keys {
-			if _, err := note.Open(raw, note.VerifierList(v)); err == nil {
-				by = append(by, v.Name())
-			}
-		}
-		if len(by) < w.Threshold {
+		if by, ok := w.Cosigned(raw); !ok {
 			res.deny("the checkpoint (size %d) carries valid cosignatures of %d of the witnesses the policy names (%s); it requires %d: the log's growth is not witnessed as the policy demands", c.Size, len(by), strings.Join(by, ", "), w.Threshold)
 			return nil, false
 		}

@@ -152,6 +152,18 @@ type Witnesses struct {
 	Keys      []sumnote.Verifier
 }
 
+// Cosigned returns the names of the witnesses whose valid cosignature the
+// signed checkpoint raw carries, and whether they are enough.
+func (w *Witnesses) Cosigned(raw []byte) ([]string, bool) {
+	var by []string
+	for _, v := range w.Keys {
+		if _, err := sumnote.Open(raw, sumnote.VerifierList(v)); err == nil {
+			by = append(by, v.Name())
+		}
+	}
+	return by, len(by) >= w.Threshold
+}
+
 // MaxWitnessKeys bounds the witnesses a policy names.
 const MaxWitnessKeys = 64
 
