@@ -40,9 +40,6 @@ type Log struct {
 	URL string
 	// Verifier is the log's checkpoint key; its name is the log's origin.
 	Verifier note.Verifier
-	// Key is the centre's attestation key, to check the envelopes of the
-	// entries reported; nil leaves them unchecked.
-	Key ed25519.PublicKey
 }
 
 // Options shape a Monitor.
@@ -54,6 +51,9 @@ type Options struct {
 	// are reported; All reports every entry.
 	Watch []glassbox.Digest
 	All   bool
+	// Keys are the centres' attestation keys: a reported entry signed by
+	// one of them (its leaf's key ID) has its envelope fetched and checked.
+	Keys []ed25519.PublicKey
 	// Witnesses, when set, must have cosigned every checkpoint.
 	Witnesses *policy.Witnesses
 	// Fetchers bounds the entry bundles fetched at once per log.
@@ -317,12 +317,15 @@ func (m *Monitor) proofFrom(ctx context.Context, origin string, smaller, larger 
 func (m *Monitor) report(ctx context.Context, l Log, r *verify.Remote, i uint64, lf *attest.Leaf) {
 	idx := i
 	e := Event{Type: "entry", Log: l.Verifier.Name(), URL: l.URL, Index: &idx, PredicateType: lf.PredicateType, KeyID: lf.KeyID, Subjects: lf.Subjects, Envelope: lf.Envelope}
-	if l.Key != nil && len(lf.Subjects) > 0 && lf.KeyID == attest.KeyID(l.Key) {
+	for _, key := range m.o.Keys {
+		if len(lf.Subjects) == 0 || lf.KeyID != attest.KeyID(key) {
+			continue
+		}
 		signed := false
 		if logged, err := r.Attestations(ctx, lf.Subjects[0]); err == nil {
 			for _, a := range logged {
 				if glassbox.DigestOf(a.Envelope) == lf.Envelope {
-					_, err := attest.VerifyEnvelope(a.Envelope, l.Key)
+					_, err := attest.VerifyEnvelope(a.Envelope, key)
 					signed = err == nil
 				}
 			}

@@ -2,6 +2,7 @@ package monitor_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -79,7 +80,7 @@ func TestAMonitorFollowsALog(t *testing.T) {
 	vsaAbout(t, c, watched)
 	vsaAbout(t, c, other)
 	state := t.TempDir()
-	o := monitor.Options{Logs: []monitor.Log{{URL: srv.URL, Verifier: c.Verifier, Key: c.Key}}, StateDir: state, Watch: []glassbox.Digest{watched}}
+	o := monitor.Options{Logs: []monitor.Log{{URL: srv.URL, Verifier: c.Verifier}}, Keys: []ed25519.PublicKey{c.Key}, StateDir: state, Watch: []glassbox.Digest{watched}}
 	r := follow(t, o)
 	if r.err != nil || r.bad {
 		t.Fatalf("a faithful log: bad %v, %v, %+v", r.bad, r.err, r.events)
@@ -115,7 +116,7 @@ func TestAMonitorFollowsALog(t *testing.T) {
 		}
 		fs := httptest.NewServer(fork.Handler())
 		fo := o
-		fo.Logs = []monitor.Log{{URL: fs.URL, Verifier: c.Verifier, Key: c.Key}}
+		fo.Logs = []monitor.Log{{URL: fs.URL, Verifier: c.Verifier}}
 		r := follow(t, fo)
 		if !r.bad || len(r.of("inconsistency")) == 0 {
 			t.Errorf("a fork of size %d (the monitor verified %d) is not reported: %+v", n, verified, r.events)
