@@ -2,6 +2,7 @@ package glassbox
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -401,4 +402,35 @@ func (k *Passkey) Validate() error {
 		return err
 	}
 	return validPartyName("passkey name", k.Name, false)
+}
+
+// WitnessedLog is a log the centre witnesses: the keys its checkpoints are
+// signed with and the tree the centre last cosigned.
+type WitnessedLog struct {
+	Origin string   `json:"origin"`
+	Keys   []string `json:"keys"` // C2SP signed-note verifier keys
+	Size   uint64   `json:"size"`
+	Hash   []byte   `json:"hash,omitempty"`
+}
+
+// WitnessStore keeps the logs the centre witnesses.
+type WitnessStore interface {
+	// AddWitnessedLog starts witnessing origin from size zero, or adds a
+	// key to a log already witnessed.
+	AddWitnessedLog(ctx context.Context, origin, vkey string) error
+	// WitnessedLogs lists them; WitnessedLog returns one, or ENOTFOUND.
+	WitnessedLogs(ctx context.Context) ([]*WitnessedLog, error)
+	WitnessedLog(ctx context.Context, origin string) (*WitnessedLog, error)
+	// AdvanceWitnessedLog moves origin's tree from size old to size with
+	// hash, only if it stands at old; otherwise it returns a
+	// *WitnessConflict with the size it stands at.
+	AdvanceWitnessedLog(ctx context.Context, origin string, old, size uint64, hash []byte) error
+}
+
+// WitnessConflict is the answer to a request that names a tree size other
+// than the one the witness stands at.
+type WitnessConflict struct{ Size uint64 }
+
+func (c *WitnessConflict) Error() string {
+	return fmt.Sprintf("the witness stands at tree size %d", c.Size)
 }

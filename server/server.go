@@ -41,6 +41,8 @@ type Server struct {
 	api *API // API v1; nil serves the log and the legacy endpoints only
 	// workspace adds the pages for browsers (package web), if set.
 	workspace interface{ Mount(*http.ServeMux) }
+	// witness answers add-checkpoint requests, if set.
+	witness http.Handler
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -84,6 +86,13 @@ func (s *Server) WithAPI(a *API) *Server {
 	return s
 }
 
+// WithWitness answers POST /add-checkpoint (C2SP tlog-witness) with h:
+// the centre witnesses other centres' logs.
+func (s *Server) WithWitness(h http.Handler) *Server {
+	s.witness = h
+	return s
+}
+
 // WithWorkspace serves the workspace's pages (package web) beside the API.
 func (s *Server) WithWorkspace(w interface{ Mount(*http.ServeMux) }) *Server {
 	s.workspace = w
@@ -113,6 +122,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	if s.workspace != nil {
 		s.workspace.Mount(mux)
+	}
+	if s.witness != nil {
+		mux.Handle("POST /add-checkpoint", s.count("add_checkpoint", s.witness))
 	}
 	return mux
 }

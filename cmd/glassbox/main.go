@@ -152,6 +152,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	root.AddCommand(adminCommand(g))
 	root.AddCommand(accessCommand(g))
 	root.AddCommand(monitorCommand(g))
+	root.AddCommand(witnessCommand(g))
 	root.AddCommand(grantCommand(g))
 	root.AddCommand(workerCommand(g))
 

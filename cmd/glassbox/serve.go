@@ -23,6 +23,7 @@ import (
 
 func serveCommand(g *globals) *cobra.Command {
 	var addr, token, tokenFile, origin string
+	var asWitness bool
 	var js jobSettings
 	var rate float64
 	lim := server.DefaultLimits()
@@ -86,6 +87,15 @@ clients cannot take every file descriptor the log needs.`,
 			}
 			ws.Origin = origin
 			srv := server.New(c.Notary, c.Log, token).WithAPI(api).WithWorkspace(ws)
+			if asWitness {
+				w, err := g.witness(c, "")
+				if err != nil {
+					errors.Join(q.Close(context.WithoutCancel(ctx)), c.Close())
+					return err
+				}
+				srv.WithWitness(w.Handler())
+				slog.Info("witnessing", "name", w.Name(), "vkey", w.VerifierKey())
+			}
 			err = server.ListenAndServe(ctx, addr, srv.Handler(), lim, func(a net.Addr) {
 				slog.Info("serving", "addr", a.String(), "origin", c.Log.Origin())
 				scheme := "http"
@@ -101,6 +111,7 @@ clients cannot take every file descriptor the log needs.`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "`address` to listen on")
+	cmd.Flags().BoolVar(&asWitness, "witness", false, "also witness other centres' logs: answer POST /add-checkpoint (C2SP tlog-witness) for the logs added with 'glassbox witness add-log'")
 	cmd.Flags().StringVar(&origin, "origin", "", "the workspace's public `URL` (https://centre.example), which passkeys are bound to; without it, passkeys work only at http://localhost")
 	cmd.Flags().StringVar(&tokenFile, "token-file", "", "`file` holding the token that POST /attestations requires (or env GLASSBOX_TOKEN)")
 	cmd.Flags().StringVar(&token, "token", "", "`token` that POST /attestations requires; visible in ps: prefer --token-file")

@@ -54,7 +54,7 @@ func New(t testing.TB, origin string) *Centre {
 // deployed centre would do.
 func NewWithLog(t testing.TB, origin string, o tlog.Options) *Centre {
 	t.Helper()
-	return newCentre(t, origin, func(string) tlog.Options { return o })
+	return NewWithLogOptions(t, origin, func(string) tlog.Options { return o })
 }
 
 // NewWitnessed starts a centre as New does, whose log must have each
@@ -63,7 +63,7 @@ func NewWithLog(t testing.TB, origin string, o tlog.Options) *Centre {
 func NewWitnessed(t testing.TB, origin string, n, threshold int) (*Centre, []*witnesstest.Witness) {
 	t.Helper()
 	ws := witnesstest.StartEmpty(t, n)
-	c := newCentre(t, origin, func(vkey string) tlog.Options {
+	c := NewWithLogOptions(t, origin, func(vkey string) tlog.Options {
 		for _, w := range ws {
 			w.AddLog(origin, vkey)
 		}
@@ -76,9 +76,9 @@ func NewWitnessed(t testing.TB, origin string, n, threshold int) (*Centre, []*wi
 	return c, ws
 }
 
-// newCentre starts a centre whose log is tuned by the options opts gives
+// NewWithLogOptions starts a centre whose log is tuned by the options opts gives
 // for the log's verifier key.
-func newCentre(t testing.TB, origin string, opts func(logVKey string) tlog.Options) *Centre {
+func NewWithLogOptions(t testing.TB, origin string, opts func(logVKey string) tlog.Options) *Centre {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

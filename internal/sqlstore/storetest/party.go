@@ -23,6 +23,7 @@ func testParties(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore) {
 	t.Run("ConcurrentChanges", func(t *testing.T) { testConcurrentPartyChanges(t, open) })
 	t.Run("SignIn", func(t *testing.T) { testSignIn(t, partyStore(t, open)) })
 	t.Run("Passkeys", func(t *testing.T) { testPasskeys(t, partyStore(t, open)) })
+	t.Run("WitnessedLogs", func(t *testing.T) { testWitnessedLogs(t, partyStore(t, open)) })
 }
 
 func partyStore(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore) glassbox.PartyStore {
