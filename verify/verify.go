@@ -69,6 +69,16 @@ type Result struct {
 	Checkpoint   *Checkpoint      `json:"checkpoint,omitempty"`
 	Ignored      int              `json:"ignored,omitempty"` // logged statements by other keys (clients' submissions), not considered
 	Policy       *policy.Decision `json:"policy,omitempty"`
+	// Centres is each named centre's verification, when the policy asks
+	// for several (Federated).
+	Centres []CentreResult `json:"centres,omitempty"`
+}
+
+// CentreResult is one centre's part of a federated verification.
+type CentreResult struct {
+	Name   string  `json:"name"`
+	Log    string  `json:"log"` // its log's origin
+	Result *Result `json:"result"`
 }
 
 func (r *Result) deny(format string, args ...any) {

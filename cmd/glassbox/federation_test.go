@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -10,7 +11,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/internal/centretest"
+	"glassbox.dev/notary"
 	"glassbox.dev/tlog"
 	"glassbox.dev/verify/policy"
 )
@@ -101,5 +107,37 @@ func TestTwoServedCentresWitnessEachOther(t *testing.T) {
 		if by, ok := pol.Witnesses.Cosigned(p.Checkpoint); !ok {
 			t.Errorf("%s's receipt is not cosigned by %s (cosigned by %v):\n%s", c.name, o.name, by, p.Checkpoint)
 		}
+	}
+}
+
+// TestVerifyAgainstTwoCentres: a third party verifies a binary under a
+// policy asking the PASSED verdicts of two named centres (2 of 2), each
+// with its own keys, from one receipt of each: allowed with both, denied
+// with one, and the printout names which centre allowed.
+func TestVerifyAgainstTwoCentres(t *testing.T) {
+	bin := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), []byte("the firmware both centres judged"))
+	art := glassbox.DigestOf([]byte("the firmware both centres judged"))
+	var receipts []string
+	var yaml strings.Builder
+	yaml.WriteString("centres:\n  threshold: 2\n  of:\n")
+	for _, name := range []string{"brussels", "bonn"} {
+		c := centretest.New(t, name+".test/log")
+		r, err := c.Notary.Attest(context.Background(), notary.Request{Subjects: []attest.Subject{{Name: "fw.bin", Digest: art}}, PredicateType: glassbox.PredicateVSA,
+			Predicate: json.RawMessage(`{"verifier":{"id":"https://` + name + `.example/centre"},"timeVerified":"` + time.Now().UTC().Format(time.RFC3339) + `","resourceUri":"glassbox:release/x/fw.bin","policy":{"uri":"https://glassbox.dev/policy/cra-annex-i@1.0.0"},"verificationResult":"PASSED","verifiedLevels":["cra-annex-i@1.0.0"],"slsaVersion":"1.0"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := r.Marshal()
+		receipts = append(receipts, writeFile(t, filepath.Join(t.TempDir(), name+".receipt"), b))
+		fmt.Fprintf(&yaml, "    - name: %s\n      key: %s\n      log_key: %s\n", name, c.Keys.PublicKeyPath, c.Keys.LogVerifierKeyPath)
+	}
+	policy := writeFile(t, filepath.Join(t.TempDir(), "federation.yaml"), []byte(yaml.String()))
+	code, stdout, stderr := glassboxRun(t, "verify", bin, "--receipt", receipts[0], "--receipt", receipts[1], "--policy", policy)
+	if code != exitOK || !strings.Contains(stdout, "brussels     allows") || !strings.Contains(stdout, "bonn         allows") {
+		t.Errorf("verify with both centres' receipts under 2 of 2: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = glassboxRun(t, "verify", bin, "--receipt", receipts[0], "--policy", policy)
+	if code != exitRefused || !strings.Contains(stdout, "1 of the 2 centres") {
+		t.Errorf("verify with Brussels's receipt alone under 2 of 2: exit %d\n%s", code, stdout)
 	}
 }

@@ -17,7 +17,8 @@ import (
 )
 
 func verifyCommand(g *globals) *cobra.Command {
-	var receiptPath, keyPath, logKey, policyPath, logURL, statePath string
+	var keyPath, logKey, policyPath, logURL, statePath string
+	var receiptPaths []string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "verify ARTIFACT (--receipt FILE | --log URL) --key PUBKEY [--log-key VKEY] [--policy FILE] [--state FILE]",
@@ -44,15 +45,34 @@ largest checkpoint seen and demands a consistency proof to every newer one
 
 --log-key defaults to log.vkey beside the --key file.
 
+Several centres: a policy whose centres: section names k of n centres
+(each with its own key, log key and, optionally, log URL) allows the
+artefact only when k of them do, each judged by the rest of the policy
+against its own verdicts. Give one --receipt per centre (repeat the flag);
+a centre without a receipt is asked through its log, if the policy names
+one. --key and --log-key are then not needed: the policy holds the keys.
+
 Exit codes: 0 allowed; 1 denied (every reason is printed); 2 malformed input
 (receipt, policy, keys) or another error.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if policyPath != "" && keyPath == "" {
+				if p, err := policy.Load(policyPath); err == nil && p.Centres != nil {
+					return runFederated(cmd, g, a[0], receiptPaths, p, asJSON)
+				}
+			}
+			if len(receiptPaths) > 1 {
+				return usageError{fmt.Errorf("several --receipt files need a policy naming the centres they come from (centres:)")}
+			}
+			receiptPath := ""
+			if len(receiptPaths) == 1 {
+				receiptPath = receiptPaths[0]
+			}
 			return runVerify(cmd, g, a[0], receiptPath, keyPath, logKey, policyPath, logURL, statePath, asJSON)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&receiptPath, "receipt", "", "receipt `file` (default ARTIFACT.receipt if it exists)")
+	f.StringArrayVar(&receiptPaths, "receipt", nil, "receipt `file` (default ARTIFACT.receipt if it exists); repeat it for several centres")
 	f.StringVar(&keyPath, "key", "", "the centre's attestation public key (PEM `file`)")
 	f.StringVar(&logKey, "log-key", "", "the log's verifier key (C2SP vkey, or a `file` holding it)")
 	f.StringVar(&policyPath, "policy", "", "policy `file` (YAML with CEL rules)")
@@ -123,17 +143,52 @@ func runVerify(cmd *cobra.Command, g *globals, artifact, receiptPath, keyPath, l
 	if err != nil {
 		return bad(err)
 	}
+	return report(g, artifact, res, asJSON)
+}
+
+// report prints a verification, as JSON or text, and exits 1 when it
+// denies.
+func report(g *globals, artifact string, res *verify.Result, asJSON bool) error {
 	if asJSON {
 		if err := writeJSON(g, res); err != nil {
 			return err
 		}
 	} else {
+		for _, c := range res.Centres {
+			state := "denies"
+			if c.Result.Allowed {
+				state = "allows"
+			}
+			fmt.Fprintf(g.stdout, "%-12s %s (log %s)\n", c.Name, state, c.Log)
+		}
 		printResult(g, artifact, res)
 	}
 	if !res.Allowed {
 		return codedError{code: exitRefused}
 	}
 	return nil
+}
+
+// runFederated verifies an artefact against the centres a policy names.
+func runFederated(cmd *cobra.Command, g *globals, artifact string, receiptPaths []string, p *policy.Policy, asJSON bool) error {
+	bad := func(err error) error { return codedError{code: exitError, err: err} }
+	var receipts [][]byte
+	for _, rp := range receiptPaths {
+		r, err := readLimited(rp, tlog.MaxReceiptSize)
+		if err != nil {
+			return bad(fmt.Errorf("receipt %s: %w", rp, err))
+		}
+		receipts = append(receipts, r)
+	}
+	digest, err := hashFile(artifact)
+	if err != nil {
+		return bad(err)
+	}
+	res, err := verify.Federated(cmd.Context(), digest, receipts, verify.Options{Policy: p})
+	if err != nil {
+		return bad(err)
+	}
+	return report(g, artifact, res, asJSON)
 }
 
 func printResult(g *globals, artifact string, res *verify.Result) {

@@ -96,10 +96,14 @@ package policy
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -142,7 +146,30 @@ type Policy struct {
 	// Witnesses, when set, must have cosigned the checkpoint a
 	// verification rests on: at least Threshold of Keys.
 	Witnesses *Witnesses
+	// Centres, when set, asks for the verdicts of several centres: the
+	// artefact is allowed only when at least Threshold of them allow it.
+	Centres *Centres
 }
+
+// Centres is a policy's demand on several centres, each with its own log
+// and keys: at least Threshold of them must allow the artefact, each
+// judged by the rest of the policy (rules, max_age, witnesses) against
+// its own verdicts.
+type Centres struct {
+	Threshold int
+	Of        []Centre
+}
+
+// Centre is one centre a policy names.
+type Centre struct {
+	Name        string
+	Key         []byte           // the centre's Ed25519 attestation public key
+	LogVerifier sumnote.Verifier // its log's key; its name is the log's origin
+	Log         string           // optional: where its log is served, to fetch verdicts from
+}
+
+// MaxCentres bounds the centres a policy names.
+const MaxCentres = 32
 
 // Witnesses is a policy's demand on the log's witnesses: the checkpoint
 // carries valid cosignatures (C2SP tlog-cosignature) of at least Threshold
@@ -150,6 +177,53 @@ type Policy struct {
 type Witnesses struct {
 	Threshold int
 	Keys      []sumnote.Verifier
+}
+
+// relative resolves a file a policy names, relative to the policy's file.
+func relative(policyPath, file string) string {
+	if filepath.IsAbs(file) {
+		return file
+	}
+	return filepath.Join(filepath.Dir(policyPath), file)
+}
+
+// loadCentreKey reads a centre's Ed25519 public key from a PEM file.
+func loadCentreKey(policyPath, file string) ([]byte, error) {
+	if file == "" {
+		return nil, errors.New("name the centre's attestation public key file")
+	}
+	b, err := os.ReadFile(relative(policyPath, file))
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, errors.New("not a PEM public key")
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	k, ok := pub.(ed25519.PublicKey)
+	if !ok {
+		return nil, errors.New("not an Ed25519 public key")
+	}
+	return k, nil
+}
+
+// loadCentreLogKey reads a log's verifier key, given itself or in a file.
+func loadCentreLogKey(policyPath, keyOrFile string) (sumnote.Verifier, error) {
+	if keyOrFile == "" {
+		return nil, errors.New("name the centre's log key")
+	}
+	if v, err := sumnote.NewVerifier(strings.TrimSpace(keyOrFile)); err == nil {
+		return v, nil
+	}
+	b, err := os.ReadFile(relative(policyPath, keyOrFile))
+	if err != nil {
+		return nil, err
+	}
+	return sumnote.NewVerifier(strings.TrimSpace(string(b)))
 }
 
 // Cosigned returns the names of the witnesses whose valid cosignature the
@@ -186,6 +260,19 @@ type file struct {
 	Rules     []fileRule     `yaml:"rules"`
 	MaxAge    string         `yaml:"max_age"`
 	Witnesses *fileWitnesses `yaml:"witnesses"`
+	Centres   *fileCentres   `yaml:"centres"`
+}
+
+type fileCentres struct {
+	Threshold int          `yaml:"threshold"`
+	Of        []fileCentre `yaml:"of"`
+}
+
+type fileCentre struct {
+	Name   string `yaml:"name"`
+	Key    string `yaml:"key"`     // a PEM public key file, relative to the policy
+	LogKey string `yaml:"log_key"` // a verifier key file, relative to the policy, or the key itself
+	Log    string `yaml:"log"`
 }
 
 type fileWitnesses struct {
@@ -279,14 +366,45 @@ func Parse(name string, data []byte) (*Policy, error) {
 			witnesses.Keys = append(witnesses.Keys, v)
 		}
 	}
-	if len(f.Rules) == 0 && maxAge == 0 && witnesses == nil {
-		return nil, fail("no rules; a policy needs at least one rule, a max_age or witnesses")
+	var centres *Centres
+	if c := f.Centres; c != nil {
+		if len(c.Of) == 0 || len(c.Of) > MaxCentres {
+			return nil, fail("centres: name 1 to %d centres under of:", MaxCentres)
+		}
+		if c.Threshold < 1 || c.Threshold > len(c.Of) {
+			return nil, fail("centres: threshold %d; want 1 to %d, the number of centres named", c.Threshold, len(c.Of))
+		}
+		centres = &Centres{Threshold: c.Threshold}
+		seen := map[string]bool{}
+		for i, fc := range c.Of {
+			if strings.TrimSpace(fc.Name) == "" || seen[fc.Name] {
+				return nil, fail("centres: centre %d needs a name of its own", i+1)
+			}
+			seen[fc.Name] = true
+			key, err := loadCentreKey(name, fc.Key)
+			if err != nil {
+				return nil, fail("centres: %s: key: %v", fc.Name, err)
+			}
+			lv, err := loadCentreLogKey(name, fc.LogKey)
+			if err != nil {
+				return nil, fail("centres: %s: log_key: %v", fc.Name, err)
+			}
+			for _, other := range centres.Of {
+				if other.LogVerifier.Name() == lv.Name() {
+					return nil, fail("centres: %s and %s name the same log %q; each centre has its own", other.Name, fc.Name, lv.Name())
+				}
+			}
+			centres.Of = append(centres.Of, Centre{Name: fc.Name, Key: key, LogVerifier: lv, Log: fc.Log})
+		}
+	}
+	if len(f.Rules) == 0 && maxAge == 0 && witnesses == nil && centres == nil {
+		return nil, fail("no rules; a policy needs at least one rule, a max_age, witnesses or centres")
 	}
 	if len(f.Rules) > MaxRules {
 		return nil, fail("%d rules; at most %d are allowed", len(f.Rules), MaxRules)
 	}
 
-	p := &Policy{Name: f.Name, Rules: make([]Rule, 0, len(f.Rules)), MaxAge: maxAge, Witnesses: witnesses}
+	p := &Policy{Name: f.Name, Rules: make([]Rule, 0, len(f.Rules)), MaxAge: maxAge, Witnesses: witnesses, Centres: centres}
 	if strings.TrimSpace(p.Name) == "" {
 		p.Name = name
 	}
@@ -350,6 +468,8 @@ var yamlErrorNames = strings.NewReplacer(
 	"in type policy.fileRule", "in a rule (want name, description, require, applies, match)",
 	"in type policy.file", "at the top level (want name, rules, max_age, witnesses)",
 	"in type policy.fileWitnesses", "in witnesses (want threshold, keys)",
+	"in type policy.fileCentres", "in centres (want threshold, of)",
+	"in type policy.fileCentre", "in a centre (want name, key, log_key, log)",
 	"into policy.fileRule", "into a rule",
 	"into policy.file", "into a policy",
 	"into []policy.fileRule", "into the list of rules",
