@@ -110,8 +110,11 @@ type Outcome struct {
 	Assessment *standard.Assessment   `json:"-"`
 	Verdict    standard.Verdict       `json:"verdict"`
 	Reasons    []string               `json:"reasons,omitempty"`
-	Policy     standard.Policy        `json:"policy"`
-	At         time.Time              `json:"at"`
+	// VulnSnapshot is the vulnerability database snapshot the
+	// vulnerability check matched against, if it ran.
+	VulnSnapshot glassbox.Digest `json:"vulnerability_snapshot,omitempty"`
+	Policy       standard.Policy `json:"policy"`
+	At           time.Time       `json:"at"`
 	// AssessmentResults and Report are the OSCAL document and the HTML
 	// report, kept as evidence; their bytes are in the fields below.
 	AssessmentResults     glassbox.Digest `json:"assessment_results"`

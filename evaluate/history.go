@@ -36,6 +36,8 @@ type Record struct {
 	Checks  []RecordCheck    `json:"checks,omitempty"`
 	Results []RecordStandard `json:"results,omitempty"`
 	Reasons []string         `json:"reasons,omitempty"`
+	// VulnSnapshot is the vulnerability snapshot the verdict rests on.
+	VulnSnapshot glassbox.Digest `json:"vulnerability_snapshot,omitempty"`
 }
 
 // RecordCheck is one automated check's result.
@@ -67,7 +69,7 @@ func (out *Outcome) Record() Record {
 	rec := Record{
 		At: out.At, Standards: out.Standards, Passed: out.Assessment.PassedStandards(), Verdict: out.Verdict,
 		Policy: out.Policy.URI, AssessmentResults: out.AssessmentResults, Report: out.Report,
-		Reasons: out.Reasons,
+		Reasons: out.Reasons, VulnSnapshot: out.VulnSnapshot,
 	}
 	for _, c := range out.Checks {
 		rec.Checks = append(rec.Checks, RecordCheck{Check: c.Check, Status: c.Status, Summary: c.Summary})

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -9,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
+	"glassbox.dev/attest"
+	"glassbox.dev/centre"
 	"glassbox.dev/vuln"
 )
 
@@ -22,10 +28,11 @@ func vulndbCommand(g *globals) *cobra.Command {
 }
 
 func vulndbImportCommand(g *globals) *cobra.Command {
-	var asJSON bool
+	var asJSON, noRecheck, follow bool
+	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "import FILE|DIR...",
-		Short: "Make a new vulnerability database snapshot from OSV zips or directories of OSV JSON",
+		Short: "Make a new vulnerability database snapshot from OSV zips or directories of OSV JSON, and re-evaluate the releases it newly affects",
 		Long: `Import reads OSV records from each argument: a zip as OSV publishes one per
 ecosystem (<Ecosystem>/all.zip), a directory of OSV JSON files, or one OSV
 JSON file. The sources (directories packed into a zip with sorted names) and
@@ -37,35 +44,133 @@ type, event or version its ecosystem cannot have) is counted and reported
 with its file and the problem; the other records load.
 
 The snapshot's digest names the data every later glassbox vulns result was
-reached against.
+reached against; each evaluation's vulnerability report names it.
+
+Verdicts are re-checked: the shipped components of every evaluated release
+are matched against the new snapshot, and a release with a match its last
+evaluation did not know is evaluated again, against the same standards.
+Its new verdict is signed and logged and supersedes the old one (a PASSED
+verdict that no longer holds is revoked), so online verification and
+monitors see it. --no-recheck leaves that to a later 'glassbox evaluate'.
+With --follow, the sources are watched and imported again whenever one
+changes, every --interval.
 
 Exit codes: 0 imported (even with bad records, which are reported); 2 a
 source could not be read at all, or another error.`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, err := g.open(cmd.Context())
-			if err != nil {
-				return err
+			ctx := cmd.Context()
+			last := ""
+			for {
+				stamp, err := sourcesStamp(a)
+				if err != nil {
+					return codedError{code: exitError, err: err}
+				}
+				if stamp != last {
+					if err := vulndbImport(ctx, g, a, asJSON, noRecheck); err != nil {
+						return err
+					}
+					last = stamp
+				}
+				if !follow {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(interval):
+				}
 			}
-			defer c.Close()
-			start := time.Now()
-			snap, d, err := c.VulnStore().Import(cmd.Context(), a)
-			if err != nil {
-				return codedError{code: exitError, err: err}
-			}
-			if asJSON {
-				return writeJSON(g, struct {
-					Record glassbox.Digest `json:"record"`
-					*vuln.Snapshot
-				}{d, snap})
-			}
-			fmt.Fprintf(g.stdout, "imported %d records (%s) in %.1fs\n", snap.Records, ecosystemsText(snap.Ecosystems), time.Since(start).Seconds())
-			writeSnapshotText(g, snap, d)
-			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the snapshot record as JSON")
+	cmd.Flags().BoolVar(&noRecheck, "no-recheck", false, "do not re-evaluate the releases the new data affects")
+	cmd.Flags().BoolVar(&follow, "follow", false, "keep watching the sources and import them again when one changes")
+	cmd.Flags().DurationVar(&interval, "interval", time.Minute, "how often --follow looks at the sources")
 	return cmd
+}
+
+// vulndbImport imports the sources once and re-evaluates the releases the
+// new snapshot newly affects.
+func vulndbImport(ctx context.Context, g *globals, sources []string, asJSON, noRecheck bool) error {
+	c, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	snap, d, err := c.VulnStore().Import(ctx, sources)
+	c.Close()
+	if err != nil {
+		return codedError{code: exitError, err: err}
+	}
+	if asJSON {
+		if err := writeJSON(g, struct {
+			Record glassbox.Digest `json:"record"`
+			*vuln.Snapshot
+		}{d, snap}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(g.stdout, "imported %d records (%s) in %.1fs\n", snap.Records, ecosystemsText(snap.Ecosystems), time.Since(start).Seconds())
+		writeSnapshotText(g, snap, d)
+	}
+	if noRecheck {
+		return nil
+	}
+	return recheck(ctx, g, asJSON)
+}
+
+// recheck re-evaluates every release the current snapshot newly affects.
+func recheck(ctx context.Context, g *globals, quiet bool) error {
+	if _, err := os.Stat(filepath.Join(g.keyDir(), attest.LogVKeyFile)); err != nil {
+		return nil // no keys, no verdicts to re-check
+	}
+	c, err := g.openLog(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rs, err := c.Rechecks(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		ev, err := c.Evaluate(ctx, r.Release, centre.EvaluateOptions{Standards: r.Last.Standards}, nil)
+		if err != nil {
+			return fmt.Errorf("re-evaluate %s@%s: %w", r.Release.Manifest.Product, r.Release.Manifest.Version, err)
+		}
+		if !quiet {
+			fmt.Fprintf(g.stdout, "re-evaluated %s@%s, newly affected by %s: %s, was %s\n", r.Release.Manifest.Product, r.Release.Manifest.Version,
+				strings.Join(r.New, ", "), ev.Outcome.Verdict, r.Last.Verdict)
+		}
+	}
+	return nil
+}
+
+// sourcesStamp changes whenever a source changes: each file's (or each
+// file under a directory's) name, size and modification time.
+func sourcesStamp(sources []string) (string, error) {
+	var b strings.Builder
+	for _, src := range sources {
+		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "%s %d %d\n", p, fi.Size(), fi.ModTime().UnixNano())
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
 }
 
 func vulndbStatusCommand(g *globals) *cobra.Command {
