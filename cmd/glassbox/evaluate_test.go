@@ -51,6 +51,22 @@ func helloRelease(t *testing.T, plant func(src string)) (src, bin, sbom string) 
 	return src, bin, sbom
 }
 
+// passHello submits the example release (built from src to bin, with
+// sbom), judges its controls from the example worksheet and evaluates it,
+// which must pass; it returns the release's ID and the directory of the
+// evaluation's documents (the VSA receipt among them).
+func passHello(t *testing.T, data, src, bin, sbom string) (id, out string) {
+	t.Helper()
+	id = strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "hello", "--version", "1.0.0",
+		"--source", src, "--recipe", "../../examples/hello/glassbox-recipe.yaml", "--artifact", bin, "--sbom", sbom))
+	mustRun(t, "--data", data, "judge", id, "--from", "../../examples/hello/evaluation.yaml", "--evaluator", "test evaluator")
+	out = filepath.Join(t.TempDir(), "report")
+	if code, ev := evaluateJSON(t, data, id, out); code != exitOK || ev.Verdict != "PASSED" {
+		t.Fatalf("the example release: exit %d, %s %v", code, ev.Verdict, ev.Reasons)
+	}
+	return id, out
+}
+
 // evaluation is the part of evaluate --json the test reads.
 type evaluation struct {
 	Verdict string `json:"verdict"`

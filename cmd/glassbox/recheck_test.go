@@ -25,13 +25,7 @@ func TestANewAdvisoryChangesAVerdict(t *testing.T) {
 	base := recentVulnDB(t)
 	mustRun(t, "--data", data, "vulndb", "import", base)
 	src, bin, sbom := helloRelease(t, nil)
-	id := strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "hello", "--version", "1.0.0",
-		"--source", src, "--recipe", "../../examples/hello/glassbox-recipe.yaml", "--artifact", bin, "--sbom", sbom))
-	mustRun(t, "--data", data, "judge", id, "--from", "../../examples/hello/evaluation.yaml", "--evaluator", "test evaluator")
-	out := filepath.Join(t.TempDir(), "report")
-	if code, ev := evaluateJSON(t, data, id, out); code != exitOK || ev.Verdict != "PASSED" {
-		t.Fatalf("the example before the advisory: exit %d, %s %v", code, ev.Verdict, ev.Reasons)
-	}
+	_, out := passHello(t, data, src, bin, sbom)
 	keys := []string{"--key", filepath.Join(data, "keys", "attestation.pub"), "--log-key", filepath.Join(data, "keys", "log.vkey")}
 
 	// A new advisory: net/http's HandleFunc, which hello calls, with no fix.

@@ -33,13 +33,7 @@ func TestAWitnessedCentre(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(data, "witnesses.policy"), witnesstest.Policy(ws, 2))
 
-	id := strings.TrimSpace(mustRun(t, "--data", data, "submit", "--product", "hello", "--version", "1.0.0",
-		"--source", src, "--recipe", "../../examples/hello/glassbox-recipe.yaml", "--artifact", bin, "--sbom", sbom))
-	mustRun(t, "--data", data, "judge", id, "--from", "../../examples/hello/evaluation.yaml", "--evaluator", "test evaluator")
-	out := filepath.Join(t.TempDir(), "report")
-	if code, ev := evaluateJSON(t, data, id, out); code != exitOK || ev.Verdict != "PASSED" {
-		t.Fatalf("the witnessed centre's evaluation: exit %d, %s %v", code, ev.Verdict, ev.Reasons)
-	}
+	_, out := passHello(t, data, src, bin, sbom)
 	base, err := os.ReadFile("../../examples/hello/policy.yaml")
 	if err != nil {
 		t.Fatal(err)
