@@ -74,4 +74,35 @@ func TestANewAdvisoryChangesAVerdict(t *testing.T) {
 	if code != exitOK || verdicts < 2 {
 		t.Errorf("the monitor watching the binary: exit %d, %d verdicts\n%s", code, verdicts, stdout)
 	}
+
+	// Another advisory, imported with --queue while the centre serves:
+	// its worker runs the queued re-evaluation, whose verdict the monitor
+	// then reports.
+	zip, err = vuln.ZipDir(map[string][]byte{
+		"GO-2099-0004.json": []byte(`{"schema_version":"1.3.1","id":"GO-2099-0004","modified":"` + modified + `","summary":"a new bug in fmt","affected":[{"package":{"ecosystem":"Go","name":"stdlib"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}],"ecosystem_specific":{"imports":[{"path":"fmt","symbols":["Sprintf","Println"]}]}}]}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := writeFile(t, filepath.Join(t.TempDir(), "all.zip"), zip)
+	if stdout := mustRun(t, "--data", data, "vulndb", "import", "--queue", base, newer, third); !strings.Contains(stdout, "queued the re-evaluation of hello@1.0.0, newly affected by GO-2099-0004") {
+		t.Fatalf("the import with --queue:\n%s", stdout)
+	}
+	state := t.TempDir()
+	seen := 0
+	for deadline := time.Now().Add(3 * time.Minute); seen < 3 && time.Now().Before(deadline); time.Sleep(time.Second) {
+		_, stdout, _ = glassboxRun(t, "monitor", url, "--log-key", keys[3], "--key", keys[1], "--watch", string(art), "--state", state)
+		for _, line := range strings.Split(stdout, "\n") {
+			var e struct {
+				Type          string `json:"type"`
+				PredicateType string `json:"predicate_type"`
+			}
+			if json.Unmarshal([]byte(line), &e) == nil && e.Type == "entry" && e.PredicateType == glassbox.PredicateVSA {
+				seen++
+			}
+		}
+	}
+	if seen < 3 {
+		t.Errorf("the monitor saw %d verdicts about the binary; want the third, from the queued re-evaluation", seen)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/attest"
 	"glassbox.dev/centre"
+	"glassbox.dev/jobs"
 	"glassbox.dev/vuln"
 )
 
@@ -28,7 +29,7 @@ func vulndbCommand(g *globals) *cobra.Command {
 }
 
 func vulndbImportCommand(g *globals) *cobra.Command {
-	var asJSON, noRecheck, follow bool
+	var asJSON, noRecheck, follow, queue bool
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "import FILE|DIR...",
@@ -51,7 +52,10 @@ are matched against the new snapshot, and a release with a match its last
 evaluation did not know is evaluated again, against the same standards.
 Its new verdict is signed and logged and supersedes the old one (a PASSED
 verdict that no longer holds is revoked), so online verification and
-monitors see it. --no-recheck leaves that to a later 'glassbox evaluate'.
+monitors see it. With --queue the re-evaluations are queued as evaluation
+jobs for the centre's workers ('glassbox serve', 'glassbox worker', with
+the same --db) instead of run here. --no-recheck leaves that to a later
+'glassbox evaluate'.
 With --follow, the sources are watched and imported again whenever one
 changes, every --interval.
 
@@ -67,7 +71,7 @@ source could not be read at all, or another error.`,
 					return codedError{code: exitError, err: err}
 				}
 				if stamp != last {
-					if err := vulndbImport(ctx, g, a, asJSON, noRecheck); err != nil {
+					if err := vulndbImport(ctx, g, a, asJSON, noRecheck, queue); err != nil {
 						return err
 					}
 					last = stamp
@@ -85,6 +89,7 @@ source could not be read at all, or another error.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the snapshot record as JSON")
 	cmd.Flags().BoolVar(&noRecheck, "no-recheck", false, "do not re-evaluate the releases the new data affects")
+	cmd.Flags().BoolVar(&queue, "queue", false, "queue the re-evaluations for the centre's workers instead of running them here")
 	cmd.Flags().BoolVar(&follow, "follow", false, "keep watching the sources and import them again when one changes")
 	cmd.Flags().DurationVar(&interval, "interval", time.Minute, "how often --follow looks at the sources")
 	return cmd
@@ -92,7 +97,7 @@ source could not be read at all, or another error.`,
 
 // vulndbImport imports the sources once and re-evaluates the releases the
 // new snapshot newly affects.
-func vulndbImport(ctx context.Context, g *globals, sources []string, asJSON, noRecheck bool) error {
+func vulndbImport(ctx context.Context, g *globals, sources []string, asJSON, noRecheck, queue bool) error {
 	c, err := g.open(ctx)
 	if err != nil {
 		return err
@@ -117,7 +122,43 @@ func vulndbImport(ctx context.Context, g *globals, sources []string, asJSON, noR
 	if noRecheck {
 		return nil
 	}
+	if queue {
+		return queueRechecks(ctx, g, asJSON)
+	}
 	return recheck(ctx, g, asJSON)
+}
+
+// queueRechecks queues an evaluation job for every release the current
+// snapshot newly affects.
+func queueRechecks(ctx context.Context, g *globals, quiet bool) error {
+	c, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rs, err := c.Rechecks(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	q, err := g.openJobs(ctx, c, jobSettings{timeout: jobs.DefaultTimeout, heartbeat: jobs.DefaultHeartbeat})
+	if err != nil {
+		return err
+	}
+	defer q.Close(context.WithoutCancel(ctx))
+	for _, r := range rs {
+		id, err := q.Enqueue(ctx, jobs.Request{Kind: jobs.KindEvaluate, Release: r.Release.ID, Standards: r.Last.Standards})
+		if err != nil && !(glassbox.ErrorCode(err) == glassbox.ECONFLICT && id != 0) {
+			return fmt.Errorf("queue the re-evaluation of %s@%s: %w", r.Release.Manifest.Product, r.Release.Manifest.Version, err)
+		}
+		if !quiet {
+			fmt.Fprintf(g.stdout, "queued the re-evaluation of %s@%s, newly affected by %s (job %d); it was %s\n", r.Release.Manifest.Product, r.Release.Manifest.Version,
+				strings.Join(r.New, ", "), id, r.Last.Verdict)
+		}
+	}
+	return nil
 }
 
 // recheck re-evaluates every release the current snapshot newly affects.
