@@ -61,17 +61,7 @@ func TestANewAdvisoryChangesAVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, _ = glassboxRun(t, "monitor", url, "--log-key", keys[3], "--key", keys[1], "--watch", string(art), "--state", t.TempDir())
-	var verdicts int
-	for _, line := range strings.Split(stdout, "\n") {
-		var e struct {
-			Type          string `json:"type"`
-			PredicateType string `json:"predicate_type"`
-		}
-		if json.Unmarshal([]byte(line), &e) == nil && e.Type == "entry" && e.PredicateType == glassbox.PredicateVSA {
-			verdicts++
-		}
-	}
-	if code != exitOK || verdicts < 2 {
+	if verdicts := vsaEntries(stdout); code != exitOK || verdicts < 2 {
 		t.Errorf("the monitor watching the binary: exit %d, %d verdicts\n%s", code, verdicts, stdout)
 	}
 
@@ -92,17 +82,24 @@ func TestANewAdvisoryChangesAVerdict(t *testing.T) {
 	seen := 0
 	for deadline := time.Now().Add(3 * time.Minute); seen < 3 && time.Now().Before(deadline); time.Sleep(time.Second) {
 		_, stdout, _ = glassboxRun(t, "monitor", url, "--log-key", keys[3], "--key", keys[1], "--watch", string(art), "--state", state)
-		for _, line := range strings.Split(stdout, "\n") {
-			var e struct {
-				Type          string `json:"type"`
-				PredicateType string `json:"predicate_type"`
-			}
-			if json.Unmarshal([]byte(line), &e) == nil && e.Type == "entry" && e.PredicateType == glassbox.PredicateVSA {
-				seen++
-			}
-		}
+		seen += vsaEntries(stdout)
 	}
 	if seen < 3 {
 		t.Errorf("the monitor saw %d verdicts about the binary; want the third, from the queued re-evaluation", seen)
 	}
+}
+
+// vsaEntries counts the verdicts (VSA entries) a monitor's output reports.
+func vsaEntries(stdout string) int {
+	n := 0
+	for _, line := range strings.Split(stdout, "\n") {
+		var e struct {
+			Type          string `json:"type"`
+			PredicateType string `json:"predicate_type"`
+		}
+		if json.Unmarshal([]byte(line), &e) == nil && e.Type == "entry" && e.PredicateType == glassbox.PredicateVSA {
+			n++
+		}
+	}
+	return n
 }

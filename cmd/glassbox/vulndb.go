@@ -122,27 +122,42 @@ func vulndbImport(ctx context.Context, g *globals, sources []string, asJSON, noR
 	if noRecheck {
 		return nil
 	}
-	if queue {
-		return queueRechecks(ctx, g, asJSON)
+	if !queue {
+		if _, err := os.Stat(filepath.Join(g.keyDir(), attest.LogVKeyFile)); err != nil {
+			return nil // no keys, no verdicts to re-check
+		}
 	}
-	return recheck(ctx, g, asJSON)
-}
-
-// queueRechecks queues an evaluation job for every release the current
-// snapshot newly affects.
-func queueRechecks(ctx context.Context, g *globals, quiet bool) error {
-	c, err := g.open(ctx)
+	open := g.open
+	if !queue {
+		open = g.openLog // evaluating here signs and logs
+	}
+	c, err = open(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	rs, err := c.Rechecks(ctx)
-	if err != nil {
+	if err != nil || len(rs) == 0 {
 		return err
 	}
-	if len(rs) == 0 {
-		return nil
+	if queue {
+		return queueRechecks(ctx, g, c, rs, asJSON)
 	}
+	for _, r := range rs {
+		ev, err := c.Evaluate(ctx, r.Release, centre.EvaluateOptions{Standards: r.Last.Standards}, nil)
+		if err != nil {
+			return fmt.Errorf("re-evaluate %s@%s: %w", r.Release.Manifest.Product, r.Release.Manifest.Version, err)
+		}
+		if !asJSON {
+			fmt.Fprintf(g.stdout, "re-evaluated %s@%s, newly affected by %s: %s, was %s\n", r.Release.Manifest.Product, r.Release.Manifest.Version,
+				strings.Join(r.New, ", "), ev.Outcome.Verdict, r.Last.Verdict)
+		}
+	}
+	return nil
+}
+
+// queueRechecks queues an evaluation job for each release to re-check.
+func queueRechecks(ctx context.Context, g *globals, c *centre.Centre, rs []centre.Recheck, quiet bool) error {
 	q, err := g.openJobs(ctx, c, jobSettings{timeout: jobs.DefaultTimeout, heartbeat: jobs.DefaultHeartbeat})
 	if err != nil {
 		return err
@@ -156,33 +171,6 @@ func queueRechecks(ctx context.Context, g *globals, quiet bool) error {
 		if !quiet {
 			fmt.Fprintf(g.stdout, "queued the re-evaluation of %s@%s, newly affected by %s (job %d); it was %s\n", r.Release.Manifest.Product, r.Release.Manifest.Version,
 				strings.Join(r.New, ", "), id, r.Last.Verdict)
-		}
-	}
-	return nil
-}
-
-// recheck re-evaluates every release the current snapshot newly affects.
-func recheck(ctx context.Context, g *globals, quiet bool) error {
-	if _, err := os.Stat(filepath.Join(g.keyDir(), attest.LogVKeyFile)); err != nil {
-		return nil // no keys, no verdicts to re-check
-	}
-	c, err := g.openLog(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	rs, err := c.Rechecks(ctx)
-	if err != nil {
-		return err
-	}
-	for _, r := range rs {
-		ev, err := c.Evaluate(ctx, r.Release, centre.EvaluateOptions{Standards: r.Last.Standards}, nil)
-		if err != nil {
-			return fmt.Errorf("re-evaluate %s@%s: %w", r.Release.Manifest.Product, r.Release.Manifest.Version, err)
-		}
-		if !quiet {
-			fmt.Fprintf(g.stdout, "re-evaluated %s@%s, newly affected by %s: %s, was %s\n", r.Release.Manifest.Product, r.Release.Manifest.Version,
-				strings.Join(r.New, ", "), ev.Outcome.Verdict, r.Last.Verdict)
 		}
 	}
 	return nil
