@@ -26,6 +26,7 @@ type Authenticator struct {
 	Count uint32
 	keys  map[string]*ecdsa.PrivateKey // by credential ID
 	users map[string][]byte            // credential ID → user handle
+	last  []byte                       // the credential made last
 }
 
 // New returns an authenticator with no passkeys, in a browser at origin.
@@ -36,7 +37,7 @@ func New(origin, rpID string) *Authenticator {
 // Copy returns an authenticator holding a's passkeys, in a browser at
 // origin: a phishing site's, or a cloned key's.
 func (a *Authenticator) Copy(origin string) *Authenticator {
-	return &Authenticator{Origin: origin, RPID: a.RPID, Count: a.Count, keys: a.keys, users: a.users}
+	return &Authenticator{Origin: origin, RPID: a.RPID, Count: a.Count, keys: a.keys, users: a.users, last: a.last}
 }
 
 var b64 = base64.RawURLEncoding
@@ -83,6 +84,7 @@ func (a *Authenticator) Create(t testing.TB, options []byte) []byte {
 	id := make([]byte, 16)
 	rand.Read(id)
 	a.keys[string(id)] = key
+	a.last = id
 	handle, _ := b64.DecodeString(o.PublicKey.User.ID)
 	a.users[string(id)] = handle
 	pub, err := key.PublicKey.Bytes() // 0x04 || X || Y
@@ -106,22 +108,29 @@ func (a *Authenticator) Create(t testing.TB, options []byte) []byte {
 	})
 }
 
-// Get answers request options with the passkey cred (any of its own when
-// nil), as navigator.credentials.get would.
+// Get answers request options with the passkey cred, as
+// navigator.credentials.get would; when cred is nil, with the first
+// credential the options allow that it holds, else the one it made last.
 func (a *Authenticator) Get(t testing.TB, options []byte, cred []byte) []byte {
 	t.Helper()
 	var o struct {
 		PublicKey struct {
 			Challenge string `json:"challenge"`
+			Allow     []struct {
+				ID string `json:"id"`
+			} `json:"allowCredentials"`
 		} `json:"publicKey"`
 	}
 	if err := json.Unmarshal(options, &o); err != nil {
 		t.Fatal(err)
 	}
-	if cred == nil {
-		for id := range a.keys {
-			cred = []byte(id)
+	for _, c := range o.PublicKey.Allow {
+		if id, err := b64.DecodeString(c.ID); err == nil && a.keys[string(id)] != nil && cred == nil {
+			cred = id
 		}
+	}
+	if cred == nil {
+		cred = a.last
 	}
 	a.Count++
 	auth := a.authData(0x05, nil)
