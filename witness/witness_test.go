@@ -20,6 +20,7 @@ import (
 	"glassbox.dev/notary"
 	"glassbox.dev/sqlite"
 	"glassbox.dev/tlog"
+	"glassbox.dev/verify"
 	"glassbox.dev/verify/policy"
 	"glassbox.dev/witness"
 )
@@ -70,6 +71,14 @@ func witnessedBy(t *testing.T, origin string, s *served) *centretest.Centre {
 
 func verdict(t *testing.T, c *centretest.Centre, art glassbox.Digest) []byte {
 	t.Helper()
+	_, cp := receipt(t, c, art)
+	return cp
+}
+
+// receipt has c sign and log a PASSED verdict about art, and returns the
+// receipt and its checkpoint.
+func receipt(t *testing.T, c *centretest.Centre, art glassbox.Digest) ([]byte, []byte) {
+	t.Helper()
 	r, err := c.Notary.Attest(context.Background(), notary.Request{Subjects: []attest.Subject{{Name: "fw.bin", Digest: art}}, PredicateType: glassbox.PredicateVSA,
 		Predicate: json.RawMessage(`{"verifier":{"id":"https://glassbox.example/centre"},"timeVerified":"2026-11-20T10:00:00Z","resourceUri":"glassbox:release/x/fw.bin","policy":{"uri":"https://glassbox.dev/policy/cra-annex-i@1.0.0"},"verificationResult":"PASSED","verifiedLevels":["cra-annex-i@1.0.0"],"slsaVersion":"1.0"}`)})
 	if err != nil {
@@ -83,7 +92,7 @@ func verdict(t *testing.T, c *centretest.Centre, art glassbox.Digest) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Checkpoint
+	return b, p.Checkpoint
 }
 
 func cosignedBy(t *testing.T, cp []byte, s *served) bool {
@@ -99,8 +108,10 @@ func cosignedBy(t *testing.T, cp []byte, s *served) bool {
 // TestTwoCentresWitnessEachOther: Brussels witnesses Bonn's log and Bonn
 // witnesses Brussels's, through Tessera's witness client speaking C2SP
 // tlog-witness to each centre's witness: each centre's receipts carry the
-// other's cosignature; a fork of Brussels's log (its key, another history)
-// is refused by Bonn and cannot even open.
+// other's cosignature, and a third party verifies a binary under a policy
+// asking both centres' PASSED verdicts (2 of 2), each witnessed; a fork of
+// Brussels's log (its key, another history) is refused by Bonn and cannot
+// even open.
 func TestTwoCentresWitnessEachOther(t *testing.T) {
 	bonnWitness, brusselsWitness := newWitness(t, "bonn.example/witness"), newWitness(t, "brussels.example/witness")
 	brussels := witnessedBy(t, "brussels.example/log", bonnWitness)
@@ -117,6 +128,30 @@ func TestTwoCentresWitnessEachOther(t *testing.T) {
 	l, err := bonnWitness.store.WitnessedLog(t.Context(), "brussels.example/log")
 	if err != nil || l.Size < 3 {
 		t.Fatalf("Bonn's record of Brussels's log: %+v, %v", l, err)
+	}
+
+	// A third party allows a binary only on the PASSED verdicts of both
+	// centres, each receipt witnessed by the other centre.
+	fw := glassbox.DigestOf([]byte("the federation's firmware"))
+	rBrussels, _ := receipt(t, brussels, fw)
+	rBonn, _ := receipt(t, bonn, fw)
+	federation, err := policy.Parse("/federation.yaml", []byte(fmt.Sprintf(`witnesses:
+  threshold: 1
+  keys: [%s, %s]
+centres:
+  threshold: 2
+  of:
+    - {name: brussels, key: %s, log_key: %s}
+    - {name: bonn, key: %s, log_key: %s}
+`, bonnWitness.w.VerifierKey(), brusselsWitness.w.VerifierKey(), brussels.Keys.PublicKeyPath, brussels.Keys.LogVerifierKeyPath, bonn.Keys.PublicKeyPath, bonn.Keys.LogVerifierKeyPath)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := verify.Federated(t.Context(), fw, [][]byte{rBrussels, rBonn}, verify.Options{Policy: federation}); err != nil || !res.Allowed {
+		t.Fatalf("a third party, 2 of 2 witnessed centres: %+v, %v", res, err)
+	}
+	if res, _ := verify.Federated(t.Context(), fw, [][]byte{rBrussels}, verify.Options{Policy: federation}); res.Allowed {
+		t.Errorf("a third party allowed the binary on Brussels's verdict alone under 2 of 2")
 	}
 
 	ls, err := attest.LoadLogSigner(brussels.Keys.LogSignerKeyPath)
