@@ -58,6 +58,12 @@ type Options struct {
 	Witnesses *policy.Witnesses
 	// Fetchers bounds the entry bundles fetched at once per log.
 	Fetchers int
+	// Seen are signed checkpoints of the logs gathered elsewhere: from
+	// receipts, from witnesses' cosigned checkpoints, from other monitors.
+	// Each must be consistent with the tree the monitor verified: one of
+	// the same size with another root, one that is not a prefix of it, or
+	// one larger than what the log now serves, is a split view.
+	Seen [][]byte
 }
 
 // Event is one thing the monitor reports, as a JSON line.
@@ -178,6 +184,11 @@ func (m *Monitor) Run(ctx context.Context) (bad bool, err error) {
 	var errs []error
 	for i, l := range m.o.Logs {
 		b, err := m.follow(ctx, l, m.remotes[i])
+		if err == nil {
+			var bs bool
+			bs, err = m.checkSeen(ctx, l)
+			b = b || bs
+		}
 		bad = bad || b
 		if err != nil {
 			m.emit(Event{Type: "error", Log: l.Verifier.Name(), URL: l.URL, Detail: err.Error()})
@@ -285,6 +296,54 @@ func (m *Monitor) follow(ctx context.Context, l Log, r *verify.Remote) (bool, er
 		return bad, err
 	}
 	return bad || badEntry, nil
+}
+
+// checkSeen checks the checkpoints seen elsewhere of l's log against the
+// tree the monitor verified of it.
+func (m *Monitor) checkSeen(ctx context.Context, l Log) (bool, error) {
+	origin := l.Verifier.Name()
+	var st *state
+	bad := false
+	for _, raw := range m.o.Seen {
+		if o, _, _ := bytes.Cut(raw, []byte("\n")); string(o) != origin {
+			continue
+		}
+		seen, _, _, err := log.ParseCheckpoint(raw, origin, l.Verifier)
+		if err != nil {
+			m.emit(Event{Type: "error", Log: origin, URL: l.URL, Detail: fmt.Sprintf("a checkpoint seen elsewhere is not signed by the log's key: %v", err)})
+			continue
+		}
+		if st == nil {
+			if st, err = m.load(l); err != nil {
+				return bad, err
+			}
+			if st.cp == nil {
+				return bad, nil
+			}
+		}
+		verified := st.cp
+		split := func(format string, args ...any) {
+			m.emit(Event{Type: "inconsistency", Log: origin, URL: l.URL, Size: seen.Size, Root: seen.Hash, Detail: "split view: " + fmt.Sprintf(format, args...)})
+			bad = true
+		}
+		switch {
+		case seen.Size == verified.Size:
+			if !bytes.Equal(seen.Hash, verified.Hash) {
+				split("a checkpoint seen elsewhere has size %d and root %x; the log showed the monitor root %x", seen.Size, seen.Hash, verified.Hash)
+			}
+		case seen.Size > verified.Size:
+			split("a checkpoint seen elsewhere has size %d, larger than the %d the log serves: the log showed others a history it does not show the monitor", seen.Size, verified.Size)
+		default:
+			p, err := m.proofFrom(ctx, origin, seen.Size, verified.Size)
+			if err != nil {
+				return bad, err
+			}
+			if err := proof.VerifyConsistency(rfc6962.DefaultHasher, seen.Size, verified.Size, p, seen.Hash, verified.Hash); err != nil {
+				split("a checkpoint seen elsewhere (size %d) is not a prefix of the verified tree of size %d: %v", seen.Size, verified.Size, err)
+			}
+		}
+	}
+	return bad, nil
 }
 
 // witnessed reports which of the policy's witnesses cosigned raw and

@@ -156,3 +156,59 @@ func TestAMonitorRefusesWhatIsNotALeaf(t *testing.T) {
 		t.Errorf("a raw entry: bad %v, %+v", r.bad, r.events)
 	}
 }
+
+// TestAMonitorChecksCheckpointsSeenElsewhere: checkpoints gathered
+// elsewhere (receipts, witnesses' cosigned checkpoints) are checked
+// against the tree the monitor verified: an older checkpoint of the log
+// itself is consistent; a fork's checkpoint, larger, as large or smaller,
+// is a split view, although the log serves the monitor a consistent
+// history.
+func TestAMonitorChecksCheckpointsSeenElsewhere(t *testing.T) {
+	c := centretest.New(t, "monitor.test/seen")
+	srv := httptest.NewServer(c.Log.Handler())
+	t.Cleanup(srv.Close)
+	var old []byte
+	for i := range 4 {
+		leaf, err := attest.Leaf{Envelope: glassbox.DigestOf([]byte(fmt.Sprintf("envelope %d", i))), KeyID: attest.KeyID(c.Key), PredicateType: glassbox.PredicateVSA,
+			Subjects: []glassbox.Digest{glassbox.DigestOf([]byte("firmware"))}}.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc, err := c.Log.Append(context.Background(), leaf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			old = inc.Checkpoint
+		}
+	}
+	o := monitor.Options{Logs: []monitor.Log{{URL: srv.URL, Verifier: c.Verifier}}, StateDir: t.TempDir(), Seen: [][]byte{old}}
+	if r := follow(t, o); r.bad || r.err != nil {
+		t.Fatalf("the log with one of its own older checkpoints seen elsewhere: bad %v, %v, %+v", r.bad, r.err, r.of("inconsistency"))
+	}
+	ls, err := attest.LoadLogSigner(c.Keys.LogSignerKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{6, 4, 2} {
+		fork, err := tlog.Open(context.Background(), filepath.Join(t.TempDir(), "fork"), ls, c.Verifier, tlog.Options{CheckpointInterval: 100e6, BatchMaxAge: 10e6})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cp []byte
+		for i := range n {
+			inc, err := fork.Append(context.Background(), []byte(fmt.Sprintf("forked entry %d", i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp = inc.Checkpoint
+		}
+		fork.Close(context.Background())
+		so := o
+		so.Seen = [][]byte{cp}
+		r := follow(t, so)
+		if !r.bad || len(r.of("inconsistency")) != 1 || !strings.Contains(r.of("inconsistency")[0].Detail, "split view") {
+			t.Errorf("a fork's checkpoint of size %d seen elsewhere: bad %v, %+v", n, r.bad, r.events)
+		}
+	}
+}

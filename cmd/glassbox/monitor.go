@@ -18,11 +18,12 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/attest"
 	"glassbox.dev/monitor"
+	"glassbox.dev/tlog"
 	"glassbox.dev/verify/policy"
 )
 
 func monitorCommand(g *globals) *cobra.Command {
-	var logKeys, keys, watch []string
+	var logKeys, keys, watch, seen []string
 	var stateDir, policyPath, webhook string
 	var all, follow bool
 	var interval time.Duration
@@ -44,6 +45,10 @@ their public keys. For each log it:
   - reports the entries about the artefacts and releases you --watch (or
     --all of them), each envelope fetched and checked against the
     centre's key (--key) when the entry is the centre's.
+
+Checkpoints gathered elsewhere (--seen: a receipt, or a signed checkpoint
+such as one a witness cosigned) are checked against the verified tree: a
+log that showed someone else a different history is a split view too.
 
 What it verified is kept per log in --state, across runs. Events are JSON
 lines on standard output (type checkpoint, entry, inconsistency,
@@ -80,6 +85,16 @@ unwitnessed checkpoint, 2 when a log could not be read.`,
 					return usageError{fmt.Errorf("--watch %s: %w", w, err)}
 				}
 				o.Watch = append(o.Watch, d)
+			}
+			for _, p := range seen {
+				b, err := readLimited(p, tlog.MaxReceiptSize)
+				if err != nil {
+					return usageError{fmt.Errorf("--seen %s: %w", p, err)}
+				}
+				if _, tp, err := tlog.ParseReceipt(b); err == nil {
+					b = tp.Checkpoint
+				}
+				o.Seen = append(o.Seen, b)
 			}
 			if policyPath != "" {
 				p, err := policy.Load(policyPath)
@@ -140,6 +155,7 @@ unwitnessed checkpoint, 2 when a log could not be read.`,
 	f.StringArrayVar(&keys, "key", nil, "a centre's attestation public key `file`, to check the envelopes of the entries reported; repeatable")
 	f.StringArrayVar(&watch, "watch", nil, "report the entries about this artefact or release (`sha256:…`); repeatable")
 	f.BoolVar(&all, "all", false, "report every entry")
+	f.StringArrayVar(&seen, "seen", nil, "a receipt or signed checkpoint `file` seen elsewhere, to check against the verified tree; repeatable")
 	f.StringVar(&stateDir, "state", "glassbox-monitor", "`directory` that keeps what was verified, per log")
 	f.StringVar(&policyPath, "policy", "", "verify policy `file` whose witnesses: every checkpoint must meet")
 	f.StringVar(&webhook, "webhook", "", "also POST each event, as JSON, to this `URL`")

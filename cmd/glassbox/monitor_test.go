@@ -84,16 +84,25 @@ func TestMonitorCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fork.Close(context.Background())
+	var forked []byte
 	for i := range 4 {
-		if _, err := fork.Append(context.Background(), []byte{byte(i)}); err != nil {
+		inc, err := fork.Append(context.Background(), []byte{byte(i)})
+		if err != nil {
 			t.Fatal(err)
 		}
+		forked = inc.Checkpoint
 	}
 	fs := httptest.NewServer(fork.Handler())
 	t.Cleanup(fs.Close)
 	code, stdout, _ = glassboxRun(t, append(args, fs.URL)...)
 	if code != exitRefused || !strings.Contains(stdout, `"type":"inconsistency"`) {
 		t.Errorf("monitor of a fork: exit %d\n%s", code, stdout)
+	}
+	// The fork's checkpoint, seen elsewhere, against the faithful log.
+	seen := writeFile(t, filepath.Join(t.TempDir(), "checkpoint"), forked)
+	code, stdout, _ = glassboxRun(t, append(args, "--seen", seen, srv.URL)...)
+	if code != exitRefused || !strings.Contains(stdout, "split view") {
+		t.Errorf("monitor of the faithful log with the fork's checkpoint seen elsewhere: exit %d\n%s", code, stdout)
 	}
 	if code, _, stderr := glassboxRun(t, "monitor", "--state", state, srv.URL); code != exitError || !strings.Contains(stderr, "--log-key") {
 		t.Errorf("monitor without the log's key: exit %d, %q", code, stderr)
