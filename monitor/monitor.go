@@ -126,6 +126,14 @@ func New(o Options) (*Monitor, error) {
 	return m, nil
 }
 
+// Watch adds subjects (artefacts, releases) whose entries are reported
+// from the next Run on.
+func (m *Monitor) Watch(ds ...glassbox.Digest) {
+	for _, d := range ds {
+		m.watch[d] = true
+	}
+}
+
 // state is what the monitor verified of one log: its newest checkpoint and
 // the compact range of the tree up to its size.
 type state struct {

@@ -23,7 +23,7 @@ import (
 )
 
 func monitorCommand(g *globals) *cobra.Command {
-	var logKeys, keys, watch, seen []string
+	var logKeys, keys, watch, seen, products []string
 	var stateDir, policyPath, webhook string
 	var all, follow bool
 	var interval time.Duration
@@ -44,7 +44,10 @@ their public keys. For each log it:
   - parses every entry as a glassbox leaf;
   - reports the entries about the artefacts and releases you --watch (or
     --all of them), each envelope fetched and checked against the
-    centre's key (--key) when the entry is the centre's.
+    centre's key (--key) when the entry is the centre's. Log entries name
+    digests only: --watch-product NAME asks a centre's API (--server,
+    with a token that may read the product) for the product's releases
+    and their artefacts, before every run, and watches those.
 
 Checkpoints gathered elsewhere (--seen: a receipt, or a signed checkpoint
 such as one a witness cosigned) are checked against the verified tree: a
@@ -117,9 +120,34 @@ unwitnessed checkpoint, 2 when a log could not be read.`,
 				}
 				o.Logs = append(o.Logs, monitor.Log{URL: u, Verifier: v})
 			}
+			if len(products) > 0 && !g.remote() {
+				return usageError{fmt.Errorf("--watch-product asks a centre's API which releases a product has: give --server URL and a token (--token-file or GLASSBOX_TOKEN)")}
+			}
 			m, err := monitor.New(o)
 			if err != nil {
 				return err
+			}
+			watchProducts := func() error {
+				if len(products) == 0 {
+					return nil
+				}
+				cl, err := g.client(ctx)
+				if err != nil {
+					return err
+				}
+				for _, p := range products {
+					rels, err := cl.Releases(ctx, p)
+					if err != nil {
+						return fmt.Errorf("the releases of %s: %w", p, err)
+					}
+					for _, rel := range rels {
+						m.Watch(rel.ID)
+						for _, a := range rel.Manifest.Artifacts {
+							m.Watch(a.Digest)
+						}
+					}
+				}
+				return nil
 			}
 			enc := json.NewEncoder(g.stdout)
 			m.Emit = func(e monitor.Event) {
@@ -129,6 +157,9 @@ unwitnessed checkpoint, 2 when a log could not be read.`,
 				}
 			}
 			for {
+				if err := watchProducts(); err != nil {
+					return codedError{code: exitError, err: err}
+				}
 				bad, err := m.Run(ctx)
 				if !follow {
 					switch {
@@ -155,6 +186,7 @@ unwitnessed checkpoint, 2 when a log could not be read.`,
 	f.StringArrayVar(&keys, "key", nil, "a centre's attestation public key `file`, to check the envelopes of the entries reported; repeatable")
 	f.StringArrayVar(&watch, "watch", nil, "report the entries about this artefact or release (`sha256:…`); repeatable")
 	f.BoolVar(&all, "all", false, "report every entry")
+	f.StringArrayVar(&products, "watch-product", nil, "report the entries about this product's releases and artefacts (`NAME`, asked of --server); repeatable")
 	f.StringArrayVar(&seen, "seen", nil, "a receipt or signed checkpoint `file` seen elsewhere, to check against the verified tree; repeatable")
 	f.StringVar(&stateDir, "state", "glassbox-monitor", "`directory` that keeps what was verified, per log")
 	f.StringVar(&policyPath, "policy", "", "verify policy `file` whose witnesses: every checkpoint must meet")

@@ -104,6 +104,9 @@ func TestMonitorCommand(t *testing.T) {
 	if code != exitRefused || !strings.Contains(stdout, "split view") {
 		t.Errorf("monitor of the faithful log with the fork's checkpoint seen elsewhere: exit %d\n%s", code, stdout)
 	}
+	if code, _, stderr := glassboxRun(t, append(args, "--watch-product", "router", srv.URL)...); code != exitError || !strings.Contains(stderr, "--server") {
+		t.Errorf("monitor --watch-product without a centre to ask: exit %d, %q", code, stderr)
+	}
 	if code, _, stderr := glassboxRun(t, "monitor", "--state", state, srv.URL); code != exitError || !strings.Contains(stderr, "--log-key") {
 		t.Errorf("monitor without the log's key: exit %d, %q", code, stderr)
 	}

@@ -64,6 +64,13 @@ func TestANewAdvisoryChangesAVerdict(t *testing.T) {
 	if verdicts := vsaEntries(stdout); code != exitOK || verdicts < 2 {
 		t.Errorf("the monitor watching the binary: exit %d, %d verdicts\n%s", code, verdicts, stdout)
 	}
+	// The vendor watches its product by name: the centre's API says which
+	// releases and artefacts that is.
+	code, stdout, stderr := glassboxRun(t, "--server", url, "--token-file", filepath.Join(data, "bootstrap-admin.token"),
+		"monitor", url, "--log-key", keys[3], "--key", keys[1], "--watch-product", "hello", "--state", t.TempDir())
+	if verdicts := vsaEntries(stdout); code != exitOK || verdicts < 2 {
+		t.Errorf("the monitor watching the product hello: exit %d, %d verdicts\n%s%s", code, verdicts, stdout, stderr)
+	}
 
 	// Another advisory, imported with --queue while the centre serves:
 	// its worker runs the queued re-evaluation, whose verdict the monitor

@@ -25,7 +25,7 @@ import (
 // Every other command works on the centre's own data directory.
 var (
 	remoteCommands  = map[string]bool{"submit": true, "releases": true, "show": true, "evaluate": true, "judge": true, "access": true, "withdraw": true, "grant": true}
-	offlineCommands = map[string]bool{"verify": true, "digest": true, "version": true, "help": true, "completion": true, "attest": true, "glassbox": true}
+	offlineCommands = map[string]bool{"verify": true, "monitor": true, "digest": true, "version": true, "help": true, "completion": true, "attest": true, "glassbox": true}
 )
 
 // remote reports whether the command runs against a remote centre.
