@@ -58,6 +58,13 @@ type Options struct {
 	Witnesses *policy.Witnesses
 	// Fetchers bounds the entry bundles fetched at once per log.
 	Fetchers int
+	// Envelopes checks every entry's envelope, not only those reported:
+	// fetched by its first subject (GET /attestations/{digest}), matched by
+	// digest and, when its key is one of Keys, its signature verified. An
+	// entry whose envelope the centre does not serve is an inconsistency,
+	// except access statements, which are confidential and only counted.
+	// One request per subject: slower than hashing alone.
+	Envelopes bool
 	// Seen are signed checkpoints of the logs gathered elsewhere: from
 	// receipts, from witnesses' cosigned checkpoints, from other monitors.
 	// Each must be consistent with the tree the monitor verified: one of
@@ -68,7 +75,7 @@ type Options struct {
 
 // Event is one thing the monitor reports, as a JSON line.
 type Event struct {
-	Type string `json:"type"` // checkpoint, entry, inconsistency, unwitnessed, error
+	Type string `json:"type"` // checkpoint, entry, envelopes, inconsistency, unwitnessed, error
 	Log  string `json:"log"`  // the origin
 	URL  string `json:"url"`
 	// Size and Root are the checkpoint's (checkpoint, inconsistency).
@@ -271,6 +278,7 @@ func (m *Monitor) follow(ctx context.Context, l Log, r *verify.Remote) (bool, er
 		}
 	}
 	badEntry := false
+	env := envelopeCheck{served: map[glassbox.Digest]map[glassbox.Digest][]byte{}}
 	err = m.entries(ctx, r, old, cp.Size, func(i uint64, leaf []byte) error {
 		if err := rng.Append(rfc6962.DefaultHasher.HashLeaf(leaf), nil); err != nil {
 			return err
@@ -282,11 +290,24 @@ func (m *Monitor) follow(ctx context.Context, l Log, r *verify.Remote) (bool, er
 			badEntry = true
 			return nil
 		}
+		if m.o.Envelopes {
+			if detail, err := m.checkEnvelope(ctx, r, &env, lf); err != nil {
+				return err
+			} else if detail != "" {
+				idx := i
+				m.emit(Event{Type: "inconsistency", Log: origin, URL: l.URL, Index: &idx, Envelope: lf.Envelope, Detail: fmt.Sprintf("entry %d: %s", i, detail)})
+				badEntry = true
+			}
+		}
 		if m.o.All || slices.ContainsFunc(lf.Subjects, func(d glassbox.Digest) bool { return m.watch[d] }) {
 			m.report(ctx, l, r, i, lf)
 		}
 		return nil
 	})
+	if m.o.Envelopes && err == nil {
+		m.emit(Event{Type: "envelopes", Log: origin, URL: l.URL, Size: cp.Size,
+			Detail: fmt.Sprintf("%d envelopes verified with the centre's key, %d by other keys found as logged, %d access statements (confidential, not served)", env.verified, env.other, env.confidential)})
+	}
 	if glassbox.ErrorCode(err) == glassbox.ECONFLICT {
 		return inconsistent(cp, "%v", err)
 	}
@@ -352,6 +373,55 @@ func (m *Monitor) checkSeen(ctx context.Context, l Log) (bool, error) {
 		}
 	}
 	return bad, nil
+}
+
+// envelopeCheck is what one run learnt of envelopes: those the centre
+// serves, by subject and digest, and counts.
+type envelopeCheck struct {
+	served                        map[glassbox.Digest]map[glassbox.Digest][]byte
+	verified, other, confidential int
+}
+
+// checkEnvelope checks the envelope of one entry; it returns what is wrong
+// with it ("" when nothing is), or an error when the centre cannot be
+// asked.
+func (m *Monitor) checkEnvelope(ctx context.Context, r *verify.Remote, env *envelopeCheck, lf *attest.Leaf) (string, error) {
+	if lf.PredicateType == glassbox.PredicateAccess {
+		env.confidential++
+		return "", nil
+	}
+	if len(lf.Subjects) == 0 {
+		return "a statement about nothing", nil
+	}
+	subject := lf.Subjects[0]
+	byDigest, ok := env.served[subject]
+	if !ok {
+		logged, err := r.Attestations(ctx, subject)
+		if err != nil && glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+			return "", err
+		}
+		byDigest = map[glassbox.Digest][]byte{}
+		for _, a := range logged {
+			byDigest[glassbox.DigestOf(a.Envelope)] = a.Envelope
+		}
+		env.served[subject] = byDigest
+	}
+	e, ok := byDigest[lf.Envelope]
+	if !ok {
+		return fmt.Sprintf("the centre does not serve its envelope %s, which the log says it holds about %s", lf.Envelope, subject), nil
+	}
+	for _, key := range m.o.Keys {
+		if lf.KeyID != attest.KeyID(key) {
+			continue
+		}
+		if _, err := attest.VerifyEnvelope(e, key); err != nil {
+			return fmt.Sprintf("its envelope does not verify with the centre's key: %v", err), nil
+		}
+		env.verified++
+		return "", nil
+	}
+	env.other++
+	return "", nil
 }
 
 // witnessed reports which of the policy's witnesses cosigned raw and

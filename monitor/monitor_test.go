@@ -212,3 +212,33 @@ func TestAMonitorChecksCheckpointsSeenElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// TestAMonitorChecksEveryEnvelope: with Envelopes, the monitor fetches the
+// envelope of every entry and checks it with the centre's key; an entry
+// whose envelope the centre does not serve (a leaf logged without its
+// statement) is an inconsistency.
+func TestAMonitorChecksEveryEnvelope(t *testing.T) {
+	c := centretest.New(t, "monitor.test/envelopes")
+	srv := httptest.NewServer(server.New(c.Notary, c.Log, "").Handler())
+	t.Cleanup(srv.Close)
+	for i := range 3 {
+		vsaAbout(t, c, glassbox.DigestOf([]byte(fmt.Sprintf("firmware %d", i))))
+	}
+	o := monitor.Options{Logs: []monitor.Log{{URL: srv.URL, Verifier: c.Verifier}}, Keys: []ed25519.PublicKey{c.Key}, StateDir: t.TempDir(), Envelopes: true}
+	r := follow(t, o)
+	if r.bad || r.err != nil || len(r.of("envelopes")) != 1 || !strings.HasPrefix(r.of("envelopes")[0].Detail, "3 envelopes verified") {
+		t.Fatalf("a faithful centre: bad %v, %v, %+v", r.bad, r.err, r.events)
+	}
+	leaf, err := attest.Leaf{Envelope: glassbox.DigestOf([]byte("never served")), KeyID: attest.KeyID(c.Key), PredicateType: glassbox.PredicateVSA,
+		Subjects: []glassbox.Digest{glassbox.DigestOf([]byte("firmware 0"))}}.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Log.Append(context.Background(), leaf); err != nil {
+		t.Fatal(err)
+	}
+	r = follow(t, o)
+	if !r.bad || len(r.of("inconsistency")) != 1 || !strings.Contains(r.of("inconsistency")[0].Detail, "does not serve its envelope") {
+		t.Errorf("a leaf logged without its statement: bad %v, %+v", r.bad, r.events)
+	}
+}

@@ -131,6 +131,9 @@ func (r *Remote) Attestations(ctx context.Context, subject glassbox.Digest) ([]l
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "GET %s: %v", u, err)
 	}
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, glassbox.Errorf(glassbox.ENOTFOUND, "GET %s: %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "GET %s: %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
 	}

@@ -25,7 +25,7 @@ import (
 func monitorCommand(g *globals) *cobra.Command {
 	var logKeys, keys, watch, seen, products []string
 	var stateDir, policyPath, webhook string
-	var all, follow bool
+	var all, follow, envelopes bool
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "monitor URL... --log-key VKEY [--key PUB] [--watch DIGEST] [--state DIR]",
@@ -41,7 +41,10 @@ their public keys. For each log it:
     and checks it against the checkpoint: a log that rewrote, dropped or
     forked its history after what was verified is caught, whether it now
     shows more, as many or fewer entries (a split view);
-  - parses every entry as a glassbox leaf;
+  - parses every entry as a glassbox leaf and, with --envelopes, fetches
+    every entry's envelope from the centre and checks it against the
+    leaf and, when it is the centre's, against its key (access statements
+    are confidential: counted, not fetched);
   - reports the entries about the artefacts and releases you --watch (or
     --all of them), each envelope fetched and checked against the
     centre's key (--key) when the entry is the centre's. Log entries name
@@ -63,7 +66,7 @@ unwitnessed checkpoint, 2 when a log could not be read.`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, urls []string) error {
 			ctx := cmd.Context()
-			o := monitor.Options{StateDir: stateDir, All: all}
+			o := monitor.Options{StateDir: stateDir, All: all, Envelopes: envelopes}
 			verifiers := map[string]note.Verifier{}
 			for _, p := range logKeys {
 				v, err := attest.LoadLogVerifier(p)
@@ -186,6 +189,7 @@ unwitnessed checkpoint, 2 when a log could not be read.`,
 	f.StringArrayVar(&keys, "key", nil, "a centre's attestation public key `file`, to check the envelopes of the entries reported; repeatable")
 	f.StringArrayVar(&watch, "watch", nil, "report the entries about this artefact or release (`sha256:…`); repeatable")
 	f.BoolVar(&all, "all", false, "report every entry")
+	f.BoolVar(&envelopes, "envelopes", false, "fetch and check every entry's envelope, not only those reported (one request per subject)")
 	f.StringArrayVar(&products, "watch-product", nil, "report the entries about this product's releases and artefacts (`NAME`, asked of --server); repeatable")
 	f.StringArrayVar(&seen, "seen", nil, "a receipt or signed checkpoint `file` seen elsewhere, to check against the verified tree; repeatable")
 	f.StringVar(&stateDir, "state", "glassbox-monitor", "`directory` that keeps what was verified, per log")
