@@ -9,15 +9,17 @@ import (
 	"time"
 
 	"glassbox.dev"
+	"glassbox.dev/attest"
 	"glassbox.dev/vuln"
 )
 
 // TestANewAdvisoryChangesAVerdict: the example release passes; then a new
 // advisory for a part of the standard library it calls is imported, and
 // the import re-checks every evaluated release: the example is evaluated
-// again and FAILED. Its old receipt still says PASSED offline (a verdict
-// at one moment), but online verification against the served log now
-// denies the binary, and a monitor watching it reports the new verdict.
+// again and FAILED, and the PASSED verdict is revoked. Its old receipt
+// still says PASSED offline (a verdict at one moment), but online
+// verification against the served log now denies the binary, and a monitor
+// watching it reports the new verdict and the revocation.
 func TestANewAdvisoryChangesAVerdict(t *testing.T) {
 	needSandbox(t)
 	data := filepath.Join(t.TempDir(), "data")
@@ -63,6 +65,9 @@ func TestANewAdvisoryChangesAVerdict(t *testing.T) {
 	code, stdout, _ = glassboxRun(t, "monitor", url, "--log-key", keys[3], "--key", keys[1], "--watch", string(art), "--state", t.TempDir())
 	if verdicts := vsaEntries(stdout); code != exitOK || verdicts < 2 {
 		t.Errorf("the monitor watching the binary: exit %d, %d verdicts\n%s", code, verdicts, stdout)
+	}
+	if !strings.Contains(stdout, `"predicate_type":"`+attest.PredicateRevocation+`"`) {
+		t.Errorf("the monitor does not report the revocation of the superseded PASSED verdict:\n%s", stdout)
 	}
 	// The vendor watches its product by name: the centre's API says which
 	// releases and artefacts that is.
