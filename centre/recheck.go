@@ -29,7 +29,7 @@ type Recheck struct {
 // advisory the release's last vulnerability report did not hold.
 func (c *Centre) Rechecks(ctx context.Context) ([]Recheck, error) {
 	db := c.VulnStore()
-	snap, _, err := db.CurrentSnapshot(ctx)
+	snap, snapDigest, err := db.CurrentSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +53,9 @@ func (c *Centre) Rechecks(ctx context.Context) ([]Recheck, error) {
 		var prev vuln.Report
 		if _, err := jobs.Stored(ctx, stage.KindVulnsReport, &prev); err != nil {
 			return nil, err
+		}
+		if prev.Database.Snapshot == snapDigest {
+			continue // its last report already used this snapshot
 		}
 		known := map[string]bool{}
 		for _, v := range prev.Vulnerabilities {

@@ -56,8 +56,6 @@ type Options struct {
 	Keys []ed25519.PublicKey
 	// Witnesses, when set, must have cosigned every checkpoint.
 	Witnesses *policy.Witnesses
-	// Fetchers bounds the entry bundles fetched at once per log.
-	Fetchers int
 	// Envelopes checks every entry's envelope, not only those reported:
 	// fetched by its first subject (GET /attestations/{digest}), matched by
 	// digest and, when its key is one of Keys, its signature verified. An
@@ -100,6 +98,7 @@ type Monitor struct {
 	o       Options
 	remotes []*verify.Remote
 	watch   map[glassbox.Digest]bool
+	keys    map[string]ed25519.PublicKey // Options.Keys by key ID
 	// Emit receives every event, in order.
 	Emit func(Event)
 	now  func() time.Time
@@ -113,10 +112,10 @@ func New(o Options) (*Monitor, error) {
 	if o.StateDir == "" {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "monitor: no state directory")
 	}
-	if o.Fetchers <= 0 {
-		o.Fetchers = 8
+	m := &Monitor{o: o, watch: map[glassbox.Digest]bool{}, keys: map[string]ed25519.PublicKey{}, Emit: func(Event) {}, now: time.Now}
+	for _, k := range o.Keys {
+		m.keys[attest.KeyID(k)] = k
 	}
-	m := &Monitor{o: o, watch: map[glassbox.Digest]bool{}, Emit: func(Event) {}, now: time.Now}
 	for _, d := range o.Watch {
 		m.watch[d] = true
 	}
@@ -191,6 +190,9 @@ func (m *Monitor) save(origin string, s *state) error {
 }
 
 var rangeFactory = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+
+// fetchers bounds the entry bundles fetched at once per log.
+const fetchers = 8
 
 // Run follows every log once: it returns whether any showed an
 // inconsistency (or a checkpoint the witness policy does not accept), and
@@ -300,7 +302,7 @@ func (m *Monitor) follow(ctx context.Context, l Log, r *verify.Remote) (bool, er
 			}
 		}
 		if m.o.All || slices.ContainsFunc(lf.Subjects, func(d glassbox.Digest) bool { return m.watch[d] }) {
-			m.report(ctx, l, r, i, lf)
+			m.report(ctx, l, r, &env, i, lf)
 		}
 		return nil
 	})
@@ -382,6 +384,26 @@ type envelopeCheck struct {
 	verified, other, confidential int
 }
 
+// envelope returns the envelope of the entry lf as the centre serves it
+// (nil when it does not), from the run's cache of what it serves about
+// each subject.
+func (m *Monitor) envelope(ctx context.Context, r *verify.Remote, env *envelopeCheck, lf *attest.Leaf) ([]byte, error) {
+	subject := lf.Subjects[0]
+	byDigest, ok := env.served[subject]
+	if !ok {
+		logged, err := r.Attestations(ctx, subject)
+		if err != nil && glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+			return nil, err
+		}
+		byDigest = map[glassbox.Digest][]byte{}
+		for _, a := range logged {
+			byDigest[glassbox.DigestOf(a.Envelope)] = a.Envelope
+		}
+		env.served[subject] = byDigest
+	}
+	return byDigest[lf.Envelope], nil
+}
+
 // checkEnvelope checks the envelope of one entry; it returns what is wrong
 // with it ("" when nothing is), or an error when the centre cannot be
 // asked.
@@ -393,34 +415,22 @@ func (m *Monitor) checkEnvelope(ctx context.Context, r *verify.Remote, env *enve
 	if len(lf.Subjects) == 0 {
 		return "a statement about nothing", nil
 	}
-	subject := lf.Subjects[0]
-	byDigest, ok := env.served[subject]
-	if !ok {
-		logged, err := r.Attestations(ctx, subject)
-		if err != nil && glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
-			return "", err
-		}
-		byDigest = map[glassbox.Digest][]byte{}
-		for _, a := range logged {
-			byDigest[glassbox.DigestOf(a.Envelope)] = a.Envelope
-		}
-		env.served[subject] = byDigest
+	e, err := m.envelope(ctx, r, env, lf)
+	if err != nil {
+		return "", err
 	}
-	e, ok := byDigest[lf.Envelope]
-	if !ok {
-		return fmt.Sprintf("the centre does not serve its envelope %s, which the log says it holds about %s", lf.Envelope, subject), nil
+	if e == nil {
+		return fmt.Sprintf("the centre does not serve its envelope %s, which the log says it holds about %s", lf.Envelope, lf.Subjects[0]), nil
 	}
-	for _, key := range m.o.Keys {
-		if lf.KeyID != attest.KeyID(key) {
-			continue
-		}
-		if _, err := attest.VerifyEnvelope(e, key); err != nil {
-			return fmt.Sprintf("its envelope does not verify with the centre's key: %v", err), nil
-		}
-		env.verified++
+	key, ok := m.keys[lf.KeyID]
+	if !ok {
+		env.other++
 		return "", nil
 	}
-	env.other++
+	if _, err := attest.VerifyEnvelope(e, key); err != nil {
+		return fmt.Sprintf("its envelope does not verify with the centre's key: %v", err), nil
+	}
+	env.verified++
 	return "", nil
 }
 
@@ -451,21 +461,14 @@ func (m *Monitor) proofFrom(ctx context.Context, origin string, smaller, larger 
 
 // report emits an entry, with its envelope checked when the centre's key
 // is known.
-func (m *Monitor) report(ctx context.Context, l Log, r *verify.Remote, i uint64, lf *attest.Leaf) {
+func (m *Monitor) report(ctx context.Context, l Log, r *verify.Remote, env *envelopeCheck, i uint64, lf *attest.Leaf) {
 	idx := i
 	e := Event{Type: "entry", Log: l.Verifier.Name(), URL: l.URL, Index: &idx, PredicateType: lf.PredicateType, KeyID: lf.KeyID, Subjects: lf.Subjects, Envelope: lf.Envelope}
-	for _, key := range m.o.Keys {
-		if len(lf.Subjects) == 0 || lf.KeyID != attest.KeyID(key) {
-			continue
-		}
+	if key, ok := m.keys[lf.KeyID]; ok && len(lf.Subjects) > 0 {
 		signed := false
-		if logged, err := r.Attestations(ctx, lf.Subjects[0]); err == nil {
-			for _, a := range logged {
-				if glassbox.DigestOf(a.Envelope) == lf.Envelope {
-					_, err := attest.VerifyEnvelope(a.Envelope, key)
-					signed = err == nil
-				}
-			}
+		if envelope, err := m.envelope(ctx, r, env, lf); err == nil && envelope != nil {
+			_, err := attest.VerifyEnvelope(envelope, key)
+			signed = err == nil
 		}
 		e.Signed = &signed
 	}
@@ -473,7 +476,7 @@ func (m *Monitor) report(ctx context.Context, l Log, r *verify.Remote, i uint64,
 }
 
 // entries calls fn for every entry in [from, to), in order, fetching
-// bundles Fetchers at a time.
+// bundles fetchers at a time.
 func (m *Monitor) entries(ctx context.Context, r *verify.Remote, from, to uint64, fn func(i uint64, leaf []byte) error) error {
 	if from >= to {
 		return nil
@@ -485,7 +488,7 @@ func (m *Monitor) entries(ctx context.Context, r *verify.Remote, from, to uint64
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	queue := make(chan chan result, m.o.Fetchers)
+	queue := make(chan chan result, fetchers)
 	go func() {
 		defer close(queue)
 		for n := first; n <= last; n++ {

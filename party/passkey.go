@@ -1,6 +1,7 @@
 package party
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -86,15 +87,8 @@ type passkeyUser struct {
 
 func (p *passkeyUser) WebAuthnID() []byte                         { return []byte(p.u.ID) }
 func (p *passkeyUser) WebAuthnName() string                       { return p.u.ID }
-func (p *passkeyUser) WebAuthnDisplayName() string                { return cmpOr(p.u.Name, p.u.ID) }
+func (p *passkeyUser) WebAuthnDisplayName() string                { return cmp.Or(p.u.Name, p.u.ID) }
 func (p *passkeyUser) WebAuthnCredentials() []webauthn.Credential { return p.creds }
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
 
 // passkeyUser loads user with its passkeys.
 func (s *Service) passkeyUser(ctx context.Context, st glassbox.SignInStore, user string) (*passkeyUser, error) {

@@ -144,7 +144,7 @@ func servedDigest(sf *SearchFile) glassbox.Digest {
 	for _, m := range sf.Matches {
 		fmt.Fprintf(h, "%d:%s\n", m.Line, m.Text)
 	}
-	return glassbox.Digest(fmt.Sprintf("sha256:%x", h.Sum(nil)))
+	return glassbox.NewDigest([sha256.Size]byte(h.Sum(nil)))
 }
 
 // searchFile returns the matches in one file, at most limit served (nil
@@ -162,10 +162,12 @@ func (b *Backend) searchFile(ctx context.Context, f glassbox.File, needle []byte
 	if bytes.IndexByte(content, 0) >= 0 || !utf8.Valid(content) {
 		return nil, false, nil
 	}
-	lowered := !caseSensitive && len(bytes.ToLower(content)) == len(content)
 	hay := content
-	if lowered {
-		hay = bytes.ToLower(content)
+	lowered := false
+	if !caseSensitive {
+		if l := bytes.ToLower(content); len(l) == len(content) {
+			hay, lowered = l, true
+		}
 	}
 	for n, start := 1, 0; start < len(content); n++ {
 		end := bytes.IndexByte(content[start:], '\n')

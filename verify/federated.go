@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"strings"
 
@@ -38,10 +37,7 @@ func Federated(ctx context.Context, artifact glassbox.Digest, receipts [][]byte,
 	var why []string
 	for _, c := range fed.Of {
 		co := o
-		co.Key, co.LogVerifier, co.Policy, co.Log, co.State = ed25519.PublicKey(c.Key), c.LogVerifier, &each, nil, nil
-		if len(each.Rules) == 0 && each.MaxAge == 0 && each.Witnesses == nil {
-			co.Policy = nil
-		}
+		co.Key, co.LogVerifier, co.Policy, co.Log, co.State = c.Key, c.LogVerifier, &each, nil, nil
 		var best *Result
 		for _, r := range byLog[c.LogVerifier.Name()] {
 			cr, err := Receipt(ctx, artifact, r, co)

@@ -84,14 +84,14 @@ func (r *Remote) InclusionProof(ctx context.Context, index, size uint64) ([][]by
 
 // Leaf fetches the leaf at index of a tree of size from its entry bundle.
 func (r *Remote) Leaf(ctx context.Context, index, size uint64) ([]byte, error) {
-	b, err := client.GetEntryBundle(ctx, r.fetcher.ReadEntryBundle, index/256, size)
+	entries, err := r.EntryBundle(ctx, index/256, size)
 	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "entry %d from %s: %v", index, r.base, err)
+		return nil, err
 	}
-	if int(index%256) >= len(b.Entries) {
+	if int(index%256) >= len(entries) {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "the entry bundle from %s has no entry %d", r.base, index)
 	}
-	return b.Entries[index%256], nil
+	return entries[index%256], nil
 }
 
 // EntryBundle fetches the entries of bundle n (entries 256n to 256n+255)

@@ -106,13 +106,21 @@ func table(g *globals, rows [][]string) error {
 // adminList is a command that lists what fetch returns: a table of header
 // and one row per item, or JSON.
 func adminList[T any](g *globals, use, short string, fetch func(ctx context.Context, s *party.Service, p *glassbox.Principal) ([]T, error), header []string, row func(T) []string) *cobra.Command {
+	return adminListOf(g, use, short, 0, func(ctx context.Context, s *party.Service, p *glassbox.Principal, _ []string) ([]T, error) {
+		return fetch(ctx, s, p)
+	}, header, row)
+}
+
+// adminListOf is adminList for a list of something named by nargs
+// arguments, which fetch receives.
+func adminListOf[T any](g *globals, use, short string, nargs int, fetch func(ctx context.Context, s *party.Service, p *glassbox.Principal, a []string) ([]T, error), header []string, row func(T) []string) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
-		Args:  args(cobra.NoArgs),
-		RunE: adminRun(g, func(ctx context.Context, s *party.Service, p *glassbox.Principal, _ []string) error {
-			items, err := fetch(ctx, s, p)
+		Args:  args(cobra.ExactArgs(nargs)),
+		RunE: adminRun(g, func(ctx context.Context, s *party.Service, p *glassbox.Principal, a []string) error {
+			items, err := fetch(ctx, s, p, a)
 			if err != nil {
 				return err
 			}
@@ -373,28 +381,14 @@ its argon2id hash; every session of the user ends.`,
 }
 
 func adminUserPasskeys(g *globals) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "passkeys USER",
-		Short: "List the passkeys a user signs in to the workspace with",
-		Args:  args(cobra.ExactArgs(1)),
-		RunE: adminRun(g, func(ctx context.Context, s *party.Service, p *glassbox.Principal, a []string) error {
-			keys, err := s.Passkeys(ctx, p, a[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(g, keys)
-			}
-			rows := [][]string{{"ID", "NAME", "ADDED", "LAST USED"}}
-			for _, k := range keys {
-				rows = append(rows, []string{k.ID, k.Name, k.Created.Format(time.RFC3339), when(k.LastUsed)})
-			}
-			return table(g, rows)
-		}),
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return adminListOf(g, "passkeys USER", "List the passkeys a user signs in to the workspace with", 1,
+		func(ctx context.Context, s *party.Service, p *glassbox.Principal, a []string) ([]*glassbox.Passkey, error) {
+			return s.Passkeys(ctx, p, a[0])
+		},
+		[]string{"ID", "NAME", "ADDED", "LAST USED"},
+		func(k *glassbox.Passkey) []string {
+			return []string{k.ID, k.Name, k.Created.Format(time.RFC3339), when(k.LastUsed)}
+		})
 }
 
 func adminUserRemovePasskey(g *globals) *cobra.Command {

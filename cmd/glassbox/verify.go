@@ -56,9 +56,14 @@ Exit codes: 0 allowed; 1 denied (every reason is printed); 2 malformed input
 (receipt, policy, keys) or another error.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			if policyPath != "" && keyPath == "" {
-				if p, err := policy.Load(policyPath); err == nil && p.Centres != nil {
-					return runFederated(cmd, g, a[0], receiptPaths, p, asJSON)
+			var pol *policy.Policy
+			if policyPath != "" {
+				var err error
+				if pol, err = policy.Load(policyPath); err != nil {
+					return codedError{code: exitError, err: err}
+				}
+				if pol.Centres != nil && keyPath == "" {
+					return runFederated(cmd, g, a[0], receiptPaths, pol, asJSON)
 				}
 			}
 			if len(receiptPaths) > 1 {
@@ -68,7 +73,7 @@ Exit codes: 0 allowed; 1 denied (every reason is printed); 2 malformed input
 			if len(receiptPaths) == 1 {
 				receiptPath = receiptPaths[0]
 			}
-			return runVerify(cmd, g, a[0], receiptPath, keyPath, logKey, policyPath, logURL, statePath, asJSON)
+			return runVerify(cmd, g, a[0], receiptPath, keyPath, logKey, pol, logURL, statePath, asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -82,7 +87,7 @@ Exit codes: 0 allowed; 1 denied (every reason is printed); 2 malformed input
 	return cmd
 }
 
-func runVerify(cmd *cobra.Command, g *globals, artifact, receiptPath, keyPath, logKey, policyPath, logURL, statePath string, asJSON bool) error {
+func runVerify(cmd *cobra.Command, g *globals, artifact, receiptPath, keyPath, logKey string, pol *policy.Policy, logURL, statePath string, asJSON bool) error {
 	bad := func(err error) error { return codedError{code: exitError, err: err} }
 	if keyPath == "" {
 		return usageError{fmt.Errorf("--key is required: the centre's attestation public key")}
@@ -105,11 +110,7 @@ func runVerify(cmd *cobra.Command, g *globals, artifact, receiptPath, keyPath, l
 	if o.LogVerifier, err = attest.LoadLogVerifier(logKey); err != nil {
 		return bad(err)
 	}
-	if policyPath != "" {
-		if o.Policy, err = policy.Load(policyPath); err != nil {
-			return bad(err)
-		}
-	}
+	o.Policy = pol
 	if logURL != "" {
 		if o.Log, err = verify.NewRemote(logURL, nil); err != nil {
 			return bad(err)

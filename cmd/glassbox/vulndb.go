@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"glassbox.dev"
-	"glassbox.dev/attest"
 	"glassbox.dev/centre"
 	"glassbox.dev/jobs"
 	"glassbox.dev/vuln"
@@ -98,13 +96,19 @@ source could not be read at all, or another error.`,
 // vulndbImport imports the sources once and re-evaluates the releases the
 // new snapshot newly affects.
 func vulndbImport(ctx context.Context, g *globals, sources []string, asJSON, noRecheck, queue bool) error {
-	c, err := g.open(ctx)
+	// Re-evaluating here signs and logs: the log is opened when there
+	// are keys, and then only.
+	mode := centre.LogIfKeys
+	if noRecheck || queue {
+		mode = centre.NoLog
+	}
+	c, err := g.openCentre(ctx, mode)
 	if err != nil {
 		return err
 	}
+	defer c.Close()
 	start := time.Now()
 	snap, d, err := c.VulnStore().Import(ctx, sources)
-	c.Close()
 	if err != nil {
 		return codedError{code: exitError, err: err}
 	}
@@ -119,23 +123,9 @@ func vulndbImport(ctx context.Context, g *globals, sources []string, asJSON, noR
 		fmt.Fprintf(g.stdout, "imported %d records (%s) in %.1fs\n", snap.Records, ecosystemsText(snap.Ecosystems), time.Since(start).Seconds())
 		writeSnapshotText(g, snap, d)
 	}
-	if noRecheck {
-		return nil
+	if noRecheck || (!queue && c.Notary == nil) {
+		return nil // nothing to re-check, or no keys to sign verdicts with
 	}
-	if !queue {
-		if _, err := os.Stat(filepath.Join(g.keyDir(), attest.LogVKeyFile)); err != nil {
-			return nil // no keys, no verdicts to re-check
-		}
-	}
-	open := g.open
-	if !queue {
-		open = g.openLog // evaluating here signs and logs
-	}
-	c, err = open(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
 	rs, err := c.Rechecks(ctx)
 	if err != nil || len(rs) == 0 {
 		return err

@@ -19,20 +19,10 @@ func (s *Store) AddWitnessedLog(ctx context.Context, origin, vkey string) error 
 		return glassbox.Errorf(glassbox.EINVALID, "witness a log: the origin and key must be 1 to 1024 and 4096 bytes")
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM witnessed_logs WHERE origin = ?`), origin).Scan(&n)
-		if errors.Is(err, sql.ErrNoRows) {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO witnessed_logs (origin, tree_size, tree_hash, updated) VALUES (?, 0, '', ?)`), origin, time.Now().UnixNano()); err != nil {
-				return s.errorf("witness %s: %w", origin, err)
-			}
-		} else if err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO witnessed_logs (origin, tree_size, tree_hash, updated) VALUES (?, 0, '', ?) ON CONFLICT (origin) DO NOTHING`), origin, time.Now().UnixNano()); err != nil {
 			return s.errorf("witness %s: %w", origin, err)
 		}
-		err = tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM witnessed_log_keys WHERE origin = ? AND vkey = ?`), origin, vkey).Scan(&n)
-		if errors.Is(err, sql.ErrNoRows) {
-			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO witnessed_log_keys (origin, vkey) VALUES (?, ?)`), origin, vkey)
-		}
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO witnessed_log_keys (origin, vkey) VALUES (?, ?) ON CONFLICT (origin, vkey) DO NOTHING`), origin, vkey); err != nil {
 			return s.errorf("witness %s: %w", origin, err)
 		}
 		return nil
@@ -41,23 +31,21 @@ func (s *Store) AddWitnessedLog(ctx context.Context, origin, vkey string) error 
 
 // WitnessedLogs lists the logs witnessed, by origin.
 func (s *Store) WitnessedLogs(ctx context.Context) ([]*glassbox.WitnessedLog, error) {
-	logs, err := list(ctx, s, "list the witnessed logs", `SELECT origin, tree_size, tree_hash FROM witnessed_logs ORDER BY origin`, nil,
-		func(rows *sql.Rows) (*glassbox.WitnessedLog, error) {
-			var l glassbox.WitnessedLog
-			var hash string
-			if err := rows.Scan(&l.Origin, &l.Size, &hash); err != nil {
-				return nil, err
-			}
-			l.Hash, _ = base64.StdEncoding.DecodeString(hash)
-			return &l, nil
+	origins, err := list(ctx, s, "list the witnessed logs", `SELECT origin FROM witnessed_logs ORDER BY origin`, nil,
+		func(rows *sql.Rows) (*string, error) {
+			var o string
+			return &o, rows.Scan(&o)
 		})
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range logs {
-		if l.Keys, err = s.witnessedKeys(ctx, l.Origin); err != nil {
+	logs := make([]*glassbox.WitnessedLog, 0, len(origins))
+	for _, o := range origins {
+		l, err := s.WitnessedLog(ctx, *o)
+		if err != nil {
 			return nil, err
 		}
+		logs = append(logs, l)
 	}
 	return logs, nil
 }

@@ -160,9 +160,6 @@ func (w *Witness) AddLog(origin, vkey string) {
 	run(w.t, nil, w.ctl, "add-key", "-db", w.db, "-origin", origin, "-key", vkey)
 }
 
-// Log is what the witness printed: its requests and refusals.
-func (w *Witness) Log() string { return w.logText() }
-
 // Stop kills the witness, as a crash or a network partition would.
 func (w *Witness) Stop() {
 	if w.cmd != nil && w.cmd.ProcessState == nil {

@@ -97,8 +97,6 @@ package policy
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -112,6 +110,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"glassbox.dev"
+	"glassbox.dev/attest"
 )
 
 // Limits on the policy file. They are far above what an operator writes by
@@ -163,9 +162,9 @@ type Centres struct {
 // Centre is one centre a policy names.
 type Centre struct {
 	Name        string
-	Key         []byte           // the centre's Ed25519 attestation public key
-	LogVerifier sumnote.Verifier // its log's key; its name is the log's origin
-	Log         string           // optional: where its log is served, to fetch verdicts from
+	Key         ed25519.PublicKey // the centre's attestation public key
+	LogVerifier sumnote.Verifier  // its log's key; its name is the log's origin
+	Log         string            // optional: where its log is served, to fetch verdicts from
 }
 
 // MaxCentres bounds the centres a policy names.
@@ -185,45 +184,6 @@ func relative(policyPath, file string) string {
 		return file
 	}
 	return filepath.Join(filepath.Dir(policyPath), file)
-}
-
-// loadCentreKey reads a centre's Ed25519 public key from a PEM file.
-func loadCentreKey(policyPath, file string) ([]byte, error) {
-	if file == "" {
-		return nil, errors.New("name the centre's attestation public key file")
-	}
-	b, err := os.ReadFile(relative(policyPath, file))
-	if err != nil {
-		return nil, err
-	}
-	block, _ := pem.Decode(b)
-	if block == nil {
-		return nil, errors.New("not a PEM public key")
-	}
-	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	k, ok := pub.(ed25519.PublicKey)
-	if !ok {
-		return nil, errors.New("not an Ed25519 public key")
-	}
-	return k, nil
-}
-
-// loadCentreLogKey reads a log's verifier key, given itself or in a file.
-func loadCentreLogKey(policyPath, keyOrFile string) (sumnote.Verifier, error) {
-	if keyOrFile == "" {
-		return nil, errors.New("name the centre's log key")
-	}
-	if v, err := sumnote.NewVerifier(strings.TrimSpace(keyOrFile)); err == nil {
-		return v, nil
-	}
-	b, err := os.ReadFile(relative(policyPath, keyOrFile))
-	if err != nil {
-		return nil, err
-	}
-	return sumnote.NewVerifier(strings.TrimSpace(string(b)))
 }
 
 // Cosigned returns the names of the witnesses whose valid cosignature the
@@ -381,11 +341,18 @@ func Parse(name string, data []byte) (*Policy, error) {
 				return nil, fail("centres: centre %d needs a name of its own", i+1)
 			}
 			seen[fc.Name] = true
-			key, err := loadCentreKey(name, fc.Key)
+			if fc.Key == "" || fc.LogKey == "" {
+				return nil, fail("centres: %s: name its attestation public key file (key:) and its log's key (log_key:)", fc.Name)
+			}
+			key, err := attest.LoadPublicKey(relative(name, fc.Key))
 			if err != nil {
 				return nil, fail("centres: %s: key: %v", fc.Name, err)
 			}
-			lv, err := loadCentreLogKey(name, fc.LogKey)
+			logKey := fc.LogKey
+			if _, err := sumnote.NewVerifier(strings.TrimSpace(logKey)); err != nil {
+				logKey = relative(name, logKey) // a file, not the key itself
+			}
+			lv, err := attest.LoadLogVerifier(logKey)
 			if err != nil {
 				return nil, fail("centres: %s: log_key: %v", fc.Name, err)
 			}
