@@ -392,7 +392,7 @@ func adminUserPasskeys(g *globals) *cobra.Command {
 }
 
 func adminUserRemovePasskey(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "remove-passkey USER PASSKEY-ID",
 		Short: "Remove a user's passkey (a lost or stolen authenticator); with none left, the password alone signs in again",
 		Args:  args(cobra.ExactArgs(2)),
@@ -404,6 +404,10 @@ func adminUserRemovePasskey(g *globals) *cobra.Command {
 			return nil
 		}),
 	}
+	// A passkey ID is base64url and may begin with '-': after the user,
+	// every argument is an argument, never a flag.
+	cmd.Flags().SetInterspersed(false)
+	return cmd
 }
 
 // readPassword reads a new password: twice without echo from a terminal,

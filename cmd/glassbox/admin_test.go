@@ -240,8 +240,11 @@ func TestAdminUserPasskeys(t *testing.T) {
 	if out := mustRun(t, "--data", data, "admin", "user", "passkeys", "eve"); !strings.Contains(out, id) || !strings.Contains(out, "yubikey") {
 		t.Errorf("admin user passkeys:\n%s", out)
 	}
-	if code := run(t.Context(), []string{"--data", data, "admin", "user", "remove-passkey", "eve", "no-such-key"}, nil, io.Discard, io.Discard); code != exitRefused {
-		t.Errorf("removing a passkey eve does not have: exit %d", code)
+	// IDs are base64url: one may begin with '-' and is still an ID.
+	for _, id := range []string{"no-such-key", "-SJkaYb35KbiZtZI7OAa8Q"} {
+		if code := run(t.Context(), []string{"--data", data, "admin", "user", "remove-passkey", "eve", id}, nil, io.Discard, io.Discard); code != exitRefused {
+			t.Errorf("removing a passkey %s eve does not have: exit %d; want 1, not found", id, code)
+		}
 	}
 	mustRun(t, "--data", data, "admin", "user", "remove-passkey", "eve", id)
 	if out := mustRun(t, "--data", data, "admin", "user", "passkeys", "eve", "--json"); strings.TrimSpace(out) != "[]" {
