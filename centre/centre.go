@@ -70,7 +70,7 @@ type Centre struct {
 	// Data is the data directory: the evidence store, the SQLite database,
 	// the log, the keys, the catalogs and the reports are inside it.
 	Data  string
-	Blobs *evidence.FS
+	Blobs evidence.Store
 	Store Store
 	// Log and Notary are nil when the centre was opened without its log.
 	Log    *tlog.Log

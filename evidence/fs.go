@@ -2,8 +2,8 @@
 // each blob is named by the SHA-256 of its bytes, written once, never
 // overwritten, and checked against its name whenever it is read.
 //
-// FS keeps blobs in a local directory; other backends (S3-compatible object
-// storage) implement the same glassbox.BlobStore interface.
+// FS keeps blobs in a local directory, S3 in an S3-compatible bucket; both
+// are a Store and pass the same conformance suite (package blobtest).
 package evidence
 
 import (
@@ -25,6 +25,26 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/internal/input"
+)
+
+// Store is a blob store the centre runs on: FS or S3.
+type Store interface {
+	glassbox.BlobStore
+	// TempDir returns this process's private scratch directory on local
+	// disk, removed with the store and, if the process dies, by the next
+	// one to open the store.
+	TempDir() (string, error)
+	// Adopt stages a local file by moving it in, without a copy.
+	Adopt(ctx context.Context, path string) (glassbox.StagedBlob, error)
+	// Digests lists every stored blob; it is meant for checks and tests,
+	// not for serving.
+	Digests(ctx context.Context) ([]glassbox.Digest, error)
+	Close() error
+}
+
+var (
+	_ Store = (*FS)(nil)
+	_ Store = (*S3)(nil)
 )
 
 // FS is a BlobStore in a local directory:
@@ -420,9 +440,16 @@ func (s *FS) commitBatch(reqs []*commitRequest) {
 		}
 		for _, b := range r.blobs {
 			if b.tmp == "" {
-				// Journalled and durable; its file is written later.
-				held = append(held, b)
+				// Journalled and durable. Its file is placed now, unsynced
+				// (the journal restores it after a crash), so that other
+				// processes sharing the directory see it as soon as Put
+				// returns; one that cannot be placed now is held in memory
+				// and written in the background.
 				r.added++
+				if err := s.place(b); err != nil {
+					slog.Warn("evidence: a journalled blob's file is written later", "digest", b.digest, "err", err)
+					held = append(held, b)
+				}
 				continue
 			}
 			dirs[filepath.Dir(s.path(b.digest))] = true
@@ -543,7 +570,7 @@ func (s *FS) Stat(ctx context.Context, d glassbox.Digest) (int64, error) {
 
 // Digests lists every stored blob; it is meant for checks and tests, not
 // for serving.
-func (s *FS) Digests() ([]glassbox.Digest, error) {
+func (s *FS) Digests(context.Context) ([]glassbox.Digest, error) {
 	var out []glassbox.Digest
 	err := filepath.WalkDir(filepath.Join(s.root, "sha256"), func(p string, e fs.DirEntry, err error) error {
 		if err != nil {

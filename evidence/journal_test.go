@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -210,7 +211,7 @@ func FuzzReplayJournal(f *testing.F) {
 		if err := s.replayJournal(dir); err != nil {
 			t.Fatal(err)
 		}
-		ds, err := s.Digests()
+		ds, err := s.Digests(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

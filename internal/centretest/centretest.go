@@ -34,7 +34,7 @@ import (
 type Centre struct {
 	Dir      string
 	Keys     *attest.KeyFiles
-	Blobs    *evidence.FS
+	Blobs    evidence.Store
 	Store    *sqlstore.Store // releases, evidence, judgements, the log's index
 	Notary   *notary.Notary
 	Log      *tlog.Log

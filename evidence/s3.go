@@ -1,0 +1,472 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"glassbox.dev"
+)
+
+// S3Config says where an S3 store keeps its blobs.
+type S3Config struct {
+	// Endpoint is the S3 server's URL (http://127.0.0.1:7070 for a
+	// versitygw or MinIO beside the centre); empty for AWS itself.
+	Endpoint string
+	// Region defaults to us-east-1, which S3-compatible servers accept.
+	Region string
+	Bucket string
+	// Prefix, if set, is prepended to every key ("glassbox/"), so a
+	// bucket can hold other things too.
+	Prefix string
+	// AccessKey and SecretKey are the credentials; empty takes the SDK's
+	// usual sources (AWS_ACCESS_KEY_ID…, the instance's role).
+	AccessKey, SecretKey string
+	// Scratch is a local directory for staging and for reading large
+	// blobs before they are verified (a FS's staging area: what a killed
+	// process leaves there is removed by the next one to open it).
+	Scratch string
+	// PartSize is the size of a multipart upload's parts; a blob larger
+	// than one part is uploaded in parts. Default 16 MiB.
+	PartSize int64
+	// StaleUploads is how old an unfinished multipart upload must be to be
+	// taken for the remains of a process that died, and aborted when a
+	// store opens. Default 1 hour; uploads younger may be another
+	// process's, still running.
+	StaleUploads time.Duration
+}
+
+// S3 is a BlobStore in an S3-compatible bucket:
+//
+//	PREFIX/sha256/ab/abcdef…   a blob, named by its digest
+//
+// A blob is uploaded with its SHA-256 checksum, which the server checks
+// before it stores the object, and becomes visible only whole (a PUT, or
+// a multipart upload's completion, is atomic); reads check the content
+// against its digest before returning any of it, as FS does. Staging is on
+// local disk (Scratch).
+type S3 struct {
+	client   *s3.Client
+	bucket   string
+	prefix   string
+	local    *FS
+	partSize int64
+}
+
+const (
+	defaultPartSize = 16 << 20
+	// minPartSize is S3's smallest part but the last.
+	minPartSize = 5 << 20
+	// inMemoryRead is the largest blob Open verifies in memory; larger
+	// ones go through a scratch file.
+	inMemoryRead = 4 << 20
+	// s3Uploads bounds the uploads one Commit runs at once.
+	s3Uploads = 8
+)
+
+// OpenS3 opens the store in cfg's bucket, which must exist, and aborts the
+// multipart uploads that processes which died left unfinished.
+func OpenS3(ctx context.Context, cfg S3Config) (*S3, error) {
+	if cfg.Bucket == "" {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the S3 store needs a bucket")
+	}
+	if cfg.Scratch == "" {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the S3 store needs a local scratch directory")
+	}
+	if cfg.PartSize == 0 {
+		cfg.PartSize = defaultPartSize
+	}
+	if cfg.PartSize < minPartSize {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the S3 part size %d is under S3's minimum of %d bytes", cfg.PartSize, minPartSize)
+	}
+	if cfg.StaleUploads == 0 {
+		cfg.StaleUploads = time.Hour
+	}
+	if cfg.Prefix != "" && !strings.HasSuffix(cfg.Prefix, "/") {
+		cfg.Prefix += "/"
+	}
+	local, err := OpenFS(cfg.Scratch)
+	if err != nil {
+		return nil, err
+	}
+	s := &S3{client: NewS3Client(cfg), bucket: cfg.Bucket, prefix: cfg.Prefix, local: local, partSize: cfg.PartSize}
+	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
+		local.Close()
+		return nil, s.errorf(err, "open bucket %q (does it exist, and may these credentials read it?)", s.bucket)
+	}
+	if err := s.abortStale(ctx, cfg.StaleUploads); err != nil {
+		local.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewS3Client returns the S3 client a configuration describes: path-style
+// addressing when an endpoint is given (S3-compatible servers), static
+// credentials when given, and retries on the SDK's defaults.
+func NewS3Client(cfg S3Config) *s3.Client {
+	o := s3.Options{
+		Region:     cmpOr(cfg.Region, "us-east-1"),
+		HTTPClient: &http.Client{Timeout: 10 * time.Minute},
+		// The SDK's default adds CRC checksums to every request; the
+		// blob's own SHA-256 is sent instead where it is known.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	}
+	if cfg.AccessKey != "" {
+		o.Credentials = credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")
+	} else {
+		o.Credentials = envCredentials{}
+	}
+	if cfg.Endpoint != "" {
+		o.BaseEndpoint = aws.String(cfg.Endpoint)
+		o.UsePathStyle = true
+	}
+	return s3.New(o)
+}
+
+// envCredentials are the standard environment variables' credentials.
+type envCredentials struct{}
+
+func (envCredentials) Retrieve(context.Context) (aws.Credentials, error) {
+	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		return aws.Credentials{}, errors.New("no S3 credentials: set the access and secret keys in the configuration, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	}
+	return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN"), Source: "environment"}, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// abortStale aborts the multipart uploads under the store's prefix that
+// began more than age ago.
+func (s *S3) abortStale(ctx context.Context, age time.Duration) error {
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix + "sha256/")}
+	for {
+		out, err := s.client.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return s.errorf(err, "list unfinished uploads")
+		}
+		for _, u := range out.Uploads {
+			if u.Initiated != nil && time.Since(*u.Initiated) < age {
+				continue
+			}
+			slog.Info("aborting an upload left by an interrupted process", "key", aws.ToString(u.Key), "initiated", u.Initiated)
+			if _, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: u.Key, UploadId: u.UploadId}); err != nil && !isNotFound(err) {
+				return s.errorf(err, "abort the unfinished upload of %s", aws.ToString(u.Key))
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return nil
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+}
+
+func (s *S3) key(d glassbox.Digest) string {
+	h := d.Hex()
+	return s.prefix + "sha256/" + h[:2] + "/" + h
+}
+
+// errorf wraps an S3 error: a missing object is ENOTFOUND, a server that
+// cannot be reached or answers 5xx is EUNAVAILABLE (retry later), and the
+// rest EINTERNAL.
+func (s *S3) errorf(err error, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	code := glassbox.EINTERNAL
+	var re interface{ HTTPStatusCode() int }
+	if isNotFound(err) {
+		code = glassbox.ENOTFOUND
+	} else if errors.As(err, &re) {
+		// 0: no response at all (refused, reset, timed out).
+		if status := re.HTTPStatusCode(); status == 0 || status >= 500 {
+			code = glassbox.EUNAVAILABLE
+		}
+	} else if !errors.Is(err, context.Canceled) {
+		code = glassbox.EUNAVAILABLE
+	}
+	return glassbox.Errorf(code, "evidence (s3://%s/%s): %s: %w", s.bucket, s.prefix, msg, err)
+}
+
+func isNotFound(err error) bool {
+	var nk *types.NoSuchKey
+	var nf *types.NotFound
+	var nu *types.NoSuchUpload
+	if errors.As(err, &nk) || errors.As(err, &nf) || errors.As(err, &nu) {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchKey")
+}
+
+// Close releases the local staging area.
+func (s *S3) Close() error { return s.local.Close() }
+
+// TempDir is the local staging area (FS.TempDir).
+func (s *S3) TempDir() (string, error) { return s.local.TempDir() }
+
+// Stage implements glassbox.BlobStore: the content is written to local
+// scratch while it is hashed, and uploaded by Commit.
+func (s *S3) Stage(ctx context.Context, r io.Reader) (glassbox.StagedBlob, error) {
+	return s.local.Stage(ctx, r)
+}
+
+// Adopt stages a local file without copying it (FS.Adopt).
+func (s *S3) Adopt(ctx context.Context, path string) (glassbox.StagedBlob, error) {
+	return s.local.Adopt(ctx, path)
+}
+
+// Commit implements glassbox.BlobStore: each staged blob not yet in the
+// bucket is uploaded (several at once), then its staged copy removed.
+func (s *S3) Commit(ctx context.Context, blobs ...glassbox.StagedBlob) (int, error) {
+	todo := make([]*staged, 0, len(blobs))
+	for _, b := range blobs {
+		sb, ok := b.(*staged)
+		if !ok {
+			return 0, glassbox.Errorf(glassbox.EINTERNAL, "evidence: commit: %T was not staged by this store", b)
+		}
+		todo = append(todo, sb)
+	}
+	var (
+		mu    sync.Mutex
+		added int
+		errs  []error
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, s3Uploads)
+	)
+	for _, b := range todo {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			fresh, err := s.upload(ctx, b)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			b.Discard()
+			if fresh {
+				added++
+			}
+		})
+	}
+	wg.Wait()
+	return added, errors.Join(errs...)
+}
+
+// upload stores one staged blob unless the bucket holds it, and reports
+// whether it did.
+func (s *S3) upload(ctx context.Context, b *staged) (bool, error) {
+	if n, err := s.Stat(ctx, b.digest); err == nil && n == b.size {
+		return false, nil
+	} else if err != nil && glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+		return false, err
+	}
+	if b.tmp == "" {
+		return true, s.put(ctx, b.digest, bytes.NewReader(b.data), b.size)
+	}
+	f, err := os.Open(b.tmp)
+	if err != nil {
+		return false, glassbox.Errorf(glassbox.EINTERNAL, "evidence: commit %s: staged content is gone: %w", b.digest, err)
+	}
+	defer f.Close()
+	if b.size <= s.partSize {
+		return true, s.put(ctx, b.digest, f, b.size)
+	}
+	return true, s.multipart(ctx, b.digest, f, b.size)
+}
+
+// put uploads a blob in one request, with its SHA-256 for the server to
+// check: content that does not match is refused, never stored.
+func (s *S3) put(ctx context.Context, d glassbox.Digest, r io.ReadSeeker, size int64) error {
+	sum, _ := hex.DecodeString(d.Hex())
+	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:            aws.String(s.bucket),
+		Key:               aws.String(s.key(d)),
+		Body:              r,
+		ContentLength:     aws.Int64(size),
+		ContentType:       aws.String("application/octet-stream"),
+		ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
+		ChecksumSHA256:    aws.String(base64.StdEncoding.EncodeToString(sum)),
+	})
+	if err != nil {
+		return s.errorf(err, "upload %s", d)
+	}
+	return nil
+}
+
+// multipart uploads a large blob in parts; the object appears only when
+// the upload completes, and an upload this process cannot finish is
+// aborted (or, if it dies, by the next OpenS3 after StaleUploads).
+func (s *S3) multipart(ctx context.Context, d glassbox.Digest, f *os.File, size int64) (err error) {
+	key := aws.String(s.key(d))
+	up, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(s.bucket), Key: key, ContentType: aws.String("application/octet-stream")})
+	if err != nil {
+		return s.errorf(err, "begin the upload of %s", d)
+	}
+	defer func() {
+		if err != nil {
+			if _, aerr := s.client.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: key, UploadId: up.UploadId}); aerr != nil {
+				slog.Warn("unfinished upload not aborted; the next store to open aborts it", "key", *key, "err", aerr)
+			}
+		}
+	}()
+	var parts []types.CompletedPart
+	for off, n := int64(0), int32(1); off < size; off, n = off+s.partSize, n+1 {
+		l := min(s.partSize, size-off)
+		out, err := s.client.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: aws.String(s.bucket), Key: key, UploadId: up.UploadId, PartNumber: aws.Int32(n),
+			Body: io.NewSectionReader(f, off, l), ContentLength: aws.Int64(l),
+		})
+		if err != nil {
+			return s.errorf(err, "upload part %d of %s", n, d)
+		}
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(n)})
+	}
+	if _, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(s.bucket), Key: key, UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+	}); err != nil {
+		return s.errorf(err, "complete the upload of %s", d)
+	}
+	return nil
+}
+
+// Put implements glassbox.BlobStore: one PUT, overwriting nothing but
+// identical content.
+func (s *S3) Put(ctx context.Context, data []byte) (glassbox.Digest, error) {
+	d := glassbox.DigestOf(data)
+	if int64(len(data)) > s.partSize {
+		b, err := s.Stage(ctx, bytes.NewReader(data))
+		if err != nil {
+			return "", err
+		}
+		_, err = s.Commit(ctx, b)
+		return d, err
+	}
+	return d, s.put(ctx, d, bytes.NewReader(data), int64(len(data)))
+}
+
+// Open implements glassbox.BlobStore. It reads the whole blob once to check
+// its digest before returning any of it, so corrupt evidence is never
+// served: in memory up to 4 MiB, through a scratch file beyond.
+func (s *S3) Open(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key(d))})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, glassbox.Errorf(glassbox.ENOTFOUND, "blob %s is not in the evidence store", d)
+		}
+		return nil, s.errorf(err, "read %s", d)
+	}
+	defer out.Body.Close()
+	if n := aws.ToInt64(out.ContentLength); n >= 0 && n <= inMemoryRead {
+		var buf bytes.Buffer
+		buf.Grow(int(n))
+		got, _, err := hashCopy(ctx, &buf, io.LimitReader(out.Body, inMemoryRead+1))
+		if err != nil {
+			return nil, s.errorf(err, "read %s", d)
+		}
+		if err := s.check(d, got); err != nil {
+			return nil, err
+		}
+		return heldReader(buf.Bytes()), nil
+	}
+	f, err := s.local.stagingFile("read")
+	if err != nil {
+		return nil, err
+	}
+	got, _, err := hashCopy(ctx, f, out.Body)
+	if err == nil {
+		err = s.check(d, got)
+	} else {
+		err = s.errorf(err, "read %s", d)
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return &scratchFile{f}, nil
+}
+
+// check compares what a blob hashed to with its digest.
+func (s *S3) check(d, got glassbox.Digest) error {
+	if got == d {
+		return nil
+	}
+	slog.Error("corrupt blob in the evidence store", "digest", d, "hashes_to", got, "bucket", s.bucket, "key", s.key(d))
+	return glassbox.Errorf(glassbox.ECORRUPT, "blob %s is corrupt: its content now hashes to %s; restore s3://%s/%s from a backup", d, got, s.bucket, s.key(d))
+}
+
+// scratchFile is a verified copy of a blob, removed when closed.
+type scratchFile struct{ *os.File }
+
+func (f *scratchFile) Close() error {
+	err := f.File.Close()
+	os.Remove(f.Name())
+	return err
+}
+
+// Stat implements glassbox.BlobStore.
+func (s *S3) Stat(ctx context.Context, d glassbox.Digest) (int64, error) {
+	if err := d.Validate(); err != nil {
+		return 0, err
+	}
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key(d))})
+	if err != nil {
+		if isNotFound(err) {
+			return 0, glassbox.Errorf(glassbox.ENOTFOUND, "blob %s is not in the evidence store", d)
+		}
+		return 0, s.errorf(err, "stat %s", d)
+	}
+	return aws.ToInt64(out.ContentLength), nil
+}
+
+// Digests lists every stored blob; it is meant for checks and tests, not
+// for serving.
+func (s *S3) Digests(ctx context.Context) ([]glassbox.Digest, error) {
+	var out []glassbox.Digest
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix + "sha256/")}
+	for p := s3.NewListObjectsV2Paginator(s.client, in); p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, s.errorf(err, "list")
+		}
+		for _, o := range page.Contents {
+			name := path.Base(aws.ToString(o.Key))
+			if _, err := hex.DecodeString(name); err == nil && len(name) == 64 {
+				out = append(out, glassbox.Digest(glassbox.DigestPrefix+name))
+			}
+		}
+	}
+	return out, nil
+}
