@@ -9,36 +9,24 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/s3conf"
 )
 
 // S3Config says where an S3 store keeps its blobs.
 type S3Config struct {
-	// Endpoint is the S3 server's URL (http://127.0.0.1:7070 for a
-	// versitygw or MinIO beside the centre); empty for AWS itself.
-	Endpoint string
-	// Region defaults to us-east-1, which S3-compatible servers accept.
-	Region string
-	Bucket string
-	// Prefix, if set, is prepended to every key ("glassbox/"), so a
-	// bucket can hold other things too.
-	Prefix string
-	// AccessKey and SecretKey are the credentials; empty takes the SDK's
-	// usual sources (AWS_ACCESS_KEY_ID…, the instance's role).
-	AccessKey, SecretKey string
+	// Bucket is where: the server, the bucket and a key prefix.
+	s3conf.Config
 	// Scratch is a local directory for staging and for reading large
 	// blobs before they are verified (a FS's staging area: what a killed
 	// process leaves there is removed by the next one to open it).
@@ -99,14 +87,11 @@ func OpenS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if cfg.StaleUploads == 0 {
 		cfg.StaleUploads = time.Hour
 	}
-	if cfg.Prefix != "" && !strings.HasSuffix(cfg.Prefix, "/") {
-		cfg.Prefix += "/"
-	}
 	local, err := OpenFS(cfg.Scratch)
 	if err != nil {
 		return nil, err
 	}
-	s := &S3{client: NewS3Client(cfg), bucket: cfg.Bucket, prefix: cfg.Prefix, local: local, partSize: cfg.PartSize}
+	s := &S3{client: cfg.Client(), bucket: cfg.Bucket, prefix: cfg.KeyPrefix(), local: local, partSize: cfg.PartSize}
 	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
 		local.Close()
 		return nil, s.errorf(err, "open bucket %q (does it exist, and may these credentials read it?)", s.bucket)
@@ -116,48 +101,6 @@ func OpenS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// NewS3Client returns the S3 client a configuration describes: path-style
-// addressing when an endpoint is given (S3-compatible servers), static
-// credentials when given, and retries on the SDK's defaults.
-func NewS3Client(cfg S3Config) *s3.Client {
-	o := s3.Options{
-		Region:     cmpOr(cfg.Region, "us-east-1"),
-		HTTPClient: &http.Client{Timeout: 10 * time.Minute},
-		// The SDK's default adds CRC checksums to every request; the
-		// blob's own SHA-256 is sent instead where it is known.
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	}
-	if cfg.AccessKey != "" {
-		o.Credentials = credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")
-	} else {
-		o.Credentials = envCredentials{}
-	}
-	if cfg.Endpoint != "" {
-		o.BaseEndpoint = aws.String(cfg.Endpoint)
-		o.UsePathStyle = true
-	}
-	return s3.New(o)
-}
-
-// envCredentials are the standard environment variables' credentials.
-type envCredentials struct{}
-
-func (envCredentials) Retrieve(context.Context) (aws.Credentials, error) {
-	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
-	if id == "" || secret == "" {
-		return aws.Credentials{}, errors.New("no S3 credentials: set the access and secret keys in the configuration, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
-	}
-	return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN"), Source: "environment"}, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // abortStale aborts the multipart uploads under the store's prefix that

@@ -90,6 +90,21 @@ func DefaultOptions() Options {
 	return Options{CheckpointInterval: 100 * time.Millisecond, BatchMaxAge: 50 * time.Millisecond, BatchMaxSize: 256}
 }
 
+// withDefaults fills o's zero fields from DefaultOptions.
+func (o Options) withDefaults() Options {
+	def := DefaultOptions()
+	if o.CheckpointInterval == 0 {
+		o.CheckpointInterval = def.CheckpointInterval
+	}
+	if o.BatchMaxAge == 0 {
+		o.BatchMaxAge = def.BatchMaxAge
+	}
+	if o.BatchMaxSize == 0 {
+		o.BatchMaxSize = def.BatchMaxSize
+	}
+	return o
+}
+
 // Log is an open transparency log.
 type Log struct {
 	dir      string
@@ -116,19 +131,10 @@ type Log struct {
 // checkpoints read back are checked before they are trusted. The whole log
 // is checked first (Check): a corrupt log is not opened.
 func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Verifier, o Options) (*Log, error) {
-	if signer.Name() != verifier.Name() || signer.KeyHash() != verifier.KeyHash() {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "the log's signing key %q and verifier key %q are not a pair", signer.Name(), verifier.Name())
+	if err := checkPair(signer, verifier); err != nil {
+		return nil, err
 	}
-	def := DefaultOptions()
-	if o.CheckpointInterval == 0 {
-		o.CheckpointInterval = def.CheckpointInterval
-	}
-	if o.BatchMaxAge == 0 {
-		o.BatchMaxAge = def.BatchMaxAge
-	}
-	if o.BatchMaxSize == 0 {
-		o.BatchMaxSize = def.BatchMaxSize
-	}
+	o = o.withDefaults()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: create %s: %w", dir, err)
 	}
@@ -142,6 +148,24 @@ func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Ver
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: open %s: %w", dir, err)
 	}
+	l, err := start(ctx, driver, signer, verifier, o)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: start the appender on %s: %w", dir, err)
+	}
+	l.dir = dir
+	return l, nil
+}
+
+// checkPair refuses a signer and a verifier of different keys.
+func checkPair(signer note.Signer, verifier note.Verifier) error {
+	if signer.Name() != verifier.Name() || signer.KeyHash() != verifier.KeyHash() {
+		return glassbox.Errorf(glassbox.EINVALID, "the log's signing key %q and verifier key %q are not a pair", signer.Name(), verifier.Name())
+	}
+	return nil
+}
+
+// start runs Tessera's appender on a driver.
+func start(ctx context.Context, driver tessera.Driver, signer note.Signer, verifier note.Verifier, o Options) (*Log, error) {
 	// Tessera's goroutines live until Close, not until the caller's
 	// context ends.
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -160,10 +184,10 @@ func Open(ctx context.Context, dir string, signer note.Signer, verifier note.Ver
 	appender, shutdown, reader, err := tessera.NewAppender(lctx, driver, opts)
 	if err != nil {
 		cancel()
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: start the appender on %s: %w", dir, err)
+		return nil, err
 	}
 	l := &Log{
-		dir: dir, origin: signer.Name(), verifier: verifier,
+		origin: signer.Name(), verifier: verifier,
 		appender: appender, shutdown: shutdown, reader: reader, cancel: cancel,
 		proofs: newProofCache(), tiles: newTileCache(reader.ReadTile, 4096),
 	}
@@ -200,7 +224,8 @@ func trimNL(b []byte) string {
 // Origin returns the log's origin line.
 func (l *Log) Origin() string { return l.origin }
 
-// Dir returns the directory the log's tiles and checkpoint are kept in.
+// Dir returns the directory the log's tiles and checkpoint are kept in, or
+// "" for a shared log (OpenShared).
 func (l *Log) Dir() string { return l.dir }
 
 // Verifier returns the verifier of the log's checkpoints.

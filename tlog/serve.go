@@ -2,6 +2,9 @@ package tlog
 
 import (
 	"net/http"
+	"strconv"
+
+	"github.com/transparency-dev/tessera/api/layout"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,6 +43,10 @@ func (l *Log) Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
+		if l.dir == "" {
+			l.serveFromReader(w, r, p)
+			return
+		}
 		f, err := os.Open(filepath.Join(l.dir, filepath.FromSlash(p)))
 		if err != nil {
 			w.Header().Del("Cache-Control")
@@ -54,4 +61,37 @@ func (l *Log) Handler() http.Handler {
 		}
 		http.ServeContent(w, r, "", fi.ModTime(), f)
 	})
+}
+
+// serveFromReader serves a resource of a shared log, read through Tessera
+// from its bucket.
+func (l *Log) serveFromReader(w http.ResponseWriter, r *http.Request, p string) {
+	var b []byte
+	var err error
+	switch {
+	case p == "checkpoint":
+		b, err = l.reader.ReadCheckpoint(r.Context())
+	case strings.HasPrefix(p, "tile/entries/"):
+		var i uint64
+		var part uint8
+		if i, part, err = layout.ParseTileIndexPartial(strings.TrimPrefix(p, "tile/entries/")); err == nil {
+			b, err = l.reader.ReadEntryBundle(r.Context(), i, part)
+		}
+	default:
+		level, index, _ := strings.Cut(strings.TrimPrefix(p, "tile/"), "/")
+		var lv, i uint64
+		var part uint8
+		if lv, i, part, err = layout.ParseTileLevelIndexPartial(level, index); err == nil {
+			b, err = l.reader.ReadTile(r.Context(), lv, i, part)
+		}
+	}
+	if err != nil || b == nil {
+		w.Header().Del("Cache-Control")
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	if r.Method == http.MethodGet {
+		w.Write(b)
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"glassbox.dev/evidence"
+	"glassbox.dev/internal/s3conf"
 )
 
 // Version is the versitygw release the server is built from.
@@ -143,13 +144,18 @@ func (s *Server) Bucket() string {
 
 // Client is an S3 client of the server's.
 func (s *Server) Client() *s3.Client {
-	return evidence.NewS3Client(s.Config("", ""))
+	return s.Where("").Client()
+}
+
+// Where is the configuration of a bucket of the server's.
+func (s *Server) Where(bucket string) s3conf.Config {
+	return s3conf.Config{Endpoint: s.Endpoint, Bucket: bucket, AccessKey: s.AccessKey, SecretKey: s.SecretKey}
 }
 
 // Config is an S3 store's configuration for a bucket of the server's, with
 // scratch space in scratch.
 func (s *Server) Config(bucket, scratch string) evidence.S3Config {
-	return evidence.S3Config{Endpoint: s.Endpoint, Bucket: bucket, AccessKey: s.AccessKey, SecretKey: s.SecretKey, Scratch: scratch}
+	return evidence.S3Config{Config: s.Where(bucket), Scratch: scratch}
 }
 
 // Object is the file that holds bucket's object key.
