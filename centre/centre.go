@@ -10,11 +10,13 @@
 package centre
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"glassbox.dev"
 	"glassbox.dev/attest"
@@ -38,6 +40,10 @@ type Store interface {
 	glassbox.JudgementStore
 	glassbox.PartyStore
 	stage.EvidenceStore
+	// Pointer and SetPointer keep named pointers to blobs (the current
+	// vulnerability snapshot) that every process must agree on.
+	Pointer(ctx context.Context, name string) (glassbox.Digest, error)
+	SetPointer(ctx context.Context, name string, d glassbox.Digest) error
 }
 
 // LogMode says whether Open opens the centre's keys, log and notary. The
@@ -62,6 +68,27 @@ type Options struct {
 	// directory, or a postgres:// URL.
 	DB  string
 	Log LogMode
+	// Evidence, if set, keeps the evidence in an S3 bucket instead of
+	// DATA/evidence (which then holds only this process's scratch).
+	Evidence *evidence.S3Config
+	// SharedLog, if set, is the log every process of a deployment appends
+	// to, instead of DATA/log.
+	SharedLog *tlog.Shared
+	// KeyDir holds the signing keys; default DATA/keys.
+	KeyDir string
+	// WitnessPolicy is the witness policy file; default
+	// DATA/witnesses.policy, if it exists.
+	WitnessPolicy string
+	// CheckpointInterval overrides the log's (tlog.Options).
+	CheckpointInterval time.Duration
+}
+
+// keyDir is where the options say the keys are.
+func (o Options) keyDir(data string) string {
+	if o.KeyDir != "" {
+		return o.KeyDir
+	}
+	return KeyDir(data)
 }
 
 // Centre is an open data directory. Its stores are safe for concurrent use;
@@ -80,10 +107,10 @@ type Centre struct {
 // KeyDir is where the centre's keys are: DATA/keys.
 func KeyDir(data string) string { return filepath.Join(data, "keys") }
 
-// HasKeys reports whether the data directory holds the centre's
-// attestation key, without which nothing is signed.
-func HasKeys(data string) bool {
-	_, err := os.Stat(filepath.Join(KeyDir(data), attest.AttestationKeyFile))
+// HasKeys reports whether the key directory holds the centre's attestation
+// key, without which nothing is signed.
+func HasKeys(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, attest.AttestationKeyFile))
 	return err == nil
 }
 
@@ -105,22 +132,31 @@ func Open(ctx context.Context, data string, o Options) (*Centre, error) {
 	}
 	if o.Log == LogIfKeys {
 		o.Log = NoLog
-		if HasKeys(data) {
+		if HasKeys(o.keyDir(data)) {
 			o.Log = WithLog
 		}
 	}
 	if o.Log == NoLog {
-		return openStores(ctx, data, o.DB)
+		return openStores(ctx, data, o)
 	}
-	return openLog(ctx, data, o.DB)
+	return openLog(ctx, data, o)
 }
 
 // openStores opens the evidence store and the metadata database.
-func openStores(ctx context.Context, data, db string) (*Centre, error) {
+func openStores(ctx context.Context, data string, o Options) (*Centre, error) {
 	if err := os.MkdirAll(data, 0o750); err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "create data directory %s: %w", data, err)
 	}
-	blobs, err := evidence.OpenFS(filepath.Join(data, "evidence"))
+	db := o.DB
+	var blobs evidence.Store
+	var err error
+	if o.Evidence != nil {
+		cfg := *o.Evidence
+		cfg.Scratch = filepath.Join(data, "evidence")
+		blobs, err = evidence.OpenS3(ctx, cfg)
+	} else {
+		blobs, err = evidence.OpenFS(filepath.Join(data, "evidence"))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -154,9 +190,9 @@ func openStores(ctx context.Context, data, db string) (*Centre, error) {
 // openLog opens the stores, the log and the notary, which signs the
 // centre's statements with the attestation key and clients' with the
 // submission key.
-func openLog(ctx context.Context, data, db string) (*Centre, error) {
-	dir := KeyDir(data)
-	if !HasKeys(data) {
+func openLog(ctx context.Context, data string, o Options) (*Centre, error) {
+	dir := o.keyDir(data)
+	if !HasKeys(dir) {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "no keys in %s: run 'glassbox keys generate --origin ORIGIN' first", dir)
 	}
 	signer, err := attest.LoadSigner(filepath.Join(dir, attest.AttestationKeyFile))
@@ -177,16 +213,22 @@ func openLog(ctx context.Context, data, db string) (*Centre, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := openStores(ctx, data, db)
+	c, err := openStores(ctx, data, o)
 	if err != nil {
 		return nil, err
 	}
-	lo, err := logOptions(data)
+	lo, err := logOptions(data, o.WitnessPolicy)
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	if c.Log, err = tlog.Open(ctx, filepath.Join(data, "log"), logSigner, logVerifier, lo); err != nil {
+	lo.CheckpointInterval = o.CheckpointInterval
+	if o.SharedLog != nil {
+		c.Log, err = tlog.OpenShared(ctx, *o.SharedLog, logSigner, logVerifier, lo)
+	} else {
+		c.Log, err = tlog.Open(ctx, filepath.Join(data, "log"), logSigner, logVerifier, lo)
+	}
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -207,12 +249,12 @@ func openLog(ctx context.Context, data, db string) (*Centre, error) {
 const WitnessPolicyFile = "witnesses.policy"
 
 // logOptions are the log's options for the data directory: its witnesses,
-// if it has a policy.
-func logOptions(data string) (tlog.Options, error) {
+// if it has a policy (policy, or DATA/witnesses.policy).
+func logOptions(data, policy string) (tlog.Options, error) {
 	var o tlog.Options
-	p := filepath.Join(data, WitnessPolicyFile)
+	p := cmp.Or(policy, filepath.Join(data, WitnessPolicyFile))
 	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) && policy == "" {
 		return o, nil
 	}
 	if err != nil {
@@ -250,11 +292,40 @@ func (c *Centre) verifier(given string) string {
 	return "https://glassbox.dev/centre/" + c.Log.Origin()
 }
 
-// VulnStore is the vulnerability database kept in the data directory: its
-// sources and snapshot records in the evidence store, and the current
-// snapshot named in DATA/vulndb/current.
+// VulnStore is the centre's vulnerability database: its sources and
+// snapshot records in the evidence store, and the current snapshot named
+// in the metadata database, which every process of a deployment shares.
 func (c *Centre) VulnStore() *vuln.Store {
-	return &vuln.Store{Blobs: c.Blobs, Current: filepath.Join(c.Data, "vulndb", "current")}
+	return &vuln.Store{Blobs: c.Blobs, Current: &dbPointer{
+		store: c.Store, name: "vulndb/current", legacy: vuln.FilePointer(filepath.Join(c.Data, "vulndb", "current")),
+	}}
+}
+
+// dbPointer is a pointer in the metadata database. A data directory from
+// before the database kept it has it in a file (legacy), adopted into the
+// database on first read.
+type dbPointer struct {
+	store interface {
+		Pointer(ctx context.Context, name string) (glassbox.Digest, error)
+		SetPointer(ctx context.Context, name string, d glassbox.Digest) error
+	}
+	name   string
+	legacy vuln.FilePointer
+}
+
+func (p *dbPointer) Get(ctx context.Context) (glassbox.Digest, error) {
+	d, err := p.store.Pointer(ctx, p.name)
+	if err != nil || d != "" {
+		return d, err
+	}
+	if d, err = p.legacy.Get(ctx); err != nil || d == "" {
+		return d, err
+	}
+	return d, p.store.SetPointer(ctx, p.name, d)
+}
+
+func (p *dbPointer) Set(ctx context.Context, d glassbox.Digest) error {
+	return p.store.SetPointer(ctx, p.name, d)
 }
 
 // Jobs returns the stage jobs (provenance, rebuild, scan, SBOM,

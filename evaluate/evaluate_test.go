@@ -73,7 +73,7 @@ func TestAFailedStageIsRecordedAndTheRestGoesOn(t *testing.T) {
 	var stages []string
 	e := &evaluate.Evaluator{
 		Blobs: c.blobs, Store: c.store, Library: lib,
-		Vulns:    &vuln.Store{Blobs: c.blobs, Current: filepath.Join(t.TempDir(), "current")},
+		Vulns:    &vuln.Store{Blobs: c.blobs, Current: vuln.FilePointer(filepath.Join(t.TempDir(), "current"))},
 		Progress: func(ev evaluate.Event) { stages = append(stages, ev.Stage+" "+string(ev.State)) },
 	}
 	out, err := e.Evaluate(t.Context(), rel, []string{"cra-annex-i", "en-303-645"})

@@ -106,7 +106,7 @@ func evaluateReal(t *testing.T, req ingest.Request) *evaluate.Outcome {
 	if osv == "" {
 		osv = "/work/shared/data/osv/Go/all.zip"
 	}
-	vulns := &vuln.Store{Blobs: c.blobs, Current: filepath.Join(t.TempDir(), "vulndb", "current")}
+	vulns := &vuln.Store{Blobs: c.blobs, Current: vuln.FilePointer(filepath.Join(t.TempDir(), "vulndb", "current"))}
 	if _, _, err := vulns.Import(t.Context(), []string{osv}); err != nil {
 		t.Fatalf("import %s: %v", osv, err)
 	}

@@ -80,5 +80,5 @@ func signingEvaluator(t *testing.T, c *centretest.Centre) *evaluate.Evaluator {
 		t.Fatal(err)
 	}
 	return &evaluate.Evaluator{Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Notary,
-		Vulns: &vuln.Store{Blobs: c.Blobs, Current: filepath.Join(t.TempDir(), "current")}}
+		Vulns: &vuln.Store{Blobs: c.Blobs, Current: vuln.FilePointer(filepath.Join(t.TempDir(), "current"))}}
 }

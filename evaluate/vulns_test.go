@@ -35,7 +35,7 @@ func (c *centre) vulnStore(t *testing.T, records map[string][]byte) *vuln.Store 
 	if err := os.WriteFile(p, z, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &vuln.Store{Blobs: c.blobs, Current: filepath.Join(t.TempDir(), "vulndb", "current")}
+	s := &vuln.Store{Blobs: c.blobs, Current: vuln.FilePointer(filepath.Join(t.TempDir(), "vulndb", "current"))}
 	if _, _, err := s.Import(t.Context(), []string{p}); err != nil {
 		t.Fatal(err)
 	}

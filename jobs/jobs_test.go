@@ -90,7 +90,7 @@ func centreRunner(t *testing.T, c *centretest.Centre) *jobs.Centre {
 		t.Fatal(err)
 	}
 	return &jobs.Centre{Evaluator: &evaluate.Evaluator{Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Notary,
-		Vulns: &vuln.Store{Blobs: c.Blobs, Current: filepath.Join(t.TempDir(), "current")}}}
+		Vulns: &vuln.Store{Blobs: c.Blobs, Current: vuln.FilePointer(filepath.Join(t.TempDir(), "current"))}}}
 }
 
 // TestAnEvaluationJobRunsToDone queues an evaluation, follows it to the

@@ -46,7 +46,7 @@ func TestImportTakesAnyEcosystemAndCoverageSaysWhatItHolds(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
-	s := &vuln.Store{Blobs: blobs, Current: filepath.Join(t.TempDir(), "current")}
+	s := &vuln.Store{Blobs: blobs, Current: vuln.FilePointer(filepath.Join(t.TempDir(), "current"))}
 	snap, _, err := s.Import(t.Context(), paths)
 	if err != nil {
 		t.Fatal(err)

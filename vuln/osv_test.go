@@ -139,7 +139,7 @@ func TestZipWithBrokenRecords(t *testing.T) {
 func TestImportSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	blobs := openBlobs(t)
-	s := &Store{Blobs: blobs, Current: dir + "/vulndb/current"}
+	s := &Store{Blobs: blobs, Current: FilePointer(dir + "/vulndb/current")}
 	if _, _, err := s.CurrentSnapshot(t.Context()); glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
 		t.Fatalf("before import: %v", err)
 	}

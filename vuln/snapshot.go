@@ -52,11 +52,45 @@ type Source struct {
 }
 
 // Store keeps snapshots in an evidence store, and the digest of the
-// current one in a small file beside it.
+// current one in a pointer.
 type Store struct {
 	Blobs glassbox.BlobStore
-	// Current is the file naming the current snapshot's blob.
-	Current string
+	// Current names the current snapshot's record.
+	Current Pointer
+}
+
+// Pointer names the current snapshot: a file on one machine
+// (FilePointer), a row of the database every process of a deployment
+// shares.
+type Pointer interface {
+	// Get returns the current snapshot's digest, or "" if there is none.
+	Get(ctx context.Context) (glassbox.Digest, error)
+	Set(ctx context.Context, d glassbox.Digest) error
+}
+
+// FilePointer is a pointer kept in a file, replaced atomically.
+type FilePointer string
+
+func (f FilePointer) Get(context.Context) (glassbox.Digest, error) {
+	b, err := os.ReadFile(string(f))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", glassbox.Errorf(glassbox.EINTERNAL, "read %s: %w", string(f), err)
+	}
+	d := glassbox.Digest(strings.TrimSpace(string(b)))
+	if err := d.Validate(); err != nil {
+		return "", glassbox.Errorf(glassbox.ECORRUPT, "%s does not name a snapshot: %v", string(f), err)
+	}
+	return d, nil
+}
+
+func (f FilePointer) Set(_ context.Context, d glassbox.Digest) error {
+	if err := os.MkdirAll(filepath.Dir(string(f)), 0o750); err != nil {
+		return err
+	}
+	return atomicfile.Write(string(f), []byte(string(d)+"\n"), 0o644, true)
 }
 
 // Import reads each path (an OSV zip, a directory of OSV JSON files, or
@@ -100,10 +134,7 @@ func (s *Store) Import(ctx context.Context, paths []string) (*Snapshot, glassbox
 	if err != nil {
 		return nil, "", fmt.Errorf("store the snapshot record: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(s.Current), 0o750); err != nil {
-		return nil, "", err
-	}
-	if err := atomicfile.Write(s.Current, []byte(string(d)+"\n"), 0o644, true); err != nil {
+	if err := s.Current.Set(ctx, d); err != nil {
 		return nil, "", fmt.Errorf("make snapshot %s current: %w", d, err)
 	}
 	return snap, d, nil
@@ -172,14 +203,13 @@ func readSource(p string) (data []byte, packed bool, err error) {
 // CurrentSnapshot reads the current snapshot's record, or an ENOTFOUND
 // error saying to import one.
 func (s *Store) CurrentSnapshot(ctx context.Context) (*Snapshot, glassbox.Digest, error) {
-	b, err := os.ReadFile(s.Current)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", glassbox.Errorf(glassbox.ENOTFOUND, "no vulnerability database imported; run glassbox vulndb import <Ecosystem>/all.zip")
-	}
+	d, err := s.Current.Get(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	d := glassbox.Digest(strings.TrimSpace(string(b)))
+	if d == "" {
+		return nil, "", glassbox.Errorf(glassbox.ENOTFOUND, "no vulnerability database imported; run glassbox vulndb import <Ecosystem>/all.zip")
+	}
 	snap, err := s.Snapshot(ctx, d)
 	return snap, d, err
 }

@@ -136,7 +136,7 @@ func benchVulns(ctx context.Context, o benchVulnsOptions, log io.Writer) (*bench
 		if err != nil {
 			return err
 		}
-		store = &vuln.Store{Blobs: blobs, Current: filepath.Join(work, fmt.Sprintf("current%d", n))}
+		store = &vuln.Store{Blobs: blobs, Current: vuln.FilePointer(filepath.Join(work, fmt.Sprintf("current%d", n)))}
 		snap, snapDigest, err = store.Import(ctx, []string{o.zip})
 		return err
 	})

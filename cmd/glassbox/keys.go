@@ -13,7 +13,12 @@ import (
 // names its log after the place it serves it from.
 const defaultOrigin = "glassbox.localhost/log"
 
-func (g *globals) keyDir() string { return filepath.Join(g.data, "keys") }
+func (g *globals) keyDir() string {
+	if g.cfg != nil && g.cfg.Keys.Dir != "" {
+		return g.cfg.Keys.Dir
+	}
+	return filepath.Join(g.data, "keys")
+}
 
 func keysCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Manage the centre's signing keys"}

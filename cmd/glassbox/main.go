@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,10 +91,14 @@ func (e codedError) Error() string {
 
 // globals are the flags every command shares.
 type globals struct {
-	data     string
-	db       string
-	logLevel string
-	quiet    bool // no progress lines on stderr
+	data string
+	db   string
+	// configPath is --config (GLASSBOX_CONFIG); cfg the configuration
+	// read from it, or nil.
+	configPath string
+	cfg        *centre.Config
+	logLevel   string
+	quiet      bool // no progress lines on stderr
 	// server is a remote centre's URL (--server, GLASSBOX_SERVER): the
 	// commands that can run against its API do; tokenFile holds the token.
 	server    string
@@ -124,6 +129,9 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 			// Tessera logs through klog; send it where everything else goes.
 			klog.SetSlogLogger(slog.Default())
+			if err := g.loadConfig(cmd.Context(), cmd); err != nil {
+				return err
+			}
 			return g.checkRemote(cmd)
 		},
 	}
@@ -137,6 +145,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	// The URL may hold a password: its default is read when the database is
 	// opened, not shown in --help.
 	pf.StringVar(&g.db, "db", "", "metadata database: empty for SQLite in the data directory, or a postgres:// `URL` (env GLASSBOX_DB)")
+	pf.StringVar(&g.configPath, "config", os.Getenv("GLASSBOX_CONFIG"), "a deployment's configuration `file` (TOML; docs/deployment.md): its stores, queue, log, keys and limits (env GLASSBOX_CONFIG)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log `level`: debug, info, warn or error")
 	pf.StringVar(&g.server, "server", os.Getenv("GLASSBOX_SERVER"), "run submit, releases, show, evaluate, judge, access, withdraw and grant against the centre at this `URL` (env GLASSBOX_SERVER; token from GLASSBOX_TOKEN or --token-file)")
 	pf.StringVar(&g.tokenFile, "token-file", "", "with --server, the `file` holding your API token (default: env GLASSBOX_TOKEN)")
@@ -222,13 +231,24 @@ func (g *globals) openLog(ctx context.Context) (*centre.Centre, error) {
 	return g.openCentre(ctx, centre.WithLog)
 }
 
-func (g *globals) openCentre(ctx context.Context, mode centre.LogMode) (*centre.Centre, error) {
-	db := g.db
-	if db == "" {
-		db = os.Getenv("GLASSBOX_DB")
+// dbURL is the metadata database: --db, GLASSBOX_DB or the configuration's;
+// empty for SQLite in the data directory.
+func (g *globals) dbURL() string {
+	var cfg string
+	if g.cfg != nil {
+		cfg = g.cfg.Database.URL
 	}
-	if err := centre.CheckDB(db); err != nil {
+	return cmp.Or(g.db, os.Getenv("GLASSBOX_DB"), cfg)
+}
+
+func (g *globals) openCentre(ctx context.Context, mode centre.LogMode) (*centre.Centre, error) {
+	o := centre.Options{Log: mode}
+	if g.cfg != nil {
+		o = g.cfg.Options(mode)
+	}
+	o.DB = g.dbURL()
+	if err := centre.CheckDB(o.DB); err != nil {
 		return nil, usageError{err}
 	}
-	return centre.Open(ctx, g.data, centre.Options{DB: db, Log: mode})
+	return centre.Open(ctx, g.data, o)
 }

@@ -150,7 +150,7 @@ func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, 
 			fmt.Fprintf(g.stderr, "glassbox: first administrator's token: %s\n", secret)
 		}
 	}
-	pub, err := attest.LoadPublicKey(filepath.Join(centre.KeyDir(c.Data), attest.AttestationPubFile))
+	pub, err := attest.LoadPublicKey(filepath.Join(g.keyDir(), attest.AttestationPubFile))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,7 +35,7 @@ func (g *globals) openJobs(ctx context.Context, c *centre.Centre, s jobSettings)
 	if s.workers < 0 {
 		return nil, usageError{fmt.Errorf("--workers %d: want 0 or more", s.workers)}
 	}
-	cfg := jobs.Config{DataDir: g.data, DB: cmp.Or(g.db, os.Getenv("GLASSBOX_DB")), Workers: s.workers, Timeout: s.timeout, Heartbeat: s.heartbeat}
+	cfg := jobs.Config{DataDir: g.data, DB: g.dbURL(), Workers: s.workers, Timeout: s.timeout, Heartbeat: s.heartbeat}
 	if s.workers > 0 {
 		e, err := c.Evaluator("", s.vulnMaxAge)
 		if err != nil {

@@ -59,6 +59,8 @@ func Run(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore) {
 	t.Run("ReviewMarks", func(t *testing.T) { testReviewMarks(t, open) })
 	// And the parties of the centre: party.go.
 	t.Run("Parties", func(t *testing.T) { testParties(t, open) })
+	// And named pointers: pointers.go.
+	t.Run("Pointers", func(t *testing.T) { testPointers(t, open) })
 }
 
 // PerTest returns a function that calls create the first time it is called

@@ -56,7 +56,7 @@ func TestCorpusReleasesEvaluate(t *testing.T) {
 			}
 			// The Go advisories only: the check of other ecosystems is not
 			// assessed, which is honest and not what this test is about.
-			vulns := &vuln.Store{Blobs: blobs, Current: filepath.Join(data, "vulndb", "current")}
+			vulns := &vuln.Store{Blobs: blobs, Current: vuln.FilePointer(filepath.Join(data, "vulndb", "current"))}
 			if _, _, err := vulns.Import(t.Context(), []string{"../../../vuln/testdata/osv/Go/all.zip"}); err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"glassbox.dev/centre"
+)
+
+// loadConfig reads --config (GLASSBOX_CONFIG), if given: its data
+// directory and database stand unless --data or --db are given, and its
+// settings become the defaults of the command's flags of the same meaning
+// (a flag given on the command line wins).
+func (g *globals) loadConfig(ctx context.Context, cmd *cobra.Command) error {
+	if g.configPath == "" {
+		return nil
+	}
+	cfg, err := centre.LoadConfig(ctx, g.configPath)
+	if err != nil {
+		return err
+	}
+	g.cfg = cfg
+	if f := cmd.Flags().Lookup("data"); cfg.Data != "" && (f == nil || !f.Changed) {
+		g.data = cfg.Data
+	}
+	for name, v := range configFlags(cfg) {
+		f := cmd.Flags().Lookup(name)
+		if f == nil || f.Changed || v == "" {
+			continue
+		}
+		if err := f.Value.Set(v); err != nil {
+			return usageError{fmt.Errorf("%s: the setting for --%s: %v", g.configPath, name, err)}
+		}
+	}
+	return nil
+}
+
+// configFlags are the configuration's settings by the flag each stands for.
+func configFlags(c *centre.Config) map[string]string {
+	m := map[string]string{
+		"listen":          c.Server.Listen,
+		"origin":          c.Server.Origin,
+		"token-file":      c.Server.TokenFile,
+		"tls-cert":        c.Server.TLSCert,
+		"tls-key":         c.Server.TLSKey,
+		"job-timeout":     durationFlag(c.Jobs.Timeout.Duration),
+		"heartbeat":       durationFlag(c.Jobs.Heartbeat.Duration),
+		"vulndb-max-age":  durationFlag(c.Jobs.VulnMaxAge.Duration),
+		"grace":           durationFlag(c.Server.Grace.Duration),
+		"max-connections": "",
+		"rate":            "",
+	}
+	if c.Jobs.Workers != nil {
+		m["workers"] = strconv.Itoa(*c.Jobs.Workers)
+	}
+	if c.Server.MaxConnections > 0 {
+		m["max-connections"] = strconv.Itoa(c.Server.MaxConnections)
+	}
+	if c.Server.Rate > 0 {
+		m["rate"] = strconv.FormatFloat(c.Server.Rate, 'g', -1, 64)
+	}
+	return m
+}
+
+func durationFlag(d interface{ String() string }) string {
+	if s := d.String(); s != "0s" {
+		return s
+	}
+	return ""
+}
