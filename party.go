@@ -47,10 +47,13 @@ const (
 	ScopeEvaluate Scope = "evaluate"
 	ScopeJudge    Scope = "judge"
 	ScopeAdmin    Scope = "admin"
+	// ScopeSign lets a worker that holds no keys ask a server of the
+	// centre to sign and log the centre's statements its jobs make.
+	ScopeSign Scope = "sign"
 )
 
 // Scopes lists every scope, in a fixed order.
-var Scopes = []Scope{ScopeRead, ScopeSubmit, ScopeEvaluate, ScopeJudge, ScopeAdmin}
+var Scopes = []Scope{ScopeRead, ScopeSubmit, ScopeEvaluate, ScopeJudge, ScopeAdmin, ScopeSign}
 
 // Organisation is a vendor, an evaluator or the operator.
 type Organisation struct {

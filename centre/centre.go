@@ -21,6 +21,7 @@ import (
 	"glassbox.dev"
 	"glassbox.dev/attest"
 	"glassbox.dev/centre/stage"
+	"glassbox.dev/client"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/datadir"
 	"glassbox.dev/notary"
@@ -81,6 +82,11 @@ type Options struct {
 	WitnessPolicy string
 	// CheckpointInterval overrides the log's (tlog.Options).
 	CheckpointInterval time.Duration
+	// Signing, if set and the key directory holds no private keys, is the
+	// signing service a worker has sign its statements: the centre's
+	// servers, reached with a token of scope sign. The key directory
+	// then needs only the public keys (attestation.pub, log.vkey).
+	Signing *client.Signer
 }
 
 // keyDir is where the options say the keys are.
@@ -102,6 +108,22 @@ type Centre struct {
 	// Log and Notary are nil when the centre was opened without its log.
 	Log    *tlog.Log
 	Notary *notary.Notary
+	// Signing is the signing service of a centre opened without keys but
+	// with Options.Signing, and origin its log's origin (from log.vkey).
+	Signing *client.Signer
+	origin  string
+}
+
+// Attester is what signs the centre's statements in this process: its
+// notary, its signing service, or nil (nothing is signed).
+func (c *Centre) Attester() notary.Attester {
+	switch {
+	case c.Notary != nil:
+		return c.Notary
+	case c.Signing != nil:
+		return c.Signing
+	}
+	return nil
 }
 
 // KeyDir is where the centre's keys are: DATA/keys.
@@ -137,7 +159,19 @@ func Open(ctx context.Context, data string, o Options) (*Centre, error) {
 		}
 	}
 	if o.Log == NoLog {
-		return openStores(ctx, data, o)
+		c, err := openStores(ctx, data, o)
+		if err != nil || o.Signing == nil || HasKeys(o.keyDir(data)) {
+			return c, err
+		}
+		// A worker without keys: its statements are signed by the
+		// service, under the log whose verifier key it holds.
+		v, err := attest.LoadLogVerifier(filepath.Join(o.keyDir(data), "log.vkey"))
+		if err != nil {
+			c.Close()
+			return nil, glassbox.Errorf(glassbox.EINVALID, "a worker that has the servers sign needs the log's public key, log.vkey, in %s: %v", o.keyDir(data), err)
+		}
+		c.Signing, c.origin = o.Signing, v.Name()
+		return c, nil
 	}
 	return openLog(ctx, data, o)
 }
@@ -286,10 +320,15 @@ func (c *Centre) Close() error {
 // verifier is the centre's identity in its VSAs: the given one, or
 // https://glassbox.dev/centre/ followed by the log's origin.
 func (c *Centre) verifier(given string) string {
-	if given != "" || c.Log == nil {
+	switch {
+	case given != "":
 		return given
+	case c.Log != nil:
+		return "https://glassbox.dev/centre/" + c.Log.Origin()
+	case c.origin != "":
+		return "https://glassbox.dev/centre/" + c.origin
 	}
-	return "https://glassbox.dev/centre/" + c.Log.Origin()
+	return given
 }
 
 // VulnStore is the centre's vulnerability database: its sources and

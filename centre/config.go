@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"glassbox.dev"
+	"glassbox.dev/client"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/input"
 	"glassbox.dev/internal/s3conf"
@@ -80,6 +81,15 @@ type Config struct {
 		Dir string `toml:"dir"`
 	} `toml:"keys"`
 
+	Signing struct {
+		// Servers are the base URLs of the centre's servers (or of the
+		// load balancer in front of them) that sign for workers holding
+		// no private keys; TokenFile holds a token of scope sign of an
+		// administrator of the operator (the workers' service account).
+		Servers   []string `toml:"servers"`
+		TokenFile string   `toml:"token_file"`
+	} `toml:"signing"`
+
 	Jobs struct {
 		Workers    *int     `toml:"workers"`
 		Timeout    duration `toml:"timeout"`
@@ -98,7 +108,8 @@ type Config struct {
 		Grace          duration `toml:"grace"`
 	} `toml:"server"`
 
-	path string
+	path         string
+	signingToken string
 }
 
 // duration reads "90s", "5m", "2h" from TOML.
@@ -142,7 +153,7 @@ func LoadConfig(ctx context.Context, path string) (*Config, error) {
 	c.path = path
 	dir := filepath.Dir(path)
 	for _, p := range []*string{&c.Data, &c.Database.URLFile, &c.Evidence.SecretKeyFile, &c.Log.SecretKeyFile, &c.Log.DSNFile,
-		&c.Log.WitnessPolicy, &c.Keys.Dir, &c.Server.TokenFile, &c.Server.TLSCert, &c.Server.TLSKey} {
+		&c.Log.WitnessPolicy, &c.Keys.Dir, &c.Signing.TokenFile, &c.Server.TokenFile, &c.Server.TLSCert, &c.Server.TLSKey} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -220,6 +231,18 @@ func (c *Config) resolve(ctx context.Context) error {
 	if c.shared() && c.Database.URL == "" {
 		return errors.New("shared evidence or a shared log needs a shared database: set database.url to PostgreSQL")
 	}
+	if (len(c.Signing.Servers) == 0) != (c.Signing.TokenFile == "") {
+		return errors.New("signing needs both servers and token_file")
+	}
+	if c.Signing.TokenFile != "" {
+		b, err := input.ReadFile(ctx, c.Signing.TokenFile, "signing.token_file", 4096)
+		if err != nil {
+			return err
+		}
+		if c.signingToken = strings.TrimSpace(string(b)); c.signingToken == "" {
+			return fmt.Errorf("signing.token_file %s is empty", c.Signing.TokenFile)
+		}
+	}
 	if c.Jobs.Workers != nil && *c.Jobs.Workers < 0 {
 		return fmt.Errorf("jobs.workers = %d: want 0 or more", *c.Jobs.Workers)
 	}
@@ -231,7 +254,7 @@ func (c *Config) resolve(ctx context.Context) error {
 func (c *Config) shared() bool { return c.Evidence.Store == "s3" || c.Log.Store == "shared" }
 
 // Options are the options Open takes for this deployment, with mode.
-func (c *Config) Options(mode LogMode) Options {
+func (c *Config) Options(mode LogMode) (Options, error) {
 	o := Options{DB: c.Database.URL, Log: mode, KeyDir: c.Keys.Dir, WitnessPolicy: c.Log.WitnessPolicy, CheckpointInterval: c.Log.CheckpointInterval.Duration}
 	if c.Evidence.Store == "s3" {
 		o.Evidence = &evidence.S3Config{Config: c.Evidence.Config, PartSize: c.Evidence.PartSize}
@@ -239,7 +262,13 @@ func (c *Config) Options(mode LogMode) Options {
 	if c.Log.Store == "shared" {
 		o.SharedLog = &tlog.Shared{Bucket: c.Log.Config, DSN: c.Log.DSN}
 	}
-	return o
+	if len(c.Signing.Servers) > 0 {
+		var err error
+		if o.Signing, err = client.NewSigner(c.Signing.Servers, c.signingToken); err != nil {
+			return o, glassbox.Errorf(glassbox.EINVALID, "%s: signing: %v", c.path, err)
+		}
+	}
+	return o, nil
 }
 
 // hasPassword reports whether a URL or a MySQL DSN carries a password:

@@ -65,7 +65,10 @@ timeout = "3h"
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := c.Options(centre.WithLog)
+	o, err := c.Options(centre.WithLog)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c.Data != filepath.Join(dir, "node") || o.DB != "postgres://glassbox:pw@db/glassbox" || o.KeyDir != "/etc/glassbox/keys" {
 		t.Errorf("data %q, db %q, keys %q", c.Data, o.DB, o.KeyDir)
 	}

@@ -107,7 +107,7 @@ func (c *Centre) Evaluator(verifier string, vulnMaxAge time.Duration) (*evaluate
 		return nil, err
 	}
 	return &evaluate.Evaluator{
-		Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Notary, Verifier: c.verifier(verifier),
+		Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Attester(), Verifier: c.verifier(verifier),
 		Vulns: c.VulnStore(), VulnMaxAge: vulnMaxAge,
 		// No recipe input may come from the data directory.
 		Rebuilder: &rebuild.Rebuilder{DataDir: c.Data},

@@ -43,7 +43,7 @@ type Evaluator struct {
 	Library *standard.Library
 	// Notary signs and logs the evidence and the verdicts. Without it
 	// nothing is signed: attest.evidence-signed fails and no VSA is issued.
-	Notary *notary.Notary
+	Notary notary.Attester
 	// Verifier is the centre's identity in its VSAs (verifier.id).
 	Verifier string
 	// Vulns holds the vulnerability database; without a snapshot the

@@ -59,7 +59,7 @@ func aboutManifest(rel *glassbox.Release, predicateType string, predicate []byte
 
 // SignJudgement signs a recorded judgement as the centre's statement and
 // logs it. Signing the same judgement again returns the same receipt.
-func SignJudgement(ctx context.Context, n *notary.Notary, rel *glassbox.Release, j *glassbox.Judgement) (*tlog.Receipt, error) {
+func SignJudgement(ctx context.Context, n notary.Attester, rel *glassbox.Release, j *glassbox.Judgement) (*tlog.Receipt, error) {
 	if j.Release != rel.ID {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "the judgement is about release %s, not %s", j.Release, rel.ID)
 	}

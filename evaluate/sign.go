@@ -244,7 +244,7 @@ func (r *run) supersede(ctx context.Context, a glassbox.File, before []notary.Ve
 	}
 	m := &r.rel.Manifest
 	at := r.out.At.Format(time.RFC3339)
-	_, err := r.e.Notary.Revoke(ctx, []attest.Subject{{Name: a.Path, Digest: a.Digest}}, attest.Revocation{
+	_, err := notary.Revoke(ctx, r.e.Notary, []attest.Subject{{Name: a.Path, Digest: a.Digest}}, attest.Revocation{
 		Release: r.rel.ID, Product: m.Product, Version: m.Version, Revokes: revokes,
 		Reason:      fmt.Sprintf("superseded by the %s evaluation of %s@%s at %s (verdict %s)", r.out.Verdict, m.Product, m.Version, at, now),
 		TimeRevoked: at,

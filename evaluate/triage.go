@@ -36,7 +36,7 @@ type triagePredicate struct {
 // SignTriage signs a recorded decision on a finding as the centre's
 // statement and logs it. Signing the same decision again returns the same
 // receipt.
-func SignTriage(ctx context.Context, n *notary.Notary, rel *glassbox.Release, t *glassbox.Triage) (*tlog.Receipt, error) {
+func SignTriage(ctx context.Context, n notary.Attester, rel *glassbox.Release, t *glassbox.Triage) (*tlog.Receipt, error) {
 	if t.Release != rel.ID {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "the decision is about release %s, not %s", t.Release, rel.ID)
 	}

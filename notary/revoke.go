@@ -52,6 +52,13 @@ func (n *Notary) Verdicts(ctx context.Context, artifact glassbox.Digest) ([]Verd
 // Revoke signs and logs the centre's revocation of its own statements,
 // about the artefacts they were about.
 func (n *Notary) Revoke(ctx context.Context, subjects []attest.Subject, r attest.Revocation) (*tlog.Receipt, error) {
+	return Revoke(ctx, n, subjects, r)
+}
+
+// Revoke has the attester a sign and log the revocation of its own statements,
+// about the artefacts they were about: a statement like any other, so that
+// a worker's revocation goes through its signing service.
+func Revoke(ctx context.Context, a Attester, subjects []attest.Subject, r attest.Revocation) (*tlog.Receipt, error) {
 	if strings.TrimSpace(r.Reason) == "" {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "a revocation needs a reason: say why the verdict no longer holds")
 	}
@@ -62,7 +69,7 @@ func (n *Notary) Revoke(ctx context.Context, subjects []attest.Subject, r attest
 	if err != nil {
 		return nil, err
 	}
-	return n.Attest(ctx, Request{Subjects: subjects, PredicateType: attest.PredicateRevocation, Predicate: b})
+	return a.Attest(ctx, Request{Subjects: subjects, PredicateType: attest.PredicateRevocation, Predicate: b})
 }
 
 // Withdraw withdraws a release: it logs one revocation, about every

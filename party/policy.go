@@ -69,11 +69,15 @@ const (
 	// ActMetrics: the centre's metrics. An administrator or an auditor
 	// with scope read.
 	ActMetrics Action = "metrics"
+	// ActSign: sign and log one of the centre's own statements for a
+	// worker that holds no keys. Scope sign and an administrator: the
+	// token of the operator's service account the workers run as.
+	ActSign Action = "sign"
 )
 
 // Actions lists every action, in a fixed order.
 var Actions = []Action{ActPublic, ActAuthenticated, ActListReleases, ActReadRelease, ActReadJob, ActSubmit,
-	ActEvaluate, ActJudge, ActWithdraw, ActReadAccessRecord, ActListGrants, ActGrant, ActAdminRead, ActAdmin, ActMetrics}
+	ActEvaluate, ActJudge, ActWithdraw, ActReadAccessRecord, ActListGrants, ActGrant, ActAdminRead, ActAdmin, ActMetrics, ActSign}
 
 // Authorize decides whether p (nil: anonymous) may take act on product
 // ("" when the action is not about one product). It returns the ID of the
@@ -198,6 +202,11 @@ func (d *decision) decide() (string, error) {
 			return "", d.forbid("only the centre's administrators and auditors may")
 		}
 		return "", d.scope(glassbox.ScopeRead)
+	case ActSign:
+		if !admin {
+			return "", d.forbid("only the operator's workers, as an administrator's service token, may have the centre sign")
+		}
+		return "", d.scope(glassbox.ScopeSign)
 	}
 	return "", d.forbid("the policy allows no one")
 }

@@ -27,6 +27,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/openapi.json", party.ActPublic, nil, a.getOpenAPI},
 		{"GET", "/api/v1/whoami", party.ActAuthenticated, nil, a.whoami},
 		{"GET", "/api/v1/verdicts/{digest}", party.ActPublic, nil, a.getVerdicts},
+		{"POST", "/api/v1/signing/attest", party.ActSign, nil, a.attestForWorker},
 		{"GET", "/api/v1/catalogs", party.ActPublic, nil, a.listCatalogs},
 		{"GET", "/api/v1/releases", party.ActListReleases, nil, a.listReleases},
 		{"POST", "/api/v1/releases", party.ActSubmit, nil, a.submit},

@@ -145,6 +145,11 @@ func expect(act server.Action, w who, x string, ok int) int {
 			return ok
 		}
 		return 403
+	case party.ActSign:
+		if isAdmin && w.has(glassbox.ScopeSign) {
+			return ok
+		}
+		return 403
 	}
 	panic("no expectation for action " + act)
 }
@@ -443,6 +448,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				c.ok = 201
 			case "POST /api/v1/releases/{release}/withdrawal":
 				c.body = server.WithdrawRequest{Reason: "matrix"}
+			case "POST /api/v1/signing/attest":
+				c.body = server.SignRequest{Subjects: []attest.Subject{{Name: "fw.bin", Digest: art[x]}}, PredicateType: "https://glassbox.dev/predicates/matrix/v1", Predicate: json.RawMessage(`{"matrix":true}`)}
 			case "POST /api/v1/uploads":
 				c.ok = 201
 			case "DELETE /api/v1/uploads/{upload}", "DELETE /api/v1/tokens/{token}":

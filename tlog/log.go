@@ -285,13 +285,23 @@ func (l *Log) Append(ctx context.Context, leaf []byte) (*Inclusion, error) {
 // Prove returns the inclusion proof of the leaf at index against the signed
 // checkpoint cp (the latest one if cp is nil).
 func (l *Log) Prove(ctx context.Context, index uint64, cp []byte) (*Inclusion, error) {
-	if cp == nil {
-		var err error
+	var c *log.Checkpoint
+	var err error
+	switch {
+	case cp == nil && l.integrated(ctx, index):
+		// The entry may be integrated but not yet under a published
+		// checkpoint (another process of a shared log appended it, and
+		// the index already names it): wait for the checkpoint that
+		// covers it, as an append waits for its own.
+		cp, c, err = l.awaitSize(ctx, index+1)
+	case cp == nil:
 		if cp, err = l.reader.ReadCheckpoint(ctx); err != nil {
 			return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: read checkpoint: %w", err)
 		}
+		c, err = l.parseCheckpoint(cp)
+	default:
+		c, err = l.parseCheckpoint(cp)
 	}
-	c, err := l.parseCheckpoint(cp)
 	if err != nil {
 		return nil, err
 	}
@@ -307,6 +317,45 @@ func (l *Log) Prove(ctx context.Context, index uint64, cp []byte) (*Inclusion, e
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: inclusion proof for %d in %d: %w", index, c.Size, err)
 	}
 	return &Inclusion{Index: index, Checkpoint: cp, Size: c.Size, Proof: hashes}, nil
+}
+
+// publishWait bounds how long Prove waits for a checkpoint to cover an
+// entry the log already holds: a few checkpoint intervals and a round of
+// witnessing.
+const publishWait = 30 * time.Second
+
+// integrated reports whether the log's tree holds index, published or
+// not.
+func (l *Log) integrated(ctx context.Context, index uint64) bool {
+	size, err := l.reader.IntegratedSize(ctx)
+	return err == nil && index < size
+}
+
+// awaitSize waits until the published checkpoint covers size entries, or
+// until publishWait or ctx ends, and returns the checkpoint it read last.
+func (l *Log) awaitSize(ctx context.Context, size uint64) ([]byte, *log.Checkpoint, error) {
+	deadline := time.Now().Add(publishWait)
+	for {
+		cp, err := l.reader.ReadCheckpoint(ctx)
+		switch {
+		case err == nil:
+			c, err := l.parseCheckpoint(cp)
+			if err != nil {
+				return nil, nil, err
+			}
+			if c.Size >= size || time.Now().After(deadline) {
+				return cp, c, nil
+			}
+		case !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline):
+			// None published yet is worth waiting for; other errors are not.
+			return nil, nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: read checkpoint: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: waiting for a checkpoint of size %d: %w", size, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // ConsistencyProof proves that the tree of size smaller is a prefix of the

@@ -132,3 +132,48 @@ func TestSharedLogRefusesAnotherLogsBucket(t *testing.T) {
 		t.Fatalf("append after reopening = %+v, %v; want index 1", inc, err)
 	}
 }
+
+// An entry one process appended, integrated but not yet under a published
+// checkpoint, is proved by another process once the checkpoint covering
+// it is out, not refused as missing (the index of a shared log names
+// entries as soon as they are integrated).
+func TestSharedLogProvesAnotherProcesssEntry(t *testing.T) {
+	dsn := mysqltest.DSN(t)
+	srv := s3test.Start(t)
+	sh := Shared{Bucket: srv.Where(srv.Bucket()), DSN: dsn}
+	s, v := newKeys(t, testOrigin)
+	ctx := context.Background()
+	a, err := OpenShared(ctx, sh, s, v, Options{CheckpointInterval: 3 * time.Second, BatchMaxAge: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close(ctx)
+	b, err := OpenShared(ctx, sh, s, v, Options{CheckpointInterval: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close(ctx)
+	wait, err := a.Add(ctx, []byte("appended by a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !b.integrated(ctx, idx) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	inc, err := b.Prove(ctx, idx, nil)
+	if err != nil {
+		t.Fatalf("proving another process's integrated entry: %v", err)
+	}
+	tree := checkpointTree(t, inc.Checkpoint, v)
+	var p sumtlog.RecordProof
+	for _, h := range inc.Proof {
+		p = append(p, sumtlog.Hash(h))
+	}
+	if err := sumtlog.CheckRecord(p, tree.N, tree.Hash, int64(idx), recordHash([]byte("appended by a"))); err != nil {
+		t.Fatal(err)
+	}
+}

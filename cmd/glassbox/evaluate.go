@@ -146,7 +146,7 @@ func (g *globals) openEvaluation(ctx context.Context) (*centre.Centre, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Notary == nil {
+	if c.Attester() == nil {
 		fmt.Fprintf(g.stderr, "glassbox: no keys in %s: nothing will be signed and no VSA issued (glassbox keys generate --origin ORIGIN)\n", g.keyDir())
 	}
 	return c, nil

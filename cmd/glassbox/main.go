@@ -244,7 +244,10 @@ func (g *globals) dbURL() string {
 func (g *globals) openCentre(ctx context.Context, mode centre.LogMode) (*centre.Centre, error) {
 	o := centre.Options{Log: mode}
 	if g.cfg != nil {
-		o = g.cfg.Options(mode)
+		var err error
+		if o, err = g.cfg.Options(mode); err != nil {
+			return nil, err
+		}
 	}
 	o.DB = g.dbURL()
 	if err := centre.CheckDB(o.DB); err != nil {

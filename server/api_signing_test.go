@@ -1,0 +1,55 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"glassbox.dev/attest"
+	"glassbox.dev/centre"
+	"glassbox.dev/server"
+	"glassbox.dev/tlog"
+	"glassbox.dev/verify"
+)
+
+// TestSigningForWorkers: an administrator's token of scope sign has the
+// centre sign one of its own statements and gets a receipt that verifies
+// offline; a client's kind of statement is refused (it goes to POST
+// /attestations, under the submission key).
+func TestSigningForWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a centre with a log")
+	}
+	m := newMatrixCentre(t)
+	srv := httptest.NewServer(m.handler(t))
+	defer srv.Close()
+	m.url = srv.URL
+	art := m.rel["A"].Manifest.Artifacts[0].Digest
+	code, b := m.call(t, admin, "POST", "/api/v1/signing/attest", server.SignRequest{
+		Subjects: []attest.Subject{{Name: "fw.bin", Digest: art}}, PredicateType: "https://glassbox.dev/predicates/worker-test/v1", Predicate: json.RawMessage(`{"ok":true}`)})
+	if code != 200 {
+		t.Fatalf("sign: %d %s", code, b)
+	}
+	var rc tlog.Receipt
+	if err := json.Unmarshal(b, &rc); err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := rc.Marshal()
+	pub, err := attest.LoadPublicKey(filepath.Join(centre.KeyDir(m.c.Data), attest.AttestationPubFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := verify.Receipt(t.Context(), art, rb, verify.Options{Key: pub, LogVerifier: m.c.Log.Verifier()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Checkpoint == nil || len(res.Attestations) != 1 {
+		t.Fatalf("the receipt does not verify: %v", res.Reasons)
+	}
+	code, b = m.call(t, admin, "POST", "/api/v1/signing/attest", server.SignRequest{
+		Subjects: []attest.Subject{{Digest: art}}, PredicateType: "https://slsa.dev/provenance/v1", Predicate: json.RawMessage(`{}`)})
+	if code != 400 {
+		t.Fatalf("signing a client's kind of statement: %d %s; want 400", code, b)
+	}
+}
