@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/input"
 	"glassbox.dev/internal/s3conf"
 )
 
@@ -329,16 +331,17 @@ func (s *S3) Open(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error)
 	}
 	defer out.Body.Close()
 	if n := aws.ToInt64(out.ContentLength); n >= 0 && n <= inMemoryRead {
-		var buf bytes.Buffer
-		buf.Grow(int(n))
-		got, _, err := hashCopy(ctx, &buf, io.LimitReader(out.Body, inMemoryRead+1))
-		if err != nil {
+		// Read straight into a buffer of the announced size (one more
+		// byte finds a server that sends more), then hash it in one pass.
+		buf := make([]byte, n+1)
+		m, err := io.ReadFull(input.Reader(ctx, out.Body), buf)
+		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 			return nil, s.errorf(err, "read %s", d)
 		}
-		if err := s.check(d, got); err != nil {
+		if err := s.check(d, glassbox.NewDigest(sha256.Sum256(buf[:m]))); err != nil {
 			return nil, err
 		}
-		return heldReader(buf.Bytes()), nil
+		return heldReader(buf[:m]), nil
 	}
 	f, err := s.local.stagingFile("read")
 	if err != nil {
