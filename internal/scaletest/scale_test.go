@@ -52,7 +52,7 @@ type proc struct {
 	cmd *exec.Cmd
 }
 
-func (p *proc) start(t *testing.T, bin string) {
+func (p *proc) start(t testing.TB, bin string) {
 	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -90,7 +90,7 @@ func (p *proc) stop() {
 	}
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func freePort(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func waitHealthy(t *testing.T, url string) {
+func waitHealthy(t testing.TB, url string) {
 	t.Helper()
 	for deadline := time.Now().Add(time.Minute); ; {
 		resp, err := http.Get(url + "/healthz")
@@ -116,7 +116,7 @@ func waitHealthy(t *testing.T, url string) {
 	}
 }
 
-func buildGlassbox(t *testing.T) string {
+func buildGlassbox(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "glassbox")
 	out, err := exec.Command("go", "build", "-o", bin, "glassbox.dev/cmd/glassbox").CombinedOutput()
@@ -128,7 +128,7 @@ func buildGlassbox(t *testing.T) string {
 
 // release writes a small program's release: a shell program as source, a
 // recipe that builds it, and the artefact the vendor shipped.
-func release(t *testing.T, dir string, i int) client.SubmitFiles {
+func release(t testing.TB, dir string, i int) client.SubmitFiles {
 	t.Helper()
 	src := fmt.Sprintf("#!/bin/sh\n# tool %d: prints its number\necho %d\n", i, i)
 	var b bytes.Buffer
@@ -167,16 +167,40 @@ func TestScaleOutUnderSIGKILL(t *testing.T) {
 	if os.Getenv("GLASSBOX_SCALE") == "" {
 		t.Skip("GLASSBOX_SCALE is not set (.ci/run sets it)")
 	}
+	n := 200
+	if v, err := strconv.Atoi(os.Getenv("GLASSBOX_SCALE_N")); err == nil && v > 0 {
+		n = v
+	}
+	runDeployment(t, n, 3, true)
+}
+
+// BenchmarkEvaluationsPerHour: the same deployment, nothing killed, with
+// 1, 2 and 3 workers, each taking 30 submissions and their evaluations.
+//
+//	GLASSBOX_TEST_POSTGRES=… GLASSBOX_TEST_MYSQL=… go test ./internal/scaletest -run '^$' -bench EvaluationsPerHour -benchtime 1x -timeout 30m
+func BenchmarkEvaluationsPerHour(b *testing.B) {
+	for _, w := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			for range b.N {
+				elapsed := runDeployment(b, 30, w, false)
+				b.ReportMetric(30/elapsed.Hours(), "evaluations/h")
+				b.ReportMetric(0, "ns/op")
+			}
+		})
+	}
+}
+
+// runDeployment runs n submissions and evaluations through 2 servers and
+// the given number of workers, killing one process after another with
+// SIGKILL if chaos, checks the outcome and returns how long the work took.
+func runDeployment(t testing.TB, n, nWorkers int, chaosOn bool) time.Duration {
+	t.Helper()
 	pgURL := os.Getenv("GLASSBOX_TEST_POSTGRES")
 	if pgURL == "" {
 		t.Skip("GLASSBOX_TEST_POSTGRES is not set")
 	}
 	if _, err := exec.LookPath("bwrap"); err != nil {
 		t.Skip("bubblewrap is not installed")
-	}
-	n := 200
-	if v, err := strconv.Atoi(os.Getenv("GLASSBOX_SCALE_N")); err == nil && v > 0 {
-		n = v
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -258,7 +282,7 @@ heartbeat = "500ms"
 	if err := os.WriteFile(workerConf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 3 {
+	for i := range nWorkers {
 		workers = append(workers, newProc(fmt.Sprintf("worker%d", i+1), workerConf, "worker"))
 	}
 	all := append(append([]*proc{}, servers...), workers...)
@@ -324,6 +348,10 @@ heartbeat = "500ms"
 	var kills atomic.Int64
 	var chaos sync.WaitGroup
 	chaos.Go(func() {
+		if !chaosOn {
+			<-stop
+			return
+		}
 		r := rand.New(rand.NewPCG(1, 2))
 		for i := 0; ; i++ {
 			select {
@@ -472,7 +500,7 @@ heartbeat = "500ms"
 	elapsed := time.Since(start)
 	close(stop)
 	chaos.Wait()
-	t.Logf("%d releases submitted and evaluated in %v by 2 servers and 3 workers, %d processes killed with SIGKILL meanwhile; %d jobs finished on a later attempt than their first", n, elapsed.Round(time.Second), kills.Load(), retried)
+	t.Logf("%d releases submitted and evaluated in %v by 2 servers and %d workers, %d processes killed with SIGKILL meanwhile; %d jobs finished on a later attempt than their first", n, elapsed.Round(time.Second), nWorkers, kills.Load(), retried)
 	for _, p := range servers {
 		p.start(t, bin) // a killed one is back; a running one is left as it is
 	}
@@ -590,6 +618,7 @@ heartbeat = "500ms"
 		t.Logf("%s serves a log of %d entries, consistent with the %d checkpoints seen during the run", p.name, len(entries), len(seen))
 	}
 	t.Logf("%d blobs read back and verified", blobs)
+	return elapsed
 }
 
 // evidenceKinds are the kinds of evidence an evaluation keeps about a
