@@ -193,7 +193,7 @@ func (s *Service) Bootstrap(ctx context.Context) (secret string, created bool, e
 	if err := s.store.CreateUser(ctx, u, s.record(p, "user.create", u.ID, "admin, at the first start")); err != nil {
 		return "", false, err
 	}
-	secret, _, err = s.issue(ctx, p, u, "bootstrap", glassbox.Scopes, BootstrapTokenTTL)
+	secret, _, err = s.issue(ctx, p, u, "bootstrap", DefaultScopes(glassbox.RoleAdmin), BootstrapTokenTTL)
 	if err != nil {
 		return "", false, err
 	}

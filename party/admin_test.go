@@ -189,8 +189,20 @@ func TestBootstrap(t *testing.T) {
 		t.Fatalf("Bootstrap = %q, %v, %v; want a secret", secret, created, err)
 	}
 	p := c.principal(t, secret)
-	if p.User.Role != glassbox.RoleAdmin || p.Org.Kind != glassbox.OrgOperator || !slices.Equal(p.Scopes, glassbox.Scopes) {
-		t.Errorf("bootstrap principal = %+v; want an administrator of the operator with every scope", p)
+	if p.User.Role != glassbox.RoleAdmin || p.Org.Kind != glassbox.OrgOperator || !slices.Equal(p.Scopes, DefaultScopes(glassbox.RoleAdmin)) {
+		t.Errorf("bootstrap principal = %+v; want an administrator of the operator with every scope but sign", p)
+	}
+	// Having the centre sign is the workers' scope, asked for on purpose:
+	// the bootstrap token cannot, and an administrator's token without
+	// scopes asked cannot either; one asked for with sign can.
+	if slices.Contains(p.Scopes, glassbox.ScopeSign) {
+		t.Errorf("the bootstrap token has scope sign")
+	}
+	if _, tok, err := c.IssueToken(ctx, p, FirstAdmin, "day to day", nil, 0); err != nil || slices.Contains(tok.Scopes, glassbox.ScopeSign) || !slices.Contains(tok.Scopes, glassbox.ScopeAdmin) {
+		t.Errorf("an administrator's token without scopes asked: %+v, %v; want admin without sign", tok, err)
+	}
+	if _, tok, err := c.IssueToken(ctx, p, FirstAdmin, "workers", []glassbox.Scope{glassbox.ScopeSign}, 0); err != nil || !slices.Equal(tok.Scopes, []glassbox.Scope{glassbox.ScopeSign}) {
+		t.Errorf("an administrator's token of scope sign: %+v, %v", tok, err)
 	}
 	if _, err := c.CreateOrg(ctx, p, glassbox.Organisation{ID: "acme", Name: "Acme", Kind: glassbox.OrgVendor}); err != nil {
 		t.Errorf("the bootstrap administrator cannot administer: %v", err)

@@ -91,11 +91,14 @@ func RoleScopes(role glassbox.Role) []glassbox.Scope {
 }
 
 // DefaultScopes are the scopes a token gets when none are asked for: what
-// the role does day to day, without admin.
+// the role does day to day. For an administrator that is every scope but
+// sign: a token that has the centre sign statements is made for the
+// workers on purpose (--scopes sign), never by default, so that a person's
+// token leaked is not also the centre's signing key.
 func DefaultScopes(role glassbox.Role) []glassbox.Scope {
 	switch role {
 	case glassbox.RoleAdmin:
-		return slices.Clone(glassbox.Scopes)
+		return slices.DeleteFunc(slices.Clone(glassbox.Scopes), func(s glassbox.Scope) bool { return s == glassbox.ScopeSign })
 	case glassbox.RoleVendor:
 		return []glassbox.Scope{glassbox.ScopeRead, glassbox.ScopeSubmit}
 	}

@@ -152,7 +152,7 @@ func adminBootstrap(g *globals) *cobra.Command {
 		Short: "On a centre with no organisations, create the operator, an administrator and a one-day admin token",
 		Long: `Bootstrap makes a new centre administrable over the API: it creates the
 operator organisation ("operator"), an administrator ("admin") and a token
-with every scope that expires in 24 hours, and prints its secret, once. Use
+with every scope but sign that expires in 24 hours, and prints its secret, once. Use
 it to create the real administrators and their tokens, then let it expire.
 
 On a centre that has organisations it creates nothing and exits 1.`,
@@ -169,7 +169,7 @@ On a centre that has organisations it creates nothing and exits 1.`,
 				return writeJSON(g, map[string]any{"org": party.OperatorOrg, "user": party.FirstAdmin, "secret": secret, "expires_in": party.BootstrapTokenTTL.String()})
 			}
 			fmt.Fprintln(g.stdout, secret)
-			fmt.Fprintf(g.stderr, "The bootstrap token of %s (user %s, every scope) is above; it expires in %s and is never shown again.\n",
+			fmt.Fprintf(g.stderr, "The bootstrap token of %s (user %s, every scope but sign) is above; it expires in %s and is never shown again.\n",
 				party.OperatorOrg, party.FirstAdmin, party.BootstrapTokenTTL)
 			return nil
 		}),
@@ -292,7 +292,9 @@ Scopes are a comma-separated subset of what the user's role allows (admin:
 every scope; auditor: read; vendor: read, submit, evaluate, admin — admin
 lets a vendor grant evaluators access to its products; evaluator: read,
 evaluate, judge). Without --scopes a vendor's token gets read and submit,
-an evaluator's read, evaluate and judge.
+an evaluator's read, evaluate and judge, an administrator's every scope but
+sign: a token that has the centre sign statements (for workers holding no
+keys) is made on purpose, with --scopes sign, and nothing else.
 
 Every token expires: by default after %d days, at most after %d.`, party.DefaultTokenTTL/(24*time.Hour), party.MaxTokenTTL/(24*time.Hour)),
 		Args: args(cobra.NoArgs),

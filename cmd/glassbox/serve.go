@@ -143,7 +143,7 @@ func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, 
 		if err := atomicfile.Write(path, []byte(secret+"\n"), 0o600, false); err != nil {
 			return nil, nil, err
 		}
-		fmt.Fprintf(g.stderr, "glassbox: a new centre: the first administrator's token (every scope, valid %s) is in %s; read it once, create the organisations and tokens you need, then delete it\n", party.BootstrapTokenTTL, path)
+		fmt.Fprintf(g.stderr, "glassbox: a new centre: the first administrator's token (every scope but sign, valid %s) is in %s; read it once, create the organisations and tokens you need, then delete it\n", party.BootstrapTokenTTL, path)
 		// On the operator's terminal it is shown too, once; never into a
 		// pipe or a service's journal.
 		if _, ok := terminalFile(g.stderr); ok {
