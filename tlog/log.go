@@ -124,6 +124,9 @@ type Log struct {
 		cp   *log.Checkpoint
 	}
 	tiles *tileCache
+	// publishWait bounds how long Prove waits for a checkpoint to cover
+	// an entry the log already holds (publishWaitFor).
+	publishWait time.Duration
 }
 
 // Open opens (or creates) the log in dir, signing checkpoints with signer.
@@ -174,11 +177,11 @@ func start(ctx context.Context, driver tessera.Driver, signer note.Signer, verif
 		WithCheckpointInterval(o.CheckpointInterval).
 		WithBatching(o.BatchMaxSize, o.BatchMaxAge).
 		WithShutdownTimeout(30 * time.Second)
+	timeout := o.WitnessTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
 	if o.Witnesses != nil {
-		timeout := o.WitnessTimeout
-		if timeout == 0 {
-			timeout = 10 * time.Second
-		}
 		opts.WithWitnesses(*o.Witnesses, &tessera.WitnessOptions{Timeout: timeout, FailOpen: false})
 	}
 	appender, shutdown, reader, err := tessera.NewAppender(lctx, driver, opts)
@@ -190,6 +193,7 @@ func start(ctx context.Context, driver tessera.Driver, signer note.Signer, verif
 		origin: signer.Name(), verifier: verifier,
 		appender: appender, shutdown: shutdown, reader: reader, cancel: cancel,
 		proofs: newProofCache(), tiles: newTileCache(reader.ReadTile, 4096),
+		publishWait: publishWaitFor(o, timeout),
 	}
 	l.awaiter = tessera.NewPublicationAwaiter(lctx, l.readCheckpoint, 10*time.Millisecond)
 	return l, nil
@@ -319,10 +323,19 @@ func (l *Log) Prove(ctx context.Context, index uint64, cp []byte) (*Inclusion, e
 	return &Inclusion{Index: index, Checkpoint: cp, Size: c.Size, Proof: hashes}, nil
 }
 
-// publishWait bounds how long Prove waits for a checkpoint to cover an
-// entry the log already holds: a few checkpoint intervals and a round of
-// witnessing.
-const publishWait = 30 * time.Second
+// publishWaitFor is how long Prove waits for a checkpoint to cover an
+// entry the log already holds: whichever process publishes next does so
+// within a checkpoint interval, and a failed round of witnessing is asked
+// again at the next; allow a few of each, and never less than 30 s, which
+// also covers a replica that died with the entry integrated and the next
+// one taking over.
+func publishWaitFor(o Options, witnessTimeout time.Duration) time.Duration {
+	d := 5 * o.CheckpointInterval
+	if o.Witnesses != nil {
+		d += 3 * witnessTimeout
+	}
+	return max(d, 30*time.Second)
+}
 
 // integrated reports whether the log's tree holds index, published or
 // not.
@@ -334,7 +347,7 @@ func (l *Log) integrated(ctx context.Context, index uint64) bool {
 // awaitSize waits until the published checkpoint covers size entries, or
 // until publishWait or ctx ends, and returns the checkpoint it read last.
 func (l *Log) awaitSize(ctx context.Context, size uint64) ([]byte, *log.Checkpoint, error) {
-	deadline := time.Now().Add(publishWait)
+	deadline := time.Now().Add(l.publishWait)
 	for {
 		cp, err := l.reader.ReadCheckpoint(ctx)
 		switch {
@@ -343,12 +356,20 @@ func (l *Log) awaitSize(ctx context.Context, size uint64) ([]byte, *log.Checkpoi
 			if err != nil {
 				return nil, nil, err
 			}
-			if c.Size >= size || time.Now().After(deadline) {
+			if c.Size >= size {
 				return cp, c, nil
 			}
-		case !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline):
+			if time.Now().After(deadline) {
+				// The entry is in the tree but no checkpoint covers it
+				// yet: the log is not publishing (witnesses refusing or
+				// down, every writer gone), which asking again may cure.
+				return nil, nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: no checkpoint covers entry %d after %s (the latest is of size %d): the log is not publishing; try again later", size-1, l.publishWait, c.Size)
+			}
+		case !errors.Is(err, os.ErrNotExist):
 			// None published yet is worth waiting for; other errors are not.
 			return nil, nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: read checkpoint: %w", err)
+		case time.Now().After(deadline):
+			return nil, nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: no checkpoint published after %s: the log is not publishing; try again later", l.publishWait)
 		}
 		select {
 		case <-ctx.Done():

@@ -13,6 +13,7 @@ import (
 	"github.com/transparency-dev/tessera"
 	"golang.org/x/mod/sumdb/note"
 
+	"glassbox.dev"
 	"glassbox.dev/internal/witnesstest"
 )
 
@@ -104,6 +105,19 @@ func TestWitnessedCheckpoints(t *testing.T) {
 	}
 	if after, _ := l.reader.ReadCheckpoint(t.Context()); string(after) != string(before) {
 		t.Errorf("with two witnesses down, a new checkpoint was published:\n%s", after)
+	}
+	// The entry is in the tree, under no checkpoint: a proof of it waits
+	// for one, and when none comes the error says to try again later.
+	size, err := l.reader.IntegratedSize(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := l.parseCheckpoint(before); c == nil || size <= c.Size {
+		t.Fatalf("the waiting entry was not integrated: size %d", size)
+	}
+	l.publishWait = 300 * time.Millisecond
+	if _, err := l.Prove(t.Context(), size-1, nil); glassbox.ErrorCode(err) != glassbox.EUNAVAILABLE {
+		t.Errorf("proving an entry no checkpoint covers: %v; want EUNAVAILABLE", err)
 	}
 	// Back: the log catches up.
 	ws[1].Restart()
