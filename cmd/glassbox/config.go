@@ -11,9 +11,13 @@ import (
 )
 
 // loadConfig reads --config (GLASSBOX_CONFIG), if given: its data
-// directory and database stand unless --data or --db are given, and its
-// settings become the defaults of the command's flags of the same meaning
-// (a flag given on the command line wins).
+// directory and database stand unless --data or --db are given, and, for
+// the deployment's own processes (serve and worker, marked with
+// deploymentProcess), its settings become the defaults of the command's
+// flags of the same meaning (a flag given on the command line wins).
+// Other commands' flags of the same name mean something else (the client's
+// --token-file, keys generate --origin, scan --workers) and take nothing
+// from the configuration.
 func (g *globals) loadConfig(ctx context.Context, cmd *cobra.Command) error {
 	if g.configPath == "" {
 		return nil
@@ -26,6 +30,9 @@ func (g *globals) loadConfig(ctx context.Context, cmd *cobra.Command) error {
 	if f := cmd.Flags().Lookup("data"); cfg.Data != "" && (f == nil || !f.Changed) {
 		g.data = cfg.Data
 	}
+	if cmd.Annotations[deploymentProcess] == "" {
+		return nil
+	}
 	for name, v := range configFlags(cfg) {
 		f := cmd.Flags().Lookup(name)
 		if f == nil || f.Changed || v == "" {
@@ -37,6 +44,10 @@ func (g *globals) loadConfig(ctx context.Context, cmd *cobra.Command) error {
 	}
 	return nil
 }
+
+// deploymentProcess marks, in a command's Annotations, the commands whose
+// flags take their defaults from the configuration file.
+const deploymentProcess = "glassbox.deployment-process"
 
 // configFlags are the configuration's settings by the flag each stands for.
 func configFlags(c *centre.Config) map[string]string {

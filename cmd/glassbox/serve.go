@@ -28,8 +28,9 @@ func serveCommand(g *globals) *cobra.Command {
 	var rate float64
 	lim := server.DefaultLimits()
 	cmd := &cobra.Command{
-		Use:   "serve [--listen ADDR] [--token-file FILE]",
-		Short: "Serve the transparency log, the attestations and the attest endpoint over HTTP",
+		Annotations: map[string]string{deploymentProcess: "true"},
+		Use:         "serve [--listen ADDR] [--token-file FILE]",
+		Short:       "Serve the transparency log, the attestations and the attest endpoint over HTTP",
 		Long: `Serve answers, until SIGINT or SIGTERM:
 
   GET  /checkpoint, /tile/…         the log, read-only, as C2SP tlog-tiles says

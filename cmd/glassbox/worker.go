@@ -57,8 +57,9 @@ func (g *globals) openJobs(ctx context.Context, c *centre.Centre, s jobSettings)
 func workerCommand(g *globals) *cobra.Command {
 	var s jobSettings
 	cmd := &cobra.Command{
-		Use:   "worker [--workers N]",
-		Short: "Run the queued jobs (evaluations, rebuilds, scans) of the data directory or database, until SIGINT or SIGTERM",
+		Annotations: map[string]string{deploymentProcess: "true"},
+		Use:         "worker [--workers N]",
+		Short:       "Run the queued jobs (evaluations, rebuilds, scans) of the data directory or database, until SIGINT or SIGTERM",
 		Long: `Worker runs the jobs queued in the centre's job queue (by the HTTP API, or
 by 'glassbox serve' itself) without serving anything: start more of them,
 on this machine or, with --db, on others, to run more jobs at once.
