@@ -222,12 +222,11 @@ func (s *S3) Commit(ctx context.Context, blobs ...glassbox.StagedBlob) (int, err
 	return added, errors.Join(errs...)
 }
 
-// upload stores one staged blob unless the bucket holds it, and reports
-// whether it did.
+// upload stores one staged blob unless the bucket holds it whole, and
+// reports whether it did.
 func (s *S3) upload(ctx context.Context, b *staged) (bool, error) {
-	if n, err := s.Stat(ctx, b.digest); err == nil && n == b.size {
-		return false, nil
-	} else if err != nil && glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+	held, err := s.holds(ctx, b.digest, b.size)
+	if err != nil || held {
 		return false, err
 	}
 	if b.tmp == "" {
@@ -242,6 +241,32 @@ func (s *S3) upload(ctx context.Context, b *staged) (bool, error) {
 		return true, s.put(ctx, b.digest, f, b.size)
 	}
 	return true, s.multipart(ctx, b.digest, f, b.size)
+}
+
+// holds reports whether the bucket holds blob d whole: an object of its
+// size that reads back as d. The checksum a server recorded at upload is
+// not enough: it is metadata kept beside the object, and an object damaged
+// where it lies still shows it. An object that is not the blob (damaged,
+// or put there by another hand) is not held: the upload replaces it.
+func (s *S3) holds(ctx context.Context, d glassbox.Digest, size int64) (bool, error) {
+	n, err := s.Stat(ctx, d)
+	switch {
+	case glassbox.ErrorCode(err) == glassbox.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, err
+	case n != size:
+		return false, nil
+	}
+	rc, err := s.Open(ctx, d)
+	switch {
+	case err == nil:
+		rc.Close()
+		return true, nil
+	case glassbox.ErrorCode(err) == glassbox.ECORRUPT || glassbox.ErrorCode(err) == glassbox.ENOTFOUND:
+		return false, nil
+	}
+	return false, err
 }
 
 // put uploads a blob in one request, with its SHA-256 for the server to
@@ -268,7 +293,8 @@ func (s *S3) put(ctx context.Context, d glassbox.Digest, r io.ReadSeeker, size i
 // aborted (or, if it dies, by the next OpenS3 after StaleUploads).
 func (s *S3) multipart(ctx context.Context, d glassbox.Digest, f *os.File, size int64) (err error) {
 	key := aws.String(s.key(d))
-	up, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(s.bucket), Key: key, ContentType: aws.String("application/octet-stream")})
+	up, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(s.bucket), Key: key, ContentType: aws.String("application/octet-stream"),
+		ChecksumAlgorithm: types.ChecksumAlgorithmSha256})
 	if err != nil {
 		return s.errorf(err, "begin the upload of %s", d)
 	}
@@ -280,16 +306,30 @@ func (s *S3) multipart(ctx context.Context, d glassbox.Digest, f *os.File, size 
 		}
 	}()
 	var parts []types.CompletedPart
+	whole := sha256.New()
 	for off, n := int64(0), int32(1); off < size; off, n = off+s.partSize, n+1 {
 		l := min(s.partSize, size-off)
+		// Each part goes with its SHA-256, which the server checks before
+		// it keeps the part: a part damaged on the way is refused.
+		h := sha256.New()
+		if _, err := io.Copy(io.MultiWriter(h, whole), io.NewSectionReader(f, off, l)); err != nil {
+			return glassbox.Errorf(glassbox.EINTERNAL, "evidence: read part %d of %s: %w", n, d, err)
+		}
+		partSum := aws.String(base64.StdEncoding.EncodeToString(h.Sum(nil)))
 		out, err := s.client.UploadPart(ctx, &s3.UploadPartInput{
 			Bucket: aws.String(s.bucket), Key: key, UploadId: up.UploadId, PartNumber: aws.Int32(n),
 			Body: io.NewSectionReader(f, off, l), ContentLength: aws.Int64(l),
+			ChecksumAlgorithm: types.ChecksumAlgorithmSha256, ChecksumSHA256: partSum,
 		})
 		if err != nil {
 			return s.errorf(err, "upload part %d of %s", n, d)
 		}
-		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(n)})
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(n), ChecksumSHA256: partSum})
+	}
+	// The parts, as sent, are the blob: the staged copy did not change
+	// under the upload.
+	if got := digestOf(whole); got != d {
+		return glassbox.Errorf(glassbox.EINTERNAL, "evidence: the staged copy of %s changed during its upload (it now hashes to %s); nothing was stored", d, got)
 	}
 	if _, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 		Bucket: aws.String(s.bucket), Key: key, UploadId: up.UploadId,
@@ -330,28 +370,37 @@ func (s *S3) Open(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error)
 		return nil, s.errorf(err, "read %s", d)
 	}
 	defer out.Body.Close()
-	if n := aws.ToInt64(out.ContentLength); n >= 0 && n <= inMemoryRead {
+	if out.ContentLength != nil && *out.ContentLength >= 0 && *out.ContentLength <= inMemoryRead {
 		// Read straight into a buffer of the announced size (one more
 		// byte finds a server that sends more), then hash it in one pass.
+		n := *out.ContentLength
 		buf := make([]byte, n+1)
 		m, err := io.ReadFull(input.Reader(ctx, out.Body), buf)
 		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 			return nil, s.errorf(err, "read %s", d)
+		}
+		if int64(m) < n {
+			return nil, s.shortRead(d, int64(m), n)
 		}
 		if err := s.check(d, glassbox.NewDigest(sha256.Sum256(buf[:m]))); err != nil {
 			return nil, err
 		}
 		return heldReader(buf[:m]), nil
 	}
+	// Large, or of a size the server did not announce: through a scratch
+	// file.
 	f, err := s.local.stagingFile("read")
 	if err != nil {
 		return nil, err
 	}
-	got, _, err := hashCopy(ctx, f, out.Body)
-	if err == nil {
-		err = s.check(d, got)
-	} else {
+	got, m, err := hashCopy(ctx, f, out.Body)
+	switch {
+	case err != nil:
 		err = s.errorf(err, "read %s", d)
+	case out.ContentLength != nil && m < *out.ContentLength:
+		err = s.shortRead(d, m, *out.ContentLength)
+	default:
+		err = s.check(d, got)
 	}
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
@@ -362,6 +411,13 @@ func (s *S3) Open(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error)
 		return nil, err
 	}
 	return &scratchFile{f}, nil
+}
+
+// shortRead is a read that ended before the size the server announced: the
+// transfer broke off (a connection reset, a server going down), which says
+// nothing about the stored object; reading again may succeed.
+func (s *S3) shortRead(d glassbox.Digest, got, want int64) error {
+	return glassbox.Errorf(glassbox.EUNAVAILABLE, "read %s from s3://%s: the transfer ended after %d of %d bytes; try again", d, s.bucket, got, want)
 }
 
 // check compares what a blob hashed to with its digest.
