@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,8 +181,17 @@ func (c *Config) resolve(ctx context.Context) error {
 			return
 		}
 		var b []byte
-		if b, err = input.ReadFile(ctx, file, name+"_file", 64<<10); err == nil {
-			*dst = strings.TrimSpace(string(b))
+		if b, err = input.ReadFile(ctx, file, name+"_file", 64<<10); err != nil {
+			return
+		}
+		// A secret file readable by others gives the secret away; an
+		// empty one is a mistake (a file not yet filled in), not "no
+		// secret": both are refused by name.
+		if err = checkPrivate(file); err != nil {
+			return
+		}
+		if *dst = strings.TrimSpace(string(b)); *dst == "" {
+			err = fmt.Errorf("%s_file %s is empty: write the %s in it, or remove the setting", name, file, name)
 		}
 	}
 	dbURL, evSecret, logSecret, dsn := "", "", "", ""
@@ -239,6 +249,9 @@ func (c *Config) resolve(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if err := checkPrivate(c.Signing.TokenFile); err != nil {
+			return err
+		}
 		if c.signingToken = strings.TrimSpace(string(b)); c.signingToken == "" {
 			return fmt.Errorf("signing.token_file %s is empty", c.Signing.TokenFile)
 		}
@@ -274,19 +287,36 @@ func (c *Config) Options(mode LogMode) (Options, error) {
 // hasPassword reports whether a URL or a MySQL DSN carries a password:
 // user:password@….
 func hasPassword(s string) bool {
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" {
+		// A URL: a password in its user information or in its query
+		// (PostgreSQL's ?password=…).
+		if _, ok := u.User.Password(); ok {
+			return true
+		}
+		if u.Query().Has("password") {
+			return true
+		}
+	}
+	// A connection string of key=value words (PostgreSQL's password=…).
+	for _, kv := range strings.Fields(s) {
+		if strings.HasPrefix(kv, "password=") {
+			return true
+		}
+	}
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "postgres://"), "postgresql://")
 	at := strings.LastIndex(s, "@")
 	return at > 0 && strings.Contains(s[:at], ":")
 }
 
-// checkPrivate refuses a file that holds secrets and that others may read.
+// checkPrivate refuses a file that holds secrets and that others may read:
+// the configuration, when it holds one itself, and every secret file.
 func checkPrivate(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return glassbox.Errorf(glassbox.EINVALID, "%s: %v", path, err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return glassbox.Errorf(glassbox.EINVALID, "%s holds a secret (a password or secret key) but others may read it (mode %04o): chmod 600 it, or move the secret to a file of its own (url_file, secret_key_file, dsn_file)", path, fi.Mode().Perm())
+		return glassbox.Errorf(glassbox.EINVALID, "%s holds a secret (a password, secret key or token) but others may read it (mode %04o): chmod 600 it (or, for the configuration, move the secret to a file of its own: url_file, secret_key_file, dsn_file)", path, fi.Mode().Perm())
 	}
 	return nil
 }

@@ -100,12 +100,19 @@ func TestLoadConfigRefuses(t *testing.T) {
 		{"a bad duration", "[jobs]\ntimeout = \"soon\"\n", 0o600, "duration"},
 		{"negative workers", "[jobs]\nworkers = -1\n", 0o600, "workers"},
 		{"not TOML", "[jobs\n", 0o600, "glassbox.toml"},
+		{"a password in the URL's query others may read", "[database]\nurl = \"postgres://u@db/g?password=pw\"\n", 0o644, "chmod 600"},
+		{"a password in a key=value string others may read", "[database]\nurl = \"host=db user=u password=pw\"\n", 0o644, "chmod 600"},
+		{"an empty secret file", "[database]\nurl_file = \"empty\"\n", 0o644, "is empty"},
+		{"a secret file others may read", "[database]\nurl_file = \"open\"\n", 0o644, "chmod 600"},
+		{"an empty token file", "[signing]\nservers = [\"https://c.example\"]\ntoken_file = \"empty\"\n", 0o644, "is empty"},
+		{"a token file others may read", "[signing]\nservers = [\"https://c.example\"]\ntoken_file = \"open\"\n", 0o644, "chmod 600"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := writeConfig(t, tc.mode, tc.text)
-			if tc.name == "both a secret and its file" {
-				os.WriteFile(filepath.Join(filepath.Dir(p), "x"), []byte("postgres://db/h"), 0o600)
-			}
+			dir := filepath.Dir(p)
+			os.WriteFile(filepath.Join(dir, "x"), []byte("postgres://db/h"), 0o600)
+			os.WriteFile(filepath.Join(dir, "empty"), []byte(" \n"), 0o600)
+			os.WriteFile(filepath.Join(dir, "open"), []byte("postgres://u:pw@db/g"), 0o644)
 			_, err := centre.LoadConfig(context.Background(), p)
 			if glassbox.ErrorCode(err) != glassbox.EINVALID || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("LoadConfig = %v; want EINVALID naming %q", err, tc.want)
