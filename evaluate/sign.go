@@ -55,7 +55,11 @@ func (r *run) signEvidence(ctx context.Context) ([]glassbox.CheckResult, bool, e
 		res.Status, res.Summary = glassbox.CheckFail, "the centre has no signing keys: the evidence is kept but not signed nor logged (glassbox keys generate)"
 		return []glassbox.CheckResult{res}, false, nil
 	}
-	signed, lastIndex := 0, uint64(0)
+	// The result names the envelopes, never where the log put them: an
+	// evaluation run again after a crash signs the same statements and
+	// must make the same assessment, even when a server that died
+	// mid-append left a statement in the log twice.
+	signed := 0
 	for _, in := range r.inputs {
 		receipt, err := r.signInput(ctx, in)
 		if err != nil {
@@ -65,15 +69,10 @@ func (r *run) signEvidence(ctx context.Context) ([]glassbox.CheckResult, bool, e
 			continue
 		}
 		signed++
-		if b, err := receipt.Marshal(); err == nil {
-			if _, pr, err := tlog.ParseReceipt(b); err == nil && pr.Index > lastIndex {
-				lastIndex = pr.Index
-			}
-		}
 		res.Evidence = append(res.Evidence, glassbox.Evidence{Kind: "attestation/" + in.kind, Digest: glassbox.DigestOf(receipt.Envelope), Description: "DSSE envelope of the signed statement about " + in.kind + ", in the transparency log"})
 	}
 	res.Status = glassbox.CheckPass
-	res.Summary = fmt.Sprintf("%d pieces of evidence are signed by the centre and appended to its transparency log (newest at index %d)", signed, lastIndex)
+	res.Summary = fmt.Sprintf("%d pieces of evidence are signed by the centre and appended to its transparency log", signed)
 	return []glassbox.CheckResult{res}, false, nil
 }
 
