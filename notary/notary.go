@@ -121,6 +121,14 @@ func CentrePredicate(predicateType string) bool {
 	return predicateType == glassbox.PredicateVSA || strings.HasPrefix(predicateType, "https://glassbox.dev/predicates/")
 }
 
+// StagePredicate reports whether a predicate type is one a pipeline stage
+// has the centre sign: its own predicates (CentrePredicate) and the SLSA
+// Provenance a rebuild makes. What a keyless worker may have signed through
+// POST /api/v1/signing/attest is exactly this.
+func StagePredicate(predicateType string) bool {
+	return CentrePredicate(predicateType) || predicateType == glassbox.PredicateProvenance
+}
+
 // Submit logs a statement a client sent (POST /attestations, glassbox
 // attest), signed by the submission key: the leaf names that key, so the
 // statement is told apart from the centre's in the log, and a verifier who

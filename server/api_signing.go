@@ -25,13 +25,14 @@ const MaxSignRequest = 4 << 20
 // attestForWorker signs and logs a statement of the centre's, as the
 // worker's job would have with the keys; the receipt is the answer. Only
 // the centre's own predicate types are signed here: clients' statements
-// go to POST /attestations, under the submission key.
+// go to POST /attestations, under the submission key, but for the SLSA
+// Provenance of a rebuild, which the centre signs as its own evidence.
 func (a *API) attestForWorker(w http.ResponseWriter, r *http.Request, _ string) error {
 	var req SignRequest
 	if err := decodeJSON(w, r, MaxSignRequest, &req); err != nil {
 		return err
 	}
-	if !notary.CentrePredicate(req.PredicateType) {
+	if !notary.StagePredicate(req.PredicateType) {
 		return glassbox.Errorf(glassbox.EINVALID, "%q is not one of the centre's own statements; clients' statements go to POST /attestations", req.PredicateType)
 	}
 	if a.b.Notary == nil {

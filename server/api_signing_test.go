@@ -5,9 +5,13 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"glassbox.dev"
 
 	"glassbox.dev/attest"
 	"glassbox.dev/centre"
+	"glassbox.dev/rebuild"
 	"glassbox.dev/server"
 	"glassbox.dev/tlog"
 	"glassbox.dev/verify"
@@ -47,8 +51,18 @@ func TestSigningForWorkers(t *testing.T) {
 	if res.Checkpoint == nil || len(res.Attestations) != 1 {
 		t.Fatalf("the receipt does not verify: %v", res.Reasons)
 	}
+	// A rebuild's SLSA Provenance is the centre's evidence: a keyless
+	// worker's rebuild has it signed here.
+	rep := &rebuild.Report{Release: glassbox.DigestOf([]byte("manifest")), Recipe: glassbox.DigestOf([]byte("recipe")),
+		StartedOn: time.Unix(1_800_000_000, 0), FinishedOn: time.Unix(1_800_000_060, 0), Log: glassbox.DigestOf([]byte("log")),
+		Artifacts: []rebuild.ArtifactResult{{Name: "fw.bin", Shipped: art, Rebuilt: art, Verdict: rebuild.Equivalent}}}
 	code, b = m.call(t, admin, "POST", "/api/v1/signing/attest", server.SignRequest{
-		Subjects: []attest.Subject{{Digest: art}}, PredicateType: "https://slsa.dev/provenance/v1", Predicate: json.RawMessage(`{}`)})
+		Subjects: []attest.Subject{{Name: "fw.bin", Digest: art}}, PredicateType: glassbox.PredicateProvenance, Predicate: rep.Provenance(glassbox.DigestOf([]byte("report")), "go1.26.8")})
+	if code != 200 {
+		t.Fatalf("signing a rebuild's provenance: %d %s", code, b)
+	}
+	code, b = m.call(t, admin, "POST", "/api/v1/signing/attest", server.SignRequest{
+		Subjects: []attest.Subject{{Digest: art}}, PredicateType: "https://in-toto.io/attestation/test-result/v0.1", Predicate: json.RawMessage(`{"result":"PASSED"}`)})
 	if code != 400 {
 		t.Fatalf("signing a client's kind of statement: %d %s; want 400", code, b)
 	}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -279,6 +280,8 @@ heartbeat = "500ms"
 	}
 	workerConf := filepath.Join(dir, "worker.toml")
 	text := strings.Replace(string(base), "[keys]\ndir = \"keys\"", "[keys]\ndir = \"public-keys\"\n\n[signing]\nservers = ["+strings.Join(serverURLs, ", ")+"]\ntoken_file = \"signing.token\"", 1)
+	// Nor any access to the log: the servers append their statements.
+	text = text[:strings.Index(text, "[log]")] + text[strings.Index(text, "[keys]"):]
 	if err := os.WriteFile(workerConf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -532,6 +535,11 @@ heartbeat = "500ms"
 			t.Fatal(err)
 		}
 		records[i], currentVSA[i] = hist.records, hist.current
+		// Keyless workers have the servers sign every statement their
+		// jobs make: each piece of evidence is signed and logged.
+		if hist.signed != glassbox.CheckPass {
+			t.Errorf("%s: the current evaluation's %s is %q, want pass", r.rel.Manifest.Product, glassbox.CheckEvidenceSigned, hist.signed)
+		}
 		for _, d := range append(r.rel.Manifest.Blobs(), hist.blobs...) {
 			rc, err := c.Blobs.Open(ctx, d)
 			if err != nil {
@@ -566,6 +574,8 @@ heartbeat = "500ms"
 		// is the current evaluation's.
 		if len(vs.Verdicts) == 0 || records[i] == 0 || len(vs.Verdicts) < records[i] || len(vs.Verdicts) > r.asked {
 			t.Errorf("%s: %d verdicts and %d evaluation records for %d evaluations asked for", name, len(vs.Verdicts), records[i], r.asked)
+		}
+		if len(vs.Verdicts) == 0 {
 			continue
 		}
 		if cur := vs.Verdicts[len(vs.Verdicts)-1]; cur.Envelope != currentVSA[i] {
@@ -573,6 +583,26 @@ heartbeat = "500ms"
 		}
 		if len(vs.Verdicts) > records[i] {
 			outlived++
+		}
+		if len(vs.Verdicts) > records[i] || len(vs.Verdicts) > r.asked {
+			// Show what differs between the verdicts: a job run again
+			// should have signed the same statement.
+			for k, rc := range vs.Receipts {
+				var env struct {
+					Payload []byte `json:"payload"`
+				}
+				if json.Unmarshal(rc.Envelope, &env) == nil {
+					t.Logf("%s: verdict %d: %s", name, k, env.Payload)
+				}
+			}
+			ds, _ := c.Store.FindEvidence(ctx, r.rel.ID, evaluate.KindAssessmentResults)
+			for _, d := range ds {
+				if rc, err := c.Blobs.Open(ctx, d); err == nil {
+					b, _ := io.ReadAll(rc)
+					rc.Close()
+					t.Logf("%s: assessment results %s:\n%s", name, d, b)
+				}
+			}
 		}
 		if len(vs.Receipts) != len(vs.Verdicts) {
 			t.Fatalf("%s: %d receipts for %d verdicts", name, len(vs.Receipts), len(vs.Verdicts))
@@ -631,7 +661,8 @@ var evidenceKinds = []string{
 
 type evaluations struct {
 	records int
-	current glassbox.Digest // the current evaluation's VSA envelope
+	current glassbox.Digest      // the current evaluation's VSA envelope
+	signed  glassbox.CheckStatus // the current evaluation's attest.evidence-signed
 	blobs   []glassbox.Digest
 }
 
@@ -646,6 +677,13 @@ func evaluationsOf(ctx context.Context, c *centre.Centre, rel *glassbox.Release)
 	e.records = len(h)
 	if len(h) > 0 && len(h[len(h)-1].VSAs) > 0 {
 		e.current = h[len(h)-1].VSAs[0].Envelope
+	}
+	if len(h) > 0 {
+		for _, ch := range h[len(h)-1].Checks {
+			if ch.Check == glassbox.CheckEvidenceSigned {
+				e.signed = ch.Status
+			}
+		}
 	}
 	for _, k := range evidenceKinds {
 		ds, err := c.Store.FindEvidence(ctx, rel.ID, k)
