@@ -28,9 +28,11 @@ const maxEnvelopeSize = (MaxStatementSize+2)/3*4 + 64<<10
 // Signer signs statements with the centre's attestation key. It is safe
 // for concurrent use.
 type Signer struct {
-	key   ed25519.PrivateKey
-	keyID string
-	dsse  *dsse.EnvelopeSigner
+	key    crypto.Signer
+	closer io.Closer // what holds key, if it must be released
+	pub    ed25519.PublicKey
+	keyID  string
+	dsse   *dsse.EnvelopeSigner
 }
 
 // NewSigner returns a Signer for an Ed25519 private key.
@@ -38,7 +40,17 @@ func NewSigner(key ed25519.PrivateKey) (*Signer, error) {
 	if len(key) != ed25519.PrivateKeySize {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "an Ed25519 private key is %d bytes, not %d", ed25519.PrivateKeySize, len(key))
 	}
-	pub := key.Public().(ed25519.PublicKey)
+	return NewKeySigner(key)
+}
+
+// NewKeySigner returns a Signer for an Ed25519 key held elsewhere: in a
+// hardware security module or a cloud KMS (package pkcs11key), which signs
+// without ever giving the private key out.
+func NewKeySigner(key crypto.Signer) (*Signer, error) {
+	pub, ok := key.Public().(ed25519.PublicKey)
+	if !ok || len(pub) != ed25519.PublicKeySize {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the signing key is a %T; the centre signs with Ed25519 only", key.Public())
+	}
 	dsseID, err := DSSEKeyID(pub)
 	if err != nil {
 		return nil, err
@@ -47,11 +59,11 @@ func NewSigner(key ed25519.PrivateKey) (*Signer, error) {
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "DSSE signer: %w", err)
 	}
-	return &Signer{key: key, keyID: KeyID(pub), dsse: es}, nil
+	return &Signer{key: key, pub: pub, keyID: KeyID(pub), dsse: es}, nil
 }
 
 // PublicKey returns the public half of the signing key.
-func (s *Signer) PublicKey() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
+func (s *Signer) PublicKey() ed25519.PublicKey { return s.pub }
 
 // KeyID returns the signing key's KeyID, which names it in log leaves and
 // policies (att.keyId). In envelopes the key is named by DSSEKeyID.
@@ -304,13 +316,13 @@ func DSSEKeyID(pub ed25519.PublicKey) (string, error) {
 // own Ed25519 signer reads keys in securesystemslib's JSON format; glassbox
 // keeps PEM files and names keys by KeyID, so it wraps the key itself.
 type ed25519SignerVerifier struct {
-	key   ed25519.PrivateKey // nil when only verifying
+	key   crypto.Signer // nil when only verifying
 	pub   ed25519.PublicKey
 	keyID string
 }
 
 func (s *ed25519SignerVerifier) Sign(_ context.Context, data []byte) ([]byte, error) {
-	return ed25519.Sign(s.key, data), nil
+	return signEd25519(s.key, s.pub, data)
 }
 
 func (s *ed25519SignerVerifier) Verify(_ context.Context, data, sig []byte) error {

@@ -67,7 +67,7 @@ func TestSigningTheSameStatementTwiceGivesTheSameEnvelope(t *testing.T) {
 		t.Errorf("two envelopes for one statement:\n%s\n%s", env, again)
 	}
 	// Another process loading the same key file signs the same bytes too.
-	other, err := NewSigner(s.key)
+	other, err := NewSigner(s.key.(ed25519.PrivateKey))
 	if err != nil {
 		t.Fatal(err)
 	}

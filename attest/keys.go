@@ -33,6 +33,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"glassbox.dev"
+	"glassbox.dev/attest/pkcs11key"
 	"glassbox.dev/internal/atomicfile"
 )
 
@@ -72,11 +73,22 @@ type KeyFiles struct {
 // key changes can no longer prove that it is the same log. Each file appears
 // atomically and durably, complete or not at all.
 func GenerateKeys(dir, origin string, force bool) (*KeyFiles, error) {
+	return GenerateKeysIn(dir, origin, KeyRefs{}, force)
+}
+
+// GenerateKeysIn is GenerateKeys with the private keys refs names made in
+// their PKCS#11 tokens instead of files (package pkcs11key): for those,
+// only the public halves (attestation.pub, log.vkey) are written to dir.
+// A token never replaces a key, force or not.
+func GenerateKeysIn(dir, origin string, refs KeyRefs, force bool) (*KeyFiles, error) {
 	if err := ValidateOrigin(origin); err != nil {
 		return nil, err
 	}
 	if dir == "" {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "no key directory given")
+	}
+	if err := refs.validate(); err != nil {
+		return nil, err
 	}
 	kf := &KeyFiles{
 		Dir:                dir,
@@ -86,7 +98,19 @@ func GenerateKeys(dir, origin string, force bool) (*KeyFiles, error) {
 		LogVerifierKeyPath: filepath.Join(dir, LogVKeyFile),
 		Origin:             origin,
 	}
-	paths := []string{kf.PrivateKeyPath, kf.PublicKeyPath, kf.LogSignerKeyPath, kf.LogVerifierKeyPath}
+	if IsPKCS11(refs.Attestation) {
+		kf.PrivateKeyPath = RedactRef(refs.Attestation)
+	}
+	if IsPKCS11(refs.Log) {
+		kf.LogSignerKeyPath = RedactRef(refs.Log)
+	}
+	paths := []string{kf.PublicKeyPath, kf.LogVerifierKeyPath}
+	if !IsPKCS11(refs.Attestation) {
+		paths = append(paths, kf.PrivateKeyPath)
+	}
+	if !IsPKCS11(refs.Log) {
+		paths = append(paths, kf.LogSignerKeyPath)
+	}
 	if !force {
 		// Checked up front so that nothing is written when any key exists;
 		// the no-replace link below still guards against a concurrent run.
@@ -99,41 +123,58 @@ func GenerateKeys(dir, origin string, force bool) (*KeyFiles, error) {
 		}
 	}
 
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "generate the attestation key: %w", err)
+	type file struct {
+		path string
+		data []byte
+		mode os.FileMode
 	}
-	privDER, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "encode the attestation key: %w", err)
+	var files []file
+	var pub ed25519.PublicKey
+	if IsPKCS11(refs.Attestation) {
+		var err error
+		if pub, err = pkcs11key.Generate(refs.Attestation); err != nil {
+			return nil, err
+		}
+	} else {
+		var priv ed25519.PrivateKey
+		var err error
+		if pub, priv, err = ed25519.GenerateKey(rand.Reader); err != nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "generate the attestation key: %w", err)
+		}
+		privDER, err := x509.MarshalPKCS8PrivateKey(priv)
+		if err != nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "encode the attestation key: %w", err)
+		}
+		files = append(files, file{kf.PrivateKeyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER}), 0o600})
 	}
 	pubDER, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "encode the attestation public key: %w", err)
-	}
-	skey, vkey, err := note.GenerateKey(rand.Reader, origin)
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "generate the log key: %w", err)
 	}
 	kf.PublicKeyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
 	kf.KeyID = keyIDFromDER(pubDER)
 	if kf.DSSEKeyID, err = DSSEKeyID(pub); err != nil {
 		return nil, err
 	}
-	kf.LogVerifierKey = vkey
+	files = append(files, file{kf.PublicKeyPath, []byte(kf.PublicKeyPEM), 0o644})
+	if IsPKCS11(refs.Log) {
+		logPub, err := pkcs11key.Generate(refs.Log)
+		if err != nil {
+			return nil, err
+		}
+		kf.LogVerifierKey = LogVerifierKey(origin, logPub)
+	} else {
+		skey, vkey, err := note.GenerateKey(rand.Reader, origin)
+		if err != nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "generate the log key: %w", err)
+		}
+		kf.LogVerifierKey = vkey
+		files = append(files, file{kf.LogSignerKeyPath, []byte(skey + "\n"), 0o600})
+	}
+	files = append(files, file{kf.LogVerifierKeyPath, []byte(kf.LogVerifierKey + "\n"), 0o644})
 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "create the key directory %s: %w", dir, err)
-	}
-	files := []struct {
-		path string
-		data []byte
-		mode os.FileMode
-	}{
-		{kf.PrivateKeyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER}), 0o600},
-		{kf.PublicKeyPath, []byte(kf.PublicKeyPEM), 0o644},
-		{kf.LogSignerKeyPath, []byte(skey + "\n"), 0o600},
-		{kf.LogVerifierKeyPath, []byte(vkey + "\n"), 0o644},
 	}
 	var written []string
 	for _, f := range files {

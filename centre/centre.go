@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,6 +78,10 @@ type Options struct {
 	SharedLog *tlog.Shared
 	// KeyDir holds the signing keys; default DATA/keys.
 	KeyDir string
+	// Keys, where set, are private keys held elsewhere than KeyDir: in
+	// PKCS#11 tokens (an HSM, a cloud KMS) or other files. KeyDir then
+	// holds their public halves.
+	Keys attest.KeyRefs
 	// WitnessPolicy is the witness policy file; default
 	// DATA/witnesses.policy, if it exists.
 	WitnessPolicy string
@@ -87,6 +92,11 @@ type Options struct {
 	// servers, reached with a token of scope sign. The key directory
 	// then needs only the public keys (attestation.pub, log.vkey).
 	Signing *client.Signer
+}
+
+// hasKeys reports whether the options give the process signing keys.
+func (o Options) hasKeys(data string) bool {
+	return o.Keys.Attestation != "" || HasKeys(o.keyDir(data))
 }
 
 // keyDir is where the options say the keys are.
@@ -112,6 +122,9 @@ type Centre struct {
 	// with Options.Signing, and origin its log's origin (from log.vkey).
 	Signing *client.Signer
 	origin  string
+	// keys are the signing keys this centre opened, released on Close (a
+	// PKCS#11 token's sessions).
+	keys []io.Closer
 }
 
 // Attester is what signs the centre's statements in this process: its
@@ -154,13 +167,13 @@ func Open(ctx context.Context, data string, o Options) (*Centre, error) {
 	}
 	if o.Log == LogIfKeys {
 		o.Log = NoLog
-		if HasKeys(o.keyDir(data)) {
+		if o.hasKeys(data) {
 			o.Log = WithLog
 		}
 	}
 	if o.Log == NoLog {
 		c, err := openStores(ctx, data, o)
-		if err != nil || o.Signing == nil || HasKeys(o.keyDir(data)) {
+		if err != nil || o.Signing == nil || o.hasKeys(data) {
 			return c, err
 		}
 		// A worker without keys: its statements are signed by the
@@ -226,31 +239,61 @@ func openStores(ctx context.Context, data string, o Options) (*Centre, error) {
 // submission key.
 func openLog(ctx context.Context, data string, o Options) (*Centre, error) {
 	dir := o.keyDir(data)
-	if !HasKeys(dir) {
+	if !o.hasKeys(data) {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "no keys in %s: run 'glassbox keys generate --origin ORIGIN' first", dir)
 	}
-	signer, err := attest.LoadSigner(filepath.Join(dir, attest.AttestationKeyFile))
+	var keys []io.Closer
+	closeKeys := func() {
+		for _, k := range keys {
+			k.Close()
+		}
+	}
+	signer, err := attest.OpenSigner(cmp.Or(o.Keys.Attestation, filepath.Join(dir, attest.AttestationKeyFile)))
 	if err != nil {
 		return nil, err
+	}
+	keys = append(keys, signer)
+	// The verdict key must be the one verifiers were given.
+	if pub, err := attest.LoadPublicKey(filepath.Join(dir, attest.AttestationPubFile)); err == nil && !pub.Equal(signer.PublicKey()) {
+		closeKeys()
+		return nil, glassbox.Errorf(glassbox.EINVALID, "the attestation key %s is not the key of %s: the verdicts it signed would not verify", attest.RedactRef(cmp.Or(o.Keys.Attestation, filepath.Join(dir, attest.AttestationKeyFile))), filepath.Join(dir, attest.AttestationPubFile))
+	} else if o.Keys.Attestation != "" && err != nil {
+		closeKeys()
+		return nil, glassbox.Errorf(glassbox.EINVALID, "with the attestation key in %s, the key directory must hold its public half: %v", attest.RedactRef(o.Keys.Attestation), err)
 	}
 	// Clients' statements (attest, POST /attestations) are signed by a key
 	// of their own, never by the verdict key above.
-	submissions, err := attest.LoadOrCreateSubmissionSigner(dir)
+	var submissions *attest.Signer
+	if o.Keys.Submission != "" {
+		submissions, err = attest.OpenSigner(o.Keys.Submission)
+		if err == nil && submissions.KeyID() == signer.KeyID() {
+			err = glassbox.Errorf(glassbox.EINVALID, "the submission key %s is the attestation key: clients' statements must be signed by another key than the centre's verdicts", attest.RedactRef(o.Keys.Submission))
+		}
+	} else {
+		submissions, err = attest.LoadOrCreateSubmissionSigner(dir)
+	}
 	if err != nil {
+		closeKeys()
 		return nil, err
 	}
-	logSigner, err := attest.LoadLogSigner(filepath.Join(dir, "log.key"))
-	if err != nil {
-		return nil, err
-	}
+	keys = append(keys, submissions)
 	logVerifier, err := attest.LoadLogVerifier(filepath.Join(dir, "log.vkey"))
 	if err != nil {
+		closeKeys()
 		return nil, err
 	}
+	logSigner, logKey, err := attest.OpenLogSigner(cmp.Or(o.Keys.Log, filepath.Join(dir, "log.key")), logVerifier)
+	if err != nil {
+		closeKeys()
+		return nil, err
+	}
+	keys = append(keys, logKey)
 	c, err := openStores(ctx, data, o)
 	if err != nil {
+		closeKeys()
 		return nil, err
 	}
+	c.keys = keys
 	lo, err := logOptions(data, o.WitnessPolicy)
 	if err != nil {
 		c.Close()
@@ -314,6 +357,9 @@ func (c *Centre) Close() error {
 		errs = append(errs, c.Log.Close(ctx))
 	}
 	errs = append(errs, c.Store.Close(), c.Blobs.Close())
+	for _, k := range c.keys {
+		errs = append(errs, k.Close())
+	}
 	return errors.Join(errs...)
 }
 

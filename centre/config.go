@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"glassbox.dev"
+	"glassbox.dev/attest"
 	"glassbox.dev/client"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/input"
@@ -80,6 +81,13 @@ type Config struct {
 		// processes that sign need it: workers without keys leave
 		// signing to the servers.
 		Dir string `toml:"dir"`
+		// Attestation, Log and Submission, if set, are where those
+		// private keys are instead of files in Dir: PKCS#11 URIs of keys
+		// in a hardware security module or a cloud KMS (RFC 7512,
+		// pkcs11:token=…;object=…?module-path=…&pin-source=file:…), or
+		// paths of key files elsewhere. Dir still holds the public
+		// halves (attestation.pub, log.vkey).
+		attest.KeyRefs
 	} `toml:"keys"`
 
 	Signing struct {
@@ -154,7 +162,11 @@ func LoadConfig(ctx context.Context, path string) (*Config, error) {
 	c.path = path
 	dir := filepath.Dir(path)
 	for _, p := range []*string{&c.Data, &c.Database.URLFile, &c.Evidence.SecretKeyFile, &c.Log.SecretKeyFile, &c.Log.DSNFile,
-		&c.Log.WitnessPolicy, &c.Keys.Dir, &c.Signing.TokenFile, &c.Server.TokenFile, &c.Server.TLSCert, &c.Server.TLSKey} {
+		&c.Log.WitnessPolicy, &c.Keys.Dir, &c.Signing.TokenFile, &c.Server.TokenFile, &c.Server.TLSCert, &c.Server.TLSKey,
+		&c.Keys.Attestation, &c.Keys.Log, &c.Keys.Submission} {
+		if attest.IsPKCS11(*p) {
+			continue
+		}
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -268,7 +280,7 @@ func (c *Config) shared() bool { return c.Evidence.Store == "s3" || c.Log.Store 
 
 // Options are the options Open takes for this deployment, with mode.
 func (c *Config) Options(mode LogMode) (Options, error) {
-	o := Options{DB: c.Database.URL, Log: mode, KeyDir: c.Keys.Dir, WitnessPolicy: c.Log.WitnessPolicy, CheckpointInterval: c.Log.CheckpointInterval.Duration}
+	o := Options{DB: c.Database.URL, Log: mode, KeyDir: c.Keys.Dir, Keys: c.Keys.KeyRefs, WitnessPolicy: c.Log.WitnessPolicy, CheckpointInterval: c.Log.CheckpointInterval.Duration}
 	if c.Evidence.Store == "s3" {
 		o.Evidence = &evidence.S3Config{Config: c.Evidence.Config, PartSize: c.Evidence.PartSize}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 
@@ -24,8 +25,9 @@ func keysCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Manage the centre's signing keys"}
 	var dir, origin string
 	var force, asJSON bool
+	var refs attest.KeyRefs
 	gen := &cobra.Command{
-		Use:   "generate [--origin ORIGIN] [--dir DIR]",
+		Use:   "generate [--origin ORIGIN] [--dir DIR] [--attestation-key PKCS11-URI] [--log-key PKCS11-URI]",
 		Short: "Generate the centre's attestation key and the log's checkpoint key",
 		Long: `Generate writes three Ed25519 keys (private files mode 0600):
 
@@ -35,27 +37,55 @@ func keysCommand(g *globals) *cobra.Command {
   submission.key / .pub    signs what clients submit (attest, POST /attestations), so that it
                            is never taken for a verdict; made on first use if missing
 
-ORIGIN names the log for life, e.g. transparency.example.org/glassbox/log.`,
+ORIGIN names the log for life, e.g. transparency.example.org/glassbox/log.
+
+With --attestation-key or --log-key (or [keys] attestation and log in the
+configuration) a key is made in a PKCS#11 token instead: a hardware
+security module, or a cloud KMS through its PKCS#11 library. The key is an
+Ed25519 pair whose private half is sensitive and never leaves the token;
+only its public half (attestation.pub, log.vkey) is written to DIR. Name
+the key with a PKCS#11 URI (RFC 7512):
+
+  pkcs11:token=glassbox;object=attestation?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/etc/glassbox/secrets/hsm.pin
+
+A token that holds a key of that label already is never overwritten.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
 				dir = g.keyDir()
 			}
-			kf, err := attest.GenerateKeys(dir, origin, force)
+			if g.cfg != nil {
+				refs.Attestation = cmp.Or(refs.Attestation, g.cfg.Keys.Attestation)
+				refs.Log = cmp.Or(refs.Log, g.cfg.Keys.Log)
+			}
+			for name, ref := range map[string]string{"--attestation-key": refs.Attestation, "--log-key": refs.Log} {
+				if ref != "" && !attest.IsPKCS11(ref) {
+					return usageError{fmt.Errorf("%s %q: want a PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-source=…); key files are made in --dir", name, ref)}
+				}
+			}
+			kf, err := attest.GenerateKeysIn(dir, origin, refs, force)
 			if err != nil {
 				return err
 			}
-			sub, err := attest.LoadOrCreateSubmissionSigner(dir)
+			var sub *attest.Signer
+			subPath := filepath.Join(dir, attest.SubmissionKeyFile)
+			if g.cfg != nil && g.cfg.Keys.Submission != "" {
+				sub, err = attest.OpenSigner(g.cfg.Keys.Submission)
+				subPath = attest.RedactRef(g.cfg.Keys.Submission)
+			} else {
+				sub, err = attest.LoadOrCreateSubmissionSigner(dir)
+			}
 			if err != nil {
 				return err
 			}
+			defer sub.Close()
 			if asJSON {
 				return writeJSON(g, struct {
 					*attest.KeyFiles
 					SubmissionKeyPath   string `json:"submission_key_path"`
 					SubmissionPublicKey string `json:"submission_public_key_path"`
 					SubmissionKeyID     string `json:"submission_key_id"`
-				}{kf, filepath.Join(dir, attest.SubmissionKeyFile), filepath.Join(dir, attest.SubmissionPubFile), sub.KeyID()})
+				}{kf, subPath, filepath.Join(dir, attest.SubmissionPubFile), sub.KeyID()})
 			}
 			fmt.Fprintf(g.stdout, "Attestation public key (%s), the key of the centre's verdicts:\n  key id %s (log leaves, policies' att.keyId)\n  DSSE keyid %s (envelopes; what DSSE tools derive from the key)\n%s\n", kf.PublicKeyPath, kf.KeyID, kf.DSSEKeyID, kf.PublicKeyPEM)
 			fmt.Fprintf(g.stdout, "Log verifier key (%s):\n%s\n", kf.LogVerifierKeyPath, kf.LogVerifierKey)
@@ -65,6 +95,8 @@ ORIGIN names the log for life, e.g. transparency.example.org/glassbox/log.`,
 	}
 	gen.Flags().StringVar(&origin, "origin", envOr("GLASSBOX_ORIGIN", defaultOrigin), "the log's `origin` (env GLASSBOX_ORIGIN)")
 	gen.Flags().StringVar(&dir, "dir", "", "where to write the keys (default DATA/keys)")
+	gen.Flags().StringVar(&refs.Attestation, "attestation-key", "", "make the attestation key in the PKCS#11 token this `URI` names")
+	gen.Flags().StringVar(&refs.Log, "log-key", "", "make the log's key in the PKCS#11 token this `URI` names")
 	gen.Flags().BoolVar(&force, "force", false, "replace existing keys (a log cannot change its key: only for a new log)")
 	gen.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(gen)
