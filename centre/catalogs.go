@@ -1,15 +1,22 @@
 package centre
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"strings"
 
 	"glassbox.dev"
 	"glassbox.dev/standard"
 )
 
-// The catalogs are files in the data directory (the built-in ones and
-// DATA/catalogs/), not rows in the database: these functions take the data
-// directory, so that listing them opens nothing else.
+// The catalogs are the built-in ones and those added to the centre, kept
+// in the shared stores so that every server and worker of a deployment
+// judges against the same: each added catalog's OSCAL JSON, its mapping
+// and a record naming both are blobs in the evidence store, and the
+// pointer catalog/ID in the database names the record. The pointer is
+// never moved: a stored catalog is never replaced.
 
 // CatalogSummary describes a catalog of controls: what it is and how many
 // of its assessed controls the checks decide.
@@ -44,8 +51,8 @@ func summarise(l *standard.Library, c *standard.Catalog) CatalogSummary {
 
 // Catalogs lists the catalogs of the data directory, built-in and added,
 // and the ids of the standards a release can be evaluated against.
-func Catalogs(data string) ([]CatalogSummary, []string, error) {
-	l, err := standard.OpenLibrary(data)
+func (c *Centre) Catalogs(ctx context.Context) ([]CatalogSummary, []string, error) {
+	l, err := c.Library(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -84,8 +91,8 @@ type CatalogView struct {
 
 // Catalog describes the catalog or selection id: ENOTFOUND if there is
 // none.
-func Catalog(data, id string) (*CatalogView, error) {
-	l, err := standard.OpenLibrary(data)
+func (c *Centre) Catalog(ctx context.Context, id string) (*CatalogView, error) {
+	l, err := c.Library(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -108,23 +115,142 @@ func Catalog(data, id string) (*CatalogView, error) {
 }
 
 // AddCatalog stores an OSCAL 1.0.6 catalog (JSON, checked against NIST's
-// schema) under id in DATA/catalogs/, with its mapping of checks to
+// schema) under id in the shared stores, with its mapping of checks to
 // controls (YAML or JSON; none leaves every control manual). An empty id
 // is the catalog's catalog-id property, or else its file name. A stored
-// catalog is never replaced: another catalog under the id is refused.
-// The names name the inputs in errors.
-func AddCatalog(data, id, catalogName string, catalog []byte, mappingName string, mapping []byte) (*CatalogSummary, error) {
+// catalog is never replaced: another catalog under the id is refused,
+// whichever process stored it. The names name the inputs in errors.
+func (c *Centre) AddCatalog(ctx context.Context, id, catalogName string, catalog []byte, mappingName string, mapping []byte) (*CatalogSummary, error) {
 	if id == "" {
 		id = standard.CatalogIDFor(catalogName, catalog)
 	}
-	c, err := standard.AddCatalog(data, id, catalogName, catalog, mappingName, mapping)
+	l, err := c.Library(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l, err := standard.OpenLibrary(data)
+	cat, stored, err := standard.CheckNewCatalog(l, id, catalogName, catalog, mappingName, mapping)
 	if err != nil {
 		return nil, err
 	}
-	s := summarise(l, c)
+	if !stored {
+		if err := c.storeCatalog(ctx, standard.StoredCatalog{ID: id, Name: catalogName, Catalog: catalog, MappingName: mappingName, Mapping: mapping}); err != nil {
+			return nil, err
+		}
+		if l, err = c.Library(ctx); err != nil {
+			return nil, err
+		}
+	}
+	s := summarise(l, cat)
 	return &s, nil
+}
+
+// catalogRecord is a stored catalog's record: its id and the blobs of its
+// catalog and mapping.
+type catalogRecord struct {
+	standard.StoredCatalog
+	CatalogDigest glassbox.Digest `json:"catalog"`
+	MappingDigest glassbox.Digest `json:"mapping,omitempty"`
+}
+
+const catalogPointer = "catalog/"
+
+// maxCatalogRecord bounds a catalog record read back.
+const maxCatalogRecord = 64 << 10
+
+// storeCatalog writes a catalog's blobs, then its record, then points
+// catalog/ID to the record: a catalog is visible only whole.
+func (c *Centre) storeCatalog(ctx context.Context, sc standard.StoredCatalog) error {
+	rec := catalogRecord{StoredCatalog: sc}
+	var err error
+	if rec.CatalogDigest, err = c.Blobs.Put(ctx, sc.Catalog); err != nil {
+		return err
+	}
+	if sc.Mapping != nil {
+		if rec.MappingDigest, err = c.Blobs.Put(ctx, sc.Mapping); err != nil {
+			return err
+		}
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "encode the catalog record: %w", err)
+	}
+	d, err := c.Blobs.Put(ctx, b)
+	if err != nil {
+		return err
+	}
+	if err := c.Store.CreatePointer(ctx, catalogPointer+sc.ID, d); err != nil {
+		if glassbox.ErrorCode(err) == glassbox.ECONFLICT {
+			return standard.ErrCatalogConflict(sc.ID)
+		}
+		return err
+	}
+	return nil
+}
+
+// Library is the centre's catalogs as they are now: the built-in ones and
+// every stored one. Catalogs a data directory kept in DATA/catalogs before
+// they were shared are adopted into the shared stores on first use.
+func (c *Centre) Library(ctx context.Context) (*standard.Library, error) {
+	ptrs, err := c.Store.Pointers(ctx, catalogPointer)
+	if err != nil {
+		return nil, err
+	}
+	legacy, err := standard.ReadCatalogDir(c.Data)
+	if err != nil {
+		return nil, err
+	}
+	adopted := false
+	for _, sc := range legacy {
+		if _, ok := ptrs[catalogPointer+sc.ID]; ok {
+			continue
+		}
+		if err := c.storeCatalog(ctx, sc); err != nil {
+			return nil, fmt.Errorf("adopt %s into the shared stores: %w", sc.Name, err)
+		}
+		adopted = true
+	}
+	if adopted {
+		if ptrs, err = c.Store.Pointers(ctx, catalogPointer); err != nil {
+			return nil, err
+		}
+	}
+	stored := make([]standard.StoredCatalog, 0, len(ptrs))
+	for name, d := range ptrs {
+		var rec catalogRecord
+		b, err := c.readBlob(ctx, d, maxCatalogRecord)
+		if err == nil && json.Unmarshal(b, &rec) != nil {
+			err = glassbox.Errorf(glassbox.ECORRUPT, "the record %s of catalog %s is not a catalog record", d, name)
+		}
+		if err == nil && rec.ID != name[len(catalogPointer):] {
+			err = glassbox.Errorf(glassbox.ECORRUPT, "the record %s of catalog %s names catalog %q", d, name, rec.ID)
+		}
+		if err == nil {
+			rec.Catalog, err = c.readBlob(ctx, rec.CatalogDigest, standard.MaxCatalogSize)
+		}
+		if err == nil && rec.MappingDigest != "" {
+			rec.Mapping, err = c.readBlob(ctx, rec.MappingDigest, standard.MaxCatalogSize)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("stored catalog %s: %w", name[len(catalogPointer):], err)
+		}
+		stored = append(stored, rec.StoredCatalog)
+	}
+	return standard.NewLibrary(stored)
+}
+
+// readBlob reads a whole blob of at most limit bytes.
+func (c *Centre) readBlob(ctx context.Context, d glassbox.Digest, limit int64) ([]byte, error) {
+	rc, err := c.Blobs.Open(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "read %s: %w", d, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, glassbox.Errorf(glassbox.ECORRUPT, "%s is larger than %d bytes", d, limit)
+	}
+	return b, nil
 }

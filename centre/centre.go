@@ -46,6 +46,10 @@ type Store interface {
 	// vulnerability snapshot) that every process must agree on.
 	Pointer(ctx context.Context, name string) (glassbox.Digest, error)
 	SetPointer(ctx context.Context, name string, d glassbox.Digest) error
+	// CreatePointer and Pointers keep pointers that never move, such as
+	// the stored catalogs.
+	CreatePointer(ctx context.Context, name string, d glassbox.Digest) error
+	Pointers(ctx context.Context, prefix string) (map[string]glassbox.Digest, error)
 }
 
 // LogMode says whether Open opens the centre's keys, log and notary. The

@@ -95,19 +95,15 @@ func (c *Centre) Evaluate(ctx context.Context, rel *glassbox.Release, o Evaluate
 }
 
 // Evaluator is the centre's evaluation, as Evaluate and the job workers
-// run it: the catalogs of the data directory, the notary (nil without the
+// run it: the centre's catalogs as each evaluation starts (Library), the notary (nil without the
 // log: nothing is signed), the centre's identity in its VSAs (verifier, or
 // https://glassbox.dev/centre/ followed by the log's origin), the
 // vulnerability data (no older than vulnMaxAge, vuln.DefaultMaxAge if
 // zero) and rebuilds that keep each vendor's Go build cache in the data
 // directory.
 func (c *Centre) Evaluator(verifier string, vulnMaxAge time.Duration) (*evaluate.Evaluator, error) {
-	lib, err := standard.OpenLibrary(c.Data)
-	if err != nil {
-		return nil, err
-	}
 	return &evaluate.Evaluator{
-		Blobs: c.Blobs, Store: c.Store, Library: lib, Notary: c.Attester(), Verifier: c.verifier(verifier),
+		Blobs: c.Blobs, Store: c.Store, Libraries: c.Library, Notary: c.Attester(), Verifier: c.verifier(verifier),
 		Vulns: c.VulnStore(), VulnMaxAge: vulnMaxAge,
 		// No recipe input may come from the data directory.
 		Rebuilder: &rebuild.Rebuilder{DataDir: c.Data},

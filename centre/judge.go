@@ -42,7 +42,7 @@ func (c *Centre) Judge(ctx context.Context, rel *glassbox.Release, evaluator str
 	if len(js) == 0 {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "no judgements to record")
 	}
-	lib, err := standard.OpenLibrary(c.Data)
+	lib, err := c.Library(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +92,8 @@ func (c *Centre) Judge(ctx context.Context, rel *glassbox.Release, evaluator str
 // ParseJudgements reads an evaluator's worksheet: a YAML or JSON list of
 // {catalog (optional), control, satisfied: true|false, note}, every entry
 // checked against the catalogs. name names the worksheet in errors.
-func (c *Centre) ParseJudgements(name string, b []byte) ([]glassbox.Judgement, error) {
-	lib, err := standard.OpenLibrary(c.Data)
+func (c *Centre) ParseJudgements(ctx context.Context, name string, b []byte) ([]glassbox.Judgement, error) {
+	lib, err := c.Library(ctx)
 	if err != nil {
 		return nil, err
 	}

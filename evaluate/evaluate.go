@@ -41,6 +41,10 @@ type Evaluator struct {
 	Blobs   rebuild.Store
 	Store   Store
 	Library *standard.Library
+	// Libraries, if set, gives the catalogs as they are when an
+	// evaluation starts (a catalog added since the evaluator was made
+	// counts), in place of Library.
+	Libraries func(context.Context) (*standard.Library, error)
 	// Notary signs and logs the evidence and the verdicts. Without it
 	// nothing is signed: attest.evidence-signed fails and no VSA is issued.
 	Notary notary.Attester
@@ -153,6 +157,15 @@ const (
 // record anything (the standards are unknown, the store is unusable);
 // a stage that fails is an error result of its checks.
 func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standards []string) (*Outcome, error) {
+	if e.Libraries != nil {
+		lib, err := e.Libraries(ctx)
+		if err != nil {
+			return nil, err
+		}
+		copied := *e
+		copied.Library = lib
+		e = &copied
+	}
 	if _, err := e.Library.Select(standards); err != nil {
 		return nil, err
 	}

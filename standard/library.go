@@ -20,7 +20,6 @@ import (
 	"sync"
 
 	"glassbox.dev"
-	"glassbox.dev/internal/atomicfile"
 )
 
 //go:embed catalogs/*.json mappings/*.yaml
@@ -98,14 +97,25 @@ func (l *Library) add(id, catName string, cb []byte, mapName string, mb []byte, 
 	return nil
 }
 
-// catalogDir is where a data directory keeps user catalogs: ID.json and,
-// if one was given, ID.mapping.yaml.
+// catalogDir is where a data directory kept user catalogs before they were
+// shared: ID.json and, if one was given, ID.mapping.yaml.
 func catalogDir(data string) string { return filepath.Join(data, "catalogs") }
 
-// OpenLibrary returns the built-in catalogs and those added to the data
-// directory data. A stored catalog that no longer parses is an error that
-// names its file: an assessment must not silently lose a standard.
-func OpenLibrary(data string) (*Library, error) {
+// StoredCatalog is a user's catalog as stored: its id, the OSCAL catalog
+// and the mapping of checks to its controls (none: every control manual),
+// each with the name that names it in errors.
+type StoredCatalog struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Catalog     []byte `json:"-"`
+	MappingName string `json:"mapping_name,omitempty"`
+	Mapping     []byte `json:"-"`
+}
+
+// NewLibrary returns the built-in catalogs and the stored ones. A stored
+// catalog that no longer parses is an error that names it: an assessment
+// must not silently lose a standard.
+func NewLibrary(stored []StoredCatalog) (*Library, error) {
 	b, err := Builtin()
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "%v", err)
@@ -117,80 +127,85 @@ func OpenLibrary(data string) (*Library, error) {
 		l.mappings[c.ID] = b.mappings[c.ID]
 		l.mappingFiles[c.ID] = b.mappingFiles[c.ID]
 	}
+	stored = slices.Clone(stored)
+	slices.SortFunc(stored, func(a, b StoredCatalog) int { return strings.Compare(a.ID, b.ID) })
+	for _, sc := range stored {
+		if _, dup := l.byID[sc.ID]; dup {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "stored catalog %s has the id of a built-in catalog or of another stored one; rename or remove it", sc.Name)
+		}
+		if err := l.add(sc.ID, sc.Name, sc.Catalog, sc.MappingName, sc.Mapping, false); err != nil {
+			return nil, glassbox.Errorf(glassbox.ErrorCode(err), "stored catalog %s: %v", sc.Name, err)
+		}
+	}
+	return l, nil
+}
+
+// ReadCatalogDir reads the catalogs a data directory kept in DATA/catalogs
+// before they were shared; none if it has no such directory.
+func ReadCatalogDir(data string) ([]StoredCatalog, error) {
 	dir := catalogDir(data)
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "list %s: %w", dir, err)
 	}
 	sort.Strings(names)
+	var out []StoredCatalog
 	for _, name := range names {
-		id := strings.TrimSuffix(filepath.Base(name), ".json")
-		cb, err := os.ReadFile(name)
-		if err != nil {
+		sc := StoredCatalog{ID: strings.TrimSuffix(filepath.Base(name), ".json"), Name: name}
+		if sc.Catalog, err = os.ReadFile(name); err != nil {
 			return nil, glassbox.Errorf(glassbox.EINTERNAL, "read catalog %s: %w", name, err)
 		}
-		mapName := filepath.Join(dir, id+".mapping.yaml")
+		mapName := filepath.Join(dir, sc.ID+".mapping.yaml")
 		mb, err := os.ReadFile(mapName)
-		if errors.Is(err, fs.ErrNotExist) {
-			mb, err = nil, nil
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, glassbox.Errorf(glassbox.EINTERNAL, "read mapping %s: %w", mapName, err)
 		}
-		if _, dup := l.byID[id]; dup {
-			return nil, glassbox.Errorf(glassbox.EINVALID, "stored catalog %s has the id of a built-in catalog; rename or remove it", name)
+		if mb != nil {
+			sc.MappingName, sc.Mapping = mapName, mb
 		}
-		if err := l.add(id, name, cb, mapName, mb, false); err != nil {
-			return nil, glassbox.Errorf(glassbox.ErrorCode(err), "stored catalog %s: %v", name, err)
-		}
+		out = append(out, sc)
 	}
-	return l, nil
+	return out, nil
 }
 
-// AddCatalog checks a user's catalog (and its mapping, if any) and stores
-// it in the data directory under id. A catalog is never replaced: adding
-// the same bytes again changes nothing, other content under a stored id is
-// an ECONFLICT, since past assessments name the catalog by id and version.
-func AddCatalog(data, id, catName string, cb []byte, mapName string, mb []byte) (*Catalog, error) {
-	l, err := OpenLibrary(data)
+// OpenLibrary returns the built-in catalogs and those a data directory
+// kept in DATA/catalogs (ReadCatalogDir).
+func OpenLibrary(data string) (*Library, error) {
+	stored, err := ReadCatalogDir(data)
 	if err != nil {
 		return nil, err
 	}
+	return NewLibrary(stored)
+}
+
+// CheckNewCatalog checks a user's catalog (and its mapping, if any) for
+// adding to l under id, and returns it parsed. A catalog is never
+// replaced: when l holds the same bytes under id, it returns that catalog
+// and stored true; other content under a stored id is an ECONFLICT, since
+// past assessments name the catalog by id and version.
+func CheckNewCatalog(l *Library, id, catName string, cb []byte, mapName string, mb []byte) (c *Catalog, stored bool, err error) {
 	if _, ok := ospsLevels[id]; ok {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "catalog id %q is reserved for a selection of the OSPS Baseline; choose another with --id", id)
+		return nil, false, glassbox.Errorf(glassbox.EINVALID, "catalog id %q is reserved for a selection of the OSPS Baseline; choose another with --id", id)
 	}
 	if c, ok := l.byID[id]; ok && c.Builtin {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "catalog id %q is a built-in catalog's; choose another with --id", id)
+		return nil, false, glassbox.Errorf(glassbox.EINVALID, "catalog id %q is a built-in catalog's; choose another with --id", id)
 	}
 	probe := &Library{byID: map[string]*Catalog{}, mappings: map[string]*Mapping{}, mappingFiles: map[string][]byte{}}
 	if err := probe.add(id, catName, cb, mapName, mb, false); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	c := probe.byID[id]
 	if old, ok := l.byID[id]; ok {
 		if string(old.JSON) == string(cb) && string(l.mappingFiles[id]) == string(mb) {
-			return old, nil
+			return old, true, nil
 		}
-		return nil, glassbox.Errorf(glassbox.ECONFLICT, "a different catalog (or mapping) is already stored as %q; a stored catalog is never replaced, because assessments name it — add the new one under another id with --id", id)
+		return nil, false, ErrCatalogConflict(id)
 	}
-	dir := catalogDir(data)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "create %s: %w", dir, err)
-	}
-	// The mapping goes first: a catalog file is what makes an entry
-	// visible, and it must not appear without the mapping it came with.
-	if mb != nil {
-		if err := atomicfile.Write(filepath.Join(dir, id+".mapping.yaml"), mb, 0o644, true); err != nil {
-			return nil, glassbox.Errorf(glassbox.EINTERNAL, "store mapping: %w", err)
-		}
-	}
-	if err := atomicfile.Write(filepath.Join(dir, id+".json"), cb, 0o644, false); err != nil {
-		if atomicfile.IsExist(err) {
-			return nil, glassbox.Errorf(glassbox.ECONFLICT, "another process stored a catalog as %q at the same time; list the catalogs and try again", id)
-		}
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "store catalog: %w", err)
-	}
-	return c, nil
+	return probe.byID[id], false, nil
+}
+
+// ErrCatalogConflict is the error of another catalog stored under id.
+func ErrCatalogConflict(id string) error {
+	return glassbox.Errorf(glassbox.ECONFLICT, "a different catalog (or mapping) is already stored as %q; a stored catalog is never replaced, because assessments name it — add the new one under another id with --id", id)
 }
 
 // CatalogIDFor proposes the id of a catalog read from a file: the value of

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"glassbox.dev/centre"
 	"glassbox.dev/internal/input"
 	"glassbox.dev/standard"
 )
@@ -36,7 +35,12 @@ func catalogsListCommand(g *globals) *cobra.Command {
 		Short: "List the catalogs, built-in and added",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rows, standards, err := centre.Catalogs(g.data)
+			c, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			rows, standards, err := c.Catalogs(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -78,7 +82,12 @@ the rest) or manual (an evaluator decides), and the checks mapped to it.
 			if asJSON && asOSCAL {
 				return usageError{fmt.Errorf("give --json or --oscal, not both")}
 			}
-			v, err := centre.Catalog(g.data, a[0])
+			c, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			v, err := c.Catalog(cmd.Context(), a[0])
 			if err != nil {
 				return err
 			}
@@ -151,7 +160,12 @@ refused, or another catalog has the id; 2 usage or internal error.`,
 					return err
 				}
 			}
-			s, err := centre.AddCatalog(g.data, id, a[0], cb, mapping, mb)
+			c, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			s, err := c.AddCatalog(cmd.Context(), id, a[0], cb, mapping, mb)
 			if err != nil {
 				return err
 			}

@@ -198,7 +198,7 @@ func runJudgeFile(ctx context.Context, g *globals, ref string, o judgeOptions) e
 		return err
 	}
 	defer c.Close()
-	entries, err := c.ParseJudgements(o.from, b)
+	entries, err := c.ParseJudgements(ctx, o.from, b)
 	if err != nil {
 		return err
 	}

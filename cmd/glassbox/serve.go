@@ -168,9 +168,9 @@ func (g *globals) openAPI(ctx context.Context, c *centre.Centre, q *jobs.Queue, 
 	if err != nil {
 		return nil, nil, err
 	}
-	ws.Catalog = func(_ context.Context, id string) (*centre.CatalogView, error) { return centre.Catalog(c.Data, id) }
-	ws.Standards = func() ([]string, error) {
-		_, ids, err := centre.Catalogs(c.Data)
+	ws.Catalog = c.Catalog
+	ws.Standards = func(ctx context.Context) ([]string, error) {
+		_, ids, err := c.Catalogs(ctx)
 		return ids, err
 	}
 	return api, ws, nil

@@ -103,7 +103,7 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		return recs, err
 	}
 	b.Catalogs = func(ctx context.Context) (any, error) {
-		cs, _, err := centre.Catalogs(c.Data)
+		cs, _, err := c.Catalogs(ctx)
 		return cs, err
 	}
 	b.Withdraw = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error) {

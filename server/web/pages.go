@@ -300,7 +300,7 @@ func (w *Workspace) release(rw http.ResponseWriter, r *request) error {
 	_, accessErr := w.authorize(r, party.ActReadAccessRecord, rel)
 	var standards []string
 	if w.Standards != nil && w.Catalog != nil {
-		if standards, err = w.Standards(); err != nil {
+		if standards, err = w.Standards(r.Context()); err != nil {
 			return err
 		}
 	}

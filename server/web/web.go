@@ -62,7 +62,7 @@ type Workspace struct {
 	// Catalog describes a standard for the worksheets; nil leaves them out.
 	Catalog Catalog
 	// Standards lists the standards a release can be judged against.
-	Standards func() ([]string, error)
+	Standards func(context.Context) ([]string, error)
 	// Origin is the workspace's public origin (https://centre.example),
 	// which passkeys are bound to; without it, passkeys work only when the
 	// workspace is opened at http://localhost.

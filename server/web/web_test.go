@@ -120,9 +120,9 @@ func newSiteWith(t testing.TB, extra map[string][]byte) *site {
 	must(err)
 	ws, err := web.New(&b, ps)
 	must(err)
-	ws.Catalog = func(_ context.Context, id string) (*centre.CatalogView, error) { return centre.Catalog(data, id) }
-	ws.Standards = func() ([]string, error) {
-		_, ids, err := centre.Catalogs(data)
+	ws.Catalog = c.Catalog
+	ws.Standards = func(ctx context.Context) ([]string, error) {
+		_, ids, err := c.Catalogs(ctx)
 		return ids, err
 	}
 	api, err := server.NewAPI(b)
