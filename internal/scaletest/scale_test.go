@@ -584,7 +584,7 @@ heartbeat = "500ms"
 		if len(vs.Verdicts) > records[i] {
 			outlived++
 		}
-		if len(vs.Verdicts) > records[i] || len(vs.Verdicts) > r.asked {
+		if len(vs.Verdicts) > r.asked {
 			// Show what differs between the verdicts: a job run again
 			// should have signed the same statement.
 			for k, rc := range vs.Receipts {
