@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
 	"glassbox.dev"
 	"glassbox.dev/internal/input"
@@ -155,16 +154,7 @@ func (s *S3) errorf(err error, format string, args ...any) error {
 	return glassbox.Errorf(code, "evidence (s3://%s/%s): %s: %w", s.bucket, s.prefix, msg, err)
 }
 
-func isNotFound(err error) bool {
-	var nk *types.NoSuchKey
-	var nf *types.NotFound
-	var nu *types.NoSuchUpload
-	if errors.As(err, &nk) || errors.As(err, &nf) || errors.As(err, &nu) {
-		return true
-	}
-	var ae smithy.APIError
-	return errors.As(err, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchKey")
-}
+func isNotFound(err error) bool { return s3conf.IsNotFound(err) }
 
 // Close releases the local staging area.
 func (s *S3) Close() error { return s.local.Close() }
@@ -349,8 +339,11 @@ func (s *S3) Put(ctx context.Context, data []byte) (glassbox.Digest, error) {
 		if err != nil {
 			return "", err
 		}
-		_, err = s.Commit(ctx, b)
-		return d, err
+		if _, err = s.Commit(ctx, b); err != nil {
+			b.Discard() // the staged copy is this call's own: leave no scratch behind
+			return "", err
+		}
+		return d, nil
 	}
 	return d, s.put(ctx, d, bytes.NewReader(data), int64(len(data)))
 }

@@ -127,6 +127,8 @@ type Log struct {
 	// publishWait bounds how long Prove waits for a checkpoint to cover
 	// an entry the log already holds (publishWaitFor).
 	publishWait time.Duration
+	// object reads a resource of a shared log from its bucket, to serve.
+	object func(ctx context.Context, path string) ([]byte, error)
 }
 
 // Open opens (or creates) the log in dir, signing checkpoints with signer.

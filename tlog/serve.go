@@ -1,13 +1,13 @@
 package tlog
 
 import (
+	"errors"
+	"log/slog"
 	"net/http"
-	"strconv"
-
-	"github.com/transparency-dev/tessera/api/layout"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -63,31 +63,25 @@ func (l *Log) Handler() http.Handler {
 	})
 }
 
-// serveFromReader serves a resource of a shared log, read through Tessera
-// from its bucket.
+// serveFromReader serves a resource of a shared log, read from its bucket
+// as the client named it (tilePath has checked the name): 404 for what
+// the bucket does not hold, 503 while the bucket does not answer.
 func (l *Log) serveFromReader(w http.ResponseWriter, r *http.Request, p string) {
-	var b []byte
-	var err error
+	b, err := l.object(r.Context(), p)
 	switch {
-	case p == "checkpoint":
-		b, err = l.reader.ReadCheckpoint(r.Context())
-	case strings.HasPrefix(p, "tile/entries/"):
-		var i uint64
-		var part uint8
-		if i, part, err = layout.ParseTileIndexPartial(strings.TrimPrefix(p, "tile/entries/")); err == nil {
-			b, err = l.reader.ReadEntryBundle(r.Context(), i, part)
-		}
-	default:
-		level, index, _ := strings.Cut(strings.TrimPrefix(p, "tile/"), "/")
-		var lv, i uint64
-		var part uint8
-		if lv, i, part, err = layout.ParseTileLevelIndexPartial(level, index); err == nil {
-			b, err = l.reader.ReadTile(r.Context(), lv, i, part)
-		}
-	}
-	if err != nil || b == nil {
+	case err == nil && b != nil:
+	case err == nil, errors.Is(err, os.ErrNotExist):
+		// Not a resource the log has (yet).
 		w.Header().Del("Cache-Control")
 		http.NotFound(w, r)
+		return
+	default:
+		// The bucket did not answer: the resource may well exist, and a
+		// client (or a cache) must not take it for missing.
+		slog.Warn("serving the shared log", "path", p, "err", err)
+		w.Header().Del("Cache-Control")
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "the log's storage is unavailable; try again", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))

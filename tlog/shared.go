@@ -3,8 +3,10 @@ package tlog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path"
 	"time"
 
@@ -74,7 +76,35 @@ func OpenShared(ctx context.Context, sh Shared, signer note.Signer, verifier not
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: start the appender on %s and its database: %w", where, err)
 	}
+	l.object = bucketObjects(sh.Bucket)
 	return l, nil
+}
+
+// maxServedObject bounds a log resource read from the bucket to serve: a
+// full entry bundle of the largest leaves, with room.
+const maxServedObject = 256*(MaxLeafSize+2) + 64<<10
+
+// bucketObjects reads a log resource (checkpoint, tile, entry bundle) from
+// the bucket exactly as a tlog-tiles client asks for it: an object the
+// bucket does not hold is os.ErrNotExist, any other failure is the
+// bucket's.
+func bucketObjects(b s3conf.Config) func(ctx context.Context, p string) ([]byte, error) {
+	client := b.Client()
+	return func(ctx context.Context, p string) ([]byte, error) {
+		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.Bucket), Key: aws.String(path.Join(b.Prefix, p))})
+		if s3conf.IsNotFound(err) {
+			return nil, os.ErrNotExist
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer out.Body.Close()
+		data, err := io.ReadAll(io.LimitReader(out.Body, maxServedObject+1))
+		if err == nil && len(data) > maxServedObject {
+			err = fmt.Errorf("%s is larger than %d bytes", p, maxServedObject)
+		}
+		return data, err
+	}
 }
 
 func cmpOr(a, b int) int {

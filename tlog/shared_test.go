@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
@@ -175,5 +176,38 @@ func TestSharedLogProvesAnotherProcesssEntry(t *testing.T) {
 	}
 	if err := sumtlog.CheckRecord(p, tree.N, tree.Hash, int64(idx), recordHash([]byte("appended by a"))); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A shared log serves what its bucket holds, 404 for what it does not
+// hold yet, and 503 (never 404) while the bucket does not answer: a
+// client or a cache must not take an existing tile for missing.
+func TestSharedLogServesBucketOutageAsUnavailable(t *testing.T) {
+	dsn := mysqltest.DSN(t)
+	srv := s3test.Start(t)
+	s, v := newKeys(t, testOrigin)
+	ctx := context.Background()
+	l, err := OpenShared(ctx, Shared{Bucket: srv.Where(srv.Bucket()), DSN: dsn}, s, v, Options{CheckpointInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close(ctx)
+	if _, err := l.Append(ctx, []byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	get := func(p string) int {
+		rec := httptest.NewRecorder()
+		l.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/"+p, nil))
+		return rec.Code
+	}
+	if code := get("checkpoint"); code != http.StatusOK {
+		t.Fatalf("checkpoint: %d", code)
+	}
+	if code := get("tile/0/x001/000"); code != http.StatusNotFound {
+		t.Errorf("a tile the log does not have: %d; want 404", code)
+	}
+	srv.Stop()
+	if code := get("tile/0/000.p/1"); code != http.StatusServiceUnavailable {
+		t.Errorf("a tile with the bucket down: %d; want 503", code)
 	}
 }

@@ -123,8 +123,8 @@ func vulndbImport(ctx context.Context, g *globals, sources []string, asJSON, noR
 		fmt.Fprintf(g.stdout, "imported %d records (%s) in %.1fs\n", snap.Records, ecosystemsText(snap.Ecosystems), time.Since(start).Seconds())
 		writeSnapshotText(g, snap, d)
 	}
-	if noRecheck || (!queue && c.Notary == nil) {
-		return nil // nothing to re-check, or no keys to sign verdicts with
+	if noRecheck || (!queue && c.Attester() == nil) {
+		return nil // nothing to re-check, or nothing to sign verdicts with (no keys, no signing servers)
 	}
 	rs, err := c.Rechecks(ctx)
 	if err != nil || len(rs) == 0 {

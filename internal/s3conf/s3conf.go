@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 )
 
 // Config says where a bucket is.
@@ -87,4 +89,17 @@ func (envCredentials) Retrieve(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, errors.New("no S3 credentials: set access_key and secret_key in the configuration, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	}
 	return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN"), Source: "environment"}, nil
+}
+
+// IsNotFound reports whether an S3 error says the object (or upload) is
+// not there, as servers say it: NoSuchKey, NotFound (HEAD), NoSuchUpload.
+func IsNotFound(err error) bool {
+	var nk *types.NoSuchKey
+	var nf *types.NotFound
+	var nu *types.NoSuchUpload
+	if errors.As(err, &nk) || errors.As(err, &nf) || errors.As(err, &nu) {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchKey")
 }
