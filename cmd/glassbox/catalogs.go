@@ -126,8 +126,9 @@ func catalogsAddCommand(g *globals) *cobra.Command {
 		Use:   "add FILE [--mapping FILE] [--id ID]",
 		Short: "Add an OSCAL catalog of your own, with its evidence mapping",
 		Long: `Add checks FILE, an OSCAL 1.0.6 catalog in JSON, against NIST's schema and
-stores it in the data directory (DATA/catalogs/ID.json), so that releases
-can be evaluated against it. ID is --id, or the catalog's glassbox catalog-id
+stores it in the centre's evidence store, named in its database, so that
+releases can be evaluated against it, by this process and by every server
+and worker of a deployment (--config). ID is --id, or the catalog's glassbox catalog-id
 property, or else FILE's name without extension.
 
 --mapping names a YAML (or JSON) file saying which automated checks give
