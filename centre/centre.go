@@ -25,6 +25,7 @@ import (
 	"glassbox.dev/client"
 	"glassbox.dev/evidence"
 	"glassbox.dev/internal/datadir"
+	"glassbox.dev/internal/s3conf"
 	"glassbox.dev/notary"
 	"glassbox.dev/postgres"
 	"glassbox.dev/sqlite"
@@ -119,6 +120,10 @@ type Centre struct {
 	Data  string
 	Blobs evidence.Store
 	Store Store
+	// EvidenceBucket is where the evidence is when it is in a bucket
+	// (Options.Evidence), which the servers also keep uploads in; nil for
+	// the data directory's.
+	EvidenceBucket *s3conf.Config
 	// Log and Notary are nil when the centre was opened without its log.
 	Log    *tlog.Log
 	Notary *notary.Notary
@@ -235,7 +240,12 @@ func openStores(ctx context.Context, data string, o Options) (*Centre, error) {
 		blobs.Close()
 		return nil, err
 	}
-	return &Centre{Data: data, Blobs: blobs, Store: store}, nil
+	c := &Centre{Data: data, Blobs: blobs, Store: store}
+	if o.Evidence != nil {
+		b := o.Evidence.Config
+		c.EvidenceBucket = &b
+	}
+	return c, nil
 }
 
 // openLog opens the stores, the log and the notary, which signs the

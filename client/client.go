@@ -237,12 +237,18 @@ func (c *Client) Submit(ctx context.Context, s SubmitFiles) (*glassbox.Release, 
 		}
 		req.Artifacts = append(req.Artifacts, server.SubmitArtifact{Name: baseName(a), Upload: id})
 	}
+	return c.SubmitUploads(ctx, req)
+}
+
+// SubmitUploads submits a release whose files are uploads already made
+// (Upload): POST /api/v1/releases.
+func (c *Client) SubmitUploads(ctx context.Context, req server.SubmitRequest) (*glassbox.Release, bool, error) {
 	body, hdr := jsonBody(req)
 	var out struct {
 		Release *glassbox.Release `json:"release"`
 		Created bool              `json:"created"`
 	}
-	_, err = c.do(ctx, "POST", "/api/v1/releases", body, hdr, &out)
+	_, err := c.do(ctx, "POST", "/api/v1/releases", body, hdr, &out)
 	return out.Release, out.Created, err
 }
 

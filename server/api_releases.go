@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"glassbox.dev"
+	"glassbox.dev/internal/s3conf"
 	"glassbox.dev/notary"
 	"glassbox.dev/party"
 	"glassbox.dev/review"
@@ -58,6 +59,10 @@ type Backend struct {
 	// one is kept.
 	UploadLimit int64
 	UploadTTL   time.Duration
+	// UploadBucket, if set, keeps the uploads in a bucket every server of
+	// a deployment shares (its evidence bucket, under PREFIX/uploads/):
+	// Uploads then holds this server's copies.
+	UploadBucket *s3conf.Config
 	// Rate and Burst bound each token's (or anonymous address's) requests
 	// per second.
 	Rate  float64
@@ -127,7 +132,11 @@ func NewAPI(b Backend) (*API, error) {
 	if b.Authority == nil || b.Releases == nil || b.Resolve == nil || b.Blobs == nil || b.Notary == nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "server: API v1 needs an authority, the release store, a resolver, the blob store and the notary")
 	}
-	up, err := newUploads(b.Uploads, b.UploadLimit, b.UploadTTL)
+	var bucket *uploadBucket
+	if b.UploadBucket != nil {
+		bucket = newUploadBucket(*b.UploadBucket)
+	}
+	up, err := newUploads(b.Uploads, b.UploadLimit, b.UploadTTL, bucket)
 	if err != nil {
 		return nil, err
 	}

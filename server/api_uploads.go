@@ -38,6 +38,11 @@ type uploads struct {
 	dir   string
 	limit int64
 	ttl   time.Duration
+	// bucket, if set, is where a deployment's uploads are, shared by its
+	// servers; dir then holds this server's copies of them.
+	bucket *uploadBucket
+	// syncing serialises bringing one upload's copy up to date.
+	syncing sync.Map // id → *sync.Mutex
 
 	mu sync.Mutex
 	// busy holds the uploads a request of this process is appending to
@@ -107,7 +112,7 @@ type uploadMeta struct {
 // bytes.
 var DefaultUploadLimit = ingest.DefaultLimits().MaxTotalSize
 
-func newUploads(dir string, limit int64, ttl time.Duration) (*uploads, error) {
+func newUploads(dir string, limit int64, ttl time.Duration, bucket *uploadBucket) (*uploads, error) {
 	if dir == "" {
 		return nil, nil
 	}
@@ -120,13 +125,16 @@ func newUploads(dir string, limit int64, ttl time.Duration) (*uploads, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "uploads: %w", err)
 	}
-	u := &uploads{dir: dir, limit: limit, ttl: ttl}
-	u.expire(time.Now())
+	u := &uploads{dir: dir, limit: limit, ttl: ttl, bucket: bucket}
+	u.expire(context.Background(), time.Now())
 	return u, nil
 }
 
 // expire deletes uploads untouched for longer than the time to live.
-func (u *uploads) expire(now time.Time) {
+func (u *uploads) expire(ctx context.Context, now time.Time) {
+	if u.bucket != nil {
+		u.bucket.expire(ctx, now, u.ttl)
+	}
 	entries, err := os.ReadDir(u.dir)
 	if err != nil {
 		return
@@ -149,13 +157,18 @@ func (u *uploads) path(id string) (string, error) {
 }
 
 // open returns the upload's directory and state if p owns it.
-func (u *uploads) open(p *glassbox.Principal, id string) (string, *Upload, error) {
+func (u *uploads) open(ctx context.Context, p *glassbox.Principal, id string) (string, *Upload, error) {
 	if u == nil {
 		return "", nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no uploads")
 	}
 	dir, err := u.path(id)
 	if err != nil {
 		return "", nil, err
+	}
+	if u.bucket != nil {
+		if err := u.sync(ctx, id, dir); err != nil {
+			return "", nil, err
+		}
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "meta.json"))
 	if err != nil {
@@ -172,12 +185,63 @@ func (u *uploads) open(p *glassbox.Principal, id string) (string, *Upload, error
 	return dir, &Upload{ID: id, Offset: fi.Size(), Expires: fi.ModTime().Add(u.ttl).UTC()}, nil
 }
 
+// sync brings this server's copy of upload id (in dir) up to the
+// bucket's: it makes the copy if the upload was started elsewhere, reads
+// in what other servers took since, and drops what this one wrote but
+// never stored.
+func (u *uploads) sync(ctx context.Context, id, dir string) error {
+	mu, _ := u.syncing.LoadOrStore(id, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	meta, chunks, err := u.bucket.state(ctx, id)
+	if err != nil {
+		if glassbox.ErrorCode(err) == glassbox.ENOTFOUND {
+			os.RemoveAll(dir) // dropped, submitted or expired elsewhere
+		}
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", id, err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "data"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", id, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", id, err)
+	}
+	if _, err := u.bucket.fill(ctx, f, fi.Size(), chunks); err != nil {
+		return err
+	}
+	if cur, err := os.ReadFile(filepath.Join(dir, "meta.json")); err != nil || string(cur) != string(meta) {
+		if err := os.WriteFile(filepath.Join(dir, "meta.json"), meta, 0o600); err != nil {
+			return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// drop deletes upload id, here and in the bucket.
+func (u *uploads) drop(ctx context.Context, id string) error {
+	if dir, err := u.path(id); err == nil {
+		if err := os.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return glassbox.Errorf(glassbox.EINTERNAL, "drop upload: %w", err)
+		}
+	}
+	if u.bucket != nil {
+		return u.bucket.remove(context.WithoutCancel(ctx), id)
+	}
+	return nil
+}
+
 func (a *API) createUpload(w http.ResponseWriter, r *http.Request, _ string) error {
 	u := a.uploads
 	if u == nil {
 		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no uploads")
 	}
-	u.expire(time.Now())
+	u.expire(r.Context(), time.Now())
 	var raw [16]byte
 	rand.Read(raw[:])
 	id := hex.EncodeToString(raw[:])
@@ -195,13 +259,19 @@ func (a *API) createUpload(w http.ResponseWriter, r *http.Request, _ string) err
 		os.RemoveAll(dir)
 		return glassbox.Errorf(glassbox.EINTERNAL, "start an upload: %w", err)
 	}
+	if u.bucket != nil {
+		if err := u.bucket.create(r.Context(), id, meta); err != nil {
+			os.RemoveAll(dir)
+			return err
+		}
+	}
 	w.Header().Set("Location", "/api/v1/uploads/"+id)
 	writeJSON(w, http.StatusCreated, Upload{ID: id, Offset: 0, Expires: time.Now().Add(u.ttl).UTC()})
 	return nil
 }
 
 func (a *API) getUpload(w http.ResponseWriter, r *http.Request, _ string) error {
-	_, up, err := a.uploads.open(PrincipalFrom(r.Context()), r.PathValue("upload"))
+	_, up, err := a.uploads.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"))
 	if err != nil {
 		return err
 	}
@@ -218,7 +288,7 @@ const uploadChunkTime = time.Hour
 // resume; a body cut short keeps the bytes that arrived.
 func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) error {
 	u := a.uploads
-	dir, up, err := u.open(PrincipalFrom(r.Context()), r.PathValue("upload"))
+	dir, up, err := u.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"))
 	if err != nil {
 		return err
 	}
@@ -236,7 +306,7 @@ func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) err
 		return err
 	}
 	defer done()
-	f, err := os.OpenFile(filepath.Join(dir, "data"), os.O_WRONLY, 0)
+	f, err := os.OpenFile(filepath.Join(dir, "data"), os.O_RDWR, 0)
 	if err != nil {
 		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", up.ID, err)
 	}
@@ -266,10 +336,19 @@ func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) err
 		var tooLarge *http.MaxBytesError
 		if errors.As(cerr, &tooLarge) {
 			// Keep what fits? No: an upload over the limit is no use.
-			os.RemoveAll(dir)
+			u.drop(ctx, up.ID)
 			return glassbox.Errorf(codeTooLarge, "upload %s is over the limit of %d bytes and was dropped: %w", up.ID, u.limit, cerr)
 		}
 		slog.Info("upload cut short", "upload", up.ID, "at", end, "err", cerr)
+	}
+	if u.bucket != nil {
+		// Stored in the bucket, the bytes are the upload's; until then
+		// they are not, and the client sends them again from off.
+		if err := u.bucket.putChunk(context.WithoutCancel(ctx), up.ID, f, off, end-off); err != nil {
+			f.Truncate(off)
+			w.Header().Set("Upload-Offset", strconv.FormatInt(off, 10))
+			return err
+		}
 	}
 	w.Header().Set("Upload-Offset", strconv.FormatInt(end, 10))
 	writeJSON(w, http.StatusOK, Upload{ID: up.ID, Offset: end, Expires: time.Now().Add(u.ttl).UTC()})
@@ -290,17 +369,17 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 func (a *API) deleteUpload(w http.ResponseWriter, r *http.Request, _ string) error {
-	dir, _, err := a.uploads.open(PrincipalFrom(r.Context()), r.PathValue("upload"))
+	_, up, err := a.uploads.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"))
 	if err != nil {
 		return err
 	}
-	done, err := a.uploads.take(r.Context(), r.PathValue("upload"), "deleted")
+	done, err := a.uploads.take(r.Context(), up.ID, "deleted")
 	if err != nil {
 		return err
 	}
 	defer done()
-	if err := os.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return glassbox.Errorf(glassbox.EINTERNAL, "drop upload: %w", err)
+	if err := a.uploads.drop(r.Context(), up.ID); err != nil {
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -373,7 +452,7 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
 		}
 	}()
 	link := func(what, id, name string) (string, error) {
-		dir, _, err := a.uploads.open(p, id)
+		dir, _, err := a.uploads.open(r.Context(), p, id)
 		if err != nil {
 			return "", glassbox.Errorf(glassbox.EINVALID, "%s: %w", what, err)
 		}
@@ -430,8 +509,8 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
 	}
 	// The release holds the files now: the uploads are done with.
 	for id := range used {
-		if dir, err := a.uploads.path(id); err == nil {
-			os.RemoveAll(dir)
+		if err := a.uploads.drop(r.Context(), id); err != nil {
+			slog.Warn("a submitted upload was not dropped; it expires", "upload", id, "err", err)
 		}
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"release": res.Release, "created": res.Created})

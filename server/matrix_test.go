@@ -225,6 +225,10 @@ func newMatrixCentre(t *testing.T) *matrixCentre {
 	user("xavier", "lab-expired", glassbox.RoleEvaluator)
 	user("audrey", party.OperatorOrg, glassbox.RoleAuditor)
 	user("otto", "lab-other", glassbox.RoleEvaluator)
+	// The administrator of the matrix holds every scope, sign too, which
+	// is never a default (the bootstrap token has every other scope): it
+	// is asked for.
+	token(admin, party.FirstAdmin, glassbox.Scopes)
 	token(vendorA, "alice", rSubmitEvalAdmin)
 	token(vendorB, "bob", rSubmitEvalAdmin)
 	token(evalGranted, "erin", rEvalJudge)

@@ -42,6 +42,8 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		Parties:    parties,
 		Reviews:    c,
 		Uploads:    filepath.Join(c.Data, "uploads"),
+		// A deployment's servers share the uploads through its bucket.
+		UploadBucket: c.EvidenceBucket,
 	}
 	b.Submit = func(ctx context.Context, p *glassbox.Principal, req ingest.Request) (*ingest.Result, error) {
 		// The product is the submitter's from now on, or refused if it is
