@@ -34,6 +34,7 @@ import (
 	"glassbox.dev/client"
 	"glassbox.dev/evaluate"
 	"glassbox.dev/internal/centretest"
+	"glassbox.dev/internal/hsmtest"
 	"glassbox.dev/internal/mysqltest"
 	"glassbox.dev/internal/s3test"
 	"glassbox.dev/internal/tlogcheck"
@@ -53,10 +54,15 @@ type proc struct {
 	cmd *exec.Cmd
 }
 
+// start starts the process unless it runs: a second one would take the
+// first's place in p, and the first would outlive the test.
 func (p *proc) start(t testing.TB, bin string) {
 	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.cmd != nil {
+		return
+	}
 	cmd := exec.Command(bin, p.args...)
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
@@ -211,8 +217,18 @@ func runDeployment(t testing.TB, n, nWorkers int, chaosOn bool) time.Duration {
 	s3 := s3test.Start(t)
 	evBucket, logBucket := s3.Bucket(), s3.Bucket()
 
+	// Under SIGKILL the servers' keys are in a PKCS#11 token (SoftHSM),
+	// which both servers use at once and which outlives every kill: the
+	// key directory holds only the public halves.
 	keys := filepath.Join(dir, "keys")
-	if out, err := exec.Command(bin, "--data", filepath.Join(dir, "keygen"), "keys", "generate", "--origin", "scale.test/log", "--dir", keys).CombinedOutput(); err != nil {
+	keygen := []string{"--data", filepath.Join(dir, "keygen"), "keys", "generate", "--origin", "scale.test/log", "--dir", keys}
+	keyConf := ""
+	if chaosOn {
+		att, lg := hsmtest.Token(t, "scale-attestation", "attestation"), hsmtest.Token(t, "scale-log", "log")
+		keygen = append(keygen, "--attestation-key", att, "--log-key", lg)
+		keyConf = fmt.Sprintf("attestation = %q\nlog = %q\n", att, lg)
+	}
+	if out, err := exec.Command(bin, keygen...).CombinedOutput(); err != nil {
 		t.Fatalf("keys generate: %v\n%s", err, out)
 	}
 	conf := filepath.Join(dir, "glassbox.toml")
@@ -239,10 +255,10 @@ dsn = %q
 
 [keys]
 dir = "keys"
-
+%s
 [jobs]
 heartbeat = "500ms"
-`, s3.Endpoint, evBucket, s3.AccessKey, s3.Endpoint, logBucket, s3.AccessKey, dsn), 0o600)
+`, s3.Endpoint, evBucket, s3.AccessKey, s3.Endpoint, logBucket, s3.AccessKey, dsn, keyConf), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,6 +298,9 @@ heartbeat = "500ms"
 	text := strings.Replace(string(base), "[keys]\ndir = \"keys\"", "[keys]\ndir = \"public-keys\"\n\n[signing]\nservers = ["+strings.Join(serverURLs, ", ")+"]\ntoken_file = \"signing.token\"", 1)
 	// Nor any access to the log: the servers append their statements.
 	text = text[:strings.Index(text, "[log]")] + text[strings.Index(text, "[keys]"):]
+	if keyConf != "" {
+		text = strings.Replace(text, keyConf, "", 1)
+	}
 	if err := os.WriteFile(workerConf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
