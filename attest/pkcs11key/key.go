@@ -74,6 +74,7 @@ type Key struct {
 	pub  ed25519.PublicKey
 
 	mu       sync.Mutex
+	closed   bool
 	idle     []pkcs11.SessionHandle
 	sessions chan struct{} // one token per session that may be open
 }
@@ -185,32 +186,36 @@ func (k *Key) Sign(_ io.Reader, message []byte, opts crypto.SignerOpts) ([]byte,
 	return sig, nil
 }
 
-// with runs f in a logged-in session of the key's token. A session the
-// token lost (it was reset, or the module restarted) is opened again once.
+// with runs f in a logged-in session of the key's token. A session f
+// failed in is closed, not reused (an operation may be left active in
+// it); one the token lost (it was reset, or the module restarted) is
+// opened again, once.
 func (k *Key) with(f func(pkcs11.SessionHandle) error) error {
 	for attempt := 0; ; attempt++ {
 		sh, err := k.session()
 		if err != nil {
 			return err
 		}
-		err = f(sh)
-		if err != nil && (isCode(err, errSessionHandleInvalid) || isCode(err, pkcs11.CKR_SESSION_CLOSED) || isCode(err, pkcs11.CKR_USER_NOT_LOGGED_IN)) && attempt == 0 {
-			k.drop(sh)
-			continue
+		if err = f(sh); err == nil {
+			k.put(sh)
+			return nil
 		}
-		if err != nil && isCode(err, pkcs11.CKR_OPERATION_ACTIVE) {
-			// An operation the session was left in: not reusable.
-			k.drop(sh)
+		k.drop(sh)
+		lost := isCode(err, errSessionHandleInvalid) || isCode(err, pkcs11.CKR_SESSION_CLOSED) || isCode(err, pkcs11.CKR_USER_NOT_LOGGED_IN) || isCode(err, pkcs11.CKR_DEVICE_REMOVED) || isCode(err, pkcs11.CKR_TOKEN_NOT_PRESENT)
+		if !lost || attempt > 0 {
 			return err
 		}
-		k.put(sh)
-		return err
 	}
 }
 
 func (k *Key) session() (pkcs11.SessionHandle, error) {
 	k.sessions <- struct{}{}
 	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		<-k.sessions
+		return 0, glassbox.Errorf(glassbox.EUNAVAILABLE, "the key %s is closed", k.uri)
+	}
 	if n := len(k.idle); n > 0 {
 		sh := k.idle[n-1]
 		k.idle = k.idle[:n-1]
@@ -236,7 +241,11 @@ func (k *Key) session() (pkcs11.SessionHandle, error) {
 
 func (k *Key) put(sh pkcs11.SessionHandle) {
 	k.mu.Lock()
-	k.idle = append(k.idle, sh)
+	if k.closed {
+		k.ctx.CloseSession(sh)
+	} else {
+		k.idle = append(k.idle, sh)
+	}
 	k.mu.Unlock()
 	<-k.sessions
 }
@@ -246,10 +255,12 @@ func (k *Key) drop(sh pkcs11.SessionHandle) {
 	<-k.sessions
 }
 
-// Close closes the key's sessions; the module stays loaded for other keys.
+// Close closes the key's sessions (one in use, when it is done); the
+// module stays loaded for other keys.
 func (k *Key) Close() error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.closed = true
 	for _, sh := range k.idle {
 		k.ctx.CloseSession(sh)
 	}

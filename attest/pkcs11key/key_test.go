@@ -89,6 +89,10 @@ func TestKeyInSoftHSM(t *testing.T) {
 	if _, err := note.Open(msg, note.VerifierList(v)); err != nil {
 		t.Errorf("a checkpoint signed in the token does not verify: %v", err)
 	}
+	k.Close()
+	if _, err := s.Sign(context.Background(), payload); err == nil {
+		t.Error("a closed key signed")
+	}
 	_ = ed25519.PublicKeySize
 }
 
