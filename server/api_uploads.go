@@ -41,8 +41,8 @@ type uploads struct {
 	// bucket, if set, is where a deployment's uploads are, shared by its
 	// servers; dir then holds this server's copies of them.
 	bucket *uploadBucket
-	// syncing serialises bringing one upload's copy up to date.
-	syncing sync.Map // id → *sync.Mutex
+	// lastExpire is when the bucket's uploads were last expired.
+	lastExpire time.Time
 
 	mu sync.Mutex
 	// busy holds the uploads a request of this process is appending to
@@ -84,6 +84,27 @@ func (u *uploads) take(ctx context.Context, id, what string) (func(), error) {
 			return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "upload %s: %w", id, ctx.Err())
 		}
 	}
+}
+
+// tryTake marks upload id busy, as take does, if no request of this
+// process has it.
+func (u *uploads) tryTake(id, what string) (func(), bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.busy == nil {
+		u.busy = map[string]*busyUpload{}
+	}
+	if _, ok := u.busy[id]; ok {
+		return nil, false
+	}
+	mine := &busyUpload{what: what, done: make(chan struct{})}
+	u.busy[id] = mine
+	return func() {
+		u.mu.Lock()
+		delete(u.busy, id)
+		close(mine.done)
+		u.mu.Unlock()
+	}, true
 }
 
 // busyWait is how long a request waits for another on the same upload.
@@ -133,7 +154,19 @@ func newUploads(dir string, limit int64, ttl time.Duration, bucket *uploadBucket
 // expire deletes uploads untouched for longer than the time to live.
 func (u *uploads) expire(ctx context.Context, now time.Time) {
 	if u.bucket != nil {
-		u.bucket.expire(ctx, now, u.ttl)
+		// Listing every upload of the bucket is done at most once a
+		// minute, whatever the number of uploads started.
+		u.mu.Lock()
+		due := now.Sub(u.lastExpire) > time.Minute
+		if due {
+			u.lastExpire = now
+		}
+		u.mu.Unlock()
+		if due {
+			ctx, cancel := context.WithTimeout(ctx, time.Minute)
+			u.bucket.expire(ctx, now, u.ttl)
+			cancel()
+		}
 	}
 	entries, err := os.ReadDir(u.dir)
 	if err != nil {
@@ -156,8 +189,11 @@ func (u *uploads) path(id string) (string, error) {
 	return filepath.Join(u.dir, id), nil
 }
 
-// open returns the upload's directory and state if p owns it.
-func (u *uploads) open(ctx context.Context, p *glassbox.Principal, id string) (string, *Upload, error) {
+// open returns the upload's directory and state if p owns it. With
+// synced, the caller has the upload (take): this server's copy is first
+// brought up to the bucket's, which only a request that has it may do, or
+// it could cut a copy another request of this process is writing to.
+func (u *uploads) open(ctx context.Context, p *glassbox.Principal, id string, synced bool) (string, *Upload, error) {
 	if u == nil {
 		return "", nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no uploads")
 	}
@@ -165,7 +201,7 @@ func (u *uploads) open(ctx context.Context, p *glassbox.Principal, id string) (s
 	if err != nil {
 		return "", nil, err
 	}
-	if u.bucket != nil {
+	if u.bucket != nil && synced {
 		if err := u.sync(ctx, id, dir); err != nil {
 			return "", nil, err
 		}
@@ -190,9 +226,6 @@ func (u *uploads) open(ctx context.Context, p *glassbox.Principal, id string) (s
 // in what other servers took since, and drops what this one wrote but
 // never stored.
 func (u *uploads) sync(ctx context.Context, id, dir string) error {
-	mu, _ := u.syncing.LoadOrStore(id, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
 	meta, chunks, err := u.bucket.state(ctx, id)
 	if err != nil {
 		if glassbox.ErrorCode(err) == glassbox.ENOTFOUND {
@@ -271,7 +304,13 @@ func (a *API) createUpload(w http.ResponseWriter, r *http.Request, _ string) err
 }
 
 func (a *API) getUpload(w http.ResponseWriter, r *http.Request, _ string) error {
-	_, up, err := a.uploads.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"))
+	// A request of this server appending to the upload has it: its copy
+	// is then what the answer tells, as on a single server.
+	release, mine := a.uploads.tryTake(r.PathValue("upload"), "read")
+	if mine {
+		defer release()
+	}
+	_, up, err := a.uploads.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"), mine)
 	if err != nil {
 		return err
 	}
@@ -288,9 +327,8 @@ const uploadChunkTime = time.Hour
 // resume; a body cut short keeps the bytes that arrived.
 func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) error {
 	u := a.uploads
-	dir, up, err := u.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"))
-	if err != nil {
-		return err
+	if _, _, err := u.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"), false); err != nil && (u == nil || u.bucket == nil || glassbox.ErrorCode(err) != glassbox.ENOTFOUND) {
+		return err // no such upload of the caller's here, nor (when shared) a chance of one elsewhere
 	}
 	off, err := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
 	if err != nil || off < 0 {
@@ -301,11 +339,17 @@ func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) err
 	rc.SetWriteDeadline(time.Now().Add(uploadChunkTime + time.Minute))
 	ctx, cancel := context.WithTimeout(r.Context(), uploadChunkTime)
 	defer cancel()
-	done, err := u.take(ctx, up.ID, "appended to")
+	done, err := u.take(ctx, r.PathValue("upload"), "appended to")
 	if err != nil {
 		return err
 	}
 	defer done()
+	// Had, the upload's copy is brought up to date, and this request is
+	// its only writer here.
+	dir, up, err := u.open(ctx, PrincipalFrom(r.Context()), r.PathValue("upload"), true)
+	if err != nil {
+		return err
+	}
 	f, err := os.OpenFile(filepath.Join(dir, "data"), os.O_RDWR, 0)
 	if err != nil {
 		return glassbox.Errorf(glassbox.EINTERNAL, "upload %s: %w", up.ID, err)
@@ -369,15 +413,18 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 func (a *API) deleteUpload(w http.ResponseWriter, r *http.Request, _ string) error {
-	_, up, err := a.uploads.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"))
-	if err != nil {
-		return err
+	if a.uploads == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no uploads")
 	}
-	done, err := a.uploads.take(r.Context(), up.ID, "deleted")
+	done, err := a.uploads.take(r.Context(), r.PathValue("upload"), "deleted")
 	if err != nil {
 		return err
 	}
 	defer done()
+	_, up, err := a.uploads.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"), true)
+	if err != nil {
+		return err
+	}
 	if err := a.uploads.drop(r.Context(), up.ID); err != nil {
 		return err
 	}
@@ -452,10 +499,6 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
 		}
 	}()
 	link := func(what, id, name string) (string, error) {
-		dir, _, err := a.uploads.open(r.Context(), p, id)
-		if err != nil {
-			return "", glassbox.Errorf(glassbox.EINVALID, "%s: %w", what, err)
-		}
 		if used[id] {
 			return "", glassbox.Errorf(glassbox.EINVALID, "%s: upload %s is named twice in the submission", what, id)
 		}
@@ -467,6 +510,13 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, _ string) error {
 		}
 		taken = append(taken, done)
 		used[id] = true
+		dir, _, err := a.uploads.open(r.Context(), p, id, true)
+		if err != nil {
+			if code := glassbox.ErrorCode(err); code != glassbox.ENOTFOUND {
+				return "", glassbox.Errorf(code, "%s: %w", what, err)
+			}
+			return "", glassbox.Errorf(glassbox.EINVALID, "%s: %w", what, err)
+		}
 		sub, err := os.MkdirTemp(scratch, "f")
 		if err != nil {
 			return "", glassbox.Errorf(glassbox.EINTERNAL, "submit: %w", err)

@@ -26,8 +26,13 @@ import (
 // so that every server behind a load balancer continues an upload any of
 // them started, and an upload outlives the server that took it:
 //
-//	PREFIX/uploads/<id>/meta.json            its owner and start
-//	PREFIX/uploads/<id>/<offset, 20 digits>  each chunk a PATCH brought
+//	PREFIX/uploads/<id>/meta.json                its owner and start
+//	PREFIX/uploads/<id>/<offset>-<length>        each chunk a PATCH brought (20 digits each)
+//
+// A chunk is named by where it starts and how long it is, so two servers
+// taking the same bytes (a PATCH resent through another server while the
+// first still stores what it got) never replace each other's chunk: the
+// upload is what the chunks hold from the start without a gap.
 //
 // The bucket is the upload's truth; a server's upload directory is a
 // local copy of it, brought up to date before each use (sync).
@@ -100,11 +105,13 @@ func (b *uploadBucket) state(ctx context.Context, id string) ([]byte, []chunk, e
 		}
 		for _, o := range page.Contents {
 			name := path.Base(aws.ToString(o.Key))
-			off, err := strconv.ParseInt(name, 10, 64)
-			if err != nil || len(name) != 20 {
-				continue
+			offText, sizeText, ok := strings.Cut(name, "-")
+			off, err1 := strconv.ParseInt(offText, 10, 64)
+			n, err2 := strconv.ParseInt(sizeText, 10, 64)
+			if !ok || err1 != nil || err2 != nil || len(offText) != 20 || len(sizeText) != 20 || n != aws.ToInt64(o.Size) {
+				continue // not a chunk, or not a whole one
 			}
-			chunks = append(chunks, chunk{off: off, size: aws.ToInt64(o.Size), key: aws.ToString(o.Key), modified: aws.ToTime(o.LastModified)})
+			chunks = append(chunks, chunk{off: off, size: n, key: aws.ToString(o.Key), modified: aws.ToTime(o.LastModified)})
 		}
 	}
 	slices.SortFunc(chunks, func(x, y chunk) int { return int(x.off - y.off) })
@@ -126,12 +133,20 @@ func size(chunks []chunk) int64 {
 	return end
 }
 
-// putChunk stores bytes [off, off+n) of the local copy f as a chunk.
+// maxChunkObject bounds one chunk object, far below S3's 5 GiB for one
+// PUT: a PATCH that brought more is stored as several.
+const maxChunkObject = 1 << 30
+
+// putChunk stores bytes [off, off+n) of the local copy f as chunks.
 func (b *uploadBucket) putChunk(ctx context.Context, id string, f *os.File, off, n int64) error {
-	if n <= 0 {
-		return nil
+	for n > 0 {
+		l := min(n, maxChunkObject)
+		if err := b.put(ctx, fmt.Sprintf("%s%s/%020d-%020d", b.prefix, id, off, l), io.NewSectionReader(f, off, l), l); err != nil {
+			return err
+		}
+		off, n = off+l, n-l
 	}
-	return b.put(ctx, fmt.Sprintf("%s%s/%020d", b.prefix, id, off), io.NewSectionReader(f, off, n), n)
+	return nil
 }
 
 // fill writes into f, the local copy holding have bytes, the bytes the
