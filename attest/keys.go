@@ -123,6 +123,23 @@ func GenerateKeysIn(dir, origin string, refs KeyRefs, force bool) (*KeyFiles, er
 		}
 	}
 
+	// A token key is never replaced, so every token must be free of the
+	// keys to make before any is made: a run refused half way would
+	// leave a key in one token that every later run is refused for.
+	for _, ref := range []string{refs.Attestation, refs.Log} {
+		if !IsPKCS11(ref) {
+			continue
+		}
+		k, err := pkcs11key.Open(ref)
+		if err == nil {
+			k.Close()
+			return nil, glassbox.Errorf(glassbox.ECONFLICT, "the token already holds the key %s; refusing to make another (a log cannot change its key)", RedactRef(ref))
+		}
+		if glassbox.ErrorCode(err) != glassbox.ENOTFOUND {
+			return nil, err
+		}
+	}
+
 	type file struct {
 		path string
 		data []byte

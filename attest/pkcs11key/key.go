@@ -205,6 +205,9 @@ func (k *Key) with(f func(pkcs11.SessionHandle) error) error {
 		if !lost || attempt > 0 {
 			return err
 		}
+		// The token lost this session, so it lost the idle ones too:
+		// the retry opens a new one.
+		k.dropIdle()
 	}
 }
 
@@ -248,6 +251,15 @@ func (k *Key) put(sh pkcs11.SessionHandle) {
 	}
 	k.mu.Unlock()
 	<-k.sessions
+}
+
+func (k *Key) dropIdle() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, sh := range k.idle {
+		k.ctx.CloseSession(sh)
+	}
+	k.idle = nil
 }
 
 func (k *Key) drop(sh pkcs11.SessionHandle) {

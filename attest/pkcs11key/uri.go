@@ -186,14 +186,13 @@ func (u *URI) String() string {
 	return b.String()
 }
 
-// redact removes a pin-value from a URI for an error message.
+// redact is a URI fit for an error message: its path attributes, and its
+// query (where the module and the PIN are) left out whole, however a PIN
+// was spelt in it.
 func redact(s string) string {
-	if i := strings.Index(s, "pin-value="); i >= 0 {
-		end := strings.IndexAny(s[i:], "&;")
-		if end < 0 {
-			return s[:i] + "pin-value=REDACTED"
-		}
-		return s[:i] + "pin-value=REDACTED" + s[i+end:]
+	path, _, hasQuery := strings.Cut(s, "?")
+	if hasQuery {
+		return path + "?…"
 	}
-	return s
+	return path
 }

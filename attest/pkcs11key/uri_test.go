@@ -27,6 +27,8 @@ func TestParseURI(t *testing.T) {
 		{"pkcs11:token=t;object=a;type=public?module-path=/m&pin-value=1", "type=private"},
 		{"pkcs11:token=t;object=%zz?module-path=/m&pin-value=1", "object"},
 		{"pkcs11:token=t;object=a?module-path=/m&pin-value=secret1&pin-source=/p", "keep one"},
+		{"pkcs11:token=t;object=a?module-path=/m&pin-value=1&pin-value=secret1", "twice"},
+		{"pkcs11:token=t;object=a?module-path=/m&PIN-VALUE=secret1", "unknown query attribute"},
 		{"pkcs11:token=t;slot-id=x;object=a?module-path=/m&pin-value=1", "slot-id"},
 	} {
 		_, err := ParseURI(tc.uri)
