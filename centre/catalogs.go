@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"glassbox.dev"
@@ -199,21 +200,39 @@ func (c *Centre) Library(ctx context.Context) (*standard.Library, error) {
 	if err != nil {
 		return nil, err
 	}
+	lib, err := c.storedLibrary(ctx, ptrs)
+	if err != nil || len(legacy) == 0 {
+		return lib, err
+	}
+	// Adopted only once checked as an added catalog is: a pointer never
+	// moves, and a catalog that does not parse would break every process.
 	adopted := false
 	for _, sc := range legacy {
-		if _, ok := ptrs[catalogPointer+sc.ID]; ok {
+		if d, ok := ptrs[catalogPointer+sc.ID]; ok {
+			if cur, _ := lib.Catalog(sc.ID); cur == nil || string(cur.JSON) != string(sc.Catalog) {
+				slog.Warn("a catalog of this data directory differs from the shared one of its id; the shared one is used", "file", sc.Name, "id", sc.ID, "shared_record", d)
+			}
 			continue
 		}
-		if err := c.storeCatalog(ctx, sc); err != nil {
+		if _, _, err := standard.CheckNewCatalog(lib, sc.ID, sc.Name, sc.Catalog, sc.MappingName, sc.Mapping); err != nil {
+			return nil, fmt.Errorf("adopt %s into the shared stores: %w", sc.Name, err)
+		}
+		if err := c.storeCatalog(ctx, sc); err != nil && glassbox.ErrorCode(err) != glassbox.ECONFLICT {
 			return nil, fmt.Errorf("adopt %s into the shared stores: %w", sc.Name, err)
 		}
 		adopted = true
 	}
-	if adopted {
-		if ptrs, err = c.Store.Pointers(ctx, catalogPointer); err != nil {
-			return nil, err
-		}
+	if !adopted {
+		return lib, nil
 	}
+	if ptrs, err = c.Store.Pointers(ctx, catalogPointer); err != nil {
+		return nil, err
+	}
+	return c.storedLibrary(ctx, ptrs)
+}
+
+// storedLibrary is the built-in catalogs and those the pointers name.
+func (c *Centre) storedLibrary(ctx context.Context, ptrs map[string]glassbox.Digest) (*standard.Library, error) {
 	stored := make([]standard.StoredCatalog, 0, len(ptrs))
 	for name, d := range ptrs {
 		var rec catalogRecord

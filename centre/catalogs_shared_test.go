@@ -82,4 +82,21 @@ func TestCatalogsAreShared(t *testing.T) {
 	if _, ids, err := a.Catalogs(ctx); err != nil || !slices.Contains(ids, "old-baseline") {
 		t.Errorf("an adopted catalog is not shared: %v, %v", ids, err)
 	}
+
+	// One that does not parse is refused, naming its file, and adopted
+	// nowhere: the shared catalogs stay usable for every other process.
+	broken := filepath.Join(t.TempDir(), "broken")
+	os.MkdirAll(filepath.Join(broken, "catalogs"), 0o755)
+	os.WriteFile(filepath.Join(broken, "catalogs", "broken.json"), []byte(`{"catalog": {`), 0o644)
+	bc, err := centre.Open(ctx, broken, centre.Options{DB: db, Log: centre.NoLog, Evidence: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bc.Close()
+	if _, _, err := bc.Catalogs(ctx); err == nil || !strings.Contains(err.Error(), "broken.json") {
+		t.Errorf("a data directory's broken catalog: %v; want an error naming it", err)
+	}
+	if _, ids, err := a.Catalogs(ctx); err != nil || slices.Contains(ids, "broken") {
+		t.Errorf("after a broken catalog was refused, another process's catalogs: %v, %v", ids, err)
+	}
 }
