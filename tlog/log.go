@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -127,8 +128,11 @@ type Log struct {
 	// publishWait bounds how long Prove waits for a checkpoint to cover
 	// an entry the log already holds (publishWaitFor).
 	publishWait time.Duration
+	// pollEvery is how often such a wait reads the checkpoint: a file
+	// read for a local log, a request to the bucket for a shared one.
+	pollEvery time.Duration
 	// object reads a resource of a shared log from its bucket, to serve.
-	object func(ctx context.Context, path string) ([]byte, error)
+	object func(ctx context.Context, path string) (io.ReadCloser, int64, error)
 }
 
 // Open opens (or creates) the log in dir, signing checkpoints with signer.
@@ -195,7 +199,7 @@ func start(ctx context.Context, driver tessera.Driver, signer note.Signer, verif
 		origin: signer.Name(), verifier: verifier,
 		appender: appender, shutdown: shutdown, reader: reader, cancel: cancel,
 		proofs: newProofCache(), tiles: newTileCache(reader.ReadTile, 4096),
-		publishWait: publishWaitFor(o, timeout),
+		publishWait: publishWaitFor(o, timeout), pollEvery: 20 * time.Millisecond,
 	}
 	l.awaiter = tessera.NewPublicationAwaiter(lctx, l.readCheckpoint, 10*time.Millisecond)
 	return l, nil
@@ -350,6 +354,7 @@ func (l *Log) integrated(ctx context.Context, index uint64) bool {
 // until publishWait or ctx ends, and returns the checkpoint it read last.
 func (l *Log) awaitSize(ctx context.Context, size uint64) ([]byte, *log.Checkpoint, error) {
 	deadline := time.Now().Add(l.publishWait)
+	var last error
 	for {
 		cp, err := l.reader.ReadCheckpoint(ctx)
 		switch {
@@ -367,16 +372,20 @@ func (l *Log) awaitSize(ctx context.Context, size uint64) ([]byte, *log.Checkpoi
 				// down, every writer gone), which asking again may cure.
 				return nil, nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: no checkpoint covers entry %d after %s (the latest is of size %d): the log is not publishing; try again later", size-1, l.publishWait, c.Size)
 			}
-		case !errors.Is(err, os.ErrNotExist):
-			// None published yet is worth waiting for; other errors are not.
-			return nil, nil, glassbox.Errorf(glassbox.EINTERNAL, "tlog: read checkpoint: %w", err)
 		case time.Now().After(deadline):
-			return nil, nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: no checkpoint published after %s: the log is not publishing; try again later", l.publishWait)
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: no checkpoint published after %s: the log is not publishing; try again later", l.publishWait)
+			}
+			return nil, nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: read checkpoint: %w", err)
+		default:
+			// None published yet, or the storage failing for a moment
+			// (a shared log's bucket): worth waiting for.
+			last = err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: waiting for a checkpoint of size %d: %w", size, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
+			return nil, nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: waiting for a checkpoint of size %d: %w", size, errors.Join(ctx.Err(), last))
+		case <-time.After(l.pollEvery):
 		}
 	}
 }

@@ -2,6 +2,7 @@ package tlog
 
 import (
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -63,14 +64,14 @@ func (l *Log) Handler() http.Handler {
 	})
 }
 
-// serveFromReader serves a resource of a shared log, read from its bucket
-// as the client named it (tilePath has checked the name): 404 for what
-// the bucket does not hold, 503 while the bucket does not answer.
+// serveFromReader serves a resource of a shared log, streamed from its
+// bucket as the client named it (tilePath has checked the name): 404 for
+// what the bucket does not hold, 503 while the bucket does not answer.
 func (l *Log) serveFromReader(w http.ResponseWriter, r *http.Request, p string) {
-	b, err := l.object(r.Context(), p)
+	body, size, err := l.object(r.Context(), p)
 	switch {
-	case err == nil && b != nil:
-	case err == nil, errors.Is(err, os.ErrNotExist):
+	case err == nil:
+	case errors.Is(err, os.ErrNotExist):
 		// Not a resource the log has (yet).
 		w.Header().Del("Cache-Control")
 		http.NotFound(w, r)
@@ -78,14 +79,17 @@ func (l *Log) serveFromReader(w http.ResponseWriter, r *http.Request, p string) 
 	default:
 		// The bucket did not answer: the resource may well exist, and a
 		// client (or a cache) must not take it for missing.
-		slog.Warn("serving the shared log", "path", p, "err", err)
+		if r.Context().Err() == nil {
+			slog.Warn("serving the shared log", "path", p, "err", err)
+		}
 		w.Header().Del("Cache-Control")
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "the log's storage is unavailable; try again", http.StatusServiceUnavailable)
 		return
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	defer body.Close()
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	if r.Method == http.MethodGet {
-		w.Write(b)
+		io.Copy(w, body)
 	}
 }

@@ -77,33 +77,30 @@ func OpenShared(ctx context.Context, sh Shared, signer note.Signer, verifier not
 		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "tlog: start the appender on %s and its database: %w", where, err)
 	}
 	l.object = bucketObjects(sh.Bucket)
+	// A wait for a checkpoint asks the bucket a few times an interval.
+	l.pollEvery = o.CheckpointInterval / 4
 	return l, nil
 }
 
-// maxServedObject bounds a log resource read from the bucket to serve: a
-// full entry bundle of the largest leaves, with room.
-const maxServedObject = 256*(MaxLeafSize+2) + 64<<10
-
-// bucketObjects reads a log resource (checkpoint, tile, entry bundle) from
-// the bucket exactly as a tlog-tiles client asks for it: an object the
-// bucket does not hold is os.ErrNotExist, any other failure is the
-// bucket's.
-func bucketObjects(b s3conf.Config) func(ctx context.Context, p string) ([]byte, error) {
+// bucketObjects opens a log resource (checkpoint, tile, entry bundle) in
+// the bucket exactly as a tlog-tiles client names it, to stream it: an
+// object the bucket does not hold is os.ErrNotExist, any other failure is
+// the bucket's.
+func bucketObjects(b s3conf.Config) func(ctx context.Context, p string) (io.ReadCloser, int64, error) {
 	client := b.Client()
-	return func(ctx context.Context, p string) ([]byte, error) {
+	return func(ctx context.Context, p string) (io.ReadCloser, int64, error) {
 		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.Bucket), Key: aws.String(path.Join(b.Prefix, p))})
 		if s3conf.IsNotFound(err) {
-			return nil, os.ErrNotExist
+			return nil, 0, os.ErrNotExist
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		defer out.Body.Close()
-		data, err := io.ReadAll(io.LimitReader(out.Body, maxServedObject+1))
-		if err == nil && len(data) > maxServedObject {
-			err = fmt.Errorf("%s is larger than %d bytes", p, maxServedObject)
+		if out.ContentLength == nil {
+			out.Body.Close()
+			return nil, 0, fmt.Errorf("%s: the bucket announced no size", p)
 		}
-		return data, err
+		return out.Body, *out.ContentLength, nil
 	}
 }
 
