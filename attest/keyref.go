@@ -82,31 +82,37 @@ func (s *Signer) Close() error {
 // OpenLogSigner opens the log's checkpoint key: a key in a PKCS#11 token,
 // named as v names the log, or a signed-note signer key file. Either must
 // be the key of v (log.vkey): a checkpoint signed by another key would
-// make the log unverifiable, so it is refused up front.
+// make the log unverifiable, so it is refused up front. The closer, nil
+// for a file, releases the token's sessions.
 func OpenLogSigner(ref string, v note.Verifier) (note.Signer, io.Closer, error) {
-	var s note.Signer
-	var closer io.Closer = io.NopCloser(nil)
-	if IsPKCS11(ref) {
-		k, err := pkcs11key.Open(ref)
+	if !IsPKCS11(ref) {
+		s, err := LoadLogSigner(ref)
 		if err != nil {
 			return nil, nil, err
 		}
-		if s, err = NewLogSigner(v.Name(), k); err != nil {
-			k.Close()
-			return nil, nil, err
-		}
-		closer = k
-	} else {
-		var err error
-		if s, err = LoadLogSigner(ref); err != nil {
-			return nil, nil, err
-		}
+		return s, nil, checkLogKey(ref, s, v)
 	}
+	k, err := pkcs11key.Open(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := NewLogSigner(v.Name(), k)
+	if err == nil {
+		err = checkLogKey(ref, s, v)
+	}
+	if err != nil {
+		k.Close()
+		return nil, nil, err
+	}
+	return s, k, nil
+}
+
+// checkLogKey refuses a log signer that is not the key of v.
+func checkLogKey(ref string, s note.Signer, v note.Verifier) error {
 	if err := sameLogKey(s, v); err != nil {
-		closer.Close()
-		return nil, nil, glassbox.Errorf(glassbox.EINVALID, "the log key %s is not the key of the log's verifier key %s+%08x: %v", RedactRef(ref), v.Name(), v.KeyHash(), err)
+		return glassbox.Errorf(glassbox.EINVALID, "the log key %s is not the key of the log's verifier key %s+%08x: %v", RedactRef(ref), v.Name(), v.KeyHash(), err)
 	}
-	return s, closer, nil
+	return nil
 }
 
 // sameLogKey signs a random note with s and opens it with v.

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"fmt"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -35,7 +36,7 @@ func NewLogSigner(name string, key crypto.Signer) (note.Signer, error) {
 // LogVerifierKey is the signed-note verifier key "<name>+<hash>+<key>" of
 // an Ed25519 public key, as log.vkey holds it.
 func LogVerifierKey(name string, pub ed25519.PublicKey) string {
-	return name + "+" + hex8(noteKeyHash(name, pub)) + "+" + base64.StdEncoding.EncodeToString(append([]byte{algEd25519}, pub...))
+	return name + "+" + fmt.Sprintf("%08x", noteKeyHash(name, pub)) + "+" + base64.StdEncoding.EncodeToString(append([]byte{algEd25519}, pub...))
 }
 
 // noteKeyHash is a signed-note key's hash: the first four bytes of
@@ -46,16 +47,6 @@ func noteKeyHash(name string, pub ed25519.PublicKey) uint32 {
 	h.Write([]byte{algEd25519})
 	h.Write(pub)
 	return binary.BigEndian.Uint32(h.Sum(nil))
-}
-
-func hex8(v uint32) string {
-	const digits = "0123456789abcdef"
-	b := make([]byte, 8)
-	for i := 7; i >= 0; i-- {
-		b[i] = digits[v&0xf]
-		v >>= 4
-	}
-	return string(b)
 }
 
 type noteSigner struct {

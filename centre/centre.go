@@ -301,7 +301,9 @@ func openLog(ctx context.Context, data string, o Options) (*Centre, error) {
 		closeKeys()
 		return nil, err
 	}
-	keys = append(keys, logKey)
+	if logKey != nil {
+		keys = append(keys, logKey)
+	}
 	c, err := openStores(ctx, data, o)
 	if err != nil {
 		closeKeys()

@@ -118,7 +118,7 @@ func (s *S3) abortStale(ctx context.Context, age time.Duration) error {
 				continue
 			}
 			slog.Info("aborting an upload left by an interrupted process", "key", aws.ToString(u.Key), "initiated", u.Initiated)
-			if _, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: u.Key, UploadId: u.UploadId}); err != nil && !isNotFound(err) {
+			if _, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: u.Key, UploadId: u.UploadId}); err != nil && !s3conf.IsNotFound(err) {
 				return s.errorf(err, "abort the unfinished upload of %s", aws.ToString(u.Key))
 			}
 		}
@@ -141,7 +141,7 @@ func (s *S3) errorf(err error, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	code := glassbox.EINTERNAL
 	var re interface{ HTTPStatusCode() int }
-	if isNotFound(err) {
+	if s3conf.IsNotFound(err) {
 		code = glassbox.ENOTFOUND
 	} else if errors.As(err, &re) {
 		// 0: no response at all (refused, reset, timed out).
@@ -153,8 +153,6 @@ func (s *S3) errorf(err error, format string, args ...any) error {
 	}
 	return glassbox.Errorf(code, "evidence (s3://%s/%s): %s: %w", s.bucket, s.prefix, msg, err)
 }
-
-func isNotFound(err error) bool { return s3conf.IsNotFound(err) }
 
 // Close releases the local staging area.
 func (s *S3) Close() error { return s.local.Close() }
@@ -357,7 +355,7 @@ func (s *S3) Open(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error)
 	}
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key(d))})
 	if err != nil {
-		if isNotFound(err) {
+		if s3conf.IsNotFound(err) {
 			return nil, glassbox.Errorf(glassbox.ENOTFOUND, "blob %s is not in the evidence store", d)
 		}
 		return nil, s.errorf(err, "read %s", d)
@@ -438,7 +436,7 @@ func (s *S3) Stat(ctx context.Context, d glassbox.Digest) (int64, error) {
 	}
 	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key(d))})
 	if err != nil {
-		if isNotFound(err) {
+		if s3conf.IsNotFound(err) {
 			return 0, glassbox.Errorf(glassbox.ENOTFOUND, "blob %s is not in the evidence store", d)
 		}
 		return 0, s.errorf(err, "stat %s", d)

@@ -59,43 +59,31 @@ func (u *uploads) take(ctx context.Context, id, what string) (func(), error) {
 	deadline := time.NewTimer(busyWait)
 	defer deadline.Stop()
 	for {
-		u.mu.Lock()
-		if u.busy == nil {
-			u.busy = map[string]*busyUpload{}
+		release, holder := u.tryTake(id, what)
+		if release != nil {
+			return release, nil
 		}
-		b, ok := u.busy[id]
-		if !ok {
-			mine := &busyUpload{what: what, done: make(chan struct{})}
-			u.busy[id] = mine
-			u.mu.Unlock()
-			return func() {
-				u.mu.Lock()
-				delete(u.busy, id)
-				close(mine.done)
-				u.mu.Unlock()
-			}, nil
-		}
-		u.mu.Unlock()
 		select {
-		case <-b.done:
+		case <-holder.done:
 		case <-deadline.C:
-			return nil, glassbox.Errorf(glassbox.ECONFLICT, "upload %s is being %s by another request; try again when it is done", id, b.what)
+			return nil, glassbox.Errorf(glassbox.ECONFLICT, "upload %s is being %s by another request; try again when it is done", id, holder.what)
 		case <-ctx.Done():
 			return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "upload %s: %w", id, ctx.Err())
 		}
 	}
 }
 
-// tryTake marks upload id busy, as take does, if no request of this
-// process has it.
-func (u *uploads) tryTake(id, what string) (func(), bool) {
+// tryTake marks upload id busy for the caller, which calls the release
+// function returned when done, if no request of this process has it;
+// otherwise it returns the request that has it.
+func (u *uploads) tryTake(id, what string) (release func(), holder *busyUpload) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.busy == nil {
 		u.busy = map[string]*busyUpload{}
 	}
-	if _, ok := u.busy[id]; ok {
-		return nil, false
+	if b, ok := u.busy[id]; ok {
+		return nil, b
 	}
 	mine := &busyUpload{what: what, done: make(chan struct{})}
 	u.busy[id] = mine
@@ -104,7 +92,7 @@ func (u *uploads) tryTake(id, what string) (func(), bool) {
 		delete(u.busy, id)
 		close(mine.done)
 		u.mu.Unlock()
-	}, true
+	}, nil
 }
 
 // busyWait is how long a request waits for another on the same upload.
@@ -306,7 +294,8 @@ func (a *API) createUpload(w http.ResponseWriter, r *http.Request, _ string) err
 func (a *API) getUpload(w http.ResponseWriter, r *http.Request, _ string) error {
 	// A request of this server appending to the upload has it: its copy
 	// is then what the answer tells, as on a single server.
-	release, mine := a.uploads.tryTake(r.PathValue("upload"), "read")
+	release, _ := a.uploads.tryTake(r.PathValue("upload"), "read")
+	mine := release != nil
 	if mine {
 		defer release()
 	}
@@ -327,12 +316,8 @@ const uploadChunkTime = time.Hour
 // resume; a body cut short keeps the bytes that arrived.
 func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) error {
 	u := a.uploads
-	if _, _, err := u.open(r.Context(), PrincipalFrom(r.Context()), r.PathValue("upload"), false); err != nil && (u == nil || u.bucket == nil || glassbox.ErrorCode(err) != glassbox.ENOTFOUND) {
-		return err // no such upload of the caller's here, nor (when shared) a chance of one elsewhere
-	}
-	off, err := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
-	if err != nil || off < 0 {
-		return glassbox.Errorf(glassbox.EINVALID, "Upload-Offset %q: want the number of bytes the centre holds (GET the upload to learn it)", r.Header.Get("Upload-Offset"))
+	if u == nil {
+		return glassbox.Errorf(glassbox.EUNAVAILABLE, "this centre takes no uploads")
 	}
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(uploadChunkTime))
@@ -349,6 +334,10 @@ func (a *API) appendUpload(w http.ResponseWriter, r *http.Request, _ string) err
 	dir, up, err := u.open(ctx, PrincipalFrom(r.Context()), r.PathValue("upload"), true)
 	if err != nil {
 		return err
+	}
+	off, err := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
+	if err != nil || off < 0 {
+		return glassbox.Errorf(glassbox.EINVALID, "Upload-Offset %q: want the number of bytes the centre holds (GET the upload to learn it)", r.Header.Get("Upload-Offset"))
 	}
 	f, err := os.OpenFile(filepath.Join(dir, "data"), os.O_RDWR, 0)
 	if err != nil {

@@ -118,11 +118,11 @@ func (b *uploadBucket) state(ctx context.Context, id string) ([]byte, []chunk, e
 	return meta, chunks, nil
 }
 
-// size is how many bytes the chunks hold from the start without a gap. A
+// uploadedSize is how many bytes the chunks hold from the start without a gap. A
 // chunk that overlaps the one before (two servers took the same PATCH,
 // resent) holds the same bytes of the same file; past a gap nothing
 // counts.
-func size(chunks []chunk) int64 {
+func uploadedSize(chunks []chunk) int64 {
 	var end int64
 	for _, c := range chunks {
 		if c.off > end {
@@ -153,7 +153,7 @@ func (b *uploadBucket) putChunk(ctx context.Context, id string, f *os.File, off,
 // chunks hold past have, and cuts f at the bucket's size: what a server
 // wrote locally but never stored is not part of the upload.
 func (b *uploadBucket) fill(ctx context.Context, f *os.File, have int64, chunks []chunk) (int64, error) {
-	end := size(chunks)
+	end := uploadedSize(chunks)
 	if have > end {
 		have = end
 	}

@@ -18,8 +18,8 @@ func TestUploadSizeFromChunks(t *testing.T) {
 		{[]chunk{{off: 0, size: 100}, {off: 150, size: 50}}, 100},
 		{[]chunk{{off: 10, size: 100}}, 0},
 	} {
-		if got := size(tc.chunks); got != tc.want {
-			t.Errorf("size(%v) = %d; want %d", tc.chunks, got, tc.want)
+		if got := uploadedSize(tc.chunks); got != tc.want {
+			t.Errorf("uploadedSize(%v) = %d; want %d", tc.chunks, got, tc.want)
 		}
 	}
 }

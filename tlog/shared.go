@@ -2,7 +2,6 @@ package tlog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/tessera/api/layout"
 	taws "github.com/transparency-dev/tessera/storage/aws"
@@ -114,8 +112,7 @@ func cmpOr(a, b int) int {
 // checkSharedOrigin refuses a bucket that holds another log's checkpoint.
 func checkSharedOrigin(ctx context.Context, b s3conf.Config, verifier note.Verifier) error {
 	out, err := b.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.Bucket), Key: aws.String(path.Join(b.Prefix, layout.CheckpointPath))})
-	var nk *types.NoSuchKey
-	if errors.As(err, &nk) {
+	if s3conf.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {

@@ -18,15 +18,14 @@ import (
 
 // PKCS#11 v3.0 names of Ed25519, which the binding predates.
 const (
-	ckkECEdwards            = 0x40
-	ckmECEdwardsKeyPairGen  = 0x1055
-	ckmEdDSA                = 0x1057
-	maxSessions             = 4
-	edwards25519CurveName   = "edwards25519"
-	printableStringTag      = 0x13
-	objectIdentifierTag     = 0x06
-	octetStringTag          = 0x04
-	errSessionHandleInvalid = pkcs11.CKR_SESSION_HANDLE_INVALID
+	ckkECEdwards           = 0x40
+	ckmECEdwardsKeyPairGen = 0x1055
+	ckmEdDSA               = 0x1057
+	maxSessions            = 4
+	edwards25519CurveName  = "edwards25519"
+	printableStringTag     = 0x13
+	objectIdentifierTag    = 0x06
+	octetStringTag         = 0x04
 )
 
 // ed25519OID is 1.3.101.112 (RFC 8410) in DER.
@@ -201,7 +200,7 @@ func (k *Key) with(f func(pkcs11.SessionHandle) error) error {
 			return nil
 		}
 		k.drop(sh)
-		lost := isCode(err, errSessionHandleInvalid) || isCode(err, pkcs11.CKR_SESSION_CLOSED) || isCode(err, pkcs11.CKR_USER_NOT_LOGGED_IN) || isCode(err, pkcs11.CKR_DEVICE_REMOVED) || isCode(err, pkcs11.CKR_TOKEN_NOT_PRESENT)
+		lost := isCode(err, pkcs11.CKR_SESSION_HANDLE_INVALID) || isCode(err, pkcs11.CKR_SESSION_CLOSED) || isCode(err, pkcs11.CKR_USER_NOT_LOGGED_IN) || isCode(err, pkcs11.CKR_DEVICE_REMOVED) || isCode(err, pkcs11.CKR_TOKEN_NOT_PRESENT)
 		if !lost || attempt > 0 {
 			return err
 		}
