@@ -58,6 +58,13 @@ type Finding struct {
 	// the finding is about, source first, for data-flow findings: an
 	// evaluator follows it step by step (SARIF codeFlows).
 	Flow []FlowStep `json:"flow,omitempty"`
+	// Inputs are the values compiled into the program that the flagged
+	// code compares its input with — a magic byte sequence, a hard-coded
+	// user name, password or token — unredacted, so that the run stage
+	// can feed them to the running program and watch what they open.
+	// They are as confidential as the source they come from: they stay
+	// in the scan result, never in its SARIF or a report.
+	Inputs []string `json:"inputs,omitempty"`
 }
 
 // FlowStep is one place on a data-flow path: where the data is, and what

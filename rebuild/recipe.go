@@ -59,7 +59,36 @@ type Recipe struct {
 	// artefact that the vendor declares meaningless. A match found through
 	// them is reported as such, naming the ones it needed.
 	Stabilisers []Stabiliser `yaml:"stabilisers"`
+	// Run says how the run stage starts shipped executables: arguments,
+	// environment, configuration files, the ports each is expected to
+	// listen on and how long to let it run. Executables it does not name
+	// are run with the defaults (--help, --version, no arguments).
+	Run []RunSpec `yaml:"run"`
 }
+
+// RunSpec is one run of a shipped executable in the run stage.
+type RunSpec struct {
+	Artifact string            `yaml:"artifact"` // the artefact's name, as in Artifacts
+	Args     []string          `yaml:"args"`
+	Env      map[string]string `yaml:"env"`
+	// Files are configuration files written before the run, by their
+	// absolute path inside the sandbox (under /etc, /srv, /opt, /var…).
+	Files map[string]string `yaml:"files"`
+	// Ports are the TCP ports the program is expected to listen on; a
+	// listener on all interfaces elsewhere is a finding.
+	Ports []int `yaml:"ports"`
+	// Duration is how long the program runs before it is stopped (its
+	// probes included); zero means DefaultRunDuration.
+	Duration Duration `yaml:"duration"`
+	Stdin    string   `yaml:"stdin"`
+}
+
+// Bounds of a recipe's run section.
+const (
+	DefaultRunDuration = Duration(5 * time.Second)
+	MaxRunDuration     = Duration(5 * time.Minute)
+	maxRunFiles        = 1 << 20 // bytes of configuration files, all runs together
+)
 
 // Input is a read-only directory prepared outside the sandbox. Path is a
 // host path and is only mounted when it lies inside one of the directories
@@ -274,6 +303,9 @@ func (r *Recipe) validate(root *yaml.Node) error {
 			return fail([]string{"stabilisers", strconv.Itoa(i)}, "stabiliser %q is declared twice", st)
 		}
 		seenStab[st] = true
+	}
+	if err := r.validateRuns(fail); err != nil {
+		return err
 	}
 	if r.Limits.Wall < 0 || r.Limits.Memory < 0 || r.Limits.Disk < 0 || r.Limits.Processes < 0 || r.Limits.Inodes < 0 {
 		return fail([]string{"limits"}, "limits must not be negative")
@@ -531,4 +563,42 @@ func overlaps(p, dataDir string) bool {
 		return err == nil && (rel == "." || filepath.IsLocal(rel))
 	}
 	return within(data, p) || within(p, data)
+}
+
+func (r *Recipe) validateRuns(fail func(keys []string, format string, args ...any) error) error {
+	total := 0
+	for i, run := range r.Run {
+		keys := []string{"run", strconv.Itoa(i)}
+		if _, ok := r.Artifacts[run.Artifact]; !ok {
+			return fail(keys, "run %d: artifact %q is not one of the recipe's artifacts", i+1, run.Artifact)
+		}
+		for _, a := range run.Args {
+			if strings.IndexByte(a, 0) >= 0 {
+				return fail(keys, "run %d: an argument contains a NUL byte", i+1)
+			}
+		}
+		for _, k := range sortedKeys(run.Env) {
+			if !envNameRE.MatchString(k) || strings.IndexByte(run.Env[k], 0) >= 0 {
+				return fail(keys, "run %d: environment variable %q is not allowed; use letters, digits and _ and no NUL in the value", i+1, k)
+			}
+		}
+		for _, p := range sortedKeys(run.Files) {
+			if err := CheckBoxPath(p); err != nil {
+				return fail(keys, "run %d: file %v; put configuration under /etc, /srv, /opt or /var", i+1, err)
+			}
+			total += len(run.Files[p])
+		}
+		for _, p := range run.Ports {
+			if p < 1 || p > 65535 {
+				return fail(keys, "run %d: port %d is not a TCP port (1-65535)", i+1, p)
+			}
+		}
+		if run.Duration < 0 || run.Duration > MaxRunDuration {
+			return fail(keys, "run %d: duration %s must be between 0 (the default, %s) and %s", i+1, run.Duration, DefaultRunDuration, MaxRunDuration)
+		}
+	}
+	if total > maxRunFiles {
+		return fail([]string{"run"}, "the run section's files hold %d bytes; at most %d", total, maxRunFiles)
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package rebuild
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,8 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"glassbox.dev"
@@ -124,29 +121,6 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: no sh on PATH: %w", err)
 	}
 
-	args := []string{
-		"--unshare-all", "--unshare-user", "--disable-userns",
-		"--uid", sandboxUID, "--gid", sandboxUID, "--cap-drop", "ALL",
-		"--die-with-parent", "--new-session", "--hostname", "glassbox",
-		"--json-status-fd", "3",
-		"--ro-bind", "/usr", "/usr",
-	}
-	// Debian and most distributions have merged /usr: /bin and /lib are
-	// links into it. Keep them links; bind them only where they are real.
-	for _, d := range []string{"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"} {
-		if target, err := os.Readlink(d); err == nil {
-			args = append(args, "--symlink", target, d)
-		} else if st, err := os.Stat(d); err == nil && st.IsDir() {
-			args = append(args, "--ro-bind", d, d)
-		}
-	}
-	// From the host's /etc only what running programs needs: the dynamic
-	// linker's cache and Debian's alternatives links (cc, awk, ...). No
-	// certificates: there is no network to use them on.
-	args = append(args,
-		"--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-		"--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
-	)
 	cleanStale()
 	runDir, release, err := newRunDir()
 	if err != nil {
@@ -159,31 +133,11 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
 	}
 	defer area.remove()
-	// A generated passwd names only the build user, so that tools that look
-	// the user up work and nothing about the host's accounts is visible.
-	etc := map[string]string{
-		"passwd": "root:x:0:0:root:/root:/usr/sbin/nologin\nbuild:x:" + sandboxUID + ":" + sandboxUID + ":glassbox build:" + sandboxHome + ":/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-		"group":  "root:x:0:\nbuild:x:" + sandboxUID + ":\nnogroup:x:65534:\n",
-		"hosts":  "127.0.0.1 localhost glassbox\n::1 localhost\n",
-	}
-	for _, name := range []string{"group", "hosts", "passwd"} {
-		p := filepath.Join(runDir, name)
-		if err := os.WriteFile(p, []byte(etc[name]), 0o644); err != nil {
-			return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
-		}
-		args = append(args, "--ro-bind", p, "/etc/"+name)
-	}
-	emptyDir, emptyFile := filepath.Join(runDir, "empty"), filepath.Join(runDir, "empty-file")
-	if err := os.Mkdir(emptyDir, 0o555); err != nil {
+	args, err := baseArgs(runDir, nil)
+	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
 	}
-	if err := os.WriteFile(emptyFile, nil, 0o444); err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
-	}
-	args = append(args, "--proc", "/proc")
-	args = append(args, maskProcArgs(emptyDir, emptyFile)...)
 	args = append(args,
-		"--dev", "/dev",
 		// Both are in the build's tmpfs, so they share its limits.
 		"--bind", area.tmp, "/tmp",
 		"--dir", sandboxHome,
@@ -267,169 +221,18 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	for k, v := range r.Env {
 		env[k] = v
 	}
-	var extra []*os.File
-	if !spec.noSeccomp {
-		filter, err := writeSeccompFilter(runDir)
-		if err != nil {
-			return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: seccomp filter: %w", err)
-		}
-		defer filter.Close()
-		// fd 3 is bwrap's status pipe (cmd.ExtraFiles below), fd 4 this.
-		extra = append(extra, filter)
-		args = append(args, "--seccomp", "4")
-	}
 	args = append(args, "--chdir", SourceMount, "--clearenv")
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args = append(args, "--setenv", k, env[k])
-	}
+	args = append(args, setenvArgs(env)...)
 	// The runner echoes each command, as sh -x would, so that the log shows
 	// which one failed; it stops at the first failure with its status.
 	const runner = `umask 022; for c do printf '+ %s\n' "$c"; /bin/sh -c "$c" || exit; done`
-	args = append(args, "--", "/bin/sh", "-c", runner, "glassbox-build")
-	args = append(args, r.Build...)
-
-	cg, err := newCgroup(cgroupName(), limits.Memory, limits.Processes)
+	command := append([]string{"/bin/sh", "-c", runner, "glassbox-build"}, r.Build...)
+	out, err := contain(ctx, containSpec{
+		runDir: runDir, sh: sh, bwrap: bwrap, args: args, command: command,
+		limits: limits, area: area, logLimit: spec.LogLimit, noSeccomp: spec.noSeccomp,
+	})
 	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: the memory and process limits need a cgroup, and none could be made (run glassbox as root, or in a delegated cgroup v2 subtree): %w", err)
-	}
-	defer cg.remove()
-
-	// The wrapper joins the cgroup before it execs bwrap, so that no process
-	// of the build ever runs outside it, and sets the limits a cgroup does
-	// not have: the largest file (so that one write cannot fill the disk
-	// between two checks) and no core dumps.
-	const wrapper = `umask 022; ulimit -c 0; ulimit -f "$1"; shift
-while [ "$1" != -- ]; do echo $$ > "$1" || { echo "glassbox: cannot join the build's cgroup" >&2; exit 125; }; shift; done
-shift; exec "$@"`
-	wargs := []string{"-c", wrapper, "glassbox-sandbox", strconv.FormatInt(int64(limits.Disk)/512, 10)}
-	wargs = append(wargs, cg.procsFiles()...)
-	wargs = append(wargs, "--", bwrap)
-	wargs = append(wargs, args...)
-
-	log := newBuildLog(orDefault(spec.LogLimit, DefaultLogLimit))
-	cmd := exec.Command(sh, wargs...)
-	cmd.Dir = runDir
-	cmd.Env = []string{"PATH=/usr/bin:/bin"}
-	cmd.Stdout = log
-	cmd.Stderr = log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	// If a process of the build kept the log pipe open past the kill, do
-	// not wait for it forever; the cgroup sweep below kills it.
-	cmd.WaitDelay = 5 * time.Second
-	statusR, statusW, err := os.Pipe()
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
-	}
-	cmd.ExtraFiles = append([]*os.File{statusW}, extra...)
-
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		statusR.Close()
-		statusW.Close()
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: starting bubblewrap: %w", err)
-	}
-	statusW.Close()
-	started := make(chan bool, 1)
-	go func() {
-		started <- sandboxStarted(statusR)
-		statusR.Close()
-	}()
-
-	var (
-		mu    sync.Mutex
-		cause string
-	)
-	kill := func(why string) {
-		mu.Lock()
-		if cause == "" {
-			cause = why
-		}
-		mu.Unlock()
-		// The wrapper became bwrap; its process group holds bwrap, whose
-		// sandboxed child dies with it (--die-with-parent) and takes the
-		// whole PID namespace with it. The cgroup sweep catches the rest.
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cg.kill(time.Second)
-	}
-	done := make(chan struct{})
-	var watchers sync.WaitGroup
-	watchers.Add(1)
-	go func() {
-		defer watchers.Done()
-		wall := time.NewTimer(time.Duration(limits.Wall))
-		defer wall.Stop()
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				kill("")
-				return
-			case <-wall.C:
-				kill(CauseWallTime)
-				return
-			case <-tick.C:
-				// A fork that failed at the limit ends the build at once:
-				// a fork bomb would otherwise spin until the wall-time limit.
-				if cg.pidsMaxHit() {
-					kill(CauseProcesses)
-					return
-				}
-				// The kernel refuses the write past a limit; a build
-				// that has reached one is ended rather than left to fail
-				// later for a reason further from the cause.
-				if c := area.exceeded(); c != "" {
-					kill(c)
-					return
-				}
-			}
-		}
-	}()
-	waitErr := cmd.Wait()
-	close(done)
-	watchers.Wait()
-	duration := time.Since(start)
-	clean := cg.kill(5 * time.Second)
-	ok := <-started
-
-	out := &Outcome{ExitStatus: -1, Duration: duration, Limits: limits}
-	out.Log, out.LogTruncated = log.Bytes()
-	if cmd.ProcessState != nil {
-		out.ExitStatus = cmd.ProcessState.ExitCode()
-		out.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	}
-	if !clean {
-		return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: processes of the build survived SIGKILL in cgroup %s", cg.pids)
-	}
-	if err := ctx.Err(); err != nil {
-		return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: the build was cancelled: %w", err)
-	}
-	mu.Lock()
-	out.Cause = cause
-	mu.Unlock()
-	switch {
-	case out.Cause != "":
-	case cg.pidsMaxHit():
-		out.Cause = CauseProcesses
-	case cg.oomKilled():
-		out.Cause = CauseMemory
-	case area.exceeded() != "":
-		out.Cause = area.exceeded()
-	case !ok:
-		var ee *exec.ExitError
-		if waitErr != nil && !errors.As(waitErr, &ee) {
-			return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: running bubblewrap: %w", waitErr)
-		}
-		return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: bubblewrap could not set up the sandbox (exit status %d): %s", out.ExitStatus, lastLines(out.Log, 5))
-	case out.ExitStatus != 0:
-		out.Cause = CauseExit
+		return out, err
 	}
 	out.Reason = reason(out.Cause, limits, out.ExitStatus)
 	if out.Cause == "" {
@@ -438,6 +241,72 @@ shift; exec "$@"`
 		}
 	}
 	return out, nil
+}
+
+// baseArgs are bwrap's arguments for the walls every sandbox has: new
+// user, PID, network, IPC, UTS, mount and cgroup namespaces, no
+// capabilities, read-only /usr, a generated /etc (passwd, group, hosts and
+// the files in etc), /proc with the host's parts masked, and /dev. The
+// files are written in runDir.
+func baseArgs(runDir string, etc map[string]string) ([]string, error) {
+	args := []string{
+		"--unshare-all", "--unshare-user", "--disable-userns",
+		"--uid", sandboxUID, "--gid", sandboxUID, "--cap-drop", "ALL",
+		"--die-with-parent", "--new-session", "--hostname", "glassbox",
+		"--json-status-fd", "3",
+		"--ro-bind", "/usr", "/usr",
+	}
+	// Debian and most distributions have merged /usr: /bin and /lib are
+	// links into it. Keep them links; bind them only where they are real.
+	for _, d := range []string{"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"} {
+		if target, err := os.Readlink(d); err == nil {
+			args = append(args, "--symlink", target, d)
+		} else if st, err := os.Stat(d); err == nil && st.IsDir() {
+			args = append(args, "--ro-bind", d, d)
+		}
+	}
+	// From the host's /etc only what running programs needs: the dynamic
+	// linker's cache and Debian's alternatives links (cc, awk, ...). No
+	// certificates: there is no network to use them on.
+	args = append(args,
+		"--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+		"--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
+	)
+	// A generated passwd names only the build user, so that tools that look
+	// the user up work and nothing about the host's accounts is visible.
+	files := map[string]string{
+		"passwd": "root:x:0:0:root:/root:/usr/sbin/nologin\nbuild:x:" + sandboxUID + ":" + sandboxUID + ":glassbox build:" + sandboxHome + ":/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		"group":  "root:x:0:\nbuild:x:" + sandboxUID + ":\nnogroup:x:65534:\n",
+		"hosts":  "127.0.0.1 localhost glassbox\n::1 localhost\n",
+	}
+	for name, text := range etc {
+		files[name] = text
+	}
+	if err := os.Mkdir(filepath.Join(runDir, "etc"), 0o755); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := filepath.Join(runDir, "etc", name)
+		if err := os.WriteFile(p, []byte(files[name]), 0o644); err != nil {
+			return nil, err
+		}
+		args = append(args, "--ro-bind", p, "/etc/"+name)
+	}
+	emptyDir, emptyFile := filepath.Join(runDir, "empty"), filepath.Join(runDir, "empty-file")
+	if err := os.Mkdir(emptyDir, 0o555); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(emptyFile, nil, 0o444); err != nil {
+		return nil, err
+	}
+	args = append(args, "--proc", "/proc")
+	args = append(args, maskProcArgs(emptyDir, emptyFile)...)
+	return append(args, "--dev", "/dev"), nil
 }
 
 func reason(cause string, l Limits, status int) string {
@@ -472,9 +341,10 @@ func vendoredRoot(dir string) bool {
 }
 
 // sandboxStarted reads bwrap's JSON status stream and reports whether the
-// sandbox came up (bwrap reports the child's pid once it is set up); a
-// failure before that is bwrap's or the host's, not the build's.
-func sandboxStarted(r io.Reader) bool {
+// sandbox came up (bwrap reports the child's pid once it is set up, sent
+// on childPID); a failure before that is bwrap's or the host's, not the
+// build's.
+func sandboxStarted(r io.Reader, childPID chan<- int) bool {
 	dec := json.NewDecoder(r)
 	ok := false
 	for {
@@ -483,7 +353,10 @@ func sandboxStarted(r io.Reader) bool {
 			io.Copy(io.Discard, r)
 			return ok
 		}
-		if _, has := m["child-pid"]; has {
+		if pid, has := m["child-pid"]; has {
+			if n, isNum := pid.(float64); isNum && !ok {
+				childPID <- int(n)
+			}
 			ok = true
 		}
 	}

@@ -312,7 +312,7 @@ func (c *collector) magic(window []byte, start, end, litFrom, litTo int, lit, op
 	case grant && bytes.Count(c.F.Content, []byte(lit)) <= 1:
 		sev = glassbox.SeverityCritical
 	}
-	c.Add(RuleMagicValue, sev, start, end, litFrom, litTo, msg)
+	c.AddInput(RuleMagicValue, sev, start, end, litFrom, litTo, msg, lit)
 }
 
 func shorten(s string) string {
@@ -348,9 +348,9 @@ func (c *collector) headerBackdoor(code []byte, cmps []comparison) {
 		if ex == nil {
 			continue
 		}
-		c.Add(RuleHeaderBackdoor, glassbox.SeverityCritical, m.start, m.end, m.litFrom, m.litTo,
+		c.AddInput(RuleHeaderBackdoor, glassbox.SeverityCritical, m.start, m.end, m.litFrom, m.litTo,
 			"request header "+strings.Trim(string(h), `"'`)+" is compared with the literal "+strconv.Quote(redact(m.lit))+
-				" and then "+strings.TrimSpace(strings.TrimRight(strings.TrimLeft(string(ex), "(.=!&| \t\n;{}"), "( \t"))+" runs")
+				" and then "+strings.TrimSpace(strings.TrimRight(strings.TrimLeft(string(ex), "(.=!&| \t\n;{}"), "( \t"))+" runs", m.lit)
 	}
 }
 
@@ -502,7 +502,7 @@ func (c *collector) assignment(start, end int, name string, litFrom, litTo int) 
 		sev = glassbox.SeverityLow
 		msg += " in example code, written for a reader to copy"
 	}
-	c.Add(RuleHardcodedPassword, sev, start, end, litFrom+1, litTo-1, msg)
+	c.AddInput(RuleHardcodedPassword, sev, start, end, litFrom+1, litTo-1, msg, val)
 }
 
 // anonymousNear reports whether the literal "anonymous" is within three

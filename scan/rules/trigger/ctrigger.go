@@ -257,7 +257,41 @@ func report(fn *cprog.Func, cmps []byteCmp, chain []cprog.Hop) glassbox.Finding 
 		Region:  fn.File.RegionOf(first.Start(), first.End()),
 		Snippet: fmt.Sprintf("%s%s == %s -> %s", cmps[0].base, strings.Join(idx, ""), shown, strings.Join(append(via, last.Call.Name), " -> ")),
 		Flow:    flow,
+		Inputs:  []string{magicInput(cmps)},
 	}
+}
+
+// magicInput is the input the compared bytes make: at their positions when
+// every index is a number (filler between them), else the bytes in the
+// order compared, which the run stage also tries at the end of an input
+// (vsftpd's p_str[len-2], p_str[len-1]).
+func magicInput(cmps []byteCmp) string {
+	at := map[int]byte{}
+	last := -1
+	for _, c := range cmps {
+		i, err := strconv.Atoi(strings.TrimSpace(c.index))
+		if err != nil || i < 0 || i > 4096 {
+			at = nil
+			break
+		}
+		at[i] = byte(c.value)
+		last = max(last, i)
+	}
+	b := make([]byte, 0, len(cmps))
+	if at == nil {
+		for _, c := range cmps {
+			b = append(b, byte(c.value))
+		}
+		return string(b)
+	}
+	for i := 0; i <= last; i++ {
+		if v, ok := at[i]; ok {
+			b = append(b, v)
+		} else {
+			b = append(b, 'A')
+		}
+	}
+	return string(b)
 }
 
 func step(f *scan.File, n syntax.Node, msg string) glassbox.FlowStep {

@@ -175,5 +175,6 @@ func ctFinding(f *scan.File, fset *token.FileSet, fd *ast.FuncDecl, c *ast.CallE
 			strings.Join(strings.Fields(call), " "), fd.Name.Name, otherText, litText, len(value), why),
 		Region:  f.RegionOf(start, end),
 		Snippet: call,
+		Inputs:  []string{value},
 	}
 }

@@ -20,6 +20,17 @@ type Collector struct {
 	seen map[string]bool
 }
 
+// AddInput is Add for a finding about a comparison with a value compiled
+// into the program: input is that value, kept unredacted in the finding's
+// Inputs for the run stage's probes.
+func (c *Collector) AddInput(r scan.Rule, sev glassbox.Severity, start, end, redactFrom, redactTo int, msg, input string) {
+	n := len(c.Out)
+	c.Add(r, sev, start, end, redactFrom, redactTo, msg)
+	if len(c.Out) > n && input != "" {
+		c.Out[n].Inputs = []string{input}
+	}
+}
+
 // Add records a finding for content[start:end]. redactFrom/redactTo, when
 // redactTo > redactFrom, is the range of a secret-looking literal's
 // content inside the match, which the Snippet shortens to its first two

@@ -1,0 +1,439 @@
+package exercise
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Probe is what was tried on one listener.
+type Probe struct {
+	Listener Listener `json:"listener"`
+	Protocol string   `json:"protocol"` // http, ftp, ssh, smtp, pop3, imap, login, line, unknown
+	Banner   string   `json:"banner,omitempty"`
+	Steps    []Step   `json:"steps"`
+}
+
+// Step is one input given to a listener and what followed.
+type Step struct {
+	Kind string `json:"kind"` // credential, debug-endpoint, magic, control
+	// Via is how the input was delivered ("USER", "header X-Token",
+	// "basic auth", "line"…); a magic step and its control share it.
+	Via        string     `json:"via"`
+	Input      string     `json:"input"`
+	Origin     *Input     `json:"origin,omitempty"` // for a magic step: the static finding it comes from
+	Start      time.Time  `json:"start"`
+	End        time.Time  `json:"end"`
+	Response   string     `json:"response,omitempty"`
+	Accepted   bool       `json:"accepted,omitempty"` // a credential that logged in; an endpoint that served
+	Opened     []Listener `json:"opened,omitempty"`   // listeners that appeared after the input
+	FollowUp   string     `json:"follow_up,omitempty"`
+	ControlFor int        `json:"-"`
+}
+
+// Bounds of probing.
+const (
+	readWait    = 800 * time.Millisecond
+	reactWait   = 200 * time.Millisecond // after an input, before looking for what it opened
+	maxResponse = 512
+	maxInputs   = 32
+)
+
+// defaultCredentials are the factory credentials of common devices and
+// servers, the ones botnets try first (Mirai's list, vendors' defaults).
+var defaultCredentials = [][2]string{
+	{"admin", "admin"}, {"admin", "password"}, {"admin", "1234"}, {"admin", "12345"}, {"admin", ""},
+	{"admin", "admin123"}, {"root", "root"}, {"root", "toor"}, {"root", ""}, {"root", "admin"},
+	{"root", "12345"}, {"root", "password"}, {"user", "user"}, {"guest", "guest"}, {"support", "support"},
+	{"test", "test"}, {"administrator", "administrator"}, {"ubnt", "ubnt"}, {"pi", "raspberry"},
+}
+
+// debugEndpoints are HTTP paths that expose a program's insides when left
+// unauthenticated, with what their answer contains.
+var debugEndpoints = []struct{ path, marker string }{
+	{"/debug/pprof/", "profiles"},
+	{"/debug/vars", "memstats"},
+	{"/debug/requests", "requests"},
+	{"/actuator/env", "propertySources"},
+	{"/actuator/heapdump", ""},
+	{"/server-status", "Server Status"},
+	{"/console", "console"},
+	{"/_debug", "debug"},
+	{"/phpinfo.php", "PHP Version"},
+}
+
+// probe identifies the protocol on l and tries it.
+func (w *watcher) probe(ctx context.Context, l Listener, deadline time.Time) Probe {
+	p := Probe{Listener: l, Protocol: "unknown", Steps: []Step{}}
+	banner, err := w.exchange(l, "", readWait)
+	if err != nil {
+		p.Banner = "(no connection: " + err.Error() + ")"
+		return p
+	}
+	p.Banner = bounded(banner)
+	p.Protocol = protocolOf(banner)
+	if p.Protocol == "unknown" && banner == "" {
+		if resp, err := w.exchange(l, "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n", readWait); err == nil && strings.HasPrefix(resp, "HTTP/") {
+			p.Protocol = "http"
+		} else {
+			p.Protocol = "line"
+		}
+	}
+	inputs := w.inputs
+	if len(inputs) > maxInputs {
+		inputs = inputs[:maxInputs]
+	}
+	switch p.Protocol {
+	case "ftp":
+		w.probeFTP(ctx, &p, inputs, deadline)
+	case "http":
+		w.probeHTTP(ctx, &p, inputs, deadline)
+	case "ssh":
+		// The banner is recorded; a login needs a client of the protocol.
+	default:
+		w.probeLine(ctx, &p, inputs, deadline)
+	}
+	return p
+}
+
+// exchange connects to l, sends send (if any) and returns what comes back
+// within wait.
+func (w *watcher) exchange(l Listener, send string, wait time.Duration) (string, error) {
+	c, err := dial(w.pid, l.Endpoint(), 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	if send != "" {
+		c.SetWriteDeadline(time.Now().Add(wait))
+		if _, err := io.WriteString(c, send); err != nil {
+			return "", err
+		}
+	}
+	return readFor(c, wait), nil
+}
+
+// readFor reads what c sends within wait, bounded.
+func readFor(c net.Conn, wait time.Duration) string {
+	c.SetReadDeadline(time.Now().Add(wait))
+	buf := make([]byte, 4096)
+	var out []byte
+	for len(out) < 16<<10 {
+		n, err := c.Read(buf)
+		out = append(out, buf[:n]...)
+		if err != nil {
+			break
+		}
+		// A line-oriented server has answered once a line is complete and
+		// nothing more comes quickly.
+		if n > 0 && out[len(out)-1] == '\n' {
+			c.SetReadDeadline(time.Now().Add(150 * time.Millisecond))
+		}
+	}
+	return string(out)
+}
+
+func protocolOf(banner string) string {
+	b := strings.TrimSpace(banner)
+	low := strings.ToLower(b)
+	switch {
+	case strings.HasPrefix(b, "SSH-"):
+		return "ssh"
+	case strings.HasPrefix(b, "220") && strings.Contains(low, "smtp"):
+		return "smtp"
+	case strings.HasPrefix(b, "220"):
+		return "ftp"
+	case strings.HasPrefix(b, "+OK"):
+		return "pop3"
+	case strings.HasPrefix(b, "* OK"):
+		return "imap"
+	case strings.HasPrefix(b, "HTTP/"):
+		return "http"
+	case strings.Contains(low, "login:") || strings.Contains(low, "username:") || strings.Contains(low, "user:"):
+		return "login"
+	case b != "":
+		return "line"
+	}
+	return "unknown"
+}
+
+// step runs one input: do delivers it and returns the response; then the
+// listeners that appeared are recorded, and each new one is greeted.
+func (w *watcher) step(p *Probe, s Step, do func() (string, bool)) Step {
+	s.Start = time.Now()
+	resp, accepted := do()
+	s.Response, s.Accepted = bounded(resp), accepted
+	time.Sleep(reactWait)
+	s.Opened = w.snapshot()
+	s.End = time.Now()
+	for _, l := range s.Opened {
+		if !strings.HasPrefix(l.Proto, "tcp") {
+			continue
+		}
+		// What a shell or console answers says what the input opened.
+		if out, err := w.exchange(l, "id\n", readWait); err == nil {
+			s.FollowUp += fmt.Sprintf("%s answered %q to \"id\"; ", l.Endpoint(), bounded(out))
+		}
+	}
+	p.Steps = append(p.Steps, s)
+	return s
+}
+
+// magicVariants are the inputs made of one value: the value alone, at the
+// end of an input and at its start (a comparison of the last bytes, as
+// vsftpd's, or of the first).
+func magicVariants(v string) []string {
+	out := []string{v}
+	if len(v) < 8 {
+		out = append(out, "probe"+v, v+"probe")
+	}
+	return out
+}
+
+// control is a random value of v's length and character class: what an
+// ordinary input of the same shape does.
+func control(v string) string {
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, len(v))
+	rand.Read(b)
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return string(b)
+}
+
+// tryMagic gives each variant of each input through deliver, after a
+// control input of the same shape through the same path.
+func (w *watcher) tryMagic(p *Probe, inputs []Input, deadline time.Time, via string, deliver func(v string) (string, bool)) {
+	for i := range inputs {
+		in := inputs[i]
+		for _, v := range magicVariants(in.Value) {
+			if time.Now().After(deadline) {
+				return
+			}
+			ctl := control(v)
+			w.step(p, Step{Kind: "control", Via: via, Input: ctl}, func() (string, bool) { return deliver(ctl) })
+			w.step(p, Step{Kind: "magic", Via: via, Input: v, Origin: &in}, func() (string, bool) { return deliver(v) })
+		}
+	}
+}
+
+// credentials are the defaults followed by what the static analysis found
+// (hard-coded passwords with the usual accounts and the names it found).
+func credentials(inputs []Input) [][2]string {
+	out := append([][2]string{}, defaultCredentials...)
+	var users []string
+	for _, in := range inputs {
+		if in.Rule == "GB0101" && len(in.Value) < 32 {
+			users = append(users, in.Value)
+		}
+	}
+	for _, in := range inputs {
+		if in.Rule == "GB0102" || in.Rule == "GB1402" || in.Rule == "GB0101" {
+			for _, u := range append([]string{"admin", "root"}, users...) {
+				if c := [2]string{u, in.Value}; !slices.Contains(out, c) {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (w *watcher) probeFTP(ctx context.Context, p *Probe, inputs []Input, deadline time.Time) {
+	login := func(user, pass string) (string, bool) {
+		c, err := dial(w.pid, p.Listener.Endpoint(), 2*time.Second)
+		if err != nil {
+			return err.Error(), false
+		}
+		defer c.Close()
+		resp := readFor(c, readWait)
+		io.WriteString(c, "USER "+user+"\r\n")
+		r := readFor(c, readWait)
+		resp += r
+		if strings.HasPrefix(strings.TrimSpace(r), "331") {
+			io.WriteString(c, "PASS "+pass+"\r\n")
+			r = readFor(c, readWait)
+			resp += r
+		}
+		io.WriteString(c, "QUIT\r\n")
+		return resp, strings.HasPrefix(strings.TrimSpace(r), "230")
+	}
+	for _, cr := range credentials(inputs) {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return
+		}
+		u, pw := cr[0], cr[1]
+		w.step(p, Step{Kind: "credential", Via: "USER/PASS", Input: u + ":" + pw}, func() (string, bool) { return login(u, pw) })
+	}
+	w.tryMagic(p, inputs, deadline, "USER", func(v string) (string, bool) { return login(v, v) })
+}
+
+func (w *watcher) probeLine(ctx context.Context, p *Probe, inputs []Input, deadline time.Time) {
+	send := func(lines ...string) string {
+		c, err := dial(w.pid, p.Listener.Endpoint(), 2*time.Second)
+		if err != nil {
+			return err.Error()
+		}
+		defer c.Close()
+		resp := readFor(c, readWait)
+		for _, l := range lines {
+			io.WriteString(c, l+"\r\n")
+			resp += readFor(c, readWait)
+		}
+		return resp
+	}
+	if p.Protocol == "login" {
+		wrong := send(control("wronguser"), control("wrongpass"))
+		for _, cr := range credentials(inputs) {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return
+			}
+			u, pw := cr[0], cr[1]
+			w.step(p, Step{Kind: "credential", Via: "login prompt", Input: u + ":" + pw}, func() (string, bool) {
+				r := send(u, pw)
+				return r, loggedIn(r, wrong)
+			})
+		}
+	}
+	w.tryMagic(p, inputs, deadline, "line", func(v string) (string, bool) { return send(v, v), false })
+}
+
+var failureRE = regexp.MustCompile(`(?i)incorrect|invalid|fail|denied|wrong|bad |not allowed|unauthori[sz]ed|error`)
+
+// loggedIn reports whether a login's response differs from a wrong one's
+// in a way that is not a refusal.
+func loggedIn(resp, wrong string) bool {
+	norm := func(s string) string { return strings.Join(strings.Fields(regexp.MustCompile(`\d+`).ReplaceAllString(s, "")), " ") }
+	return strings.TrimSpace(resp) != "" && norm(resp) != norm(wrong) && !failureRE.MatchString(resp)
+}
+
+func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadline time.Time) {
+	client := &http.Client{
+		Timeout: 3 * time.Second,
+		Transport: &http.Transport{
+			DisableKeepAlives: true,
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				return dial(w.pid, addr, 2*time.Second)
+			},
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	base := "http://" + p.Listener.Endpoint()
+	get := func(path string, hdr map[string]string) (int, string) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+		if err != nil {
+			return 0, err.Error()
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return resp.StatusCode, resp.Status + "\n" + string(body)
+	}
+	// The route to try credentials and inputs on: the first one that asks
+	// for authentication, else "/".
+	target := "/"
+	if code, _ := get("/", nil); code != http.StatusUnauthorized {
+		for _, r := range w.routes {
+			if time.Now().After(deadline) {
+				break
+			}
+			if code, _ := get(r, nil); code == http.StatusUnauthorized || code == http.StatusForbidden {
+				target = r
+				break
+			}
+		}
+	}
+	targetStatus, _ := get(target, nil)
+	for _, ep := range debugEndpoints {
+		if time.Now().After(deadline) {
+			return
+		}
+		path, marker := ep.path, ep.marker
+		w.step(p, Step{Kind: "debug-endpoint", Via: "GET", Input: path}, func() (string, bool) {
+			code, body := get(path, nil)
+			served := code == http.StatusOK && (marker == "" || strings.Contains(strings.ToLower(body), strings.ToLower(marker)))
+			return body, served
+		})
+	}
+	basic := func(u, pw string) map[string]string {
+		return map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(u+":"+pw))}
+	}
+	if targetStatus == http.StatusUnauthorized {
+		wrongCode, _ := get(target, basic(control("wronguser"), control("wrongpass")))
+		for _, cr := range credentials(inputs) {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return
+			}
+			u, pw := cr[0], cr[1]
+			w.step(p, Step{Kind: "credential", Via: "basic auth", Input: u + ":" + pw}, func() (string, bool) {
+				code, body := get(target, basic(u, pw))
+				return body, code != wrongCode && code >= 200 && code < 400
+			})
+		}
+	}
+	headers := []string{"Authorization", "X-Api-Key"}
+	for _, in := range inputs {
+		for _, h := range in.Headers {
+			if !containsFold(headers, h) {
+				headers = append(headers, h)
+			}
+		}
+	}
+	for _, h := range w.headers {
+		if !containsFold(headers, h) {
+			headers = append(headers, h)
+		}
+	}
+	for _, h := range headers {
+		h := h
+		w.tryMagic(p, inputs, deadline, "header "+h, func(v string) (string, bool) {
+			val := v
+			if strings.EqualFold(h, "Authorization") {
+				val = "Bearer " + v
+			}
+			_, body := get(target, map[string]string{h: val})
+			return body, false
+		})
+	}
+	w.tryMagic(p, inputs, deadline, "query", func(v string) (string, bool) {
+		_, body := get(target+"?token="+url.QueryEscape(v)+"&key="+url.QueryEscape(v)+"&password="+url.QueryEscape(v), nil)
+		return body, false
+	})
+	w.tryMagic(p, inputs, deadline, "basic auth", func(v string) (string, bool) {
+		_, body := get(target, basic("admin", v))
+		return body, false
+	})
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func bounded(s string) string {
+	if len(s) > maxResponse {
+		s = s[:maxResponse] + "…"
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+

@@ -1,0 +1,309 @@
+package exercise
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The recorder is strace, run outside the sandbox with bwrap as its child:
+// it traces with ptrace, so what it sees is what the kernel was asked, whatever
+// the program does in user space (raw syscalls, a static binary, no C
+// library); the sandbox's PID namespace hides it from the program, which
+// cannot signal, trace or wait for it; and it follows every fork and clone
+// (-f), so a double fork or a closed descriptor loses nothing.
+// --seccomp-bpf stops the tracee only at the calls listed here, so a program
+// that mostly reads, writes and computes runs at nearly full speed.
+
+// tracedCalls are the calls the recorder stops at.
+var tracedCalls = []string{
+	// Processes.
+	"execve", "execveat", "clone", "clone3", "fork", "vfork",
+	// Files opened for writing, and changes to the tree.
+	"open", "openat", "openat2", "creat", "rename", "renameat", "renameat2",
+	"unlink", "unlinkat", "mkdir", "mkdirat", "symlink", "symlinkat", "link", "linkat",
+	// Network.
+	"socket", "bind", "listen", "connect", "sendto", "sendmsg", "accept", "accept4",
+	// Privileges, namespaces and other processes.
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
+	"setfsgid", "setgroups", "capset", "ptrace", "unshare", "setns", "chroot", "mount",
+}
+
+// tracerArgs is the strace command that records into dir/t.PID.
+func tracerArgs(strace, dir string) []string {
+	return []string{strace, "-f", "-ff", "--seccomp-bpf", "--pidns-translation", "-q",
+		"-ttt", "-s", "4096", "-e", "signal=none", "-e", "trace=" + strings.Join(tracedCalls, ","),
+		"-o", filepath.Join(dir, "t")}
+}
+
+// call is one line of strace's output.
+type call struct {
+	at     time.Time
+	pid    int
+	name   string // the call, or "exit" for the process's end
+	args   []string
+	result string // "0", "3", "-1 ENOENT (No such file or directory)", "?"
+	child  int    // for clone, fork and vfork: the new task's host PID
+	line   string
+}
+
+// maxTraceLine bounds one line of the trace read back.
+const maxTraceLine = 64 << 10
+
+// readTrace reads every t.PID file in dir, in time order.
+func readTrace(dir string) ([]call, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "t.*"))
+	if err != nil {
+		return nil, err
+	}
+	var out []call
+	for _, f := range files {
+		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Ext(f), "."))
+		if err != nil {
+			continue
+		}
+		calls, err := readTraceFile(f, pid)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, calls...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out, nil
+}
+
+func readTraceFile(path string, pid int) ([]call, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), maxTraceLine)
+	var out []call
+	for sc.Scan() {
+		if c, ok := parseLine(sc.Text(), pid); ok {
+			out = append(out, c)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading the trace %s: %w", path, err)
+	}
+	return out, nil
+}
+
+var childPIDRE = regexp.MustCompile(`^(-?\d+)(?: /\* (\d+) in strace's PID NS \*/)?`)
+
+// parseLine parses "1796596020.486219 openat(AT_FDCWD, "/x", O_RDONLY) = 3"
+// and "… +++ exited with 0 +++".
+func parseLine(line string, pid int) (call, bool) {
+	ts, rest, ok := strings.Cut(line, " ")
+	if !ok {
+		return call{}, false
+	}
+	secs, err := strconv.ParseFloat(ts, 64)
+	if err != nil {
+		return call{}, false
+	}
+	c := call{at: time.UnixMicro(int64(secs*1e6 + 0.5)), pid: pid, line: line}
+	if strings.HasPrefix(rest, "+++ ") {
+		c.name = "exit"
+		c.result = strings.TrimSuffix(strings.TrimPrefix(rest, "+++ "), " +++")
+		return c, true
+	}
+	open := strings.IndexByte(rest, '(')
+	if open <= 0 {
+		return call{}, false
+	}
+	c.name = rest[:open]
+	args, tail, complete := splitArgs(rest[open+1:])
+	c.args = args
+	if !complete {
+		c.result = "?"
+		return c, true
+	}
+	tail = strings.TrimSpace(tail)
+	if !strings.HasPrefix(tail, "= ") {
+		c.result = "?"
+		return c, true
+	}
+	c.result = strings.TrimPrefix(tail, "= ")
+	switch c.name {
+	case "clone", "clone3", "fork", "vfork":
+		if m := childPIDRE.FindStringSubmatch(c.result); m != nil {
+			if m[2] != "" {
+				c.child, _ = strconv.Atoi(m[2])
+			} else {
+				c.child, _ = strconv.Atoi(m[1])
+			}
+		}
+	}
+	return c, true
+}
+
+// splitArgs splits the text after a call's "(" into its top-level
+// arguments, up to the matching ")"; complete is false for a call strace
+// left unfinished.
+func splitArgs(s string) (args []string, tail string, complete bool) {
+	depth, start := 0, 0
+	inStr := false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if inStr {
+			switch ch {
+			case '\\':
+				i++
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		switch ch {
+		case '"':
+			inStr = true
+		case '(', '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+		case ')':
+			if depth == 0 {
+				if a := strings.TrimSpace(s[start:i]); a != "" {
+					args = append(args, a)
+				}
+				return args, s[i+1:], true
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				args = append(args, strings.TrimSpace(s[start:i]))
+				start = i + 1
+			}
+		}
+	}
+	if a := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s[start:]), "<unfinished ...>")); a != "" {
+		args = append(args, a)
+	}
+	return args, "", false
+}
+
+// unquote decodes a string as strace prints it: C escapes, octal and hex
+// bytes, and "..." after the closing quote when it was cut short.
+func unquote(s string) (string, bool) {
+	s = strings.TrimSuffix(s, "...")
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", false
+	}
+	s = s[1 : len(s)-1]
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch != '\\' || i+1 >= len(s) {
+			b.WriteByte(ch)
+			continue
+		}
+		i++
+		switch e := s[i]; e {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case 'v':
+			b.WriteByte('\v')
+		case 'f':
+			b.WriteByte('\f')
+		case 'x':
+			if i+2 < len(s) {
+				if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+					b.WriteByte(byte(v))
+					i += 2
+					continue
+				}
+			}
+			b.WriteByte('x')
+		default:
+			if e >= '0' && e <= '7' {
+				j := i
+				for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
+					j++
+				}
+				v, _ := strconv.ParseUint(s[i:j], 8, 8)
+				b.WriteByte(byte(v))
+				i = j - 1
+				continue
+			}
+			b.WriteByte(e)
+		}
+	}
+	return b.String(), true
+}
+
+// stringList decodes ["a", "b"] (an execve's argv).
+func stringList(s string) []string {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "[") {
+		return nil
+	}
+	inner := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+	parts, _, _ := splitArgs(inner + ")")
+	var out []string
+	for _, p := range parts {
+		if v, ok := unquote(p); ok {
+			out = append(out, v)
+		} else if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var (
+	inet4RE = regexp.MustCompile(`sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]*)"\)`)
+	inet6RE = regexp.MustCompile(`sa_family=AF_INET6, sin6_port=htons\((\d+)\),.*?inet_pton\(AF_INET6, "([^"]*)"`)
+	unixRE  = regexp.MustCompile(`sa_family=AF_UNIX, sun_path=(@?"(?:[^"\\]|\\.)*")`)
+)
+
+// sockaddr reads the address strace printed in a call's argument: host
+// and port for IP, the path for a Unix socket ("" when neither).
+func sockaddr(arg string) (family, host string, port int) {
+	if m := inet4RE.FindStringSubmatch(arg); m != nil {
+		port, _ = strconv.Atoi(m[1])
+		return "inet", m[2], port
+	}
+	if m := inet6RE.FindStringSubmatch(arg); m != nil {
+		port, _ = strconv.Atoi(m[1])
+		return "inet6", m[2], port
+	}
+	if m := unixRE.FindStringSubmatch(arg); m != nil {
+		p := m[1]
+		abstract := strings.HasPrefix(p, "@")
+		v, _ := unquote(strings.TrimPrefix(p, "@"))
+		if abstract {
+			v = "@" + v
+		}
+		return "unix", v, 0
+	}
+	return "", "", 0
+}
+
+// failed reports whether a call's result is an error.
+func (c call) failed() bool { return strings.HasPrefix(c.result, "-1 ") || c.result == "?" }
+
+// errno is the error name of a failed call ("ENOENT"), or "".
+func (c call) errno() string {
+	if !strings.HasPrefix(c.result, "-1 ") {
+		return ""
+	}
+	f := strings.Fields(c.result)
+	if len(f) > 1 {
+		return f[1]
+	}
+	return ""
+}

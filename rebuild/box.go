@@ -1,0 +1,135 @@
+package rebuild
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"glassbox.dev"
+)
+
+// WorkMount is the writable working directory of a Box.
+const WorkMount = "/work"
+
+// Box is a sandbox for running a shipped program rather than building one:
+// the run stage's. It has a build's walls (namespaces, no capabilities,
+// the seccomp filter, cgroup limits, a private tmpfs for /tmp and
+// WorkMount), and its network namespace has only loopback.
+type Box struct {
+	// Files are host files bound read-only into the sandbox, by their
+	// absolute, clean path inside it (the program, its configuration).
+	Files map[string]string
+	// Etc are files of the generated /etc beyond passwd, group and hosts
+	// (resolv.conf, nsswitch.conf), by name.
+	Etc     map[string]string
+	Env     map[string]string
+	Command []string
+	Limits  Limits
+	// Tracer is a command run outside the sandbox that the sandbox runs
+	// under (strace and its options); nil for none.
+	Tracer []string
+	// Started, if set, is called with the host PID of the sandbox's first
+	// process once its namespaces exist and before Command runs; an error
+	// ends the box.
+	Started func(pid int) error
+	// Stop, when closed, ends the box, every process in it, without a
+	// Cause: the caller has seen enough.
+	Stop     <-chan struct{}
+	Stdin    io.Reader
+	LogLimit int
+}
+
+// boxReserved are the paths a Box's files may not be put at or under.
+var boxReserved = []string{"/proc", "/dev", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/tmp", WorkMount,
+	"/etc/passwd", "/etc/group", "/etc/hosts", "/etc/ld.so.cache", "/etc/alternatives"}
+
+// CheckBoxPath says why p cannot hold a file of a Box, or nil.
+func CheckBoxPath(p string) error {
+	if !path.IsAbs(p) || path.Clean(p) != p || p == "/" {
+		return glassbox.Errorf(glassbox.EINVALID, "path %q must be absolute and clean, and not /", p)
+	}
+	for _, r := range boxReserved {
+		if p == r || strings.HasPrefix(p, r+"/") {
+			return glassbox.Errorf(glassbox.EINVALID, "path %q is at or under %s, which glassbox provides itself", p, r)
+		}
+	}
+	return nil
+}
+
+// RunBox runs b.Command in a Box and returns what happened. When it
+// returns, no process of the box is left.
+func RunBox(ctx context.Context, b Box) (*Outcome, error) {
+	if len(b.Command) == 0 {
+		return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: no command")
+	}
+	limits := DefaultLimits().Override(b.Limits)
+	bwrap, err := exec.LookPath("bwrap")
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: bubblewrap is not installed (no bwrap on PATH); install the Debian package bubblewrap: %w", err)
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: no sh on PATH: %w", err)
+	}
+	cleanStale()
+	runDir, release, err := newRunDir()
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	defer os.RemoveAll(runDir)
+	defer release()
+	empty := filepath.Join(runDir, "work")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	area, err := newBuildArea(filepath.Join(runDir, "area"), empty, limits)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	defer area.remove()
+	for name := range b.Etc {
+		if strings.Contains(name, "/") || name == "" || name == "." || name == ".." {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: /etc file name %q must be one file name", name)
+		}
+	}
+	args, err := baseArgs(runDir, b.Etc)
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	args = append(args, "--bind", area.tmp, "/tmp", "--dir", sandboxHome, "--bind", area.src, WorkMount)
+	inside := make([]string, 0, len(b.Files))
+	for p := range b.Files {
+		if err := CheckBoxPath(p); err != nil {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: %w", err)
+		}
+		inside = append(inside, p)
+	}
+	sort.Strings(inside)
+	for _, p := range inside {
+		args = append(args, "--ro-bind", b.Files[p], p)
+	}
+	env := map[string]string{
+		"TZ": "UTC", "LANG": "C.UTF-8", "HOME": sandboxHome, "TMPDIR": "/tmp",
+		"PATH": "/usr/local/bin:/usr/bin:/bin", "USER": "build", "LOGNAME": "build",
+	}
+	for k, v := range b.Env {
+		env[k] = v
+	}
+	args = append(args, "--chdir", WorkMount, "--clearenv")
+	args = append(args, setenvArgs(env)...)
+	out, err := contain(ctx, containSpec{
+		runDir: runDir, sh: sh, bwrap: bwrap, args: args, command: b.Command,
+		limits: limits, area: area, logLimit: b.LogLimit, tracer: b.Tracer,
+		started: b.Started, stdin: b.Stdin, stop: b.Stop,
+	})
+	if err != nil {
+		return out, err
+	}
+	out.Reason = reason(out.Cause, limits, out.ExitStatus)
+	return out, nil
+}
