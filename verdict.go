@@ -41,6 +41,7 @@ const (
 	CheckNoKnownExploitable   = "vulns.no-known-exploitable"        // no known vulnerability reachable or of unknown reachability
 	CheckSourceAvailable      = "release.source-available"          // the complete source is held by the centre
 	CheckEvidenceSigned       = "attest.evidence-signed"            // every piece of evidence is signed and logged
+	CheckNoRuntimeBackdoor    = "run.no-backdoor-behaviour"         // the shipped programs, run and probed in the sandbox, showed no backdoor behaviour of medium or above
 )
 
 // Checks lists the ids of every automated check, in the order above.

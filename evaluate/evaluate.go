@@ -143,6 +143,8 @@ const (
 	KindVulnsReport      = stage.KindVulnsReport
 	KindVulnsVEX         = stage.KindVulnsVEX
 	KindVulnsSARIF       = stage.KindVulnsSARIF
+	KindExerciseReport   = stage.KindExerciseReport
+	KindExerciseSARIF    = stage.KindExerciseSARIF
 )
 
 // Evidence kinds the evaluation itself records about a release.
@@ -185,6 +187,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 	r.stage(ctx, "provenance", r.checkProvenance)
 	r.stage(ctx, "rebuild", r.checkRebuild)
 	r.stage(ctx, "scan", r.checkScan)
+	r.stage(ctx, "run", r.checkRun)
 	r.stage(ctx, "sbom", r.checkSBOM)
 	r.stage(ctx, "vulnerabilities", r.checkVulns)
 	r.stage(ctx, "sign evidence", r.signEvidence)

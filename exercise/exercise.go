@@ -52,6 +52,9 @@ type Input struct {
 // Spec is one run stage.
 type Spec struct {
 	Executables []Executable
+	// NotRun are shipped programs that cannot be started here; they make
+	// the report incomplete.
+	NotRun []NotRun
 	// Recipe's run section says how to run each executable; nil or
 	// without one, each runs with the defaults.
 	Recipe *rebuild.Recipe
@@ -128,7 +131,7 @@ func Exercise(ctx context.Context, spec Spec) (*Report, error) {
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "run stage: the recorder needs strace (Debian package strace): %w", err)
 	}
-	rep := &Report{Tracer: tracerVersion(ctx, strace), Runs: []RunReport{}, Findings: []glassbox.Finding{}}
+	rep := &Report{Tracer: tracerVersion(ctx, strace), Runs: []RunReport{}, Findings: []glassbox.Finding{}, NotRun: spec.NotRun}
 	declared := map[string][]rebuild.RunSpec{}
 	if spec.Recipe != nil {
 		for _, r := range spec.Recipe.Run {
@@ -186,26 +189,34 @@ func (r *Report) Ran() (bool, string) {
 	return true, ""
 }
 
-// Executables returns the artefacts in dir (named as in the release) that
-// the run stage can start: ELF executables of this machine and scripts
-// with an interpreter the sandbox has.
-func Executables(dir string, names []string) []Executable {
-	var out []Executable
+// Executables sorts the artefacts in dir (named as in the release) into
+// programs the run stage can start (ELF executables of this machine,
+// scripts with an interpreter the sandbox has) and programs it cannot
+// (built for another machine, an interpreter it lacks), with why; other
+// files (data, archives, shared libraries) are neither.
+func Executables(dir string, names []string) (run []Executable, notRun []NotRun) {
 	for _, n := range names {
 		p := filepath.Join(dir, filepath.FromSlash(n))
-		if _, ok := runnable(p); ok {
-			out = append(out, Executable{Name: n, Path: p})
+		why, ok := runnable(p)
+		switch {
+		case ok:
+			run = append(run, Executable{Name: n, Path: p})
+		case why != notAProgram:
+			notRun = append(notRun, NotRun{Artifact: n, Reason: why})
 		}
 	}
-	return out
+	return run, notRun
 }
+
+// notAProgram is runnable's reason for a file that is no program at all.
+const notAProgram = "not a program"
 
 // runnable says whether the file at p is a program this machine runs, and
 // if not, why.
 func runnable(p string) (string, bool) {
 	f, err := os.Open(p)
 	if err != nil {
-		return err.Error(), false
+		return "cannot be read: " + err.Error(), false
 	}
 	defer f.Close()
 	head := make([]byte, 256)
@@ -227,7 +238,7 @@ func runnable(p string) (string, bool) {
 	}
 	ef, err := elf.NewFile(f)
 	if err != nil {
-		return "not an executable (neither ELF nor a script)", false
+		return notAProgram, false
 	}
 	defer ef.Close()
 	want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "386": elf.EM_386, "riscv64": elf.EM_RISCV}[runtime.GOARCH]
@@ -248,9 +259,9 @@ func runnable(p string) (string, bool) {
 		if ef.Entry != 0 && ef.Section(".dynsym") == nil {
 			return "", true
 		}
-		return "a shared library, not a program", false
+		return notAProgram, false
 	}
-	return "not an executable ELF file", false
+	return notAProgram, false
 }
 
 func tracerVersion(ctx context.Context, strace string) string {
@@ -568,4 +579,3 @@ func lastLine(s string) string {
 	}
 	return s
 }
-

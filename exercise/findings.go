@@ -3,9 +3,9 @@ package exercise
 import (
 	"fmt"
 	"net"
-	"strconv"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 

@@ -313,7 +313,9 @@ var failureRE = regexp.MustCompile(`(?i)incorrect|invalid|fail|denied|wrong|bad 
 // loggedIn reports whether a login's response differs from a wrong one's
 // in a way that is not a refusal.
 func loggedIn(resp, wrong string) bool {
-	norm := func(s string) string { return strings.Join(strings.Fields(regexp.MustCompile(`\d+`).ReplaceAllString(s, "")), " ") }
+	norm := func(s string) string {
+		return strings.Join(strings.Fields(regexp.MustCompile(`\d+`).ReplaceAllString(s, "")), " ")
+	}
 	return strings.TrimSpace(resp) != "" && norm(resp) != norm(wrong) && !failureRE.MatchString(resp)
 }
 
@@ -436,4 +438,3 @@ func bounded(s string) string {
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
-

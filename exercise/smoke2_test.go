@@ -11,7 +11,9 @@ func TestSmokeBin(t *testing.T) {
 	if bin == "" {
 		t.Skip()
 	}
-	wd := "/tmp/smokewd"; os.RemoveAll(wd); os.MkdirAll(wd, 0o755)
+	wd := "/tmp/smokewd"
+	os.RemoveAll(wd)
+	os.MkdirAll(wd, 0o755)
 	rep, err := Exercise(context.Background(), Spec{Executables: []Executable{{Name: "g", Path: bin}}, WorkDir: wd})
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,8 @@ import (
 var EvidenceKinds = map[string]struct{ Read, MediaType string }{
 	"scan/sarif":          {"finding", "application/sarif+json"},
 	"scan/result":         {"finding", "application/json"},
+	"exercise/report":     {"finding", "application/json"},
+	"exercise/sarif":      {"finding", "application/sarif+json"},
 	"sbom/cyclonedx":      {"sbom", "application/vnd.cyclonedx+json"},
 	"sbom/comparison":     {"sbom", "application/json"},
 	"vulns/report":        {"report", "application/json"},

@@ -35,6 +35,10 @@ const (
 	KindVulnsReport       = "vulns/report"
 	KindVulnsVEX          = "vulns/cyclonedx-vex"
 	KindVulnsSARIF        = "vulns/sarif"
+	// The run stage's report (what the programs did, the probes) and its
+	// findings as SARIF.
+	KindExerciseReport = "exercise/report"
+	KindExerciseSARIF  = "exercise/sarif"
 )
 
 // EvidenceStore records which documents are evidence about a release.

@@ -153,7 +153,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 
 	root.AddCommand(submitCommand(g), releasesCommand(g), showCommand(g), catCommand(g),
 		provenanceCommand(g), rebuildCommand(g), digestCommand(g), keysCommand(g), attestCommand(g), serveCommand(g), verifyCommand(g), benchCommand(g), diffCommand(g),
-		scanCommand(g), evaluateCommand(g),
+		scanCommand(g), exerciseCommand(g), evaluateCommand(g),
 		sbomCommand(g),
 		vulndbCommand(g), vulnsCommand(g),
 		judgeCommand(g), catalogsCommand(g), versionCommand(g))
