@@ -154,3 +154,35 @@ func TestRecipeDocExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestRecipeRunSection: the run section names the recipe's own artefacts,
+// keeps configuration files out of what the sandbox provides, and bounds
+// ports and durations; each refusal names the line.
+func TestRecipeRunSection(t *testing.T) {
+	const head = "build:\n  - make\nartifacts:\n  srv: dist/srv\n"
+	good := head + "run:\n  - artifact: srv\n    args: [\"-c\", \"/etc/srv.conf\"]\n    env: {MODE: prod}\n    files:\n      /etc/srv.conf: \"port 8080\\n\"\n    ports: [8080]\n    duration: 10s\n"
+	r, err := Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Run) != 1 || r.Run[0].Ports[0] != 8080 || time.Duration(r.Run[0].Duration) != 10*time.Second || r.Run[0].Files["/etc/srv.conf"] != "port 8080\n" {
+		t.Errorf("parsed %+v", r.Run)
+	}
+	for _, tc := range []struct{ run, want string }{
+		{"  - artifact: other\n", `line 6: run 1: artifact "other" is not one of the recipe's artifacts`},
+		{"  - artifact: srv\n    files:\n      etc/x: y\n", "must be absolute"},
+		{"  - artifact: srv\n    files:\n      /etc/passwd: \"root::0:0::/:/bin/sh\"\n", "glassbox provides itself"},
+		{"  - artifact: srv\n    files:\n      /usr/bin/srv: x\n", "glassbox provides itself"},
+		{"  - artifact: srv\n    files:\n      /etc/../proc/x: x\n", "clean"},
+		{"  - artifact: srv\n    ports: [0]\n", "port 0 is not a TCP port"},
+		{"  - artifact: srv\n    ports: [70000]\n", "port 70000"},
+		{"  - artifact: srv\n    duration: 1h\n", "duration 1h must be between 0 (the default, 5s) and 5m"},
+		{"  - artifact: srv\n    env: {\"A-B\": x}\n", "environment variable \"A-B\""},
+		{"  - artifact: srv\n    unknown: 1\n", "field unknown not found"},
+	} {
+		_, err := Parse([]byte(head + "run:\n" + tc.run))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run section %q: error %v, want %q", tc.run, err, tc.want)
+		}
+	}
+}

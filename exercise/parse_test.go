@@ -1,0 +1,127 @@
+package exercise
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestParseLine(t *testing.T) {
+	for _, tc := range []struct {
+		line   string
+		name   string
+		args   []string
+		result string
+		child  int
+	}{
+		{`1796596020.513257 execve("/t", ["/t", "a b", "q\"uote"], 0x5563 /* 35 vars */) = 0`, "execve", []string{`"/t"`, `["/t", "a b", "q\"uote"]`, `0x5563 /* 35 vars */`}, "0", 0},
+		{`1796596020.5 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 2 /* 16416 in strace's PID NS */`, "clone", nil, "2 /* 16416 in strace's PID NS */", 16416},
+		{`1796596020.5 openat(AT_FDCWD, "/x(", O_RDONLY) = -1 ENOENT (No such file or directory)`, "openat", []string{"AT_FDCWD", `"/x("`, "O_RDONLY"}, "-1 ENOENT (No such file or directory)", 0},
+		{`1796596020.5 accept(3, NULL, NULL <unfinished ...>)`, "accept", nil, "?", 0},
+		{`1796596020.5 +++ exited with 3 +++`, "exit", nil, "exited with 3", 0},
+	} {
+		c, ok := parseLine(tc.line, 7)
+		if !ok || c.name != tc.name || c.result != tc.result || c.child != tc.child || (tc.args != nil && !slices.Equal(c.args, tc.args)) {
+			t.Errorf("parseLine(%q) = %+v, %v", tc.line, c, ok)
+		}
+	}
+	if argv := stringList(`["/bin/sh", "-c", "exit\t0\n", "\303\251"]`); !slices.Equal(argv, []string{"/bin/sh", "-c", "exit\t0\n", "é"}) {
+		t.Errorf("stringList = %q", argv)
+	}
+	for arg, want := range map[string]string{
+		`{sa_family=AF_INET, sin_port=htons(4444), sin_addr=inet_addr("1.2.3.4")}`:                                                   "1.2.3.4:4444",
+		`{sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}`: "[::1]:80",
+		`{sa_family=AF_UNIX, sun_path="/run/x"}`:                                                                                    "unix:/run/x",
+		`{sa_family=AF_NETLINK, nl_pid=0, nl_groups=00000000}`:                                                                      "",
+	} {
+		if got := address(arg); got != want {
+			t.Errorf("address(%s) = %q, want %q", arg, got, want)
+		}
+	}
+}
+
+func TestProcAddr(t *testing.T) {
+	for in, want := range map[string]string{
+		"0100007F:1F90":                         "127.0.0.1:8080",
+		"00000000:0835":                         "0.0.0.0:2101",
+		"00000000000000000000000000000000:17AE": ":::6062",
+		"00000000000000000000000001000000:0050": "::1:80",
+	} {
+		a, p, ok := procAddr(in)
+		if got := a + ":" + strconv.Itoa(p); !ok || got != want {
+			t.Errorf("procAddr(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// query is a DNS question for name of type qtype.
+func query(name string, qtype uint16) []byte {
+	q := []byte{0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0}
+	for _, l := range strings.Split(name, ".") {
+		q = append(q, byte(len(l)))
+		q = append(q, l...)
+	}
+	q = append(q, 0)
+	return binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint16(q, qtype), 1)
+}
+
+func TestSinkholeAnswers(t *testing.T) {
+	s := &sinkhole{addr: map[string]netip.Addr{}}
+	a := s.answer(query("Update.Example.NET", 1))
+	if len(a) < 12 || a[0] != 0x12 || a[1] != 0x34 || a[2]&0x80 == 0 || binary.BigEndian.Uint16(a[6:8]) != 1 {
+		t.Fatalf("answer = %x", a)
+	}
+	if got := netip.AddrFrom4([4]byte(a[len(a)-4:])); !sinkholeNet.Contains(got) || s.name(got.String()) != "update.example.net" {
+		t.Errorf("answered %s for update.example.net", got)
+	}
+	if b := s.answer(query("update.example.net", 1)); string(b[len(b)-4:]) != string(a[len(a)-4:]) {
+		t.Errorf("a second question for the same name got another address")
+	}
+	if b := s.answer(query("update.example.net", 28)); binary.BigEndian.Uint16(b[6:8]) != 0 {
+		t.Errorf("AAAA answered with an address")
+	}
+	for _, bad := range [][]byte{nil, {1, 2, 3}, append(query("x", 1)[:12], 63, 'a'), {0, 0, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1}} {
+		if s.answer(bad) != nil {
+			t.Errorf("answered %x", bad)
+		}
+	}
+	if len(s.seen) != 3 {
+		t.Errorf("recorded %d questions, want 3", len(s.seen))
+	}
+}
+
+// FuzzParseLine: the trace holds what a hostile program made strace
+// print; nothing in it may panic the parser.
+func FuzzParseLine(f *testing.F) {
+	f.Add(`1796596020.513257 execve("/t", ["/t", "a\\\"b"], 0x5 /* 3 vars */) = 0`)
+	f.Add(`1.5 connect(3, {sa_family=AF_INET6, sin6_port=htons(80), inet_pton(AF_INET6, "::1", &sin6_addr)}, 28) = -1 EINPROGRESS`)
+	f.Add(`1.5 openat(AT_FDCWD, "\x41\101\\", O_WRONLY|O_CREAT, 0644) = 3`)
+	f.Add(`1.5 clone3({flags=CLONE_VM, exit_signal=SIGCHLD}, 88) = 5 /* 77 in strace's PID NS */`)
+	f.Fuzz(func(t *testing.T, line string) {
+		c, ok := parseLine(line, 1)
+		if !ok {
+			return
+		}
+		for _, a := range c.args {
+			unquote(a)
+			stringList(a)
+			address(a)
+		}
+		events([]call{c}, "/app/x", nil)
+	})
+}
+
+// FuzzSinkholeAnswer: a DNS question is the program's to write.
+func FuzzSinkholeAnswer(f *testing.F) {
+	f.Add(query("a.example", 1))
+	f.Add(query("a.example", 28))
+	f.Fuzz(func(t *testing.T, q []byte) {
+		s := &sinkhole{addr: map[string]netip.Addr{}}
+		if a := s.answer(q); a != nil && (len(a) < 12 || a[0] != q[0] || a[1] != q[1]) {
+			t.Fatalf("answer %x to %x", a, q)
+		}
+	})
+}
