@@ -3,6 +3,7 @@ package exercise
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxEvents bounds the events kept for one run; a program that writes a
@@ -12,39 +13,60 @@ const maxEvents = 5000
 // quiet are paths a program writes to that say nothing about it.
 var quiet = []string{"/dev/null", "/dev/tty", "/dev/pts/", "/dev/stdout", "/dev/stderr", "/proc/self/fd/", "/dev/urandom"}
 
-// events turns the trace into the program's events: those of the process
-// that ran the program (from its execve on) and of every process and
-// thread descended from it. exit is how the program's first process
+// events turns the trace into the program's events: every call of every
+// process and thread in the sandbox from the moment the program started
+// (the execve of inside), but those of bubblewrap and of the shell that
+// keeps the sandbox open. Process IDs are the host's (strace names its
+// files by them); a new process's ID in a spawn event is the sandbox's
+// (what fork returned there). exit is how the program's first process
 // ended; complete is false when the trace never shows the program start.
 func events(calls []call, inside string, sink *sinkhole) (out []Event, exit string, complete bool) {
 	out = []Event{}
-	root := 0
-	var started = map[int]bool{} // the program's tasks
-	threads := map[int]bool{}
-	bound := map[int]map[string]string{} // pid → fd → address bound
 	exit = "still running when stopped"
+	// Who is not the program: bubblewrap outside (the parent of the
+	// sandbox's first process), that process, and the keeper shell.
+	skip := map[int]bool{}
+	root := 0
+	var rootAt time.Time
+	execd := map[int]bool{}
+	for _, c := range calls {
+		switch c.name {
+		case "clone", "clone3":
+			if len(c.args) > 0 && strings.Contains(strings.Join(c.args, ","), "CLONE_NEWPID") && !c.failed() {
+				skip[c.pid], skip[c.child] = true, true
+			}
+		case "execve", "execveat":
+			if c.result != "0" {
+				continue
+			}
+			i := 0
+			if c.name == "execveat" {
+				i = 1
+			}
+			if len(c.args) <= i+1 {
+				continue
+			}
+			execd[c.pid] = true
+			if argv := stringList(c.args[i+1]); len(argv) > 3 && argv[3] == keeperName && root == 0 {
+				skip[c.pid] = true
+			}
+			if p, _ := unquote(c.args[i]); p == inside && root == 0 {
+				root, rootAt = c.pid, c.at
+			}
+		}
+	}
+	if root == 0 {
+		return out, exit, false
+	}
+	bound := map[int]map[string]string{} // pid → fd → address bound
+	lastBound := map[string]string{}     // fd → the address last bound by any process
 	add := func(e Event) {
 		if len(out) < maxEvents {
 			out = append(out, e)
 		}
 	}
 	for _, c := range calls {
-		if root == 0 {
-			if (c.name == "execve" || c.name == "execveat") && c.result == "0" && len(c.args) > 0 {
-				arg := c.args[0]
-				if c.name == "execveat" && len(c.args) > 1 {
-					arg = c.args[1]
-				}
-				if p, _ := unquote(arg); p == inside {
-					root = c.pid
-					started[root] = true
-				}
-			}
-			if root == 0 {
-				continue
-			}
-		}
-		if !started[c.pid] {
+		if skip[c.pid] || c.at.Before(rootAt) {
 			continue
 		}
 		e := Event{At: c.at, PID: c.pid, Call: c.name, Result: c.result}
@@ -61,19 +83,7 @@ func events(calls []call, inside string, sink *sinkhole) (out []Event, exit stri
 				add(e)
 			}
 		case "clone", "clone3", "fork", "vfork":
-			if c.child == 0 {
-				continue
-			}
-			started[c.child] = true
-			if m, ok := bound[c.pid]; ok {
-				cp := map[string]string{}
-				for k, v := range m {
-					cp[k] = v
-				}
-				bound[c.child] = cp
-			}
-			if len(c.args) > 1 && strings.Contains(c.args[1], "CLONE_THREAD") {
-				threads[c.child] = true
+			if c.child == 0 || strings.Contains(strings.Join(c.args, ","), "CLONE_THREAD") {
 				continue
 			}
 			e.Kind = "spawn"
@@ -106,14 +116,20 @@ func events(calls []call, inside string, sink *sinkhole) (out []Event, exit stri
 			if bound[c.pid] == nil {
 				bound[c.pid] = map[string]string{}
 			}
-			bound[c.pid][fdOf(c.args[0])] = e.Address
+			fd := fdOf(c.args[0])
+			bound[c.pid][fd] = e.Address
+			lastBound[fd] = e.Address
 			add(e)
 		case "listen":
 			if len(c.args) < 1 {
 				continue
 			}
 			e.Kind = "listen"
-			e.Address = bound[c.pid][fdOf(c.args[0])]
+			fd := fdOf(c.args[0])
+			if e.Address = bound[c.pid][fd]; e.Address == "" {
+				// Bound by the process it was forked from.
+				e.Address = lastBound[fd]
+			}
 			if e.Address == "" {
 				e.Address = "(an address the kernel chose)"
 			}
@@ -126,7 +142,7 @@ func events(calls []call, inside string, sink *sinkhole) (out []Event, exit stri
 			if len(c.args) <= i {
 				continue
 			}
-			fam, host, port := sockaddr(c.args[i])
+			fam, host, _ := sockaddr(c.args[i])
 			if fam == "" || fam == "unix" && c.name != "connect" {
 				continue
 			}
@@ -138,7 +154,6 @@ func events(calls []call, inside string, sink *sinkhole) (out []Event, exit stri
 			if sink != nil && fam != "unix" {
 				e.Name = sink.name(host)
 			}
-			_ = port
 			add(e)
 		case "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "setgroups", "capset":
 			e.Kind = "privilege"
@@ -149,8 +164,8 @@ func events(calls []call, inside string, sink *sinkhole) (out []Event, exit stri
 			e.Argv = c.args
 			add(e)
 		case "exit":
-			if threads[c.pid] {
-				continue
+			if !execd[c.pid] {
+				continue // a thread, or a process that ran no program of its own
 			}
 			e.Kind = "exit"
 			if c.pid == root {
@@ -159,7 +174,7 @@ func events(calls []call, inside string, sink *sinkhole) (out []Event, exit stri
 			add(e)
 		}
 	}
-	return out, exit, root != 0
+	return out, exit, true
 }
 
 // openArgs returns the path and flags of an open call.

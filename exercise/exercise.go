@@ -121,8 +121,11 @@ type Event struct {
 
 func (e Event) failed() bool { return strings.HasPrefix(e.Result, "-1 ") }
 
-// programPath is where the executable is inside the sandbox.
+// programDir is where the executable is inside the sandbox.
 const programDir = "/app"
+
+// keeperName is the $0 of the shell that keeps the sandbox open.
+const keeperName = "glassbox-run"
 
 // Exercise runs every executable as the recipe says, or with the
 // defaults, and reports.
@@ -339,7 +342,7 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 		// The shell keeps the sandbox open after the program's first
 		// process ends, so that what it left running (a daemon that forked
 		// away) keeps running and keeps being recorded.
-		Command: append([]string{"/bin/sh", "-c", `"$@"; exec /bin/sleep 2147483647`, "glassbox-run", inside}, r.Args...),
+		Command: append([]string{"/bin/sh", "-c", `"$@"; exec /bin/sleep 2147483647`, keeperName, inside}, r.Args...),
 		Limits:  limits,
 		Tracer:  tracerArgs(strace, traceDir),
 		Started: func(pid int) error {
