@@ -34,8 +34,8 @@ func TestParseLine(t *testing.T) {
 	for arg, want := range map[string]string{
 		`{sa_family=AF_INET, sin_port=htons(4444), sin_addr=inet_addr("1.2.3.4")}`:                                                   "1.2.3.4:4444",
 		`{sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}`: "[::1]:80",
-		`{sa_family=AF_UNIX, sun_path="/run/x"}`:                                                                                    "unix:/run/x",
-		`{sa_family=AF_NETLINK, nl_pid=0, nl_groups=00000000}`:                                                                      "",
+		`{sa_family=AF_UNIX, sun_path="/run/x"}`:                                                                                     "unix:/run/x",
+		`{sa_family=AF_NETLINK, nl_pid=0, nl_groups=00000000}`:                                                                       "",
 	} {
 		if got := address(arg); got != want {
 			t.Errorf("address(%s) = %q, want %q", arg, got, want)

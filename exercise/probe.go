@@ -58,13 +58,12 @@ var defaultCredentials = [][2]string{
 }
 
 // debugEndpoints are HTTP paths that expose a program's insides when left
-// unauthenticated, with what their answer contains.
+// unauthenticated, with what their answer contains (case aside).
 var debugEndpoints = []struct{ path, marker string }{
 	{"/debug/pprof/", "profiles"},
 	{"/debug/vars", "memstats"},
 	{"/debug/requests", "requests"},
 	{"/actuator/env", "propertySources"},
-	{"/actuator/heapdump", ""},
 	{"/server-status", "Server Status"},
 	{"/console", "console"},
 	{"/_debug", "debug"},
@@ -362,6 +361,9 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 		}
 	}
 	targetStatus, _ := get(target, nil)
+	// A server that answers every path alike (a catch-all handler) serves
+	// no debug endpoint: what it says for a path nobody has matters.
+	_, nowhere := get("/"+control("glassboxnowhere"), nil)
 	for _, ep := range debugEndpoints {
 		if time.Now().After(deadline) {
 			return
@@ -369,7 +371,8 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 		path, marker := ep.path, ep.marker
 		w.step(p, Step{Kind: "debug-endpoint", Via: "GET", Input: path}, func() (string, bool) {
 			code, body := get(path, nil)
-			served := code == http.StatusOK && (marker == "" || strings.Contains(strings.ToLower(body), strings.ToLower(marker)))
+			served := code == http.StatusOK && body != nowhere && strings.Contains(strings.ToLower(body), strings.ToLower(marker)) &&
+				!strings.Contains(strings.ToLower(nowhere), strings.ToLower(marker))
 			return body, served
 		})
 	}

@@ -2,19 +2,21 @@
 # glassbox's main job on the example release, on the embedded default (one
 # data directory, SQLite, the transparency log in files; no server): the
 # vendor builds and submits hello; the centre evaluates it end to end
-# (rebuild in a sandbox, analysers, SBOM, known vulnerabilities, the CRA's
+# (rebuild in a sandbox, analysers, running it in the sandbox and probing
+# what it listens on, SBOM, known vulnerabilities, the CRA's
 # Annex I with an evaluator's judgements) and signs a verdict per binary; an
 # operator verifies the shipped binary offline against that verdict.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${GLASSBOX_DATA:-./glassbox-data}
 
-# The rebuild runs in a bubblewrap sandbox.
-if ! command -v bwrap >/dev/null; then
+# The rebuild and the run stage run in a bubblewrap sandbox; the run stage
+# records what the program does with strace.
+if ! command -v bwrap >/dev/null || ! command -v strace >/dev/null; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap >/dev/null
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap strace >/dev/null
 	else
-		echo "run.sh: the rebuild sandbox needs bubblewrap: sudo apt-get install bubblewrap" >&2
+		echo "run.sh: the sandbox needs bubblewrap and the run stage strace: sudo apt-get install bubblewrap strace" >&2
 		exit 2
 	fi
 fi
