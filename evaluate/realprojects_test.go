@@ -14,6 +14,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/evaluate"
+	"glassbox.dev/exercise"
 	"glassbox.dev/ingest"
 	"glassbox.dev/internal/modtest"
 	"glassbox.dev/standard"
@@ -168,7 +169,19 @@ func TestShfmtEvaluates(t *testing.T) {
 	t.Parallel()
 	zipPath, dir := modtest.Download(t, "mvdan.cc/sh/v3", "v3.10.0")
 	bin := vendorGoBuild(t, dir, "./cmd/shfmt", "shfmt")
-	evaluateReal(t, ingest.Request{Product: "shfmt", Version: "3.10.0", SourceArchive: zipPath, Artifacts: []string{bin}})
+	out := evaluateReal(t, ingest.Request{Product: "shfmt", Version: "3.10.0", SourceArchive: zipPath, Artifacts: []string{bin}})
+	ranClean(t, out)
+}
+
+// ranClean fails unless the run stage ran the release's programs and
+// found nothing of medium or above.
+func ranClean(t *testing.T, out *evaluate.Outcome) {
+	t.Helper()
+	for _, ch := range out.Checks {
+		if ch.Check == glassbox.CheckNoRuntimeBackdoor && ch.Status != glassbox.CheckPass {
+			t.Errorf("the run stage is %s: %s", ch.Status, ch.Summary)
+		}
+	}
 }
 
 // TestCraneEvaluates: crane 0.20.2 as a source tarball with a top-level
@@ -180,7 +193,8 @@ func TestCraneEvaluates(t *testing.T) {
 	_, dir := modtest.Download(t, "github.com/google/go-containerregistry", "v0.20.2")
 	bin := vendorGoBuild(t, dir, "./cmd/crane", "crane")
 	src := tarball(t, dir, "go-containerregistry-0.20.2")
-	evaluateReal(t, ingest.Request{Product: "crane", Version: "0.20.2", SourceArchive: src, Artifacts: []string{bin}})
+	out := evaluateReal(t, ingest.Request{Product: "crane", Version: "0.20.2", SourceArchive: src, Artifacts: []string{bin}})
+	ranClean(t, out)
 }
 
 // cJSONRecipe is how cJSON 1.7.18's vendor builds its shared libraries:
@@ -228,11 +242,57 @@ func TestCJSONEvaluates(t *testing.T) {
 	out := evaluateReal(t, ingest.Request{Product: "cjson", Version: "1.7.18", SourceArchive: archive, Recipe: recipe,
 		Artifacts: []string{filepath.Join(src, "libcjson.so.1.7.18"), filepath.Join(src, "libcjson_utils.so.1.7.18")}})
 	for _, ch := range out.Checks {
+		if ch.Check == glassbox.CheckNoRuntimeBackdoor && ch.Status != glassbox.CheckNotApplicable {
+			t.Errorf("cJSON ships only shared libraries, yet the run stage is %s: %s", ch.Status, ch.Summary)
+		}
 		if ch.Check == glassbox.CheckNoKnownExploitable && (ch.Status != glassbox.CheckError || !strings.HasPrefix(ch.Summary, "not assessed")) {
 			t.Errorf("cJSON's vulnerability check is %s with only Go advisories imported, want not assessed: %s", ch.Status, ch.Summary)
 		}
 		if ch.Check == glassbox.CheckReproducible && ch.Status != glassbox.CheckPass {
 			t.Errorf("cJSON's shared libraries did not reproduce: %s %s", ch.Status, ch.Summary)
+		}
+	}
+}
+
+// TestCJSONTestProgramRuns: cJSON's own test program, built by its
+// Makefile from the release tarball and linked against the library, runs
+// in the run stage with nothing of medium or above: the library's code,
+// run, does nothing it should not.
+func TestCJSONTestProgramRuns(t *testing.T) {
+	realProjects(t)
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Fatal("strace is not installed: apt-get install strace (.ci/run does)")
+	}
+	archive, err := filepath.Abs("testdata/cJSON-1.7.18.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	if out, err := exec.Command("tar", "-xzf", archive, "-C", work).CombinedOutput(); err != nil {
+		t.Fatalf("untar: %v\n%s", err, out)
+	}
+	src := filepath.Join(work, "cJSON-1.7.18")
+	cmd := exec.Command("make", "cJSON_test", "LDFLAGS=-static")
+	cmd.Dir = src
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make cJSON_test: %v\n%s", err, out)
+	}
+	rep, err := exercise.Exercise(t.Context(), exercise.Spec{
+		Executables: []exercise.Executable{{Name: "cJSON_test", Path: filepath.Join(src, "cJSON_test")}},
+		WorkDir:     t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran, why := rep.Ran(); !ran {
+		t.Fatal(why)
+	}
+	for _, r := range rep.Runs {
+		t.Logf("cJSON_test %v: %s, %d events", r.Args, r.Exit, len(r.Events))
+	}
+	for _, f := range rep.Findings {
+		if f.Severity.Rank() >= glassbox.SeverityMedium.Rank() {
+			t.Errorf("%s %s: %s", f.RuleID, f.Severity, f.Message)
 		}
 	}
 }

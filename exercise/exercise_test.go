@@ -36,11 +36,19 @@ func needsSandbox(t *testing.T) {
 // recipe's build commands, run on the host) and returns the artefacts.
 func build(t *testing.T, name string) (src string, artifacts []string) {
 	t.Helper()
-	src, err := filepath.Abs(filepath.Join("testdata", name))
+	dir := filepath.Join("testdata", name)
+	if name == "hello" {
+		dir = filepath.Join("..", "examples", "hello", "src")
+	}
+	src, err := filepath.Abs(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recipe, err := rebuild.Load(t.Context(), filepath.Join(src, "glassbox-recipe.yaml"))
+	recipePath := filepath.Join(src, "glassbox-recipe.yaml")
+	if name == "hello" {
+		recipePath = filepath.Join(src, "..", "glassbox-recipe.yaml")
+	}
+	recipe, err := rebuild.Load(t.Context(), recipePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,10 +84,14 @@ func build(t *testing.T, name string) (src string, artifacts []string) {
 func exercised(t *testing.T, name string) *stage.Exercised {
 	t.Helper()
 	src, arts := build(t, name)
+	recipe := filepath.Join(src, "glassbox-recipe.yaml")
+	if name == "hello" {
+		recipe = filepath.Join(src, "..", "glassbox-recipe.yaml")
+	}
 	blobs, db := centretest.Stores(t, t.TempDir())
 	in := &ingest.Ingester{Blobs: blobs, Releases: db}
 	res, err := in.Submit(t.Context(), ingest.Request{Product: name, Version: "1.0.0", SourceDir: src,
-		Recipe: filepath.Join(src, "glassbox-recipe.yaml"), Artifacts: arts})
+		Recipe: recipe, Artifacts: arts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,5 +245,29 @@ func TestRecorderCannotBeBypassed(t *testing.T) {
 		return f.RuleID == "GB1602" && strings.Contains(f.Message, "203.0.113.7:8443")
 	}) {
 		t.Errorf("the connection out is not a finding: %v", ex.Report.Findings)
+	}
+}
+
+// TestExampleIsQuiet: the example release, run as its recipe says (an HTTP
+// server on loopback) and probed, shows nothing of medium or above.
+func TestExampleIsQuiet(t *testing.T) {
+	needsSandbox(t)
+	ex := exercised(t, "hello")
+	if ran, why := ex.Report.Ran(); !ran {
+		t.Fatal(why)
+	}
+	probed := false
+	for _, r := range ex.Report.Runs {
+		for _, p := range r.Probes {
+			probed = probed || (p.Protocol == "http" && p.Listener.Port == 8080 && len(p.Steps) > 0)
+		}
+	}
+	if !probed {
+		t.Errorf("hello's HTTP listener was not probed: %+v", ex.Report.Runs)
+	}
+	for _, f := range ex.Report.Findings {
+		if f.Severity.Rank() >= glassbox.SeverityMedium.Rank() {
+			t.Errorf("%s %s: %s", f.RuleID, f.Severity, f.Message)
+		}
 	}
 }
