@@ -19,6 +19,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,6 +165,13 @@ func Exercise(ctx context.Context, spec Spec) (*Report, error) {
 				spec.Progress(fmt.Sprintf("running %s %s", exe.Name, strings.Join(r.Args, " ")))
 			}
 			rr, err := runOne(ctx, strace, spec, exe, r, decl)
+			// bubblewrap, not the program, failed before the program
+			// started (its loopback set-up has been seen to fail once in
+			// hundreds of runs): run it again, twice at most.
+			for try := 0; err == nil && !rr.Complete && strings.HasPrefix(rr.Output, "bwrap:") && try < 2; try++ {
+				slog.Warn("run stage: the sandbox failed before the program started; running it again", "artifact", exe.Name, "bwrap", lastLine(rr.Output))
+				rr, err = runOne(ctx, strace, spec, exe, r, decl)
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -17,12 +17,13 @@ import (
 
 type exerciseOptions struct {
 	format, failOn string
+	asJSON         bool
 }
 
 func exerciseCommand(g *globals) *cobra.Command {
 	o := exerciseOptions{format: "text", failOn: "medium"}
 	cmd := &cobra.Command{
-		Use:   "exercise RELEASE [--format text|json|sarif] [--fail-on SEVERITY]",
+		Use:   "exercise RELEASE [--format text|json|sarif] [--json] [--fail-on SEVERITY]",
 		Short: "Run a release's shipped programs in the sandbox, record what they do and probe what they listen on",
 		Long: `Exercise is the run stage. It starts every shipped program of RELEASE (its
 id, at least 6 of the id's hex digits, or PRODUCT@VERSION) in the sandbox,
@@ -56,11 +57,15 @@ assessed); 2 usage or internal error.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", o.format, "output `format`: text, json or sarif")
+	f.BoolVar(&o.asJSON, "json", false, "the same as --format json")
 	f.StringVar(&o.failOn, "fail-on", o.failOn, "exit 1 on a finding at or above this `severity`: critical, high, medium, low, note or none")
 	return cmd
 }
 
 func runExercise(ctx context.Context, g *globals, ref string, o exerciseOptions) error {
+	if o.asJSON {
+		o.format = "json"
+	}
 	switch o.format {
 	case "text", "json", "sarif":
 	default:
