@@ -219,16 +219,8 @@ func TestCJSONEvaluates(t *testing.T) {
 		t.Fatal("make is not installed: apt-get install make gcc (.ci/run does)")
 	}
 	t.Parallel()
-	archive, err := filepath.Abs("testdata/cJSON-1.7.18.tar.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The vendor's build, from the unpacked tarball.
-	work := t.TempDir()
-	if out, err := exec.Command("tar", "-xzf", archive, "-C", work).CombinedOutput(); err != nil {
-		t.Fatalf("untar: %v\n%s", err, out)
-	}
-	src := filepath.Join(work, "cJSON-1.7.18")
+	archive, src := cJSONSource(t)
 	cmd := exec.Command("make", "libcjson.so.1.7.18", "libcjson_utils.so.1.7.18")
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "TZ=UTC")
@@ -263,15 +255,7 @@ func TestCJSONTestProgramRuns(t *testing.T) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		t.Fatal("strace is not installed: apt-get install strace (.ci/run does)")
 	}
-	archive, err := filepath.Abs("testdata/cJSON-1.7.18.tar.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := t.TempDir()
-	if out, err := exec.Command("tar", "-xzf", archive, "-C", work).CombinedOutput(); err != nil {
-		t.Fatalf("untar: %v\n%s", err, out)
-	}
-	src := filepath.Join(work, "cJSON-1.7.18")
+	_, src := cJSONSource(t)
 	cmd := exec.Command("make", "cJSON_test", "LDFLAGS=-static")
 	cmd.Dir = src
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -295,4 +279,18 @@ func TestCJSONTestProgramRuns(t *testing.T) {
 			t.Errorf("%s %s: %s", f.RuleID, f.Severity, f.Message)
 		}
 	}
+}
+
+// cJSONSource is cJSON 1.7.18's release tarball and where it is unpacked.
+func cJSONSource(t *testing.T) (archive, src string) {
+	t.Helper()
+	archive, err := filepath.Abs("testdata/cJSON-1.7.18.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	if out, err := exec.Command("tar", "-xzf", archive, "-C", work).CombinedOutput(); err != nil {
+		t.Fatalf("untar: %v\n%s", err, out)
+	}
+	return archive, filepath.Join(work, "cJSON-1.7.18")
 }

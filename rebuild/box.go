@@ -3,10 +3,7 @@ package rebuild
 import (
 	"context"
 	"io"
-	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -68,30 +65,12 @@ func RunBox(ctx context.Context, b Box) (*Outcome, error) {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: no command")
 	}
 	limits := DefaultLimits().Override(b.Limits)
-	bwrap, err := exec.LookPath("bwrap")
+	sb, err := openSandbox("", limits)
 	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: bubblewrap is not installed (no bwrap on PATH); install the Debian package bubblewrap: %w", err)
+		return nil, err
 	}
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: no sh on PATH: %w", err)
-	}
-	cleanStale()
-	runDir, release, err := newRunDir()
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
-	}
-	defer os.RemoveAll(runDir)
-	defer release()
-	empty := filepath.Join(runDir, "work")
-	if err := os.Mkdir(empty, 0o755); err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
-	}
-	area, err := newBuildArea(filepath.Join(runDir, "area"), empty, limits)
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
-	}
-	defer area.remove()
+	defer sb.close()
+	runDir, area := sb.runDir, sb.area
 	for name := range b.Etc {
 		if strings.Contains(name, "/") || name == "" || name == "." || name == ".." {
 			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: /etc file name %q must be one file name", name)
@@ -123,7 +102,7 @@ func RunBox(ctx context.Context, b Box) (*Outcome, error) {
 	args = append(args, "--chdir", WorkMount, "--clearenv")
 	args = append(args, setenvArgs(env)...)
 	out, err := contain(ctx, containSpec{
-		runDir: runDir, sh: sh, bwrap: bwrap, args: args, command: b.Command,
+		runDir: runDir, sh: sb.sh, bwrap: sb.bwrap, args: args, command: b.Command,
 		limits: limits, area: area, logLimit: b.LogLimit, tracer: b.Tracer,
 		started: b.Started, stdin: b.Stdin, stop: b.Stop,
 	})

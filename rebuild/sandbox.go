@@ -112,27 +112,12 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if st, err := os.Stat(spec.Dir); err != nil || !st.IsDir() || !filepath.IsAbs(spec.Dir) {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: work directory %q must be an existing absolute directory", spec.Dir)
 	}
-	bwrap, err := exec.LookPath("bwrap")
+	sb, err := openSandbox(spec.Dir, limits)
 	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: bubblewrap is not installed (no bwrap on PATH); install the Debian package bubblewrap: %w", err)
+		return nil, err
 	}
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: no sh on PATH: %w", err)
-	}
-
-	cleanStale()
-	runDir, release, err := newRunDir()
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
-	}
-	defer os.RemoveAll(runDir)
-	defer release()
-	area, err := newBuildArea(filepath.Join(runDir, "area"), spec.Dir, limits)
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
-	}
-	defer area.remove()
+	defer sb.close()
+	runDir, area, sh, bwrap := sb.runDir, sb.area, sb.sh, sb.bwrap
 	args, err := baseArgs(runDir, nil)
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
@@ -241,6 +226,52 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// sandboxDirs are what one sandbox needs on the host: the tools, its run
+// directory (locked, removed by close) and its tmpfs.
+type sandboxDirs struct {
+	sh, bwrap, runDir string
+	area              *buildArea
+	close             func()
+}
+
+// openSandbox finds bwrap and sh, makes a run directory and mounts the
+// sandbox's tmpfs with srcDir copied in ("" for an empty one).
+func openSandbox(srcDir string, limits Limits) (*sandboxDirs, error) {
+	bwrap, err := exec.LookPath("bwrap")
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: bubblewrap is not installed (no bwrap on PATH); install the Debian package bubblewrap: %w", err)
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: no sh on PATH: %w", err)
+	}
+	cleanStale()
+	runDir, release, err := newRunDir()
+	if err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	fail := func(err error) (*sandboxDirs, error) {
+		release()
+		os.RemoveAll(runDir)
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+	}
+	if srcDir == "" {
+		srcDir = filepath.Join(runDir, "work")
+		if err := os.Mkdir(srcDir, 0o755); err != nil {
+			return fail(err)
+		}
+	}
+	area, err := newBuildArea(filepath.Join(runDir, "area"), srcDir, limits)
+	if err != nil {
+		return fail(err)
+	}
+	return &sandboxDirs{sh: sh, bwrap: bwrap, runDir: runDir, area: area, close: func() {
+		area.remove()
+		release()
+		os.RemoveAll(runDir)
+	}}, nil
 }
 
 // baseArgs are bwrap's arguments for the walls every sandbox has: new
