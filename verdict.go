@@ -49,6 +49,7 @@ func Checks() []string {
 	return []string{
 		CheckArchiveMatchesSource, CheckReproducible, CheckNoBackdoorIndicators, CheckNoEmbeddedSecrets,
 		CheckSBOMAvailable, CheckSBOMConsistent, CheckNoKnownExploitable, CheckSourceAvailable, CheckEvidenceSigned,
+		CheckNoRuntimeBackdoor,
 	}
 }
 

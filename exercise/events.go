@@ -1,6 +1,7 @@
 package exercise
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ var quiet = []string{"/dev/null", "/dev/tty", "/dev/pts/", "/dev/stdout", "/dev/
 // files by them); a new process's ID in a spawn event is the sandbox's
 // (what fork returned there). exit is how the program's first process
 // ended; complete is false when the trace never shows the program start.
-func events(calls []call, inside string, sink *sinkhole) (out []Event, exit string, complete bool) {
+func events(calls []call, written []Event, inside string, sink *sinkhole) (out []Event, exit string, complete bool) {
 	out = []Event{}
 	exit = "still running when stopped"
 	// Who is not the program: bubblewrap outside (the parent of the
@@ -58,6 +59,13 @@ func events(calls []call, inside string, sink *sinkhole) (out []Event, exit stri
 	if root == 0 {
 		return out, exit, false
 	}
+	// Files written, from fanotify: those of the program's processes.
+	for _, e := range written {
+		if !skip[e.PID] && !e.At.Before(rootAt) && !isQuiet(e.Path) {
+			calls = append(calls, call{at: e.At, pid: e.PID, name: "close_write", args: []string{strconv.Quote(e.Path)}, result: "0"})
+		}
+	}
+	slices.SortStableFunc(calls, func(a, b call) int { return a.at.Compare(b.at) })
 	bound := map[int]map[string]string{} // pid → fd → address bound
 	lastBound := map[string]string{}     // fd → the address last bound by any process
 	add := func(e Event) {
@@ -88,6 +96,10 @@ func events(calls []call, inside string, sink *sinkhole) (out []Event, exit stri
 			}
 			e.Kind = "spawn"
 			e.Result = strconv.Itoa(c.child)
+			add(e)
+		case "close_write":
+			e.Kind = "write"
+			e.Path, _ = unquote(c.args[0])
 			add(e)
 		case "open", "openat", "openat2", "creat":
 			path, flags := openArgs(c)

@@ -365,6 +365,16 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 		Stop:     stop,
 		LogLimit: maxOutput,
 	}
+	var fw *fileWatch
+	var written []Event
+	box.Watch = func(mounts map[string]string) (func(), error) {
+		w, err := watchFiles(mounts)
+		if err != nil {
+			return nil, err
+		}
+		fw = w
+		return func() { written = fw.close() }, nil
+	}
 	if r.Stdin != "" {
 		box.Stdin = strings.NewReader(r.Stdin)
 	}
@@ -412,7 +422,7 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "run stage: %w", err)
 	}
-	rr.Events, rr.Exit, rr.Complete = events(calls, inside, sink)
+	rr.Events, rr.Exit, rr.Complete = events(calls, written, inside, sink)
 	if !rr.Complete && rr.Problem == "" {
 		rr.Problem = "the program did not start in the sandbox: " + lastLine(rr.Output)
 	}

@@ -110,7 +110,7 @@ func FuzzParseLine(f *testing.F) {
 			stringList(a)
 			address(a)
 		}
-		events([]call{c}, "/app/x", nil)
+		events([]call{c}, nil, "/app/x", nil)
 	})
 }
 

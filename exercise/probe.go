@@ -60,14 +60,12 @@ var defaultCredentials = [][2]string{
 // debugEndpoints are HTTP paths that expose a program's insides when left
 // unauthenticated, with what their answer contains (case aside).
 var debugEndpoints = []struct{ path, marker string }{
-	{"/debug/pprof/", "profiles"},
-	{"/debug/vars", "memstats"},
-	{"/debug/requests", "requests"},
-	{"/actuator/env", "propertySources"},
-	{"/server-status", "Server Status"},
-	{"/console", "console"},
-	{"/_debug", "debug"},
-	{"/phpinfo.php", "PHP Version"},
+	{"/debug/pprof/", "types of profiles available"}, // Go's net/http/pprof
+	{"/debug/vars", `"memstats":`},                   // Go's expvar
+	{"/actuator/env", `"propertysources"`},           // Spring Boot
+	{"/server-status", "apache server status"},       // Apache's mod_status
+	{"/phpinfo.php", "php version"},                  // PHP's phpinfo()
+	{"/jolokia/list", `"java.lang"`},                 // Jolokia JMX over HTTP
 }
 
 // probe identifies the protocol on l and tries it.
@@ -371,8 +369,11 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 		path, marker := ep.path, ep.marker
 		w.step(p, Step{Kind: "debug-endpoint", Via: "GET", Input: path}, func() (string, bool) {
 			code, body := get(path, nil)
-			served := code == http.StatusOK && body != nowhere && strings.Contains(strings.ToLower(body), strings.ToLower(marker)) &&
-				!strings.Contains(strings.ToLower(nowhere), strings.ToLower(marker))
+			// An echo of the request is no endpoint: the path itself
+			// does not count.
+			low := strings.ReplaceAll(strings.ToLower(body), strings.ToLower(path), "")
+			served := code == http.StatusOK && body != nowhere && strings.Contains(low, marker) &&
+				!strings.Contains(strings.ToLower(nowhere), marker)
 			return body, served
 		})
 	}

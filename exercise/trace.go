@@ -28,8 +28,8 @@ import (
 var tracedCalls = []string{
 	// Processes.
 	"execve", "execveat", "clone", "clone3", "fork", "vfork",
-	// Files opened for writing, and changes to the tree.
-	"open", "openat", "openat2", "creat", "rename", "renameat", "renameat2",
+	// Changes to the tree (files written are fanotify's: fswatch.go).
+	"creat", "rename", "renameat", "renameat2",
 	"unlink", "unlinkat", "mkdir", "mkdirat", "symlink", "symlinkat", "link", "linkat",
 	// Network.
 	"socket", "bind", "listen", "connect", "sendto", "sendmsg", "accept", "accept4",

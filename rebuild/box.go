@@ -39,6 +39,11 @@ type Box struct {
 	Stop     <-chan struct{}
 	Stdin    io.Reader
 	LogLimit int
+	// Watch, if set, is called once the box's tmpfs is mounted, with each
+	// writable directory on it (host path → path in the sandbox), before
+	// anything runs; the function it returns is called when every process
+	// of the box has ended, before the tmpfs is unmounted.
+	Watch func(mounts map[string]string) (stop func(), err error)
 }
 
 // boxReserved are the paths a Box's files may not be put at or under.
@@ -81,6 +86,14 @@ func RunBox(ctx context.Context, b Box) (*Outcome, error) {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
 	}
 	args = append(args, "--bind", area.tmp, "/tmp", "--dir", sandboxHome, "--bind", area.src, WorkMount)
+	if b.Watch != nil {
+		stop, err := b.Watch(map[string]string{area.tmp: "/tmp", area.src: WorkMount})
+		if err != nil {
+			return nil, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: %w", err)
+		}
+		// Runs before sb.close unmounts the tmpfs.
+		defer stop()
+	}
 	inside := make([]string, 0, len(b.Files))
 	for p := range b.Files {
 		if err := CheckBoxPath(p); err != nil {
