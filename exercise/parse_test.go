@@ -2,7 +2,10 @@ package exercise
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +43,38 @@ func TestParseLine(t *testing.T) {
 		if got := address(arg); got != want {
 			t.Errorf("address(%s) = %q, want %q", arg, got, want)
 		}
+	}
+}
+
+// TestReadTrace: calls strace left unfinished while another process ran
+// are joined with their resumption, and one still unfinished when its
+// process ended is kept with an unknown result.
+func TestReadTrace(t *testing.T) {
+	dir := t.TempDir()
+	trace := `10 1.000001 execve("/app/x", ["/app/x"], 0x1 /* 2 vars */) = 0
+10 1.000002 connect(3, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("203.0.113.7")}, 16 <unfinished ...>
+11 1.000003 bind(4, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("0.0.0.0")}, 16) = 0
+10 1.000004 <... connect resumed>) = -1 ETIMEDOUT (Connection timed out)
+11 1.000005 accept4(4, NULL, NULL, SOCK_CLOEXEC <unfinished ...>
+11 1.000006 +++ killed by SIGKILL +++
+`
+	if err := os.WriteFile(filepath.Join(dir, "t"), []byte(trace), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	calls, err := readTrace(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range calls {
+		got = append(got, fmt.Sprintf("%d %s %s", c.pid, c.name, c.result))
+	}
+	want := []string{"10 execve 0", "10 connect -1 ETIMEDOUT (Connection timed out)", "11 bind 0", "11 accept4 ?", "11 exit killed by SIGKILL"}
+	if !slices.Equal(got, want) {
+		t.Errorf("readTrace = %q, want %q", got, want)
+	}
+	if a := address(calls[1].args[1]); a != "203.0.113.7:443" {
+		t.Errorf("the resumed connect's address is %q", a)
 	}
 }
 

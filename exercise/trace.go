@@ -38,9 +38,11 @@ var tracedCalls = []string{
 	"setfsgid", "setgroups", "capset", "ptrace", "unshare", "setns", "chroot", "mount",
 }
 
-// tracerArgs is the strace command that records into dir/t.PID.
+// tracerArgs is the strace command that records into dir/t, one line per
+// call prefixed with the caller's PID. (One file per process, -ff, made a
+// program that starts processes twice as slow again as one file does.)
 func tracerArgs(strace, dir string) []string {
-	return []string{strace, "-f", "-ff", "--seccomp-bpf", "-q",
+	return []string{strace, "-f", "--seccomp-bpf", "-q",
 		"-ttt", "-s", "4096", "-e", "signal=none", "-e", "trace=" + strings.Join(tracedCalls, ","),
 		"-o", filepath.Join(dir, "t")}
 }
@@ -59,30 +61,11 @@ type call struct {
 // maxTraceLine bounds one line of the trace read back.
 const maxTraceLine = 64 << 10
 
-// readTrace reads every t.PID file in dir, in time order.
+// readTrace reads the trace strace wrote in dir, in time order, joining
+// each call strace left unfinished (another process ran meanwhile) with
+// its resumption.
 func readTrace(dir string) ([]call, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "t.*"))
-	if err != nil {
-		return nil, err
-	}
-	var out []call
-	for _, f := range files {
-		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Ext(f), "."))
-		if err != nil {
-			continue
-		}
-		calls, err := readTraceFile(f, pid)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, calls...)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
-	return out, nil
-}
-
-func readTraceFile(path string, pid int) ([]call, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(filepath.Join(dir, "t"))
 	if err != nil {
 		return nil, err
 	}
@@ -90,14 +73,53 @@ func readTraceFile(path string, pid int) ([]call, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), maxTraceLine)
 	var out []call
+	pending := map[int]string{} // pid → the line of its unfinished call
 	for sc.Scan() {
-		if c, ok := parseLine(sc.Text(), pid); ok {
+		pidText, line, ok := strings.Cut(strings.TrimLeft(sc.Text(), " "), " ")
+		if !ok {
+			continue
+		}
+		pid, err := strconv.Atoi(pidText)
+		if err != nil {
+			continue
+		}
+		line = strings.TrimLeft(line, " ")
+		if head, ok := strings.CutSuffix(line, " <unfinished ...>"); ok {
+			pending[pid] = head
+			continue
+		}
+		if _, rest, ok := strings.Cut(line, " <... "); ok {
+			if _, tail, ok := strings.Cut(rest, " resumed>"); ok {
+				head, had := pending[pid]
+				delete(pending, pid)
+				if !had {
+					continue
+				}
+				line = head + tail
+			}
+		} else if _, what, _ := strings.Cut(line, " "); strings.HasPrefix(what, "+++ ") {
+			// The end of a process whose call was still unfinished: the
+			// call is recorded with an unknown result.
+			if head, had := pending[pid]; had {
+				delete(pending, pid)
+				if c, ok := parseLine(head+") = ?", pid); ok {
+					out = append(out, c)
+				}
+			}
+		}
+		if c, ok := parseLine(line, pid); ok {
 			out = append(out, c)
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading the trace %s: %w", path, err)
+		return nil, fmt.Errorf("reading the trace: %w", err)
 	}
+	for pid, head := range pending {
+		if c, ok := parseLine(head+") = ?", pid); ok {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
 	return out, nil
 }
 
