@@ -38,6 +38,8 @@ import (
 type Executable struct {
 	Name string // the artefact's name
 	Path string // where it is on the host
+
+	harvested *harvested
 }
 
 // Input is a value the static analysis found compared with input, to be
@@ -143,6 +145,7 @@ func Exercise(ctx context.Context, spec Spec) (*Report, error) {
 		}
 	}
 	for _, exe := range spec.Executables {
+		exe.harvested = &harvested{path: exe.Path}
 		why, ok := runnable(exe.Path)
 		if !ok {
 			rep.NotRun = append(rep.NotRun, NotRun{Artifact: exe.Name, Reason: why})
@@ -393,9 +396,7 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 	select {
 	case res = <-done:
 	case pid := <-pidc:
-		w := &watcher{pid: pid, seen: seen, spec: r, inputs: spec.Inputs}
-		w.routes, w.headers = harvest(exe.Path)
-		w.headers = append(append([]string{}, spec.Headers...), w.headers...)
+		w := &watcher{pid: pid, seen: seen, spec: r, inputs: spec.Inputs, bytes: exe.harvested, headers: spec.Headers}
 		ended := w.watch(ctx, duration, done)
 		probes = w.probes
 		close(stop)
@@ -449,8 +450,10 @@ type watcher struct {
 	seen   map[string]Listener
 	probes []Probe
 	keeper int
-	// routes and headers are what the executable's bytes name (harvest).
-	routes, headers []string
+	// bytes are what the executable names (routes, X- headers), read
+	// when a probe first needs them; headers are the source's.
+	bytes   *harvested
+	headers []string
 }
 
 // watch follows the run until its time is up or the program has ended: it

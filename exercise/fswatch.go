@@ -97,6 +97,8 @@ func (w *fileWatch) parse(b []byte) {
 			continue
 		}
 		p, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+		// Removed since: still the file that was written.
+		p = strings.TrimSuffix(p, " (deleted)")
 		unix.Close(int(fd))
 		if mask&unix.FAN_CLOSE_WRITE == 0 {
 			continue

@@ -3,21 +3,15 @@ package exercise
 import (
 	"io"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // What the program's own bytes say about its HTTP interface: the paths it
 // routes and the custom headers it reads. A probe that only knew "/" would
 // miss an authenticated API behind /api/…; these are candidates, each tried
 // and kept only if the server treats it as a route.
-
-var (
-	routeRE  = regexp.MustCompile(`(?:^|[\s"'\x60(])(/[a-z][a-z0-9_\-]{1,30}(?:/[a-z0-9_\-]{1,30}){0,3}/?)`)
-	headerXR = regexp.MustCompile(`\b(X-[A-Z][A-Za-z0-9]*(?:-[A-Z][A-Za-z0-9]*){0,4})`)
-	printRun = regexp.MustCompile(`[\x20-\x7e]{4,}`)
-)
 
 // fsPrefixes are paths of the file system, not routes.
 var fsPrefixes = []string{"/usr", "/etc", "/proc", "/dev", "/sys", "/tmp", "/bin", "/sbin", "/lib", "/var", "/run", "/home", "/root", "/opt", "/app", "/nix", "/go", "/src", "/debug/pprof", "/debug/vars"}
@@ -28,7 +22,21 @@ const (
 	maxXHeaders = 12
 )
 
-// harvest reads the executable at p for route-like paths and X- headers.
+// harvested reads an executable's routes and headers once, when a probe
+// first needs them.
+type harvested struct {
+	path            string
+	once            sync.Once
+	routes, headers []string
+}
+
+func (h *harvested) get() ([]string, []string) {
+	h.once.Do(func() { h.routes, h.headers = harvest(h.path) })
+	return h.routes, h.headers
+}
+
+// harvest reads the executable at p for route-like paths ("/api/notes",
+// after a space, a quote or a byte that is not text) and X- headers.
 func harvest(p string) (routes, headers []string) {
 	f, err := os.Open(p)
 	if err != nil {
@@ -39,23 +47,42 @@ func harvest(p string) (routes, headers []string) {
 	if err != nil {
 		return nil, nil
 	}
-	for _, run := range printRun.FindAll(b, -1) {
-		for _, m := range routeRE.FindAllSubmatch(run, -1) {
-			r := string(m[1])
-			if len(routes) < maxRoutes && !slices.Contains(routes, r) && !fsPath(r) {
+	for i := 0; i+2 < len(b); i++ {
+		switch {
+		case b[i] == '/' && isLower(b[i+1]) && (i == 0 || routeBoundary(b[i-1])):
+			j := i + 1
+			for j < len(b) && j-i < 80 && (isLower(b[j]) || isDigit(b[j]) || b[j] == '_' || b[j] == '-' || b[j] == '/') {
+				j++
+			}
+			r := string(b[i:j])
+			if len(routes) < maxRoutes && len(r) > 2 && !strings.Contains(r, "//") && !slices.Contains(routes, r) && !fsPath(r) {
 				routes = append(routes, r)
 			}
-		}
-		for _, m := range headerXR.FindAll(run, -1) {
-			h := string(m)
+			i = j - 1
+		case b[i] == 'X' && b[i+1] == '-' && isUpper(b[i+2]) && (i == 0 || !isAlnum(b[i-1])):
+			j := i + 2
+			for j < len(b) && j-i < 64 && (isAlnum(b[j]) || b[j] == '-' && j+1 < len(b) && isUpper(b[j+1])) {
+				j++
+			}
+			h := string(b[i:j])
 			if len(headers) < maxXHeaders && !slices.Contains(headers, h) {
 				headers = append(headers, h)
 			}
+			i = j - 1
 		}
 	}
 	slices.SortStableFunc(routes, func(a, b string) int { return len(a) - len(b) })
 	return routes, headers
 }
+
+func routeBoundary(c byte) bool {
+	return c == ' ' || c == '"' || c == '\'' || c == '`' || c == '(' || c < 0x20 || c > 0x7e
+}
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isAlnum(c byte) bool { return isLower(c) || isUpper(c) || isDigit(c) }
 
 func fsPath(p string) bool {
 	for _, x := range fsPrefixes {

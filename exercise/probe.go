@@ -346,9 +346,10 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 	}
 	// The route to try credentials and inputs on: the first one that asks
 	// for authentication, else "/".
+	routes, xheaders := w.bytes.get()
 	target := "/"
 	if code, _ := get("/", nil); code != http.StatusUnauthorized {
-		for _, r := range w.routes {
+		for _, r := range routes {
 			if time.Now().After(deadline) {
 				break
 			}
@@ -401,7 +402,7 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 			}
 		}
 	}
-	for _, h := range w.headers {
+	for _, h := range append(slices.Clone(w.headers), xheaders...) {
 		if !containsFold(headers, h) {
 			headers = append(headers, h)
 		}
