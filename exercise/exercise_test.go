@@ -271,3 +271,35 @@ func TestExampleIsQuiet(t *testing.T) {
 		}
 	}
 }
+
+// TestRunImpossibleIsNotAssessed: a shipped program built for another
+// machine cannot be run here; the run stage says so and its report is
+// incomplete, which leaves the evaluation's check not assessed, never
+// passed. A shared library or a data file is no program and is not run.
+func TestRunImpossibleIsNotAssessed(t *testing.T) {
+	needsSandbox(t)
+	_, arts := build(t, "c-clean")
+	b, err := os.ReadFile(arts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[18], b[19] = 0xb7, 0 // e_machine: EM_AARCH64 on this x86-64 machine
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "tinyftpd")
+	data := filepath.Join(dir, "README.txt")
+	if err := os.WriteFile(foreign, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(data, []byte("not a program\n"), 0o644)
+	run, notRun := exercise.Executables(dir, []string{"tinyftpd", "README.txt"})
+	if len(run) != 0 || len(notRun) != 1 || !strings.Contains(notRun[0].Reason, "built for") {
+		t.Fatalf("Executables = %+v, %+v", run, notRun)
+	}
+	rep, err := exercise.Exercise(t.Context(), exercise.Spec{NotRun: notRun, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran, why := rep.Ran(); ran || !strings.Contains(why, "tinyftpd could not be run") {
+		t.Errorf("Ran() = %v, %q", ran, why)
+	}
+}
