@@ -22,6 +22,10 @@ func TestParseExample(t *testing.T) {
 		Toolchain: ToolchainGo,
 		Build:     []string{"CGO_ENABLED=0 go build -trimpath -o dist/hello ."},
 		Artifacts: map[string]string{"hello": "dist/hello"},
+		Run: []RunSpec{
+			{Artifact: "hello", Args: []string{"--listen", "127.0.0.1:8080"}, Ports: []int{8080}, Duration: Duration(3 * time.Second)},
+			{Artifact: "hello", Args: []string{"glassbox"}, Duration: Duration(2 * time.Second)},
+		},
 	}
 	if !reflect.DeepEqual(r, want) {
 		t.Fatalf("got %+v, want %+v", r, want)
