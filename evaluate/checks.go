@@ -246,7 +246,7 @@ func (r *run) checkRun(ctx context.Context) ([]glassbox.CheckResult, bool, error
 	for _, run := range rep.Runs {
 		probes += len(run.Probes)
 	}
-	tail := fmt.Sprintf(" (%d runs, %d listeners probed, %d values from the static analysis tried)", len(rep.Runs), probes, rep.Inputs)
+	tail := fmt.Sprintf(" (%d runs, %d listeners probed, with %d values the static analysis found compared with input)", len(rep.Runs), probes, rep.Inputs)
 	ran, why := rep.Ran()
 	switch {
 	case len(res.Findings) > 0:
