@@ -1,15 +1,21 @@
 package exercise
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// maxEvents bounds the events kept for one run; a program that writes a
-// million files is summarised by its first ones.
-const maxEvents = 5000
+// Bounds of the events kept for one run, per kind: a program that spawns
+// a thousand helpers or writes a million files cannot push its connection
+// out of the record, since connections have a bound of their own. Past a
+// bound the record is incomplete (not assessed), never silently shorter.
+var maxEvents = map[string]int{
+	"exec": 5000, "spawn": 5000, "exit": 5000, "write": 20000,
+	"bind": 2000, "listen": 2000, "connect": 5000, "send": 5000, "privilege": 2000, "namespace": 2000,
+}
 
 // quiet are paths a program writes to that say nothing about it.
 var quiet = []string{"/dev/null", "/dev/tty", "/dev/pts/", "/dev/stdout", "/dev/stderr", "/proc/self/fd/", "/dev/urandom"}
@@ -21,7 +27,7 @@ var quiet = []string{"/dev/null", "/dev/tty", "/dev/pts/", "/dev/stdout", "/dev/
 // files by them); a new process's ID in a spawn event is the sandbox's
 // (what fork returned there). exit is how the program's first process
 // ended; complete is false when the trace never shows the program start.
-func events(calls []call, written []Event, inside string, sink *sinkhole) (out []Event, exit string, complete bool) {
+func events(calls []call, written []Event, inside string, sink *sinkhole) (out []Event, exit string, complete bool, dropped string) {
 	out = []Event{}
 	exit = "still running when stopped"
 	// Who is not the program: bubblewrap outside (the parent of the
@@ -57,7 +63,7 @@ func events(calls []call, written []Event, inside string, sink *sinkhole) (out [
 		}
 	}
 	if root == 0 {
-		return out, exit, false
+		return out, exit, false, ""
 	}
 	// Files written, from fanotify: those of the program's processes.
 	for _, e := range written {
@@ -68,9 +74,13 @@ func events(calls []call, written []Event, inside string, sink *sinkhole) (out [
 	slices.SortStableFunc(calls, func(a, b call) int { return a.at.Compare(b.at) })
 	bound := map[int]map[string]string{} // pid → fd → address bound
 	lastBound := map[string]string{}     // fd → the address last bound by any process
+	kept := map[string]int{}
 	add := func(e Event) {
-		if len(out) < maxEvents {
+		if kept[e.Kind] < maxEvents[e.Kind] {
+			kept[e.Kind]++
 			out = append(out, e)
+		} else if dropped == "" {
+			dropped = fmt.Sprintf("the program did more than %d things of kind %s; the rest were not kept", maxEvents[e.Kind], e.Kind)
 		}
 	}
 	for _, c := range calls {
@@ -186,7 +196,7 @@ func events(calls []call, written []Event, inside string, sink *sinkhole) (out [
 			add(e)
 		}
 	}
-	return out, exit, true
+	return out, exit, true, dropped
 }
 
 // openArgs returns the path and flags of an open call.

@@ -80,7 +80,9 @@ type Report struct {
 	Runs     []RunReport        `json:"runs"`
 	NotRun   []NotRun           `json:"not_run,omitempty"`
 	Findings []glassbox.Finding `json:"findings"`
-	Inputs   int                `json:"inputs"` // values from the static analysis that were tried
+	// Inputs is how many values the static analysis found compared with
+	// input; each run's Tried, how many of them reached a listener.
+	Inputs int `json:"inputs"`
 }
 
 // NotRun is a shipped file that was not started, and why.
@@ -107,6 +109,9 @@ type RunReport struct {
 	// (the program could not start, the trace is missing).
 	Complete bool   `json:"complete"`
 	Problem  string `json:"problem,omitempty"`
+	// Tried is how many of the static analysis's values were given to a
+	// listener of this run.
+	Tried int `json:"tried"`
 }
 
 // Event is one thing a process of the program did, as the kernel was asked.
@@ -125,7 +130,7 @@ type Event struct {
 func (e Event) failed() bool { return strings.HasPrefix(e.Result, "-1 ") }
 
 // programDir is where the executable is inside the sandbox.
-const programDir = "/app"
+const programDir = rebuild.ProgramDir
 
 // keeperName is the $0 of the shell that keeps the sandbox open.
 const keeperName = "glassbox-run"
@@ -268,9 +273,17 @@ func runnable(p string) (string, bool) {
 				return "", true
 			}
 		}
-		// A static PIE has no interpreter but an entry point and no
-		// dynamic symbols of its own to export.
-		if ef.Entry != 0 && ef.Section(".dynsym") == nil {
+		// A static PIE has no interpreter: it says it is a PIE
+		// (DF_1_PIE); a shared library has a soname and says neither.
+		if flags, err := ef.DynValue(elf.DT_FLAGS_1); err == nil && len(flags) > 0 && flags[0]&uint64(elf.DF_1_PIE) != 0 {
+			return "", true
+		}
+		if soname, err := ef.DynValue(elf.DT_SONAME); err == nil && len(soname) > 0 {
+			return notAProgram, false
+		}
+		if ef.Entry != 0 {
+			// Neither a PIE by its flags nor a library by its name: run
+			// it; one that cannot start leaves the run incomplete.
 			return "", true
 		}
 		return notAProgram, false
@@ -289,8 +302,10 @@ func tracerVersion(ctx context.Context, strace string) string {
 
 // Bounds of one run.
 const (
-	settle      = 400 * time.Millisecond // no new listener for this long: the program is up
-	maxProbing  = 60 * time.Second       // probes of one run, all listeners together
+	settle         = 400 * time.Millisecond // no new listener for this long: the program is up
+	maxSettle      = 2 * time.Second        // probing starts at most this long after the first listener
+	maxProbing     = 90 * time.Second       // probes of one run, all listeners together
+	maxPerListener = 45 * time.Second       // probes of one listener
 	maxOutput   = 4 << 10                // of the program's output kept in the report
 	pollEvery   = 50 * time.Millisecond
 	sandboxWall = 2 * time.Minute // beyond the run's duration and probes
@@ -341,7 +356,11 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 	}
 
 	stop := make(chan struct{})
-	pidc := make(chan int, 1)
+	type startInfo struct {
+		pid int
+		ns  *netns
+	}
+	pidc := make(chan startInfo, 1)
 	var sink *sinkhole
 	box := rebuild.Box{
 		Files: files,
@@ -357,12 +376,20 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 		Limits:  limits,
 		Tracer:  tracerArgs(strace, traceDir),
 		Started: func(pid int) error {
-			s, err := startSinkhole(pid)
+			// The namespace is held open from here on: every later reach
+			// into it is by this descriptor, never by a PID that could be
+			// reused once the sandbox is gone.
+			ns, err := openNetns(pid)
 			if err != nil {
 				return err
 			}
+			s, err := startSinkhole(ns)
+			if err != nil {
+				ns.close()
+				return err
+			}
 			sink = s
-			pidc <- pid
+			pidc <- startInfo{pid, ns}
 			return nil
 		},
 		Stop:     stop,
@@ -389,14 +416,18 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 	}()
 
 	var (
-		res    boxResult
-		seen   = map[string]Listener{}
-		probes []Probe
+		res      boxResult
+		seen     = map[string]Listener{}
+		probes   []Probe
+		tried    map[string]bool
+		problems []string
 	)
 	select {
 	case res = <-done:
-	case pid := <-pidc:
-		w := &watcher{pid: pid, seen: seen, spec: r, inputs: spec.Inputs, bytes: exe.harvested, headers: spec.Headers}
+	case st := <-pidc:
+		defer st.ns.close()
+		w := &watcher{pid: st.pid, ns: st.ns, seen: seen, spec: r, inputs: spec.Inputs, bytes: exe.harvested, headers: spec.Headers,
+			traceFile: filepath.Join(traceDir, "t")}
 		ended := w.watch(ctx, duration, done)
 		probes = w.probes
 		close(stop)
@@ -405,10 +436,17 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 		} else {
 			res = <-done
 		}
+		tried = w.tried
+		if w.problem != "" {
+			problems = append(problems, w.problem)
+		}
 	}
 	rr.Duration = time.Since(rr.Start)
 	if sink != nil {
-		rr.DNS = sink.close()
+		var full bool
+		if rr.DNS, full = sink.close(); full {
+			problems = append(problems, fmt.Sprintf("the program asked for more than %d names; the rest were not recorded", maxNames))
+		}
 	}
 	if res.err != nil {
 		return nil, res.err
@@ -416,17 +454,33 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 	if res.out != nil {
 		rr.Output = string(res.out.Log)
 		if res.out.Cause != "" {
-			rr.Problem = res.out.Reason
+			// A limit of the sandbox ended the run: what came after was
+			// never seen.
+			problems = append(problems, res.out.Reason)
 		}
 	}
-	calls, err := readTrace(traceDir)
+	calls, cut, err := readTrace(traceDir)
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "run stage: %w", err)
 	}
-	rr.Events, rr.Exit, rr.Complete = events(calls, written, inside, sink)
-	if !rr.Complete && rr.Problem == "" {
-		rr.Problem = "the program did not start in the sandbox: " + lastLine(rr.Output)
+	if cut {
+		problems = append(problems, fmt.Sprintf("the program made more than %d recorded calls", maxCalls))
 	}
+	if fw != nil && fw.overflowed() {
+		problems = append(problems, "the kernel dropped events about files written (too many at once)")
+	}
+	var began bool
+	var dropped string
+	rr.Events, rr.Exit, began, dropped = events(calls, written, inside, sink)
+	if dropped != "" {
+		problems = append(problems, dropped)
+	}
+	if !began {
+		problems = append([]string{"the program did not start in the sandbox: " + lastLine(rr.Output)}, problems...)
+	}
+	rr.Complete = len(problems) == 0
+	rr.Problem = strings.Join(problems, "; ")
+	rr.Tried = len(tried)
 	for _, l := range seen {
 		l.Declared = slices.Contains(r.Ports, l.Port)
 		rr.Listeners = append(rr.Listeners, l)
@@ -443,7 +497,8 @@ type boxResult struct {
 
 // watcher follows one run from outside.
 type watcher struct {
-	pid    int // the sandbox's first process, on the host
+	pid    int    // the sandbox's first process, on the host
+	ns     *netns // its network namespace, held open
 	spec   rebuild.RunSpec
 	inputs []Input
 	mu     sync.Mutex
@@ -454,48 +509,78 @@ type watcher struct {
 	// when a probe first needs them; headers are the source's.
 	bytes   *harvested
 	headers []string
+	// traceFile is the recorder's output, watched for its size limit.
+	traceFile string
+	tried     map[string]bool // values of the static analysis given to a listener
+	problem   string          // why the record is incomplete, or ""
+	ended     bool            // the sandbox is gone: stop probing
+	rootGone  bool
 }
 
 // watch follows the run until its time is up or the program has ended: it
 // notes every listener as it appears and probes each once the program has
-// settled. It returns the box's result if the box ended by itself.
+// settled (no new TCP listener for settle, or at most maxSettle after the
+// first), and probes what appeared late before it stops. It returns the
+// box's result if the box ended by itself.
 func (w *watcher) watch(ctx context.Context, duration time.Duration, done <-chan boxResult) *boxResult {
 	start := time.Now()
 	deadline := start.Add(duration)
-	lastNew := start
+	probeDeadline := deadline.Add(maxProbing)
+	lastNew, firstListener := start, time.Time{}
 	probed := map[string]bool{}
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
+	probeAll := func() {
+		for _, l := range w.listening() {
+			key := l.key()
+			if probed[key] || !strings.HasPrefix(l.Proto, "tcp") || w.ended {
+				continue
+			}
+			probed[key] = true
+			// Each listener has its own share of the time: a decoy that
+			// drips bytes cannot starve the others.
+			until := time.Now().Add(maxPerListener)
+			if until.After(probeDeadline) {
+				until = probeDeadline
+			}
+			p := w.probe(ctx, l, until)
+			w.mu.Lock()
+			w.probes = append(w.probes, p)
+			w.mu.Unlock()
+		}
+	}
 	for {
 		select {
 		case x := <-done:
+			w.ended = true
 			return &x
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
 		}
-		if len(w.snapshot()) > 0 {
-			lastNew = time.Now()
-		}
-		if !w.programAlive() && time.Since(start) > 2*pollEvery {
-			return nil
-		}
-		if time.Since(lastNew) >= settle {
-			for _, l := range w.listening() {
-				key := l.key()
-				if probed[key] || !strings.HasPrefix(l.Proto, "tcp") {
-					continue
+		for _, l := range w.snapshot() {
+			// A UDP socket opened now and then does not hold the probes off.
+			if strings.HasPrefix(l.Proto, "tcp") {
+				lastNew = time.Now()
+				if firstListener.IsZero() {
+					firstListener = lastNew
 				}
-				probed[key] = true
-				p := w.probe(ctx, l, start.Add(duration+maxProbing))
-				w.mu.Lock()
-				w.probes = append(w.probes, p)
-				w.mu.Unlock()
-				// What the probes opened is probed in turn.
-				lastNew = time.Now().Add(-settle)
 			}
 		}
+		if st, err := os.Stat(w.traceFile); err == nil && st.Size() > maxTraceBytes {
+			w.problem = fmt.Sprintf("the program made more calls than the recorder keeps (%d MiB of trace); the run was ended there", maxTraceBytes>>20)
+			return nil
+		}
+		if !w.programAlive() {
+			probeAll() // what it left listening
+			return nil
+		}
+		if time.Since(lastNew) >= settle || (!firstListener.IsZero() && time.Since(firstListener) >= maxSettle) {
+			probeAll()
+		}
 		if time.Now().After(deadline) {
+			w.snapshot()
+			probeAll() // listeners that came late
 			return nil
 		}
 	}
@@ -506,7 +591,7 @@ func (l Listener) key() string { return l.Proto + " " + l.Endpoint() }
 // snapshot reads the listeners now, records those not seen before, and
 // returns them.
 func (w *watcher) snapshot() []Listener {
-	ls, err := listeners(w.pid)
+	ls, err := listeners(w.ns)
 	if err != nil {
 		return nil
 	}
@@ -537,19 +622,31 @@ func (w *watcher) listening() []Listener {
 	return out
 }
 
-// programAlive reports whether any process of the program is left: any
-// process in the sandbox but its init and the shell that keeps it open.
+// programAlive reports whether any process of the program is left: until
+// the keeper shell has become sleep (the program's first process ended),
+// yes; then, whether any process in the sandbox is not its init or the
+// keeper.
 func (w *watcher) programAlive() bool {
 	kids := children(w.pid)
-	if w.keeper == 0 && len(kids) > 0 {
+	if w.keeper == 0 {
+		if len(kids) == 0 {
+			return true // not started yet
+		}
 		w.keeper = kids[0]
+	}
+	if !w.rootGone {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", w.keeper))
+		if err == nil && strings.TrimSpace(string(comm)) != "sleep" {
+			return true
+		}
+		w.rootGone = true
 	}
 	for _, k := range kids {
 		if k != w.keeper {
 			return true
 		}
 	}
-	return w.keeper != 0 && len(children(w.keeper)) > 0
+	return len(children(w.keeper)) > 0
 }
 
 // children are the host PIDs of pid's children, in every thread.

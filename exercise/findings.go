@@ -118,13 +118,30 @@ func judgeRun(run *RunReport) []glassbox.Finding {
 				break
 			}
 		}
-		acts := succeeded(within(s, "exec", "spawn", "privilege", "listen"), "listen")
-		if len(s.Opened) == 0 && !hasKind(acts, "exec") && !hasKind(acts, "privilege") && !hasKind(acts, "listen") {
+		// What the value did that its control did not, compared by what
+		// was done, with the input itself taken out of it: a program that
+		// reacts to every input alike (or does something now and then
+		// whatever comes) does not hide a reaction of its own.
+		var ctlDid map[string]bool
+		if ctl != nil {
+			ctlDid = signatures(succeeded(within(*ctl, "exec", "privilege", "listen"), "listen"), ctl.Opened, ctl.Input)
+		}
+		var acts []Event
+		for _, e := range succeeded(within(s, "exec", "spawn", "privilege", "listen"), "listen") {
+			if e.Kind == "spawn" || !ctlDid[signature(e, s.Input)] {
+				acts = append(acts, e)
+			}
+		}
+		var opened []Listener
+		for _, l := range s.Opened {
+			if !ctlDid[listenerSignature(l)] {
+				opened = append(opened, l)
+			}
+		}
+		if len(opened) == 0 && !hasKind(acts, "exec") && !hasKind(acts, "privilege") && !hasKind(acts, "listen") {
 			continue
 		}
-		if ctl != nil && (len(ctl.Opened) > 0 || len(succeeded(within(*ctl, "exec", "privilege", "listen"), "listen")) > 0) {
-			continue // an ordinary input does the same
-		}
+		s.Opened = opened
 		once := s.Via
 		if s.Origin != nil {
 			once += "\x00" + s.Origin.Value
@@ -173,7 +190,7 @@ func judgeRun(run *RunReport) []glassbox.Finding {
 			continue
 		}
 		reported[dest{name: q.Name}] = true
-		flow := []glassbox.FlowStep{stepAt(q.At, fmt.Sprintf("looks up %s (%s); the sinkhole answers %s", q.Name, q.Type, orNone(q.Answer)))}
+		flow := []glassbox.FlowStep{stepAt(q.At, fmt.Sprintf("looks up %q (%s); the sinkhole answers %s", q.Name, q.Type, orNone(q.Answer)))}
 		for _, e := range run.Events {
 			if (e.Kind == "connect" || e.Kind == "send") && e.Name == q.Name {
 				flow = append(flow, stepAt(e.At, describe(e)))
@@ -181,7 +198,7 @@ func judgeRun(run *RunReport) []glassbox.Finding {
 			}
 		}
 		out = append(out, finding(RuleOutbound, glassbox.SeverityHigh,
-			fmt.Sprintf("%s looks up %s %s and tries to reach it", cmd, q.Name, when(q.At)), flow))
+			fmt.Sprintf("%s looks up %q %s", cmd, q.Name, when(q.At)), flow))
 	}
 	for _, e := range run.Events {
 		if (e.Kind != "connect" && e.Kind != "send") || reported[dest{addr: e.Address}] || !outside(e.Address) {
@@ -197,11 +214,11 @@ func judgeRun(run *RunReport) []glassbox.Finding {
 		case s.Kind == "credential" && s.Accepted:
 			out = append(out, finding(RuleDefaultCredential, glassbox.SeverityHigh,
 				fmt.Sprintf("%s accepts the credential %q through %s on %s", cmd, s.Input, s.Via, listenerOfStep(run, s)),
-				[]glassbox.FlowStep{stepAt(s.Start, fmt.Sprintf("logs in with %q: %s", s.Input, firstLine(s.Response)))}))
+				[]glassbox.FlowStep{stepAt(s.Start, fmt.Sprintf("logs in with %q: %q", s.Input, firstLine(s.Response)))}))
 		case s.Kind == "debug-endpoint" && s.Accepted:
 			out = append(out, finding(RuleDebugEndpoint, glassbox.SeverityMedium,
 				fmt.Sprintf("%s serves %s without authentication on %s", cmd, s.Input, listenerOfStep(run, s)),
-				[]glassbox.FlowStep{stepAt(s.Start, fmt.Sprintf("GET %s: %s", s.Input, firstLine(s.Response)))}))
+				[]glassbox.FlowStep{stepAt(s.Start, fmt.Sprintf("GET %s: %q", s.Input, firstLine(s.Response)))}))
 		}
 	}
 	// Listeners nobody declared.
@@ -243,6 +260,43 @@ func succeeded(evs []Event, kind string) []Event {
 		}
 	}
 	return out
+}
+
+// signatures are what a step did, each as signature says.
+func signatures(evs []Event, opened []Listener, input string) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range evs {
+		out[signature(e, input)] = true
+	}
+	for _, l := range opened {
+		out[listenerSignature(l)] = true
+	}
+	return out
+}
+
+// signature is an event with the step's input replaced by a placeholder.
+func signature(e Event, input string) string {
+	x := e.Kind + " " + e.Call + " " + e.Path + " " + strings.Join(e.Argv, "\x00")
+	if e.Kind == "listen" {
+		x = "listener " + e.Address
+		if ap, err := netip.ParseAddrPort(e.Address); err == nil && ap.Port() >= 32768 {
+			x = "listener " + ap.Addr().String() + " ephemeral"
+		}
+	}
+	if input != "" {
+		x = strings.ReplaceAll(x, input, "\x00input\x00")
+	}
+	return x
+}
+
+// listenerSignature names a listener by protocol, address and port; the
+// ports the kernel hands out (32768 and up) are all one.
+func listenerSignature(l Listener) string {
+	port := strconv.Itoa(l.Port)
+	if l.Port >= 32768 {
+		port = "ephemeral"
+	}
+	return "listener " + l.Proto + " " + net.JoinHostPort(l.Address, port)
 }
 
 func hasKind(evs []Event, kind string) bool {
@@ -292,17 +346,17 @@ func describe(e Event) string {
 	}
 	switch e.Kind {
 	case "exec":
-		return fmt.Sprintf("pid %d runs %s %q%s", e.PID, e.Path, e.Argv, res)
+		return fmt.Sprintf("pid %d runs %q %q%s", e.PID, e.Path, e.Argv, res)
 	case "spawn":
 		return fmt.Sprintf("pid %d starts process %s", e.PID, e.Result)
 	case "write":
-		return fmt.Sprintf("pid %d writes %s (%s)%s", e.PID, e.Path, e.Call, res)
+		return fmt.Sprintf("pid %d writes %q (%s)%s", e.PID, e.Path, e.Call, res)
 	case "bind", "listen":
 		return fmt.Sprintf("pid %d %ss on %s%s", e.PID, e.Kind, e.Address, res)
 	case "connect", "send":
 		to := e.Address
 		if e.Name != "" {
-			to += " (" + e.Name + ")"
+			to += fmt.Sprintf(" (%q)", e.Name)
 		}
 		verb := "connects"
 		if e.Kind == "send" {

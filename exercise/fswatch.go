@@ -31,6 +31,15 @@ type fileWatch struct {
 	events []Event
 	stop   chan struct{}
 	done   chan struct{}
+	lost   bool // the kernel's queue overflowed: events were dropped
+}
+
+// overflowed reports whether events were dropped, by the kernel or at
+// maxFileEvents.
+func (w *fileWatch) overflowed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lost
 }
 
 // watchFiles starts watching the file system mounts' host directories are
@@ -79,8 +88,9 @@ func (w *fileWatch) run() {
 	}
 }
 
-// maxFileEvents bounds what one run's watch keeps.
-const maxFileEvents = 5000
+// maxFileEvents bounds what one run's watch keeps; past it the record is
+// incomplete.
+const maxFileEvents = 20000
 
 // parse reads struct fanotify_event_metadata records.
 func (w *fileWatch) parse(b []byte) {
@@ -94,6 +104,11 @@ func (w *fileWatch) parse(b []byte) {
 		pid := int32(binary.NativeEndian.Uint32(b[20:24]))
 		b = b[l:]
 		if fd < 0 {
+			if mask&unix.FAN_Q_OVERFLOW != 0 {
+				w.mu.Lock()
+				w.lost = true
+				w.mu.Unlock()
+			}
 			continue
 		}
 		p, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
@@ -106,6 +121,8 @@ func (w *fileWatch) parse(b []byte) {
 		w.mu.Lock()
 		if len(w.events) < maxFileEvents {
 			w.events = append(w.events, Event{At: time.Now(), PID: int(pid), Kind: "write", Call: "close_write", Path: w.inside(p), Result: "0"})
+		} else {
+			w.lost = true
 		}
 		w.mu.Unlock()
 	}

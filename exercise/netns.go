@@ -24,20 +24,28 @@ import (
 // there stay in the namespace, so the sinkhole and the probes live inside
 // it while their code, like the recorder, stays out of the program's reach.
 
-// inNetns runs fn on a fresh OS thread in the network namespace of pid.
-func inNetns(pid int, fn func() error) error {
+// netns is a sandbox's network namespace, held open by a descriptor.
+type netns struct{ fd int }
+
+// openNetns opens the network namespace of pid.
+func openNetns(pid int) (*netns, error) {
+	fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/net", pid), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("the sandbox's network namespace: %w", err)
+	}
+	return &netns{fd: fd}, nil
+}
+
+func (n *netns) close() { unix.Close(n.fd) }
+
+// inNetns runs fn on a fresh OS thread in the network namespace n.
+func inNetns(n *netns, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		// Never unlocked: the thread ends with this goroutine and is not
 		// reused by anything else in another namespace.
 		runtime.LockOSThread()
-		fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/net", pid), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- fmt.Errorf("the sandbox's network namespace: %w", err)
-			return
-		}
-		defer unix.Close(fd)
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+		if err := unix.Setns(n.fd, unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("joining the sandbox's network namespace: %w", err)
 			return
 		}
@@ -66,16 +74,23 @@ type Query struct {
 // sinkhole answers every DNS question asked in the sandbox with an address
 // of its own (A) or no address (other types), and records the question.
 type sinkhole struct {
-	conn net.PacketConn
-	mu   sync.Mutex
-	seen []Query
-	addr map[string]netip.Addr
-	done chan struct{}
+	conn  net.PacketConn
+	mu    sync.Mutex
+	seen  []Query
+	asked map[string]bool // name and type, each recorded once
+	addr  map[string]netip.Addr
+	names map[netip.Addr]string
+	full  bool // more names were asked than maxNames
+	done  chan struct{}
 }
 
-func startSinkhole(pid int) (*sinkhole, error) {
-	s := &sinkhole{addr: map[string]netip.Addr{}, done: make(chan struct{})}
-	err := inNetns(pid, func() error {
+func newSinkhole() *sinkhole {
+	return &sinkhole{addr: map[string]netip.Addr{}, names: map[netip.Addr]string{}, asked: map[string]bool{}, done: make(chan struct{})}
+}
+
+func startSinkhole(ns *netns) (*sinkhole, error) {
+	s := newSinkhole()
+	err := inNetns(ns, func() error {
 		// Ports below 1024 are the program's to bind as in a real
 		// deployment, though it runs without capabilities.
 		if err := os.WriteFile("/proc/sys/net/ipv4/ip_unprivileged_port_start", []byte("0"), 0); err != nil {
@@ -95,12 +110,13 @@ func startSinkhole(pid int) (*sinkhole, error) {
 	return s, nil
 }
 
-func (s *sinkhole) close() []Query {
+// close stops the sinkhole; full reports questions it could not record.
+func (s *sinkhole) close() (asked []Query, full bool) {
 	s.conn.Close()
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Query(nil), s.seen...)
+	return append([]Query(nil), s.seen...), s.full
 }
 
 // name returns the name the sinkhole gave addr for, or "".
@@ -109,15 +125,9 @@ func (s *sinkhole) name(addr string) string {
 	if err != nil {
 		return ""
 	}
-	a = a.Unmap()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for n, v := range s.addr {
-		if v == a {
-			return n
-		}
-	}
-	return ""
+	return s.names[a.Unmap()]
 }
 
 func (s *sinkhole) serve() {
@@ -171,23 +181,30 @@ func (s *sinkhole) answer(q []byte) []byte {
 	}
 	rec := Query{At: time.Now(), Name: name, Type: typ}
 	var ans []byte
+	s.mu.Lock()
 	if qtype == 1 {
-		s.mu.Lock()
 		a, ok := s.addr[name]
-		if !ok {
+		if !ok && len(s.addr) < maxNames {
 			n := len(s.addr) + 1
 			a = netip.AddrFrom4([4]byte{127, 99, byte(n >> 8), byte(n)})
-			s.addr[name] = a
+			s.addr[name], s.names[a], ok = a, name, true
 		}
-		s.mu.Unlock()
-		rec.Answer = a.String()
-		a4 := a.As4()
-		// The question's name (pointer to offset 12), A, IN, TTL 60, 4 bytes.
-		ans = append([]byte{0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4}, a4[:]...)
+		if ok {
+			rec.Answer = a.String()
+			a4 := a.As4()
+			// The question's name (pointer to offset 12), A, IN, TTL 60, 4 bytes.
+			ans = append([]byte{0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4}, a4[:]...)
+		}
 	}
-	s.mu.Lock()
-	if len(s.seen) < maxQueries {
-		s.seen = append(s.seen, rec)
+	// Each name and type once, with the time it was first asked: a
+	// program asking the same name in a loop fills nothing.
+	if k := typ + " " + name; !s.asked[k] {
+		if len(s.seen) < maxNames {
+			s.asked[k] = true
+			s.seen = append(s.seen, rec)
+		} else {
+			s.full = true
+		}
 	}
 	s.mu.Unlock()
 	out := make([]byte, 12, 12+len(question)+len(ans))
@@ -202,8 +219,9 @@ func (s *sinkhole) answer(q []byte) []byte {
 	return append(out, ans...)
 }
 
-// maxQueries bounds the questions recorded in one run.
-const maxQueries = 1000
+// maxNames bounds the names answered and the questions recorded in one
+// run (a sinkhole address is 16 bits); past it the record is incomplete.
+const maxNames = 4096
 
 // Listener is a socket listening in the sandbox.
 type Listener struct {
@@ -229,15 +247,26 @@ func (l Listener) Endpoint() string {
 	return net.JoinHostPort(host, strconv.Itoa(l.Port))
 }
 
-// listeners reads the sockets listening in pid's network namespace from
-// the kernel's tables: what is there, whoever opened it.
-func listeners(pid int) ([]Listener, error) {
+// listeners reads the sockets listening in the namespace from the
+// kernel's tables: what is there, whoever opened it.
+func listeners(ns *netns) ([]Listener, error) {
+	var out []Listener
+	err := inNetns(ns, func() error {
+		var err error
+		out, err = readListeners()
+		return err
+	})
+	return out, err
+}
+
+// readListeners reads the tables of the calling thread's namespace.
+func readListeners() ([]Listener, error) {
 	var out []Listener
 	for _, t := range []struct {
 		file, proto string
 		state       string
 	}{{"tcp", "tcp", "0A"}, {"tcp6", "tcp6", "0A"}, {"udp", "udp", "07"}, {"udp6", "udp6", "07"}} {
-		f, err := os.Open(fmt.Sprintf("/proc/%d/net/%s", pid, t.file))
+		f, err := os.Open("/proc/thread-self/net/" + t.file)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) && strings.HasSuffix(t.file, "6") {
 				continue
@@ -289,10 +318,10 @@ func procAddr(s string) (string, int, bool) {
 	return a.String(), int(port), true
 }
 
-// dial connects to addr from inside pid's network namespace.
-func dial(pid int, addr string, timeout time.Duration) (net.Conn, error) {
+// dial connects to addr from inside the namespace.
+func dial(ns *netns, addr string, timeout time.Duration) (net.Conn, error) {
 	var c net.Conn
-	err := inNetns(pid, func() error {
+	err := inNetns(ns, func() error {
 		var err error
 		c, err = net.DialTimeout("tcp", addr, timeout)
 		return err

@@ -57,11 +57,13 @@ func TestReadTrace(t *testing.T) {
 10 1.000004 <... connect resumed>) = -1 ETIMEDOUT (Connection timed out)
 11 1.000005 accept4(4, NULL, NULL, SOCK_CLOEXEC <unfinished ...>
 11 1.000006 +++ killed by SIGKILL +++
+12 1.000007 sendto(3, "x <... y resumed>", 17, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("203.0.113.9")}, 16) = 17
+12 1.000008 execve("/bin/sh", ["sh", "` + strings.Repeat(`\377`, 100_000) + `"], 0x1 /* 2 vars */) = 0
 `
 	if err := os.WriteFile(filepath.Join(dir, "t"), []byte(trace), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	calls, err := readTrace(dir)
+	calls, _, err := readTrace(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,9 @@ func TestReadTrace(t *testing.T) {
 	for _, c := range calls {
 		got = append(got, fmt.Sprintf("%d %s %s", c.pid, c.name, c.result))
 	}
-	want := []string{"10 execve 0", "10 connect -1 ETIMEDOUT (Connection timed out)", "11 bind 0", "11 accept4 ?", "11 exit killed by SIGKILL"}
+	// The text of strace's own markers inside an argument is the
+	// program's, and a line of megabytes is kept cut short.
+	want := []string{"10 execve 0", "10 connect -1 ETIMEDOUT (Connection timed out)", "11 bind 0", "11 accept4 ?", "11 exit killed by SIGKILL", "12 sendto 17", "12 execve ?"}
 	if !slices.Equal(got, want) {
 		t.Errorf("readTrace = %q, want %q", got, want)
 	}
@@ -104,7 +108,7 @@ func query(name string, qtype uint16) []byte {
 }
 
 func TestSinkholeAnswers(t *testing.T) {
-	s := &sinkhole{addr: map[string]netip.Addr{}}
+	s := newSinkhole()
 	a := s.answer(query("Update.Example.NET", 1))
 	if len(a) < 12 || a[0] != 0x12 || a[1] != 0x34 || a[2]&0x80 == 0 || binary.BigEndian.Uint16(a[6:8]) != 1 {
 		t.Fatalf("answer = %x", a)
@@ -123,8 +127,9 @@ func TestSinkholeAnswers(t *testing.T) {
 			t.Errorf("answered %x", bad)
 		}
 	}
-	if len(s.seen) != 3 {
-		t.Errorf("recorded %d questions, want 3", len(s.seen))
+	// The same name and type asked twice is recorded once.
+	if len(s.seen) != 2 {
+		t.Errorf("recorded %d questions, want 2", len(s.seen))
 	}
 }
 
@@ -154,7 +159,7 @@ func FuzzSinkholeAnswer(f *testing.F) {
 	f.Add(query("a.example", 1))
 	f.Add(query("a.example", 28))
 	f.Fuzz(func(t *testing.T, q []byte) {
-		s := &sinkhole{addr: map[string]netip.Addr{}}
+		s := newSinkhole()
 		if a := s.answer(q); a != nil && (len(a) < 12 || a[0] != q[0] || a[1] != q[1]) {
 			t.Fatalf("answer %x to %x", a, q)
 		}

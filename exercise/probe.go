@@ -105,7 +105,7 @@ func (w *watcher) probe(ctx context.Context, l Listener, deadline time.Time) Pro
 // exchange connects to l, sends send (if any) and returns what comes back
 // within wait.
 func (w *watcher) exchange(l Listener, send string, wait time.Duration) (string, error) {
-	c, err := dial(w.pid, l.Endpoint(), 2*time.Second)
+	c, err := dial(w.ns, l.Endpoint(), 2*time.Second)
 	if err != nil {
 		return "", err
 	}
@@ -119,9 +119,11 @@ func (w *watcher) exchange(l Listener, send string, wait time.Duration) (string,
 	return readFor(c, wait), nil
 }
 
-// readFor reads what c sends within wait, bounded.
+// readFor reads what c sends within wait (never longer, however slowly
+// the server drips its bytes), at most 16 KiB.
 func readFor(c net.Conn, wait time.Duration) string {
-	c.SetReadDeadline(time.Now().Add(wait))
+	end := time.Now().Add(wait)
+	c.SetReadDeadline(end)
 	buf := make([]byte, 4096)
 	var out []byte
 	for len(out) < 16<<10 {
@@ -133,7 +135,9 @@ func readFor(c net.Conn, wait time.Duration) string {
 		// A line-oriented server has answered once a line is complete and
 		// nothing more comes quickly.
 		if n > 0 && out[len(out)-1] == '\n' {
-			c.SetReadDeadline(time.Now().Add(150 * time.Millisecond))
+			if soon := time.Now().Add(150 * time.Millisecond); soon.Before(end) {
+				c.SetReadDeadline(soon)
+			}
 		}
 	}
 	return string(out)
@@ -196,16 +200,34 @@ func magicVariants(v string) []string {
 	return out
 }
 
-// control is a random value of v's length and character class: what an
-// ordinary input of the same shape does.
+// control is a random value of v's shape — each byte replaced by another
+// of its class (lower case, upper case, digit, punctuation, other) — and
+// never v itself: what an ordinary input of the same shape does.
 func control(v string) string {
-	const letters = "abcdefghijklmnopqrstuvwxyz"
+	classes := []string{"abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789", "!#$%&()*+,-./:;<=>?@[]^_{|}~"}
 	b := make([]byte, len(v))
-	rand.Read(b)
-	for i := range b {
-		b[i] = letters[int(b[i])%len(letters)]
+	for {
+		rand.Read(b)
+		for i := range b {
+			c := v[i]
+			class := ""
+			for _, cl := range classes {
+				if strings.IndexByte(cl, c) >= 0 {
+					class = cl
+				}
+			}
+			if class == "" {
+				b[i] = 'a' + b[i]%26
+				continue
+			}
+			// Another member of the class, so that no byte of a magic
+			// value made of one class survives.
+			b[i] = class[(strings.IndexByte(class, c)+1+int(b[i])%(len(class)-1))%len(class)]
+		}
+		if string(b) != v || len(v) == 0 {
+			return string(b)
+		}
 	}
-	return string(b)
 }
 
 // tryMagic gives each variant of each input through deliver, after a
@@ -217,6 +239,10 @@ func (w *watcher) tryMagic(p *Probe, inputs []Input, deadline time.Time, via str
 			if time.Now().After(deadline) {
 				return
 			}
+			if w.tried == nil {
+				w.tried = map[string]bool{}
+			}
+			w.tried[in.Value] = true
 			ctl := control(v)
 			w.step(p, Step{Kind: "control", Via: via, Input: ctl}, func() (string, bool) { return deliver(ctl) })
 			w.step(p, Step{Kind: "magic", Via: via, Input: v, Origin: &in}, func() (string, bool) { return deliver(v) })
@@ -248,7 +274,7 @@ func credentials(inputs []Input) [][2]string {
 
 func (w *watcher) probeFTP(ctx context.Context, p *Probe, inputs []Input, deadline time.Time) {
 	login := func(user, pass string) (string, bool) {
-		c, err := dial(w.pid, p.Listener.Endpoint(), 2*time.Second)
+		c, err := dial(w.ns, p.Listener.Endpoint(), 2*time.Second)
 		if err != nil {
 			return err.Error(), false
 		}
@@ -277,7 +303,7 @@ func (w *watcher) probeFTP(ctx context.Context, p *Probe, inputs []Input, deadli
 
 func (w *watcher) probeLine(ctx context.Context, p *Probe, inputs []Input, deadline time.Time) {
 	send := func(lines ...string) string {
-		c, err := dial(w.pid, p.Listener.Endpoint(), 2*time.Second)
+		c, err := dial(w.ns, p.Listener.Endpoint(), 2*time.Second)
 		if err != nil {
 			return err.Error()
 		}
@@ -322,7 +348,7 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 		Transport: &http.Transport{
 			DisableKeepAlives: true,
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				return dial(w.pid, addr, 2*time.Second)
+				return dial(w.ns, addr, 2*time.Second)
 			},
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -407,19 +433,15 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 			headers = append(headers, h)
 		}
 	}
-	for _, h := range headers {
-		h := h
-		w.tryMagic(p, inputs, deadline, "header "+h, func(v string) (string, bool) {
-			val := v
-			if strings.EqualFold(h, "Authorization") {
-				val = "Bearer " + v
-			}
-			_, body := get(target, map[string]string{h: val})
-			return body, false
-		})
-	}
-	w.tryMagic(p, inputs, deadline, "query", func(v string) (string, bool) {
-		_, body := get(target+"?token="+url.QueryEscape(v)+"&key="+url.QueryEscape(v)+"&password="+url.QueryEscape(v), nil)
+	// One request carries the value in every header and parameter it may
+	// be read from: as fast for a hundred headers as for one.
+	w.tryMagic(p, inputs, deadline, "headers "+strings.Join(headers, ", ")+" and query token, key, password", func(v string) (string, bool) {
+		hdr := map[string]string{}
+		for _, h := range headers {
+			hdr[h] = v
+		}
+		hdr["Authorization"] = "Bearer " + v
+		_, body := get(target+"?token="+url.QueryEscape(v)+"&key="+url.QueryEscape(v)+"&password="+url.QueryEscape(v), hdr)
 		return body, false
 	})
 	w.tryMagic(p, inputs, deadline, "basic auth", func(v string) (string, bool) {

@@ -3,6 +3,7 @@ package exercise
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -33,7 +34,10 @@ var tracedCalls = []string{
 	"unlink", "unlinkat", "mkdir", "mkdirat", "symlink", "symlinkat", "link", "linkat",
 	// Network.
 	"socket", "bind", "listen", "connect", "sendto", "sendmsg", "accept", "accept4",
-	// Privileges, namespaces and other processes.
+	// Privileges, namespaces and other processes. (The sandbox's seccomp
+	// filter refuses ptrace, unshare, setns, chroot and mount with EPERM
+	// before the recorder's filter is consulted, so those attempts are not
+	// seen; they achieve nothing either.)
 	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
 	"setfsgid", "setgroups", "capset", "ptrace", "unshare", "setns", "chroot", "mount",
 }
@@ -58,24 +62,43 @@ type call struct {
 	line   string
 }
 
-// maxTraceLine bounds one line of the trace read back.
-const maxTraceLine = 64 << 10
+// Bounds of the trace read back. A line longer than maxTraceLine (an
+// execve with megabytes of arguments) is kept cut short, never an error; a
+// trace larger than maxTraceBytes ends the run (watch) and more calls than
+// maxCalls make the record incomplete.
+const (
+	maxTraceLine  = 64 << 10
+	maxTraceBytes = 96 << 20
+	maxCalls      = 500_000
+)
 
 // readTrace reads the trace strace wrote in dir, in time order, joining
 // each call strace left unfinished (another process ran meanwhile) with
-// its resumption.
-func readTrace(dir string) ([]call, error) {
+// its resumption. cut reports calls left out at maxCalls.
+func readTrace(dir string) (out []call, cut bool, err error) {
 	f, err := os.Open(filepath.Join(dir, "t"))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), maxTraceLine)
-	var out []call
+	r := bufio.NewReaderSize(io.LimitReader(f, maxTraceBytes+maxTraceLine), 64<<10)
 	pending := map[int]string{} // pid → the line of its unfinished call
-	for sc.Scan() {
-		pidText, line, ok := strings.Cut(strings.TrimLeft(sc.Text(), " "), " ")
+	keep := func(c call) {
+		if len(out) < maxCalls {
+			out = append(out, c)
+		} else {
+			cut = true
+		}
+	}
+	for {
+		raw, rerr := readLine(r)
+		if rerr != nil && raw == "" {
+			if rerr != io.EOF {
+				return nil, false, fmt.Errorf("reading the trace: %w", rerr)
+			}
+			break
+		}
+		pidText, line, ok := strings.Cut(strings.TrimLeft(raw, " "), " ")
 		if !ok {
 			continue
 		}
@@ -84,43 +107,66 @@ func readTrace(dir string) ([]call, error) {
 			continue
 		}
 		line = strings.TrimLeft(line, " ")
-		if head, ok := strings.CutSuffix(line, " <unfinished ...>"); ok {
-			pending[pid] = head
+		ts, what, _ := strings.Cut(line, " ")
+		switch {
+		case strings.HasSuffix(line, " <unfinished ...>"):
+			pending[pid] = strings.TrimSuffix(line, " <unfinished ...>")
 			continue
-		}
-		if _, rest, ok := strings.Cut(line, " <... "); ok {
-			if _, tail, ok := strings.Cut(rest, " resumed>"); ok {
-				head, had := pending[pid]
-				delete(pending, pid)
-				if !had {
-					continue
-				}
-				line = head + tail
+		case strings.HasPrefix(what, "<... "):
+			// Only right after the time: the same text inside an argument
+			// is the program's, not strace's.
+			_, tail, ok := strings.Cut(what, " resumed>")
+			head, had := pending[pid]
+			if !ok || !had {
+				keep(call{at: parseTime(ts), pid: pid, name: "?", result: "?", line: line})
+				continue
 			}
-		} else if _, what, _ := strings.Cut(line, " "); strings.HasPrefix(what, "+++ ") {
+			delete(pending, pid)
+			line = head + tail
+		case strings.HasPrefix(what, "+++ "):
 			// The end of a process whose call was still unfinished: the
 			// call is recorded with an unknown result.
 			if head, had := pending[pid]; had {
 				delete(pending, pid)
 				if c, ok := parseLine(head+") = ?", pid); ok {
-					out = append(out, c)
+					keep(c)
 				}
 			}
 		}
 		if c, ok := parseLine(line, pid); ok {
-			out = append(out, c)
+			keep(c)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading the trace: %w", err)
 	}
 	for pid, head := range pending {
 		if c, ok := parseLine(head+") = ?", pid); ok {
-			out = append(out, c)
+			keep(c)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
-	return out, nil
+	return out, cut, nil
+}
+
+// readLine reads one line without its newline, keeping at most
+// maxTraceLine bytes of it.
+func readLine(r *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		chunk, isPrefix, err := r.ReadLine()
+		if len(b) < maxTraceLine {
+			b = append(b, chunk[:min(len(chunk), maxTraceLine-len(b))]...)
+		}
+		if err != nil {
+			return string(b), err
+		}
+		if !isPrefix {
+			return string(b), nil
+		}
+	}
+}
+
+func parseTime(ts string) time.Time {
+	secs, _ := strconv.ParseFloat(ts, 64)
+	return time.UnixMicro(int64(secs*1e6 + 0.5))
 }
 
 var childPIDRE = regexp.MustCompile(`^(-?\d+)`)
@@ -132,11 +178,10 @@ func parseLine(line string, pid int) (call, bool) {
 	if !ok {
 		return call{}, false
 	}
-	secs, err := strconv.ParseFloat(ts, 64)
-	if err != nil {
+	if _, err := strconv.ParseFloat(ts, 64); err != nil {
 		return call{}, false
 	}
-	c := call{at: time.UnixMicro(int64(secs*1e6 + 0.5)), pid: pid, line: line}
+	c := call{at: parseTime(ts), pid: pid, line: line}
 	if strings.HasPrefix(rest, "+++ ") {
 		c.name = "exit"
 		c.result = strings.TrimSuffix(strings.TrimPrefix(rest, "+++ "), " +++")

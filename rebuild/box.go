@@ -10,8 +10,12 @@ import (
 	"glassbox.dev"
 )
 
-// WorkMount is the writable working directory of a Box.
-const WorkMount = "/work"
+// WorkMount is the writable working directory of a Box, and ProgramDir
+// where the run stage puts the program.
+const (
+	WorkMount  = "/work"
+	ProgramDir = "/app"
+)
 
 // Box is a sandbox for running a shipped program rather than building one:
 // the run stage's. It has a build's walls (namespaces, no capabilities,
@@ -48,10 +52,21 @@ type Box struct {
 
 // boxReserved are the paths a Box's files may not be put at or under.
 var boxReserved = []string{"/proc", "/dev", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/tmp", WorkMount,
-	"/etc/passwd", "/etc/group", "/etc/hosts", "/etc/ld.so.cache", "/etc/alternatives"}
+	"/etc/passwd", "/etc/group", "/etc/hosts", "/etc/ld.so.cache", "/etc/alternatives",
+	// The run stage's resolver set-up: a vendor's file here could send
+	// lookups past the sinkhole, or nowhere, and hide a phone-home.
+	"/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf", "/etc/ld.so.preload"}
 
-// CheckBoxPath says why p cannot hold a file of a Box, or nil.
+// CheckBoxPath says why p cannot hold a file a recipe gives a run, or nil.
 func CheckBoxPath(p string) error {
+	if p == ProgramDir || strings.HasPrefix(p, ProgramDir+"/") {
+		return glassbox.Errorf(glassbox.EINVALID, "path %q is at or under %s, where the run stage puts the program", p, ProgramDir)
+	}
+	return checkBoxPath(p)
+}
+
+// checkBoxPath says why p cannot hold a file of a Box, or nil.
+func checkBoxPath(p string) error {
 	if !path.IsAbs(p) || path.Clean(p) != p || p == "/" {
 		return glassbox.Errorf(glassbox.EINVALID, "path %q must be absolute and clean, and not /", p)
 	}
@@ -96,7 +111,7 @@ func RunBox(ctx context.Context, b Box) (*Outcome, error) {
 	}
 	inside := make([]string, 0, len(b.Files))
 	for p := range b.Files {
-		if err := CheckBoxPath(p); err != nil {
+		if err := checkBoxPath(p); err != nil {
 			return nil, glassbox.Errorf(glassbox.EINVALID, "sandbox: %w", err)
 		}
 		inside = append(inside, p)

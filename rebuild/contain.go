@@ -130,6 +130,7 @@ shift; exec "$@"`
 		mu       sync.Mutex
 		cause    string
 		startErr error
+		stopped  bool // ended by c.stop: the caller had seen enough
 	)
 	kill := func(why string) {
 		mu.Lock()
@@ -160,6 +161,9 @@ shift; exec "$@"`
 				kill("")
 				return
 			case <-c.stop:
+				mu.Lock()
+				stopped = true
+				mu.Unlock()
 				kill("")
 				return
 			case pid := <-childPID:
@@ -218,6 +222,7 @@ shift; exec "$@"`
 	}
 	mu.Lock()
 	out.Cause = cause
+	wasStopped := stopped
 	mu.Unlock()
 	switch {
 	case out.Cause != "":
@@ -233,7 +238,8 @@ shift; exec "$@"`
 			return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: running bubblewrap: %w", waitErr)
 		}
 		return out, glassbox.Errorf(glassbox.EINTERNAL, "sandbox: bubblewrap could not set up the sandbox (exit status %d): %s", out.ExitStatus, lastLines(out.Log, 5))
-	case out.ExitStatus != 0:
+	case out.ExitStatus != 0 && !wasStopped:
+		// (Stopped, it has not failed: the exit status is the kill's.)
 		out.Cause = CauseExit
 	}
 	return out, nil

@@ -581,6 +581,9 @@ func (r *Recipe) validateRuns(fail func(keys []string, format string, args ...an
 			if !envNameRE.MatchString(k) || strings.IndexByte(run.Env[k], 0) >= 0 {
 				return fail(keys, "run %d: environment variable %q is not allowed; use letters, digits and _ and no NUL in the value", i+1, k)
 			}
+			if k == "RES_OPTIONS" || k == "LOCALDOMAIN" || k == "HOSTALIASES" || k == "LD_PRELOAD" || k == "LD_LIBRARY_PATH" || k == "LD_AUDIT" {
+				return fail(keys, "run %d: %s is glassbox's to leave unset: it changes how names are looked up or what the program loads", i+1, k)
+			}
 		}
 		for _, p := range sortedKeys(run.Files) {
 			if err := CheckBoxPath(p); err != nil {

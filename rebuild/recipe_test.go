@@ -183,6 +183,10 @@ func TestRecipeRunSection(t *testing.T) {
 		{"  - artifact: srv\n    duration: 1h\n", "duration 1h must be between 0 (the default, 5s) and 5m"},
 		{"  - artifact: srv\n    env: {\"A-B\": x}\n", "environment variable \"A-B\""},
 		{"  - artifact: srv\n    unknown: 1\n", "field unknown not found"},
+		{"  - artifact: srv\n    files:\n      /etc/nsswitch.conf: \"hosts: files\"\n", "glassbox provides itself"},
+		{"  - artifact: srv\n    files:\n      /etc/resolv.conf: \"nameserver 8.8.8.8\"\n", "glassbox provides itself"},
+		{"  - artifact: srv\n    files:\n      /app/srv: x\n", "where the run stage puts the program"},
+		{"  - artifact: srv\n    env: {RES_OPTIONS: \"attempts:0\"}\n", "RES_OPTIONS is glassbox's to leave unset"},
 	} {
 		_, err := Parse([]byte(head + "run:\n" + tc.run))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
