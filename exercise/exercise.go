@@ -306,9 +306,9 @@ const (
 	maxSettle      = 2 * time.Second        // probing starts at most this long after the first listener
 	maxProbing     = 90 * time.Second       // probes of one run, all listeners together
 	maxPerListener = 45 * time.Second       // probes of one listener
-	maxOutput   = 4 << 10                // of the program's output kept in the report
-	pollEvery   = 50 * time.Millisecond
-	sandboxWall = 2 * time.Minute // beyond the run's duration and probes
+	maxOutput      = 4 << 10                // of the program's output kept in the report
+	pollEvery      = 50 * time.Millisecond
+	sandboxWall    = 2 * time.Minute // beyond the run's duration and probes
 )
 
 // runOne runs one executable once and records it.
