@@ -201,6 +201,11 @@ func (r *Report) Ran() (bool, string) {
 		if !run.Complete {
 			return false, fmt.Sprintf("%s %s was not recorded in full: %s", run.Artifact, strings.Join(run.Args, " "), run.Problem)
 		}
+		for _, p := range run.Probes {
+			if p.Cut != "" {
+				return false, fmt.Sprintf("%s %s: the probe of port %d was cut short: %s", run.Artifact, strings.Join(run.Args, " "), p.Listener.Port, p.Cut)
+			}
+		}
 	}
 	if len(r.Runs) == 0 {
 		return false, "nothing was run"

@@ -21,6 +21,9 @@ type Probe struct {
 	Protocol string   `json:"protocol"` // http, ftp, ssh, smtp, pop3, imap, login, line, unknown
 	Banner   string   `json:"banner,omitempty"`
 	Steps    []Step   `json:"steps"`
+	// Cut says why the probe did not try everything it had (its time
+	// ran out, more values than it takes); "" when it did.
+	Cut string `json:"cut,omitempty"`
 }
 
 // Step is one input given to a listener and what followed.
@@ -85,8 +88,12 @@ func (w *watcher) probe(ctx context.Context, l Listener, deadline time.Time) Pro
 			p.Protocol = "line"
 		}
 	}
-	inputs := w.inputs
+	// The values found by the trigger rules first: those are the likely
+	// passwords to hidden features.
+	inputs := slices.Clone(w.inputs)
+	slices.SortStableFunc(inputs, func(a, b Input) int { return inputRank(a.Rule) - inputRank(b.Rule) })
 	if len(inputs) > maxInputs {
+		p.Cut = fmt.Sprintf("%d of the static analysis's values were not tried (at most %d a listener)", len(inputs)-maxInputs, maxInputs)
 		inputs = inputs[:maxInputs]
 	}
 	switch p.Protocol {
@@ -100,6 +107,29 @@ func (w *watcher) probe(ctx context.Context, l Listener, deadline time.Time) Pro
 		w.probeLine(ctx, &p, inputs, deadline)
 	}
 	return p
+}
+
+// late reports whether the probe's time is up, and says so in p.Cut.
+func late(p *Probe, deadline time.Time) bool {
+	if time.Now().After(deadline) {
+		if p.Cut == "" {
+			p.Cut = fmt.Sprintf("its time ran out after %d inputs", len(p.Steps))
+		}
+		return true
+	}
+	return false
+}
+
+// inputRank orders the static analysis's values: hidden triggers first,
+// then compared credentials and headers, then assigned passwords.
+func inputRank(rule string) int {
+	switch rule {
+	case "GB1401", "GB1402", "GB0103":
+		return 0
+	case "GB0101":
+		return 1
+	}
+	return 2
 }
 
 // exchange connects to l, sends send (if any) and returns what comes back
@@ -236,7 +266,7 @@ func (w *watcher) tryMagic(p *Probe, inputs []Input, deadline time.Time, via str
 	for i := range inputs {
 		in := inputs[i]
 		for _, v := range magicVariants(in.Value) {
-			if time.Now().After(deadline) {
+			if late(p, deadline) {
 				return
 			}
 			if w.tried == nil {
@@ -292,7 +322,7 @@ func (w *watcher) probeFTP(ctx context.Context, p *Probe, inputs []Input, deadli
 		return resp, strings.HasPrefix(strings.TrimSpace(r), "230")
 	}
 	for _, cr := range credentials(inputs) {
-		if time.Now().After(deadline) || ctx.Err() != nil {
+		if late(p, deadline) || ctx.Err() != nil {
 			return
 		}
 		u, pw := cr[0], cr[1]
@@ -318,7 +348,7 @@ func (w *watcher) probeLine(ctx context.Context, p *Probe, inputs []Input, deadl
 	if p.Protocol == "login" {
 		wrong := send(control("wronguser"), control("wrongpass"))
 		for _, cr := range credentials(inputs) {
-			if time.Now().After(deadline) || ctx.Err() != nil {
+			if late(p, deadline) || ctx.Err() != nil {
 				return
 			}
 			u, pw := cr[0], cr[1]
@@ -376,7 +406,7 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 	target := "/"
 	if code, _ := get("/", nil); code != http.StatusUnauthorized {
 		for _, r := range routes {
-			if time.Now().After(deadline) {
+			if late(p, deadline) {
 				break
 			}
 			if code, _ := get(r, nil); code == http.StatusUnauthorized || code == http.StatusForbidden {
@@ -390,7 +420,7 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 	// no debug endpoint: what it says for a path nobody has matters.
 	_, nowhere := get("/"+control("glassboxnowhere"), nil)
 	for _, ep := range debugEndpoints {
-		if time.Now().After(deadline) {
+		if late(p, deadline) {
 			return
 		}
 		path, marker := ep.path, ep.marker
@@ -410,7 +440,7 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 	if targetStatus == http.StatusUnauthorized {
 		wrongCode, _ := get(target, basic(control("wronguser"), control("wrongpass")))
 		for _, cr := range credentials(inputs) {
-			if time.Now().After(deadline) || ctx.Err() != nil {
+			if late(p, deadline) || ctx.Err() != nil {
 				return
 			}
 			u, pw := cr[0], cr[1]
