@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // Probe is what was tried on one listener.
@@ -102,7 +104,7 @@ func (w *watcher) probe(ctx context.Context, l Listener, deadline time.Time) Pro
 	case "http":
 		w.probeHTTP(ctx, &p, inputs, deadline)
 	case "ssh":
-		// The banner is recorded; a login needs a client of the protocol.
+		w.probeSSH(ctx, &p, inputs, deadline)
 	default:
 		w.probeLine(ctx, &p, inputs, deadline)
 	}
@@ -329,6 +331,44 @@ func (w *watcher) probeFTP(ctx context.Context, p *Probe, inputs []Input, deadli
 		w.step(p, Step{Kind: "credential", Via: "USER/PASS", Input: u + ":" + pw}, func() (string, bool) { return login(u, pw) })
 	}
 	w.tryMagic(p, inputs, deadline, "USER", func(v string) (string, bool) { return login(v, v) })
+}
+
+// probeSSH tries the credentials with SSH password authentication, the
+// host key taken as it comes (this is a probe, not a session).
+func (w *watcher) probeSSH(ctx context.Context, p *Probe, inputs []Input, deadline time.Time) {
+	login := func(user, pass string) (string, bool) {
+		c, err := dial(w.ns, p.Listener.Endpoint(), 2*time.Second)
+		if err != nil {
+			return err.Error(), false
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(3 * time.Second))
+		cfg := &ssh.ClientConfig{
+			User:            user,
+			Auth:            []ssh.AuthMethod{ssh.Password(pass)},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+			Timeout:         3 * time.Second,
+		}
+		sc, chans, reqs, err := ssh.NewClientConn(c, p.Listener.Endpoint(), cfg)
+		if err != nil {
+			return err.Error(), false
+		}
+		defer sc.Close()
+		go ssh.DiscardRequests(reqs)
+		go func() {
+			for ch := range chans {
+				ch.Reject(ssh.Prohibited, "probe")
+			}
+		}()
+		return "authenticated as " + user, true
+	}
+	for _, cr := range credentials(inputs) {
+		if late(p, deadline) || ctx.Err() != nil {
+			return
+		}
+		u, pw := cr[0], cr[1]
+		w.step(p, Step{Kind: "credential", Via: "SSH password", Input: u + ":" + pw}, func() (string, bool) { return login(u, pw) })
+	}
 }
 
 func (w *watcher) probeLine(ctx context.Context, p *Probe, inputs []Input, deadline time.Time) {
