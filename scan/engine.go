@@ -118,8 +118,16 @@ type Finding struct {
 	Suppression *Suppression `json:"suppression,omitempty"`
 }
 
+// ResultFormat is the format of the Result this glassbox writes: 2 since
+// findings carry the values compared with input (glassbox.Finding.Inputs),
+// which the run stage feeds to the running program. A stored result of an
+// older format is not reused: it would starve the probes.
+const ResultFormat = 2
+
 // Result is what a scan found, sorted by path, line, column and rule.
 type Result struct {
+	// Format is ResultFormat when written; 0 in results of before it.
+	Format   int       `json:"format,omitempty"`
 	Rules    []Rule    `json:"rules"`    // every rule of the analysers that ran, by ID
 	Findings []Finding `json:"findings"` // suppressed ones included
 	Skipped  []Skipped `json:"skipped"`
@@ -340,7 +348,7 @@ func (s *Scanner) ScanFiles(ctx context.Context, files iter.Seq[SourceFile]) (*R
 			return nil, glassbox.Errorf(glassbox.ECORRUPT, "scan: %w; nothing is reported from a scan of corrupt evidence", o.err)
 		}
 	}
-	res := &Result{Rules: rules, Skipped: pre}
+	res := &Result{Format: ResultFormat, Rules: rules, Skipped: pre}
 	for dir, n := range vendored {
 		res.Skipped = append(res.Skipped, Skipped{Path: dir, Reason: fmt.Sprintf("vendored directory, %d files (--include-vendored scans it)", n), ByDesign: true})
 	}

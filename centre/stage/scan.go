@@ -38,7 +38,8 @@ type Scanned struct {
 
 // Scan runs every registered analyser over the release's source and
 // artefacts, straight from the evidence store, or returns the scan stored
-// for the release with the same suppressions.
+// for the release with the same suppressions, if it is of the current
+// format (scan.ResultFormat).
 func (j *Jobs) Scan(ctx context.Context, o ScanOptions) (*Scanned, error) {
 	if !o.variant() {
 		var res scan.Result
@@ -46,7 +47,7 @@ func (j *Jobs) Scan(ctx context.Context, o ScanOptions) (*Scanned, error) {
 		if err != nil {
 			return nil, err
 		}
-		if reused && sameSuppressions(&res, o.Suppressions) {
+		if reused && res.Format >= scan.ResultFormat && sameSuppressions(&res, o.Suppressions) {
 			out := &Scanned{Result: &res, Digest: d, Reused: true}
 			out.SARIF, out.SARIFDigest = j.storedDoc(ctx, KindScanSARIF)
 			return out, nil
