@@ -481,9 +481,11 @@ heartbeat = "500ms"
 	}
 	retried := 0
 	// Every job finishes; one that ran out of attempts (its workers kept
-	// being killed) is asked for again, as an operator would.
+	// being killed) is asked for again, as an operator would. Asked again,
+	// it waits behind the whole queue: 20 minutes covers draining it (each
+	// evaluation also runs the release's program in the run stage).
 	for i := range rels {
-		for deadline := time.Now().Add(10 * time.Minute); ; {
+		for deadline := time.Now().Add(20 * time.Minute); ; {
 			var j *server.Job
 			err := retry("job "+rels[i].job, func(c *client.Client) error {
 				var err error
@@ -514,7 +516,7 @@ heartbeat = "500ms"
 				}
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s's evaluation %s is still %s after 10 minutes", rels[i].rel.Manifest.Product, j.ID, j.State)
+				t.Fatalf("%s's evaluation %s is still %s after 20 minutes", rels[i].rel.Manifest.Product, j.ID, j.State)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
