@@ -220,7 +220,7 @@ func (r *run) checkRun(ctx context.Context) ([]glassbox.CheckResult, bool, error
 	if err != nil {
 		return failed(err, res.Check), false, err
 	}
-	if ex.Programs == 0 {
+	if ex.Report.Programs() == 0 {
 		res.Status, res.Summary = glassbox.CheckNotApplicable, "the release ships no program to run"
 		return []glassbox.CheckResult{res}, ex.Reused, nil
 	}

@@ -111,12 +111,14 @@ func events(calls []call, written []Event, inside string, sink *sinkhole) (out [
 			e.Kind = "write"
 			e.Path, _ = unquote(c.args[0])
 			add(e)
-		case "open", "openat", "openat2", "creat":
-			path, flags := openArgs(c)
-			if !writes(c.name, flags) || isQuiet(path) {
+		case "creat":
+			if len(c.args) == 0 {
 				continue
 			}
-			e.Kind, e.Path = "write", path
+			if e.Path, _ = unquote(c.args[0]); isQuiet(e.Path) {
+				continue
+			}
+			e.Kind = "write"
 			add(e)
 		case "rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir", "mkdirat", "symlink", "symlinkat", "link", "linkat":
 			for _, a := range c.args {
@@ -197,39 +199,6 @@ func events(calls []call, written []Event, inside string, sink *sinkhole) (out [
 		}
 	}
 	return out, exit, true, dropped
-}
-
-// openArgs returns the path and flags of an open call.
-func openArgs(c call) (string, string) {
-	var pathArg, flagArg string
-	switch c.name {
-	case "open":
-		if len(c.args) > 1 {
-			pathArg, flagArg = c.args[0], c.args[1]
-		}
-	case "openat", "openat2":
-		if len(c.args) > 2 {
-			pathArg, flagArg = c.args[1], c.args[2]
-		}
-	case "creat":
-		if len(c.args) > 0 {
-			pathArg, flagArg = c.args[0], "O_CREAT|O_WRONLY|O_TRUNC"
-		}
-	}
-	p, _ := unquote(pathArg)
-	return p, flagArg
-}
-
-func writes(name, flags string) bool {
-	if name == "creat" {
-		return true
-	}
-	for _, f := range []string{"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"} {
-		if strings.Contains(flags, f) {
-			return true
-		}
-	}
-	return false
 }
 
 func isQuiet(p string) bool {

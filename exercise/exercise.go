@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -191,6 +192,16 @@ func Exercise(ctx context.Context, spec Spec) (*Report, error) {
 	return rep, nil
 }
 
+// Programs is how many shipped programs the stage had to run: those it
+// ran and those it could not.
+func (r *Report) Programs() int {
+	ran := map[string]bool{}
+	for _, run := range r.Runs {
+		ran[run.Artifact] = true
+	}
+	return len(ran) + len(r.NotRun)
+}
+
 // Ran reports whether every executable ran and was recorded in full: a
 // report that is not is no evidence of the absence of behaviour.
 func (r *Report) Ran() (bool, string) {
@@ -337,7 +348,7 @@ func runOne(ctx context.Context, strace string, spec Spec, exe Executable, r reb
 	}
 	inside := programDir + "/" + exe.Name
 	files := map[string]string{inside: prog}
-	for i, p := range sortedKeys(r.Files) {
+	for i, p := range slices.Sorted(maps.Keys(r.Files)) {
 		host := filepath.Join(dir, "file-"+strconv.Itoa(i))
 		if err := os.WriteFile(host, []byte(r.Files[p]), 0o644); err != nil {
 			return nil, glassbox.Errorf(glassbox.EINTERNAL, "run stage: %w", err)
@@ -687,15 +698,6 @@ func copyFile(dst, src string, mode os.FileMode) error {
 		return err
 	}
 	return out.Close()
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func lastLine(s string) string {

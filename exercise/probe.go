@@ -444,18 +444,18 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 	// for authentication, else "/".
 	routes, xheaders := w.bytes.get()
 	target := "/"
-	if code, _ := get("/", nil); code != http.StatusUnauthorized {
+	targetStatus, _ := get("/", nil)
+	if targetStatus != http.StatusUnauthorized {
 		for _, r := range routes {
 			if late(p, deadline) {
 				break
 			}
 			if code, _ := get(r, nil); code == http.StatusUnauthorized || code == http.StatusForbidden {
-				target = r
+				target, targetStatus = r, code
 				break
 			}
 		}
 	}
-	targetStatus, _ := get(target, nil)
 	// A server that answers every path alike (a catch-all handler) serves
 	// no debug endpoint: what it says for a path nobody has matters.
 	_, nowhere := get("/"+control("glassboxnowhere"), nil)
@@ -493,13 +493,13 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 	headers := []string{"Authorization", "X-Api-Key"}
 	for _, in := range inputs {
 		for _, h := range in.Headers {
-			if !containsFold(headers, h) {
+			if !slices.ContainsFunc(headers, func(x string) bool { return strings.EqualFold(x, h) }) {
 				headers = append(headers, h)
 			}
 		}
 	}
 	for _, h := range append(slices.Clone(w.headers), xheaders...) {
-		if !containsFold(headers, h) {
+		if !slices.ContainsFunc(headers, func(x string) bool { return strings.EqualFold(x, h) }) {
 			headers = append(headers, h)
 		}
 	}
@@ -518,15 +518,6 @@ func (w *watcher) probeHTTP(ctx context.Context, p *Probe, inputs []Input, deadl
 		_, body := get(target, basic("admin", v))
 		return body, false
 	})
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func bounded(s string) string {

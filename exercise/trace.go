@@ -361,15 +361,3 @@ func sockaddr(arg string) (family, host string, port int) {
 
 // failed reports whether a call's result is an error.
 func (c call) failed() bool { return strings.HasPrefix(c.result, "-1 ") || c.result == "?" }
-
-// errno is the error name of a failed call ("ENOENT"), or "".
-func (c call) errno() string {
-	if !strings.HasPrefix(c.result, "-1 ") {
-		return ""
-	}
-	f := strings.Fields(c.result)
-	if len(f) > 1 {
-		return f[1]
-	}
-	return ""
-}

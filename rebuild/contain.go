@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -247,13 +248,8 @@ shift; exec "$@"`
 
 // setenvArgs are bwrap's --setenv options for env, in a stable order.
 func setenvArgs(env map[string]string) []string {
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var args []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		args = append(args, "--setenv", k, env[k])
 	}
 	return args

@@ -23,9 +23,7 @@ type Exercised struct {
 	Digest      glassbox.Digest // the report's, recorded as KindExerciseReport
 	SARIF       []byte          // its findings, recorded as KindExerciseSARIF
 	SARIFDigest glassbox.Digest
-	// Programs is how many shipped programs there were to run.
-	Programs int
-	Reused   bool
+	Reused      bool
 }
 
 // Exercise runs the release's shipped programs in the sandbox as its
@@ -39,14 +37,7 @@ func (j *Jobs) Exercise(ctx context.Context, o ExerciseOptions) (*Exercised, err
 		return nil, err
 	}
 	if reused {
-		out := &Exercised{Report: &rep, Digest: d, Reused: true, Programs: len(rep.NotRun)}
-		seen := map[string]bool{}
-		for _, r := range rep.Runs {
-			if !seen[r.Artifact] {
-				seen[r.Artifact] = true
-				out.Programs++
-			}
-		}
+		out := &Exercised{Report: &rep, Digest: d, Reused: true}
 		out.SARIF, out.SARIFDigest = j.storedDoc(ctx, KindExerciseSARIF)
 		return out, nil
 	}
@@ -59,9 +50,9 @@ func (j *Jobs) Exercise(ctx context.Context, o ExerciseOptions) (*Exercised, err
 		return nil, err
 	}
 	programs, notRun := exercise.Executables(dir, names)
-	out := &Exercised{Programs: len(programs) + len(notRun)}
+	out := &Exercised{}
 	spec := exercise.Spec{Executables: programs, NotRun: notRun, Limits: o.Limits, Progress: o.Progress}
-	if out.Programs > 0 {
+	if len(programs)+len(notRun) > 0 {
 		// The recipe's run section, if the release has a recipe; without
 		// one every program runs with the defaults.
 		if recipe, _, err := rebuild.ChooseRecipe(ctx, j.Blobs, j.Release); err == nil {

@@ -130,7 +130,7 @@ func runExercise(ctx context.Context, g *globals, ref string, o exerciseOptions)
 	if failing > 0 {
 		return codedError{code: exitRefused, err: fmt.Errorf("%d finding(s) at or above %s", failing, o.failOn)}
 	}
-	if ran, why := rep.Ran(); !ran && ex.Programs > 0 {
+	if ran, why := rep.Ran(); !ran && rep.Programs() > 0 {
 		return codedError{code: exitRefused, err: fmt.Errorf("not assessed: %s", why)}
 	}
 	return nil
@@ -138,7 +138,7 @@ func runExercise(ctx context.Context, g *globals, ref string, o exerciseOptions)
 
 func writeExerciseText(w *bytes.Buffer, ex *stage.Exercised) {
 	rep := ex.Report
-	if ex.Programs == 0 {
+	if rep.Programs() == 0 {
 		fmt.Fprintln(w, "the release ships no program to run")
 		return
 	}
