@@ -20,8 +20,8 @@ import (
 
 // The sandbox's network namespace has only loopback: nothing it sends can
 // leave the machine. glassbox reaches into it from outside, on an OS thread
-// that joins it (setns) and is thrown away afterwards: the sockets made
-// there stay in the namespace, so the sinkhole and the probes live inside
+// that joins it (setns) for the call and then returns to its own: the
+// sockets made there stay in the namespace, so the sinkhole and the probes live inside
 // it while their code, like the recorder, stays out of the program's reach.
 
 // netns is a sandbox's network namespace, held open by a descriptor.
@@ -38,18 +38,30 @@ func openNetns(pid int) (*netns, error) {
 
 func (n *netns) close() { unix.Close(n.fd) }
 
-// inNetns runs fn on a fresh OS thread in the network namespace n.
+// inNetns runs fn on an OS thread that has joined the namespace n, and
+// returns the thread to its own namespace afterwards. A thread that could
+// not be returned stays locked and ends with its goroutine (the main
+// thread, which cannot end, is then parked by the runtime): no other
+// goroutine ever runs in a sandbox's namespace.
 func inNetns(n *netns, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
-		// Never unlocked: the thread ends with this goroutine and is not
-		// reused by anything else in another namespace.
 		runtime.LockOSThread()
+		own, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- fmt.Errorf("this thread's network namespace: %w", err)
+			return
+		}
+		defer unix.Close(own)
 		if err := unix.Setns(n.fd, unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("joining the sandbox's network namespace: %w", err)
 			return
 		}
-		errc <- fn()
+		err = fn()
+		if unix.Setns(own, unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
+		errc <- err
 	}()
 	return <-errc
 }

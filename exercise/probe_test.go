@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/sys/unix"
 )
 
 // hostNetns is the test's own network namespace: the probes reach it as
@@ -21,10 +23,13 @@ import (
 // the test.
 func hostNetns(t *testing.T) *netns {
 	t.Helper()
-	ns, err := openNetns(os.Getpid())
+	// This thread's, not the process's: /proc/PID names the main
+	// thread's namespace, whichever that is.
+	fd, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		t.Skip(err)
 	}
+	ns := &netns{fd: fd}
 	t.Cleanup(ns.close)
 	return ns
 }
@@ -134,6 +139,57 @@ func TestDebugEndpoints(t *testing.T) {
 		}
 		if got := strings.Join(served, ","); p.Protocol != "http" || got != tc.want {
 			t.Errorf("%s: protocol %s, served %q, want %q", name, p.Protocol, got, tc.want)
+		}
+	}
+}
+
+// TestNoThreadStaysInASandbox: reaching into another network namespace
+// leaves no thread there. Threads used to be thrown away instead, and the
+// main thread, which cannot be, was parked in the last sandbox's namespace:
+// /proc/PID/ns/net then named a dead sandbox's.
+func TestNoThreadStaysInASandbox(t *testing.T) {
+	own, err := os.Readlink("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Skip(err)
+	}
+	// Another namespace, made on a thread that then returns to its own.
+	fdc := make(chan int, 1)
+	go func() {
+		runtime.LockOSThread()
+		back, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			fdc <- -1
+			return
+		}
+		defer unix.Close(back)
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			fdc <- -1
+			return
+		}
+		fd, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			fd = -1
+		}
+		if unix.Setns(back, unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
+		fdc <- fd
+	}()
+	fd := <-fdc
+	if fd < 0 {
+		t.Skip("cannot make a network namespace (needs root)")
+	}
+	other := &netns{fd: fd}
+	defer other.close()
+	for range 500 {
+		if err := inNetns(other, func() error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, task := range tasks {
+		if ns, err := os.Readlink("/proc/self/task/" + task.Name() + "/ns/net"); err == nil && ns != own {
+			t.Errorf("thread %s is in %s, not this process's %s", task.Name(), ns, own)
 		}
 	}
 }
