@@ -64,6 +64,9 @@ type Source struct {
 	Archive *File      `json:"archive,omitempty"` // the archive exactly as submitted, for SourceArchive
 	Files   []File     `json:"files"`             // the tree, sorted by path
 	Git     *GitOrigin `json:"git,omitempty"`     // the commit a directory or archive claims to come from
+	// History is the git history of the commit (GitHistory, as JSON), when
+	// the source came from git or names a git origin.
+	History *File `json:"history,omitempty"`
 }
 
 // GitOrigin is the git commit that a directory or archive source claims to
@@ -252,7 +255,10 @@ func (m *Manifest) Validate() error {
 	if err := validateFiles("artifacts", m.Artifacts); err != nil {
 		return err
 	}
-	for _, f := range []*File{m.Source.Archive, m.Recipe, m.SBOM} {
+	if m.Source.History != nil && m.Source.Kind != SourceGit && m.Source.Git == nil {
+		return Errorf(EINVALID, "a git history is recorded only for a source from git or one that names a git origin")
+	}
+	for _, f := range []*File{m.Source.Archive, m.Source.History, m.Recipe, m.SBOM} {
 		if f != nil {
 			if err := f.Validate(); err != nil {
 				return err
@@ -299,6 +305,7 @@ func (m *Manifest) Blobs() []Digest {
 			add(&m.Source.Git.Files[i])
 		}
 	}
+	add(m.Source.History)
 	add(m.Recipe)
 	for i := range m.Artifacts {
 		add(&m.Artifacts[i])

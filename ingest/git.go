@@ -57,32 +57,33 @@ func validRef(ref string) error {
 // readGit feeds the tree of a git commit into t, reading objects directly
 // (ls-tree, cat-file) rather than through git archive, whose export-subst and
 // export-ignore attributes would change what is recorded. A repository that
-// is not a local directory is cloned into tmp first. It returns the commit id.
-func readGit(ctx context.Context, t *tree, repo, ref, tmp string) (string, error) {
+// is not a local directory is cloned into tmp first. It returns the commit id
+// and the git directory it read, for reading the history there too.
+func readGit(ctx context.Context, t *tree, repo, ref, tmp string) (commit, gitDir string, err error) {
 	if err := validRef(ref); err != nil {
-		return "", glassbox.Errorf(glassbox.EINVALID, "%v", err)
+		return "", "", glassbox.Errorf(glassbox.EINVALID, "%v", err)
 	}
 	if _, err := exec.LookPath("git"); err != nil {
-		return "", glassbox.Errorf(glassbox.EINTERNAL, "submitting from a git repository needs git installed: %w", err)
+		return "", "", glassbox.Errorf(glassbox.EINTERNAL, "submitting from a git repository needs git installed: %w", err)
 	}
-	gitDir := repo
+	gitDir = repo
 	if fi, err := os.Stat(repo); err != nil || !fi.IsDir() {
 		gitDir = filepath.Join(tmp, "clone.git")
 		if _, err := git(ctx, tmp, "clone", "--bare", "--quiet", "--", repo, gitDir); err != nil {
-			return "", glassbox.Errorf(glassbox.EINVALID, "cannot clone %s: %v", repo, err)
+			return "", "", glassbox.Errorf(glassbox.EINVALID, "cannot clone %s: %v", repo, err)
 		}
 	}
 	out, err := git(ctx, gitDir, "rev-parse", "--verify", "--end-of-options", ref+"^{commit}")
 	if err != nil {
-		return "", glassbox.Errorf(glassbox.EINVALID, "%s has no commit %q: %v", repo, ref, err)
+		return "", "", glassbox.Errorf(glassbox.EINVALID, "%s has no commit %q: %v", repo, ref, err)
 	}
-	commit := strings.TrimSpace(string(out))
+	commit = strings.TrimSpace(string(out))
 	if len(commit) != 40 && len(commit) != 64 {
-		return "", glassbox.Errorf(glassbox.EINTERNAL, "git rev-parse printed %q, not a commit id", commit)
+		return "", "", glassbox.Errorf(glassbox.EINTERNAL, "git rev-parse printed %q, not a commit id", commit)
 	}
 	listing, err := git(ctx, gitDir, "ls-tree", "-r", "-z", "--full-tree", commit)
 	if err != nil {
-		return "", glassbox.Errorf(glassbox.EINVALID, "cannot list the tree of %s: %v", commit, err)
+		return "", "", glassbox.Errorf(glassbox.EINVALID, "cannot list the tree of %s: %v", commit, err)
 	}
 	type object struct{ mode, id, name string }
 	var objects []object
@@ -93,10 +94,10 @@ func readGit(ctx context.Context, t *tree, repo, ref, tmp string) (string, error
 		meta, name, ok := bytes.Cut(rec, []byte{'\t'})
 		f := strings.Fields(string(meta))
 		if !ok || len(f) != 3 {
-			return "", glassbox.Errorf(glassbox.EINTERNAL, "git ls-tree printed %q, which glassbox cannot parse", rec)
+			return "", "", glassbox.Errorf(glassbox.EINTERNAL, "git ls-tree printed %q, which glassbox cannot parse", rec)
 		}
 		if f[0] == "160000" {
-			return "", t.refuse("%q is a submodule at commit %s; glassbox cannot fetch submodules, so submit an archive that includes their source", name, f[2])
+			return "", "", t.refuse("%q is a submodule at commit %s; glassbox cannot fetch submodules, so submit an archive that includes their source", name, f[2])
 		}
 		objects = append(objects, object{mode: f[0], id: f[2], name: string(name)})
 	}
@@ -108,14 +109,14 @@ func readGit(ctx context.Context, t *tree, repo, ref, tmp string) (string, error
 	cmd.Env = append(os.Environ(), gitEnv...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", glassbox.Errorf(glassbox.EINTERNAL, "start git cat-file: %w", err)
+		return "", "", glassbox.Errorf(glassbox.EINTERNAL, "start git cat-file: %w", err)
 	}
 	// Kill cat-file before waiting for it: if the tree refuses an entry
 	// early, cat-file is blocked writing objects no one will read, and
@@ -136,37 +137,37 @@ func readGit(ctx context.Context, t *tree, repo, ref, tmp string) (string, error
 	for _, o := range objects {
 		header, err := br.ReadString('\n')
 		if err != nil {
-			return "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file: %w", err)
+			return "", "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file: %w", err)
 		}
 		f := strings.Fields(header)
 		if len(f) != 3 || f[0] != o.id || f[1] != "blob" {
-			return "", glassbox.Errorf(glassbox.EINVALID, "object %s of %q cannot be read: git cat-file said %q", o.id, o.name, strings.TrimSpace(header))
+			return "", "", glassbox.Errorf(glassbox.EINVALID, "object %s of %q cannot be read: git cat-file said %q", o.id, o.name, strings.TrimSpace(header))
 		}
 		size, err := strconv.ParseInt(f[2], 10, 64)
 		if err != nil || size < 0 {
-			return "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file printed a bad size in %q", header)
+			return "", "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file printed a bad size in %q", header)
 		}
 		body := io.LimitReader(br, size)
 		e := entry{name: o.name, size: size, body: body, kind: kindFile, exec: o.mode == "100755"}
 		if o.mode == "120000" {
 			if size > 4096 {
-				return "", t.refuse("symbolic link %q has a target longer than 4096 bytes", o.name)
+				return "", "", t.refuse("symbolic link %q has a target longer than 4096 bytes", o.name)
 			}
 			target, err := io.ReadAll(body)
 			if err != nil {
-				return "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file: %w", err)
+				return "", "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file: %w", err)
 			}
 			e = entry{name: o.name, kind: kindSymlink, link: string(target)}
 		}
 		if err := t.add(e); err != nil {
-			return "", err
+			return "", "", err
 		}
 		if _, err := io.Copy(io.Discard, body); err != nil {
-			return "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file: %w", err)
+			return "", "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file: %w", err)
 		}
 		if b, err := br.ReadByte(); err != nil || b != '\n' {
-			return "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file: missing newline after object %s", o.id)
+			return "", "", glassbox.Errorf(glassbox.EINTERNAL, "git cat-file: missing newline after object %s", o.id)
 		}
 	}
-	return commit, nil
+	return commit, gitDir, nil
 }

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -256,7 +257,7 @@ func (s *submission) source(req Request) (glassbox.Source, []string, error) {
 		}
 	default:
 		src.Kind = glassbox.SourceGit
-		src.Commit, src.Files, err = s.gitTree(req)
+		src.Commit, src.Files, src.History, err = s.gitTree(req)
 		if err != nil {
 			return src, nil, err
 		}
@@ -273,7 +274,7 @@ func (s *submission) source(req Request) (glassbox.Source, []string, error) {
 			// A directory or archive that names a git ref claims to be made
 			// from it; record that commit's tree to check the claim.
 			g := &glassbox.GitOrigin{Ref: req.GitRef}
-			if g.Commit, g.Files, err = s.gitTree(req); err != nil {
+			if g.Commit, g.Files, src.History, err = s.gitTree(req); err != nil {
 				return src, nil, err
 			}
 			src.Git = g
@@ -285,28 +286,45 @@ func (s *submission) source(req Request) (glassbox.Source, []string, error) {
 	return src, skipped, nil
 }
 
-// gitTree reads the tree of the commit req's git ref resolves to.
-func (s *submission) gitTree(req Request) (string, []glassbox.File, error) {
+// gitTree reads the tree of the commit req's git ref resolves to, and
+// records the commit's history as a blob.
+func (s *submission) gitTree(req Request) (string, []glassbox.File, *glassbox.File, error) {
 	area, err := s.in.Blobs.TempDir()
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	// A directory of this submission's own: submissions in one process (a
 	// server) must not clone into the same place.
 	tmp, err := os.MkdirTemp(area, "git-")
 	if err != nil {
-		return "", nil, glassbox.Errorf(glassbox.EINTERNAL, "ingest: %w", err)
+		return "", nil, nil, glassbox.Errorf(glassbox.EINTERNAL, "ingest: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	stage := func(r io.Reader) (glassbox.StagedBlob, error) { return s.in.Blobs.Stage(s.ctx, r) }
 	t := newTree(s.ctx, fmt.Sprintf("git source %s at %s", req.GitRepo, req.GitRef), s.budget, stage, s.in.Progress)
-	commit, err := readGit(s.ctx, t, req.GitRepo, req.GitRef, tmp)
+	commit, gitDir, err := readGit(s.ctx, t, req.GitRepo, req.GitRef, tmp)
 	s.staged = append(s.staged, t.staged...)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	files, err := t.files()
-	return commit, files, err
+	if err != nil {
+		return "", nil, nil, err
+	}
+	h, err := readHistory(s.ctx, gitDir, req.GitRef, commit)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	doc, err := json.Marshal(h)
+	if err != nil {
+		return "", nil, nil, glassbox.Errorf(glassbox.EINTERNAL, "encode the history of %s: %w", commit, err)
+	}
+	b, err := s.in.Blobs.Stage(s.ctx, bytes.NewReader(doc))
+	if err != nil {
+		return "", nil, nil, err
+	}
+	s.staged = append(s.staged, b)
+	return commit, files, &glassbox.File{Path: "git-history.json", Size: b.Size(), Mode: glassbox.ModeRegular, Digest: b.Digest()}, nil
 }
 
 // file stages one submitted file (recipe, artefact, SBOM, source archive),

@@ -159,6 +159,7 @@ func (s *Store) mayCreate(ctx context.Context, r *glassbox.Release) (bool, error
 const (
 	roleSource   = "source"
 	roleArchive  = "archive"
+	roleHistory  = "history"
 	roleRecipe   = "recipe"
 	roleArtifact = "artifact"
 	roleSBOM     = "sbom"
@@ -177,6 +178,9 @@ func fileRows(m *glassbox.Manifest) []fileRow {
 	}
 	if m.Source.Archive != nil {
 		rows = append(rows, fileRow{roleArchive, m.Source.Archive})
+	}
+	if m.Source.History != nil {
+		rows = append(rows, fileRow{roleHistory, m.Source.History})
 	}
 	if m.Recipe != nil {
 		rows = append(rows, fileRow{roleRecipe, m.Recipe})

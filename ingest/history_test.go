@@ -1,0 +1,107 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"glassbox.dev"
+)
+
+func gitIn(t *testing.T, dir string, input string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=Ada", "GIT_AUTHOR_EMAIL=ada@example.org", "GIT_COMMITTER_NAME=Ada",
+		"GIT_COMMITTER_EMAIL=ada@example.org", "GIT_AUTHOR_DATE=2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE=2026-01-02T03:04:05Z")
+	cmd.Stdin = strings.NewReader(input)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestHistoryIsRecorded: a release from git keeps its commits, their
+// sign-offs and signatures, and its annotated tag's notes.
+func TestHistoryIsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	gitIn(t, dir, "", "init", "--quiet", "-b", "main")
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("one\n"), 0o644)
+	gitIn(t, dir, "", "add", ".")
+	gitIn(t, dir, "", "commit", "--quiet", "-m", "first\n\nSigned-off-by: Ada <ada@example.org>")
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("two\n"), 0o644)
+	gitIn(t, dir, "", "commit", "--quiet", "-am", "second, unsigned-off")
+	gitIn(t, dir, "", "tag", "-a", "v1.0.0", "-m", "Release 1.0.0\n\n- fixes\n- more fixes")
+	gitIn(t, dir, "", "tag", "light")
+
+	for _, tc := range []struct {
+		ref     string
+		wantTag bool
+	}{{"v1.0.0", true}, {"light", false}, {"main", false}} {
+		head := gitIn(t, dir, "", "rev-parse", "HEAD")
+		h, err := readHistory(t.Context(), dir, tc.ref, head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.Commits) != 2 || h.Truncated || h.Commits[0].ID != head {
+			t.Fatalf("%s: %d commits, truncated %v, first %s", tc.ref, len(h.Commits), h.Truncated, h.Commits[0].ID)
+		}
+		c := h.Commits[1]
+		if c.Subject != "first" || len(c.SignedOffBy) != 1 || c.SignedOffBy[0] != "Ada <ada@example.org>" || c.Author != "Ada" || c.AuthorEmail != "ada@example.org" || !c.AuthorTime.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+			t.Errorf("%s: first commit recorded as %+v", tc.ref, c)
+		}
+		if len(h.Commits[0].SignedOffBy) != 0 || len(h.Commits[0].Parents) != 1 {
+			t.Errorf("%s: second commit recorded as %+v", tc.ref, h.Commits[0])
+		}
+		if (h.Tag != nil) != tc.wantTag {
+			t.Fatalf("%s: tag %+v", tc.ref, h.Tag)
+		}
+		if tc.wantTag && (h.Tag.Message != "Release 1.0.0\n\n- fixes\n- more fixes" || h.Tag.Signature != "" || h.Tag.Tagger != "Ada") {
+			t.Errorf("tag recorded as %+v", h.Tag)
+		}
+	}
+}
+
+// TestHistoryIsBounded: a history longer than MaxHistoryCommits is cut and
+// says so.
+func TestHistoryIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	gitIn(t, dir, "", "init", "--quiet", "--bare")
+	var in bytes.Buffer
+	n := glassbox.MaxHistoryCommits + 5
+	for i := 1; i <= n; i++ {
+		msg := fmt.Sprintf("commit %d", i)
+		fmt.Fprintf(&in, "commit refs/heads/main\nmark :%d\ncommitter Ada <ada@example.org> %d +0000\ndata %d\n%s\n", i, 1700000000+i, len(msg), msg)
+		if i > 1 {
+			fmt.Fprintf(&in, "from :%d\n", i-1)
+		}
+	}
+	gitIn(t, dir, in.String(), "fast-import", "--quiet")
+	head := gitIn(t, dir, "", "rev-parse", "main")
+	h, err := readHistory(context.Background(), dir, "main", head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Commits) != glassbox.MaxHistoryCommits || !h.Truncated || h.Commits[0].Subject != fmt.Sprintf("commit %d", n) {
+		t.Fatalf("%d commits recorded, truncated %v, newest %q", len(h.Commits), h.Truncated, h.Commits[0].Subject)
+	}
+}
+
+// FuzzParseRawCommit: git's output is read without panicking, whatever it
+// holds.
+func FuzzParseRawCommit(f *testing.F) {
+	f.Add([]byte("commit 0123456789012345678901234567890123456789\ntree 1\nparent 2\nauthor A <a@b> 1 +0000\ncommitter C <c@d> 2 +0000\ngpgsig -----BEGIN SSH SIGNATURE-----\n x\n -----END SSH SIGNATURE-----\n\n    subject\n\n    Signed-off-by: A <a@b>\n"))
+	f.Add([]byte("commit x\nauthor <>\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		parseRawCommit(b)
+		parseTag("t", b)
+		parseIdent(string(b))
+	})
+}
