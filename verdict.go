@@ -44,13 +44,67 @@ const (
 	CheckNoRuntimeBackdoor    = "run.no-backdoor-behaviour"         // the shipped programs, run and probed in the sandbox, showed no backdoor behaviour of medium or above
 )
 
-// Checks lists the ids of every automated check, in the order above.
+// RepositoryChecks are the checks of how the project is run, decided from
+// the release's source tree, its git history and what it ships (package
+// practice, docs/practices.md): licence, security policy, documentation,
+// CI workflows, signed and documented releases.
+var RepositoryChecks = []string{
+		"repo.licence-file",
+		"repo.licence-osi",
+		"repo.security-policy",
+		"repo.private-reporting",
+		"repo.disclosure-policy",
+		"repo.support-scope",
+		"repo.support-end",
+		"repo.contributing",
+		"repo.contribution-requirements",
+		"repo.maintainers",
+		"repo.governance-roles",
+		"repo.discussion-channel",
+		"repo.defect-reporting",
+		"repo.user-guide",
+		"repo.build-instructions",
+		"repo.verify-instructions",
+		"repo.signer-identity",
+		"repo.dependency-policy",
+		"repo.dependency-manifest",
+		"repo.no-executables",
+		"repo.no-unreviewable-binaries",
+		"repo.ci-default-permissions",
+		"repo.ci-least-privilege",
+		"repo.ci-untrusted-input",
+		"repo.ci-untrusted-checkout",
+		"repo.ci-trusted-input",
+		"repo.history",
+		"repo.signed-off",
+		"repo.signed-release",
+		"repo.changelog",
+		"repo.version-unique",
+		"repo.assets-named",
+		"repo.sbom-shipped",
+		"repo.design-docs",
+		"repo.interface-docs",
+		"repo.secrets-policy",
+		"repo.sca-policy",
+		"repo.sast-policy",
+		"repo.collaborator-policy",
+		"repo.test-docs",
+		"repo.test-policy",
+		"repo.ci-tests",
+		"repo.ci-sast",
+		"repo.ci-dependency-scan",
+		"repo.vex-shipped",
+		"repo.https-channels",
+}
+
+// Checks lists the ids of every automated check: those above, in order,
+// then the repository checks.
 func Checks() []string {
-	return []string{
+	return append([]string{
 		CheckArchiveMatchesSource, CheckReproducible, CheckNoBackdoorIndicators, CheckNoEmbeddedSecrets,
 		CheckSBOMAvailable, CheckSBOMConsistent, CheckNoKnownExploitable, CheckSourceAvailable, CheckEvidenceSigned,
 		CheckNoRuntimeBackdoor,
-	}
+	}, RepositoryChecks...)
 }
 
 // Evidence points at a stored document that supports a result.

@@ -8,6 +8,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/centre/stage"
+	"glassbox.dev/practice"
 	"glassbox.dev/provenance"
 	"glassbox.dev/rebuild"
 	"glassbox.dev/standard"
@@ -259,4 +260,44 @@ func (r *run) checkRun(ctx context.Context) ([]glassbox.CheckResult, bool, error
 		res.Status, res.Summary = glassbox.CheckPass, "the shipped programs ran in the sandbox and showed no backdoor behaviour of medium severity or above"+tail
 	}
 	return []glassbox.CheckResult{res}, ex.Reused, nil
+}
+
+// checkPractices: how the project is run, decided from the release's
+// source tree, its git history and what it ships (package practice), one
+// result per repository check.
+func (r *run) checkPractices(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
+	rep, d, reused, err := r.jobs.Practices(ctx, r.vulns, r.vulnsDigest)
+	if err != nil {
+		return failed(err, glassbox.RepositoryChecks...), false, err
+	}
+	r.inputs = append(r.inputs, evidenceInput(KindPracticeReport, d))
+	ev := []glassbox.Evidence{{Kind: KindPracticeReport, Digest: d, Description: "the repository checks: what each looked at in the source tree, the git history and the shipped assets, and where it found it"}}
+	if h := r.rel.Manifest.Source.History; h != nil {
+		ev = append(ev, glassbox.Evidence{Kind: "release/git-history", Digest: h.Digest, Description: "the git history recorded when the release was submitted"})
+	}
+	var out []glassbox.CheckResult
+	for _, id := range glassbox.RepositoryChecks {
+		res, ok := rep.Result(id)
+		if !ok {
+			out = append(out, glassbox.CheckResult{Check: id, Status: glassbox.CheckError, Summary: "not assessed: the repository checks' report has no result for it"})
+			continue
+		}
+		summary := res.Summary
+		if len(res.Where) > 0 {
+			summary += " (" + where(res.Where[0]) + ")"
+		}
+		out = append(out, glassbox.CheckResult{Check: id, Status: res.Status, Summary: summary, Evidence: ev})
+	}
+	return out, reused, nil
+}
+
+// where names a place a repository check looked at.
+func where(l practice.Location) string {
+	switch {
+	case l.Commit != "":
+		return "commit " + l.Commit[:min(12, len(l.Commit))]
+	case l.Line > 0:
+		return fmt.Sprintf("%s:%d", l.Path, l.Line)
+	}
+	return l.Path
 }

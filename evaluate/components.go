@@ -70,6 +70,7 @@ func (r *run) checkVulns(ctx context.Context) ([]glassbox.CheckResult, bool, err
 		return failed(err, check), false, err
 	}
 	rep, d, vexDigest, reused := *vs.Report, vs.Digest, vs.VEXDigest, vs.Reused
+	r.vulns, r.vulnsDigest = vs.Report, d
 	r.out.VulnSnapshot = rep.Database.Snapshot
 	if vs.VEX != nil {
 		r.out.Documents[KindVulnsVEX] = vs.VEX

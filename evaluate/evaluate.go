@@ -117,8 +117,11 @@ type Outcome struct {
 	// VulnSnapshot is the vulnerability database snapshot the
 	// vulnerability check matched against, if it ran.
 	VulnSnapshot glassbox.Digest `json:"vulnerability_snapshot,omitempty"`
-	Policy       standard.Policy `json:"policy"`
-	At           time.Time       `json:"at"`
+	// ICS is the vendor's implementation conformance statement the
+	// assessment weighed, if one was submitted (glassbox ics submit).
+	ICS    glassbox.Digest `json:"ics,omitempty"`
+	Policy standard.Policy `json:"policy"`
+	At     time.Time       `json:"at"`
 	// AssessmentResults and Report are the OSCAL document and the HTML
 	// report, kept as evidence; their bytes are in the fields below.
 	AssessmentResults     glassbox.Digest `json:"assessment_results"`
@@ -145,6 +148,7 @@ const (
 	KindVulnsSARIF       = stage.KindVulnsSARIF
 	KindExerciseReport   = stage.KindExerciseReport
 	KindExerciseSARIF    = stage.KindExerciseSARIF
+	KindPracticeReport   = stage.KindPracticeReport
 )
 
 // Evidence kinds the evaluation itself records about a release.
@@ -190,6 +194,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 	r.stage(ctx, "run", r.checkRun)
 	r.stage(ctx, "sbom", r.checkSBOM)
 	r.stage(ctx, "vulnerabilities", r.checkVulns)
+	r.stage(ctx, "practices", r.checkPractices)
 	r.stage(ctx, "sign evidence", r.signEvidence)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -206,10 +211,15 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 	for i, j := range judgements {
 		js[i] = *j
 	}
-	a, err := e.Library.Assess(rel, standards, r.out.Checks, js)
+	ics, err := CurrentICS(ctx, e.Blobs, e.Store, e.Library, rel.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read the vendor's ICS of release %s: %w", rel.ID, err)
+	}
+	a, err := e.Library.AssessWith(rel, standards, r.out.Checks, js, ics)
 	if err != nil {
 		return nil, err
 	}
+	r.out.ICS = a.ICS
 	if a.Review, err = r.review(ctx); err != nil {
 		return nil, err
 	}
@@ -254,6 +264,10 @@ type run struct {
 	vulnRows   []standard.VulnerabilityRow
 	// vulnCoverage is what the vulnerability check could speak for.
 	vulnCoverage *vuln.Coverage
+	// vulns is the vulnerability report, when the match ran, for the
+	// repository checks.
+	vulns       *vuln.Report
+	vulnsDigest glassbox.Digest
 }
 
 // stage runs one stage, records its checks and tells Progress.

@@ -34,6 +34,7 @@ var EvidenceKinds = map[string]struct{ Read, MediaType string }{
 	"vulns/sarif":         {"report", "application/sarif+json"},
 	"rebuild/report":      {"report", "application/json"},
 	"provenance/report":   {"diff", "application/json"},
+	"practice/report":     {"report", "application/json"},
 	"evaluation/report":   {"report", "text/html; charset=utf-8"},
 	"evaluation/oscal":    {"report", "application/json"},
 }

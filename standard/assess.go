@@ -34,6 +34,10 @@ type Assessment struct {
 	// control, by catalog and control id.
 	Judgements []glassbox.Judgement `json:"judgements"`
 	Policy     Policy               `json:"policy"`
+	// ICS is the digest of the vendor's implementation conformance
+	// statement the assessment weighed (its canonical JSON, stored as
+	// evidence of kind KindICS), if there was one.
+	ICS glassbox.Digest `json:"ics,omitempty"`
 	// Verdict is PASSED only when every standard passed: every control
 	// assessed and satisfied.
 	Verdict Verdict  `json:"verdict"`
@@ -64,6 +68,9 @@ type ControlResult struct {
 	Checks    []CheckOutcome         `json:"checks,omitempty"`    // the mapped checks, in mapping order
 	Judgement *glassbox.Judgement    `json:"judgement,omitempty"` // the judgement in force, if any
 	Evidence  []glassbox.Evidence    `json:"evidence,omitempty"`  // of the mapped checks, without repeats
+	// Statement is the vendor's answer for the control in its ICS, if it
+	// gives one.
+	Statement *ICSAnswer `json:"statement,omitempty"`
 }
 
 // CheckOutcome is a mapped check's result as it bears on a control.
@@ -101,6 +108,21 @@ func Assess(rel *glassbox.Release, standards []string, checks []glassbox.CheckRe
 //
 // Judgements about other releases are ignored.
 func (l *Library) Assess(rel *glassbox.Release, standards []string, checks []glassbox.CheckResult, judgements []glassbox.Judgement) (*Assessment, error) {
+	return l.AssessWith(rel, standards, checks, judgements, nil)
+}
+
+// AssessWith is Assess weighing the vendor's ICS too, for the controls of
+// the catalog it answers (nil: none, as Assess). The answer is attached to
+// the control and shown in its reason; after a failing check, which still
+// decides first:
+//
+//   - "no" to a provision that applies (unconditional, or whose conditions
+//     and features the ICS says the product has) makes the control not
+//     satisfied, whatever the evaluators said: the vendor says so;
+//   - "not-applicable" leaves the control to an evaluator, whose judgement
+//     that it is satisfied confirms that the provision does not apply;
+//   - "yes" is a claim the evaluator checks: it decides nothing.
+func (l *Library) AssessWith(rel *glassbox.Release, standards []string, checks []glassbox.CheckResult, judgements []glassbox.Judgement, ics *ICS) (*Assessment, error) {
 	if rel == nil {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "assess: no release")
 	}
@@ -139,13 +161,20 @@ func (l *Library) Assess(rel *glassbox.Release, standards []string, checks []gla
 	}
 
 	a := &Assessment{Release: rel, Checks: used, Policy: policyOf(l, sels), Verdict: Passed}
+	if ics != nil {
+		a.ICS = ics.Digest
+	}
 	inForce := map[key]bool{}
 	for _, sel := range sels {
 		sr := &StandardResult{ID: sel.ID, Title: sel.Title(), Catalog: sel.Catalog.ID, CatalogVersion: sel.Catalog.Version, Verdict: Passed}
+		var st *ICS
+		if ics != nil && ics.Standard == sel.Catalog.ID {
+			st = ics
+		}
 		var failed, unassessed []string
 		for _, ctl := range sel.Controls() {
 			j := latest[key{sel.Catalog.ID, ctl.ID}]
-			cr := assessControl(sel, ctl, byCheck, j)
+			cr := assessControl(sel, ctl, byCheck, j, st)
 			sr.Controls = append(sr.Controls, cr)
 			if j != nil && !inForce[key{sel.Catalog.ID, ctl.ID}] {
 				inForce[key{sel.Catalog.ID, ctl.ID}] = true
@@ -190,9 +219,32 @@ func (l *Library) Assess(rel *glassbox.Release, standards []string, checks []gla
 	return a, nil
 }
 
-func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.CheckResult, j *glassbox.Judgement) *ControlResult {
+func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.CheckResult, j *glassbox.Judgement, st *ICS) *ControlResult {
 	cm := sel.Mapping.For(ctl.ID)
 	cr := &ControlResult{Control: ctl, Coverage: cm.Coverage, Why: strings.TrimSpace(cm.Why), Judgement: j}
+	var vendorNo bool
+	var vendorSays string // the ICS's answer, as the reason ends
+	if ans, ok := st.Answer(ctl); ok {
+		cr.Statement = &ans
+		applies, absent := true, ""
+		if ctl.Provision != nil {
+			applies, absent = st.applies(ctl.Provision)
+		}
+		detail := oneLineText(ans.Detail, "no detail given")
+		switch ans.Support {
+		case ICSNo:
+			vendorNo = applies
+			vendorSays = "the vendor's ICS states it is not supported: " + detail
+		case ICSNotApplicable:
+			vendorSays = "the vendor's ICS states it does not apply"
+			if absent != "" {
+				vendorSays += fmt.Sprintf(" (the product lacks %s)", describeKey(sel.Catalog, absent))
+			}
+			vendorSays += ": " + detail
+		default:
+			vendorSays = "the vendor's ICS states it is supported: " + detail
+		}
+	}
 	var failing, missing, favourable, incomplete []string
 	seen := map[glassbox.Digest]bool{}
 	for _, ref := range cm.Checks {
@@ -234,6 +286,11 @@ func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.Ch
 		if j != nil && j.Satisfied {
 			cr.Reason += overrideNote
 		}
+	case vendorNo:
+		// The vendor's own statement decides against the provision; an
+		// evaluator's judgement cannot make it supported.
+		cr.Status = glassbox.ControlNotSatisfied
+		cr.Reason, vendorSays = vendorSays, ""
 	case j != nil && !j.Satisfied:
 		cr.Status = glassbox.ControlNotSatisfied
 		cr.Reason = judged("not satisfied")
@@ -266,6 +323,13 @@ func assessControl(sel *Selection, ctl *Control, byCheck map[string]*glassbox.Ch
 		default:
 			cr.Reason = "needs an evaluator's judgement; no automated check covers it"
 		}
+		if cr.Statement != nil && cr.Statement.Support == ICSNotApplicable {
+			cr.Reason = vendorSays + "; an evaluator confirms that with a judgement (satisfied when it indeed does not apply). " + cr.Reason
+			vendorSays = ""
+		}
+	}
+	if vendorSays != "" {
+		cr.Reason += "; " + vendorSays
 	}
 	return cr
 }

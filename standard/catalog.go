@@ -29,6 +29,17 @@ const (
 	propMaturity = "maturity-level"
 	propGuide    = "guideline-mapping"
 	propCatalog  = "catalog-id"
+	// A provision's grading, as EN 303 645's Annex B gives it: the
+	// status in glassbox's namespace ("MF (a)"; OSCAL's own status prop
+	// says whether a control is withdrawn), whether it is mandatory, and
+	// the conditions and features it depends on. The catalog's metadata
+	// defines each condition and feature.
+	propObligation = "obligation"
+	propCondition  = "condition"
+	propFeature    = "feature"
+	propTestGroup  = "test-group"
+	propCondDef    = "condition-definition"
+	propFeatDef    = "feature-definition"
 )
 
 // Catalog is an OSCAL catalog of controls, with an index of its controls.
@@ -42,8 +53,12 @@ type Catalog struct {
 	JSON     []byte
 	Doc      *oscal.Catalog
 	Controls []*Control // every control and sub-control, in document order
-	byID     map[string]*Control
-	byLabel  map[string][]*Control
+	// Keys are the conditions and features the catalog's provisions
+	// depend on (EN 303 645: "12", "a"), each with its definition from
+	// the catalog's metadata ("" when the catalog gives none).
+	Keys    map[string]string
+	byID    map[string]*Control
+	byLabel map[string][]*Control
 }
 
 // Control is one control of a catalog, as the assessment sees it.
@@ -57,7 +72,32 @@ type Control struct {
 	Levels    []int  `json:"maturity_levels,omitempty"` // maturity levels it applies at, if the catalog has levels
 	Withdrawn bool   `json:"withdrawn,omitempty"`       // kept for its id, no longer assessed
 	Leaf      bool   `json:"-"`                         // has no sub-controls: the unit that is assessed
+	// Provision is the control's grading, in a catalog that grades its
+	// provisions as EN 303 645 does; nil otherwise.
+	Provision *Provision `json:"provision,omitempty"`
+	// TestGroup names the test that assesses the control, when the
+	// catalog says ("TS 103 701 test group 5.1-1").
+	TestGroup string `json:"test_group,omitempty"`
 }
+
+// Provision is how a standard grades one of its provisions, as EN 303 645's
+// implementation conformance table (Annex B) does: mandatory or
+// recommended, and conditional on numbered conditions or dependent on
+// lettered features of the product.
+type Provision struct {
+	Status     string   `json:"status"` // as the standard writes it: "MCF (14, e)"
+	Mandatory  bool     `json:"mandatory"`
+	Conditions []string `json:"conditions,omitempty"`
+	Features   []string `json:"features,omitempty"`
+}
+
+// Keys returns the conditions and then the features the provision depends
+// on.
+func (p *Provision) Keys() []string { return append(slices.Clone(p.Conditions), p.Features...) }
+
+// Unconditional reports whether the provision applies to every product:
+// it depends on no condition or feature.
+func (p *Provision) Unconditional() bool { return len(p.Conditions) == 0 && len(p.Features) == 0 }
 
 // MinLevel returns the lowest maturity level the control applies at, or 0
 // when the catalog has no levels.
@@ -108,6 +148,7 @@ func ParseCatalog(name, id string, b []byte) (*Catalog, error) {
 		Version: doc.Catalog.Metadata.Version,
 		JSON:    b,
 		Doc:     doc.Catalog,
+		Keys:    map[string]string{},
 		byID:    map[string]*Control{},
 		byLabel: map[string][]*Control{},
 	}
@@ -123,6 +164,11 @@ func ParseCatalog(name, id string, b []byte) (*Catalog, error) {
 				return glassbox.Errorf(glassbox.EINVALID, "%s: control %q: %v", name, oc.ID, err)
 			}
 			c.Controls = append(c.Controls, ctl)
+			if ctl.Provision != nil {
+				for _, k := range ctl.Provision.Keys() {
+					c.Keys[k] = ""
+				}
+			}
 			c.byID[ctl.ID] = ctl
 			c.byLabel[ctl.Label] = append(c.byLabel[ctl.Label], ctl)
 			if err := walkControls(group, oc.ID, oc.Controls); err != nil {
@@ -152,17 +198,39 @@ func ParseCatalog(name, id string, b []byte) (*Catalog, error) {
 	if len(c.Controls) == 0 {
 		return nil, glassbox.Errorf(glassbox.EINVALID, "%s: the catalog has no controls, so there is nothing to assess", name)
 	}
+	for _, p := range doc.Catalog.Metadata.Props {
+		if _, used := c.Keys[p.Value]; used && p.NS == oscal.Namespace && (p.Name == propCondDef || p.Name == propFeatDef) {
+			c.Keys[p.Value] = strings.TrimSpace(p.Remarks)
+		}
+	}
 	return c, nil
 }
 
 func newControl(oc *oscal.Control, group, parent string) (*Control, error) {
 	ctl := &Control{ID: oc.ID, Label: oc.ID, Title: strings.TrimSpace(oc.Title), Group: group, Parent: parent, Leaf: len(oc.Controls) == 0}
+	var prov Provision
 	for _, p := range oc.Props {
+		if p.NS == oscal.Namespace {
+			switch p.Name {
+			case propStatus:
+				prov.Status = p.Value
+			case propObligation:
+				prov.Mandatory = p.Value == "mandatory"
+			case propCondition:
+				prov.Conditions = append(prov.Conditions, p.Value)
+			case propFeature:
+				prov.Features = append(prov.Features, p.Value)
+			case propTestGroup:
+				ctl.TestGroup = p.Value
+			}
+		}
 		switch p.Name {
 		case propLabel:
 			ctl.Label = p.Value
 		case propStatus:
-			ctl.Withdrawn = p.Value == "withdrawn"
+			if p.NS != oscal.Namespace {
+				ctl.Withdrawn = p.Value == "withdrawn"
+			}
 		case propMaturity:
 			n, err := strconv.Atoi(p.Value)
 			if err != nil || n < 1 || n > 9 {
@@ -174,6 +242,9 @@ func newControl(oc *oscal.Control, group, parent string) (*Control, error) {
 		}
 	}
 	slices.Sort(ctl.Levels)
+	if prov.Status != "" {
+		ctl.Provision = &prov
+	}
 	for _, name := range []string{"statement", "overview", "objective"} {
 		for _, p := range oc.Parts {
 			if p.Name == name && ctl.Statement == "" {

@@ -63,20 +63,84 @@ func TestCRAIDs(t *testing.T) {
 	}
 }
 
-// EN 303 645 has the thirteen provision groups of clause 5 and clause 6,
-// labelled with their clause numbers.
-func TestENLabels(t *testing.T) {
+// EN 303 645 is assessed provision by provision: every row of the
+// standard's conformance table (testdata/en-303-645-provisions.tsv, V3.1.x
+// numbering) is a control labelled with the provision's number, in the
+// group of its clause, with exactly that status, the grading that follows
+// from it and the TS 103 701 test group that assesses it; and there are no
+// others.
+func TestENProvisions(t *testing.T) {
 	c, _ := builtin(t).Catalog(standard.EN)
+	b, err := os.ReadFile("testdata/en-303-645-provisions.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string]string{}
+	for _, g := range c.Doc.Groups {
+		groups[g.Title] = g.ID
+	}
+	var want []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "clause\t") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			t.Fatalf("TSV line %q: want clause, provision, status", line)
+		}
+		clause, label, st := f[0], f[1], f[2]
+		want = append(want, label)
+		ctl, ok := c.Control(label)
+		if !ok || ctl.ID != "en-"+label || ctl.Label != label || !ctl.Leaf {
+			t.Errorf("provision %s: %+v, %v", label, ctl, ok)
+			continue
+		}
+		if groups[ctl.Group] != "en-"+clause {
+			t.Errorf("provision %s is in group %q (%s); want en-%s", label, ctl.Group, groups[ctl.Group], clause)
+		}
+		p := ctl.Provision
+		if p == nil || p.Status != st {
+			t.Errorf("provision %s: status %+v; want %q", label, p, st)
+			continue
+		}
+		if p.Mandatory != (st[0] == 'M') {
+			t.Errorf("provision %s: mandatory %v for status %q", label, p.Mandatory, st)
+		}
+		mod, keys, _ := strings.Cut(st, " ")
+		if (len(p.Conditions) > 0) != strings.Contains(mod, "C") || (len(p.Features) > 0) != strings.Contains(mod, "F") {
+			t.Errorf("provision %s: conditions %v, features %v for status %q", label, p.Conditions, p.Features, st)
+		}
+		if got := "(" + strings.Join(p.Keys(), ", ") + ")"; keys != "" && got != keys {
+			t.Errorf("provision %s: keys %s; want %s", label, got, keys)
+		}
+		for _, k := range p.Keys() {
+			if c.Keys[k] == "" {
+				t.Errorf("provision %s depends on %q, which the catalog does not define", label, k)
+			}
+		}
+		if ctl.TestGroup != "TS 103 701 test group "+label {
+			t.Errorf("provision %s: test group %q", label, ctl.TestGroup)
+		}
+		if ctl.Title == "" || len(ctl.Statement) < 20 {
+			t.Errorf("provision %s: title %q, statement %q", label, ctl.Title, ctl.Statement)
+		}
+	}
 	var got []string
 	for _, ctl := range c.Leaves() {
 		got = append(got, ctl.Label)
 	}
-	want := []string{"5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "5.7", "5.8", "5.9", "5.10", "5.11", "5.12", "5.13", "6"}
-	if !slices.Equal(got, want) {
-		t.Errorf("EN 303 645 labels %v; want %v", got, want)
+	if len(want) != 78 || !slices.Equal(got, want) {
+		t.Errorf("EN 303 645 provisions %v; want the %d of the TSV, %v", got, len(want), want)
 	}
-	if ctl, ok := c.Control("5.4"); !ok || ctl.Title != "Securely store sensitive security parameters" {
-		t.Errorf("Control(5.4) = %+v, %v", ctl, ok)
+	if !strings.Contains(c.Title, "V3.1") || c.Version != "2.0.0" {
+		t.Errorf("catalog %q version %s; want V3.1.x numbering in the title, version 2.0.0", c.Title, c.Version)
+	}
+	if ctl, ok := c.Control("5.4-3"); !ok || ctl.Group != "Securely store sensitive security parameters" {
+		t.Errorf("Control(5.4-3) = %+v, %v", ctl, ok)
+	}
+	// A clause is a group, not a control: judgements name provisions.
+	if _, ok := c.Control("5.4"); ok {
+		t.Error("5.4 resolves to a control; the clauses are groups")
 	}
 }
 

@@ -83,7 +83,7 @@ func FuzzParseMapping(f *testing.F) {
 // controls the library has, each with a verdict and a note.
 func FuzzParseJudgements(f *testing.F) {
 	l := builtin(f)
-	f.Add([]byte("- control: I.1\n  satisfied: true\n  note: risk assessment reviewed\n- catalog: en-303-645\n  control: \"5.4\"\n  satisfied: false\n  note: keys unencrypted\n"))
+	f.Add([]byte("- control: I.1\n  satisfied: true\n  note: risk assessment reviewed\n- catalog: en-303-645\n  control: \"5.4-1\"\n  satisfied: false\n  note: keys unencrypted\n"))
 	f.Add([]byte(`[{"control": "OSPS-VM-02.01", "satisfied": true, "note": "SECURITY.md"}]`))
 	f.Add([]byte("- control: OSPS-AC-01\n  satisfied: true\n  note: x\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -33,7 +33,8 @@ func AssessmentResults(a *Assessment, at time.Time) ([]byte, error) {
 		Policy     string
 		Checks     []glassbox.CheckResult
 		Judgements []glassbox.Judgement
-	}{a.Release.ID, a.Policy.Digest, a.Checks, a.Judgements})
+		ICS        glassbox.Digest `json:",omitempty"`
+	}{a.Release.ID, a.Policy.Digest, a.Checks, a.Judgements, a.ICS})
 	if err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "assessment results: %w", err)
 	}
@@ -81,6 +82,18 @@ func AssessmentResults(a *Assessment, at time.Time) ([]byte, error) {
 	}
 	bm := &oscal.BackMatter{Resources: []oscal.Resource{releaseRes}}
 	seenEvidence := map[glassbox.Digest]bool{}
+	if a.ICS != "" {
+		seenEvidence[a.ICS] = true
+		doc.Metadata.Props = append(doc.Metadata.Props, oscal.Prop{Name: "ics", NS: oscal.Namespace, Value: string(a.ICS),
+			Remarks: "the vendor's implementation conformance statement the assessment weighed"})
+		bm.Resources = append(bm.Resources, oscal.Resource{
+			UUID:        oscal.UUID("evidence", string(a.ICS)),
+			Title:       KindICS + " " + string(a.ICS),
+			Description: "The vendor's implementation conformance statement (ICS): its answer for each provision is quoted in the finding on that provision.",
+			Props:       []oscal.Prop{{Name: "evidence-kind", NS: oscal.Namespace, Value: KindICS}},
+			RLinks:      []oscal.RLink{{Href: EvidenceHref(a.ICS), MediaType: "application/json"}},
+		})
+	}
 	for _, cr := range a.Checks {
 		for _, e := range cr.Evidence {
 			if seenEvidence[e.Digest] {

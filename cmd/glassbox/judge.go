@@ -33,7 +33,7 @@ func judgeCommand(g *globals) *cobra.Command {
 cannot decide alone: who (--evaluator, or $USER), when (now), satisfied or
 not, and why (--note). RELEASE is a stored release (its id, at least 6 of the
 id's hex digits, or PRODUCT@VERSION). CONTROL is a control's id or label in
-one of the catalogs (glassbox catalogs list): "I.2.a", "5.4", "OSPS-VM-02.01".
+one of the catalogs (glassbox catalogs list): "I.2.a", "5.4-3", "OSPS-VM-02.01".
 When several catalogs have it, --catalog says which.
 
 Judgements are never changed or removed: a newer judgement on the same

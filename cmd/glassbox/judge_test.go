@@ -31,7 +31,7 @@ func TestJudgeRoundTrip(t *testing.T) {
 	}
 	// By label, in a catalog named explicitly; the evaluator from $USER.
 	t.Setenv("USER", "bob")
-	mustRun(t, append(d, "judge", "acme/router@1.4.2", "5.4", "--catalog", "en-303-645", "--not-satisfied", "--note", "keys in flash unencrypted")...)
+	mustRun(t, append(d, "judge", "acme/router@1.4.2", "5.4-1", "--catalog", "en-303-645", "--not-satisfied", "--note", "keys in flash unencrypted")...)
 	out = mustRun(t, append(d, "judge", id[:20], "I.1", "--not-satisfied", "--note", "omits the update server", "--evaluator", "carol")...)
 	if !strings.Contains(out, "supersedes the judgement satisfied by alice") {
 		t.Errorf("a superseding judgement printed %q", out)
@@ -50,7 +50,7 @@ func TestJudgeRoundTrip(t *testing.T) {
 		satisfied, superseded       bool
 	}{
 		{"cra-annex-i", "I.1", "alice", true, true},
-		{"en-303-645", "en-5.4", "bob", false, false},
+		{"en-303-645", "en-5.4-1", "bob", false, false},
 		{"cra-annex-i", "I.1", "carol", false, false},
 	}
 	if len(rows) != len(want) {
@@ -114,12 +114,12 @@ func TestJudgeFromFile(t *testing.T) {
 		t.Errorf("a refused worksheet recorded something:\n%s", out)
 	}
 	good := filepath.Join(dir, "good.yaml")
-	os.WriteFile(good, []byte("- control: I.1\n  satisfied: true\n  note: risk assessment reviewed\n- catalog: en-303-645\n  control: \"5.2\"\n  satisfied: false\n  note: no disclosure policy published\n"), 0o644)
+	os.WriteFile(good, []byte("- control: I.1\n  satisfied: true\n  note: risk assessment reviewed\n- catalog: en-303-645\n  control: \"5.2-1\"\n  satisfied: false\n  note: no disclosure policy published\n"), 0o644)
 	if out := mustRun(t, append(d, "judge", id, "--from", good, "--evaluator", "alice")...); !strings.Contains(out, "recorded 2 judgements on acme/router@1.4.2 by alice") {
 		t.Errorf("judge --from printed %q", out)
 	}
 	out := mustRun(t, append(d, "judge", id, "--list")...)
-	if !strings.Contains(out, "en-5.2") || !strings.Contains(out, "no disclosure policy published") {
+	if !strings.Contains(out, "en-5.2-1") || !strings.Contains(out, "no disclosure policy published") {
 		t.Errorf("judge --list after --from:\n%s", out)
 	}
 }

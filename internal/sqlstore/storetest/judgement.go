@@ -29,7 +29,7 @@ func testJudgements(t *testing.T, open func(t *testing.T) glassbox.ReleaseStore)
 		Note: "Risk assessment v3 reviewed — covers the management interface.", Evaluator: "alice", At: at}
 	second := &glassbox.Judgement{Release: a.ID, Catalog: "cra-annex-i", Control: "I.1", Satisfied: false,
 		Note: "The risk assessment omits the update server.", Evaluator: "bob", At: at.Add(time.Hour)}
-	other := &glassbox.Judgement{Release: a.ID, Catalog: "en-303-645", Control: "en-5.2", Satisfied: true, Note: "", Evaluator: "Zoë Ünal"}
+	other := &glassbox.Judgement{Release: a.ID, Catalog: "en-303-645", Control: "en-5.2-1", Satisfied: true, Note: "", Evaluator: "Zoë Ünal"}
 	onB := &glassbox.Judgement{Release: b.ID, Catalog: "cra-annex-i", Control: "I.1", Satisfied: true, Note: "ok", Evaluator: "alice", At: at}
 	before := time.Now()
 	for _, j := range []*glassbox.Judgement{first, second, other, onB} {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -267,24 +268,98 @@ type simpleSource struct {
 	LastModified string       `yaml:"last-modified"`
 	Remarks      string       `yaml:"remarks"`
 	Links        []oscal.Link `yaml:"links"`
-	Groups       []struct {
-		ID       string `yaml:"id"`
-		Title    string `yaml:"title"`
-		Overview string `yaml:"overview"`
-		Controls []struct {
-			ID        string `yaml:"id"`
-			Label     string `yaml:"label"`
-			Title     string `yaml:"title"`
-			Statement string `yaml:"statement"`
-			Guidance  string `yaml:"guidance"`
-		} `yaml:"controls"`
+	// Props are the catalog's own, in glassbox's namespace: EN 303 645
+	// defines its conditions and features here.
+	Props  []simpleProp `yaml:"props"`
+	Groups []struct {
+		ID       string          `yaml:"id"`
+		Label    string          `yaml:"label"`
+		Title    string          `yaml:"title"`
+		Overview string          `yaml:"overview"`
+		Controls []simpleControl `yaml:"controls"`
 	} `yaml:"groups"`
+}
+
+type simpleControl struct {
+	ID        string `yaml:"id"`
+	Label     string `yaml:"label"`
+	Title     string `yaml:"title"`
+	Statement string `yaml:"statement"`
+	Guidance  string `yaml:"guidance"`
+	// Status is an Annex B style status ("M", "RF (g)", "MCF (14, e)"):
+	// it writes the status, obligation, conditional, feature-dependent,
+	// condition and feature props.
+	Status string `yaml:"status"`
+	// TestGroup names the test that assesses the control, as a
+	// "test-group" prop.
+	TestGroup string       `yaml:"test-group"`
+	Props     []simpleProp `yaml:"props"`
+	Links     []oscal.Link `yaml:"links"`
+}
+
+// simpleProp is a prop in glassbox's namespace.
+type simpleProp struct {
+	Name    string `yaml:"name"`
+	Value   string `yaml:"value"`
+	Remarks string `yaml:"remarks"`
+}
+
+func (sp simpleProp) prop() oscal.Prop {
+	return oscal.Prop{Name: sp.Name, NS: oscal.Namespace, Value: sp.Value, Remarks: clean(sp.Remarks)}
+}
+
+// statusRE is an Annex B status: M or R, then C (conditional) and F
+// (feature-dependent) if they apply, then the conditions (numbers) and
+// features (letters) in parentheses.
+var statusRE = regexp.MustCompile(`^([MR])(C?)(F?)(?: \(([0-9a-z]+(?:, [0-9a-z]+)*)\))?$`)
+
+// statusProps turns an Annex B status into props.
+func statusProps(status string) ([]oscal.Prop, error) {
+	m := statusRE.FindStringSubmatch(status)
+	if m == nil {
+		return nil, fmt.Errorf("status %q: want M or R, then C and/or F, then the conditions and features in parentheses, as \"MCF (14, e)\"", status)
+	}
+	obligation := map[string]string{"M": "mandatory", "R": "recommended"}[m[1]]
+	var conds, feats []string
+	if m[4] != "" {
+		for _, k := range strings.Split(m[4], ", ") {
+			if _, err := strconv.Atoi(k); err == nil {
+				conds = append(conds, k)
+			} else {
+				feats = append(feats, k)
+			}
+		}
+	}
+	if (m[2] == "C") != (len(conds) > 0) || (m[3] == "F") != (len(feats) > 0) {
+		return nil, fmt.Errorf("status %q: C needs numbered conditions and F lettered features, and each needs its letter", status)
+	}
+	ps := []oscal.Prop{
+		{Name: "status", NS: oscal.Namespace, Value: status},
+		{Name: "obligation", NS: oscal.Namespace, Value: obligation},
+		{Name: "conditional", NS: oscal.Namespace, Value: strconv.FormatBool(len(conds) > 0)},
+		{Name: "feature-dependent", NS: oscal.Namespace, Value: strconv.FormatBool(len(feats) > 0)},
+	}
+	for _, k := range conds {
+		ps = append(ps, oscal.Prop{Name: "condition", NS: oscal.Namespace, Value: k})
+	}
+	for _, k := range feats {
+		ps = append(ps, oscal.Prop{Name: "feature", NS: oscal.Namespace, Value: k})
+	}
+	return ps, nil
 }
 
 func convertSimple(path string) (*oscal.CatalogDocument, error) {
 	var src simpleSource
-	if err := readYAML(path, &src); err != nil {
+	b, err := os.ReadFile(path)
+	if err != nil {
 		return nil, err
+	}
+	// glassbox's own sources are read strictly: a misspelt field would
+	// silently drop a control's status.
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&src); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	cat := &oscal.Catalog{
 		UUID: uuid5("catalog\x00" + src.ID + "\x00" + src.Version),
@@ -298,8 +373,14 @@ func convertSimple(path string) (*oscal.CatalogDocument, error) {
 			Remarks:      clean(src.Remarks),
 		},
 	}
+	for _, sp := range src.Props {
+		cat.Metadata.Props = append(cat.Metadata.Props, sp.prop())
+	}
 	for _, sg := range src.Groups {
 		g := oscal.Group{ID: sg.ID, Title: clean(sg.Title)}
+		if sg.Label != "" {
+			g.Props = []oscal.Prop{{Name: "label", Value: sg.Label}}
+		}
 		if o := clean(sg.Overview); o != "" {
 			g.Parts = []oscal.Part{{Name: "overview", Prose: o}}
 		}
@@ -308,7 +389,20 @@ func convertSimple(path string) (*oscal.CatalogDocument, error) {
 			if label == "" {
 				label = sc.ID
 			}
-			oc := oscal.Control{ID: sc.ID, Title: clean(sc.Title), Props: []oscal.Prop{{Name: "label", Value: label}}}
+			oc := oscal.Control{ID: sc.ID, Title: clean(sc.Title), Props: []oscal.Prop{{Name: "label", Value: label}}, Links: sc.Links}
+			if sc.Status != "" {
+				ps, err := statusProps(sc.Status)
+				if err != nil {
+					return nil, fmt.Errorf("%s: control %s: %w", path, sc.ID, err)
+				}
+				oc.Props = append(oc.Props, ps...)
+			}
+			if sc.TestGroup != "" {
+				oc.Props = append(oc.Props, oscal.Prop{Name: "test-group", NS: oscal.Namespace, Value: sc.TestGroup})
+			}
+			for _, sp := range sc.Props {
+				oc.Props = append(oc.Props, sp.prop())
+			}
 			oc.Parts = []oscal.Part{{ID: sc.ID + "_smt", Name: "statement", Prose: clean(sc.Statement)}}
 			if gd := clean(sc.Guidance); gd != "" {
 				oc.Parts = append(oc.Parts, oscal.Part{ID: sc.ID + "_gdn", Name: "guidance", Prose: gd})

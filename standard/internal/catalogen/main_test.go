@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"glassbox.dev/standard/oscal"
@@ -45,5 +46,27 @@ func TestCommittedCatalogsAreGenerated(t *testing.T) {
 				t.Errorf("%s differs from what its source generates; run go generate in standard/ and commit both", tc.out)
 			}
 		})
+	}
+}
+
+// An Annex B status becomes the props the library and the ICS read; a
+// status whose letters and keys disagree is refused.
+func TestStatusProps(t *testing.T) {
+	ps, err := statusProps("MCF (14, e)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.Name+"="+p.Value)
+	}
+	want := "status=MCF (14, e) obligation=mandatory conditional=true feature-dependent=true condition=14 feature=e"
+	if strings.Join(got, " ") != want {
+		t.Errorf("props %q; want %q", strings.Join(got, " "), want)
+	}
+	for _, bad := range []string{"", "X", "MF", "M (a)", "MC (a)", "RF (12)", "MF(a)", "MF (a,b)"} {
+		if _, err := statusProps(bad); err == nil {
+			t.Errorf("statusProps(%q) accepted", bad)
+		}
 	}
 }
