@@ -156,7 +156,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 		scanCommand(g), exerciseCommand(g), evaluateCommand(g),
 		sbomCommand(g),
 		vulndbCommand(g), vulnsCommand(g),
-		judgeCommand(g), icsCommand(g), catalogsCommand(g), versionCommand(g))
+		judgeCommand(g), icsCommand(g), practicesCommand(g), catalogsCommand(g), versionCommand(g))
 	root.AddCommand(withdrawCommand(g))
 	root.AddCommand(adminCommand(g))
 	root.AddCommand(accessCommand(g))
@@ -164,6 +164,7 @@ limit, conflicting, or naming nothing that exists); 2 usage or internal error.`,
 	root.AddCommand(witnessCommand(g))
 	root.AddCommand(grantCommand(g))
 	root.AddCommand(workerCommand(g))
+	root.AddCommand(dossierCommand(g))
 
 	root.Version = glassbox.Version()
 	root.SetVersionTemplate("glassbox {{.Version}}\n")

@@ -52,6 +52,11 @@ fi
 gb vulndb import "$osv" >/dev/null
 echo "== vulnerability database: $(gb vulndb status | head -1)"
 
+# The vendor's implementation conformance statement against EN 303 645:
+# what the product is for and how each provision is met (evidence the
+# evaluator checks, and the technical file's product description).
+gb ics submit "$id" examples/hello/ics.yaml >/dev/null
+
 # The evaluator's judgements on the controls that need a human.
 gb judge "$id" --from examples/hello/evaluation.yaml --evaluator "example evaluator" >/dev/null
 
@@ -73,4 +78,11 @@ verify=(verify examples/hello/dist/hello --receipt "$receipt" \
 echo "glassbox ${verify[*]}"
 gb "${verify[@]}"
 echo
+
+# The vendor's CRA technical file (Annex VII), from the centre's evidence:
+# HTML, PDF (printed by Chromium, when installed) and a JSON bundle, every
+# digest in it resolvable with glassbox cat.
+pdf=()
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || pdf=(--no-pdf)
+gb dossier "$id" --out "$data/reports/hello-1.0.0/technical-file" --force "${pdf[@]}" | sed -n 1p
 echo "report: $data/reports/hello-1.0.0/report.html"
