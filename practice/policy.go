@@ -87,14 +87,14 @@ func (c *checker) supportDocs() []section {
 	secs := c.securityPolicy()
 	secs = append(secs, wholes(c.t.docsNamed("support", "release", "versioning", "lifecycle"))...)
 	if r := c.t.readme(); r != nil {
-		secs = append(secs, sectionsTitled([]*file{r}, re(`support|version|release|maintenance|lifecycle`))...)
+		secs = append(secs, sectionsTitled([]*file{r}, re(`^\W*(supported versions|support( policy)?|versions?|versioning|releases?|release (policy|process)|maintenance|lifecycle|security)\W*$`))...)
 	}
 	return secs
 }
 
 var (
-	supportScopeRE = re(`supported versions|version support|support(ed)? (policy|period|lifecycle|window)|(security|bug) (updates|fixes|patches) (are|will be) (provided|released|issued|backported)|receive(s)? (security )?(updates|fixes|patches)|we (only )?support (the )?(latest|last|current|\d)|is supported|are supported|maintained (release|version|branch)`)
-	supportEndRE   = re(`end[- ]of[- ]life|\beol\b|no longer (be )?(supported|maintained|receive)|will not receive|stop(s)? receiving|unsupported|(supported|maintained|updates|fixes) until|only the (latest|most recent|current|last)`)
+	supportScopeRE = re(`supported versions|supported releases|version support|support(ed)? (policy|period|lifecycle|window)|(security|bug) (updates|fixes|patches) (are|will be|will typically|will only)[a-z ]{0,20}(provided|released|issued|backported)|receive(s)? (security )?(updates|fixes|patches)|we (only )?support (the )?(latest|last|current|\d)|(versions?|releases?|branch(es)?)[^.\n]{0,40}(is|are) (supported|maintained)|maintained (release|version|branch)`)
+	supportEndRE   = re(`only (be )?(released|provided|published|backported|issued) (for|to) the (latest|most recent|newest|current|last)|(only )?the (latest|newest|most recent|current|last) (minor |major |stable )?(release|version)s? (gets?|receives?|is supported|are supported)|end[- ]of[- ]life|\beol\b|no longer (be )?(supported|maintained|receive)|will not receive|stop(s)? receiving|unsupported|(supported|maintained|updates|fixes) until|only the (latest|most recent|current|last)`)
 )
 
 func checkSupportScope(c *checker) Result {
@@ -323,13 +323,12 @@ func checkSignerIdentity(c *checker) Result {
 }
 
 var (
-	dependencyRE  = re(`dependenc`)
-	depPolicyRE   = re(`polic|select|choos|evaluat|update|track|review|pin|vendor|audit|approv|add(ing)? (a )?new`)
+	depPolicyRE   = re(`(select|choos|evaluat|vet|review|approv|add)(e|es|ed|ing)? (new |our |all |the |any )?(third[- ]party )?dependenc|dependenc[a-z]* (are|is|must be|should be) (selected|chosen|reviewed|vetted|pinned|updated|tracked|vendored|audited|kept)|(updat|track|pin|vendor|audit)[a-z]* (our |all |the |its )?dependenc|dependency (management|policy|selection|updates)`)
 	depUpdateTool = []string{".github/dependabot.yml", ".github/dependabot.yaml", "renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json", ".github/renovate.json"}
 )
 
 func checkDependencyPolicy(c *checker) Result {
-	if locs, ok := inOneParagraph(wholes(c.t.allDocs()), dependencyRE, depPolicyRE); ok {
+	if locs, ok := anywhere(wholes(c.t.allDocs()), depPolicyRE); ok {
 		return c.pass("%s describes how dependencies are selected and tracked", locs[0].Path).at(locs...)
 	}
 	for _, p := range depUpdateTool {
@@ -363,12 +362,13 @@ var (
 	checkSecretsPolicy = docPolicy("a policy for the project's secrets and credentials", nil,
 		re(`\b(secrets?|credentials?|tokens?|api keys?|signing keys?|private keys?)\b`), re(`\b(stor(e|ed|age)|rotat|revok|access(ed)? (to|by|is)|vault|kept in|managed (by|in|with))`), re(`polic|must|should|only|never`))
 	checkSCAPolicy = docPolicy("a threshold for remediating vulnerable or badly licensed dependencies", nil,
-		re(`vulnerab|\bcves?\b|dependenc|licen[cs]e (finding|violation|issue)`), re(`remediat|\bfix|patch|upgrad|address`), re(`within \d|\d+ (days|weeks)|before (a |the |each )?release|threshold|severity|critical|high`))
+		re(`dependenc|third[- ]party (code|librar|component|package)|\bsca\b|software composition|upstream (component|librar|package)`), re(`vulnerab|\bcves?\b|advisor|licen[cs]e`),
+		re(`remediat|\bfix|patch|upgrad|update|address`), re(`within \d|\d+ (days|weeks)|before (a |the |each |any )?release|threshold|severity|critical|high`))
 	checkSASTPolicy = docPolicy("a threshold for remediating static analysis findings", nil,
 		re(`static analy|\bsast\b|linter|codeql|gosec|semgrep|code scanning`), re(`remediat|\bfix|address|resolv|block`), re(`within \d|\d+ (days|weeks)|before (a |the )?(merge|release)|threshold|severity|critical|high|must`))
 	checkCollaboratorPolicy = docPolicy("how collaborators are reviewed before they get elevated access", []string{"governance", "maintainers", "contributing", "community"},
 		re(`maintainer|committer|commit (access|rights)|write access|admin|approver|owner`), re(`nominat|\bvote|approv|sponsor|consensus|promot|review(ed)? (by|before)|granted`))
-	testCmdRE     = re(`\bgo test\b|\bmake (test|check)\b|\b(npm|yarn|pnpm)( run)? test\b|\bpytest\b|\btox\b|cargo test|\bctest\b|mvn[^\n]*\btest\b|gradlew?[^\n]*\btest\b|\bjest\b|\bvitest\b|\bmocha\b|bundle exec (rake|rspec)|\bphpunit\b|dotnet test|swift test`)
+	testCmdRE     = re(`\bgo test\b|\bmake\s+[\w-]*(test|check)[\w-]*\b|\b(npm|yarn|pnpm)( run)? test\b|\bpytest\b|\btox\b|cargo test|\bctest\b|mvn[^\n]*\btest\b|gradlew?[^\n]*\btest\b|\bjest\b|\bvitest\b|\bmocha\b|bundle exec (rake|rspec)|\bphpunit\b|dotnet test|swift test`)
 	checkTestDocs = func(c *checker) Result {
 		if locs, ok := anywhere(wholes(c.t.allDocs()), testCmdRE); ok {
 			return c.pass("%s says how the tests are run", locs[0].Path).at(locs...)

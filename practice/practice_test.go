@@ -243,3 +243,25 @@ func FuzzRun(f *testing.F) {
 		}
 	})
 }
+
+// TestFoundOnRealProjects keeps the cases trying the checks on real
+// projects from the module proxy and npm showed: wording that must count,
+// and wording that must not.
+func TestFoundOnRealProjects(t *testing.T) {
+	// chalk's README: "support" about colours is not a support policy.
+	rep := run(t, release(map[string]string{"readme.md": "# chalk\n\n## 256 and Truecolor color support\n\nChalk supports 256 colors. Colors are downsampled to an ANSI color format that is supported by the terminal emulator.\n"}, nil))
+	want(t, rep, "repo.support-scope", glassbox.CheckFail, "")
+	// hello's SECURITY.md: fixing reported vulnerabilities within days is
+	// not a policy for vulnerable dependencies.
+	rep = run(t, release(map[string]string{"SECURITY.md": "## Reporting a vulnerability\nWrite to security@hello.example. We acknowledge within 2 working days and agree a disclosure date, sooner once a fix ships.\n"}, nil))
+	want(t, rep, "repo.sca-policy", glassbox.CheckFail, "")
+	// cobra: tests run through a make target; only the newest major
+	// release gets security fixes.
+	rep = run(t, release(map[string]string{
+		".github/workflows/test.yml": "on: [push, pull_request]\npermissions:\n  contents: read\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: RICHGO_FORCE_COLOR=1 make richtest\n",
+		"SECURITY.md":                "# Security\n\nReport to security@cobra.example.\n\n## Supported Versions\n\nSecurity fixes will typically only be released for the most recent major release.\n",
+	}, nil))
+	want(t, rep, "repo.ci-tests", glassbox.CheckPass, "test.yml")
+	want(t, rep, "repo.support-scope", glassbox.CheckPass, "SECURITY.md")
+	want(t, rep, "repo.support-end", glassbox.CheckPass, "SECURITY.md")
+}

@@ -215,7 +215,7 @@ func checkSBOMShipped(c *checker) Result {
 		return c.notApplicable("the release ships no compiled asset")
 	}
 	if s := c.in.Release.Manifest.SBOM; s != nil {
-		return c.pass("the release's %s come with the vendor's SBOM %s", plural(len(compiled), "compiled asset", "compiled assets"), s.Path).at(Location{Path: s.Path})
+		return c.pass("the release's %s with the vendor's SBOM %s", plural(len(compiled), "compiled asset comes", "compiled assets come"), s.Path).at(Location{Path: s.Path})
 	}
 	return c.fail("%s shipped without an SBOM, first %s; submit one with --sbom", plural(len(compiled), "compiled asset is", "compiled assets are"), compiled[0].Path).at(compiled...)
 }

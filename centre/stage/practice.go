@@ -67,3 +67,15 @@ func (j *Jobs) Practices(ctx context.Context, vulns *vuln.Report, vulnsDigest gl
 	}
 	return rep, d, false, nil
 }
+
+// StoredVulns returns the newest vulnerability report kept for the
+// release, or nil when the match never ran, for callers of Practices that
+// do not run the match themselves.
+func (j *Jobs) StoredVulns(ctx context.Context) (*vuln.Report, glassbox.Digest, error) {
+	var rep vuln.Report
+	d, ok, err := j.storedJSON(ctx, KindVulnsReport, &rep)
+	if err != nil || !ok {
+		return nil, "", err
+	}
+	return &rep, d, nil
+}
