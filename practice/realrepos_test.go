@@ -89,6 +89,16 @@ func TestRealRepositories(t *testing.T) {
 	if len(repos) < 5 {
 		t.Fatalf("%d repositories in testdata/repos, want 5", len(repos))
 	}
+	actual := map[string]map[string]practice.Result{}
+	if out := os.Getenv("GLASSBOX_PRACTICE_ACTUAL"); out != "" {
+		// Writes what glassbox decided, for docs/osps-real-repos.md.
+		defer func() {
+			b, _ := json.MarshalIndent(actual, "", "  ")
+			if err := os.WriteFile(out, b, 0o644); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
 	for _, r := range repos {
 		t.Run(strings.ReplaceAll(r.Name, "/", "_"), func(t *testing.T) {
 			_, _, in := submitRepo(t, r)
@@ -96,6 +106,10 @@ func TestRealRepositories(t *testing.T) {
 			rep, err := practice.Run(t.Context(), in)
 			if err != nil {
 				t.Fatal(err)
+			}
+			actual[r.Name] = map[string]practice.Result{}
+			for _, res := range rep.Results {
+				actual[r.Name][res.Check] = res
 			}
 			want := expected[r.Name]
 			if len(want) != len(glassbox.RepositoryChecks) {
