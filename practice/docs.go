@@ -162,15 +162,22 @@ func (s section) references() []Location {
 	return out
 }
 
-// find returns the first line of s matching re, as a location.
+// find returns the first line of s matching re, as a location. The
+// whole text is searched in one pass, as most searches find nothing.
 func (s section) find(re *regexp.Regexp) (Location, bool) {
-	lines := strings.Split(s.text, "\n")
-	for i, l := range lines {
-		if loc := re.FindStringIndex(l); loc != nil {
-			return Location{Path: s.f.Path, Line: s.line + i, Text: clip(strings.TrimSpace(l))}, true
-		}
+	loc := re.FindStringIndex(s.text)
+	if loc == nil {
+		return Location{}, false
 	}
-	return Location{}, false
+	start := strings.LastIndexByte(s.text[:loc[0]], '\n') + 1
+	end := strings.IndexByte(s.text[loc[0]:], '\n')
+	if end < 0 {
+		end = len(s.text)
+	} else {
+		end += loc[0]
+	}
+	line := strings.Count(s.text[:loc[0]], "\n")
+	return Location{Path: s.f.Path, Line: s.line + line, Text: clip(strings.TrimSpace(s.text[start:end]))}, true
 }
 
 // findAll returns where each of res matches in s, or false if one does not.
