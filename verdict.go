@@ -42,6 +42,7 @@ const (
 	CheckSourceAvailable      = "release.source-available"          // the complete source is held by the centre
 	CheckEvidenceSigned       = "attest.evidence-signed"            // every piece of evidence is signed and logged
 	CheckNoRuntimeBackdoor    = "run.no-backdoor-behaviour"         // the shipped programs, run and probed in the sandbox, showed no backdoor behaviour of medium or above
+	CheckExploitMitigations   = "binary.exploit-mitigations"        // every shipped ELF program has a non-executable stack and no writable and executable segment
 )
 
 // RepositoryChecks are the checks of how the project is run, decided from
@@ -103,7 +104,7 @@ func Checks() []string {
 	return append([]string{
 		CheckArchiveMatchesSource, CheckReproducible, CheckNoBackdoorIndicators, CheckNoEmbeddedSecrets,
 		CheckSBOMAvailable, CheckSBOMConsistent, CheckNoKnownExploitable, CheckSourceAvailable, CheckEvidenceSigned,
-		CheckNoRuntimeBackdoor,
+		CheckNoRuntimeBackdoor, CheckExploitMitigations,
 	}, RepositoryChecks...)
 }
 

@@ -301,3 +301,41 @@ func where(l practice.Location) string {
 	}
 	return l.Path
 }
+
+// checkHardening: every shipped ELF program has a stack that cannot be
+// executed and no segment both writable and executable; position
+// independence, RELRO, canaries and fortified calls are reported.
+func (r *run) checkHardening(ctx context.Context) ([]glassbox.CheckResult, bool, error) {
+	res := glassbox.CheckResult{Check: glassbox.CheckExploitMitigations}
+	h, d, reused, err := r.jobs.Hardening(ctx)
+	if err != nil {
+		return failed(err, res.Check), false, err
+	}
+	if len(h.Programs) == 0 {
+		res.Status, res.Summary = glassbox.CheckNotApplicable, "the release ships no ELF program"
+		return []glassbox.CheckResult{res}, reused, nil
+	}
+	r.inputs = append(r.inputs, evidenceInput(KindHardeningReport, d))
+	res.Evidence = []glassbox.Evidence{{Kind: KindHardeningReport, Digest: d, Description: fmt.Sprintf("the exploit mitigations of %d shipped ELF programs, read from their headers", len(h.Programs))}}
+	var bad, all []string
+	for _, p := range h.Programs {
+		all = append(all, p.Name+": "+p.Summary())
+		if why := p.Decides(); len(why) > 0 {
+			bad = append(bad, p.Name+" ("+strings.Join(why, ", ")+")")
+			res.Findings = append(res.Findings, glassbox.Finding{
+				RuleID: "GB1701", Rule: "executable-memory", Family: "hardening", Severity: glassbox.SeverityHigh,
+				Message:     fmt.Sprintf("%s has %s", p.Name, strings.Join(why, " and ")),
+				Explanation: "Memory that is both writable and executable lets an attacker who can write to it run code: the kernel's non-executable stack and W^X are the first mitigation against memory corruption.",
+				Path:        p.Name, Region: glassbox.Region{StartLine: 1},
+			})
+		}
+	}
+	if len(bad) > 0 {
+		res.Status = glassbox.CheckFail
+		res.Summary = fmt.Sprintf("%d of %d shipped programs leave memory writable and executable: %s", len(bad), len(h.Programs), strings.Join(bad, "; "))
+	} else {
+		res.Status = glassbox.CheckPass
+		res.Summary = fmt.Sprintf("every shipped program (%d) has a non-executable stack and no writable and executable segment; %s", len(h.Programs), strings.Join(all, "; "))
+	}
+	return []glassbox.CheckResult{res}, reused, nil
+}

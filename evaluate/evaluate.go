@@ -149,6 +149,7 @@ const (
 	KindExerciseReport   = stage.KindExerciseReport
 	KindExerciseSARIF    = stage.KindExerciseSARIF
 	KindPracticeReport   = stage.KindPracticeReport
+	KindHardeningReport  = stage.KindHardeningReport
 )
 
 // Evidence kinds the evaluation itself records about a release.
@@ -192,6 +193,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, rel *glassbox.Release, standar
 	r.stage(ctx, "rebuild", r.checkRebuild)
 	r.stage(ctx, "scan", r.checkScan)
 	r.stage(ctx, "run", r.checkRun)
+	r.stage(ctx, "hardening", r.checkHardening)
 	r.stage(ctx, "sbom", r.checkSBOM)
 	r.stage(ctx, "vulnerabilities", r.checkVulns)
 	r.stage(ctx, "practices", r.checkPractices)
