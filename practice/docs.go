@@ -141,22 +141,30 @@ func sectionsTitled(docs []*file, re *regexp.Regexp) []section {
 // whole returns a document as one section.
 func whole(f *file) section { return section{f: f, line: 1, text: f.text} }
 
-// referenceRE is a Markdown reference link, [text][ref] or [ref][].
-var referenceRE = regexp.MustCompile(`\]\[([^\]]*)\]|\[([^\]]+)\]\[\]`)
+// referenceRE is a Markdown reference link, [text][ref] or [ref][];
+// definitionRE a reference's definition, "[ref]: URL".
+var (
+	referenceRE  = regexp.MustCompile(`\]\[([^\]]*)\]|\[([^\]]+)\]\[\]`)
+	definitionRE = regexp.MustCompile(`(?m)^ {0,3}\[([^\]]+)\]:[ \t]*(\S+)`)
+)
 
 // references returns the definitions of the Markdown reference links a
 // section uses, which may be anywhere in its document.
 func (s section) references() []Location {
+	defs := map[string]Location{}
+	line, counted := 1, 0 // the line at byte counted, kept as matches go forward
+	for _, m := range definitionRE.FindAllStringSubmatchIndex(s.f.text, -1) {
+		line += strings.Count(s.f.text[counted:m[0]], "\n")
+		counted = m[0]
+		ref := strings.ToLower(s.f.text[m[2]:m[3]])
+		if _, dup := defs[ref]; !dup {
+			defs[ref] = Location{Path: s.f.Path, Line: line, Text: clip(s.f.text[m[4]:m[5]])}
+		}
+	}
 	var out []Location
 	for _, m := range referenceRE.FindAllStringSubmatch(s.text, -1) {
-		ref := m[1] + m[2]
-		def := regexp.MustCompile(`(?mi)^\s{0,3}\[` + regexp.QuoteMeta(ref) + `\]:\s*(\S+)`)
-		lines := strings.Split(s.f.text, "\n")
-		for i, l := range lines {
-			if d := def.FindStringSubmatch(l); d != nil {
-				out = append(out, Location{Path: s.f.Path, Line: i + 1, Text: clip(d[1])})
-				break
-			}
+		if l, ok := defs[strings.ToLower(m[1]+m[2])]; ok {
+			out = append(out, l)
 		}
 	}
 	return out

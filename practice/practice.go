@@ -31,11 +31,12 @@ const ReportFormat = 1
 
 // Bounds on what the checks read: a text file's first maxText bytes, the
 // first sniffLen bytes of every file for its type, at most maxDocs
-// documents.
+// documents and maxDocText bytes of them together.
 const (
-	maxText  = 256 << 10
-	sniffLen = 8 << 10
-	maxDocs  = 400
+	maxText    = 256 << 10
+	sniffLen   = 8 << 10
+	maxDocs    = 400
+	maxDocText = 4 << 20
 )
 
 // Input is what the checks decide from.
@@ -110,8 +111,11 @@ type file struct {
 type tree struct {
 	files     []*file
 	artifacts []*file // what the release ships, with their first bytes
-	byPath    map[string]*file
-	prefix    string // a single top directory every file is under, stripped
+	// unread are the documents not read for the bounds: a check that
+	// found nothing in the others cannot say it is not there.
+	unread []string
+	byPath map[string]*file
+	prefix string // a single top directory every file is under, stripped
 }
 
 // Run decides every repository check for the release.
@@ -134,6 +138,11 @@ func Run(ctx context.Context, in Input) (*Report, error) {
 	for _, chk := range checks {
 		res := chk.run(c)
 		res.Check = chk.id
+		if res.Status == glassbox.CheckFail && chk.docs && len(t.unread) > 0 {
+			// Not found in what was read is not absent.
+			res.Status = glassbox.CheckError
+			res.Summary = fmt.Sprintf("not assessed: %s; but %d documents were not read, over the bound of %d documents and %d MiB, first %s", res.Summary, len(t.unread), maxDocs, maxDocText>>20, t.unread[0])
+		}
 		if len(res.Where) > maxWhere {
 			res.Where = res.Where[:maxWhere]
 		}
@@ -149,6 +158,9 @@ const maxWhere = 20
 type check struct {
 	id  string
 	run func(*checker) Result
+	// docs is true for a check that looks for something in the
+	// project's documents.
+	docs bool
 }
 
 // checker holds what the checks share.
@@ -162,7 +174,7 @@ type checker struct {
 func load(ctx context.Context, in Input) (*tree, error) {
 	src := in.Release.Manifest.Source.Files
 	t := &tree{byPath: map[string]*file{}, prefix: topDir(src)}
-	docs := 0
+	docs, docText := 0, int64(0)
 	for _, f := range src {
 		if f.Mode == glassbox.ModeSymlink {
 			continue
@@ -170,9 +182,15 @@ func load(ctx context.Context, in Input) (*tree, error) {
 		p := strings.TrimPrefix(f.Path, t.prefix)
 		ff := &file{File: f, lower: strings.ToLower(p)}
 		ff.Path = p
-		wantText := isConfig(ff.lower) || (isDoc(ff.lower) && docs < maxDocs)
-		if isDoc(ff.lower) {
+		doc := isDoc(ff.lower) && !isConfig(ff.lower)
+		wantText := isConfig(ff.lower) || doc && docs < maxDocs && docText+min(f.Size, maxText) <= maxDocText
+		if doc {
 			docs++
+			if wantText {
+				docText += min(f.Size, maxText)
+			} else {
+				t.unread = append(t.unread, p)
+			}
 		}
 		n := int64(sniffLen)
 		if wantText {

@@ -3,6 +3,7 @@ package practice_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -264,4 +265,32 @@ func TestFoundOnRealProjects(t *testing.T) {
 	want(t, rep, "repo.ci-tests", glassbox.CheckPass, "test.yml")
 	want(t, rep, "repo.support-scope", glassbox.CheckPass, "SECURITY.md")
 	want(t, rep, "repo.support-end", glassbox.CheckPass, "SECURITY.md")
+}
+
+// TestHostileDocumentsAreBounded: documents made to be slow to read (many
+// references, headings and lines) are read in bounded time; the test
+// fails by the package's timeout, never by timing.
+func TestHostileDocumentsAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# Security\n\n")
+	for i := 0; b.Len() < 250<<10; i++ {
+		b.WriteString("[a][r" + strings.Repeat("x", i%50) + "] ")
+		if i%7 == 0 {
+			b.WriteString("\n[r" + strings.Repeat("x", i%50) + "]: https://x\n###### h\n")
+		}
+	}
+	rep := run(t, release(map[string]string{"README.md": b.String(), "SECURITY.md": b.String(), "CONTRIBUTING.md": b.String()}, nil))
+	want(t, rep, "repo.security-policy", glassbox.CheckPass, "")
+}
+
+// TestUnreadDocumentsLeaveNotAssessed: past the bound on documents read, a
+// document check that found nothing cannot say it is not there.
+func TestUnreadDocumentsLeaveNotAssessed(t *testing.T) {
+	files := map[string]string{}
+	for i := range 410 {
+		files[fmt.Sprintf("docs/page%03d.md", i)] = "# page\n\nnothing here\n"
+	}
+	rep := run(t, release(files, nil))
+	want(t, rep, "repo.security-policy", glassbox.CheckError, "were not read")
+	want(t, rep, "repo.licence-file", glassbox.CheckFail, "")
 }
