@@ -14,13 +14,9 @@ import (
 // the next evaluation weighs it. A statement that does not parse or fit
 // the catalog is refused and nothing is stored.
 func (c *Centre) SubmitICS(ctx context.Context, rel *glassbox.Release, name string, b []byte) (*standard.ICS, *standard.Catalog, error) {
-	l, err := c.Library(ctx)
+	cat, err := c.ICSCatalog(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	cat, ok := l.Catalog(standard.EN)
-	if !ok {
-		return nil, nil, glassbox.Errorf(glassbox.EINTERNAL, "the centre has no %s catalog", standard.EN)
 	}
 	ics, err := standard.ParseICS(name, b, cat)
 	if err != nil {
@@ -39,6 +35,20 @@ func (c *Centre) SubmitICS(ctx context.Context, rel *glassbox.Release, name stri
 		return nil, nil, err
 	}
 	return ics, cat, nil
+}
+
+// ICSCatalog returns the catalog a new ICS answers: the centre's
+// EN 303 645, whose provisions and conditions a form lists.
+func (c *Centre) ICSCatalog(ctx context.Context) (*standard.Catalog, error) {
+	l, err := c.Library(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cat, ok := l.Catalog(standard.EN)
+	if !ok {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "the centre has no %s catalog", standard.EN)
+	}
+	return cat, nil
 }
 
 // ICS returns the newest ICS of a release and the catalog it answers, or

@@ -21,6 +21,7 @@ import (
 
 	"glassbox.dev"
 	"glassbox.dev/server"
+	"glassbox.dev/standard"
 	"glassbox.dev/tlog"
 )
 
@@ -357,6 +358,35 @@ func (c *Client) Judgements(ctx context.Context, ref string) ([]*glassbox.Judgem
 	}
 	_, err := c.do(ctx, "GET", "/api/v1/releases/"+url.PathEscape(ref)+"/judgements", nil, nil, &out)
 	return out.Judgements, err
+}
+
+// SubmitICS sends the vendor's implementation conformance statement for a
+// release (YAML or JSON, as b's first byte says); the centre checks it
+// against its EN 303 645 catalog and keeps it, or refuses it saying why.
+func (c *Client) SubmitICS(ctx context.Context, ref string, b []byte) (*server.ICSStored, error) {
+	ct := "application/yaml"
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		ct = "application/json"
+	}
+	var out server.ICSStored
+	_, err := c.do(ctx, "PUT", "/api/v1/releases/"+url.PathEscape(ref)+"/ics", bytes.NewReader(b), http.Header{"Content-Type": {ct}}, &out)
+	return &out, err
+}
+
+// ICS returns the newest ICS of a release, with the digest of the
+// canonical JSON the centre served (what it stored); the centre records
+// the read first.
+func (c *Client) ICS(ctx context.Context, ref string) (*standard.ICS, error) {
+	var raw json.RawMessage
+	if _, err := c.do(ctx, "GET", "/api/v1/releases/"+url.PathEscape(ref)+"/ics", nil, nil, &raw); err != nil {
+		return nil, err
+	}
+	var ics standard.ICS
+	if err := json.Unmarshal(raw, &ics); err != nil {
+		return nil, glassbox.Errorf(glassbox.EINTERNAL, "the centre's ICS of %s is not an ICS: %v", ref, err)
+	}
+	ics.Digest = glassbox.DigestOf(raw)
+	return &ics, nil
 }
 
 // Withdraw withdraws a release's verdicts.

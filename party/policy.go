@@ -39,6 +39,12 @@ const (
 	// evaluate, and the owning vendor, a granted evaluator or an
 	// administrator.
 	ActEvaluate Action = "evaluate"
+	// ActDeclare: state the vendor's own account of a release, its
+	// implementation conformance statement (ICS). Scope submit and a
+	// member of the vendor that owns the product, or an administrator
+	// (scope submit or admin). Not an evaluator: the statement is the
+	// vendor's, which evaluators check.
+	ActDeclare Action = "declare"
 	// ActJudge: scope judge and an evaluator with an active grant. Not the
 	// vendor (no one judges their own product), not an administrator.
 	ActJudge Action = "judge"
@@ -77,7 +83,7 @@ const (
 
 // Actions lists every action, in a fixed order.
 var Actions = []Action{ActPublic, ActAuthenticated, ActListReleases, ActReadRelease, ActReadJob, ActSubmit,
-	ActEvaluate, ActJudge, ActWithdraw, ActReadAccessRecord, ActListGrants, ActGrant, ActAdminRead, ActAdmin, ActMetrics, ActSign}
+	ActEvaluate, ActDeclare, ActJudge, ActWithdraw, ActReadAccessRecord, ActListGrants, ActGrant, ActAdminRead, ActAdmin, ActMetrics, ActSign}
 
 // Authorize decides whether p (nil: anonymous) may take act on product
 // ("" when the action is not about one product). It returns the ID of the
@@ -148,6 +154,17 @@ func (d *decision) decide() (string, error) {
 			return "", err
 		}
 		return d.ownerOrGrant(role == glassbox.RoleVendor, role == glassbox.RoleEvaluator)
+	case ActDeclare:
+		if admin {
+			return "", d.scope(glassbox.ScopeSubmit, glassbox.ScopeAdmin)
+		}
+		if err := d.scope(glassbox.ScopeSubmit); err != nil {
+			return "", err
+		}
+		if role != glassbox.RoleVendor {
+			return "", d.forbid("only the vendor that owns the product, or an administrator, states its conformance; evaluators check the statement")
+		}
+		return d.ownerOrGrant(true, false)
 	case ActJudge:
 		if err := d.scope(glassbox.ScopeJudge); err != nil {
 			return "", err

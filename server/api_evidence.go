@@ -35,6 +35,7 @@ var EvidenceKinds = map[string]struct{ Read, MediaType string }{
 	"rebuild/report":      {"report", "application/json"},
 	"provenance/report":   {"diff", "application/json"},
 	"practice/report":     {"report", "application/json"},
+	"hardening/report":    {"report", "application/json"},
 	"evaluation/report":   {"report", "text/html; charset=utf-8"},
 	"evaluation/oscal":    {"report", "application/json"},
 }

@@ -16,6 +16,7 @@ import (
 	"glassbox.dev/notary"
 	"glassbox.dev/party"
 	"glassbox.dev/review"
+	"glassbox.dev/standard"
 	"glassbox.dev/tlog"
 )
 
@@ -47,6 +48,16 @@ type Backend struct {
 	Evaluations func(ctx context.Context, rel *glassbox.Release) ([]evaluate.Record, error)
 	// Catalogs lists the catalogs of controls the centre judges against.
 	Catalogs func(ctx context.Context) (any, error)
+	// SubmitICS checks p's implementation conformance statement (YAML or
+	// JSON; name is for messages) against the catalog and keeps it as
+	// evidence of rel (centre.SubmitICS); a statement refused is
+	// EINVALID and nothing is stored.
+	SubmitICS func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, name string, b []byte) (*standard.ICS, *standard.Catalog, error)
+	// ICS returns rel's newest ICS and the catalog it answers, or nil when
+	// the vendor submitted none (centre.ICS).
+	ICS func(ctx context.Context, rel *glassbox.Release) (*standard.ICS, *standard.Catalog, error)
+	// ICSCatalog is the catalog a new ICS answers (centre.ICSCatalog).
+	ICSCatalog func(ctx context.Context) (*standard.Catalog, error)
 	// Submit ingests a release from files the uploads hold.
 	Submit  Submitter
 	Access  AccessRecord

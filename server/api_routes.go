@@ -42,6 +42,8 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/releases/{release}/rebuilds", party.ActEvaluate, rel, a.rebuild},
 		{"POST", "/api/v1/releases/{release}/scans", party.ActEvaluate, rel, a.scan},
 		{"GET", "/api/v1/releases/{release}/jobs", party.ActReadRelease, rel, a.listJobs},
+		{"GET", "/api/v1/releases/{release}/ics", party.ActReadRelease, rel, a.getICS},
+		{"PUT", "/api/v1/releases/{release}/ics", party.ActDeclare, rel, a.putICS},
 		{"GET", "/api/v1/releases/{release}/judgements", party.ActReadRelease, rel, a.listJudgements},
 		{"POST", "/api/v1/releases/{release}/judgements", party.ActJudge, rel, a.judge},
 		{"GET", "/api/v1/releases/{release}/triage", party.ActReadRelease, rel, a.listTriage},

@@ -28,6 +28,7 @@ import (
 	"glassbox.dev/party"
 	"glassbox.dev/server"
 	"glassbox.dev/server/backend"
+	"glassbox.dev/standard"
 )
 
 // The parties of the authorization matrix. Every one is a real user with
@@ -127,6 +128,8 @@ func expect(act server.Action, w who, x string, ok int) int {
 		return ok
 	case party.ActEvaluate:
 		return on(w.has(glassbox.ScopeEvaluate) && (w.owns == x || w.grant == x || isAdmin))
+	case party.ActDeclare:
+		return on(isAdmin || w.role == glassbox.RoleVendor && w.has(glassbox.ScopeSubmit) && w.owns == x)
 	case party.ActJudge:
 		return on(w.has(glassbox.ScopeJudge) && w.role == glassbox.RoleEvaluator && w.grant == x)
 	case party.ActWithdraw:
@@ -171,12 +174,19 @@ type matrixCentre struct {
 
 func newMatrixCentre(t *testing.T) *matrixCentre {
 	t.Helper()
+	return newMatrixCentreOn(t, "")
+}
+
+// newMatrixCentreOn is newMatrixCentre with its metadata in the database
+// db (a PostgreSQL URL), or in SQLite when db is "".
+func newMatrixCentreOn(t *testing.T, db string) *matrixCentre {
+	t.Helper()
 	ctx := context.Background()
 	data := t.TempDir()
 	if _, err := attest.GenerateKeys(centre.KeyDir(data), "matrix.test/log", false); err != nil {
 		t.Fatal(err)
 	}
-	c, err := centre.Open(ctx, data, centre.Options{Log: centre.WithLog})
+	c, err := centre.Open(ctx, data, centre.Options{Log: centre.WithLog, DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,6 +345,9 @@ func (m *matrixCentre) callType(t *testing.T, as, method, path string, body any)
 		r = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, m.url+path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if s := m.secrets[as]; s != "" {
 		req.Header.Set("Authorization", "Bearer "+s)
 	}
@@ -433,6 +446,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			case "POST /api/v1/releases/{release}/triage":
 				c.body = server.TriageRequest{Fingerprint: "matrix", Decision: "confirmed"}
 				c.ok = 404 // the release has not been scanned: refused after the policy allowed it
+			case "GET /api/v1/releases/{release}/ics":
+				c.ok = 404 // no ICS yet (the PUT comes after the GET): after the policy allowed it
+			case "PUT /api/v1/releases/{release}/ics":
+				c.body = matrixICS(m.product[x])
 			case "GET /api/v1/releases/{release}/review":
 				c.ok = 404 // the product has no earlier release: after the policy allowed it
 			case "POST /api/v1/releases/{release}/review":
@@ -545,6 +562,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Error(f)
 	}
 	t.Logf("%d cells of the matrix checked", cells)
+}
+
+// matrixICS is a small ICS the catalog takes: the product, and the one
+// provision that applies to every product answered.
+func matrixICS(product string) standard.ICS {
+	return standard.ICS{
+		Standard: standard.EN,
+		Product: standard.ICSProduct{Name: product, Description: "a router", IntendedUse: "home networking",
+			Manufacturer: standard.ICSManufacturer{Name: "Vendor", Address: "1 Main Street, Springfield"}},
+		Provisions: map[string]standard.ICSAnswer{"5.0-1": {Support: standard.ICSYes, Detail: "kept in the technical file"}},
+	}
 }
 
 // handler serves the matrix centre's API: the real party service, access

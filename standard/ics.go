@@ -276,12 +276,12 @@ func quoteKey(k string) string {
 }
 
 func sortedKeys(m map[string]string) []string {
-	return slices.SortedFunc(maps.Keys(m), compareKeys)
+	return slices.SortedFunc(maps.Keys(m), CompareKeys)
 }
 
-// compareKeys orders conditions (numbers, numerically) before features
-// (letters: a … z, then aa).
-func compareKeys(a, b string) int {
+// CompareKeys orders conditions (numbers, numerically) before features
+// (letters: a … z, then aa), as the standard lists them.
+func CompareKeys(a, b string) int {
 	na, ea := strconv.Atoi(a)
 	nb, eb := strconv.Atoi(b)
 	switch {

@@ -24,7 +24,7 @@ import (
 // offlineCommands need no data directory and run the same either way.
 // Every other command works on the centre's own data directory.
 var (
-	remoteCommands  = map[string]bool{"submit": true, "releases": true, "show": true, "evaluate": true, "judge": true, "access": true, "withdraw": true, "grant": true}
+	remoteCommands  = map[string]bool{"submit": true, "releases": true, "show": true, "evaluate": true, "judge": true, "access": true, "withdraw": true, "grant": true, "ics": true}
 	offlineCommands = map[string]bool{"verify": true, "monitor": true, "digest": true, "version": true, "help": true, "completion": true, "attest": true, "glassbox": true}
 )
 

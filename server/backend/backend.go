@@ -108,6 +108,11 @@ func New(c *centre.Centre, parties *party.Service, record server.AccessRecord, q
 		cs, _, err := c.Catalogs(ctx)
 		return cs, err
 	}
+	b.SubmitICS = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, name string, body []byte) (*standard.ICS, *standard.Catalog, error) {
+		return c.SubmitICS(ctx, rel, name, body)
+	}
+	b.ICS = c.ICS
+	b.ICSCatalog = c.ICSCatalog
 	b.Withdraw = func(ctx context.Context, p *glassbox.Principal, rel *glassbox.Release, reason string) ([]notary.Verdict, error) {
 		w, err := c.Withdraw(ctx, rel, reason+" (by "+server.Evaluator(p)+")")
 		if err != nil {

@@ -511,3 +511,43 @@ func TestBrowserDifferentialReview(t *testing.T) {
 		t.Errorf("the report does not show the review's coverage:\n%.2000s", report)
 	}
 }
+
+// TestBrowserVendorICS: the vendor opens the ICS form from the release
+// page, fills in the product and answers two provisions, submits, and the
+// release page says the statement is stored; the form then shows the
+// answers again.
+func TestBrowserVendorICS(t *testing.T) {
+	ctx, axe := browserContext(t)
+	s := newSite(t)
+	dir := shots(t)
+	rel := string(s.rel.ID)
+	alice := newTab(t, ctx, s, axe, dir)
+	alice.signIn("alice")
+	alice.open("/ui/releases/"+rel, "h1")
+	alice.submit("open the ICS form", chromedp.Click(chromedp.CSS(`a[href="/ui/releases/`+rel+`/ics"]`)))
+	alice.do("the form", chromedp.WaitVisible(chromedp.CSS(`form.ics`)))
+	alice.check("14-ics-form")
+	alice.do("fill in the product",
+		chromedp.SendKeys(chromedp.CSS(`#ics-name`), "router"),
+		chromedp.SendKeys(chromedp.CSS(`#ics-description`), "a home router"),
+		chromedp.SendKeys(chromedp.CSS(`#ics-intended-use`), "home networking"),
+		chromedp.SendKeys(chromedp.CSS(`#ics-manufacturer-name`), "ACME Corp"),
+		chromedp.SendKeys(chromedp.CSS(`#ics-manufacturer-address`), "1 Main Street, Springfield"),
+		chromedp.SetValue(chromedp.CSS(`select[name="support-5.0-1"]`), "yes"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="detail-5.0-1"]`), "the technical file justifies each recommendation not met"),
+		chromedp.SetValue(chromedp.CSS(`select[name="support-5.1-1"]`), "yes"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="detail-5.1-1"]`), "a password unique to each unit, printed on its label"))
+	alice.submit("submit the ICS", chromedp.Click(chromedp.CSS(`form.ics button[type=submit]`)))
+	alice.do("the release page", chromedp.WaitVisible(chromedp.CSS(`p.notice`)))
+	if n := alice.text(`p.notice`); !strings.Contains(n, "The ICS is stored as sha256:") || !strings.Contains(n, "2 of 78 provisions answered") {
+		t.Fatalf("after submitting the ICS the release page says %q", n)
+	}
+	if sum := alice.text(`p.ics-summary`); !strings.Contains(sum, "ICS submitted sha256:") {
+		t.Errorf("the release page's ICS line says %q", sum)
+	}
+	alice.check("15-ics-stored")
+	alice.open("/ui/releases/"+rel+"/ics", "form.ics")
+	if v := eval[string](alice, `document.querySelector('select[name="support-5.1-1"]').value`); v != "yes" {
+		t.Errorf("the form shows 5.1-1 answered %q; want the stored yes", v)
+	}
+}

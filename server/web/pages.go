@@ -313,9 +313,16 @@ func (w *Workspace) release(rw http.ResponseWriter, r *request) error {
 		}
 	}
 	latest, earlier := w.evaluations(r, rel)
+	_, declareErr := w.authorize(r, party.ActDeclare, rel)
+	ics := w.icsSummaryOf(r, rel)
+	notice := ""
+	if r.URL.Query().Get("ics") == "stored" {
+		notice = icsNotice(ics)
+	}
 	return w.render(rw, r, http.StatusOK, "release", map[string]any{"Standards": standards, "Downloads": docs, "Refresh": refresh, "Progress": progress,
 		"MayEvaluate": evalErr == nil && w.b.Jobs != nil,
-		"Title":       rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Evaluation": latest, "Earlier": earlier,
+		"ICS":         ics, "MayDeclare": declareErr == nil, "Notice": notice,
+		"Title": rel.Manifest.Product + " " + rel.Manifest.Version, "Release": rel, "Evaluation": latest, "Earlier": earlier,
 		"Jobs": jobs, "Tree": tree(rel, ""), "MayReadAccess": accessErr == nil,
 	})
 }

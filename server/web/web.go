@@ -121,6 +121,8 @@ func (w *Workspace) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /ui/releases/{release}/documents/{kind...}", w.page(true, w.download))
 	mux.Handle("GET /ui/releases/{release}/worksheet/{standard}", w.page(true, w.worksheet))
 	mux.Handle("POST /ui/releases/{release}/judgements", w.page(true, w.judge))
+	mux.Handle("GET /ui/releases/{release}/ics", w.page(true, w.icsPage))
+	mux.Handle("POST /ui/releases/{release}/ics", w.page(true, w.submitICS))
 	mux.Handle("POST /ui/releases/{release}/triage", w.page(true, w.triage))
 	mux.Handle("POST /ui/releases/{release}/evaluations", w.page(true, w.evaluate))
 	mux.Handle("GET /ui/releases/{release}/review", w.page(true, w.review))

@@ -27,6 +27,7 @@ import (
 	"glassbox.dev/server"
 	"glassbox.dev/server/backend"
 	"glassbox.dev/server/web"
+	"glassbox.dev/standard"
 	"glassbox.dev/vuln"
 )
 
@@ -588,5 +589,90 @@ func TestDocumentsAreDownloadedOnTheRecord(t *testing.T) {
 	nick.signIn("nick")
 	if code, body, _ := nick.get(rel + "/documents/scan/sarif"); code != 404 || strings.Contains(body, "2.1.0") {
 		t.Errorf("a download without a grant: %d", code)
+	}
+}
+
+// TestTheICSForm: the vendor fills in the ICS from the form, whose every
+// provision is listed with its status and test group; a statement the
+// catalog refuses comes back with the message naming the provision and
+// everything entered kept, and nothing is stored; an accepted one is the
+// release's vendor/ics evidence, the release page says so, and the form
+// shows it again. An evaluator under a grant reads it (on the record) and
+// may not submit one.
+func TestTheICSForm(t *testing.T) {
+	s := newSite(t)
+	alice := s.browser(t)
+	alice.signIn("alice")
+	rel := "/ui/releases/" + string(s.rel.ID)
+	page := rel + "/ics"
+	if _, p, _ := alice.get(rel); !strings.Contains(p, `href="`+page+`"`) || !strings.Contains(p, "Fill in the ICS") {
+		t.Fatalf("the vendor's release page does not link the ICS form:\n%s", p)
+	}
+	code, p, _ := alice.get(page)
+	if code != 200 || strings.Count(p, `<select id="support-`) != 78 || !strings.Contains(p, "<td>MF (a)</td>") || !strings.Contains(p, "TS 103 701 test group 5.1-1") ||
+		!strings.Contains(p, `name="feature" value="a" checked`) || !strings.Contains(p, "passwords are used") {
+		t.Fatalf("the ICS form: %d; want 78 provisions with status and test group, and the features with their definitions\n%.3000s", code, p)
+	}
+	form := url.Values{
+		"name": {"router"}, "description": {"a home router"}, "intended-use": {"home networking"},
+		"manufacturer-name": {"ACME Corp"}, "manufacturer-address": {"1 Main Street, Springfield"},
+		"security-contact": {"security@acme.example"},
+		"feature":          {"a", "12"},
+		"support-5.0-1":    {"yes"},
+		"detail-5.0-1":     {"the technical file justifies each recommendation not met"},
+		"support-5.1-1":    {"no"}, // no without a detail: refused
+	}
+	code, p = alice.post(page, page, form)
+	if code != 400 || !strings.Contains(p, "provision 5.1-1: answered no without a detail") {
+		t.Fatalf("a \"no\" without a detail: %d; want 400 naming the provision\n%.2000s", code, p)
+	}
+	for _, kept := range []string{`value="router"`, `value="security@acme.example"`, "the technical file justifies each recommendation not met",
+		`name="feature" value="a" checked`, `<option value="no" selected>`} {
+		if !strings.Contains(p, kept) {
+			t.Errorf("the refused form does not keep %s", kept)
+		}
+	}
+	if strings.Contains(p, `name="feature" value="b" checked`) {
+		t.Errorf("the refused form checks a feature the vendor left unchecked")
+	}
+	if ds, _ := s.c.Store.FindEvidence(t.Context(), s.rel.ID, standard.KindICS); len(ds) != 0 {
+		t.Fatalf("a refused form stored %v", ds)
+	}
+
+	form.Set("detail-5.1-1", "the admin password is printed on the label, the same for every unit")
+	code, p = alice.post(page, page, form)
+	if code != 200 || !strings.Contains(p, "The ICS is stored as sha256:") || !strings.Contains(p, "2 of 78 provisions answered") {
+		t.Fatalf("the accepted form: %d; want the release page with a notice\n%.2000s", code, p)
+	}
+	ics, _, err := s.c.ICS(t.Context(), s.rel)
+	if err != nil || ics == nil {
+		t.Fatalf("the stored ICS: %v, %v", ics, err)
+	}
+	if ics.Product.Name != "router" || ics.Provisions["5.1-1"].Support != standard.ICSNo || !ics.Features["a"] || ics.Features["b"] || len(ics.Provisions) != 2 {
+		t.Errorf("the stored ICS is %+v", ics)
+	}
+	if _, p, _ := alice.get(page); !strings.Contains(p, `value="the admin password is printed on the label, the same for every unit"`) || !strings.Contains(p, string(ics.Digest)) {
+		t.Errorf("the form does not show the stored statement again")
+	}
+
+	eve := s.browser(t)
+	eve.signIn("eve")
+	if _, p, _ := eve.get(rel); !strings.Contains(p, "ICS submitted <code>"+string(ics.Digest)+"</code>, 2 of 78 provisions answered") || !strings.Contains(p, "Read the ICS") || strings.Contains(p, "Fill in the ICS") {
+		t.Errorf("the evaluator's release page does not summarise the ICS:\n%s", p)
+	}
+	code, p, _ = eve.get(page)
+	if code != 200 || strings.Contains(p, "<select") || !strings.Contains(p, "the admin password is printed on the label") || !strings.Contains(p, "<span class=\"meta\">unanswered</span>") {
+		t.Errorf("the evaluator's view of the ICS: %d; want it read-only\n%.2000s", code, p)
+	}
+	if code, _ := eve.post(page, rel, form); code != 403 {
+		t.Errorf("the evaluator submits the vendor's ICS: %d; want 403", code)
+	}
+	if _, p, _ := alice.get("/ui/access/" + string(s.rel.ID)); !strings.Contains(p, "<code>vendor-ics</code>") || !strings.Contains(p, "eve of Test Lab") {
+		t.Errorf("the evaluator's read of the ICS is not on the access record:\n%s", p)
+	}
+	nick := s.browser(t)
+	nick.signIn("nick")
+	if code, p, _ := nick.get(page); code != 404 || strings.Contains(p, "admin password") {
+		t.Errorf("the ICS page without a grant: %d", code)
 	}
 }
