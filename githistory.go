@@ -10,18 +10,25 @@ const GitHistoryType = "https://glassbox.dev/git-history/v1"
 // repositories.
 const MaxHistoryCommits = 1000
 
+// MaxHistoryTags is how many tags of the release commit a history record
+// holds.
+const MaxHistoryTags = 100
+
 // GitHistory is what the centre read of a release's git history when it
 // was submitted: the commits reachable from the release commit, newest
-// first, and the tag the vendor named, if it is an annotated one. It is
+// first, and the tags that point at it. It depends on the commit, not on
+// the name the vendor gave it (a tag, a branch or the commit id), so the
+// same commit submitted under any of them is the same release. It is
 // stored as a blob and named by the release manifest, so the checks of how
 // the project is run (package practice) decide from content-addressed
 // evidence. Signatures are recorded as present, by type; whose key made
 // them is not something the centre can know.
 type GitHistory struct {
-	Type    string      `json:"_type"`
-	Ref     string      `json:"ref"`
-	Commit  string      `json:"commit"`
-	Tag     *GitTag     `json:"tag,omitempty"`
+	Type   string `json:"_type"`
+	Commit string `json:"commit"`
+	// Tags are the tags that point at the commit, by name (at most
+	// MaxHistoryTags).
+	Tags    []GitTag    `json:"tags,omitempty"`
 	Commits []GitCommit `json:"commits"`
 	// Truncated is true when there are more commits than recorded
 	// (MaxHistoryCommits), or the repository was a shallow clone.
@@ -48,12 +55,14 @@ type GitCommit struct {
 	SignedOffBy []string `json:"signed_off_by,omitempty"`
 }
 
-// GitTag is an annotated tag.
+// GitTag is a tag of the release commit: a lightweight one is a name; an
+// annotated one has a tagger, a message and perhaps a signature.
 type GitTag struct {
 	Name        string    `json:"name"`
-	Tagger      string    `json:"tagger"`
-	TaggerEmail string    `json:"tagger_email"`
-	Time        time.Time `json:"time"`
-	Message     string    `json:"message"` // without the signature
+	Annotated   bool      `json:"annotated"`
+	Tagger      string    `json:"tagger,omitempty"`
+	TaggerEmail string    `json:"tagger_email,omitempty"`
+	Time        time.Time `json:"time,omitzero"`
+	Message     string    `json:"message,omitempty"` // without the signature
 	Signature   string    `json:"signature,omitempty"`
 }

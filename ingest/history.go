@@ -24,9 +24,9 @@ const (
 )
 
 // readHistory records the history of commit in gitDir: its newest commits
-// and, when ref names an annotated tag, that tag.
-func readHistory(ctx context.Context, gitDir, ref, commit string) (*glassbox.GitHistory, error) {
-	h := &glassbox.GitHistory{Type: glassbox.GitHistoryType, Ref: ref, Commit: commit, Commits: []glassbox.GitCommit{}}
+// and the tags that point at it.
+func readHistory(ctx context.Context, gitDir, commit string) (*glassbox.GitHistory, error) {
+	h := &glassbox.GitHistory{Type: glassbox.GitHistoryType, Commit: commit, Commits: []glassbox.GitCommit{}}
 	if out, err := git(ctx, gitDir, "rev-parse", "--is-shallow-repository"); err == nil && strings.TrimSpace(string(out)) == "true" {
 		h.Shallow, h.Truncated = true, true
 	}
@@ -82,11 +82,9 @@ func readHistory(ctx context.Context, gitDir, ref, commit string) (*glassbox.Git
 	if len(h.Commits) == 0 || h.Commits[0].ID != commit {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "git log of %s did not start at that commit", commit)
 	}
-	tag, err := readTag(ctx, gitDir, ref)
-	if err != nil {
+	if h.Tags, err = readTags(ctx, gitDir, commit); err != nil {
 		return nil, err
 	}
-	h.Tag = tag
 	return h, nil
 }
 
@@ -99,28 +97,37 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// readTag returns the annotated tag ref names, or nil when ref is not one.
-func readTag(ctx context.Context, gitDir, ref string) (*glassbox.GitTag, error) {
-	out, err := git(ctx, gitDir, "rev-parse", "--verify", "--quiet", "--end-of-options", "refs/tags/"+ref)
+// readTags returns the tags that point at commit, sorted by name.
+func readTags(ctx context.Context, gitDir, commit string) ([]glassbox.GitTag, error) {
+	out, err := git(ctx, gitDir, "for-each-ref", "--points-at", commit, "--sort=refname", "--count="+strconv.Itoa(glassbox.MaxHistoryTags),
+		"--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)", "refs/tags")
 	if err != nil {
-		return nil, nil // not a tag (a branch or a commit id)
+		return nil, glassbox.Errorf(glassbox.EINVALID, "cannot list the tags of %s: %v", commit, err)
 	}
-	id := strings.TrimSpace(string(out))
-	typ, err := git(ctx, gitDir, "cat-file", "-t", id)
-	if err != nil || strings.TrimSpace(string(typ)) != "tag" {
-		return nil, nil // a lightweight tag: a name, no object
+	var tags []glassbox.GitTag
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "\x00")
+		if len(f) != 3 {
+			continue
+		}
+		name := strings.ToValidUTF8(f[0], "\uFFFD")
+		if f[1] != "tag" {
+			tags = append(tags, glassbox.GitTag{Name: name})
+			continue
+		}
+		body, err := git(ctx, gitDir, "cat-file", "tag", f[2])
+		if err != nil {
+			return nil, glassbox.Errorf(glassbox.EINVALID, "cannot read tag %s: %v", name, err)
+		}
+		tags = append(tags, *parseTag(name, body))
 	}
-	body, err := git(ctx, gitDir, "cat-file", "tag", id)
-	if err != nil {
-		return nil, glassbox.Errorf(glassbox.EINVALID, "cannot read tag %s: %v", ref, err)
-	}
-	return parseTag(ref, body), nil
+	return tags, nil
 }
 
 // parseTag reads a tag object: headers, a blank line, the message, and a
 // signature appended to the message.
 func parseTag(name string, body []byte) *glassbox.GitTag {
-	t := &glassbox.GitTag{Name: name}
+	t := &glassbox.GitTag{Name: name, Annotated: true}
 	head, msg, _ := bytes.Cut(body, []byte("\n\n"))
 	for _, line := range strings.Split(string(head), "\n") {
 		if v, ok := strings.CutPrefix(line, "tagger "); ok {

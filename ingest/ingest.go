@@ -311,7 +311,7 @@ func (s *submission) gitTree(req Request) (string, []glassbox.File, *glassbox.Fi
 	if err != nil {
 		return "", nil, nil, err
 	}
-	h, err := readHistory(s.ctx, gitDir, req.GitRef, commit)
+	h, err := readHistory(s.ctx, gitDir, commit)
 	if err != nil {
 		return "", nil, nil, err
 	}

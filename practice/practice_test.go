@@ -127,7 +127,7 @@ func TestWellRunProjectPasses(t *testing.T) {
 	in := release(wellRun, map[string]string{"tool-1.2.0-linux-amd64": elf, "SHA256SUMS": "abc  tool-1.2.0-linux-amd64\n", "SHA256SUMS.sig": "sig"})
 	in.Release.Manifest.SBOM = &glassbox.File{Path: "tool.cdx.json"}
 	in.Vulns = &practice.VulnFacts{}
-	in.History = &glassbox.GitHistory{Ref: "v1.2.0", Commit: strings.Repeat("a", 40), Commits: []glassbox.GitCommit{
+	in.History = &glassbox.GitHistory{Tags: []glassbox.GitTag{{Name: "v1.2.0"}}, Commit: strings.Repeat("a", 40), Commits: []glassbox.GitCommit{
 		{ID: strings.Repeat("a", 40), Author: "Ada", AuthorTime: time.Unix(1, 0), Committer: "Ada", CommitTime: time.Unix(2, 0), SignedOffBy: []string{"Ada <ada@acme.example>"}},
 	}}
 	in.Release.Manifest.Source.History = &glassbox.File{Path: "git-history.json"}
@@ -164,7 +164,7 @@ jobs:
 	}
 	in := release(files, map[string]string{"tool": elf})
 	in.Vulns = &practice.VulnFacts{NotAffecting: []string{"GO-2024-0001"}}
-	in.History = &glassbox.GitHistory{Ref: "v1.1.0", Commit: strings.Repeat("b", 40), Tag: &glassbox.GitTag{Name: "v1.1.0", Message: "v1.1.0"}, Commits: []glassbox.GitCommit{
+	in.History = &glassbox.GitHistory{Commit: strings.Repeat("b", 40), Tags: []glassbox.GitTag{{Name: "v1.1.0", Annotated: true, Message: "v1.1.0"}}, Commits: []glassbox.GitCommit{
 		{ID: strings.Repeat("b", 40), Author: "Bob", AuthorTime: time.Unix(1, 0), Committer: "Bob", CommitTime: time.Unix(2, 0), Subject: "fix"},
 	}}
 	in.Release.Manifest.Source.History = &glassbox.File{Path: "git-history.json"}
@@ -180,7 +180,7 @@ jobs:
 		{"repo.ci-untrusted-checkout", "pull_request.head.sha"},
 		{"repo.ci-trusted-input", "inputs.target"},
 		{"repo.signed-off", "1 of 1"},
-		{"repo.signed-release", "annotated but not signed"},
+		{"repo.signed-release", "is signed (v1.1.0)"},
 		{"repo.changelog", "no change log"},
 		{"repo.version-unique", "v1.1.0"},
 		{"repo.assets-named", "tool"},

@@ -5,6 +5,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"glassbox.dev"
 )
 
 func (c *checker) noHistory() Result {
@@ -82,9 +84,19 @@ func signatureFor(name string, all []*file) *file {
 	return nil
 }
 
+// tags returns the tags of the release commit, nil without a history.
+func (c *checker) tags() []glassbox.GitTag {
+	if c.in.History == nil {
+		return nil
+	}
+	return c.in.History.Tags
+}
+
 func checkSignedRelease(c *checker) Result {
-	if h := c.in.History; h != nil && h.Tag != nil && h.Tag.Signature != "" {
-		return c.pass("tag %s is signed (%s), by %s <%s>; the centre records the signature, it cannot know the signer's key", h.Tag.Name, h.Tag.Signature, h.Tag.Tagger, h.Tag.TaggerEmail).at(Location{Commit: h.Commit, Text: "tag " + h.Tag.Name})
+	for _, t := range c.tags() {
+		if t.Signature != "" {
+			return c.pass("tag %s is signed (%s), by %s <%s>; the centre records the signature, it cannot know the signer's key", t.Name, t.Signature, t.Tagger, t.TaggerEmail).at(Location{Commit: c.in.History.Commit, Text: "tag " + t.Name})
+		}
 	}
 	arts := c.t.artifacts
 	for _, a := range arts {
@@ -112,11 +124,18 @@ func checkSignedRelease(c *checker) Result {
 			return c.pass("every asset of the release ships with a detached signature").at(where...)
 		}
 	}
-	what := "the release names no tag"
-	if h := c.in.History; h != nil && h.Tag != nil {
-		what = "tag " + h.Tag.Name + " is annotated but not signed"
-	} else if h != nil {
-		what = fmt.Sprintf("%s is not an annotated tag, so it carries no signature", h.Ref)
+	what := "the release was not submitted from git, so no tag signature is known"
+	if c.in.History != nil {
+		var names []string
+		for _, t := range c.tags() {
+			names = append(names, t.Name)
+		}
+		switch len(names) {
+		case 0:
+			what = "no tag points at its commit"
+		default:
+			what = "no tag pointing at its commit is signed (" + strings.Join(names, ", ") + ")"
+		}
 	}
 	return c.fail("the release is not signed: %s, and it ships no signed checksum manifest or detached signatures", what)
 }
@@ -144,15 +163,15 @@ func checkChangelog(c *checker) Result {
 			return c.pass("%s describes the changes of %s", f.Path, v).at(l)
 		}
 	}
-	if h := c.in.History; h != nil && h.Tag != nil {
+	for _, t := range c.tags() {
 		lines := 0
-		for _, l := range strings.Split(h.Tag.Message, "\n") {
+		for _, l := range strings.Split(t.Message, "\n") {
 			if strings.TrimSpace(l) != "" {
 				lines++
 			}
 		}
 		if lines >= 3 {
-			return c.pass("tag %s carries release notes (%d lines)", h.Tag.Name, lines).at(Location{Commit: h.Commit, Text: "tag " + h.Tag.Name})
+			return c.pass("tag %s carries release notes (%d lines)", t.Name, lines).at(Location{Commit: c.in.History.Commit, Text: "tag " + t.Name})
 		}
 	}
 	if len(files) > 0 {
@@ -163,13 +182,16 @@ func checkChangelog(c *checker) Result {
 
 func checkVersionUnique(c *checker) Result {
 	v := c.version()
-	h := c.in.History
-	if h != nil && !hexRE.MatchString(h.Ref) {
-		ref := strings.TrimPrefix(h.Ref, "refs/tags/")
-		if !regexp.MustCompile(`(^|[^0-9A-Za-z])v?` + regexp.QuoteMeta(v) + `$`).MatchString(ref) {
-			return c.fail("the release is version %s but was submitted from %s, which names another version", c.in.Release.Manifest.Version, ref)
+	names := regexp.MustCompile(`(^|[^0-9A-Za-z])v?` + regexp.QuoteMeta(v) + `$`)
+	var others []string
+	for _, t := range c.tags() {
+		if names.MatchString(t.Name) {
+			return c.pass("version %s is the release's unique identifier: the centre keeps one release per product and version, and tag %s of its commit names it", c.in.Release.Manifest.Version, t.Name).at(Location{Commit: c.in.History.Commit, Text: "tag " + t.Name})
 		}
-		return c.pass("version %s is the release's unique identifier: the centre keeps one release per product and version, and the tag %s names it", c.in.Release.Manifest.Version, ref)
+		others = append(others, t.Name)
+	}
+	if len(others) > 0 {
+		return c.fail("the release is version %s but its commit is tagged %s, which names another version", c.in.Release.Manifest.Version, strings.Join(others, ", "))
 	}
 	return c.pass("version %s is the release's unique identifier: the centre keeps one release per product and version", c.in.Release.Manifest.Version)
 }
