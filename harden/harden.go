@@ -39,6 +39,21 @@ type Program struct {
 	// Fortified are the fortified libc functions it calls (__memcpy_chk…).
 	Fortified int  `json:"fortified"`
 	Static    bool `json:"static"`
+	// SymbolsUnread is true when the symbol tables were over the bound
+	// and not read: Canary and Fortified are unknown.
+	SymbolsUnread bool `json:"symbols_unread,omitempty"`
+}
+
+// maxSymbols bounds the symbol tables read, in bytes.
+const maxSymbols = 32 << 20
+
+func symbolsTooLarge(ef *elf.File) bool {
+	for _, s := range ef.Sections {
+		if (s.Type == elf.SHT_SYMTAB || s.Type == elf.SHT_DYNSYM || s.Type == elf.SHT_STRTAB) && s.Size > maxSymbols {
+			return true
+		}
+	}
+	return false
 }
 
 // Decides reports whether the program breaks a mitigation that decides
@@ -63,9 +78,12 @@ func (p *Program) Summary() string {
 		return "no " + s
 	}
 	parts := []string{yes(p.NX, "NX"), yes(len(p.WX) == 0, "W^X"), yes(p.PIE, "PIE"), p.RELRO + " RELRO"}
-	if p.Go {
+	switch {
+	case p.Go:
 		parts = append(parts, "Go (memory-safe; no canaries needed)")
-	} else {
+	case p.SymbolsUnread:
+		parts = append(parts, "canary and fortified calls unknown (symbol tables over the bound)")
+	default:
 		parts = append(parts, yes(p.Canary, "canary"), fmt.Sprintf("%d fortified calls", p.Fortified))
 	}
 	if p.Static {
@@ -143,6 +161,13 @@ func Read(path, name string, digest glassbox.Digest) (*Program, error) {
 		}
 	}
 	p.PIE = ef.Type == elf.ET_DYN && (pieFlag || ef.Entry != 0)
+	// debug/elf reads a whole symbol table into memory, several times its
+	// size: tables beyond the bound are not read, and the canary and
+	// fortified calls are then unknown, not absent.
+	if symbolsTooLarge(ef) {
+		p.SymbolsUnread = true
+		return p, nil
+	}
 	if syms, err := ef.ImportedSymbols(); err == nil {
 		for _, s := range syms {
 			switch {

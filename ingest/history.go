@@ -17,10 +17,13 @@ import (
 
 // Bounds of a history record: git's output is read up to maxHistoryBytes,
 // a subject is cut at maxSubject bytes and a tag message at maxTagMessage.
+// maxHistoryBytes is a variable for the tests.
+var maxHistoryBytes int64 = 64 << 20
+
 const (
-	maxHistoryBytes = 64 << 20
-	maxSubject      = 200
-	maxTagMessage   = 16 << 10
+	maxSubject    = 200
+	maxTagMessage = 16 << 10
+	maxTagObject  = 1 << 20
 )
 
 // readHistory records the history of commit in gitDir: its newest commits
@@ -43,10 +46,19 @@ func readHistory(ctx context.Context, gitDir, commit string) (*glassbox.GitHisto
 	if err := cmd.Start(); err != nil {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "start git log: %w", err)
 	}
-	br := bufio.NewReaderSize(io.LimitReader(stdout, maxHistoryBytes), 1<<20)
+	// One byte past the bound tells a history cut by it from one that
+	// ends there.
+	lr := &io.LimitedReader{R: stdout, N: maxHistoryBytes + 1}
+	br := bufio.NewReaderSize(lr, 1<<20)
 	var perr error
 	for {
 		rec, err := br.ReadBytes(0)
+		if err == io.EOF && lr.N == 0 {
+			// The bound cut this record: it is not a commit, and the
+			// history goes on.
+			h.Truncated = true
+			break
+		}
 		if len(bytes.TrimSpace(rec)) > 0 {
 			if len(h.Commits) == glassbox.MaxHistoryCommits {
 				h.Truncated = true
@@ -79,7 +91,9 @@ func readHistory(ctx context.Context, gitDir, commit string) (*glassbox.GitHisto
 			return nil, glassbox.Errorf(glassbox.EINVALID, "cannot read the history of %s: git log: %s", commit, firstNonEmpty(msg, werr.Error()))
 		}
 	}
-	if len(h.Commits) == 0 || h.Commits[0].ID != commit {
+	if len(h.Commits) == 0 && h.Truncated {
+		// Cut before the first commit ended: nothing to record but that.
+	} else if len(h.Commits) == 0 || h.Commits[0].ID != commit {
 		return nil, glassbox.Errorf(glassbox.EINTERNAL, "git log of %s did not start at that commit", commit)
 	}
 	if h.Tags, err = readTags(ctx, gitDir, commit); err != nil {
@@ -115,6 +129,13 @@ func readTags(ctx context.Context, gitDir, commit string) ([]glassbox.GitTag, er
 			tags = append(tags, glassbox.GitTag{Name: name})
 			continue
 		}
+		size, err := git(ctx, gitDir, "cat-file", "-s", f[2])
+		if n, perr := strconv.ParseInt(strings.TrimSpace(string(size)), 10, 64); err != nil || perr != nil || n > maxTagObject {
+			// Not read: a tag this large is no release's; it counts as
+			// unsigned and without notes.
+			tags = append(tags, glassbox.GitTag{Name: name, Annotated: true})
+			continue
+		}
 		body, err := git(ctx, gitDir, "cat-file", "tag", f[2])
 		if err != nil {
 			return nil, glassbox.Errorf(glassbox.EINVALID, "cannot read tag %s: %v", name, err)
@@ -136,7 +157,10 @@ func parseTag(name string, body []byte) *glassbox.GitTag {
 	}
 	m := string(msg)
 	for _, sig := range signatureKinds {
-		if i := strings.Index(m, sig.begin); i >= 0 && (i == 0 || m[i-1] == '\n') {
+		// A signature is the armoured block that ends the object; the same
+		// line inside the notes is text.
+		i := strings.LastIndex(m, sig.begin)
+		if i >= 0 && (i == 0 || m[i-1] == '\n') && strings.HasSuffix(strings.TrimRight(m, "\n"), sig.end) {
 			t.Signature = sig.kind
 			m = m[:i]
 			break
@@ -150,11 +174,11 @@ func parseTag(name string, body []byte) *glassbox.GitTag {
 }
 
 // signatureKinds are the armour lines git writes for each signature type.
-var signatureKinds = []struct{ begin, kind string }{
-	{"-----BEGIN PGP SIGNATURE-----", "openpgp"},
-	{"-----BEGIN PGP MESSAGE-----", "openpgp"},
-	{"-----BEGIN SSH SIGNATURE-----", "ssh"},
-	{"-----BEGIN SIGNED MESSAGE-----", "x509"},
+var signatureKinds = []struct{ begin, end, kind string }{
+	{"-----BEGIN PGP SIGNATURE-----", "-----END PGP SIGNATURE-----", "openpgp"},
+	{"-----BEGIN PGP MESSAGE-----", "-----END PGP MESSAGE-----", "openpgp"},
+	{"-----BEGIN SSH SIGNATURE-----", "-----END SSH SIGNATURE-----", "ssh"},
+	{"-----BEGIN SIGNED MESSAGE-----", "-----END SIGNED MESSAGE-----", "x509"},
 }
 
 // parseRawCommit reads one commit of git log --pretty=raw: "commit ID",

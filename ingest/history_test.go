@@ -112,3 +112,43 @@ func FuzzParseRawCommit(f *testing.F) {
 		parseIdent(string(b))
 	})
 }
+
+// TestHistoryCutByBytesIsTruncated: a history cut by the byte bound is
+// recorded as truncated, without the record the bound cut (a newest commit
+// with a huge message must not hide the older ones).
+func TestHistoryCutByBytesIsTruncated(t *testing.T) {
+	defer func(b int64) { maxHistoryBytes = b }(maxHistoryBytes)
+	maxHistoryBytes = 1 << 20
+	dir := t.TempDir()
+	gitIn(t, dir, "", "init", "--quiet", "--bare")
+	var in bytes.Buffer
+	msgs := []string{"old, no sign-off", "older, no sign-off", "Signed-off-by: A <a@b>\n" + strings.Repeat("x\n", int(maxHistoryBytes)/2+10)}
+	for i, msg := range msgs {
+		fmt.Fprintf(&in, "commit refs/heads/main\nmark :%d\ncommitter Ada <ada@example.org> %d +0000\ndata %d\n%s\n", i+1, 1700000000+i, len(msg), msg)
+		if i > 0 {
+			fmt.Fprintf(&in, "from :%d\n", i)
+		}
+	}
+	gitIn(t, dir, in.String(), "fast-import", "--quiet")
+	head := gitIn(t, dir, "", "rev-parse", "main")
+	h, err := readHistory(t.Context(), dir, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Truncated || len(h.Commits) != 0 {
+		t.Fatalf("a history cut by the byte bound: %d commits, truncated %v", len(h.Commits), h.Truncated)
+	}
+}
+
+// TestTagSignatureEndsTheTag: a signature block quoted in a tag's notes is
+// not a signature.
+func TestTagSignatureEndsTheTag(t *testing.T) {
+	fake := parseTag("v1", []byte("object x\ntype commit\ntag v1\ntagger A <a@b> 1 +0000\n\nnotes\n\n-----BEGIN PGP SIGNATURE-----\nnot really\n"))
+	if fake.Signature != "" {
+		t.Errorf("a quoted armour line was taken for a signature: %+v", fake)
+	}
+	real := parseTag("v1", []byte("object x\ntype commit\ntag v1\ntagger A <a@b> 1 +0000\n\nnotes\n-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n"))
+	if real.Signature != "ssh" || real.Message != "notes" {
+		t.Errorf("a signed tag read as %+v", real)
+	}
+}

@@ -33,7 +33,7 @@ func (t *tree) docsNamed(stems ...string) []*file {
 func (t *tree) allDocs() []*file {
 	var out []*file
 	for _, f := range t.files {
-		if isDoc(f.lower) && f.text != "" && !strings.HasPrefix(f.lower, ".github/issue_template/") && !isLicence(f.lower) {
+		if isDoc(f.lower) && f.text != "" && !strings.HasPrefix(f.lower, ".github/issue_template/") && !isLicence(f.lower) && !isChangelog(f.lower) {
 			out = append(out, f)
 		}
 	}
@@ -45,6 +45,21 @@ func (t *tree) allDocs() []*file {
 func isLicence(p string) bool {
 	return !strings.Contains(p, "/") && (strings.HasPrefix(p, "license") || strings.HasPrefix(p, "licence") || strings.HasPrefix(p, "copying") || strings.HasPrefix(p, "unlicense"))
 }
+
+// isChangelog reports whether a lower-cased path is a change log: its
+// lines say what changed ("updated dependencies"), not how the project is
+// run.
+func isChangelog(p string) bool {
+	name := path.Base(p)
+	for _, s := range changelogStems {
+		if strings.HasPrefix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var changelogStems = []string{"changelog", "changes", "news", "history", "release-notes", "release_notes", "releasenotes", "releases"}
 
 // readme returns the root README, if any.
 func (t *tree) readme() *file {
@@ -61,6 +76,7 @@ func (t *tree) readme() *file {
 type section struct {
 	f       *file
 	heading string
+	level   int // of the heading: 1 for a document's title; 0 for a whole document
 	line    int // of the heading, 1-based
 	text    string
 }
@@ -119,7 +135,7 @@ func sections(f *file) []section {
 				break
 			}
 		}
-		out = append(out, section{f: f, heading: h.title, line: h.line + 1, text: strings.Join(lines[h.line:end], "\n")})
+		out = append(out, section{f: f, heading: h.title, level: h.level, line: h.line + 1, text: strings.Join(lines[h.line:end], "\n")})
 	}
 	return out
 }
@@ -151,16 +167,7 @@ var (
 // references returns the definitions of the Markdown reference links a
 // section uses, which may be anywhere in its document.
 func (s section) references() []Location {
-	defs := map[string]Location{}
-	line, counted := 1, 0 // the line at byte counted, kept as matches go forward
-	for _, m := range definitionRE.FindAllStringSubmatchIndex(s.f.text, -1) {
-		line += strings.Count(s.f.text[counted:m[0]], "\n")
-		counted = m[0]
-		ref := strings.ToLower(s.f.text[m[2]:m[3]])
-		if _, dup := defs[ref]; !dup {
-			defs[ref] = Location{Path: s.f.Path, Line: line, Text: clip(s.f.text[m[4]:m[5]])}
-		}
-	}
+	defs := s.f.definitions()
 	var out []Location
 	for _, m := range referenceRE.FindAllStringSubmatch(s.text, -1) {
 		if l, ok := defs[strings.ToLower(m[1]+m[2])]; ok {
@@ -168,6 +175,25 @@ func (s section) references() []Location {
 		}
 	}
 	return out
+}
+
+// definitions returns the Markdown reference definitions of a document,
+// read once.
+func (f *file) definitions() map[string]Location {
+	if f.defs != nil {
+		return f.defs
+	}
+	f.defs = map[string]Location{}
+	line, counted := 1, 0 // the line at byte counted, kept as matches go forward
+	for _, m := range definitionRE.FindAllStringSubmatchIndex(f.text, -1) {
+		line += strings.Count(f.text[counted:m[0]], "\n")
+		counted = m[0]
+		ref := strings.ToLower(f.text[m[2]:m[3]])
+		if _, dup := f.defs[ref]; !dup {
+			f.defs[ref] = Location{Path: f.Path, Line: line, Text: clip(f.text[m[4]:m[5]])}
+		}
+	}
+	return f.defs
 }
 
 // find returns the first line of s matching re, as a location. The

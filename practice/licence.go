@@ -19,7 +19,11 @@ var licenceTexts = []struct {
 	{"Elastic-2.0", []string{"elastic license 2.0"}},
 	{"Commons-Clause", []string{"commons clause"}},
 	{"PolyForm", []string{"polyform"}},
-	{"CC-BY-NC", []string{"noncommercial"}},
+	{"CC-BY-NC", []string{"creative commons", "noncommercial"}},
+	// Before the GNU licences, whose names the MPL's and EPL's texts quote.
+	{"MPL-2.0", []string{"mozilla public license", "2.0"}},
+	{"EPL-2.0", []string{"eclipse public license", "2.0"}},
+	{"EPL-1.0", []string{"eclipse public license", "1.0"}},
 	{"AGPL-3.0", []string{"gnu affero general public license", "version 3"}},
 	{"LGPL-3.0", []string{"gnu lesser general public license", "version 3"}},
 	{"LGPL-2.1", []string{"gnu lesser general public license", "version 2.1"}},
@@ -27,9 +31,6 @@ var licenceTexts = []struct {
 	{"GPL-3.0", []string{"gnu general public license", "version 3"}},
 	{"GPL-2.0", []string{"gnu general public license", "version 2"}},
 	{"Apache-2.0", []string{"apache license", "version 2.0"}},
-	{"MPL-2.0", []string{"mozilla public license", "2.0"}},
-	{"EPL-2.0", []string{"eclipse public license", "2.0"}},
-	{"EPL-1.0", []string{"eclipse public license", "1.0"}},
 	{"BSL-1.0", []string{"boost software license", "version 1.0"}},
 	{"Unlicense", []string{"this is free and unencumbered software released into the public domain"}},
 	{"CC0-1.0", []string{"cc0 1.0 universal"}},
@@ -94,8 +95,12 @@ func identifyLicence(text string) []string {
 }
 
 // spdxExpression returns the licence ids of an SPDX expression ("MIT OR
-// Apache-2.0", "GPL-2.0-only WITH Classpath-exception-2.0").
+// Apache-2.0", "GPL-2.0-only WITH Classpath-exception-2.0"). npm's "SEE
+// LICENSE IN FILE" names no licence: the file is read instead.
 func spdxExpression(expr string) []string {
+	if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(expr)), "SEE LICENSE IN") {
+		return nil
+	}
 	var ids []string
 	with := false
 	for _, tok := range spdxIDRE.FindAllString(expr, -1) {
@@ -155,7 +160,10 @@ func checkLicenceOSI(c *checker) Result {
 	}
 	var closed []string
 	for _, id := range found {
-		if !isOpenLicence(id) {
+		switch {
+		case strings.HasPrefix(id, "LicenseRef-") || strings.HasPrefix(id, "DocumentRef-"):
+			unknown = append(unknown, id)
+		case !isOpenLicence(id):
 			closed = append(closed, id)
 		}
 	}

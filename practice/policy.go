@@ -24,7 +24,13 @@ func (c *checker) securityPolicy() []section {
 		secs = append(secs, whole(f))
 	}
 	if r := c.t.readme(); r != nil {
-		secs = append(secs, sectionsTitled([]*file{r}, re(`security|vulnerabilit`))...)
+		// Not the README's title: a security tool's README is all about
+		// security, and is not its policy.
+		for _, sec := range sectionsTitled([]*file{r}, re(`security|vulnerabilit`)) {
+			if sec.level > 1 || re(`polic|report|vulnerab|disclos`).MatchString(sec.heading) {
+				secs = append(secs, sec)
+			}
+		}
 	}
 	return secs
 }
@@ -165,7 +171,7 @@ func checkContributionRequirements(c *checker) Result {
 	return c.fail("the contribution guide %s states %d kind of requirement (%s); at least two of tests, code style, sign-off, review and commit messages are needed", secs[0].f.Path, len(kinds), strings.Join(kinds, "")).at(where...)
 }
 
-var personRE = re(`@[a-z0-9][a-z0-9-]*|[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z]{2,}|^\s*[-*|]?\s*\p{Lu}\p{L}+ \p{Lu}\p{L}+`)
+var personRE = re(`(^|[\s(\[|,])@[a-z0-9][a-z0-9-]*|[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z]{2,}|github\.com/[a-z0-9-]+\b`)
 
 func checkMaintainers(c *checker) Result {
 	cands := c.t.docsNamed("maintainers", "owners", "governance", "codeowners", "authors")
@@ -286,7 +292,7 @@ func checkUserGuide(c *checker) Result {
 
 var (
 	buildHeadingRE = re(`build|compil|install|from source|development|developing|hacking`)
-	buildCmdRE     = re(`\bgo (build|install|generate)\b|\bmake( |$)|\bcmake\b|cargo (build|install)|\b(npm|pnpm) (install|ci|run build|i)\b|\byarn( install| build|$)|\bmvn\b|gradlew?\b|pip install|python3? -m (build|pip)|\bmeson\b|\bninja\b|\./configure|bazel build|dotnet build|swift build`)
+	buildCmdRE     = re(`\bgo (build|install|generate)\b|(?m:(^[ \t]*(\$[ \t]*)?|` + "`" + `)(?-i:make)([ \t]+[a-z0-9_./=-]+){0,3}[ \t]*(` + "`" + `|$))|\bcmake\b|cargo (build|install)|\b(npm|pnpm) (install|ci|run build|i)\b|\byarn( install| build|$)|\bmvn\b|gradlew?\b|pip install|python3? -m (build|pip)|\bmeson\b|\bninja\b|\./configure|bazel build|dotnet build|swift build`)
 )
 
 func checkBuildInstructions(c *checker) Result {
@@ -302,7 +308,7 @@ func checkBuildInstructions(c *checker) Result {
 
 var (
 	verifyRE = re(`sha(256|512)sum|shasum|checksums?\b|gpg2? --verify|gpgv|cosign verify|slsa-verifier|minisign|signify|gh attestation verify|verify(ing)? (the )?(signature|release|download|integrity|checksum|provenance)`)
-	signerRE = re(`\b([0-9a-f]{4}\s?){10}\b|--certificate-identity|--certificate-oidc-issuer|--source-uri|gh attestation verify[^\n]*--(owner|repo)|signing key fingerprint|key fingerprint`)
+	signerRE = re(`(fingerprint|key id|keyid|gpg key|pgp key|signing key|public key)[^\n]{0,80}\b[0-9a-f]{4}(\s?[0-9a-f]{4}){9}\b|\b[0-9A-F]{4}( [0-9A-F]{4}){4}  ?[0-9A-F]{4}( [0-9A-F]{4}){4}\b|--certificate-identity|--certificate-oidc-issuer|--source-uri|gh attestation verify[^\n]*--(owner|repo)|signing key fingerprint|key fingerprint`)
 )
 
 func checkVerifyInstructions(c *checker) Result {

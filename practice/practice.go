@@ -26,8 +26,10 @@ import (
 	"glassbox.dev"
 )
 
-// ReportFormat is the version of Report's layout.
-const ReportFormat = 1
+// ReportFormat is the version of Report's layout and of what the checks
+// decide: raise it whenever a check changes, so that a stored report made
+// by older checks is not reused.
+const ReportFormat = 2
 
 // Bounds on what the checks read: a text file's first maxText bytes, the
 // first sniffLen bytes of every file for its type, at most maxDocs
@@ -37,6 +39,10 @@ const (
 	sniffLen   = 8 << 10
 	maxDocs    = 400
 	maxDocText = 4 << 20
+	// Configuration (CI files, manifests, licences): at most maxConfigs
+	// files and maxConfigText bytes together.
+	maxConfigs    = 200
+	maxConfigText = 8 << 20
 )
 
 // Input is what the checks decide from.
@@ -45,8 +51,12 @@ type Input struct {
 	// Open reads stored content by digest.
 	Open func(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error)
 	// History is the git history recorded at submission; nil when the
-	// release was not submitted from git.
+	// release was not submitted from git, or when Unmatched says why it
+	// is not this release's.
 	History *glassbox.GitHistory
+	// Unmatched, when set, is why the history recorded is not used: the
+	// release's source differs from the commit it claims to come from.
+	Unmatched string
 	// Vulns is what the vulnerability match found; nil when it did not
 	// run.
 	Vulns *VulnFacts
@@ -99,12 +109,24 @@ func (r *Report) Result(id string) (Result, bool) {
 	return Result{}, false
 }
 
-// file is a source file as the checks see it.
+// file is a source file as the checks see it: its type, decided from its
+// first sniffLen bytes when it was read, and the text of a document or
+// configuration file. Only artefacts keep their first bytes.
 type file struct {
 	glassbox.File
 	lower string // the path, lower-cased
-	head  []byte // the first sniffLen bytes
-	text  string // the first maxText bytes, for documents and configuration
+	head  []byte // the first sniffLen bytes, for artefacts only
+	// isText, exe and binKind are what the first bytes are: text, a
+	// compiled executable or object (its kind), or binary (its kind);
+	// media is a recognised image, sound, video, font or PDF.
+	isText  bool
+	exe     string
+	binKind string
+	media   bool
+	text    string // the first maxText bytes, for documents and configuration
+	// cut is true when the file is longer than the text read.
+	cut  bool
+	defs map[string]Location // its Markdown reference definitions, once read
 }
 
 // tree is the release's source, with the text of the files the checks read.
@@ -114,8 +136,11 @@ type tree struct {
 	// unread are the documents not read for the bounds: a check that
 	// found nothing in the others cannot say it is not there.
 	unread []string
-	byPath map[string]*file
-	prefix string // a single top directory every file is under, stripped
+	// unreadConfig are the configuration files not read for the bounds.
+	unreadConfig []string
+	byPath       map[string]*file
+	prefix       string // a single top directory every file is under, stripped
+	sbom         []byte // the vendor's SBOM's first maxText bytes
 }
 
 // Run decides every repository check for the release.
@@ -138,7 +163,7 @@ func Run(ctx context.Context, in Input) (*Report, error) {
 	for _, chk := range checks {
 		res := chk.run(c)
 		res.Check = chk.id
-		if res.Status == glassbox.CheckFail && chk.docs && len(t.unread) > 0 {
+		if res.Status == glassbox.CheckFail && chk.docs && len(t.unread) > 0 && chk.id != "repo.https-channels" {
 			// Not found in what was read is not absent.
 			res.Status = glassbox.CheckError
 			res.Summary = fmt.Sprintf("not assessed: %s; but %d documents were not read, over the bound of %d documents and %d MiB, first %s", res.Summary, len(t.unread), maxDocs, maxDocText>>20, t.unread[0])
@@ -165,8 +190,9 @@ type check struct {
 
 // checker holds what the checks share.
 type checker struct {
-	in Input
-	t  *tree
+	in  Input
+	t   *tree
+	wfs *[]workflow // the workflows, parsed once
 }
 
 // load reads the first bytes of every regular source file, and the text of
@@ -175,6 +201,7 @@ func load(ctx context.Context, in Input) (*tree, error) {
 	src := in.Release.Manifest.Source.Files
 	t := &tree{byPath: map[string]*file{}, prefix: topDir(src)}
 	docs, docText := 0, int64(0)
+	configs, configText := 0, int64(0)
 	for _, f := range src {
 		if f.Mode == glassbox.ModeSymlink {
 			continue
@@ -182,8 +209,18 @@ func load(ctx context.Context, in Input) (*tree, error) {
 		p := strings.TrimPrefix(f.Path, t.prefix)
 		ff := &file{File: f, lower: strings.ToLower(p)}
 		ff.Path = p
-		doc := isDoc(ff.lower) && !isConfig(ff.lower)
-		wantText := isConfig(ff.lower) || doc && docs < maxDocs && docText+min(f.Size, maxText) <= maxDocText
+		config := isConfig(ff.lower)
+		doc := isDoc(ff.lower) && !config
+		wantText := doc && docs < maxDocs && docText+min(f.Size, maxText) <= maxDocText ||
+			config && configs < maxConfigs && configText+min(f.Size, maxText) <= maxConfigText
+		if config {
+			configs++
+			if wantText {
+				configText += min(f.Size, maxText)
+			} else {
+				t.unreadConfig = append(t.unreadConfig, p)
+			}
+		}
 		if doc {
 			docs++
 			if wantText {
@@ -200,9 +237,16 @@ func load(ctx context.Context, in Input) (*tree, error) {
 		if err != nil {
 			return nil, glassbox.Errorf(glassbox.ErrorCode(err), "practice: read %s: %v", f.Path, err)
 		}
-		ff.head = b[:min(len(b), sniffLen)]
-		if wantText && isText(b) {
+		head := b[:min(len(b), sniffLen)]
+		ff.isText = isText(head, f.Size > int64(len(head)))
+		ff.exe = executableKind(ff.lower, head)
+		ff.media = isMedia(ff.lower, head)
+		if !ff.isText {
+			ff.binKind = binaryKind(ff.lower, head)
+		}
+		if wantText && ff.isText {
 			ff.text = strings.ToValidUTF8(string(b), "\uFFFD")
+			ff.cut = f.Size > int64(len(b))
 		}
 		t.files = append(t.files, ff)
 		t.byPath[ff.lower] = ff
@@ -215,7 +259,15 @@ func load(ctx context.Context, in Input) (*tree, error) {
 		if err != nil {
 			return nil, glassbox.Errorf(glassbox.ErrorCode(err), "practice: read artefact %s: %v", a.Path, err)
 		}
-		t.artifacts = append(t.artifacts, &file{File: a, lower: strings.ToLower(a.Path), head: b})
+		t.artifacts = append(t.artifacts, &file{File: a, lower: strings.ToLower(a.Path), head: b,
+			isText: isText(b, a.Size > int64(len(b))), exe: executableKind(strings.ToLower(a.Path), b)})
+	}
+	if s := in.Release.Manifest.SBOM; s != nil {
+		b, err := readHead(ctx, in.Open, s.Digest, maxText)
+		if err != nil {
+			return nil, glassbox.Errorf(glassbox.ErrorCode(err), "practice: read the SBOM %s: %v", s.Path, err)
+		}
+		t.sbom = b
 	}
 	return t, nil
 }
@@ -236,8 +288,8 @@ func topDir(files []glassbox.File) string {
 		return ""
 	}
 	first, _, ok := strings.Cut(files[0].Path, "/")
-	if !ok {
-		return ""
+	if !ok || strings.HasPrefix(first, ".") {
+		return "" // .github/ and the like are the project's own
 	}
 	for _, f := range files {
 		if !strings.HasPrefix(f.Path, first+"/") {
@@ -286,15 +338,15 @@ func isConfig(p string) bool {
 	return false
 }
 
-// isText reports whether b looks like text: no NUL byte in its first
-// sniffLen bytes and valid UTF-8 there (a multi-byte rune cut by the bound
-// does not count).
-func isText(b []byte) bool {
+// isText reports whether b, a file's first bytes, looks like text: no NUL
+// byte and valid UTF-8 (a multi-byte rune cut at the end, when the file is
+// longer, does not count).
+func isText(b []byte, more bool) bool {
 	h := b[:min(len(b), sniffLen)]
 	if bytes.IndexByte(h, 0) >= 0 {
 		return false
 	}
-	if len(b) > sniffLen {
+	if more || len(b) > sniffLen {
 		for i := 0; i < 3 && len(h) > 0 && !utf8.Valid(h); i++ {
 			h = h[:len(h)-1]
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -293,4 +294,72 @@ func TestUnreadDocumentsLeaveNotAssessed(t *testing.T) {
 	rep := run(t, release(files, nil))
 	want(t, rep, "repo.security-policy", glassbox.CheckError, "were not read")
 	want(t, rep, "repo.licence-file", glassbox.CheckFail, "")
+}
+
+// TestLicencesIdentified: licence texts whose wording quotes others' are
+// told apart (the review found GPL taken for a non-commercial licence,
+// MPL-2.0 for AGPL-3.0), and npm's "SEE LICENSE IN" defers to the file.
+func TestLicencesIdentified(t *testing.T) {
+	for _, p := range []struct{ file, want string }{
+		{"/usr/share/common-licenses/GPL-2", "GPL-2.0"},
+		{"/usr/share/common-licenses/GPL-3", "GPL-3.0"},
+		{"/usr/share/common-licenses/MPL-2.0", "MPL-2.0"},
+		{"/usr/share/common-licenses/Apache-2.0", "Apache-2.0"},
+		{"/usr/share/common-licenses/LGPL-2.1", "LGPL-2.1"},
+	} {
+		b, err := os.ReadFile(p.file)
+		if err != nil {
+			t.Logf("%s: %v", p.file, err)
+			continue
+		}
+		rep := run(t, release(map[string]string{"LICENSE": string(b)}, nil))
+		want(t, rep, "repo.licence-osi", glassbox.CheckPass, p.want)
+	}
+	rep := run(t, release(map[string]string{"LICENSE.txt": wellRun["LICENSE"], "package.json": "{\n  \"name\": \"x\",\n  \"license\": \"SEE LICENSE IN LICENSE.txt\"\n}\n"}, nil))
+	want(t, rep, "repo.licence-osi", glassbox.CheckPass, "MIT")
+	rep = run(t, release(map[string]string{"LICENSE": "SPDX-License-Identifier: LicenseRef-Acme-1.0\n"}, nil))
+	want(t, rep, "repo.licence-osi", glassbox.CheckError, "LicenseRef-Acme-1.0")
+}
+
+// TestReviewFindings keeps the cases a review of the checks found.
+func TestReviewFindings(t *testing.T) {
+	// A commit id is not a key fingerprint; "make sure" is not a build
+	// command; a change log's "updated dependencies" is not a policy.
+	rep := run(t, release(map[string]string{
+		"README.md":    "# x\n\n## Building\n\nMake sure you have a recent compiler.\n\nSee https://github.com/acme/x/commit/0123456789abcdef0123456789abcdef01234567 for the fix.\n",
+		"CHANGELOG.md": "# 1.0\n\n- Updated dependencies\n- Added dependency on zlib\n",
+	}, nil))
+	want(t, rep, "repo.signer-identity", glassbox.CheckFail, "")
+	want(t, rep, "repo.build-instructions", glassbox.CheckFail, "")
+	want(t, rep, "repo.dependency-policy", glassbox.CheckFail, "")
+
+	// A security tool's README title does not make the README a policy.
+	rep = run(t, release(map[string]string{"README.md": "# Security scanner for containers\n\n[![ci](https://ci.example/badge.svg)](https://ci.example)\n\nMaintained by dev@acme.example.\n"}, nil))
+	want(t, rep, "repo.security-policy", glassbox.CheckFail, "")
+
+	// Untrusted data behind format(), aliases to write scopes, a checkout
+	// of the merge commit.
+	rep = run(t, release(map[string]string{
+		".github/workflows/a.yml": `on: [pull_request_target]
+jobs:
+  j:
+    permissions: &w {contents: write}
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{ github.event.pull_request.merge_commit_sha }}
+      - run: echo "${{ format('T {0}', github.event.issue.title) }}"
+permissions: *w
+`,
+		"README.md": "# x\n",
+	}, nil))
+	want(t, rep, "repo.ci-untrusted-input", glassbox.CheckFail, "format(")
+	want(t, rep, "repo.ci-least-privilege", glassbox.CheckFail, "contents: write")
+	want(t, rep, "repo.ci-untrusted-checkout", glassbox.CheckFail, "merge_commit_sha")
+
+	// Text cut in the middle of a multi-byte character at the read bound
+	// is still text.
+	rep = run(t, release(map[string]string{"docs/ja.md": strings.Repeat("あ", 3000)}, nil))
+	want(t, rep, "repo.no-unreviewable-binaries", glassbox.CheckPass, "")
 }

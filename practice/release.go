@@ -10,6 +10,9 @@ import (
 )
 
 func (c *checker) noHistory() Result {
+	if c.in.Unmatched != "" {
+		return c.notAssessed("%s", c.in.Unmatched)
+	}
 	if c.in.Release.Manifest.Source.History == nil {
 		return c.notAssessed("the release was not submitted from git, so the centre holds no history; submit it with --git REPO --ref TAG")
 	}
@@ -20,6 +23,9 @@ func checkHistory(c *checker) Result {
 	h := c.in.History
 	if h == nil {
 		return c.noHistory()
+	}
+	if len(h.Commits) == 0 {
+		return c.notAssessed("the history record holds no commit: its bound cut the first")
 	}
 	var bad []Location
 	for _, cm := range h.Commits {
@@ -157,7 +163,7 @@ func (c *checker) version() string {
 func checkChangelog(c *checker) Result {
 	v := c.version()
 	vre := regexp.MustCompile(`(^|[^0-9A-Za-z.])v?` + regexp.QuoteMeta(v) + `($|[^0-9A-Za-z.]|\.($|\s))`)
-	files := c.t.docsNamed("changelog", "changes", "news", "history", "release-notes", "release_notes", "releasenotes", "releases")
+	files := c.t.docsNamed(changelogStems...)
 	for _, f := range files {
 		if l, ok := whole(f).find(vre); ok {
 			return c.pass("%s describes the changes of %s", f.Path, v).at(l)
@@ -205,7 +211,7 @@ func checkAssetsNamed(c *checker) Result {
 	}
 	listed := map[string]bool{}
 	for _, a := range arts {
-		if checksumNameRE.MatchString(a.lower) && isText(a.head) {
+		if checksumNameRE.MatchString(a.lower) && a.isText {
 			for _, b := range arts {
 				if strings.Contains(string(a.head), path.Base(b.Path)) {
 					listed[b.Path] = true
@@ -229,8 +235,8 @@ func checkAssetsNamed(c *checker) Result {
 func checkSBOMShipped(c *checker) Result {
 	var compiled []Location
 	for _, a := range c.t.artifacts {
-		if k := executableKind(a.lower, a.head); k != "" {
-			compiled = append(compiled, Location{Path: a.Path, Text: k})
+		if a.exe != "" {
+			compiled = append(compiled, Location{Path: a.Path, Text: a.exe})
 		}
 	}
 	if len(compiled) == 0 {
@@ -254,8 +260,8 @@ func checkVEXShipped(c *checker) Result {
 			vex = append(vex, Location{Path: a.Path})
 		}
 	}
-	if s := c.in.Release.Manifest.SBOM; s != nil && vexRE.MatchString(s.Path) {
-		vex = append(vex, Location{Path: s.Path})
+	if s := c.in.Release.Manifest.SBOM; s != nil && vexRE.Match(c.t.sbom) {
+		vex = append(vex, Location{Path: s.Path, Text: "the vendor's SBOM carries vulnerability analyses"})
 	}
 	n := len(c.in.Vulns.NotAffecting)
 	switch {

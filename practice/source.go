@@ -181,8 +181,8 @@ func isFixture(p string) bool {
 func checkNoExecutables(c *checker) Result {
 	var where []Location
 	for _, f := range c.t.files {
-		if k := executableKind(f.lower, f.head); k != "" {
-			where = append(where, Location{Path: f.Path, Text: k})
+		if f.exe != "" {
+			where = append(where, Location{Path: f.Path, Text: f.exe})
 		}
 	}
 	if len(where) > 0 {
@@ -194,10 +194,10 @@ func checkNoExecutables(c *checker) Result {
 func checkNoUnreviewableBinaries(c *checker) Result {
 	var fixtures, other []Location
 	for _, f := range c.t.files {
-		if f.Size == 0 || isText(f.head) || isMedia(f.lower, f.head) {
+		if f.Size == 0 || f.isText || f.media {
 			continue
 		}
-		l := Location{Path: f.Path, Text: binaryKind(f.lower, f.head)}
+		l := Location{Path: f.Path, Text: f.binKind}
 		if isFixture(f.lower) {
 			fixtures = append(fixtures, l)
 		} else {

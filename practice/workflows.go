@@ -1,12 +1,15 @@
 package practice
 
 import (
+	"fmt"
 	"path"
 	"regexp"
 	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"glassbox.dev"
 )
 
 // ciSystem names the CI system a lower-cased path configures, other than
@@ -44,8 +47,13 @@ type workflow struct {
 	err  string
 }
 
+// workflows returns the GitHub Actions workflows, parsed once.
 func (c *checker) workflows() []workflow {
-	var out []workflow
+	if c.wfs != nil {
+		return *c.wfs
+	}
+	out := []workflow{}
+	defer func() { c.wfs = &out }()
 	for _, f := range c.t.files {
 		if !strings.HasPrefix(f.lower, ".github/workflows/") || strings.Count(f.lower, "/") != 2 || !(strings.HasSuffix(f.lower, ".yml") || strings.HasSuffix(f.lower, ".yaml")) {
 			continue
@@ -53,7 +61,9 @@ func (c *checker) workflows() []workflow {
 		w := workflow{f: f}
 		var doc yaml.Node
 		if f.text == "" {
-			w.err = "not text"
+			w.err = "not read as text (binary, or over the bound on configuration read)"
+		} else if f.cut {
+			w.err = fmt.Sprintf("longer than the %d KiB read of it", maxText>>10)
 		} else if err := yaml.Unmarshal([]byte(f.text), &doc); err != nil {
 			w.err = err.Error()
 		} else if len(doc.Content) == 1 && doc.Content[0].Kind == yaml.MappingNode {
@@ -78,17 +88,27 @@ func (c *checker) otherCI() []Location {
 	return out
 }
 
-// get returns the value of key in a mapping node.
+// get returns the value of key in a mapping node, aliases followed.
 func get(m *yaml.Node, key string) *yaml.Node {
+	m = deref(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			return m.Content[i+1]
+			return deref(m.Content[i+1])
 		}
 	}
 	return nil
+}
+
+// deref follows a YAML alias to the node it names (a bounded number of
+// times: yaml.v3 refuses alias cycles).
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
+		n = n.Alias
+	}
+	return n
 }
 
 // jobs returns a workflow's jobs: name and mapping.
@@ -97,7 +117,7 @@ func (w workflow) jobs() [][2]*yaml.Node {
 	var out [][2]*yaml.Node
 	if j != nil && j.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(j.Content); i += 2 {
-			out = append(out, [2]*yaml.Node{j.Content[i], j.Content[i+1]})
+			out = append(out, [2]*yaml.Node{j.Content[i], deref(j.Content[i+1])})
 		}
 	}
 	return out
@@ -142,7 +162,7 @@ func (w workflow) steps() []step {
 	for _, j := range w.jobs() {
 		if s := get(j[1], "steps"); s != nil && s.Kind == yaml.SequenceNode {
 			for _, n := range s.Content {
-				out = append(out, step{j[0].Value, n})
+				out = append(out, step{j[0].Value, deref(n)})
 			}
 		}
 	}
@@ -171,10 +191,14 @@ func (w workflow) loc(n *yaml.Node, text string) Location {
 }
 
 // ciPrecondition returns the result when the CI checks cannot run: no
-// workflow, or one that does not parse; ok false otherwise.
+// workflow, one that does not parse or was not read whole; ok false
+// otherwise.
 func (c *checker) ciPrecondition() (Result, []workflow, bool) {
 	ws := c.workflows()
 	other := c.otherCI()
+	if len(c.t.unreadConfig) > 0 {
+		return c.notAssessed("%d configuration files were not read, over the bound of %d files and %d MiB, first %s", len(c.t.unreadConfig), maxConfigs, maxConfigText>>20, c.t.unreadConfig[0]), nil, true
+	}
 	if len(ws) == 0 && len(other) == 0 {
 		return c.notApplicable("the source has no CI configuration"), nil, true
 	}
@@ -197,14 +221,14 @@ func (c *checker) otherCIGap(what string) (Result, bool) {
 
 func checkCIDefaultPermissions(c *checker) Result {
 	ws := c.workflows()
-	if len(ws) == 0 {
+	if len(ws) == 0 && len(c.t.unreadConfig) == 0 {
 		return c.notApplicable("the source has no GitHub Actions workflow")
+	}
+	if res, _, done := c.ciPrecondition(); done && res.Status == glassbox.CheckError {
+		return res
 	}
 	var relying []Location
 	for _, w := range ws {
-		if w.root == nil {
-			return c.notAssessed("workflow %s does not parse (%s)", w.f.Path, w.err)
-		}
 		if p := get(w.root, "permissions"); p != nil {
 			continue
 		}
@@ -234,10 +258,16 @@ func checkCILeastPrivilege(c *checker) Result {
 		r, _ := c.otherCIGap("no token permission could be read")
 		return r
 	} else {
-		var bad, jobWrites []Location
+		var bad, jobWrites, unknown []Location
 		for _, w := range ws {
 			if p := get(w.root, "permissions"); p != nil {
 				bad = append(bad, topWrites(w, p)...)
+			} else {
+				for _, j := range w.jobs() {
+					if get(j[1], "permissions") == nil && get(j[1], "uses") == nil {
+						unknown = append(unknown, w.loc(j[0], "job "+j[0].Value+" declares no permissions"))
+					}
+				}
 			}
 			for _, j := range w.jobs() {
 				if p := get(j[1], "permissions"); p != nil {
@@ -255,6 +285,9 @@ func checkCILeastPrivilege(c *checker) Result {
 		}
 		if len(bad) > 0 {
 			return c.fail("%s grant write access to every job, first %s:%d (%s); grant write only to the jobs that need it", plural(len(bad), "workflow permission", "workflow permissions"), bad[0].Path, bad[0].Line, bad[0].Text).at(append(bad, jobWrites...)...)
+		}
+		if len(unknown) > 0 {
+			return c.notAssessed("%s the repository's default token permissions, a setting the source does not show, first %s:%d", plural(len(unknown), "job gets", "jobs get"), unknown[0].Path, unknown[0].Line).at(append(unknown, jobWrites...)...)
 		}
 		if r, gap := c.otherCIGap("no workflow grants write access at the top level"); gap {
 			return r
@@ -282,9 +315,9 @@ func topWrites(w workflow, p *yaml.Node) []Location {
 
 // untrustedRE are the event fields anyone who opens an issue or pull
 // request controls (Scorecard's Dangerous-Workflow list).
-var untrustedRE = regexp.MustCompile(`\$\{\{[^}]*\b(github\.event\.(issue\.(title|body)|pull_request\.(title|body|head\.(ref|label|repo\.default_branch))|comment\.body|review\.body|review_comment\.body|discussion\.(title|body)|pages\.[^}]*\.page_name|commits\.[^}]*\.(message|author\.(email|name))|head_commit\.(message|author\.(email|name))|workflow_run\.(head_branch|display_title|head_commit\.(message|author\.(email|name))|pull_requests\.[^}]*\.head\.ref))|github\.head_ref)\b[^}]*\}\}`)
+var untrustedRE = regexp.MustCompile(`\$\{\{(?:[^}]|\}[^}])*?\b(github\.event\.(issue\.(title|body)|pull_request\.(title|body|head\.(ref|label|repo\.default_branch))|comment\.body|review\.body|review_comment\.body|discussion\.(title|body)|pages\.[^}]*\.page_name|commits\.[^}]*\.(message|author\.(email|name))|head_commit\.(message|author\.(email|name))|workflow_run\.(head_branch|display_title|head_commit\.(message|author\.(email|name))|pull_requests\.[^}]*\.head\.ref))|github\.head_ref)\b(?:[^}]|\}[^}])*\}\}`)
 
-var trustedInputRE = regexp.MustCompile(`\$\{\{[^}]*\b(inputs|github\.event\.inputs|github\.event\.client_payload)\.[^}]*\}\}`)
+var trustedInputRE = regexp.MustCompile(`\$\{\{(?:[^}]|\}[^}])*?\b(inputs|github\.event\.inputs|github\.event\.client_payload)\.(?:[^}]|\}[^}])*\}\}`)
 
 // injections returns where scripts interpolate what re matches.
 func injections(ws []workflow, re *regexp.Regexp) []Location {
@@ -334,7 +367,7 @@ func checkCITrustedInput(c *checker) Result {
 	return c.pass("no workflow script interpolates workflow_dispatch or workflow_call inputs (%s read)", plural(len(ws), "workflow", "workflows"))
 }
 
-var headRefRE = regexp.MustCompile(`github\.event\.pull_request\.head\.(sha|ref)|github\.head_ref|github\.event\.workflow_run\.head_(sha|branch)|refs/pull/`)
+var headRefRE = regexp.MustCompile(`github\.event\.pull_request\.(head\.(sha|ref|repo)|merge_commit_sha|number)|github\.head_ref|github\.event\.workflow_run\.(head_(sha|branch|repository)|head_commit\.id)|github\.event\.number|refs/pull/`)
 
 func checkCIUntrustedCheckout(c *checker) Result {
 	res, ws, done := c.ciPrecondition()

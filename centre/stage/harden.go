@@ -13,8 +13,13 @@ import (
 // KindHardeningReport is the exploit mitigations of the shipped programs.
 const KindHardeningReport = "hardening/report"
 
+// HardeningFormat is the version of the hardening report: raise it when
+// package harden reads something new, so an older report is not reused.
+const HardeningFormat = 1
+
 // Hardening is what the shipped ELF programs were built with.
 type Hardening struct {
+	Format   int              `json:"format"`
 	Programs []harden.Program `json:"programs"`
 	// Other are the artefacts that are not ELF programs.
 	Other []string `json:"other,omitempty"`
@@ -25,10 +30,13 @@ type Hardening struct {
 func (j *Jobs) Hardening(ctx context.Context) (*Hardening, glassbox.Digest, bool, error) {
 	var stored Hardening
 	d, reused, err := j.storedJSON(ctx, KindHardeningReport, &stored)
-	if err != nil || reused {
-		return &stored, d, reused, err
+	if err != nil {
+		return nil, "", false, err
 	}
-	out := &Hardening{Programs: []harden.Program{}}
+	if reused && stored.Format == HardeningFormat {
+		return &stored, d, true, nil
+	}
+	out := &Hardening{Format: HardeningFormat, Programs: []harden.Program{}}
 	if len(j.Release.Manifest.Artifacts) > 0 {
 		dir, err := j.artifacts(ctx)
 		if err != nil {

@@ -3,6 +3,7 @@ package stage
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"glassbox.dev"
@@ -40,7 +41,20 @@ func (j *Jobs) Practices(ctx context.Context, vulns *vuln.Report, vulnsDigest gl
 	}
 	in := practice.Input{Release: j.Release, Vulns: facts,
 		Open: func(ctx context.Context, d glassbox.Digest) (io.ReadCloser, error) { return j.Blobs.Open(ctx, d) }}
-	if h := j.Release.Manifest.Source.History; h != nil {
+	h := j.Release.Manifest.Source.History
+	if h != nil && j.Release.Manifest.Source.Git != nil {
+		// A directory or archive that claims a commit: that commit's
+		// history is the release's only if the source is the commit's.
+		p, err := j.Provenance(ctx)
+		if err != nil {
+			return nil, "", false, err
+		}
+		if !p.Report.Consistent() {
+			in.Unmatched = fmt.Sprintf("the release's source differs from git %s, the commit it claims (provenance report %s), so that commit's history is not this release's", p.Report.Ref, p.Digest)
+			h = nil
+		}
+	}
+	if h != nil {
 		b, err := j.read(ctx, h.Digest)
 		if err != nil {
 			return nil, "", false, err
