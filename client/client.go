@@ -340,6 +340,9 @@ func (c *Client) follow(ctx context.Context, id string, last *int64, fn func(ser
 			event, data = "", ""
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "the progress stream of job %s: %v", id, err)
+	}
 	return nil, glassbox.Errorf(glassbox.EUNAVAILABLE, "the progress stream of job %s ended early", id)
 }
 
