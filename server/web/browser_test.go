@@ -452,15 +452,21 @@ func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(
 // backdoor; the evaluator reviews every changed file's diff to 100 %
 // coverage, completes the worksheet and evaluates: the release passes, and
 // the report says the delta was fully reviewed.
+// securityPolicy gives CRA Annex I Part II 5 and 6 what the repository
+// checks look for — a contact, a private channel, a disclosure time frame —
+// which would otherwise decide against them.
+var securityPolicy = []byte("# Security\n\nReport vulnerabilities privately to security@acme.example; we answer within 3 days and coordinate disclosure with you.\n")
+
 func TestBrowserDifferentialReview(t *testing.T) {
 	ctx, axe := browserContext(t)
-	s := newSiteWith(t, map[string][]byte{"go.mod": goMod})
+	s := newSiteWith(t, map[string][]byte{"go.mod": goMod, "SECURITY.md": securityPolicy})
 	dir := shots(t)
 	src := t.TempDir()
 	files := map[string]string{
-		"go.mod":     string(goMod),
-		"README.md":  "# router\n",
-		"src/main.c": "#include <stdio.h>\n\nint main(void) {\n\tputs(\"hello, world\");\n\treturn 0;\n}\n",
+		"go.mod":      string(goMod),
+		"README.md":   "# router\n",
+		"SECURITY.md": string(securityPolicy),
+		"src/main.c":  "#include <stdio.h>\n\nint main(void) {\n\tputs(\"hello, world\");\n\treturn 0;\n}\n",
 		"src/str.c": "/* vsftpd's user-name parser, without the 2.3.4 backdoor. */\n#include <string.h>\n\n" +
 			"int str_contains_user_token(const char *p_str, unsigned int len)\n{\n    (void)p_str;\n    (void)len;\n    return 0;\n}\n",
 	}
