@@ -339,33 +339,31 @@ func injections(ws []workflow, re *regexp.Regexp) []Location {
 	return out
 }
 
-func checkCIUntrustedInput(c *checker) Result {
-	res, ws, done := c.ciPrecondition()
-	if done {
-		return res
+// interpolationCheck is a check that no workflow script interpolates what
+// re matches: what is found (for the failure), what to do instead, and
+// what is absent (for the pass).
+func interpolationCheck(re *regexp.Regexp, found, instead, absent string) func(*checker) Result {
+	return func(c *checker) Result {
+		res, ws, done := c.ciPrecondition()
+		if done {
+			return res
+		}
+		if bad := injections(ws, re); len(bad) > 0 {
+			return c.fail("%s %s straight into a script, first %s:%d: %s; %s", plural(len(bad), "workflow step interpolates", "workflow steps interpolate"), found, bad[0].Path, bad[0].Line, bad[0].Text, instead).at(bad...)
+		}
+		if r, gap := c.otherCIGap("no script interpolates " + absent); gap {
+			return r
+		}
+		return c.pass("no workflow script interpolates %s (%s read)", absent, plural(len(ws), "workflow", "workflows"))
 	}
-	if bad := injections(ws, untrustedRE); len(bad) > 0 {
-		return c.fail("%s data anyone can set (issue, pull request, comment fields) straight into a script, first %s:%d: %s; pass it through an environment variable", plural(len(bad), "workflow step interpolates", "workflow steps interpolate"), bad[0].Path, bad[0].Line, bad[0].Text).at(bad...)
-	}
-	if r, gap := c.otherCIGap("no script interpolates untrusted event data"); gap {
-		return r
-	}
-	return c.pass("no workflow script interpolates untrusted event data (%s read)", plural(len(ws), "workflow", "workflows"))
 }
 
-func checkCITrustedInput(c *checker) Result {
-	res, ws, done := c.ciPrecondition()
-	if done {
-		return res
-	}
-	if bad := injections(ws, trustedInputRE); len(bad) > 0 {
-		return c.fail("%s collaborators' inputs straight into a script without validation, first %s:%d: %s; pass them through an environment variable and validate them", plural(len(bad), "workflow step interpolates", "workflow steps interpolate"), bad[0].Path, bad[0].Line, bad[0].Text).at(bad...)
-	}
-	if r, gap := c.otherCIGap("no script interpolates workflow inputs"); gap {
-		return r
-	}
-	return c.pass("no workflow script interpolates workflow_dispatch or workflow_call inputs (%s read)", plural(len(ws), "workflow", "workflows"))
-}
+var (
+	checkCIUntrustedInput = interpolationCheck(untrustedRE, "data anyone can set (issue, pull request, comment fields)",
+		"pass it through an environment variable", "untrusted event data")
+	checkCITrustedInput = interpolationCheck(trustedInputRE, "collaborators' inputs without validation",
+		"pass them through an environment variable and validate them", "workflow_dispatch or workflow_call inputs")
+)
 
 var headRefRE = regexp.MustCompile(`github\.event\.pull_request\.(head\.(sha|ref|repo)|merge_commit_sha|number)|github\.head_ref|github\.event\.workflow_run\.(head_(sha|branch|repository)|head_commit\.id)|github\.event\.number|refs/pull/`)
 
